@@ -1,0 +1,12 @@
+//! halo-audit: audits the permissions of a HaloPSA instance against the documented needs of its
+//! integrations.
+//!
+//! Pipeline: `halo` (fetch, the only async code) → `snapshot` (file format, normaliser) →
+//! `tenant` (typed model) → `check` (pure engine, driven by `ruleset` and `catalog`) → `report`.
+//! The binary (`src/main.rs`) only parses arguments, calls [`app::run`] and maps the outcome to an
+//! exit code.
+
+pub mod catalog;
+pub mod fsio;
+pub mod snapshot;
+pub mod tenant;

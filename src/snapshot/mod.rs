@@ -1,0 +1,359 @@
+//! The snapshot file (format v1): Halo's objects as Halo returned them, plus fetch metadata.
+//!
+//! Owns: reading and writing snapshot files (atomically, secrets stripped), their error messages,
+//! and normalising a snapshot into the [`crate::tenant::Tenant`] model. It does no network I/O and
+//! does not interpret rules. The format is documented in `docs/snapshot-format.md`.
+
+pub mod normalise;
+pub mod secrets;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use normalise::normalise;
+
+/// The `format` member of every snapshot.
+pub const FORMAT: &str = "halo-audit-snapshot";
+/// The newest snapshot version this build reads and the one it writes.
+pub const VERSION: u64 = 1;
+/// Snapshots larger than this are refused before parsing (a bound on memory).
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Where the snapshot came from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Instance {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub tenant: Option<String>,
+}
+
+/// The program that wrote the snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    /// This build.
+    #[must_use]
+    pub fn current() -> Self {
+        Self { name: env!("CARGO_PKG_NAME").to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+    }
+}
+
+/// Request statistics of the fetch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RequestStats {
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub retries: u64,
+    #[serde(default)]
+    pub throttled: u64,
+    #[serde(default)]
+    pub by_endpoint: BTreeMap<String, u64>,
+}
+
+/// An endpoint that could not be read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GapRecord {
+    pub endpoint: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+}
+
+/// Halo's objects. `None` means "not fetched".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Objects {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applications: Option<Value>,
+}
+
+/// A snapshot document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    pub format: String,
+    pub version: u64,
+    #[serde(default)]
+    pub instance: Instance,
+    #[serde(default)]
+    pub fetched_at: Option<String>,
+    #[serde(default)]
+    pub tool: Option<ToolInfo>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub requests: RequestStats,
+    #[serde(default)]
+    pub gaps: Vec<GapRecord>,
+    #[serde(default)]
+    pub redacted: Vec<String>,
+    #[serde(default)]
+    pub objects: Objects,
+}
+
+impl Snapshot {
+    /// An empty snapshot of this build's format.
+    #[must_use]
+    pub fn new(instance: Instance) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            instance,
+            fetched_at: None,
+            tool: Some(ToolInfo::current()),
+            scope: None,
+            requests: RequestStats::default(),
+            gaps: Vec::new(),
+            redacted: Vec::new(),
+            objects: Objects::default(),
+        }
+    }
+
+    /// Removes secrets from every object, recording the removed field names.
+    pub fn strip_secrets(&mut self) {
+        let mut removed: std::collections::BTreeSet<String> = self.redacted.iter().cloned().collect();
+        for collection in [
+            &mut self.objects.agents,
+            &mut self.objects.teams,
+            &mut self.objects.roles,
+            &mut self.objects.applications,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            removed.extend(secrets::strip(collection));
+        }
+        self.redacted = removed.into_iter().collect();
+    }
+
+    /// Serialises the snapshot (secrets stripped first) as pretty JSON with a trailing newline.
+    ///
+    /// # Errors
+    /// Never in practice: every member is plain JSON.
+    pub fn to_json(&mut self) -> Result<String, SnapshotError> {
+        self.strip_secrets();
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| SnapshotError::Encode { message: e.to_string() })?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Writes the snapshot atomically (secrets stripped).
+    ///
+    /// # Errors
+    /// When the file cannot be written; an existing file is left untouched.
+    pub fn save(&mut self, path: &Path) -> Result<(), SnapshotError> {
+        let text = self.to_json()?;
+        crate::fsio::write_atomic(path, text.as_bytes()).map_err(SnapshotError::Write)
+    }
+}
+
+/// Why a snapshot could not be read. Every variant names the file.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {}: {source}", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::read), help("check the path; a snapshot is written by `halo-audit fetch -o FILE`"))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("snapshot {} is {size} bytes, over the {limit}-byte limit", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::too_large), help("this is far larger than any HaloPSA tenant produces; check the file is a halo-audit snapshot"))]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[error("snapshot {}:{line}:{column}: {message}", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::syntax), help("{hint}"))]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String, hint: String },
+    #[error("{} is not a halo-audit snapshot: {reason}", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::not_a_snapshot), help("a snapshot starts with {{\"format\": \"halo-audit-snapshot\", \"version\": 1, ...}}; write one with `halo-audit fetch -o FILE`"))]
+    NotASnapshot { path: PathBuf, reason: String },
+    #[error("snapshot {} has format version {version}; this halo-audit reads version {supported} and older", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::future_version), help("upgrade halo-audit to read this snapshot"))]
+    FutureVersion { path: PathBuf, version: u64, supported: u64 },
+    #[error("snapshot {}: {pointer}: {message}", path.display())]
+    #[diagnostic(code(halo_audit::snapshot::shape), help("the file parses as JSON but a member has the wrong shape; was it edited by hand?"))]
+    Shape { path: PathBuf, pointer: String, message: String },
+    #[error("cannot encode snapshot: {message}")]
+    #[diagnostic(code(halo_audit::snapshot::encode))]
+    Encode { message: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(crate::fsio::WriteError),
+}
+
+/// Reads and parses a snapshot file (secrets stripped on load as well).
+///
+/// # Errors
+/// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
+pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let read = |source| SnapshotError::Read { path: path.to_owned(), source };
+    let size = std::fs::metadata(path).map_err(read)?.len();
+    if size > MAX_BYTES {
+        return Err(SnapshotError::TooLarge { path: path.to_owned(), size, limit: MAX_BYTES });
+    }
+    let bytes = std::fs::read(path).map_err(read)?;
+    parse(&bytes, path)
+}
+
+/// Parses snapshot bytes; `path` is only used in messages.
+///
+/// # Errors
+/// See [`SnapshotError`].
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
+    match serde_json::from_slice::<Snapshot>(bytes) {
+        Ok(mut snapshot) => {
+            check_header(&snapshot.format, snapshot.version, path)?;
+            snapshot.strip_secrets();
+            Ok(snapshot)
+        }
+        Err(error) => Err(explain(bytes, path, &error)),
+    }
+}
+
+fn check_header(format: &str, version: u64, path: &Path) -> Result<(), SnapshotError> {
+    if format != FORMAT {
+        return Err(SnapshotError::NotASnapshot {
+            path: path.to_owned(),
+            reason: format!("`format` is \"{format}\", expected \"{FORMAT}\""),
+        });
+    }
+    if version > VERSION {
+        return Err(SnapshotError::FutureVersion { path: path.to_owned(), version, supported: VERSION });
+    }
+    if version == 0 {
+        return Err(SnapshotError::NotASnapshot { path: path.to_owned(), reason: "`version` is 0".to_owned() });
+    }
+    Ok(())
+}
+
+/// Turns a serde_json error into the most specific snapshot error.
+fn explain(bytes: &[u8], path: &Path, error: &serde_json::Error) -> SnapshotError {
+    use serde_json::error::Category;
+    let syntax = |hint: &str| SnapshotError::Syntax {
+        path: path.to_owned(),
+        line: error.line(),
+        column: error.column(),
+        message: strip_position(&error.to_string()),
+        hint: hint.to_owned(),
+    };
+    match error.classify() {
+        Category::Eof => syntax("the file ends early: it was probably truncated (an interrupted copy or fetch); fetch it again"),
+        Category::Syntax => syntax("the file is not valid JSON at that position; was it edited by hand or corrupted?"),
+        Category::Io => syntax("the file could not be read completely"),
+        Category::Data => {
+            // Valid JSON, wrong shape. Say what is wrong with the header first: it is the most
+            // common cause (not a snapshot, or a newer one).
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return SnapshotError::NotASnapshot {
+                    path: path.to_owned(),
+                    reason: "the document is not a JSON object".to_owned(),
+                };
+            }
+            #[derive(Deserialize)]
+            struct Header {
+                format: Option<Value>,
+                version: Option<Value>,
+            }
+            if let Ok(header) = serde_json::from_slice::<Header>(bytes) {
+                match (header.format, header.version) {
+                    (Some(Value::String(f)), Some(Value::Number(v))) => {
+                        if let Some(v) = v.as_u64() {
+                            if let Err(e) = check_header(&f, v, path) {
+                                return e;
+                            }
+                        }
+                    }
+                    (None, _) | (Some(_), None) => {
+                        return SnapshotError::NotASnapshot {
+                            path: path.to_owned(),
+                            reason: "it has no `format` and `version` members".to_owned(),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            SnapshotError::Shape {
+                path: path.to_owned(),
+                pointer: format!("line {} column {}", error.line(), error.column()),
+                message: strip_position(&error.to_string()),
+            }
+        }
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        match parse(text.as_bytes(), Path::new("snap.json")) {
+            Ok(_) => panic!("expected an error for {text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn truncated_file_names_file_and_position() {
+        let e = err("{\"format\": \"halo-audit-snapshot\", \"version\": 1, \"objects\": {\"agents\": [");
+        assert!(e.starts_with("snapshot snap.json:1:"), "{e}");
+        assert!(e.contains("EOF"), "{e}");
+    }
+
+    #[test]
+    fn future_versions_are_refused_with_their_number() {
+        let e = err(r#"{"format": "halo-audit-snapshot", "version": 7, "objects": {"agents": "new shape"}}"#);
+        assert!(e.contains("version 7"), "{e}");
+        let e = err(r#"{"format": "halo-audit-snapshot", "version": 2}"#);
+        assert!(e.contains("version 2"), "{e}");
+    }
+
+    #[test]
+    fn other_json_is_not_a_snapshot() {
+        assert!(err("[1, 2]").contains("not a halo-audit snapshot"));
+        assert!(err(r#"{"agents": []}"#).contains("no `format`"));
+        assert!(err(r#"{"format": "other", "version": 1}"#).contains("expected \"halo-audit-snapshot\""));
+    }
+
+    #[test]
+    fn wrong_member_types_are_shape_errors() {
+        let e = err(r#"{"format": "halo-audit-snapshot", "version": 1, "gaps": "none"}"#);
+        assert!(e.contains("snap.json") && e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn round_trip_strips_secrets_and_keeps_unknown_fields() {
+        let mut s = Snapshot::new(Instance { url: Some("https://x.example".into()), tenant: None });
+        s.objects.applications = Some(serde_json::json!([
+            {"id": "a", "displayName": "App", "clientSecret": "TOPSECRET", "future_field": {"x": 1}}
+        ]));
+        let text = s.to_json().unwrap();
+        assert!(!text.contains("TOPSECRET"));
+        assert!(text.contains("future_field"));
+        let back = parse(text.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(back.redacted, vec!["clientSecret".to_owned()]);
+    }
+}

@@ -1,0 +1,528 @@
+//! Normaliser: snapshot (Halo's raw objects) → [`Tenant`] (typed model with effective permissions).
+//!
+//! Owns: reading Halo's field names (swagger `Uname`, `SectionDetail`, `NHD_Roles`,
+//! `NHD_Identity_Application`), both list envelopes, and computing each agent's effective value of
+//! every catalog permission as the highest of its own setting and every role's. It never guesses:
+//! a value it cannot read is recorded as unknown with the reason, and the engine reports it
+//! `unverifiable`. Driven by the catalog's `source` of each permission; no Halo names are hard-coded
+//! here beyond the object fields themselves.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{Snapshot, SnapshotError};
+use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
+use crate::tenant::{
+    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Provenance, Role, RoleRef,
+    Team, Tenant, UnknownClaim, Value as PermValue,
+};
+
+/// Builds the tenant model from a snapshot.
+///
+/// # Errors
+/// Only for structural corruption: a collection that is neither an array nor a list envelope, a
+/// record that is not an object, or an object without a usable `id`. Odd or missing *fields* are
+/// not errors; they make the affected permissions unknown.
+pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Tenant, SnapshotError> {
+    let shape = |pointer: String, message: String| SnapshotError::Shape { path: path.to_owned(), pointer, message };
+    let mut tenant = Tenant {
+        provenance: Provenance {
+            instance: snapshot.instance.url.clone(),
+            tenant: snapshot.instance.tenant.clone(),
+            fetched_at: snapshot.fetched_at.clone(),
+            scope: snapshot.scope.clone(),
+            gaps: snapshot
+                .gaps
+                .iter()
+                .map(|g| Gap {
+                    endpoint: g.endpoint.clone(),
+                    status: g.status,
+                    reason: g.reason.clone(),
+                    detail: g.detail.clone(),
+                })
+                .collect(),
+        },
+        ..Tenant::default()
+    };
+
+    let teams = match &snapshot.objects.teams {
+        Some(v) => Some(records(v, "teams").map_err(|m| shape("/objects/teams".into(), m))?),
+        None => None,
+    };
+    let roles = match &snapshot.objects.roles {
+        Some(v) => Some(records(v, "roles").map_err(|m| shape("/objects/roles".into(), m))?),
+        None => None,
+    };
+    let agents = match &snapshot.objects.agents {
+        Some(v) => Some(records(v, "agents").map_err(|m| shape("/objects/agents".into(), m))?),
+        None => None,
+    };
+    let applications = match &snapshot.objects.applications {
+        Some(v) => Some(records(v, "applications").map_err(|m| shape("/objects/applications".into(), m))?),
+        None => None,
+    };
+
+    if let Some(items) = teams {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/teams/{i}"), m))?;
+            let id = int_id(obj).ok_or_else(|| shape(format!("/objects/teams/{i}"), "team has no integer `id`".into()))?;
+            out.push(Team {
+                id,
+                name: string(obj, "name").unwrap_or_else(|| format!("team {id}")),
+                inactive: boolean(obj, "inactive").unwrap_or(false),
+            });
+        }
+        dedupe(&mut out, |t| t.id, "team", &mut tenant.notes);
+        tenant.teams = Some(out);
+    }
+
+    if let Some(items) = roles {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/roles/{i}"), m))?;
+            let id = any_id(obj).ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
+            out.push(Role {
+                name: string(obj, "name").unwrap_or_else(|| format!("role {id}")),
+                is_integration: boolean(obj, "is_integration"),
+                claims: claims(obj),
+                id,
+            });
+        }
+        dedupe(&mut out, |r| r.id.clone(), "role", &mut tenant.notes);
+        tenant.roles = Some(out);
+    }
+
+    if let Some(items) = applications {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/applications/{i}"), m))?;
+            let id = any_id(obj)
+                .ok_or_else(|| shape(format!("/objects/applications/{i}"), "application has no `id`".into()))?;
+            out.push(application(obj, id));
+        }
+        dedupe(&mut out, |a| a.id.clone(), "application", &mut tenant.notes);
+        tenant.applications = Some(out);
+    }
+
+    if let Some(items) = agents {
+        let mut objects = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/agents/{i}"), m))?;
+            let id = int_id(obj).ok_or_else(|| shape(format!("/objects/agents/{i}"), "agent has no integer `id`".into()))?;
+            objects.push((id, obj));
+        }
+        objects.sort_by_key(|(id, _)| *id);
+        let before = objects.len();
+        objects.dedup_by_key(|(id, _)| *id);
+        if objects.len() != before {
+            tenant.notes.push(format!("{} duplicate agent ids ignored (first kept)", before - objects.len()));
+        }
+        tenant.claims_recognised = claims_recognised(catalog, &objects, tenant.roles.as_deref());
+        let context = Context {
+            catalog,
+            roles: tenant.roles.as_deref().map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+            active_teams: tenant
+                .teams
+                .as_deref()
+                .map(|t| t.iter().filter(|team| !team.inactive).map(|team| (team.id, team.name.as_str())).collect()),
+            claims_recognised: tenant.claims_recognised,
+        };
+        tenant.agents = Some(objects.iter().map(|(id, obj)| agent(&context, *id, obj)).collect());
+    }
+
+    tenant.unknown_claims = unknown_claims(catalog, &tenant, snapshot);
+    Ok(tenant)
+}
+
+/// Accepts a bare array or a list envelope such as `{"record_count": 2, "agents": [...]}`.
+fn records<'a>(value: &'a Value, name: &str) -> Result<&'a [Value], String> {
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(map) => {
+            if let Some(Value::Array(items)) = map.get(name) {
+                return Ok(items);
+            }
+            let arrays: Vec<&Vec<Value>> = map.values().filter_map(Value::as_array).collect();
+            match arrays.as_slice() {
+                [only] => Ok(only),
+                [] => Err(format!("expected an array of {name} or a list envelope with one, found an object without an array")),
+                _ => Err(format!("list envelope has several arrays and none is named `{name}`")),
+            }
+        }
+        other => Err(format!("expected an array of {name}, found {}", kind(other))),
+    }
+}
+
+fn object(value: &Value) -> Result<&Map<String, Value>, String> {
+    value.as_object().ok_or_else(|| format!("expected an object, found {}", kind(value)))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn int_id(obj: &Map<String, Value>) -> Option<i64> {
+    int(obj, "id")
+}
+
+fn int(obj: &Map<String, Value>, key: &str) -> Option<i64> {
+    match obj.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn any_id(obj: &Map<String, Value>) -> Option<String> {
+    match obj.get("id")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn string(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key)?.as_str().map(str::to_owned)
+}
+
+fn boolean(obj: &Map<String, Value>, key: &str) -> Option<bool> {
+    obj.get(key)?.as_bool()
+}
+
+fn claims(obj: &Map<String, Value>) -> Option<Vec<(String, String)>> {
+    let items = obj.get("claims")?.as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(|c| {
+                let kind = c.get("type")?.as_str()?.to_owned();
+                let value = match c.get("value")? {
+                    Value::String(s) => s.clone(),
+                    Value::Null => return None,
+                    other => other.to_string(),
+                };
+                Some((kind, value))
+            })
+            .collect(),
+    )
+}
+
+fn dedupe<T, K: Ord + Clone>(items: &mut Vec<T>, key: impl Fn(&T) -> K, what: &str, notes: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    let before = items.len();
+    items.retain(|item| seen.insert(key(item)));
+    if items.len() != before {
+        notes.push(format!("{} duplicate {what} ids ignored (first kept)", before - items.len()));
+    }
+}
+
+fn application(obj: &Map<String, Value>, id: String) -> Application {
+    let scopes = obj.get("scopes").and_then(Value::as_array).map(|items| {
+        let mut names: Vec<String> = items
+            .iter()
+            .filter_map(|s| match s {
+                Value::String(name) => Some(name.clone()),
+                Value::Object(o) => o.get("name").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    });
+    Application {
+        client_id: string(obj, "clientId").or_else(|| string(obj, "client_id")),
+        name: string(obj, "displayName").or_else(|| string(obj, "name")).unwrap_or_else(|| format!("application {id}")),
+        active: boolean(obj, "inactive").map(|inactive| !inactive),
+        login_agent_id: int(obj, "loginas_agent_id").filter(|id| *id > 0),
+        login_agent_name: string(obj, "loginas_agent_name").filter(|s| !s.is_empty()),
+        scopes,
+        system: boolean(obj, "_issystem").unwrap_or(false),
+        id,
+    }
+}
+
+fn claims_recognised(catalog: &Catalog, agents: &[(i64, &Map<String, Value>)], roles: Option<&[Role]>) -> bool {
+    let known = |claims: &[(String, String)]| claims.iter().any(|(t, _)| catalog.by_claim(t).is_some());
+    agents.iter().any(|(_, obj)| claims(obj).is_some_and(|c| known(&c)))
+        || roles.unwrap_or_default().iter().any(|r| r.claims.as_deref().is_some_and(known))
+}
+
+struct Context<'a> {
+    catalog: &'a Catalog,
+    roles: Option<BTreeMap<&'a str, &'a Role>>,
+    active_teams: Option<BTreeMap<i64, &'a str>>,
+    claims_recognised: bool,
+}
+
+/// The roles an agent holds, with their claims when known.
+struct HeldRole {
+    reference: RoleRef,
+    claims: Option<Vec<(String, String)>>,
+}
+
+fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
+    let roles: Option<Vec<HeldRole>> = obj.get("roles").and_then(Value::as_array).map(|items| {
+        let mut held: Vec<HeldRole> = items
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(|r| {
+                let id = any_id(r)?;
+                let known = ctx.roles.as_ref().and_then(|roles| roles.get(id.as_str()).copied());
+                let name = string(r, "name").or_else(|| known.map(|k| k.name.clone())).unwrap_or_else(|| id.clone());
+                let claims = known.and_then(|k| k.claims.clone()).or_else(|| claims(r));
+                Some(HeldRole { reference: RoleRef { id, name }, claims })
+            })
+            .collect();
+        held.sort_by(|a, b| a.reference.name.cmp(&b.reference.name));
+        held
+    });
+    let teams: Option<Vec<Membership>> = obj.get("teams").and_then(Value::as_array).map(|items| {
+        items
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|m| Membership {
+                team_id: int(m, "team_id"),
+                team_name: string(m, "team_name").unwrap_or_default(),
+                via_role: string(m, "role_name")
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| string(m, "role_id").filter(|s| !s.is_empty() && s != "0")),
+                unassigned_access: boolean(m, "unassigned_access"),
+                otheragent_access: boolean(m, "otheragent_access"),
+            })
+            .collect()
+    });
+    let own_claims = claims(obj);
+    let mut permissions = BTreeMap::new();
+    for perm in &ctx.catalog.permissions {
+        let effective = match &perm.source {
+            Source::Field(field) => field_value(obj, field, false, perm),
+            Source::FieldNegated(field) => field_value(obj, field, true, perm),
+            Source::Claim(claim) => claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref()),
+            Source::Derived(derived) => derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref()),
+        };
+        permissions.insert(perm.key.clone(), effective);
+    }
+    Agent {
+        id,
+        name: string(obj, "name").unwrap_or_else(|| format!("agent {id}")),
+        email: string(obj, "email").filter(|s| !s.is_empty()),
+        enabled: boolean(obj, "isdisabled").map(|d| !d),
+        api_only: boolean(obj, "isapiagent"),
+        admin: boolean(obj, "is_admin"),
+        default_team: string(obj, "team"),
+        roles: roles.map(|r| r.into_iter().map(|h| h.reference).collect()),
+        teams,
+        permissions,
+    }
+}
+
+fn field_value(obj: &Map<String, Value>, field: &str, negated: bool, perm: &PermissionDef) -> Effective {
+    let mut effective = Effective::default();
+    match obj.get(field) {
+        Some(Value::Bool(b)) => effective.add(Contribution {
+            origin: Origin::Agent,
+            evidence: format!("field {field} = {b}"),
+            value: PermValue::Flag(*b != negated),
+            confidence: perm.confidence,
+        }),
+        None => effective.unknown.push(format!("the agent object has no `{field}` field")),
+        Some(other) => effective.unknown.push(format!("the agent's `{field}` is {}, not true/false", kind(other))),
+    }
+    effective
+}
+
+fn claim_value(
+    ctx: &Context<'_>,
+    perm: &PermissionDef,
+    claim: &str,
+    own: Option<&[(String, String)]>,
+    roles: Option<&[HeldRole]>,
+) -> Effective {
+    let catalog = ctx.catalog;
+    let confidence = perm.confidence.min(catalog.claim_encoding.confidence);
+    let mut effective = Effective::default();
+    if !ctx.claims_recognised {
+        effective.unknown.push(
+            "no claim in this snapshot matches the catalog's claim encoding, so feature access and ticket permissions cannot be read".to_owned(),
+        );
+        return effective;
+    }
+    let read = |origin: Origin, holder: &str, claims: Option<&[(String, String)]>, effective: &mut Effective| match claims {
+        None => effective.unknown.push(format!("{holder}'s claims are not in the snapshot")),
+        Some(claims) => {
+            for (kind, raw) in claims.iter().filter(|(k, _)| k == claim) {
+                match catalog.claim_value(perm, raw) {
+                    Some(value) => effective.add(Contribution {
+                        origin: origin.clone(),
+                        evidence: format!("claim {kind} = \"{raw}\""),
+                        value: match value {
+                            ClaimValue::Flag(b) => PermValue::Flag(b),
+                            ClaimValue::Level(l) => PermValue::Level(l),
+                        },
+                        confidence,
+                    }),
+                    None => effective.unknown.push(format!("{holder} has claim {kind} = \"{raw}\", outside the catalog's encoding")),
+                }
+            }
+        }
+    };
+    read(Origin::Agent, "the agent", own, &mut effective);
+    match roles {
+        None => effective.unknown.push("the agent's roles are not in the snapshot".to_owned()),
+        Some(roles) => {
+            for role in roles {
+                let origin = Origin::Role { id: role.reference.id.clone(), name: role.reference.name.clone() };
+                read(origin, &format!("role {}", role.reference.name), role.claims.as_deref(), &mut effective);
+            }
+        }
+    }
+    if effective.contributions.is_empty() && effective.unknown.is_empty() {
+        // The encoding is in use in this tenant and neither the agent nor a role carries the claim:
+        // read it as the lowest setting (an assumption, recorded as such).
+        effective.add(Contribution {
+            origin: Origin::Agent,
+            evidence: format!("no {claim} claim on the agent or its roles"),
+            value: match perm.kind {
+                Kind::Flag => PermValue::Flag(false),
+                Kind::Level => PermValue::Level(0),
+            },
+            confidence: Confidence::Assumed,
+        });
+    }
+    effective
+}
+
+fn derived_value(
+    ctx: &Context<'_>,
+    derived: Derived,
+    perm: &PermissionDef,
+    obj: &Map<String, Value>,
+    roles: Option<&[HeldRole]>,
+    teams: Option<&[Membership]>,
+) -> Effective {
+    let mut effective = Effective::default();
+    let set = |value: bool, evidence: String, effective: &mut Effective| {
+        effective.add(Contribution {
+            origin: Origin::Structure,
+            evidence,
+            value: PermValue::Flag(value),
+            confidence: perm.confidence,
+        });
+    };
+    match derived {
+        Derived::HasRoles => match roles {
+            Some([]) => set(false, "no roles".to_owned(), &mut effective),
+            Some(held) => {
+                let names: Vec<&str> = held.iter().map(|h| h.reference.name.as_str()).collect();
+                set(true, format!("roles: {}", names.join(", ")), &mut effective);
+            }
+            None => effective.unknown.push("the agent's roles are not in the snapshot".to_owned()),
+        },
+        Derived::DefaultTeam => match obj.get("team") {
+            Some(Value::String(s)) if s.trim().is_empty() => set(false, "no default team".to_owned(), &mut effective),
+            Some(Value::String(s)) => set(true, format!("default team \"{s}\""), &mut effective),
+            _ => effective.unknown.push("the agent's default team (`team`) is not in the snapshot".to_owned()),
+        },
+        Derived::AllTeams => match (&ctx.active_teams, teams) {
+            (None, _) => effective.unknown.push("the tenant's teams are not in the snapshot".to_owned()),
+            (_, None) => effective.unknown.push("the agent's team memberships are not in the snapshot".to_owned()),
+            (Some(active), Some(memberships)) => {
+                let member_ids: BTreeSet<i64> = memberships.iter().filter_map(|m| m.team_id).collect();
+                let member_names: BTreeSet<&str> = memberships.iter().map(|m| m.team_name.as_str()).collect();
+                let missing: Vec<&str> = active
+                    .iter()
+                    .filter(|(id, name)| !member_ids.contains(id) && !member_names.contains(*name))
+                    .map(|(_, name)| *name)
+                    .collect();
+                if missing.is_empty() {
+                    set(true, format!("member of all {} active teams", active.len()), &mut effective);
+                } else {
+                    set(false, format!("not a member of: {}", missing.join(", ")), &mut effective);
+                }
+            }
+        },
+        Derived::NoClientRestriction => restriction(obj, "clients", "client_name", "customer", &mut effective, perm),
+        Derived::NoTicketTypeRestriction => restriction(obj, "tickettypes", "tickettype_name", "ticket type", &mut effective, perm),
+        Derived::NoAssetTypeRestriction => restriction(obj, "assettypes", "assettype_name", "asset type", &mut effective, perm),
+        Derived::NoAssetFieldRestriction => restriction(obj, "assetfields", "name", "asset field", &mut effective, perm),
+    }
+    effective
+}
+
+fn restriction(obj: &Map<String, Value>, field: &str, name_field: &str, what: &str, effective: &mut Effective, perm: &PermissionDef) {
+    match obj.get(field) {
+        Some(Value::Array(items)) => {
+            let (value, evidence) = if items.is_empty() {
+                (true, format!("{field}[] is empty: no {what} restriction"))
+            } else {
+                let names: Vec<String> = items
+                    .iter()
+                    .take(5)
+                    .map(|i| {
+                        i.get(name_field)
+                            .and_then(Value::as_str)
+                            .map_or_else(|| "?".to_owned(), str::to_owned)
+                    })
+                    .collect();
+                let more = if items.len() > 5 { format!(" and {} more", items.len() - 5) } else { String::new() };
+                (false, format!("restricted to {} {what}(s): {}{more}", items.len(), names.join(", ")))
+            };
+            effective.add(Contribution { origin: Origin::Structure, evidence, value: PermValue::Flag(value), confidence: perm.confidence });
+        }
+        _ => effective.unknown.push(format!("the agent's `{field}` restriction list is not in the snapshot")),
+    }
+}
+
+fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Vec<UnknownClaim> {
+    let mut out = BTreeSet::new();
+    let mut scan = |holder: String, claims: &[(String, String)]| {
+        for (kind, value) in claims {
+            let reason = match catalog.by_claim(kind) {
+                None => "claim type not in the catalog".to_owned(),
+                Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
+                    format!("value outside the catalog's encoding for {}", perm.key)
+                }
+                Some(_) => continue,
+            };
+            out.insert(UnknownClaim { holder: holder.clone(), claim_type: kind.clone(), value: value.clone(), reason });
+        }
+    };
+    for role in tenant.roles() {
+        if let Some(claims) = &role.claims {
+            scan(format!("role {} ({})", role.id, role.name), claims);
+        }
+    }
+    if let Some(agents) = &snapshot.objects.agents {
+        if let Ok(items) = records(agents, "agents") {
+            for obj in items.iter().filter_map(Value::as_object) {
+                if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
+                    let name = string(obj, "name").unwrap_or_default();
+                    scan(format!("agent {id} ({name})"), &claims);
+                }
+                for role in obj.get("roles").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object) {
+                    // Inline role claims matter only when the role itself was not fetched.
+                    if let (Some(id), Some(claims)) = (any_id(role), claims(role)) {
+                        if !tenant.roles().iter().any(|r| r.id == id) {
+                            scan(format!("role {id} ({})", string(role, "name").unwrap_or_default()), &claims);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,76 @@
+//! Removal of secrets from Halo objects before they are stored or shown.
+//!
+//! Owns: the rule for what counts as a secret field name. Values are never inspected, logged or
+//! returned; only the names of removed fields are.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// True when a member with this name may hold a secret.
+#[must_use]
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    const PARTS: [&str; 7] =
+        ["secret", "password", "passwd", "token", "apikey", "api_key", "privatekey"];
+    PARTS.iter().any(|p| lower.contains(p)) || lower.contains("private_key") || lower.ends_with("_key")
+}
+
+/// Removes every secret member at any depth; returns the names removed.
+pub fn strip(value: &mut Value) -> BTreeSet<String> {
+    let mut removed = BTreeSet::new();
+    strip_into(value, &mut removed);
+    removed
+}
+
+fn strip_into(value: &mut Value, removed: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|name, _| {
+                let secret = is_secret_name(name);
+                if secret {
+                    removed.insert(name.clone());
+                }
+                !secret
+            });
+            for child in map.values_mut() {
+                strip_into(child, removed);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                strip_into(child, removed);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strips_nested_secrets_and_reports_names_only() {
+        let mut v = json!({
+            "id": 1,
+            "clientSecret": "s3cr3t-value",
+            "password": "hunter2",
+            "new_access_token": "tok",
+            "new_ncentral_key": "k",
+            "nested": [{"orion_password": "p", "keep": "visible", "keyboard": 1}],
+            "tokens": [{"x": 1}],
+        });
+        let removed = strip(&mut v);
+        let text = v.to_string();
+        for secret in ["s3cr3t-value", "hunter2", "tok\"", "\"k\"", "\"p\""] {
+            assert!(!text.contains(secret), "{secret} survived in {text}");
+        }
+        assert!(text.contains("visible") && text.contains("keyboard"));
+        assert_eq!(
+            removed.into_iter().collect::<Vec<_>>(),
+            ["clientSecret", "new_access_token", "new_ncentral_key", "orion_password", "password", "tokens"]
+        );
+    }
+}

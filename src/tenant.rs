@@ -1,0 +1,243 @@
+//! The typed tenant model: what the engine reasons about.
+//!
+//! Owns: agents, teams, roles and applications as halo-audit understands them, and for each agent
+//! the *effective* value of every catalog permission with the chain of sources that decided it.
+//! Built only by `snapshot::normalise`; pure data, no I/O, no knowledge of JSON or YAML.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::Confidence;
+
+/// A known value of a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A yes/no setting.
+    Flag(bool),
+    /// A position in the permission's ascending level list.
+    Level(usize),
+}
+
+/// Who contributed a value to an agent's effective permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// The agent's own setting.
+    Agent,
+    /// A role the agent holds.
+    Role { id: String, name: String },
+    /// Computed from the tenant's structure.
+    Structure,
+}
+
+/// One contribution to an effective permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contribution {
+    pub origin: Origin,
+    /// Where it was read, e.g. `claim feature.customers = "2"` or `field is_admin = true`.
+    pub evidence: String,
+    pub value: Value,
+    pub confidence: Confidence,
+}
+
+/// The effective value of one permission for one agent: the highest of every known contribution.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Effective {
+    /// Highest known value; `None` when no contribution is known.
+    pub value: Option<Value>,
+    /// Every known contribution, agent first, then roles by name.
+    pub contributions: Vec<Contribution>,
+    /// Why the value may be incomplete: each reason names something that could not be read.
+    /// When non-empty, `value` is only a lower bound.
+    pub unknown: Vec<String>,
+}
+
+impl Effective {
+    /// The effective value when every contribution is known.
+    #[must_use]
+    pub fn exact(&self) -> Option<Value> {
+        if self.unknown.is_empty() { self.value } else { None }
+    }
+
+    /// The contribution that decided the value (the first with the highest value).
+    #[must_use]
+    pub fn decisive(&self) -> Option<&Contribution> {
+        let value = self.value?;
+        self.contributions.iter().find(|c| c.value == value)
+    }
+
+    /// The weakest confidence among the contributions that reach the effective value.
+    #[must_use]
+    pub fn confidence(&self) -> Confidence {
+        self.decisive().map_or(Confidence::Assumed, |c| c.confidence)
+    }
+
+    pub(crate) fn add(&mut self, contribution: Contribution) {
+        if self.value.is_none_or(|v| contribution.value > v) {
+            self.value = Some(contribution.value);
+        }
+        self.contributions.push(contribution);
+    }
+}
+
+/// A team membership of an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub team_id: Option<i64>,
+    pub team_name: String,
+    /// The role the membership came from, when Halo says so.
+    pub via_role: Option<String>,
+    pub unassigned_access: Option<bool>,
+    pub otheragent_access: Option<bool>,
+}
+
+/// A reference from an agent to a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A claim the catalog does not understand.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UnknownClaim {
+    /// `agent 12 (Ava Admin)` or `role 5b1c… (Billing)`.
+    pub holder: String,
+    pub claim_type: String,
+    pub value: String,
+    /// Why it is not understood: an unknown type, or a value outside the encoding.
+    pub reason: String,
+}
+
+/// A HaloPSA agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub enabled: Option<bool>,
+    pub api_only: Option<bool>,
+    pub admin: Option<bool>,
+    pub default_team: Option<String>,
+    /// `None` when the snapshot does not say.
+    pub roles: Option<Vec<RoleRef>>,
+    pub teams: Option<Vec<Membership>>,
+    /// Effective value of every catalog agent permission, by canonical key.
+    pub permissions: BTreeMap<String, Effective>,
+}
+
+impl Agent {
+    /// The effective permission for a canonical key (an empty, unknown one if absent).
+    #[must_use]
+    pub fn permission(&self, key: &str) -> Option<&Effective> {
+        self.permissions.get(key)
+    }
+}
+
+/// A HaloPSA team.
+#[derive(Debug, Clone, Serialize)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub inactive: bool,
+}
+
+/// A HaloPSA role.
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub is_integration: Option<bool>,
+    /// Raw claims `(type, value)`; `None` when the snapshot does not carry them.
+    pub claims: Option<Vec<(String, String)>>,
+}
+
+/// A HaloPSA API application.
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub name: String,
+    pub active: Option<bool>,
+    pub login_agent_id: Option<i64>,
+    pub login_agent_name: Option<String>,
+    /// Scope names; `None` when the snapshot does not carry them.
+    pub scopes: Option<Vec<String>>,
+    pub system: bool,
+}
+
+/// An endpoint that could not be read during the fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub endpoint: String,
+    pub status: Option<u16>,
+    pub reason: String,
+    pub detail: Option<String>,
+}
+
+/// What the tenant model knows about where it came from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Provenance {
+    pub instance: Option<String>,
+    pub tenant: Option<String>,
+    pub fetched_at: Option<String>,
+    /// `all` or `integrations`.
+    pub scope: Option<String>,
+    pub gaps: Vec<Gap>,
+}
+
+/// A normalised tenant. Collections are `None` when the snapshot did not include them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tenant {
+    pub provenance: Provenance,
+    pub agents: Option<Vec<Agent>>,
+    pub teams: Option<Vec<Team>>,
+    pub roles: Option<Vec<Role>>,
+    pub applications: Option<Vec<Application>>,
+    /// Claims that were not understood, sorted.
+    pub unknown_claims: Vec<UnknownClaim>,
+    /// True when at least one claim anywhere matched the catalog (so the claim encoding is in use).
+    pub claims_recognised: bool,
+    /// Problems met while normalising (duplicate ids, odd types), for `snapshot show -v`.
+    pub notes: Vec<String>,
+}
+
+impl Tenant {
+    /// The agent with this id.
+    #[must_use]
+    pub fn agent(&self, id: i64) -> Option<&Agent> {
+        self.agents.as_ref()?.iter().find(|a| a.id == id)
+    }
+
+    /// Every agent (empty when not fetched).
+    #[must_use]
+    pub fn agents(&self) -> &[Agent] {
+        self.agents.as_deref().unwrap_or_default()
+    }
+
+    /// Every application (empty when not fetched).
+    #[must_use]
+    pub fn applications(&self) -> &[Application] {
+        self.applications.as_deref().unwrap_or_default()
+    }
+
+    /// Every team (empty when not fetched).
+    #[must_use]
+    pub fn teams(&self) -> &[Team] {
+        self.teams.as_deref().unwrap_or_default()
+    }
+
+    /// Every role (empty when not fetched).
+    #[must_use]
+    pub fn roles(&self) -> &[Role] {
+        self.roles.as_deref().unwrap_or_default()
+    }
+
+    /// The gap recorded for an endpoint whose path starts with `prefix`, if any.
+    #[must_use]
+    pub fn gap(&self, prefix: &str) -> Option<&Gap> {
+        self.provenance.gaps.iter().find(|g| g.endpoint.starts_with(prefix))
+    }
+}
