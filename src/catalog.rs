@@ -289,7 +289,9 @@ impl Catalog {
         let scope_names: Vec<String> = self.scopes.iter().map(|s| s.name.clone()).collect();
         for name in scope_names {
             if !self.scope_names.insert(name.clone()) {
-                return Err(CatalogError::Invalid(format!("scope `{name}` listed twice")));
+                return Err(CatalogError::Invalid(format!(
+                    "scope `{name}` listed twice"
+                )));
             }
             self.insert_name(&name, PermRef::Scope(name.clone()))?;
             self.insert_name(&format!("scope:{name}"), PermRef::Scope(name.clone()))?;
@@ -406,7 +408,10 @@ impl Catalog {
     pub fn canonical(&self, perm: &PermRef) -> String {
         match perm {
             PermRef::Scope(name) => format!("scope:{name}"),
-            PermRef::Agent(i) => self.permissions.get(*i).map_or_else(String::new, |p| p.key.clone()),
+            PermRef::Agent(i) => self
+                .permissions
+                .get(*i)
+                .map_or_else(String::new, |p| p.key.clone()),
         }
     }
 
@@ -415,7 +420,10 @@ impl Catalog {
     pub fn label(&self, perm: &PermRef) -> String {
         match perm {
             PermRef::Scope(name) => name.clone(),
-            PermRef::Agent(i) => self.permissions.get(*i).map_or_else(String::new, |p| p.label.clone()),
+            PermRef::Agent(i) => self
+                .permissions
+                .get(*i)
+                .map_or_else(String::new, |p| p.label.clone()),
         }
     }
 
@@ -426,7 +434,10 @@ impl Catalog {
     /// The agent permission with this canonical key.
     #[must_use]
     pub fn permission(&self, key: &str) -> Option<(usize, &PermissionDef)> {
-        self.permissions.iter().enumerate().find(|(_, p)| p.key == key)
+        self.permissions
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.key == key)
     }
 
     /// The agent permission mapped from a claim type.
@@ -555,8 +566,10 @@ fn better(candidate: &ScopeGrant, best: Option<&ScopeGrant>) -> bool {
     match best {
         None => true,
         Some(b) => {
-            (candidate.confidence, std::cmp::Reverse(candidate.chain.len()))
-                > (b.confidence, std::cmp::Reverse(b.chain.len()))
+            (
+                candidate.confidence,
+                std::cmp::Reverse(candidate.chain.len()),
+            ) > (b.confidence, std::cmp::Reverse(b.chain.len()))
         }
     }
 }
@@ -585,7 +598,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current[j + 1] = (previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1);
+            current[j + 1] = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
         }
         previous = current;
     }
@@ -613,7 +628,13 @@ mod tests {
     #[test]
     fn labels_and_aliases_resolve_to_one_key() {
         let c = catalog();
-        for text in ["Customers", "Clients", "Customer Access Level", "feature.customers", "clients access level"] {
+        for text in [
+            "Customers",
+            "Clients",
+            "Customer Access Level",
+            "feature.customers",
+            "clients access level",
+        ] {
             let found = c.resolve(text).map(|p| c.canonical(&p));
             assert_eq!(found.as_deref(), Some("feature.customers"), "{text}");
         }
@@ -627,7 +648,11 @@ mod tests {
             ("Read:tickets", "scope:read:tickets"),
             ("scope:all:teams", "scope:all:teams"),
         ] {
-            assert_eq!(c.resolve(text).map(|p| c.canonical(&p)).as_deref(), Some(key), "{text}");
+            assert_eq!(
+                c.resolve(text).map(|p| c.canonical(&p)).as_deref(),
+                Some(key),
+                "{text}"
+            );
         }
         assert_eq!(c.resolve("Customers: Widgets"), None);
     }
@@ -635,28 +660,43 @@ mod tests {
     #[test]
     fn levels_resolve_per_feature() {
         let c = catalog();
-        let Some((_, invoices)) = c.permission("feature.invoices") else { panic!("invoices") };
-        assert_eq!(c.resolve_level(invoices, "Read, Create and Modify"), Some(3));
+        let Some((_, invoices)) = c.permission("feature.invoices") else {
+            panic!("invoices")
+        };
+        assert_eq!(
+            c.resolve_level(invoices, "Read, Create and Modify"),
+            Some(3)
+        );
         assert_eq!(c.resolve_level(invoices, "read only"), Some(1));
         assert_eq!(c.resolve_level(invoices, "R&M"), Some(2));
-        assert_eq!(c.resolve_level(invoices, "Read, Modify and Delete"), None, "not an invoices level");
+        assert_eq!(
+            c.resolve_level(invoices, "Read, Modify and Delete"),
+            None,
+            "not an invoices level"
+        );
     }
 
     #[test]
     fn scope_lattice_prefers_confirmed_paths() {
         let c = catalog();
         let held = ["edit:tickets".to_owned()];
-        let g = c.scope_grant(held.iter(), "read:tickets").unwrap_or_else(|| panic!("granted"));
+        let g = c
+            .scope_grant(held.iter(), "read:tickets")
+            .unwrap_or_else(|| panic!("granted"));
         assert_eq!(g.confidence, Confidence::Confirmed);
         let held = ["edit:invoices".to_owned()];
-        let g = c.scope_grant(held.iter(), "read:invoices").unwrap_or_else(|| panic!("granted"));
+        let g = c
+            .scope_grant(held.iter(), "read:invoices")
+            .unwrap_or_else(|| panic!("granted"));
         assert_eq!(g.confidence, Confidence::Assumed);
         let held = ["all:standard".to_owned()];
         assert!(c.scope_grant(held.iter(), "read:crm").is_some());
         assert!(c.scope_grant(held.iter(), "admin:webhooks").is_none());
         assert!(c.scope_grant(held.iter(), "all:teams").is_none());
         let held = ["all".to_owned()];
-        let g = c.scope_grant(held.iter(), "admin").unwrap_or_else(|| panic!("granted"));
+        let g = c
+            .scope_grant(held.iter(), "admin")
+            .unwrap_or_else(|| panic!("granted"));
         assert_eq!(g.chain, vec!["all".to_owned(), "admin".to_owned()]);
         let held = ["read:tickets".to_owned()];
         assert!(c.scope_grant(held.iter(), "edit:tickets").is_none());
@@ -665,11 +705,15 @@ mod tests {
     #[test]
     fn claim_values_follow_the_encoding() {
         let c = catalog();
-        let Some((_, customers)) = c.permission("feature.customers") else { panic!() };
+        let Some((_, customers)) = c.permission("feature.customers") else {
+            panic!()
+        };
         assert_eq!(c.claim_value(customers, "2"), Some(ClaimValue::Level(2)));
         assert_eq!(c.claim_value(customers, "9"), None);
         assert_eq!(c.claim_value(customers, "x"), None);
-        let Some((_, delete)) = c.permission("ticket.can_delete") else { panic!() };
+        let Some((_, delete)) = c.permission("ticket.can_delete") else {
+            panic!()
+        };
         assert_eq!(c.claim_value(delete, "true"), Some(ClaimValue::Flag(true)));
         assert_eq!(c.claim_value(delete, "0"), Some(ClaimValue::Flag(false)));
     }
@@ -677,6 +721,9 @@ mod tests {
     #[test]
     fn suggestions_find_near_misses() {
         let c = catalog();
-        assert!(c.suggest("Custmers").contains(&"feature.customers".to_owned()));
+        assert!(
+            c.suggest("Custmers")
+                .contains(&"feature.customers".to_owned())
+        );
     }
 }

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 #[error("could not write {}: {source}", path.display())]
 #[diagnostic(
     code(halo_audit::io::write),
-    help("check that the directory exists and is writable; the previous file, if any, was left as it was")
+    help(
+        "check that the directory exists and is writable; the previous file, if any, was left as it was"
+    )
 )]
 pub struct WriteError {
     pub path: PathBuf,
@@ -24,18 +26,29 @@ pub struct WriteError {
 /// # Errors
 /// When the temporary file cannot be created, written, synced or renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let fail = |source| WriteError { path: path.to_owned(), source };
+    let fail = |source| WriteError {
+        path: path.to_owned(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
     let mut attempt = 0u32;
     let (tmp_path, mut file) = loop {
         let candidate = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&candidate) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
             Ok(file) => break (candidate, file),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1
+            }
             Err(e) => return Err(fail(e)),
         }
     };

@@ -6,7 +6,13 @@
 //! The binary (`src/main.rs`) only parses arguments, calls [`app::run`] and maps the outcome to an
 //! exit code.
 
+pub mod app;
 pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod diag;
 pub mod fsio;
+pub mod report;
+pub mod ruleset;
 pub mod snapshot;
 pub mod tenant;

@@ -58,7 +58,11 @@ impl Effective {
     /// The effective value when every contribution is known.
     #[must_use]
     pub fn exact(&self) -> Option<Value> {
-        if self.unknown.is_empty() { self.value } else { None }
+        if self.unknown.is_empty() {
+            self.value
+        } else {
+            None
+        }
     }
 
     /// The contribution that decided the value (the first with the highest value).
@@ -71,7 +75,8 @@ impl Effective {
     /// The weakest confidence among the contributions that reach the effective value.
     #[must_use]
     pub fn confidence(&self) -> Confidence {
-        self.decisive().map_or(Confidence::Assumed, |c| c.confidence)
+        self.decisive()
+            .map_or(Confidence::Assumed, |c| c.confidence)
     }
 
     pub(crate) fn add(&mut self, contribution: Contribution) {
@@ -205,10 +210,14 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    /// The agent with this id.
+    /// The agent with this id (agents are kept sorted by id).
     #[must_use]
     pub fn agent(&self, id: i64) -> Option<&Agent> {
-        self.agents.as_ref()?.iter().find(|a| a.id == id)
+        let agents = self.agents.as_ref()?;
+        agents
+            .binary_search_by_key(&id, |a| a.id)
+            .ok()
+            .and_then(|i| agents.get(i))
     }
 
     /// Every agent (empty when not fetched).
@@ -238,6 +247,9 @@ impl Tenant {
     /// The gap recorded for an endpoint whose path starts with `prefix`, if any.
     #[must_use]
     pub fn gap(&self, prefix: &str) -> Option<&Gap> {
-        self.provenance.gaps.iter().find(|g| g.endpoint.starts_with(prefix))
+        self.provenance
+            .gaps
+            .iter()
+            .find(|g| g.endpoint.starts_with(prefix))
     }
 }

@@ -42,7 +42,10 @@ impl ToolInfo {
     /// This build.
     #[must_use]
     pub fn current() -> Self {
-        Self { name: env!("CARGO_PKG_NAME").to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+        Self {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
     }
 }
 
@@ -128,7 +131,8 @@ impl Snapshot {
 
     /// Removes secrets from every object, recording the removed field names.
     pub fn strip_secrets(&mut self) {
-        let mut removed: std::collections::BTreeSet<String> = self.redacted.iter().cloned().collect();
+        let mut removed: std::collections::BTreeSet<String> =
+            self.redacted.iter().cloned().collect();
         for collection in [
             &mut self.objects.agents,
             &mut self.objects.teams,
@@ -149,8 +153,9 @@ impl Snapshot {
     /// Never in practice: every member is plain JSON.
     pub fn to_json(&mut self) -> Result<String, SnapshotError> {
         self.strip_secrets();
-        let mut text = serde_json::to_string_pretty(self)
-            .map_err(|e| SnapshotError::Encode { message: e.to_string() })?;
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| SnapshotError::Encode {
+            message: e.to_string(),
+        })?;
         text.push('\n');
         Ok(text)
     }
@@ -169,27 +174,64 @@ impl Snapshot {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SnapshotError {
     #[error("cannot read snapshot {}: {source}", path.display())]
-    #[diagnostic(code(halo_audit::snapshot::read), help("check the path; a snapshot is written by `halo-audit fetch -o FILE`"))]
+    #[diagnostic(
+        code(halo_audit::snapshot::read),
+        help("check the path; a snapshot is written by `halo-audit fetch -o FILE`")
+    )]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     #[error("snapshot {} is {size} bytes, over the {limit}-byte limit", path.display())]
-    #[diagnostic(code(halo_audit::snapshot::too_large), help("this is far larger than any HaloPSA tenant produces; check the file is a halo-audit snapshot"))]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[diagnostic(
+        code(halo_audit::snapshot::too_large),
+        help(
+            "this is far larger than any HaloPSA tenant produces; check the file is a halo-audit snapshot"
+        )
+    )]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("snapshot {}:{line}:{column}: {message}", path.display())]
     #[diagnostic(code(halo_audit::snapshot::syntax), help("{hint}"))]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String, hint: String },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+        hint: String,
+    },
     #[error("{} is not a halo-audit snapshot: {reason}", path.display())]
-    #[diagnostic(code(halo_audit::snapshot::not_a_snapshot), help("a snapshot starts with {{\"format\": \"halo-audit-snapshot\", \"version\": 1, ...}}; write one with `halo-audit fetch -o FILE`"))]
+    #[diagnostic(
+        code(halo_audit::snapshot::not_a_snapshot),
+        help(
+            "a snapshot starts with {{\"format\": \"halo-audit-snapshot\", \"version\": 1, ...}}; write one with `halo-audit fetch -o FILE`"
+        )
+    )]
     NotASnapshot { path: PathBuf, reason: String },
     #[error("snapshot {} has format version {version}; this halo-audit reads version {supported} and older", path.display())]
-    #[diagnostic(code(halo_audit::snapshot::future_version), help("upgrade halo-audit to read this snapshot"))]
-    FutureVersion { path: PathBuf, version: u64, supported: u64 },
+    #[diagnostic(
+        code(halo_audit::snapshot::future_version),
+        help("upgrade halo-audit to read this snapshot")
+    )]
+    FutureVersion {
+        path: PathBuf,
+        version: u64,
+        supported: u64,
+    },
     #[error("snapshot {}: {pointer}: {message}", path.display())]
-    #[diagnostic(code(halo_audit::snapshot::shape), help("the file parses as JSON but a member has the wrong shape; was it edited by hand?"))]
-    Shape { path: PathBuf, pointer: String, message: String },
+    #[diagnostic(
+        code(halo_audit::snapshot::shape),
+        help("the file parses as JSON but a member has the wrong shape; was it edited by hand?")
+    )]
+    Shape {
+        path: PathBuf,
+        pointer: String,
+        message: String,
+    },
     #[error("cannot encode snapshot: {message}")]
     #[diagnostic(code(halo_audit::snapshot::encode))]
     Encode { message: String },
@@ -203,10 +245,17 @@ pub enum SnapshotError {
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
 pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let read = |source| SnapshotError::Read { path: path.to_owned(), source };
+    let read = |source| SnapshotError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(read)?.len();
     if size > MAX_BYTES {
-        return Err(SnapshotError::TooLarge { path: path.to_owned(), size, limit: MAX_BYTES });
+        return Err(SnapshotError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: MAX_BYTES,
+        });
     }
     let bytes = std::fs::read(path).map_err(read)?;
     parse(&bytes, path)
@@ -235,10 +284,17 @@ fn check_header(format: &str, version: u64, path: &Path) -> Result<(), SnapshotE
         });
     }
     if version > VERSION {
-        return Err(SnapshotError::FutureVersion { path: path.to_owned(), version, supported: VERSION });
+        return Err(SnapshotError::FutureVersion {
+            path: path.to_owned(),
+            version,
+            supported: VERSION,
+        });
     }
     if version == 0 {
-        return Err(SnapshotError::NotASnapshot { path: path.to_owned(), reason: "`version` is 0".to_owned() });
+        return Err(SnapshotError::NotASnapshot {
+            path: path.to_owned(),
+            reason: "`version` is 0".to_owned(),
+        });
     }
     Ok(())
 }
@@ -254,8 +310,12 @@ fn explain(bytes: &[u8], path: &Path, error: &serde_json::Error) -> SnapshotErro
         hint: hint.to_owned(),
     };
     match error.classify() {
-        Category::Eof => syntax("the file ends early: it was probably truncated (an interrupted copy or fetch); fetch it again"),
-        Category::Syntax => syntax("the file is not valid JSON at that position; was it edited by hand or corrupted?"),
+        Category::Eof => syntax(
+            "the file ends early: it was probably truncated (an interrupted copy or fetch); fetch it again",
+        ),
+        Category::Syntax => syntax(
+            "the file is not valid JSON at that position; was it edited by hand or corrupted?",
+        ),
         Category::Io => syntax("the file could not be read completely"),
         Category::Data => {
             // Valid JSON, wrong shape. Say what is wrong with the header first: it is the most
@@ -318,14 +378,18 @@ mod tests {
 
     #[test]
     fn truncated_file_names_file_and_position() {
-        let e = err("{\"format\": \"halo-audit-snapshot\", \"version\": 1, \"objects\": {\"agents\": [");
+        let e = err(
+            "{\"format\": \"halo-audit-snapshot\", \"version\": 1, \"objects\": {\"agents\": [",
+        );
         assert!(e.starts_with("snapshot snap.json:1:"), "{e}");
         assert!(e.contains("EOF"), "{e}");
     }
 
     #[test]
     fn future_versions_are_refused_with_their_number() {
-        let e = err(r#"{"format": "halo-audit-snapshot", "version": 7, "objects": {"agents": "new shape"}}"#);
+        let e = err(
+            r#"{"format": "halo-audit-snapshot", "version": 7, "objects": {"agents": "new shape"}}"#,
+        );
         assert!(e.contains("version 7"), "{e}");
         let e = err(r#"{"format": "halo-audit-snapshot", "version": 2}"#);
         assert!(e.contains("version 2"), "{e}");
@@ -335,7 +399,10 @@ mod tests {
     fn other_json_is_not_a_snapshot() {
         assert!(err("[1, 2]").contains("not a halo-audit snapshot"));
         assert!(err(r#"{"agents": []}"#).contains("no `format`"));
-        assert!(err(r#"{"format": "other", "version": 1}"#).contains("expected \"halo-audit-snapshot\""));
+        assert!(
+            err(r#"{"format": "other", "version": 1}"#)
+                .contains("expected \"halo-audit-snapshot\"")
+        );
     }
 
     #[test]
@@ -346,7 +413,10 @@ mod tests {
 
     #[test]
     fn round_trip_strips_secrets_and_keeps_unknown_fields() {
-        let mut s = Snapshot::new(Instance { url: Some("https://x.example".into()), tenant: None });
+        let mut s = Snapshot::new(Instance {
+            url: Some("https://x.example".into()),
+            tenant: None,
+        });
         s.objects.applications = Some(serde_json::json!([
             {"id": "a", "displayName": "App", "clientSecret": "TOPSECRET", "future_field": {"x": 1}}
         ]));

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 use super::{Snapshot, SnapshotError};
 use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
 use crate::tenant::{
-    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Provenance, Role, RoleRef,
-    Team, Tenant, UnknownClaim, Value as PermValue,
+    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Provenance, Role,
+    RoleRef, Team, Tenant, UnknownClaim, Value as PermValue,
 };
 
 /// Builds the tenant model from a snapshot.
@@ -25,8 +25,16 @@ use crate::tenant::{
 /// Only for structural corruption: a collection that is neither an array nor a list envelope, a
 /// record that is not an object, or an object without a usable `id`. Odd or missing *fields* are
 /// not errors; they make the affected permissions unknown.
-pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Tenant, SnapshotError> {
-    let shape = |pointer: String, message: String| SnapshotError::Shape { path: path.to_owned(), pointer, message };
+pub fn normalise(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    path: &Path,
+) -> Result<Tenant, SnapshotError> {
+    let shape = |pointer: String, message: String| SnapshotError::Shape {
+        path: path.to_owned(),
+        pointer,
+        message,
+    };
     let mut tenant = Tenant {
         provenance: Provenance {
             instance: snapshot.instance.url.clone(),
@@ -60,7 +68,9 @@ pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<
         None => None,
     };
     let applications = match &snapshot.objects.applications {
-        Some(v) => Some(records(v, "applications").map_err(|m| shape("/objects/applications".into(), m))?),
+        Some(v) => {
+            Some(records(v, "applications").map_err(|m| shape("/objects/applications".into(), m))?)
+        }
         None => None,
     };
 
@@ -68,7 +78,12 @@ pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let obj = object(item).map_err(|m| shape(format!("/objects/teams/{i}"), m))?;
-            let id = int_id(obj).ok_or_else(|| shape(format!("/objects/teams/{i}"), "team has no integer `id`".into()))?;
+            let id = int_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/teams/{i}"),
+                    "team has no integer `id`".into(),
+                )
+            })?;
             out.push(Team {
                 id,
                 name: string(obj, "name").unwrap_or_else(|| format!("team {id}")),
@@ -83,7 +98,8 @@ pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let obj = object(item).map_err(|m| shape(format!("/objects/roles/{i}"), m))?;
-            let id = any_id(obj).ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
+            let id = any_id(obj)
+                .ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
             out.push(Role {
                 name: string(obj, "name").unwrap_or_else(|| format!("role {id}")),
                 is_integration: boolean(obj, "is_integration"),
@@ -99,8 +115,12 @@ pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let obj = object(item).map_err(|m| shape(format!("/objects/applications/{i}"), m))?;
-            let id = any_id(obj)
-                .ok_or_else(|| shape(format!("/objects/applications/{i}"), "application has no `id`".into()))?;
+            let id = any_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/applications/{i}"),
+                    "application has no `id`".into(),
+                )
+            })?;
             out.push(application(obj, id));
         }
         dedupe(&mut out, |a| a.id.clone(), "application", &mut tenant.notes);
@@ -111,26 +131,44 @@ pub fn normalise(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<
         let mut objects = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let obj = object(item).map_err(|m| shape(format!("/objects/agents/{i}"), m))?;
-            let id = int_id(obj).ok_or_else(|| shape(format!("/objects/agents/{i}"), "agent has no integer `id`".into()))?;
+            let id = int_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/agents/{i}"),
+                    "agent has no integer `id`".into(),
+                )
+            })?;
             objects.push((id, obj));
         }
         objects.sort_by_key(|(id, _)| *id);
         let before = objects.len();
         objects.dedup_by_key(|(id, _)| *id);
         if objects.len() != before {
-            tenant.notes.push(format!("{} duplicate agent ids ignored (first kept)", before - objects.len()));
+            tenant.notes.push(format!(
+                "{} duplicate agent ids ignored (first kept)",
+                before - objects.len()
+            ));
         }
         tenant.claims_recognised = claims_recognised(catalog, &objects, tenant.roles.as_deref());
         let context = Context {
             catalog,
-            roles: tenant.roles.as_deref().map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
-            active_teams: tenant
-                .teams
+            roles: tenant
+                .roles
                 .as_deref()
-                .map(|t| t.iter().filter(|team| !team.inactive).map(|team| (team.id, team.name.as_str())).collect()),
+                .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+            active_teams: tenant.teams.as_deref().map(|t| {
+                t.iter()
+                    .filter(|team| !team.inactive)
+                    .map(|team| (team.id, team.name.as_str()))
+                    .collect()
+            }),
             claims_recognised: tenant.claims_recognised,
         };
-        tenant.agents = Some(objects.iter().map(|(id, obj)| agent(&context, *id, obj)).collect());
+        tenant.agents = Some(
+            objects
+                .iter()
+                .map(|(id, obj)| agent(&context, *id, obj))
+                .collect(),
+        );
     }
 
     tenant.unknown_claims = unknown_claims(catalog, &tenant, snapshot);
@@ -148,16 +186,25 @@ fn records<'a>(value: &'a Value, name: &str) -> Result<&'a [Value], String> {
             let arrays: Vec<&Vec<Value>> = map.values().filter_map(Value::as_array).collect();
             match arrays.as_slice() {
                 [only] => Ok(only),
-                [] => Err(format!("expected an array of {name} or a list envelope with one, found an object without an array")),
-                _ => Err(format!("list envelope has several arrays and none is named `{name}`")),
+                [] => Err(format!(
+                    "expected an array of {name} or a list envelope with one, found an object without an array"
+                )),
+                _ => Err(format!(
+                    "list envelope has several arrays and none is named `{name}`"
+                )),
             }
         }
-        other => Err(format!("expected an array of {name}, found {}", kind(other))),
+        other => Err(format!(
+            "expected an array of {name}, found {}",
+            kind(other)
+        )),
     }
 }
 
 fn object(value: &Value) -> Result<&Map<String, Value>, String> {
-    value.as_object().ok_or_else(|| format!("expected an object, found {}", kind(value)))
+    value
+        .as_object()
+        .ok_or_else(|| format!("expected an object, found {}", kind(value)))
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -218,12 +265,20 @@ fn claims(obj: &Map<String, Value>) -> Option<Vec<(String, String)>> {
     )
 }
 
-fn dedupe<T, K: Ord + Clone>(items: &mut Vec<T>, key: impl Fn(&T) -> K, what: &str, notes: &mut Vec<String>) {
+fn dedupe<T, K: Ord + Clone>(
+    items: &mut Vec<T>,
+    key: impl Fn(&T) -> K,
+    what: &str,
+    notes: &mut Vec<String>,
+) {
     let mut seen = BTreeSet::new();
     let before = items.len();
     items.retain(|item| seen.insert(key(item)));
     if items.len() != before {
-        notes.push(format!("{} duplicate {what} ids ignored (first kept)", before - items.len()));
+        notes.push(format!(
+            "{} duplicate {what} ids ignored (first kept)",
+            before - items.len()
+        ));
     }
 }
 
@@ -245,7 +300,9 @@ fn application(obj: &Map<String, Value>, id: String) -> Application {
     });
     Application {
         client_id: string(obj, "clientId").or_else(|| string(obj, "client_id")),
-        name: string(obj, "displayName").or_else(|| string(obj, "name")).unwrap_or_else(|| format!("application {id}")),
+        name: string(obj, "displayName")
+            .or_else(|| string(obj, "name"))
+            .unwrap_or_else(|| format!("application {id}")),
         active: boolean(obj, "inactive").map(|inactive| !inactive),
         login_agent_id: int(obj, "loginas_agent_id").filter(|id| *id > 0),
         login_agent_name: string(obj, "loginas_agent_name").filter(|s| !s.is_empty()),
@@ -255,10 +312,20 @@ fn application(obj: &Map<String, Value>, id: String) -> Application {
     }
 }
 
-fn claims_recognised(catalog: &Catalog, agents: &[(i64, &Map<String, Value>)], roles: Option<&[Role]>) -> bool {
-    let known = |claims: &[(String, String)]| claims.iter().any(|(t, _)| catalog.by_claim(t).is_some());
-    agents.iter().any(|(_, obj)| claims(obj).is_some_and(|c| known(&c)))
-        || roles.unwrap_or_default().iter().any(|r| r.claims.as_deref().is_some_and(known))
+fn claims_recognised(
+    catalog: &Catalog,
+    agents: &[(i64, &Map<String, Value>)],
+    roles: Option<&[Role]>,
+) -> bool {
+    let known =
+        |claims: &[(String, String)]| claims.iter().any(|(t, _)| catalog.by_claim(t).is_some());
+    agents
+        .iter()
+        .any(|(_, obj)| claims(obj).is_some_and(|c| known(&c)))
+        || roles
+            .unwrap_or_default()
+            .iter()
+            .any(|r| r.claims.as_deref().is_some_and(known))
 }
 
 struct Context<'a> {
@@ -281,10 +348,18 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
             .filter_map(Value::as_object)
             .filter_map(|r| {
                 let id = any_id(r)?;
-                let known = ctx.roles.as_ref().and_then(|roles| roles.get(id.as_str()).copied());
-                let name = string(r, "name").or_else(|| known.map(|k| k.name.clone())).unwrap_or_else(|| id.clone());
+                let known = ctx
+                    .roles
+                    .as_ref()
+                    .and_then(|roles| roles.get(id.as_str()).copied());
+                let name = string(r, "name")
+                    .or_else(|| known.map(|k| k.name.clone()))
+                    .unwrap_or_else(|| id.clone());
                 let claims = known.and_then(|k| k.claims.clone()).or_else(|| claims(r));
-                Some(HeldRole { reference: RoleRef { id, name }, claims })
+                Some(HeldRole {
+                    reference: RoleRef { id, name },
+                    claims,
+                })
             })
             .collect();
         held.sort_by(|a, b| a.reference.name.cmp(&b.reference.name));
@@ -311,8 +386,12 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
         let effective = match &perm.source {
             Source::Field(field) => field_value(obj, field, false, perm),
             Source::FieldNegated(field) => field_value(obj, field, true, perm),
-            Source::Claim(claim) => claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref()),
-            Source::Derived(derived) => derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref()),
+            Source::Claim(claim) => {
+                claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
+            }
+            Source::Derived(derived) => {
+                derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
+            }
         };
         permissions.insert(perm.key.clone(), effective);
     }
@@ -330,7 +409,12 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
     }
 }
 
-fn field_value(obj: &Map<String, Value>, field: &str, negated: bool, perm: &PermissionDef) -> Effective {
+fn field_value(
+    obj: &Map<String, Value>,
+    field: &str,
+    negated: bool,
+    perm: &PermissionDef,
+) -> Effective {
     let mut effective = Effective::default();
     match obj.get(field) {
         Some(Value::Bool(b)) => effective.add(Contribution {
@@ -339,8 +423,13 @@ fn field_value(obj: &Map<String, Value>, field: &str, negated: bool, perm: &Perm
             value: PermValue::Flag(*b != negated),
             confidence: perm.confidence,
         }),
-        None => effective.unknown.push(format!("the agent object has no `{field}` field")),
-        Some(other) => effective.unknown.push(format!("the agent's `{field}` is {}, not true/false", kind(other))),
+        None => effective
+            .unknown
+            .push(format!("the agent object has no `{field}` field")),
+        Some(other) => effective.unknown.push(format!(
+            "the agent's `{field}` is {}, not true/false",
+            kind(other)
+        )),
     }
     effective
 }
@@ -361,8 +450,13 @@ fn claim_value(
         );
         return effective;
     }
-    let read = |origin: Origin, holder: &str, claims: Option<&[(String, String)]>, effective: &mut Effective| match claims {
-        None => effective.unknown.push(format!("{holder}'s claims are not in the snapshot")),
+    let read = |origin: Origin,
+                holder: &str,
+                claims: Option<&[(String, String)]>,
+                effective: &mut Effective| match claims {
+        None => effective
+            .unknown
+            .push(format!("{holder}'s claims are not in the snapshot")),
         Some(claims) => {
             for (kind, raw) in claims.iter().filter(|(k, _)| k == claim) {
                 match catalog.claim_value(perm, raw) {
@@ -375,18 +469,30 @@ fn claim_value(
                         },
                         confidence,
                     }),
-                    None => effective.unknown.push(format!("{holder} has claim {kind} = \"{raw}\", outside the catalog's encoding")),
+                    None => effective.unknown.push(format!(
+                        "{holder} has claim {kind} = \"{raw}\", outside the catalog's encoding"
+                    )),
                 }
             }
         }
     };
     read(Origin::Agent, "the agent", own, &mut effective);
     match roles {
-        None => effective.unknown.push("the agent's roles are not in the snapshot".to_owned()),
+        None => effective
+            .unknown
+            .push("the agent's roles are not in the snapshot".to_owned()),
         Some(roles) => {
             for role in roles {
-                let origin = Origin::Role { id: role.reference.id.clone(), name: role.reference.name.clone() };
-                read(origin, &format!("role {}", role.reference.name), role.claims.as_deref(), &mut effective);
+                let origin = Origin::Role {
+                    id: role.reference.id.clone(),
+                    name: role.reference.name.clone(),
+                };
+                read(
+                    origin,
+                    &format!("role {}", role.reference.name),
+                    role.claims.as_deref(),
+                    &mut effective,
+                );
             }
         }
     }
@@ -430,40 +536,95 @@ fn derived_value(
                 let names: Vec<&str> = held.iter().map(|h| h.reference.name.as_str()).collect();
                 set(true, format!("roles: {}", names.join(", ")), &mut effective);
             }
-            None => effective.unknown.push("the agent's roles are not in the snapshot".to_owned()),
+            None => effective
+                .unknown
+                .push("the agent's roles are not in the snapshot".to_owned()),
         },
         Derived::DefaultTeam => match obj.get("team") {
-            Some(Value::String(s)) if s.trim().is_empty() => set(false, "no default team".to_owned(), &mut effective),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                set(false, "no default team".to_owned(), &mut effective)
+            }
             Some(Value::String(s)) => set(true, format!("default team \"{s}\""), &mut effective),
-            _ => effective.unknown.push("the agent's default team (`team`) is not in the snapshot".to_owned()),
+            _ => effective
+                .unknown
+                .push("the agent's default team (`team`) is not in the snapshot".to_owned()),
         },
         Derived::AllTeams => match (&ctx.active_teams, teams) {
-            (None, _) => effective.unknown.push("the tenant's teams are not in the snapshot".to_owned()),
-            (_, None) => effective.unknown.push("the agent's team memberships are not in the snapshot".to_owned()),
+            (None, _) => effective
+                .unknown
+                .push("the tenant's teams are not in the snapshot".to_owned()),
+            (_, None) => effective
+                .unknown
+                .push("the agent's team memberships are not in the snapshot".to_owned()),
             (Some(active), Some(memberships)) => {
-                let member_ids: BTreeSet<i64> = memberships.iter().filter_map(|m| m.team_id).collect();
-                let member_names: BTreeSet<&str> = memberships.iter().map(|m| m.team_name.as_str()).collect();
+                let member_ids: BTreeSet<i64> =
+                    memberships.iter().filter_map(|m| m.team_id).collect();
+                let member_names: BTreeSet<&str> =
+                    memberships.iter().map(|m| m.team_name.as_str()).collect();
                 let missing: Vec<&str> = active
                     .iter()
                     .filter(|(id, name)| !member_ids.contains(id) && !member_names.contains(*name))
                     .map(|(_, name)| *name)
                     .collect();
                 if missing.is_empty() {
-                    set(true, format!("member of all {} active teams", active.len()), &mut effective);
+                    set(
+                        true,
+                        format!("member of all {} active teams", active.len()),
+                        &mut effective,
+                    );
                 } else {
-                    set(false, format!("not a member of: {}", missing.join(", ")), &mut effective);
+                    set(
+                        false,
+                        format!("not a member of: {}", missing.join(", ")),
+                        &mut effective,
+                    );
                 }
             }
         },
-        Derived::NoClientRestriction => restriction(obj, "clients", "client_name", "customer", &mut effective, perm),
-        Derived::NoTicketTypeRestriction => restriction(obj, "tickettypes", "tickettype_name", "ticket type", &mut effective, perm),
-        Derived::NoAssetTypeRestriction => restriction(obj, "assettypes", "assettype_name", "asset type", &mut effective, perm),
-        Derived::NoAssetFieldRestriction => restriction(obj, "assetfields", "name", "asset field", &mut effective, perm),
+        Derived::NoClientRestriction => restriction(
+            obj,
+            "clients",
+            "client_name",
+            "customer",
+            &mut effective,
+            perm,
+        ),
+        Derived::NoTicketTypeRestriction => restriction(
+            obj,
+            "tickettypes",
+            "tickettype_name",
+            "ticket type",
+            &mut effective,
+            perm,
+        ),
+        Derived::NoAssetTypeRestriction => restriction(
+            obj,
+            "assettypes",
+            "assettype_name",
+            "asset type",
+            &mut effective,
+            perm,
+        ),
+        Derived::NoAssetFieldRestriction => restriction(
+            obj,
+            "assetfields",
+            "name",
+            "asset field",
+            &mut effective,
+            perm,
+        ),
     }
     effective
 }
 
-fn restriction(obj: &Map<String, Value>, field: &str, name_field: &str, what: &str, effective: &mut Effective, perm: &PermissionDef) {
+fn restriction(
+    obj: &Map<String, Value>,
+    field: &str,
+    name_field: &str,
+    what: &str,
+    effective: &mut Effective,
+    perm: &PermissionDef,
+) {
     match obj.get(field) {
         Some(Value::Array(items)) => {
             let (value, evidence) = if items.is_empty() {
@@ -478,12 +639,30 @@ fn restriction(obj: &Map<String, Value>, field: &str, name_field: &str, what: &s
                             .map_or_else(|| "?".to_owned(), str::to_owned)
                     })
                     .collect();
-                let more = if items.len() > 5 { format!(" and {} more", items.len() - 5) } else { String::new() };
-                (false, format!("restricted to {} {what}(s): {}{more}", items.len(), names.join(", ")))
+                let more = if items.len() > 5 {
+                    format!(" and {} more", items.len() - 5)
+                } else {
+                    String::new()
+                };
+                (
+                    false,
+                    format!(
+                        "restricted to {} {what}(s): {}{more}",
+                        items.len(),
+                        names.join(", ")
+                    ),
+                )
             };
-            effective.add(Contribution { origin: Origin::Structure, evidence, value: PermValue::Flag(value), confidence: perm.confidence });
+            effective.add(Contribution {
+                origin: Origin::Structure,
+                evidence,
+                value: PermValue::Flag(value),
+                confidence: perm.confidence,
+            });
         }
-        _ => effective.unknown.push(format!("the agent's `{field}` restriction list is not in the snapshot")),
+        _ => effective.unknown.push(format!(
+            "the agent's `{field}` restriction list is not in the snapshot"
+        )),
     }
 }
 
@@ -498,7 +677,12 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
                 }
                 Some(_) => continue,
             };
-            out.insert(UnknownClaim { holder: holder.clone(), claim_type: kind.clone(), value: value.clone(), reason });
+            out.insert(UnknownClaim {
+                holder: holder.clone(),
+                claim_type: kind.clone(),
+                value: value.clone(),
+                reason,
+            });
         }
     };
     for role in tenant.roles() {
@@ -513,11 +697,20 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
                     let name = string(obj, "name").unwrap_or_default();
                     scan(format!("agent {id} ({name})"), &claims);
                 }
-                for role in obj.get("roles").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object) {
+                for role in obj
+                    .get("roles")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_object)
+                {
                     // Inline role claims matter only when the role itself was not fetched.
                     if let (Some(id), Some(claims)) = (any_id(role), claims(role)) {
                         if !tenant.roles().iter().any(|r| r.id == id) {
-                            scan(format!("role {id} ({})", string(role, "name").unwrap_or_default()), &claims);
+                            scan(
+                                format!("role {id} ({})", string(role, "name").unwrap_or_default()),
+                                &claims,
+                            );
                         }
                     }
                 }
@@ -525,4 +718,256 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
         }
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::snapshot::{Instance, Snapshot};
+
+    fn catalog() -> &'static Catalog {
+        Catalog::builtin().unwrap()
+    }
+
+    fn snap(agents: Value) -> Snapshot {
+        let mut s = Snapshot::new(Instance::default());
+        s.objects.agents = Some(agents);
+        s.objects.teams =
+            Some(json!([{"id": 1, "name": "Desk"}, {"id": 2, "name": "Old", "inactive": true}]));
+        s.objects.roles = Some(
+            json!({"record_count": 1, "roles": [{"id": "g-1", "name": "Billing", "claims": [{"type": "feature.invoices", "value": "3"}]}]}),
+        );
+        s
+    }
+
+    fn norm(s: &Snapshot) -> Tenant {
+        normalise(s, catalog(), Path::new("s.json")).unwrap()
+    }
+
+    fn full_agent() -> Value {
+        json!({"id": 3, "name": "Api", "isdisabled": false, "isapiagent": true, "is_admin": true, "team": "Desk",
+               "roles": [{"id": "g-1", "name": "Billing"}], "teams": [{"team_id": 1, "team_name": "Desk", "role_id": "g-1", "role_name": "Billing"}],
+               "clients": [{"client_id": 5, "client_name": "Acme"}], "tickettypes": [], "assettypes": [], "assetfields": [],
+               "claims": [{"type": "feature.invoices", "value": "1"}, {"type": "ticket.can_delete", "value": "false"}]})
+    }
+
+    #[test]
+    fn bare_arrays_and_list_envelopes_give_the_same_tenant() {
+        let bare = norm(&snap(json!([full_agent()])));
+        let enveloped = norm(&snap(json!({"record_count": 1, "agents": [full_agent()]})));
+        assert_eq!(
+            serde_json::to_value(&bare.agents).unwrap(),
+            serde_json::to_value(&enveloped.agents).unwrap()
+        );
+        assert_eq!(bare.roles().len(), 1, "roles came in an envelope");
+    }
+
+    #[test]
+    fn fields_are_read_with_their_chains() {
+        let t = norm(&snap(json!([full_agent()])));
+        let a = t.agent(3).unwrap();
+        assert_eq!(
+            (a.enabled, a.api_only, a.admin),
+            (Some(true), Some(true), Some(true))
+        );
+        let invoices = a.permission("feature.invoices").unwrap();
+        assert_eq!(
+            invoices.value,
+            Some(PermValue::Level(3)),
+            "the role's level wins over the agent's"
+        );
+        assert_eq!(invoices.contributions.len(), 2);
+        assert!(
+            matches!(&invoices.decisive().unwrap().origin, Origin::Role { name, .. } if name == "Billing")
+        );
+        assert_eq!(
+            a.permission("teams.all").unwrap().value,
+            Some(PermValue::Flag(true)),
+            "inactive teams do not count"
+        );
+        assert_eq!(
+            a.permission("restrict.all_customers").unwrap().value,
+            Some(PermValue::Flag(false))
+        );
+        assert_eq!(
+            a.permission("agent.default_team").unwrap().value,
+            Some(PermValue::Flag(true))
+        );
+        assert_eq!(
+            a.permission("agent.has_roles").unwrap().value,
+            Some(PermValue::Flag(true))
+        );
+        assert_eq!(
+            a.permission("ticket.can_delete").unwrap().value,
+            Some(PermValue::Flag(false))
+        );
+        // Absent claim, encoding in use: the lowest setting, recorded as an assumption.
+        let crm = a.permission("feature.crm").unwrap();
+        assert_eq!(crm.value, Some(PermValue::Level(0)));
+        assert_eq!(crm.confidence(), Confidence::Assumed);
+        assert_eq!(
+            a.teams.as_ref().unwrap()[0].via_role.as_deref(),
+            Some("Billing")
+        );
+    }
+
+    #[test]
+    fn nulls_missing_and_odd_fields_become_unknown_never_guesses() {
+        let agent = json!({"id": "4", "name": null, "isdisabled": "no", "is_admin": null, "claims": null, "team": null});
+        let t = norm(&snap(json!([agent])));
+        let a = t.agent(4).unwrap();
+        assert_eq!(a.name, "agent 4");
+        assert_eq!(a.enabled, None);
+        for key in [
+            "agent.enabled",
+            "agent.admin",
+            "agent.api_only",
+            "agent.default_team",
+            "agent.has_roles",
+            "teams.all",
+            "restrict.all_customers",
+        ] {
+            let e = a.permission(key).unwrap();
+            assert_eq!(e.value, None, "{key}");
+            assert!(!e.unknown.is_empty(), "{key} has no reason");
+        }
+        assert!(a.permission("agent.enabled").unwrap().unknown[0].contains("a string"));
+        // The role fetched elsewhere makes the claim encoding "in use", but this agent's own claims are null.
+        assert!(
+            a.permission("feature.invoices")
+                .unwrap()
+                .unknown
+                .iter()
+                .any(|u| u.contains("the agent's claims"))
+        );
+    }
+
+    #[test]
+    fn unknown_claim_types_and_values_are_listed() {
+        let mut agent = full_agent();
+        agent["claims"] = json!([{"type": "feature.widgets", "value": "2"}, {"type": "feature.invoices", "value": "99"}, {"type": "feature.crm", "value": 1}]);
+        let t = norm(&snap(json!([agent])));
+        let reasons: Vec<(&str, &str)> = t
+            .unknown_claims
+            .iter()
+            .map(|c| (c.claim_type.as_str(), c.reason.as_str()))
+            .collect();
+        assert!(
+            reasons.contains(&("feature.widgets", "claim type not in the catalog")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|(t, r)| *t == "feature.invoices" && r.contains("outside")),
+            "{reasons:?}"
+        );
+        assert_eq!(
+            reasons.len(),
+            2,
+            "a numeric value is read like its string: {reasons:?}"
+        );
+        let invoices = t.agent(3).unwrap().permission("feature.invoices").unwrap();
+        assert_eq!(
+            invoices.value,
+            Some(PermValue::Level(3)),
+            "the role still counts"
+        );
+        assert!(
+            !invoices.unknown.is_empty(),
+            "the unreadable claim makes the value a lower bound"
+        );
+        assert_eq!(
+            t.agent(3).unwrap().permission("feature.crm").unwrap().value,
+            Some(PermValue::Level(1))
+        );
+    }
+
+    #[test]
+    fn structural_corruption_is_an_error_naming_the_place() {
+        for (agents, pointer) in [
+            (json!("nope"), "/objects/agents"),
+            (json!([1]), "/objects/agents/0"),
+            (json!([{"name": "no id"}]), "/objects/agents/0"),
+            (
+                json!({"record_count": 1, "a": [], "b": []}),
+                "/objects/agents",
+            ),
+        ] {
+            let err = normalise(&snap(agents), catalog(), Path::new("s.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(pointer) && err.contains("s.json"), "{err}");
+        }
+    }
+
+    #[test]
+    fn collections_not_fetched_stay_unknown() {
+        let t = norm(&Snapshot::new(Instance::default()));
+        assert!(t.agents.is_none() && t.applications.is_none());
+        let mut s = snap(json!([full_agent()]));
+        s.objects.teams = None;
+        let t = norm(&s);
+        assert!(
+            t.agent(3)
+                .unwrap()
+                .permission("teams.all")
+                .unwrap()
+                .value
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn applications_read_scopes_in_either_shape() {
+        let mut s = snap(json!([]));
+        s.objects.applications = Some(json!([
+            {"id": "x", "displayName": "A", "inactive": true, "loginas_agent_id": 0, "scopes": [{"name": "read:tickets"}, "edit:tickets", {"name": " "}]},
+            {"id": 12, "name": "B"},
+        ]));
+        let t = norm(&s);
+        let a = &t.applications()[0];
+        assert_eq!(
+            a.scopes.as_deref(),
+            Some(&["edit:tickets".to_owned(), "read:tickets".to_owned()][..])
+        );
+        assert_eq!((a.active, a.login_agent_id), (Some(false), None));
+        let b = &t.applications()[1];
+        assert_eq!(
+            (b.id.as_str(), b.name.as_str(), b.scopes.is_none(), b.active),
+            ("12", "B", true, None)
+        );
+    }
+
+    #[test]
+    fn no_secret_from_the_input_survives_a_save_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snap.json");
+        let mut s = snap(
+            json!([{"id": 1, "name": "A", "password": "SECRET-1", "new_access_token": "SECRET-2",
+            "orion_password": "SECRET-3", "new_ncentral_key": "SECRET-4", "nested": {"apiKey": "SECRET-5"}}]),
+        );
+        s.objects.applications = Some(
+            json!([{"id": "a", "displayName": "X", "clientSecret": "SECRET-6",
+            "tokens": [{"value": "SECRET-7"}], "authorizations": [{"refresh_token": "SECRET-8"}]}]),
+        );
+        s.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("SECRET-"), "{text}");
+        let loaded = crate::snapshot::load(&path).unwrap();
+        assert!(loaded.redacted.contains(&"clientSecret".to_owned()));
+        // A snapshot written by someone else is stripped on load too.
+        std::fs::write(
+            &path,
+            text.replace(
+                "\"name\": \"A\"",
+                "\"name\": \"A\", \"client_secret\": \"SECRET-9\"",
+            ),
+        )
+        .unwrap();
+        let loaded = crate::snapshot::load(&path).unwrap();
+        assert!(!serde_json::to_string(&loaded).unwrap().contains("SECRET-9"));
+    }
 }

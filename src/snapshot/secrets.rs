@@ -11,9 +11,18 @@ use serde_json::Value;
 #[must_use]
 pub fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    const PARTS: [&str; 7] =
-        ["secret", "password", "passwd", "token", "apikey", "api_key", "privatekey"];
-    PARTS.iter().any(|p| lower.contains(p)) || lower.contains("private_key") || lower.ends_with("_key")
+    const PARTS: [&str; 7] = [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "apikey",
+        "api_key",
+        "privatekey",
+    ];
+    PARTS.iter().any(|p| lower.contains(p))
+        || lower.contains("private_key")
+        || lower.ends_with("_key")
 }
 
 /// Removes every secret member at any depth; returns the names removed.
@@ -70,7 +79,14 @@ mod tests {
         assert!(text.contains("visible") && text.contains("keyboard"));
         assert_eq!(
             removed.into_iter().collect::<Vec<_>>(),
-            ["clientSecret", "new_access_token", "new_ncentral_key", "orion_password", "password", "tokens"]
+            [
+                "clientSecret",
+                "new_access_token",
+                "new_ncentral_key",
+                "orion_password",
+                "password",
+                "tokens"
+            ]
         );
     }
 }

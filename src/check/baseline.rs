@@ -1,0 +1,366 @@
+//! Baseline policies: tenant-wide least-privilege checks, aware of which sets bind which application.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Finding, Run, SetOutcome, SetState, Subject};
+use crate::catalog::PermRef;
+use crate::ruleset::{Expect, Policy, PolicyCheck, RuleSet};
+use crate::tenant::{Application, Value};
+
+pub(super) fn run(
+    run: &mut Run<'_>,
+    set: &RuleSet,
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+) -> SetOutcome {
+    for policy in &set.policies {
+        match policy.check {
+            PolicyCheck::BroadScopeUnneeded => broad_scopes(run, set, policy, bound),
+            PolicyCheck::LoginAgentDisabled => login_agent_disabled(run, set, policy),
+            PolicyCheck::LoginAgentMissing => login_agent_missing(run, set, policy),
+            PolicyCheck::AdminApiAgent => admin_api_agent(run, set, policy, bound),
+            PolicyCheck::InactiveAppWithScopes => inactive_with_scopes(run, set, policy),
+            PolicyCheck::DeleteTicketsUnneeded => delete_tickets(run, set, policy, bound),
+            PolicyCheck::SuspiciousEmptyList => empty_lists(run, set, policy),
+        }
+    }
+    SetOutcome::new(set, SetState::Baseline)
+}
+
+fn finding(
+    set: &RuleSet,
+    policy: &Policy,
+    subject: Subject,
+    message: String,
+    help: String,
+) -> Finding {
+    Finding {
+        code: policy.check.code(),
+        severity: policy.severity,
+        requirement_set: set.id.clone(),
+        requirement: Some(policy.id.clone()),
+        subject,
+        permission: None,
+        expected: None,
+        actual: None,
+        message,
+        chain: Vec::new(),
+        assumptions: Vec::new(),
+        help: Some(help),
+        rule_location: Some(policy.location.clone()),
+    }
+}
+
+fn active(app: &Application) -> bool {
+    app.active != Some(false)
+}
+
+/// True when a set bound to `app` requires the agent permission `key` to be granted.
+fn required_by(
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+    apps: &[&Application],
+    key: &str,
+    expect_granted: bool,
+) -> bool {
+    apps.iter()
+        .filter_map(|a| bound.get(&a.id))
+        .flatten()
+        .flat_map(|s| s.requirements.iter())
+        .any(|r| {
+            r.key == key
+                && if expect_granted {
+                    matches!(r.expect, Expect::Granted | Expect::AtLeast { .. })
+                } else {
+                    r.expect == Expect::NotGranted
+                }
+        })
+}
+
+fn broad_scopes(
+    run: &mut Run<'_>,
+    set: &RuleSet,
+    policy: &Policy,
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+) {
+    for app in run.tenant.applications().iter().filter(|a| active(a)) {
+        let Some(held) = &app.scopes else { continue };
+        let sets = bound.get(&app.id).map(Vec::as_slice).unwrap_or_default();
+        for scope in policy.scopes.iter().filter(|s| held.contains(s)) {
+            let needed = sets.iter().flat_map(|s| s.requirements.iter()).any(|r| {
+                r.expect == Expect::Granted && r.permission == PermRef::Scope(scope.clone())
+            });
+            if needed {
+                continue;
+            }
+            let bound_to = if sets.is_empty() {
+                "no requirement set is bound to it".to_owned()
+            } else {
+                format!(
+                    "none of its sets ({}) requires it",
+                    sets.iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let mut f = finding(
+                set,
+                policy,
+                Subject::application(app),
+                format!("application `{}` holds `{scope}` and {bound_to}", app.name),
+                format!(
+                    "replace `{scope}` with the scopes the integration documents (`halo-audit plan --set ID`) in Configuration > Integrations > HaloPSA API > View Applications > {} > Permissions",
+                    app.name
+                ),
+            );
+            f.permission = Some(format!("scope:{scope}"));
+            f.actual = Some(held.join(", "));
+            run.findings.push(f);
+        }
+    }
+}
+
+fn login_agent_disabled(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
+    for app in run.tenant.applications().iter().filter(|a| active(a)) {
+        let Some(agent) = app.login_agent_id.and_then(|id| run.tenant.agent(id)) else {
+            continue;
+        };
+        if agent.enabled == Some(false) {
+            let mut f = finding(
+                set,
+                policy,
+                Subject::application(app),
+                format!(
+                    "active application `{}` logs in as disabled agent `{}`",
+                    app.name, agent.name
+                ),
+                format!(
+                    "deactivate `{}` if it is no longer used, or set an active API-only agent to log in as",
+                    app.name
+                ),
+            );
+            f.permission = Some("agent.enabled".to_owned());
+            f.chain = vec![format!(
+                "loginas_agent_id {} → agent `{}` (isdisabled = true)",
+                agent.id, agent.name
+            )];
+            run.findings.push(f);
+        }
+    }
+}
+
+fn login_agent_missing(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
+    let agents_known = run.tenant.agents.is_some();
+    for app in run.tenant.applications().iter().filter(|a| active(a)) {
+        let message = match app.login_agent_id {
+            None => format!("active application `{}` logs in as no agent", app.name),
+            Some(id) if agents_known && run.tenant.agent(id).is_none() => format!(
+                "active application `{}` logs in as agent {id}{}, which is not in the tenant's agent list",
+                app.name,
+                app.login_agent_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            Some(_) => continue,
+        };
+        let help = format!(
+            "set the agent to log in as in Configuration > Integrations > HaloPSA API > View Applications > {}, or deactivate it",
+            app.name
+        );
+        run.findings.push(finding(
+            set,
+            policy,
+            Subject::application(app),
+            message,
+            help,
+        ));
+    }
+}
+
+/// Active applications logging in as each agent.
+fn apps_by_agent<'t>(run: &Run<'t>) -> BTreeMap<i64, Vec<&'t Application>> {
+    let mut map: BTreeMap<i64, Vec<&Application>> = BTreeMap::new();
+    for app in run.tenant.applications().iter().filter(|a| active(a)) {
+        if let Some(id) = app.login_agent_id {
+            map.entry(id).or_default().push(app);
+        }
+    }
+    map
+}
+
+fn admin_api_agent(
+    run: &mut Run<'_>,
+    set: &RuleSet,
+    policy: &Policy,
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+) {
+    let by_agent = apps_by_agent(run);
+    for agent in run
+        .tenant
+        .agents()
+        .iter()
+        .filter(|a| a.api_only == Some(true) && a.enabled != Some(false))
+    {
+        let admin = agent.permission("agent.admin").and_then(|e| e.value);
+        if admin != Some(Value::Flag(true)) {
+            continue;
+        }
+        let apps = by_agent
+            .get(&agent.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if required_by(bound, apps, "agent.admin", true) {
+            continue;
+        }
+        let used_by = if apps.is_empty() {
+            "no active application logs in as it".to_owned()
+        } else {
+            format!(
+                "no set bound to {} requires it",
+                apps.iter()
+                    .map(|a| format!("`{}`", a.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut f = finding(
+            set,
+            policy,
+            Subject::agent(agent),
+            format!(
+                "API-only agent `{}` is a HaloPSA administrator and {used_by}",
+                agent.name
+            ),
+            format!(
+                "untick \"Is a HaloPSA Administrator\" in Configuration > Teams & Agents > Agents > {} and grant the feature access its integrations document",
+                agent.name
+            ),
+        );
+        f.permission = Some("agent.admin".to_owned());
+        f.actual = Some("Yes".to_owned());
+        f.expected = Some("No".to_owned());
+        run.findings.push(f);
+    }
+}
+
+fn inactive_with_scopes(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
+    for app in run
+        .tenant
+        .applications()
+        .iter()
+        .filter(|a| a.active == Some(false))
+    {
+        let Some(held) = app.scopes.as_ref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let mut f = finding(
+            set,
+            policy,
+            Subject::application(app),
+            format!(
+                "inactive application `{}` still holds {}",
+                app.name,
+                held.join(", ")
+            ),
+            format!(
+                "remove its scopes, or delete `{}` if it is no longer needed",
+                app.name
+            ),
+        );
+        f.actual = Some(held.join(", "));
+        run.findings.push(f);
+    }
+}
+
+fn delete_tickets(
+    run: &mut Run<'_>,
+    set: &RuleSet,
+    policy: &Policy,
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+) {
+    let by_agent = apps_by_agent(run);
+    let mut seen = BTreeSet::new();
+    for (agent_id, apps) in &by_agent {
+        let Some(agent) = run.tenant.agent(*agent_id) else {
+            continue;
+        };
+        if !seen.insert(agent.id) {
+            continue;
+        }
+        let Some(effective) = agent.permission("ticket.can_delete") else {
+            continue;
+        };
+        if effective.value != Some(Value::Flag(true)) {
+            continue;
+        }
+        // A set that requires it, or that already reports it as excessive, settles the question.
+        if required_by(bound, apps, "ticket.can_delete", true)
+            || required_by(bound, apps, "ticket.can_delete", false)
+        {
+            continue;
+        }
+        let via = effective.decisive().map(|c| match &c.origin {
+            crate::tenant::Origin::Role { name, .. } => format!(" (through role {name})"),
+            _ => String::new(),
+        });
+        let mut f = finding(
+            set,
+            policy,
+            Subject::agent(agent),
+            format!(
+                "agent `{}`, which {} log in as, can delete tickets{}",
+                agent.name,
+                apps.iter()
+                    .map(|a| format!("`{}`", a.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                via.unwrap_or_default()
+            ),
+            format!(
+                "set \"Can Delete Tickets\" to No in Configuration > Teams & Agents > Agents > {} > Permissions, and on every role it holds",
+                agent.name
+            ),
+        );
+        f.permission = Some("ticket.can_delete".to_owned());
+        f.actual = Some("Yes".to_owned());
+        f.expected = Some("No".to_owned());
+        f.chain = effective
+            .contributions
+            .iter()
+            .map(|c| c.evidence.clone())
+            .collect();
+        run.findings.push(f);
+    }
+}
+
+fn empty_lists(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
+    let lists = [
+        (
+            "agent",
+            run.tenant.agents.as_ref().map(Vec::len),
+            "/api/Agent",
+        ),
+        ("team", run.tenant.teams.as_ref().map(Vec::len), "/api/Team"),
+        (
+            "application",
+            run.tenant.applications.as_ref().map(Vec::len),
+            "/api/Application",
+        ),
+    ];
+    for (what, len, endpoint) in lists {
+        if len == Some(0) {
+            let f = finding(
+                set,
+                policy,
+                Subject::tenant(run.tenant),
+                format!(
+                    "the snapshot's {what} list is empty: Halo answers `200 []` on {endpoint} when the reading agent lacks permission"
+                ),
+                format!(
+                    "give the auditing application's agent read access to {what}s and fetch again"
+                ),
+            );
+            run.findings.push(f);
+        }
+    }
+}

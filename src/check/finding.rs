@@ -1,0 +1,257 @@
+//! Findings and per-set outcomes: the engine's output, the input of every reporter.
+
+use serde::Serialize;
+
+use crate::diag::{Code, Severity};
+use crate::ruleset::{Location, Requirement, RuleSet};
+use crate::tenant::{Agent, Application, Tenant};
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    Application,
+    Agent,
+    Team,
+    Role,
+    Tenant,
+}
+
+impl SubjectKind {
+    /// The lower-case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Application => "application",
+            Self::Agent => "agent",
+            Self::Team => "team",
+            Self::Role => "role",
+            Self::Tenant => "tenant",
+        }
+    }
+}
+
+/// A Halo object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub id: String,
+    pub name: String,
+}
+
+impl Subject {
+    /// An API application.
+    #[must_use]
+    pub fn application(app: &Application) -> Self {
+        Self {
+            kind: SubjectKind::Application,
+            id: app.id.clone(),
+            name: app.name.clone(),
+        }
+    }
+
+    /// An agent.
+    #[must_use]
+    pub fn agent(agent: &Agent) -> Self {
+        Self {
+            kind: SubjectKind::Agent,
+            id: agent.id.to_string(),
+            name: agent.name.clone(),
+        }
+    }
+
+    /// The tenant as a whole.
+    #[must_use]
+    pub fn tenant(tenant: &Tenant) -> Self {
+        let name = tenant
+            .provenance
+            .tenant
+            .clone()
+            .or_else(|| tenant.provenance.instance.clone())
+            .unwrap_or_else(|| "tenant".to_owned());
+        Self {
+            kind: SubjectKind::Tenant,
+            id: name.clone(),
+            name,
+        }
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            SubjectKind::Tenant => write!(f, "tenant {}", self.name),
+            kind => write!(f, "{} {} (id {})", kind.as_str(), self.name, self.id),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub requirement_set: String,
+    pub requirement: Option<String>,
+    pub subject: Subject,
+    /// Canonical permission key.
+    pub permission: Option<String>,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub message: String,
+    /// How the actual value was decided: each role, claim, field or scope implication involved.
+    pub chain: Vec<String>,
+    /// Assumptions the finding rests on.
+    pub assumptions: Vec<String>,
+    /// The fix, in Halo's UI words.
+    pub help: Option<String>,
+    pub rule_location: Option<Location>,
+}
+
+impl Finding {
+    /// The deterministic order of findings: by set, rule location, subject, code, permission.
+    #[must_use]
+    pub fn sort_key(
+        &self,
+    ) -> (
+        String,
+        Option<(String, usize, usize)>,
+        Subject,
+        Code,
+        Option<String>,
+        String,
+    ) {
+        (
+            self.requirement_set.clone(),
+            self.rule_location
+                .as_ref()
+                .map(|l| (l.path.clone(), l.line, l.column)),
+            self.subject.clone(),
+            self.code,
+            self.permission.clone(),
+            self.message.clone(),
+        )
+    }
+
+    /// A stable identity (set, requirement, subject kind and id, permission, code), independent of
+    /// message wording; used by baselines and waivers.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}|{}|{}:{}|{}",
+            self.code.as_str(),
+            self.requirement_set,
+            self.requirement.as_deref().unwrap_or("-"),
+            self.subject.kind.as_str(),
+            self.subject.id,
+            self.permission.as_deref().unwrap_or("-"),
+        )
+    }
+}
+
+/// How a requirement came out for one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Missing,
+    Excessive,
+    Unverifiable,
+}
+
+impl Status {
+    /// The lower-case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Missing => "missing",
+            Self::Excessive => "excessive",
+            Self::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// One requirement evaluated for one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub requirement: String,
+    pub title: String,
+    pub permission: String,
+    pub subject: Subject,
+    pub status: Status,
+    /// Passed only through an assumed scope implication.
+    pub assumed: bool,
+    pub severity: Severity,
+}
+
+impl Evaluation {
+    pub(crate) fn new(
+        _set: &RuleSet,
+        requirement: &Requirement,
+        subject: Subject,
+        status: Status,
+    ) -> Self {
+        Self {
+            requirement: requirement.id.clone(),
+            title: requirement.title.clone(),
+            permission: requirement.key.clone(),
+            subject,
+            status,
+            assumed: false,
+            severity: requirement.severity,
+        }
+    }
+}
+
+/// Whether and how a set ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SetState {
+    /// Bound to these active applications and evaluated.
+    Evaluated { applications: Vec<Subject> },
+    /// Not asked for and its default binding matches nothing.
+    NotInUse,
+    /// Its binding matches only inactive applications.
+    OnlyInactive { applications: Vec<String> },
+    /// Asked for, but matches nothing (a `binding-not-found` finding).
+    BindingNotFound,
+    /// The snapshot cannot tell (the application list is missing).
+    NotEvaluable { reason: String },
+    /// A baseline set (always runs).
+    Baseline,
+}
+
+/// One set's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetOutcome {
+    pub id: String,
+    pub title: String,
+    pub vendor: Option<String>,
+    pub source: Option<String>,
+    #[serde(flatten)]
+    pub state: SetState,
+    pub evaluations: Vec<Evaluation>,
+}
+
+impl SetOutcome {
+    pub(crate) fn new(set: &RuleSet, state: SetState) -> Self {
+        Self {
+            id: set.id.clone(),
+            title: set.title.clone(),
+            vendor: set.vendor.clone(),
+            source: set.sources.first().map(|s| s.url.clone()),
+            state,
+            evaluations: Vec::new(),
+        }
+    }
+
+    /// Number of evaluations with a status.
+    #[must_use]
+    pub fn count(&self, status: Status) -> usize {
+        self.evaluations
+            .iter()
+            .filter(|e| e.status == status)
+            .count()
+    }
+}

@@ -1,0 +1,782 @@
+//! The rule engine: `(Tenant, Library, Catalog, Selection) -> Outcome`.
+//!
+//! Owns: binding requirement sets to API applications, evaluating every requirement against the
+//! application's scopes (through the catalog's scope lattice) and its login agent's effective
+//! permissions, excess analysis, the baseline policies, and the chain of evidence behind each
+//! finding. Pure: no I/O, no async, no printing; output order is deterministic.
+
+mod baseline;
+mod finding;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use finding::{Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind};
+
+use crate::catalog::{Catalog, Confidence, Kind, PermRef, PermissionDef};
+use crate::diag::{Code, Severity};
+use crate::ruleset::{Expect, Library, Requirement, RuleSet, SetKind};
+use crate::tenant::{Agent, Application, Effective, Origin, Tenant, Value};
+
+/// Which sets run and how they bind.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Sets asked for explicitly (`--set`, configuration). Empty: every set whose default binding
+    /// matches an application.
+    pub sets: Vec<String>,
+    /// Explicit bindings: set id → application display names or client ids (exact, case-insensitive).
+    pub bindings: BTreeMap<String, Vec<String>>,
+}
+
+/// A selection that cannot run.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CheckError {
+    #[error("unknown requirement set `{id}`")]
+    #[diagnostic(code(halo_audit::check::unknown_set), help("{help}"))]
+    UnknownSet { id: String, help: String },
+}
+
+/// Everything a check found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub sets: Vec<SetOutcome>,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    /// Number of findings of a severity (waived findings excluded by the caller).
+    #[must_use]
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Number of `unverifiable` findings.
+    #[must_use]
+    pub fn unverifiable(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.code == Code::Unverifiable)
+            .count()
+    }
+}
+
+/// Runs the check.
+///
+/// # Errors
+/// [`CheckError::UnknownSet`] when a selected set is not in the library.
+pub fn check(
+    tenant: &Tenant,
+    library: &Library,
+    catalog: &Catalog,
+    selection: &Selection,
+) -> Result<Outcome, CheckError> {
+    for id in selection.sets.iter().chain(selection.bindings.keys()) {
+        if library.get(id).is_none() {
+            let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
+            let close: Vec<&str> = ids
+                .iter()
+                .copied()
+                .filter(|s| crate::catalog::edit_distance(s, id) <= 3 || s.contains(id.as_str()))
+                .collect();
+            let help = if close.is_empty() {
+                format!(
+                    "`halo-audit rules list` shows the {} sets available",
+                    ids.len()
+                )
+            } else {
+                format!(
+                    "did you mean {}?",
+                    close
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            return Err(CheckError::UnknownSet {
+                id: id.clone(),
+                help,
+            });
+        }
+    }
+    let mut run = Run {
+        tenant,
+        catalog,
+        findings: Vec::new(),
+    };
+    let explicit: BTreeSet<&str> = selection
+        .sets
+        .iter()
+        .chain(selection.bindings.keys())
+        .map(String::as_str)
+        .collect();
+    let mut sets = Vec::new();
+    // Which sets bind each application, for excess and baseline analysis.
+    let mut bound: BTreeMap<String, Vec<&RuleSet>> = BTreeMap::new();
+    for set in library
+        .sets
+        .iter()
+        .filter(|s| s.kind == SetKind::Integration)
+    {
+        let asked = explicit.contains(set.id.as_str());
+        if !explicit.is_empty() && !asked {
+            continue;
+        }
+        let outcome = run.integration_set(set, asked, selection.bindings.get(&set.id));
+        if let SetState::Evaluated { applications } = &outcome.state {
+            for app in applications {
+                bound.entry(app.id.clone()).or_default().push(set);
+            }
+        }
+        sets.push(outcome);
+    }
+    run.excess_scopes(&bound);
+    for set in library.sets.iter().filter(|s| s.kind == SetKind::Baseline) {
+        sets.push(baseline::run(&mut run, set, &bound));
+    }
+    let mut findings = run.findings;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    for set in &mut sets {
+        set.evaluations
+            .sort_by(|a, b| (&a.requirement, &a.subject).cmp(&(&b.requirement, &b.subject)));
+        set.evaluations
+            .dedup_by(|a, b| a.requirement == b.requirement && a.subject == b.subject);
+    }
+    Ok(Outcome { sets, findings })
+}
+
+pub(crate) struct Run<'a> {
+    pub(crate) tenant: &'a Tenant,
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl Run<'_> {
+    fn integration_set(
+        &mut self,
+        set: &RuleSet,
+        asked: bool,
+        explicit: Option<&Vec<String>>,
+    ) -> SetOutcome {
+        let mut outcome = SetOutcome::new(set, SetState::NotInUse);
+        let Some(apps) = self.tenant.applications.as_deref() else {
+            let reason = self.tenant.gap("/api/Application").map_or_else(
+                || "the snapshot holds no application list".to_owned(),
+                |g| {
+                    format!(
+                        "the application list could not be read ({} {})",
+                        g.status.map(|s| s.to_string()).unwrap_or_default(),
+                        g.reason
+                    )
+                },
+            );
+            if asked {
+                self.findings.push(Finding {
+                    code: Code::Unverifiable,
+                    severity: Code::Unverifiable.default_severity(),
+                    requirement_set: set.id.clone(),
+                    requirement: None,
+                    subject: Subject::tenant(self.tenant),
+                    permission: None,
+                    expected: Some("an application bound to this set".to_owned()),
+                    actual: None,
+                    message: format!("cannot tell whether `{}` is set up: {reason}", set.title),
+                    chain: Vec::new(),
+                    assumptions: Vec::new(),
+                    help: Some("give the auditing application's agent access to API applications and fetch again".to_owned()),
+                    rule_location: Some(set.location.clone()),
+                });
+            }
+            outcome.state = SetState::NotEvaluable { reason };
+            return outcome;
+        };
+        let matches = |app: &Application| match explicit {
+            Some(names) => names.iter().any(|n| {
+                n.eq_ignore_ascii_case(&app.name)
+                    || app
+                        .client_id
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(n))
+            }),
+            None => set.binds(&app.name, app.client_id.as_deref()),
+        };
+        let matched: Vec<&Application> = apps.iter().filter(|a| matches(a)).collect();
+        let active: Vec<&Application> = matched
+            .iter()
+            .copied()
+            .filter(|a| a.active != Some(false))
+            .collect();
+        if active.is_empty() {
+            let inactive: Vec<&str> = matched.iter().map(|a| a.name.as_str()).collect();
+            if asked {
+                let how = match explicit {
+                    Some(names) => format!("the configured binding ({})", names.join(", ")),
+                    None => format!("the default binding ({})", set.application_names.join(", ")),
+                };
+                let message = if inactive.is_empty() {
+                    format!("no API application matches {how} of `{}`", set.id)
+                } else {
+                    format!(
+                        "only inactive applications match {how} of `{}`: {}",
+                        set.id,
+                        inactive.join(", ")
+                    )
+                };
+                self.findings.push(Finding {
+                    code: Code::BindingNotFound,
+                    severity: Code::BindingNotFound.default_severity(),
+                    requirement_set: set.id.clone(),
+                    requirement: None,
+                    subject: Subject::tenant(self.tenant),
+                    permission: None,
+                    expected: Some(how),
+                    actual: Some(format!("{} applications, none matching", apps.len())),
+                    message,
+                    chain: Vec::new(),
+                    assumptions: Vec::new(),
+                    help: Some(format!("create the application as {}'s guide says, or bind the set explicitly in halo-audit.yaml", set.vendor.as_deref().unwrap_or(&set.title))),
+                    rule_location: Some(set.location.clone()),
+                });
+                outcome.state = SetState::BindingNotFound;
+            } else if !inactive.is_empty() {
+                outcome.state = SetState::OnlyInactive {
+                    applications: inactive.iter().map(|s| (*s).to_owned()).collect(),
+                };
+            }
+            return outcome;
+        }
+        outcome.state = SetState::Evaluated {
+            applications: active.iter().map(|a| Subject::application(a)).collect(),
+        };
+        for app in active {
+            for requirement in &set.requirements {
+                let evaluation = self.requirement(set, requirement, app);
+                outcome.evaluations.push(evaluation);
+            }
+        }
+        outcome
+    }
+
+    fn requirement(
+        &mut self,
+        set: &RuleSet,
+        requirement: &Requirement,
+        app: &Application,
+    ) -> Evaluation {
+        if let Some(ambiguity) = &requirement.ambiguity {
+            self.findings.push(self.finding(
+                set,
+                requirement,
+                Subject::application(app),
+                Code::AmbiguousRequirement,
+                Severity::Note,
+                ambiguity.clone(),
+            ));
+        }
+        match &requirement.permission {
+            PermRef::Scope(scope) => self.scope_requirement(set, requirement, app, scope),
+            PermRef::Agent(index) => match self.catalog.permissions.get(*index) {
+                Some(perm) => self.agent_requirement(set, requirement, app, perm),
+                None => Evaluation::new(
+                    set,
+                    requirement,
+                    Subject::application(app),
+                    Status::Unverifiable,
+                ),
+            },
+        }
+    }
+
+    fn finding(
+        &self,
+        set: &RuleSet,
+        requirement: &Requirement,
+        subject: Subject,
+        code: Code,
+        severity: Severity,
+        message: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            requirement_set: set.id.clone(),
+            requirement: Some(requirement.id.clone()),
+            subject,
+            permission: Some(requirement.key.clone()),
+            expected: Some(self.expected_text(requirement)),
+            actual: None,
+            message,
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: None,
+            rule_location: Some(requirement.location.clone()),
+        }
+    }
+
+    fn expected_text(&self, requirement: &Requirement) -> String {
+        let perm = match &requirement.permission {
+            PermRef::Agent(i) => self.catalog.permissions.get(*i),
+            PermRef::Scope(_) => None,
+        };
+        let level =
+            |l: usize| perm.map_or_else(|| l.to_string(), |p| self.catalog.level_label(p, l));
+        match requirement.expect {
+            Expect::Granted => "granted".to_owned(),
+            Expect::NotGranted => "not granted".to_owned(),
+            Expect::AtLeast {
+                level: l,
+                allow_higher: true,
+            } => format!("at least {}", level(l)),
+            Expect::AtLeast {
+                level: l,
+                allow_higher: false,
+            } => level(l),
+            Expect::AtMost(l) => format!("at most {}", level(l)),
+        }
+    }
+
+    fn scope_requirement(
+        &mut self,
+        set: &RuleSet,
+        requirement: &Requirement,
+        app: &Application,
+        scope: &str,
+    ) -> Evaluation {
+        let subject = Subject::application(app);
+        let Some(held) = app.scopes.as_ref() else {
+            let mut f = self.finding(
+                set,
+                requirement,
+                subject.clone(),
+                Code::Unverifiable,
+                Code::Unverifiable.default_severity(),
+                format!(
+                    "the scopes of application `{}` are not in the snapshot",
+                    app.name
+                ),
+            );
+            f.help = Some(
+                "fetch the application's details (`/api/Application/{id}?includedetails=true`)"
+                    .to_owned(),
+            );
+            self.findings.push(f);
+            return Evaluation::new(set, requirement, subject, Status::Unverifiable);
+        };
+        let grant = self.catalog.scope_grant(held.iter(), scope);
+        let where_ = format!(
+            "Configuration > Integrations > HaloPSA API > View Applications > {} > Permissions",
+            app.name
+        );
+        let actual = if held.is_empty() {
+            "no scopes".to_owned()
+        } else {
+            held.join(", ")
+        };
+        match (requirement.expect, grant) {
+            (Expect::Granted, None) => {
+                let mut f = self.finding(
+                    set,
+                    requirement,
+                    subject.clone(),
+                    Code::MissingGrant,
+                    requirement.severity,
+                    format!(
+                        "application `{}` lacks scope `{scope}`: {}",
+                        app.name, requirement.title
+                    ),
+                );
+                f.actual = Some(actual);
+                f.help = Some(format!("tick `{scope}` in {where_}"));
+                self.findings.push(f);
+                Evaluation::new(set, requirement, subject, Status::Missing)
+            }
+            (Expect::Granted, Some(grant)) => {
+                let mut evaluation =
+                    Evaluation::new(set, requirement, subject.clone(), Status::Passed);
+                if grant.confidence == Confidence::Assumed {
+                    let mut f = self.finding(set, requirement, subject, Code::SatisfiedByAssumption, Severity::Note, format!("application `{}` has `{scope}` only through `{}`, assumed to include it", app.name, grant.chain.first().map_or("", String::as_str)));
+                    f.chain = vec![format!("scope chain: {}", grant.chain.join(" ⊇ "))];
+                    f.assumptions = grant.notes.clone();
+                    f.actual = Some(actual);
+                    f.help = Some(format!(
+                        "to rely on a documented grant instead, tick `{scope}` in {where_}"
+                    ));
+                    self.findings.push(f);
+                    evaluation.assumed = true;
+                }
+                evaluation
+            }
+            (Expect::NotGranted, None) => {
+                Evaluation::new(set, requirement, subject, Status::Passed)
+            }
+            (Expect::NotGranted, Some(grant)) => {
+                let mut f = self.finding(
+                    set,
+                    requirement,
+                    subject.clone(),
+                    Code::ExcessiveGrant,
+                    requirement.severity,
+                    format!(
+                        "application `{}` holds `{scope}`{}, which {} says it must not have",
+                        app.name,
+                        if grant.is_direct() {
+                            String::new()
+                        } else {
+                            format!(
+                                " through `{}`",
+                                grant.chain.first().map_or("", String::as_str)
+                            )
+                        },
+                        set.title
+                    ),
+                );
+                f.actual = Some(actual);
+                f.chain = vec![format!("scope chain: {}", grant.chain.join(" ⊇ "))];
+                f.help = Some(format!(
+                    "remove `{}` in {where_}",
+                    grant.chain.first().map_or(scope, String::as_str)
+                ));
+                self.findings.push(f);
+                Evaluation::new(set, requirement, subject, Status::Excessive)
+            }
+            (Expect::AtLeast { .. } | Expect::AtMost(_), _) => {
+                Evaluation::new(set, requirement, subject, Status::Unverifiable)
+            }
+        }
+    }
+
+    fn agent_requirement(
+        &mut self,
+        set: &RuleSet,
+        requirement: &Requirement,
+        app: &Application,
+        perm: &PermissionDef,
+    ) -> Evaluation {
+        let Some(agent_id) = app.login_agent_id else {
+            let subject = Subject::application(app);
+            let mut f = self.finding(
+                set,
+                requirement,
+                subject.clone(),
+                Code::Unverifiable,
+                Code::Unverifiable.default_severity(),
+                format!(
+                    "application `{}` logs in as no agent, so `{}` cannot be checked",
+                    app.name, perm.label
+                ),
+            );
+            f.help = Some(format!(
+                "set the agent to log in as in Configuration > Integrations > HaloPSA API > View Applications > {}",
+                app.name
+            ));
+            self.findings.push(f);
+            return Evaluation::new(set, requirement, subject, Status::Unverifiable);
+        };
+        let Some(agent) = self.tenant.agent(agent_id) else {
+            let name = app
+                .login_agent_name
+                .clone()
+                .unwrap_or_else(|| format!("agent {agent_id}"));
+            let subject = Subject {
+                kind: SubjectKind::Agent,
+                id: agent_id.to_string(),
+                name: name.clone(),
+            };
+            let reason = if self.tenant.agents.is_none() {
+                "the snapshot holds no agents"
+            } else {
+                "the agent is not in the snapshot's agent list"
+            };
+            let f = self.finding(
+                set,
+                requirement,
+                subject.clone(),
+                Code::Unverifiable,
+                Code::Unverifiable.default_severity(),
+                format!(
+                    "`{}` of `{name}` (login agent of `{}`) cannot be checked: {reason}",
+                    perm.label, app.name
+                ),
+            );
+            self.findings.push(f);
+            return Evaluation::new(set, requirement, subject, Status::Unverifiable);
+        };
+        let subject = Subject::agent(agent);
+        let empty = Effective::default();
+        let effective = agent.permission(&perm.key).unwrap_or(&empty);
+        let actual = describe(self.catalog, perm, effective);
+        let chain = chain(self.catalog, perm, effective);
+        let assumptions = assumptions(self.catalog, perm, effective);
+        let context = format!("login agent `{}` of application `{}`", agent.name, app.name);
+        let status = decide(requirement.expect, effective, set.excess_levels);
+        let (code, severity, message) = match status {
+            Status::Passed => return Evaluation::new(set, requirement, subject, Status::Passed),
+            Status::Missing => (
+                Code::MissingGrant,
+                requirement.severity,
+                format!("{context} lacks {}: {}", perm.label, requirement.title),
+            ),
+            Status::Excessive => {
+                let severity = if matches!(requirement.expect, Expect::AtLeast { .. }) {
+                    set.excess_severity
+                } else {
+                    requirement.severity
+                };
+                (
+                    Code::ExcessiveGrant,
+                    severity,
+                    format!(
+                        "{context} has {} {actual}, beyond what {} needs ({})",
+                        perm.label,
+                        set.title,
+                        self.expected_text(requirement)
+                    ),
+                )
+            }
+            Status::Unverifiable => (
+                Code::Unverifiable,
+                Code::Unverifiable.default_severity(),
+                format!(
+                    "{} of {context} cannot be decided: {}",
+                    perm.label,
+                    effective.unknown.join("; ")
+                ),
+            ),
+        };
+        let mut f = self.finding(set, requirement, subject.clone(), code, severity, message);
+        f.actual = Some(actual);
+        f.chain = chain;
+        f.assumptions = assumptions;
+        f.help = Some(fix_text(self.catalog, perm, requirement, agent, effective));
+        self.findings.push(f);
+        Evaluation::new(set, requirement, subject, status)
+    }
+
+    /// Scopes an application holds that no set bound to it needs.
+    fn excess_scopes(&mut self, bound: &BTreeMap<String, Vec<&RuleSet>>) {
+        for app in self.tenant.applications() {
+            let Some(sets) = bound.get(&app.id) else {
+                continue;
+            };
+            let reporting: Vec<&&RuleSet> = sets.iter().filter(|s| s.excess_scopes).collect();
+            let Some(first) = reporting.first() else {
+                continue;
+            };
+            let Some(held) = &app.scopes else { continue };
+            let needed: BTreeSet<&str> = sets
+                .iter()
+                .flat_map(|s| s.requirements.iter())
+                .filter(|r| r.expect == Expect::Granted)
+                .filter_map(|r| match &r.permission {
+                    PermRef::Scope(s) => Some(s.as_str()),
+                    PermRef::Agent(_) => None,
+                })
+                .collect();
+            for scope in held.iter().filter(|s| !needed.contains(s.as_str())) {
+                let names: Vec<&str> = reporting.iter().map(|s| s.title.as_str()).collect();
+                let covered: Vec<&str> = needed
+                    .iter()
+                    .copied()
+                    .filter(|n| {
+                        let one = [scope.clone()];
+                        self.catalog.scope_grant(one.iter(), n).is_some()
+                    })
+                    .collect();
+                let mut message = format!(
+                    "application `{}` holds `{scope}`, which no requirement of {} needs",
+                    app.name,
+                    names.join(", ")
+                );
+                if !self.catalog.is_scope(scope) {
+                    message.push_str(" (and which is not a scope halo-audit knows)");
+                }
+                let help = if covered.is_empty() {
+                    format!(
+                        "remove `{scope}` in Configuration > Integrations > HaloPSA API > View Applications > {} > Permissions",
+                        app.name
+                    )
+                } else {
+                    format!(
+                        "`{scope}` is broader than needed: it stands in for {}; grant those instead and remove `{scope}`",
+                        covered
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                self.findings.push(Finding {
+                    code: Code::ExcessiveGrant,
+                    severity: first.excess_severity,
+                    requirement_set: first.id.clone(),
+                    requirement: None,
+                    subject: Subject::application(app),
+                    permission: Some(format!("scope:{scope}")),
+                    expected: Some(if needed.is_empty() {
+                        "no scopes".to_owned()
+                    } else {
+                        needed.iter().copied().collect::<Vec<_>>().join(", ")
+                    }),
+                    actual: Some(held.join(", ")),
+                    message,
+                    chain: Vec::new(),
+                    assumptions: Vec::new(),
+                    help: Some(help),
+                    rule_location: Some(first.location.clone()),
+                });
+            }
+        }
+    }
+}
+
+/// Decides a requirement from an effective permission.
+fn decide(expect: Expect, effective: &Effective, excess_levels: bool) -> Status {
+    let complete = effective.unknown.is_empty();
+    match (expect, effective.value) {
+        (Expect::Granted, Some(Value::Flag(true))) => Status::Passed,
+        (Expect::NotGranted, Some(Value::Flag(true))) => Status::Excessive,
+        (
+            Expect::AtLeast {
+                level,
+                allow_higher,
+            },
+            Some(Value::Level(v)),
+        ) if v >= level => {
+            if v > level && excess_levels && !allow_higher {
+                Status::Excessive
+            } else {
+                Status::Passed
+            }
+        }
+        (Expect::AtMost(level), Some(Value::Level(v))) if v > level => Status::Excessive,
+        _ if !complete => Status::Unverifiable,
+        (Expect::Granted, _) | (Expect::AtLeast { .. }, _) => Status::Missing,
+        (Expect::NotGranted | Expect::AtMost(_), _) => Status::Passed,
+    }
+}
+
+fn value_text(catalog: &Catalog, perm: &PermissionDef, value: Value) -> String {
+    match value {
+        Value::Flag(true) => "Yes".to_owned(),
+        Value::Flag(false) => "No".to_owned(),
+        Value::Level(l) => catalog.level_label(perm, l),
+    }
+}
+
+/// "Read and Modify (through role Billing)".
+fn describe(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> String {
+    match (effective.value, effective.decisive()) {
+        (Some(value), Some(decisive)) => {
+            let text = value_text(catalog, perm, value);
+            match &decisive.origin {
+                Origin::Role { name, .. } => format!("{text} (through role {name})"),
+                Origin::Agent | Origin::Structure => text,
+            }
+        }
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn chain(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<String> {
+    let mut out: Vec<String> = effective
+        .contributions
+        .iter()
+        .map(|c| {
+            let who = match &c.origin {
+                Origin::Agent => "agent".to_owned(),
+                Origin::Role { name, .. } => format!("role {name}"),
+                Origin::Structure => "structure".to_owned(),
+            };
+            format!(
+                "{who}: {} → {}",
+                c.evidence,
+                value_text(catalog, perm, c.value)
+            )
+        })
+        .collect();
+    out.extend(effective.unknown.iter().map(|u| format!("unknown: {u}")));
+    out
+}
+
+fn assumptions(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<String> {
+    let mut out = Vec::new();
+    if effective
+        .contributions
+        .iter()
+        .any(|c| c.confidence == Confidence::Assumed)
+    {
+        if matches!(perm.source, crate::catalog::Source::Claim(_))
+            && catalog.claim_encoding.confidence == Confidence::Assumed
+        {
+            out.push(
+                "claims are read with the catalog's assumed encoding (docs/permissions.md)"
+                    .to_owned(),
+            );
+        }
+        if let Some(note) = &perm.note {
+            out.push(note.clone());
+        } else if perm.confidence == Confidence::Assumed {
+            out.push(format!(
+                "the mapping of \"{}\" to the API is assumed",
+                perm.label
+            ));
+        }
+    }
+    out
+}
+
+fn fix_text(
+    catalog: &Catalog,
+    perm: &PermissionDef,
+    requirement: &Requirement,
+    agent: &Agent,
+    effective: &Effective,
+) -> String {
+    let target = match requirement.expect {
+        Expect::Granted => "Yes".to_owned(),
+        Expect::NotGranted => "No".to_owned(),
+        Expect::AtLeast { level, .. } | Expect::AtMost(level) => catalog.level_label(perm, level),
+    };
+    let place = match perm.section.as_str() {
+        "Teams" => format!(
+            "Configuration > Teams & Agents > Agents > {} > Teams",
+            agent.name
+        ),
+        "General" => format!(
+            "Configuration > Teams & Agents > Agents > {} > Details",
+            agent.name
+        ),
+        section => format!(
+            "Configuration > Teams & Agents > Agents > {} > Permissions > {section}",
+            agent.name
+        ),
+    };
+    let mut text = match perm.kind {
+        Kind::Flag if perm.key == "teams.all" => {
+            format!("add the agent to every active team in {place}")
+        }
+        _ => format!("set \"{}\" to {target} in {place}", perm.label),
+    };
+    let lowering = matches!(requirement.expect, Expect::NotGranted | Expect::AtMost(_)) || effective.value.is_some_and(|v| matches!((v, requirement.expect), (Value::Level(a), Expect::AtLeast { level, .. }) if a > level));
+    if lowering {
+        let roles: Vec<&str> = effective
+            .contributions
+            .iter()
+            .filter(|c| Some(c.value) == effective.value)
+            .filter_map(|c| match &c.origin {
+                Origin::Role { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !roles.is_empty() {
+            text.push_str(&format!(", and on role {} (Configuration > Teams & Agents > Roles): an agent's permission is the highest of its own and every role's", roles.join(", ")));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,415 @@
+//! Engine unit tests on hand-built tenants.
+
+use std::path::Path;
+
+use serde_json::{Value as Json, json};
+
+use super::*;
+use crate::ruleset::{self, RuleFile};
+use crate::snapshot::{self, Snapshot};
+
+fn catalog() -> &'static Catalog {
+    Catalog::builtin().unwrap()
+}
+
+const SET: &str = r#"
+id: demo-set
+title: Demo integration
+sources: [{url: "https://vendor.example/halo", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: demo.read-tickets, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: demo.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}
+  - {id: demo.no-delete, title: t, permission: Can delete tickets, expect: no, severity: warning, source: {quote: q}}
+  - {id: demo.api-only, title: t, permission: agent.api_only, expect: yes, source: {quote: q}}
+"#;
+
+fn library(extra: &[&str]) -> Library {
+    let mut files = vec![RuleFile {
+        name: "demo.yaml".into(),
+        text: SET.into(),
+        builtin: false,
+    }];
+    files.extend(extra.iter().enumerate().map(|(i, t)| RuleFile {
+        name: format!("extra{i}.yaml"),
+        text: (*t).to_owned(),
+        builtin: false,
+    }));
+    files.push(RuleFile {
+        name: "rules/baseline.yaml".into(),
+        text: include_str!("../../rules/baseline.yaml").into(),
+        builtin: true,
+    });
+    ruleset::load(&files, catalog()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn agent(id: i64, claims: Json, roles: Json) -> Json {
+    json!({"id": id, "name": format!("Agent {id}"), "isdisabled": false, "isapiagent": true, "is_admin": false,
+           "team": "", "roles": roles, "teams": [{"team_id": 1, "team_name": "Desk"}], "clients": [],
+           "tickettypes": [], "assettypes": [], "assetfields": [], "claims": claims})
+}
+
+fn tenant(agents: Json, roles: Json, apps: Json) -> crate::tenant::Tenant {
+    let mut snap = Snapshot::new(snapshot::Instance {
+        url: Some("https://t.example".into()),
+        tenant: None,
+    });
+    snap.objects.agents = Some(agents);
+    snap.objects.roles = Some(roles);
+    snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
+    snap.objects.applications = Some(apps);
+    snapshot::normalise(&snap, catalog(), Path::new("t.json")).unwrap()
+}
+
+fn app(scopes: &[&str], agent: i64) -> Json {
+    json!({"id": "app-1", "displayName": "Demo Sync", "inactive": false, "loginas_agent_id": agent,
+           "scopes": scopes.iter().map(|s| json!({"name": s})).collect::<Vec<_>>()})
+}
+
+fn run(t: &crate::tenant::Tenant, sets: &[&str]) -> Outcome {
+    let selection = Selection {
+        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        ..Selection::default()
+    };
+    check(t, &library(&[]), catalog(), &selection).unwrap()
+}
+
+fn codes(outcome: &Outcome) -> Vec<(String, String)> {
+    outcome
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.code.as_str().to_owned(),
+                f.requirement
+                    .clone()
+                    .or_else(|| f.permission.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_tenant_set_up_as_documented_has_no_findings() {
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let outcome = run(&t, &[]);
+    assert!(outcome.findings.is_empty(), "{:?}", codes(&outcome));
+    let set = outcome.sets.iter().find(|s| s.id == "demo-set").unwrap();
+    assert_eq!(set.count(Status::Passed), 4);
+}
+
+#[test]
+fn missing_and_excessive_grants_are_reported_both_ways() {
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "3"}, {"type": "ticket.can_delete", "value": "true"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(&["read:customers"], 7)]),
+    );
+    let found = codes(&run(&t, &[]));
+    assert!(
+        found.contains(&("missing-grant".into(), "demo.read-tickets".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("excessive-grant".into(), "demo.customers".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("excessive-grant".into(), "demo.no-delete".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("excessive-grant".into(), "scope:read:customers".into())),
+        "{found:?}"
+    );
+    // The baseline does not repeat what the set already reports.
+    assert!(
+        !found.iter().any(|(c, _)| c == "delete-tickets-unneeded"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn the_all_scope_satisfies_by_assumption_and_is_itself_excessive() {
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(&["all"], 7)]),
+    );
+    let outcome = run(&t, &[]);
+    let found = codes(&outcome);
+    assert!(
+        found.contains(&("satisfied-by-assumption".into(), "demo.read-tickets".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("excessive-grant".into(), "scope:all".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(
+            "broad-scope-unneeded".into(),
+            "baseline.broad-scope-unneeded".into()
+        )),
+        "{found:?}"
+    );
+    let note = outcome
+        .findings
+        .iter()
+        .find(|f| f.code == Code::SatisfiedByAssumption)
+        .unwrap();
+    assert!(
+        note.chain[0].contains("all ⊇ read:tickets"),
+        "{:?}",
+        note.chain
+    );
+    assert!(!note.assumptions.is_empty());
+}
+
+#[test]
+fn effective_permission_is_the_highest_of_agent_and_roles_and_names_the_role() {
+    let roles = json!([{"id": "r-1", "name": "Billing", "claims": [{"type": "feature.customers", "value": "4"}]}]);
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "1"}]),
+            json!([{"id": "r-1", "name": "Billing"}])
+        )]),
+        roles,
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let outcome = run(&t, &[]);
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.requirement.as_deref() == Some("demo.customers"))
+        .unwrap();
+    assert_eq!(f.code, Code::ExcessiveGrant);
+    assert_eq!(
+        f.actual.as_deref(),
+        Some("Read, Create and Modify (through role Billing)")
+    );
+    assert!(
+        f.help.as_deref().unwrap().contains("role Billing"),
+        "{:?}",
+        f.help
+    );
+    assert_eq!(f.subject.kind, SubjectKind::Agent);
+}
+
+#[test]
+fn a_role_alone_can_satisfy_a_requirement() {
+    let roles = json!([{"id": "r-1", "name": "Desk", "claims": [{"type": "feature.customers", "value": "2"}]}]);
+    let t = tenant(
+        json!([agent(7, json!([]), json!([{"id": "r-1"}]))]),
+        roles,
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let outcome = run(&t, &[]);
+    assert!(outcome.findings.is_empty(), "{:?}", codes(&outcome));
+}
+
+#[test]
+fn claims_the_catalog_cannot_read_make_requirements_unverifiable_never_passed() {
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "PermissionsV2", "value": "x"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(&["read:tickets"], 7)]),
+    );
+    assert!(!t.claims_recognised);
+    assert_eq!(t.unknown_claims.len(), 1);
+    let outcome = run(&t, &[]);
+    let set = outcome.sets.iter().find(|s| s.id == "demo-set").unwrap();
+    assert_eq!(
+        set.count(Status::Unverifiable),
+        2,
+        "customers and can-delete"
+    );
+    assert_eq!(
+        set.count(Status::Passed),
+        2,
+        "the scope and the api-only field"
+    );
+    assert!(outcome.findings.iter().any(
+        |f| f.code == Code::Unverifiable && f.requirement.as_deref() == Some("demo.customers")
+    ));
+}
+
+#[test]
+fn a_missing_role_makes_a_level_a_lower_bound() {
+    // The agent holds a role whose details were not fetched: a level reached by the agent alone
+    // passes, a level it does not reach is unverifiable rather than missing.
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.tickets", "value": "1"}]),
+            json!([{"id": "ghost", "name": "Ghost"}])
+        )]),
+        json!([]),
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let eff = t.agent(7).unwrap().permission("feature.customers").unwrap();
+    assert_eq!(eff.value, None);
+    assert!(
+        eff.unknown.iter().any(|u| u.contains("Ghost")),
+        "{:?}",
+        eff.unknown
+    );
+    let outcome = run(&t, &[]);
+    let set = outcome.sets.iter().find(|s| s.id == "demo-set").unwrap();
+    assert_eq!(set.count(Status::Missing), 0);
+    assert_eq!(set.count(Status::Unverifiable), 2);
+}
+
+#[test]
+fn an_explicit_set_without_an_application_is_binding_not_found() {
+    let t = tenant(
+        json!([agent(7, json!([]), json!([]))]),
+        json!([]),
+        json!([]),
+    );
+    let outcome = run(&t, &["demo-set"]);
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.code == Code::BindingNotFound && f.severity == Severity::Error)
+    );
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.code == Code::SuspiciousEmptyList)
+    );
+    // Not asked for: merely not in use.
+    let outcome = run(&t, &[]);
+    assert!(
+        !outcome
+            .findings
+            .iter()
+            .any(|f| f.code == Code::BindingNotFound)
+    );
+    assert!(
+        outcome
+            .sets
+            .iter()
+            .any(|s| s.id == "demo-set" && s.state == SetState::NotInUse)
+    );
+}
+
+#[test]
+fn an_unknown_set_is_a_usage_error_with_a_suggestion() {
+    let t = tenant(json!([]), json!([]), json!([]));
+    let err = check(
+        &t,
+        &library(&[]),
+        catalog(),
+        &Selection {
+            sets: vec!["demo-sett".into()],
+            ..Selection::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("demo-sett"));
+    let CheckError::UnknownSet { help, .. } = err;
+    assert!(help.contains("demo-set"), "{help}");
+}
+
+#[test]
+fn baseline_flags_disabled_login_agents_admin_api_agents_and_inactive_apps() {
+    let mut disabled = agent(
+        8,
+        json!([{"type": "feature.customers", "value": "2"}]),
+        json!([]),
+    );
+    disabled["isdisabled"] = json!(true);
+    let mut admin = agent(9, json!([]), json!([]));
+    admin["is_admin"] = json!(true);
+    let apps = json!([
+        {"id": "a", "displayName": "Forgotten", "inactive": false, "loginas_agent_id": 8, "scopes": [{"name": "read:tickets"}]},
+        {"id": "b", "displayName": "Retired", "inactive": true, "loginas_agent_id": 9, "scopes": [{"name": "edit:tickets"}]},
+        {"id": "c", "displayName": "Nobody", "inactive": false, "scopes": []},
+    ]);
+    let t = tenant(json!([disabled, admin]), json!([]), apps);
+    let found = codes(&run(&t, &[]));
+    for code in [
+        "login-agent-disabled",
+        "admin-api-agent",
+        "inactive-app-with-scopes",
+        "login-agent-missing",
+    ] {
+        assert!(
+            found.iter().any(|(c, _)| c == code),
+            "{code} not in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_application_list_gap_is_unverifiable_not_binding_not_found() {
+    let mut snap = Snapshot::new(snapshot::Instance::default());
+    snap.objects.agents = Some(json!([]));
+    snap.gaps.push(snapshot::GapRecord {
+        endpoint: "/api/Application".into(),
+        status: Some(403),
+        reason: "forbidden".into(),
+        detail: None,
+        object_id: None,
+    });
+    let t = snapshot::normalise(&snap, catalog(), Path::new("t.json")).unwrap();
+    let outcome = run(&t, &["demo-set"]);
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.code == Code::Unverifiable && f.message.contains("403")),
+        "{:?}",
+        codes(&outcome)
+    );
+    assert!(
+        !outcome
+            .findings
+            .iter()
+            .any(|f| f.code == Code::BindingNotFound)
+    );
+}
+
+#[test]
+fn findings_are_deterministic() {
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "3"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(&["all", "admin"], 7)]),
+    );
+    let a = run(&t, &[]);
+    let b = run(&t, &[]);
+    assert_eq!(a.findings, b.findings);
+    let mut sorted = a.findings.clone();
+    sorted.sort_by_key(Finding::sort_key);
+    assert_eq!(sorted, a.findings);
+}

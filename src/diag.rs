@@ -1,0 +1,188 @@
+//! The closed set of finding codes and their documentation.
+//!
+//! Owns: every code a finding can carry, its default severity, and its ruff-style documentation
+//! (what it checks, why it matters, how to fix), written once here and used by `halo-audit explain`,
+//! the SARIF rule metadata and `docs/checks/`. Adding a code means adding it here; a test pins the list.
+
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// The lower-case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+
+    /// Parses `error`, `warning` or `note`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "error" => Some(Self::Error),
+            "warning" | "warn" => Some(Self::Warning),
+            "note" | "info" => Some(Self::Note),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $severity:ident, $summary:literal,
+        what: $what:literal, why: $why:literal, fix: $fix:literal; )*) => {
+        /// A finding code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum Code { $( #[serde(rename = $name)] $variant, )* }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The code as written in reports (`missing-grant`).
+            #[must_use]
+            pub fn as_str(self) -> &'static str { match self { $( Code::$variant => $name, )* } }
+
+            /// Default severity when a rule does not set one.
+            #[must_use]
+            pub fn default_severity(self) -> Severity { match self { $( Code::$variant => Severity::$severity, )* } }
+
+            /// One-line summary.
+            #[must_use]
+            pub fn summary(self) -> &'static str { match self { $( Code::$variant => $summary, )* } }
+
+            /// "What it does".
+            #[must_use]
+            pub fn what(self) -> &'static str { match self { $( Code::$variant => $what, )* } }
+
+            /// "Why it matters".
+            #[must_use]
+            pub fn why(self) -> &'static str { match self { $( Code::$variant => $why, )* } }
+
+            /// "How to fix".
+            #[must_use]
+            pub fn fix(self) -> &'static str { match self { $( Code::$variant => $fix, )* } }
+        }
+    };
+}
+
+codes! {
+    MissingGrant = "missing-grant", Error, "A permission the integration needs is not granted",
+        what: "Compares what a requirement set (transcribed from the vendor's setup document) needs with what the bound API application's scopes and its login agent's effective permissions grant, and reports each requirement that is not met.",
+        why: "HaloPSA often answers a request it does not permit with `200` and an empty list rather than `403`, so an integration with too little permission silently syncs nothing, or half of what it should.",
+        fix: "Grant the permission in Halo's UI where the finding says (Configuration > Integrations > HaloPSA API > the application > Permissions for scopes; Configuration > Teams & Agents > Agents > the agent, or one of its roles, for agent permissions). `halo-audit plan --set ID` prints the complete least-privilege setup.";
+    ExcessiveGrant = "excessive-grant", Warning, "A permission is granted beyond what the integration needs",
+        what: "Reports scopes the bound application holds that no requirement of its sets needs, feature levels above the documented level, and permissions a vendor's document says must be off.",
+        why: "An integration's client secret lives in a third party's systems. Everything it can do beyond its documented needs is what an attacker gets when that secret leaks.",
+        fix: "Remove the scope from the application, lower the agent's feature access level, or untick the permission, on the agent and on every role that grants it (an agent's effective permission is the highest of its own and every role's). If the extra grant is intended, record a waiver with a reason, an owner and an expiry.";
+    Unverifiable = "unverifiable", Warning, "A requirement could not be decided from the snapshot",
+        what: "Reports a requirement whose outcome depends on data the snapshot does not hold: an endpoint that was forbidden, a field Halo did not return, a claim the permission catalog does not understand.",
+        why: "An audit that counts what it could not see as passed gives false assurance. Unverifiable requirements are never counted as passed.",
+        fix: "Read the reason given. Give the auditing application read access to the missing endpoint and fetch again, or (for unknown claims) extend `catalog/permissions.yaml`; `halo-audit snapshot show FILE` lists the claims the catalog does not understand.";
+    BindingNotFound = "binding-not-found", Error, "A requirement set was asked for but matches no application",
+        what: "Reports a requirement set named with `--set` or in the configuration whose binding (application display-name patterns or client ids) matches no API application in the tenant.",
+        why: "A readiness check that silently checks nothing would pass; the integration's application is missing, renamed, or the snapshot's application list is incomplete.",
+        fix: "Create the API application as the vendor's guide describes, or bind the set to the right application explicitly in `halo-audit.yaml` (`bindings:`), or check that the auditing credential can read `/api/Application`.";
+    SatisfiedByAssumption = "satisfied-by-assumption", Note, "A requirement is met only through an assumed implication",
+        what: "Reports a requirement that is met only because a held scope is assumed to include it (for example `all:standard` is assumed to include every `read:` and `edit:` scope). Halo does not document these implications.",
+        why: "If the assumption is wrong, the integration lacks the permission. Naming the assumption lets you decide whether to grant the scope explicitly.",
+        fix: "Grant the required scope explicitly, or accept the assumption.";
+    AmbiguousRequirement = "ambiguous-requirement", Note, "The vendor's document is ambiguous about this requirement",
+        what: "Reports, once per bound application, each requirement whose transcription records that the vendor's wording can be read more than one way (for example \"Teams: All\" as the `all:teams` scope or as membership of every team).",
+        why: "halo-audit checks the reading recorded in the set and says so rather than guessing silently.",
+        fix: "Read the vendor's document (the source link) and confirm with the vendor which reading is meant.";
+    BroadScopeUnneeded = "broad-scope-unneeded", Warning, "An application holds an all-powerful scope no bound set needs",
+        what: "Reports an active API application holding `all`, `admin` (or another scope the baseline names) when none of the requirement sets bound to it requires that scope.",
+        why: "`all` grants every present and future scope; `admin` reaches configuration. A leaked secret of such an application owns the tenant.",
+        fix: "Replace the broad scope with the narrow scopes the integration documents (`halo-audit plan --set ID`).";
+    LoginAgentDisabled = "login-agent-disabled", Warning, "An active application logs in as a disabled agent",
+        what: "Reports an active API application whose `loginas_agent_id` names a disabled agent.",
+        why: "Either the integration is broken, or it is a forgotten application whose secret still exists; in both cases it should be cleaned up.",
+        fix: "Deactivate the application if it is no longer used, or point it at an active, least-privileged API-only agent.";
+    LoginAgentMissing = "login-agent-missing", Warning, "An active application logs in as no agent, or as an agent not in the tenant",
+        what: "Reports an active API application with no login agent, or whose login agent is not in the snapshot's agent list.",
+        why: "Its permissions cannot be audited, and an application whose agent was deleted is usually forgotten.",
+        fix: "Set the application's \"Agent to log in as\" to a least-privileged API-only agent, or deactivate it.";
+    AdminApiAgent = "admin-api-agent", Warning, "An API-only agent is a HaloPSA administrator without a set needing it",
+        what: "Reports an API-only agent with the administrator flag when no requirement set bound to an application that logs in as it requires administrator.",
+        why: "An administrator can change every setting of the tenant; an API-only agent's credentials live in other systems.",
+        fix: "Untick \"Is a HaloPSA Administrator\" on the agent and grant the specific feature access levels its integrations need.";
+    InactiveAppWithScopes = "inactive-app-with-scopes", Note, "An inactive application still holds scopes",
+        what: "Reports an inactive API application that still holds scopes.",
+        why: "Reactivating it (by mistake or by an attacker with admin access) restores every grant at once.",
+        fix: "Remove its scopes, or delete the application if it is no longer needed.";
+    DeleteTicketsUnneeded = "delete-tickets-unneeded", Warning, "An integration's agent can delete tickets and no set needs it",
+        what: "Reports an agent that API applications log in as, which can delete tickets, when no requirement set bound to those applications requires it.",
+        why: "Ticket deletion destroys the service record; few integrations need it and a leaked integration secret should not be able to do it.",
+        fix: "Set \"Can Delete Tickets\" to No on the agent and on every role it holds.";
+    SuspiciousEmptyList = "suspicious-empty-list", Warning, "Halo returned an empty list where a tenant always has entries",
+        what: "Reports an empty agent, team or application list in the snapshot.",
+        why: "Halo often answers `200` with an empty list when the API agent lacks permission, so an empty list usually means the audit saw nothing, not that there is nothing.",
+        fix: "Give the auditing application's agent read access to agents, teams and applications, and fetch again.";
+}
+
+impl Code {
+    /// Looks a code up by its name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name.trim())
+    }
+
+    /// The documentation page of the code, relative to the repository.
+    #[must_use]
+    pub fn doc_path(self) -> String {
+        format!("docs/checks/{}.md", self.as_str())
+    }
+
+    /// The full documentation in Markdown, ruff-style.
+    #[must_use]
+    pub fn markdown(self) -> String {
+        format!(
+            "# {name}\n\n{summary}. Default severity: **{severity}**.\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## How to fix\n\n{fix}\n",
+            name = self.as_str(),
+            summary = self.summary(),
+            severity = self.default_severity(),
+            what = self.what(),
+            why = self.why(),
+            fix = self.fix(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_of_codes_is_pinned() {
+        let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        insta::assert_snapshot!(names.join("\n"));
+    }
+
+    #[test]
+    fn codes_round_trip_by_name() {
+        for code in Code::ALL {
+            assert_eq!(Code::from_name(code.as_str()), Some(*code));
+        }
+        assert_eq!(Code::from_name("nope"), None);
+    }
+}

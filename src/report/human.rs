@@ -1,0 +1,271 @@
+//! Human output: a miette diagnostic per finding, pointing at the requirement in its rule file,
+//! then a summary table per requirement set and a one-line verdict.
+
+use std::fmt::{self, Write as _};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+use tabled::settings::Style as TableStyle;
+use tabled::{Table, Tabled};
+
+use super::Context;
+use crate::check::{Finding, Outcome, SetState, Status};
+use crate::diag::{Code, Severity};
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+    help: String,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FindingDiagnostic")
+            .field("finding", &self.finding.code)
+            .finish()
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.finding.code.as_str()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        (!self.help.is_empty()).then(|| Box::new(&self.help) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let text = match &self.finding.requirement {
+            Some(id) => format!("{} ({})", id, self.finding.requirement_set),
+            None => format!("set {}", self.finding.requirement_set),
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(text),
+            span,
+        ))))
+    }
+}
+
+/// Byte span of the rest of `line` from `column` (1-based), for labelling.
+pub(crate) fn span(text: &str, line: usize, column: usize) -> Option<SourceSpan> {
+    if line == 0 {
+        return None;
+    }
+    let start_of_line: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let rest = text.get(start_of_line..)?.lines().next()?;
+    let offset = column.saturating_sub(1).min(rest.len());
+    let len = rest.len() - offset;
+    Some(SourceSpan::from((start_of_line + offset, len.max(1))))
+}
+
+#[derive(Tabled)]
+struct SetRow {
+    #[tabled(rename = "set")]
+    set: String,
+    #[tabled(rename = "applications")]
+    applications: String,
+    #[tabled(rename = "passed")]
+    passed: usize,
+    #[tabled(rename = "missing")]
+    missing: usize,
+    #[tabled(rename = "excessive")]
+    excessive: usize,
+    #[tabled(rename = "unverifiable")]
+    unverifiable: usize,
+}
+
+/// Renders the human report.
+#[must_use]
+pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let style = context.style;
+    let handler = if style.color {
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
+    } else {
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+    }
+    .with_width(110);
+    let mut out = String::new();
+    let mut hidden_notes = 0;
+    for finding in &outcome.findings {
+        if finding.severity == Severity::Note && style.verbose == 0 {
+            hidden_notes += 1;
+            continue;
+        }
+        let text = finding
+            .rule_location
+            .as_ref()
+            .and_then(|l| context.library.files.get(&l.path).map(|t| (l, t)));
+        let mut help = finding.help.clone().unwrap_or_default();
+        if let (Some(expected), Some(actual)) = (&finding.expected, &finding.actual) {
+            help = format!("expected {expected}, found {actual}\n{help}");
+        }
+        if style.verbose > 0 {
+            for line in &finding.chain {
+                let _ = write!(help, "\nevidence: {line}");
+            }
+            for line in &finding.assumptions {
+                let _ = write!(help, "\nassumes: {line}");
+            }
+        }
+        let diagnostic = FindingDiagnostic {
+            finding,
+            source: text
+                .map(|(l, t)| NamedSource::new(l.path.clone(), t.clone()).with_language("yaml")),
+            span: text.and_then(|(l, t)| span(t, l.line, l.column)),
+            help: help.trim().to_owned(),
+        };
+        if handler.render_report(&mut out, &diagnostic).is_err() {
+            let _ = writeln!(
+                out,
+                "{}[{}]: {}",
+                finding.severity,
+                finding.code.as_str(),
+                finding.message
+            );
+        }
+        out.push('\n');
+    }
+    let rows: Vec<SetRow> = outcome
+        .sets
+        .iter()
+        .filter_map(|set| match &set.state {
+            SetState::Evaluated { applications } => {
+                let extra = |code: Code| {
+                    outcome
+                        .findings
+                        .iter()
+                        .filter(|f| {
+                            f.requirement_set == set.id && f.requirement.is_none() && f.code == code
+                        })
+                        .count()
+                };
+                Some(SetRow {
+                    set: set.id.clone(),
+                    applications: applications
+                        .iter()
+                        .map(|a| a.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    passed: set.count(Status::Passed),
+                    missing: set.count(Status::Missing),
+                    excessive: set.count(Status::Excessive) + extra(Code::ExcessiveGrant),
+                    unverifiable: set.count(Status::Unverifiable),
+                })
+            }
+            SetState::Baseline => {
+                let count = outcome
+                    .findings
+                    .iter()
+                    .filter(|f| f.requirement_set == set.id && f.code != Code::Unverifiable)
+                    .count();
+                Some(SetRow {
+                    set: set.id.clone(),
+                    applications: "(whole tenant)".to_owned(),
+                    passed: 0,
+                    missing: 0,
+                    excessive: count,
+                    unverifiable: outcome
+                        .findings
+                        .iter()
+                        .filter(|f| f.requirement_set == set.id && f.code == Code::Unverifiable)
+                        .count(),
+                })
+            }
+            SetState::BindingNotFound => Some(SetRow {
+                set: set.id.clone(),
+                applications: "(binding not found)".to_owned(),
+                passed: 0,
+                missing: 0,
+                excessive: 0,
+                unverifiable: 0,
+            }),
+            SetState::NotEvaluable { .. } => Some(SetRow {
+                set: set.id.clone(),
+                applications: "(applications unreadable)".to_owned(),
+                passed: 0,
+                missing: 0,
+                excessive: 0,
+                unverifiable: 1,
+            }),
+            SetState::NotInUse | SetState::OnlyInactive { .. } => None,
+        })
+        .collect();
+    if let Some(instance) = &context.tenant.provenance.instance {
+        let _ = writeln!(
+            out,
+            "Tenant {instance}{}",
+            context
+                .tenant
+                .provenance
+                .fetched_at
+                .as_deref()
+                .map(|t| format!(", snapshot of {t}"))
+                .unwrap_or_default()
+        );
+    }
+    if !rows.is_empty() {
+        let mut table = Table::new(rows);
+        table.with(TableStyle::sharp());
+        let _ = writeln!(out, "{table}");
+    }
+    let unused: Vec<&str> = outcome
+        .sets
+        .iter()
+        .filter(|s| matches!(s.state, SetState::NotInUse))
+        .map(|s| s.id.as_str())
+        .collect();
+    if !unused.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not in use (no matching application): {}",
+            unused.join(", ")
+        );
+    }
+    for set in &outcome.sets {
+        if let SetState::OnlyInactive { applications } = &set.state {
+            let _ = writeln!(
+                out,
+                "Not checked: `{}` matches only inactive applications ({})",
+                set.id,
+                applications.join(", ")
+            );
+        }
+    }
+    if hidden_notes > 0 {
+        let _ = writeln!(
+            out,
+            "{hidden_notes} notes not shown (ambiguities, grants resting on assumptions): run with -v to see them"
+        );
+    }
+    let failing = crate::app::failing(outcome, context.fail_on);
+    let _ = writeln!(
+        out,
+        "{}",
+        super::summary_text(outcome, context.fail_on, failing)
+    );
+    out
+}

@@ -1,0 +1,157 @@
+//! `halo-audit rules list` and `rules show`.
+
+use std::fmt::Write as _;
+
+use tabled::settings::Style as TableStyle;
+use tabled::{Table, Tabled};
+
+use super::Style;
+use crate::catalog::{Catalog, PermRef};
+use crate::ruleset::{Expect, Library, RuleSet, SetKind};
+
+#[derive(Tabled)]
+struct Row {
+    #[tabled(rename = "id")]
+    id: String,
+    #[tabled(rename = "vendor")]
+    vendor: String,
+    #[tabled(rename = "kind")]
+    kind: &'static str,
+    #[tabled(rename = "requirements")]
+    requirements: usize,
+    #[tabled(rename = "binds to applications named")]
+    binding: String,
+}
+
+/// The list of sets.
+#[must_use]
+pub fn list(library: &Library, _style: &Style) -> String {
+    let rows: Vec<Row> = library
+        .sets
+        .iter()
+        .map(|s| Row {
+            id: s.id.clone(),
+            vendor: s.vendor.clone().unwrap_or_default(),
+            kind: match s.kind {
+                SetKind::Integration => "integration",
+                SetKind::Baseline => "baseline",
+            },
+            requirements: s.requirements.len() + s.policies.len(),
+            binding: if s.kind == SetKind::Baseline {
+                "(whole tenant, always runs)".to_owned()
+            } else {
+                s.application_names.join(", ")
+            },
+        })
+        .collect();
+    let count = rows.len();
+    let mut table = Table::new(rows);
+    table.with(TableStyle::sharp());
+    format!("{table}\n{count} requirement sets. `halo-audit rules show ID` prints one in full.\n")
+}
+
+fn expect_text(catalog: &Catalog, set: &RuleSet, index: usize) -> String {
+    let Some(r) = set.requirements.get(index) else {
+        return String::new();
+    };
+    let perm = match &r.permission {
+        PermRef::Agent(i) => catalog.permissions.get(*i),
+        PermRef::Scope(_) => None,
+    };
+    let level = |l: usize| perm.map_or_else(String::new, |p| catalog.level_label(p, l));
+    match r.expect {
+        Expect::Granted => "yes".to_owned(),
+        Expect::NotGranted => "no (granting it is excessive)".to_owned(),
+        Expect::AtLeast {
+            level: l,
+            allow_higher: true,
+        } => format!("at least {}", level(l)),
+        Expect::AtLeast {
+            level: l,
+            allow_higher: false,
+        } => level(l),
+        Expect::AtMost(l) => format!("at most {}", level(l)),
+    }
+}
+
+/// One set in full.
+#[must_use]
+pub fn show(set: &RuleSet, catalog: &Catalog) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", set.title, set.id);
+    if let Some(vendor) = &set.vendor {
+        let _ = writeln!(out, "vendor: {vendor}");
+    }
+    let _ = writeln!(out, "file: {}:{}", set.location.path, set.location.line);
+    for source in &set.sources {
+        let _ = writeln!(
+            out,
+            "source: {} (retrieved {}){}",
+            source.url,
+            source.retrieved,
+            source
+                .title
+                .as_deref()
+                .map(|t| format!(" \"{t}\""))
+                .unwrap_or_default()
+        );
+    }
+    if set.kind == SetKind::Integration {
+        let _ = writeln!(
+            out,
+            "binds to applications named: {}",
+            set.application_names.join(", ")
+        );
+        if !set.client_ids.is_empty() {
+            let _ = writeln!(out, "or with client id: {}", set.client_ids.join(", "));
+        }
+        let _ = writeln!(
+            out,
+            "excess: scopes {}, levels above the requirement {} (severity {})",
+            if set.excess_scopes {
+                "reported"
+            } else {
+                "ignored"
+            },
+            if set.excess_levels {
+                "reported"
+            } else {
+                "ignored"
+            },
+            set.excess_severity
+        );
+    }
+    if let Some(description) = &set.description {
+        let _ = writeln!(out, "\n{description}");
+    }
+    for (i, r) in set.requirements.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n  {} [{}]\n    {}\n    {} = {}",
+            r.id,
+            r.severity,
+            r.title,
+            r.key,
+            expect_text(catalog, set, i)
+        );
+        let _ = writeln!(out, "    quote: \"{}\"", r.quote);
+        if let Some(a) = &r.ambiguity {
+            let _ = writeln!(out, "    ambiguity: {a}");
+        }
+    }
+    for p in &set.policies {
+        let _ = writeln!(
+            out,
+            "\n  {} [{}] ({})\n    {}\n    {}",
+            p.id,
+            p.severity,
+            p.check.code().as_str(),
+            p.title,
+            p.rationale.trim()
+        );
+    }
+    for note in &set.notes {
+        let _ = writeln!(out, "\nnote: {note}");
+    }
+    out
+}

@@ -1,0 +1,257 @@
+//! `halo-audit snapshot show`: a summary of a snapshot and of what the normaliser understood.
+
+use std::fmt::Write as _;
+
+use tabled::settings::Style as TableStyle;
+use tabled::{Table, Tabled};
+
+use super::Style;
+use crate::snapshot::Snapshot;
+use crate::tenant::{Tenant, Value};
+
+#[derive(Tabled)]
+struct CountRow {
+    #[tabled(rename = "object")]
+    what: &'static str,
+    #[tabled(rename = "count")]
+    count: String,
+}
+
+#[derive(Tabled)]
+struct AppRow {
+    #[tabled(rename = "application")]
+    name: String,
+    #[tabled(rename = "active")]
+    active: String,
+    #[tabled(rename = "logs in as")]
+    agent: String,
+    #[tabled(rename = "scopes")]
+    scopes: String,
+}
+
+#[derive(Tabled)]
+struct ClaimRow {
+    #[tabled(rename = "holder")]
+    holder: String,
+    #[tabled(rename = "claim type")]
+    claim_type: String,
+    #[tabled(rename = "value")]
+    value: String,
+    #[tabled(rename = "why")]
+    reason: String,
+}
+
+fn count<T>(items: Option<&Vec<T>>, filter: impl Fn(&T) -> bool) -> String {
+    items.map_or_else(
+        || "not fetched".to_owned(),
+        |v| v.iter().filter(|x| filter(x)).count().to_string(),
+    )
+}
+
+fn yes_no(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => "?".to_owned(),
+    }
+}
+
+/// Renders the summary.
+#[must_use]
+pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Snapshot of {}{} fetched {} by {} (scope {}; {} requests, {} retries, {} throttled)",
+        snapshot
+            .instance
+            .url
+            .as_deref()
+            .unwrap_or("an unknown instance"),
+        snapshot
+            .instance
+            .tenant
+            .as_deref()
+            .map(|t| format!(" (tenant {t})"))
+            .unwrap_or_default(),
+        snapshot
+            .fetched_at
+            .as_deref()
+            .unwrap_or("at an unknown time"),
+        snapshot.tool.as_ref().map_or_else(
+            || "an unknown tool".to_owned(),
+            |t| format!("{} {}", t.name, t.version)
+        ),
+        snapshot.scope.as_deref().unwrap_or("all"),
+        snapshot.requests.total,
+        snapshot.requests.retries,
+        snapshot.requests.throttled,
+    );
+    let admin = |a: &crate::tenant::Agent| {
+        a.permission("agent.admin").and_then(|e| e.value) == Some(Value::Flag(true))
+    };
+    let rows = vec![
+        CountRow {
+            what: "agents",
+            count: count(tenant.agents.as_ref(), |_| true),
+        },
+        CountRow {
+            what: "  enabled",
+            count: count(tenant.agents.as_ref(), |a| a.enabled != Some(false)),
+        },
+        CountRow {
+            what: "  API-only",
+            count: count(tenant.agents.as_ref(), |a| a.api_only == Some(true)),
+        },
+        CountRow {
+            what: "  administrators",
+            count: count(tenant.agents.as_ref(), admin),
+        },
+        CountRow {
+            what: "  API-only administrators",
+            count: count(tenant.agents.as_ref(), |a| {
+                a.api_only == Some(true) && admin(a)
+            }),
+        },
+        CountRow {
+            what: "teams",
+            count: count(tenant.teams.as_ref(), |_| true),
+        },
+        CountRow {
+            what: "  inactive",
+            count: count(tenant.teams.as_ref(), |t| t.inactive),
+        },
+        CountRow {
+            what: "roles",
+            count: count(tenant.roles.as_ref(), |_| true),
+        },
+        CountRow {
+            what: "applications",
+            count: count(tenant.applications.as_ref(), |_| true),
+        },
+        CountRow {
+            what: "  inactive",
+            count: count(tenant.applications.as_ref(), |a| a.active == Some(false)),
+        },
+    ];
+    let mut table = Table::new(rows);
+    table.with(TableStyle::sharp());
+    let _ = writeln!(out, "{table}");
+
+    if let Some(apps) = &tenant.applications {
+        let rows: Vec<AppRow> = apps
+            .iter()
+            .map(|app| {
+                let agent = match app.login_agent_id {
+                    None => "(no agent)".to_owned(),
+                    Some(id) => match tenant.agent(id) {
+                        Some(a) => {
+                            let mut flags = Vec::new();
+                            if a.api_only == Some(true) {
+                                flags.push("API-only");
+                            }
+                            if admin(a) {
+                                flags.push("admin");
+                            }
+                            if a.enabled == Some(false) {
+                                flags.push("DISABLED");
+                            }
+                            if flags.is_empty() {
+                                a.name.clone()
+                            } else {
+                                format!("{} ({})", a.name, flags.join(", "))
+                            }
+                        }
+                        None => format!(
+                            "{} (id {id}, not in snapshot)",
+                            app.login_agent_name.as_deref().unwrap_or("?")
+                        ),
+                    },
+                };
+                AppRow {
+                    name: app.name.clone(),
+                    active: yes_no(app.active),
+                    agent,
+                    scopes: app.scopes.as_ref().map_or_else(
+                        || "?".to_owned(),
+                        |s| {
+                            if s.is_empty() {
+                                "(none)".to_owned()
+                            } else {
+                                s.join(" ")
+                            }
+                        },
+                    ),
+                }
+            })
+            .collect();
+        if !rows.is_empty() {
+            let mut table = Table::new(rows);
+            table.with(TableStyle::sharp());
+            let _ = writeln!(out, "\nAPI applications\n{table}");
+        }
+    }
+
+    if !snapshot.gaps.is_empty() {
+        let _ = writeln!(out, "\nGaps (endpoints that could not be read):");
+        for gap in &snapshot.gaps {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}{}",
+                gap.endpoint,
+                gap.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".to_owned()),
+                gap.reason,
+                gap.detail
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !tenant.claims_recognised && tenant.agents.is_some() {
+        let _ = writeln!(
+            out,
+            "\nNo claim in this snapshot matches the catalog's claim encoding: feature access levels and ticket permissions are unverifiable (see docs/permissions.md)."
+        );
+    }
+    if tenant.unknown_claims.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEvery claim in the snapshot is understood by the permission catalog."
+        );
+    } else {
+        let rows: Vec<ClaimRow> = tenant
+            .unknown_claims
+            .iter()
+            .map(|c| ClaimRow {
+                holder: c.holder.clone(),
+                claim_type: c.claim_type.clone(),
+                value: c.value.clone(),
+                reason: c.reason.clone(),
+            })
+            .collect();
+        let mut table = Table::new(rows);
+        table.with(TableStyle::sharp());
+        let _ = writeln!(
+            out,
+            "\nClaims the permission catalog does not understand ({}): requirements that depend on them may be unverifiable\n{table}",
+            tenant.unknown_claims.len()
+        );
+    }
+    if !snapshot.redacted.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSecret fields removed (names only): {}",
+            snapshot.redacted.join(", ")
+        );
+    }
+    if style.verbose > 0 && !tenant.notes.is_empty() {
+        let _ = writeln!(out, "\nNormaliser notes:");
+        for note in &tenant.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
+    out
+}

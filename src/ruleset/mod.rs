@@ -1,0 +1,1001 @@
+//! Requirement sets: the rule language, its loading and validation. The only YAML code besides the
+//! catalog's data file.
+//!
+//! Owns: reading `rules/*.yaml` (and user rule directories) into a spanned raw model (phase one),
+//! then validating it into [`RuleSet`]s while collecting *every* problem as a labelled diagnostic
+//! pointing at file:line:col (phase two, cargo-deny style), and the published JSON Schema. It does
+//! not evaluate anything against a tenant.
+
+pub mod model;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+use crate::catalog::{Catalog, Kind, PermRef};
+use crate::diag::Severity;
+use model::{RawBound, RawExpect, RawSet, Sp};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Where a rule element was written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Whether a set audits integrations or the whole tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetKind {
+    Integration,
+    Baseline,
+}
+
+/// What a requirement expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A flag or scope must be granted.
+    Granted,
+    /// A flag or scope must not be granted (granting it is excessive).
+    NotGranted,
+    /// A level at least this (index into the permission's levels); higher is excessive unless allowed.
+    AtLeast { level: usize, allow_higher: bool },
+    /// A level at most this.
+    AtMost(usize),
+}
+
+/// A validated requirement.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub id: String,
+    pub title: String,
+    pub permission: PermRef,
+    /// Canonical key of the permission.
+    pub key: String,
+    pub expect: Expect,
+    pub severity: Severity,
+    pub rationale: Option<String>,
+    pub ambiguity: Option<String>,
+    pub quote: String,
+    pub source_url: Option<String>,
+    pub location: Location,
+}
+
+/// The built-in checks a baseline policy can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyCheck {
+    BroadScopeUnneeded,
+    LoginAgentDisabled,
+    LoginAgentMissing,
+    AdminApiAgent,
+    InactiveAppWithScopes,
+    DeleteTicketsUnneeded,
+    SuspiciousEmptyList,
+}
+
+impl PolicyCheck {
+    const ALL: [(&'static str, PolicyCheck); 7] = [
+        ("broad-scope-unneeded", Self::BroadScopeUnneeded),
+        ("login-agent-disabled", Self::LoginAgentDisabled),
+        ("login-agent-missing", Self::LoginAgentMissing),
+        ("admin-api-agent", Self::AdminApiAgent),
+        ("inactive-app-with-scopes", Self::InactiveAppWithScopes),
+        ("delete-tickets-unneeded", Self::DeleteTicketsUnneeded),
+        ("suspicious-empty-list", Self::SuspiciousEmptyList),
+    ];
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    }
+
+    /// The finding code this check emits.
+    #[must_use]
+    pub fn code(self) -> crate::diag::Code {
+        use crate::diag::Code;
+        match self {
+            Self::BroadScopeUnneeded => Code::BroadScopeUnneeded,
+            Self::LoginAgentDisabled => Code::LoginAgentDisabled,
+            Self::LoginAgentMissing => Code::LoginAgentMissing,
+            Self::AdminApiAgent => Code::AdminApiAgent,
+            Self::InactiveAppWithScopes => Code::InactiveAppWithScopes,
+            Self::DeleteTicketsUnneeded => Code::DeleteTicketsUnneeded,
+            Self::SuspiciousEmptyList => Code::SuspiciousEmptyList,
+        }
+    }
+}
+
+/// A validated tenant-wide policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub title: String,
+    pub check: PolicyCheck,
+    pub severity: Severity,
+    pub rationale: String,
+    pub scopes: Vec<String>,
+    pub location: Location,
+}
+
+/// A vendor document a set was transcribed from.
+#[derive(Debug, Clone)]
+pub struct SourceDoc {
+    pub url: String,
+    pub title: Option<String>,
+    pub retrieved: String,
+}
+
+/// A validated requirement set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub id: String,
+    pub title: String,
+    pub vendor: Option<String>,
+    pub kind: SetKind,
+    pub description: Option<String>,
+    pub sources: Vec<SourceDoc>,
+    /// Case-insensitive glob patterns on application display names.
+    pub application_names: Vec<String>,
+    pub client_ids: Vec<String>,
+    pub excess_scopes: bool,
+    pub excess_levels: bool,
+    pub excess_severity: Severity,
+    pub requirements: Vec<Requirement>,
+    pub policies: Vec<Policy>,
+    pub notes: Vec<String>,
+    pub location: Location,
+    /// True for sets shipped with halo-audit.
+    pub builtin: bool,
+}
+
+impl RuleSet {
+    /// True when the set's default binding matches an application.
+    #[must_use]
+    pub fn binds(&self, display_name: &str, client_id: Option<&str>) -> bool {
+        self.application_names
+            .iter()
+            .any(|p| glob_match(p, display_name))
+            || client_id
+                .is_some_and(|id| self.client_ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
+    }
+}
+
+/// Case-insensitive glob with `*` and `?`.
+#[must_use]
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// All loaded sets, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    pub sets: Vec<RuleSet>,
+    /// The text of every loaded rule file, by the name locations use (for rendering snippets).
+    pub files: BTreeMap<String, String>,
+}
+
+impl Library {
+    /// The set with this id.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&RuleSet> {
+        self.sets.iter().find(|s| s.id == id)
+    }
+}
+
+/// One rule file's text and the name to show for it.
+#[derive(Debug, Clone)]
+pub struct RuleFile {
+    pub name: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+/// One problem in a rule file, pointing at its place.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+pub struct RuleProblem {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+    pub location: Location,
+}
+
+/// Rule loading failed; every problem found is included.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum RulesError {
+    #[error("cannot read rules from {}: {source}", path.display())]
+    #[diagnostic(
+        code(halo_audit::rules::read),
+        help("check the path given to --rules; it must be a directory of *.yaml files or a file")
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no rule files (*.yaml) in {}", path.display())]
+    #[diagnostic(
+        code(halo_audit::rules::empty),
+        help(
+            "point --rules at a directory holding requirement sets, e.g. the repository's rules/"
+        )
+    )]
+    Empty { path: PathBuf },
+    #[error("{} in rule files", plural(problems.len(), "problem"))]
+    #[diagnostic(
+        code(halo_audit::rules::invalid),
+        help("fix each problem above; `halo-audit rules validate PATH` re-checks")
+    )]
+    Invalid {
+        #[related]
+        problems: Vec<RuleProblem>,
+    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The shipped rule files.
+#[must_use]
+pub fn builtin_files() -> Vec<RuleFile> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| RuleFile {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+            builtin: true,
+        })
+        .collect()
+}
+
+/// Reads rule files from a directory (`*.yaml`, `*.yml`, sorted) or a single file.
+///
+/// # Errors
+/// When the path cannot be read or a directory holds no rule file.
+pub fn read_path(path: &Path) -> Result<Vec<RuleFile>, RulesError> {
+    let read = |p: &Path| {
+        std::fs::read(p)
+            .map_err(|source| RulesError::Read {
+                path: p.to_owned(),
+                source,
+            })
+            .map(|bytes| RuleFile {
+                name: p.display().to_string(),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                builtin: false,
+            })
+    };
+    let meta = std::fs::metadata(path).map_err(|source| RulesError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![read(path)?]);
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|source| RulesError::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml") && p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(RulesError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    paths.iter().map(|p| read(p)).collect()
+}
+
+/// Parses and validates rule files into a library. A user file whose set id equals a shipped one
+/// replaces it.
+///
+/// # Errors
+/// [`RulesError::Invalid`] with every problem found in every file.
+pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError> {
+    let mut problems = Vec::new();
+    let mut sets: BTreeMap<String, RuleSet> = BTreeMap::new();
+    let mut requirement_ids: BTreeMap<String, Location> = BTreeMap::new();
+    // User files come after built-in ones, so they replace a shipped set of the same id.
+    let mut ordered: Vec<&RuleFile> = files.iter().filter(|f| f.builtin).collect();
+    ordered.extend(files.iter().filter(|f| !f.builtin));
+    let user_ids: BTreeSet<String> = ordered
+        .iter()
+        .filter(|f| !f.builtin)
+        .filter_map(|f| {
+            serde_saphyr::from_str::<RawSet>(&f.text)
+                .ok()
+                .map(|s| s.id.value)
+        })
+        .collect();
+    for file in ordered {
+        let mut v = Validator {
+            file,
+            catalog,
+            problems: Vec::new(),
+        };
+        let raw = match serde_saphyr::from_str_with_options::<RawSet>(&file.text, yaml_options()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                v.parse_error(&e);
+                problems.extend(v.problems);
+                continue;
+            }
+        };
+        if file.builtin && user_ids.contains(&raw.id.value) {
+            continue;
+        }
+        let set = v.set(raw);
+        if let Some(set) = set {
+            if let Some(previous) = sets.get(&set.id) {
+                v.push(
+                    &Sp {
+                        value: (),
+                        line: set.location.line,
+                        column: set.location.column,
+                        span: None,
+                    },
+                    format!("set id `{}` is already used", set.id),
+                    "duplicate set id",
+                    Some(format!(
+                        "first defined at {}:{}",
+                        previous.location.path, previous.location.line
+                    )),
+                );
+            } else {
+                for requirement in set
+                    .requirements
+                    .iter()
+                    .map(|r| (&r.id, &r.location))
+                    .chain(set.policies.iter().map(|p| (&p.id, &p.location)))
+                {
+                    if let Some(first) = requirement_ids.get(requirement.0) {
+                        let at = Sp {
+                            value: (),
+                            line: requirement.1.line,
+                            column: requirement.1.column,
+                            span: span_of(&file.text, requirement.1),
+                        };
+                        v.push(
+                            &at,
+                            format!("requirement id `{}` is already used", requirement.0),
+                            "duplicate id",
+                            Some(format!(
+                                "first defined at {}:{}; ids are unique across all sets",
+                                first.path, first.line
+                            )),
+                        );
+                    } else {
+                        requirement_ids.insert(requirement.0.clone(), requirement.1.clone());
+                    }
+                }
+                if v.problems.is_empty() {
+                    sets.insert(set.id.clone(), set);
+                }
+            }
+        }
+        problems.extend(v.problems);
+    }
+    if problems.is_empty() {
+        let files = files
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .collect();
+        Ok(Library {
+            sets: sets.into_values().collect(),
+            files,
+        })
+    } else {
+        Err(RulesError::Invalid { problems })
+    }
+}
+
+fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(at.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line = text.get(line_start..)?.lines().next()?;
+    let start = line_start + at.column.saturating_sub(1);
+    let len = line.len().saturating_sub(at.column.saturating_sub(1));
+    Some((start, len.max(1)))
+}
+
+/// Parser limits: bounded aliases, depth and size, duplicate keys rejected.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::Options::default()
+}
+
+struct Validator<'a> {
+    file: &'a RuleFile,
+    catalog: &'a Catalog,
+    problems: Vec<RuleProblem>,
+}
+
+impl Validator<'_> {
+    fn location<T>(&self, at: &Sp<T>) -> Location {
+        Location {
+            path: self.file.name.clone(),
+            line: at.line,
+            column: at.column,
+        }
+    }
+
+    fn push<T>(&mut self, at: &Sp<T>, message: String, label: &str, help: Option<String>) {
+        let span = at
+            .span
+            .or_else(|| span_of(&self.file.text, &self.location(at)));
+        self.problems.push(RuleProblem {
+            message,
+            src: NamedSource::new(self.file.name.clone(), self.file.text.clone()),
+            span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
+            label: label.to_owned(),
+            help,
+            location: self.location(at),
+        });
+    }
+
+    fn parse_error(&mut self, error: &serde_saphyr::Error) {
+        let location = error.location();
+        let (line, column, span) = location.map_or((0, 0, None), |l| {
+            let s = l.span();
+            let to = |v: u64| usize::try_from(v).ok();
+            (
+                to(l.line()).unwrap_or(0),
+                to(l.column()).unwrap_or(0),
+                s.byte_offset()
+                    .and_then(to)
+                    .map(|o| (o, s.byte_len().and_then(to).unwrap_or(1))),
+            )
+        });
+        let message = first_line(&error.to_string());
+        let help = if message.contains("unknown field") {
+            Some("see docs/rules-format.md for the members a rule file may have".to_owned())
+        } else if message.contains("missing field") {
+            Some("every set needs `id` and `title`; every requirement needs `id`, `title`, `permission`, `expect` and `source`".to_owned())
+        } else if message.contains("budget") || message.contains("alias") {
+            Some("the file expands beyond halo-audit's YAML limits (aliases, depth or size); rule files need no anchors".to_owned())
+        } else {
+            Some(
+                "the file is not valid YAML for a requirement set; see docs/rules-format.md"
+                    .to_owned(),
+            )
+        };
+        let at = Sp {
+            value: (),
+            line,
+            column,
+            span,
+        };
+        self.push(
+            &at,
+            format!("cannot parse rule file: {message}"),
+            "here",
+            help,
+        );
+    }
+
+    fn severity(&mut self, raw: Option<&Sp<String>>, default: Severity) -> Severity {
+        match raw {
+            None => default,
+            Some(s) => Severity::parse(&s.value).unwrap_or_else(|| {
+                self.push(
+                    s,
+                    format!("unknown severity `{}`", s.value),
+                    "not a severity",
+                    Some("use `error`, `warning` or `note`".to_owned()),
+                );
+                default
+            }),
+        }
+    }
+
+    fn set(&mut self, raw: RawSet) -> Option<RuleSet> {
+        let id_ok = is_id(&raw.id.value, false);
+        if !id_ok {
+            self.push(
+                &raw.id,
+                format!(
+                    "set id `{}` is not lower-case letters, digits and dashes",
+                    raw.id.value
+                ),
+                "invalid id",
+                Some("e.g. `cloud-depot`".to_owned()),
+            );
+        }
+        let kind = match raw.kind.as_ref().map(|k| k.value.as_str()) {
+            None | Some("integration") => SetKind::Integration,
+            Some("baseline") => SetKind::Baseline,
+            Some(other) => {
+                let other = other.to_owned();
+                if let Some(k) = &raw.kind {
+                    self.push(
+                        k,
+                        format!("unknown set kind `{other}`"),
+                        "unknown kind",
+                        Some("use `integration` or `baseline`".to_owned()),
+                    );
+                }
+                SetKind::Integration
+            }
+        };
+        let mut sources = Vec::new();
+        for source in &raw.sources {
+            let url = &source.value.url;
+            if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
+                self.push(url, format!("source url `{}` is not an http(s) address", url.value), "not a URL", Some("cite the vendor document's address, e.g. https://vendor.example/docs/halopsa".to_owned()));
+            }
+            let retrieved = &source.value.retrieved;
+            if retrieved.value.parse::<jiff::civil::Date>().is_err() {
+                self.push(
+                    retrieved,
+                    format!("`retrieved` date `{}` is not a date", retrieved.value),
+                    "not YYYY-MM-DD",
+                    Some("write the date the document was read, e.g. 2026-11-24".to_owned()),
+                );
+            }
+            sources.push(crate::ruleset::SourceDoc {
+                url: url.value.clone(),
+                title: source.value.title.clone(),
+                retrieved: retrieved.value.clone(),
+            });
+        }
+        if kind == SetKind::Integration && raw.sources.is_empty() {
+            self.push(&raw.id, format!("set `{}` cites no source", raw.id.value), "no `sources`", Some("every integration set cites the vendor document it was transcribed from: `sources: [{url: ..., retrieved: YYYY-MM-DD}]`".to_owned()));
+        }
+        let (mut application_names, mut client_ids) = (Vec::new(), Vec::new());
+        match (&raw.binding, kind) {
+            (Some(binding), _) => {
+                for pattern in &binding.value.application_name {
+                    if pattern.value.trim().is_empty()
+                        || pattern.value.trim().chars().all(|c| c == '*')
+                    {
+                        self.push(
+                            pattern,
+                            "binding pattern matches every application".to_owned(),
+                            "too broad",
+                            Some(
+                                "name the integration's application, e.g. `*Cloud Depot*`"
+                                    .to_owned(),
+                            ),
+                        );
+                    } else {
+                        application_names.push(pattern.value.trim().to_owned());
+                    }
+                }
+                for id in &binding.value.client_id {
+                    if id.value.trim().is_empty() {
+                        self.push(id, "empty client id in binding".to_owned(), "empty", None);
+                    } else {
+                        client_ids.push(id.value.trim().to_owned());
+                    }
+                }
+                if binding.value.application_name.is_empty() && binding.value.client_id.is_empty() {
+                    self.push(
+                        binding,
+                        "binding names no application".to_owned(),
+                        "empty binding",
+                        Some(
+                            "add `application_name: [\"*Vendor*\"]` or `client_id: [...]`"
+                                .to_owned(),
+                        ),
+                    );
+                }
+            }
+            (None, SetKind::Integration) => {
+                self.push(&raw.id, format!("set `{}` has no binding", raw.id.value), "no `binding`", Some("say which API application the set audits by default: `binding: {application_name: [\"*Vendor*\"]}`".to_owned()));
+            }
+            (None, SetKind::Baseline) => {}
+        }
+        let (excess_scopes, excess_levels, excess_severity) = match &raw.excess {
+            Some(e) => {
+                let severity = self.severity(e.value.severity.as_ref(), Severity::Warning);
+                (
+                    e.value.scopes.unwrap_or(true),
+                    e.value.levels.unwrap_or(true),
+                    severity,
+                )
+            }
+            None => (true, true, Severity::Warning),
+        };
+        let source_urls: Vec<String> = sources.iter().map(|s| s.url.clone()).collect();
+        let requirements: Vec<Requirement> = raw
+            .requirements
+            .iter()
+            .filter_map(|r| self.requirement(r, &source_urls))
+            .collect();
+        let policies: Vec<Policy> = raw.policies.iter().filter_map(|p| self.policy(p)).collect();
+        if kind == SetKind::Baseline && !raw.requirements.is_empty() {
+            self.push(
+                &raw.id,
+                "a baseline set holds `policies`, not `requirements`".to_owned(),
+                "baseline with requirements",
+                Some("move integration requirements to a set of their own".to_owned()),
+            );
+        }
+        if kind == SetKind::Integration && !raw.policies.is_empty() {
+            self.push(
+                &raw.id,
+                "only a baseline set (`kind: baseline`) may hold `policies`".to_owned(),
+                "policies in an integration set",
+                None,
+            );
+        }
+        if kind == SetKind::Integration && raw.requirements.is_empty() {
+            self.push(
+                &raw.id,
+                format!("set `{}` has no requirements", raw.id.value),
+                "empty set",
+                None,
+            );
+        }
+        Some(RuleSet {
+            location: self.location(&raw.id),
+            id: raw.id.value,
+            title: raw.title.value,
+            vendor: raw.vendor.map(|v| v.value),
+            kind,
+            description: raw.description,
+            sources,
+            application_names,
+            client_ids,
+            excess_scopes,
+            excess_levels,
+            excess_severity,
+            requirements,
+            policies,
+            notes: raw.notes,
+            builtin: self.file.builtin,
+        })
+    }
+
+    fn requirement(
+        &mut self,
+        raw: &Sp<model::RawRequirement>,
+        source_urls: &[String],
+    ) -> Option<Requirement> {
+        let r = &raw.value;
+        let before = self.problems.len();
+        if !is_id(&r.id.value, true) {
+            self.push(
+                &r.id,
+                format!(
+                    "requirement id `{}` is not lower-case letters, digits, dots and dashes",
+                    r.id.value
+                ),
+                "invalid id",
+                Some("e.g. `cloud-depot.customers-read-only`".to_owned()),
+            );
+        }
+        let severity = self.severity(r.severity.as_ref(), Severity::Error);
+        if r.source.value.quote.value.trim().is_empty() {
+            self.push(
+                &r.source.value.quote,
+                "empty quote".to_owned(),
+                "empty",
+                Some(
+                    "quote the vendor document's words the requirement was transcribed from"
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(url) = &r.source.value.url {
+            if !source_urls.contains(&url.value) {
+                self.push(
+                    url,
+                    format!("`{}` is not one of the set's sources", url.value),
+                    "unknown source",
+                    Some("add it to the set's `sources`".to_owned()),
+                );
+            }
+        }
+        let Some(permission) = self.catalog.resolve(&r.permission.value) else {
+            let suggestions = self.catalog.suggest(&r.permission.value);
+            let help = if suggestions.is_empty() {
+                "use a key or UI label from docs/permissions.md".to_owned()
+            } else {
+                format!(
+                    "did you mean {}? (all keys and labels: docs/permissions.md)",
+                    suggestions
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.push(
+                &r.permission,
+                format!("unknown permission `{}`", r.permission.value),
+                "not in the permission catalog",
+                Some(help),
+            );
+            return None;
+        };
+        let expect = self.expect(&permission, &r.expect, r.allow_higher)?;
+        if self.problems.len() != before {
+            return None;
+        }
+        Some(Requirement {
+            id: r.id.value.clone(),
+            title: r.title.value.clone(),
+            key: self.catalog.canonical(&permission),
+            permission,
+            expect,
+            severity,
+            rationale: r.rationale.clone(),
+            ambiguity: r.ambiguity.clone(),
+            quote: r.source.value.quote.value.clone(),
+            source_url: r
+                .source
+                .value
+                .url
+                .as_ref()
+                .map(|u| u.value.clone())
+                .or_else(|| source_urls.first().cloned()),
+            location: self.location(&r.id),
+        })
+    }
+
+    fn expect(
+        &mut self,
+        permission: &PermRef,
+        raw: &Sp<RawExpect>,
+        allow_higher: Option<bool>,
+    ) -> Option<Expect> {
+        let level_perm = match permission {
+            PermRef::Agent(i) => self
+                .catalog
+                .permissions
+                .get(*i)
+                .filter(|p| p.kind == Kind::Level),
+            PermRef::Scope(_) => None,
+        };
+        let name = self.catalog.canonical(permission);
+        match (&raw.value, level_perm) {
+            (RawExpect::Bool(b), None) => Some(if *b {
+                Expect::Granted
+            } else {
+                Expect::NotGranted
+            }),
+            (RawExpect::Text(t), None) => {
+                match t.trim().to_ascii_lowercase().as_str() {
+                    "yes" | "granted" | "true" | "on" | "enabled" => Some(Expect::Granted),
+                    "no" | "not granted" | "not-granted" | "false" | "off" | "disabled" => {
+                        Some(Expect::NotGranted)
+                    }
+                    _ => {
+                        self.push(raw, format!("`{t}` is not a value for `{name}`"), "expected yes or no", Some(format!("`{name}` is a yes/no permission: write `expect: yes` or `expect: no`")));
+                        None
+                    }
+                }
+            }
+            (RawExpect::Bound(_), None) => {
+                self.push(
+                    raw,
+                    format!("`{name}` has no levels"),
+                    "level bound on a yes/no permission",
+                    Some("write `expect: yes` or `expect: no`".to_owned()),
+                );
+                None
+            }
+            (RawExpect::Bool(_), Some(perm)) => {
+                let levels = perm
+                    .levels
+                    .iter()
+                    .filter_map(|l| self.catalog.level(l))
+                    .map(|l| format!("`{}`", l.label))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.push(
+                    raw,
+                    format!("`{name}` takes a level, not yes/no"),
+                    "expected a level",
+                    Some(format!("one of {levels}")),
+                );
+                None
+            }
+            (RawExpect::Text(t), Some(perm)) => {
+                let level = self.level(raw, perm, t)?;
+                Some(Expect::AtLeast {
+                    level,
+                    allow_higher: allow_higher.unwrap_or(false),
+                })
+            }
+            (
+                RawExpect::Bound(RawBound {
+                    at_least,
+                    at_most,
+                    exactly,
+                }),
+                Some(perm),
+            ) => match (at_least, at_most, exactly) {
+                (Some(t), None, None) => Some(Expect::AtLeast {
+                    level: self.level(raw, perm, t)?,
+                    allow_higher: allow_higher.unwrap_or(true),
+                }),
+                (None, None, Some(t)) => Some(Expect::AtLeast {
+                    level: self.level(raw, perm, t)?,
+                    allow_higher: false,
+                }),
+                (None, Some(t), None) => Some(Expect::AtMost(self.level(raw, perm, t)?)),
+                _ => {
+                    self.push(
+                        raw,
+                        "a level bound has exactly one of `at_least`, `at_most`, `exactly`"
+                            .to_owned(),
+                        "ambiguous bound",
+                        None,
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn level(
+        &mut self,
+        raw: &Sp<RawExpect>,
+        perm: &crate::catalog::PermissionDef,
+        text: &str,
+    ) -> Option<usize> {
+        let found = self.catalog.resolve_level(perm, text);
+        if found.is_none() {
+            let levels = perm
+                .levels
+                .iter()
+                .filter_map(|l| self.catalog.level(l))
+                .map(|l| format!("`{}`", l.label))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.push(
+                raw,
+                format!("`{text}` is not a level of `{}` ({})", perm.key, perm.label),
+                "unknown level",
+                Some(format!("{} offers {levels}", perm.label)),
+            );
+        }
+        found
+    }
+
+    fn policy(&mut self, raw: &Sp<model::RawPolicy>) -> Option<Policy> {
+        let p = &raw.value;
+        let before = self.problems.len();
+        if !is_id(&p.id.value, true) {
+            self.push(
+                &p.id,
+                format!(
+                    "policy id `{}` is not lower-case letters, digits, dots and dashes",
+                    p.id.value
+                ),
+                "invalid id",
+                None,
+            );
+        }
+        let check = PolicyCheck::parse(p.check.value.trim());
+        if check.is_none() {
+            let names = PolicyCheck::ALL
+                .iter()
+                .map(|(n, _)| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.push(
+                &p.check,
+                format!("unknown policy check `{}`", p.check.value),
+                "not a built-in check",
+                Some(format!("one of {names}")),
+            );
+        }
+        let check = check?;
+        let severity = self.severity(p.severity.as_ref(), check.code().default_severity());
+        for scope in &p.scopes {
+            if !self.catalog.is_scope(&scope.value) {
+                self.push(
+                    scope,
+                    format!("`{}` is not a HaloPSA scope", scope.value),
+                    "unknown scope",
+                    Some("scopes are listed in docs/permissions.md".to_owned()),
+                );
+            }
+        }
+        if check == PolicyCheck::BroadScopeUnneeded && p.scopes.is_empty() {
+            self.push(
+                &p.check,
+                "`broad-scope-unneeded` needs `scopes`".to_owned(),
+                "no scopes",
+                Some("e.g. `scopes: [all, admin]`".to_owned()),
+            );
+        }
+        if self.problems.len() != before {
+            return None;
+        }
+        Some(Policy {
+            id: p.id.value.clone(),
+            title: p.title.value.clone(),
+            check,
+            severity,
+            rationale: p.rationale.clone(),
+            scopes: p.scopes.iter().map(|s| s.value.clone()).collect(),
+            location: self.location(&p.id),
+        })
+    }
+}
+
+fn is_id(id: &str, dotted: bool) -> bool {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || c == '-'
+                || (dotted && (c == '.' || c == '_'))
+        })
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_case_insensitively() {
+        assert!(glob_match("*cloud depot*", "Cloud Depot API"));
+        assert!(glob_match("vCIO*", "vcioToolbox"));
+        assert!(glob_match("ab?d", "abcd"));
+        assert!(!glob_match("vCIO*", "The vCIO app"));
+        assert!(!glob_match("Hudu", "Hudu Sync"));
+    }
+
+    #[test]
+    fn ids_follow_the_convention() {
+        assert!(is_id("cloud-depot", false));
+        assert!(!is_id("Cloud", false));
+        assert!(is_id("cloud-depot.customers.read_only", true));
+        assert!(!is_id("", true));
+    }
+}

@@ -1,0 +1,237 @@
+//! The raw, spanned model of a rule file, exactly as written (phase one of loading).
+//!
+//! Every value a validation error may point at is wrapped in [`Sp`], which keeps its line, column
+//! and byte span. The same types generate the published JSON Schema (`docs/schema/`).
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer};
+
+/// A value with the place it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub value: T,
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// Byte offset and length in the file, when known.
+    pub span: Option<(usize, usize)>,
+}
+
+impl<T> Sp<T> {
+    /// A value with no known place (built in code, not read from a file).
+    pub fn bare(value: T) -> Self {
+        Self {
+            value,
+            line: 0,
+            column: 0,
+            span: None,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
+        let at = spanned.referenced;
+        let span = at.span();
+        let to_usize = |v: u64| usize::try_from(v).ok();
+        Ok(Self {
+            value: spanned.value,
+            line: to_usize(at.line()).unwrap_or(0),
+            column: to_usize(at.column()).unwrap_or(0),
+            span: match (
+                span.byte_offset().and_then(to_usize),
+                span.byte_len().and_then(to_usize),
+            ) {
+                (Some(o), Some(l)) => Some((o, l)),
+                _ => None,
+            },
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// A requirement set file (`rules/*.yaml`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "halo-audit requirement set",
+    description = "What one integration (or the tenant-wide baseline) needs from a HaloPSA tenant, transcribed from its vendor's setup document."
+)]
+pub struct RawSet {
+    /// Unique id of the set, lower-case with dashes (e.g. `cloud-depot`).
+    pub id: Sp<String>,
+    /// Human title.
+    pub title: Sp<String>,
+    /// The vendor whose document this set transcribes.
+    #[serde(default)]
+    pub vendor: Option<Sp<String>>,
+    /// `integration` (default) binds to API applications; `baseline` holds tenant-wide policies and always runs.
+    #[serde(default)]
+    pub kind: Option<Sp<String>>,
+    /// One-paragraph description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The vendor documents this set was transcribed from.
+    #[serde(default)]
+    pub sources: Vec<Sp<RawSource>>,
+    /// Which API applications the set audits unless the configuration binds it explicitly.
+    #[serde(default)]
+    pub binding: Option<Sp<RawBinding>>,
+    /// How grants beyond the requirements are treated.
+    #[serde(default)]
+    pub excess: Option<Sp<RawExcess>>,
+    /// What the integration needs (or must not have).
+    #[serde(default)]
+    pub requirements: Vec<Sp<RawRequirement>>,
+    /// Tenant-wide policies (baseline sets).
+    #[serde(default)]
+    pub policies: Vec<Sp<RawPolicy>>,
+    /// Notes on the transcription: conflicts between documents, what could not be expressed.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// A vendor document.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// `https://` address of the document.
+    pub url: Sp<String>,
+    /// Title of the document.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Date (YYYY-MM-DD) the document was read for this transcription.
+    pub retrieved: Sp<String>,
+}
+
+/// Default binding of a set to the tenant's API applications.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBinding {
+    /// Case-insensitive glob patterns (`*`, `?`) matched against the application's display name.
+    #[serde(default)]
+    pub application_name: Vec<Sp<String>>,
+    /// Exact client ids.
+    #[serde(default)]
+    pub client_id: Vec<Sp<String>>,
+}
+
+/// Treatment of grants beyond the requirements.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExcess {
+    /// Report scopes of the bound application that no requirement needs (default true).
+    #[serde(default)]
+    pub scopes: Option<bool>,
+    /// Report feature levels above the required level (default true).
+    #[serde(default)]
+    pub levels: Option<bool>,
+    /// Severity of excess findings (default warning).
+    #[serde(default)]
+    pub severity: Option<Sp<String>>,
+}
+
+/// The expected value of a permission.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawExpect {
+    /// `true`/`false` for flags and scopes.
+    Bool(bool),
+    /// `yes`, `no`, `granted`, `not granted`, or a level label such as `Read and Modify`
+    /// (at least that level).
+    Text(String),
+    /// A level bound.
+    Bound(RawBound),
+}
+
+/// A level bound: exactly one of the members.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBound {
+    #[serde(default)]
+    pub at_least: Option<String>,
+    #[serde(default)]
+    pub at_most: Option<String>,
+    #[serde(default)]
+    pub exactly: Option<String>,
+}
+
+/// Where in the vendor document a requirement comes from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCitation {
+    /// Line number in the transcribed document, when it has lines.
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// The words of the document, quoted exactly.
+    pub quote: Sp<String>,
+    /// Which of the set's `sources` (by url), when it has several.
+    #[serde(default)]
+    pub url: Option<Sp<String>>,
+}
+
+/// One requirement.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequirement {
+    /// Unique across all sets; by convention `SET.something`.
+    pub id: Sp<String>,
+    /// Short human title.
+    pub title: Sp<String>,
+    /// A permission key (`feature.customers`, `scope:read:tickets`) or Halo UI label (`Customers Access Level`).
+    pub permission: Sp<String>,
+    /// The expected value.
+    pub expect: Sp<RawExpect>,
+    /// `error`, `warning` or `note` (default `error`).
+    #[serde(default)]
+    pub severity: Option<Sp<String>>,
+    /// Why the integration needs it.
+    #[serde(default)]
+    pub rationale: Option<String>,
+    /// For a level, whether a higher level is acceptable (overrides `excess.levels`).
+    #[serde(default)]
+    pub allow_higher: Option<bool>,
+    /// What is unclear in the vendor's document about this requirement; reported, never guessed.
+    #[serde(default)]
+    pub ambiguity: Option<String>,
+    /// Where it was transcribed from.
+    pub source: Sp<RawCitation>,
+}
+
+/// A tenant-wide policy of a baseline set.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Unique across all sets.
+    pub id: Sp<String>,
+    /// Short human title.
+    pub title: Sp<String>,
+    /// Which built-in check this policy runs (see `halo-audit explain`).
+    pub check: Sp<String>,
+    /// `error`, `warning` or `note`.
+    #[serde(default)]
+    pub severity: Option<Sp<String>>,
+    /// Why it matters.
+    pub rationale: String,
+    /// Scopes the check applies to, where it takes any (e.g. `[all, admin]`).
+    #[serde(default)]
+    pub scopes: Vec<Sp<String>>,
+}
