@@ -562,6 +562,47 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// The reference tables of `docs/permissions.md` (generated; a test keeps the file current).
+    #[must_use]
+    pub fn markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut out = String::from("### Agent permissions\n\n| key | Halo UI label | aliases | kind / levels | read from | confidence |\n|---|---|---|---|---|---|\n");
+        for p in &self.permissions {
+            let kind = match p.kind {
+                Kind::Flag => "yes/no".to_owned(),
+                Kind::Level => p.levels.iter().filter_map(|l| self.level(l)).map(|l| l.label.clone()).collect::<Vec<_>>().join(" < "),
+            };
+            let source = match &p.source {
+                Source::Field(f) => format!("field `{f}`"),
+                Source::FieldNegated(f) => format!("not field `{f}`"),
+                Source::Claim(c) => format!("claim `{c}`"),
+                Source::Derived(d) => format!("derived `{}`", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            };
+            let _ = writeln!(out, "| `{}` | {} | {} | {} | {} | {} |", p.key, cell(&p.label), cell(&p.aliases.join(", ")), cell(&kind), source, p.confidence.as_str());
+        }
+        out.push_str("\n### Levels\n\n| key | label | aliases |\n|---|---|---|\n");
+        for l in &self.levels {
+            let _ = writeln!(out, "| `{}` | {} | {} |", l.key, cell(&l.label), cell(&l.aliases.join(", ")));
+        }
+        out.push_str("\n### Scopes\n\nA requirement names a scope as `scope:NAME` (or just `NAME`, or the vendor's spelling such as `Edit: sales`).\n\n| scope | implies | confidence of the implication |\n|---|---|---|\n");
+        for s in &self.scopes {
+            let one = [s.name.clone()];
+            let implied = self.implied_scopes(&s.name);
+            let confidence = implied
+                .iter()
+                .filter_map(|i| self.scope_grant(one.iter(), i))
+                .map(|g| g.confidence)
+                .min()
+                .map_or("", Confidence::as_str);
+            let implied = if implied.len() > 8 { format!("{} scopes ({}, ...)", implied.len(), implied[..4].join(", ")) } else { implied.join(", ") };
+            let _ = writeln!(out, "| `{}` | {} | {} |", s.name, implied, confidence);
+        }
+        out
+    }
+}
+
 fn better(candidate: &ScopeGrant, best: Option<&ScopeGrant>) -> bool {
     match best {
         None => true,
