@@ -276,13 +276,13 @@ impl Catalog {
                 .chain(&level.aliases)
             {
                 let folded = fold(name);
-                if let Some(previous) = self.level_by_name.insert(folded, level.key.clone()) {
-                    if previous != level.key {
-                        return Err(CatalogError::Invalid(format!(
-                            "level name `{name}` is used by both `{previous}` and `{}`",
-                            level.key
-                        )));
-                    }
+                if let Some(previous) = self.level_by_name.insert(folded, level.key.clone())
+                    && previous != level.key
+                {
+                    return Err(CatalogError::Invalid(format!(
+                        "level name `{name}` is used by both `{previous}` and `{}`",
+                        level.key
+                    )));
                 }
             }
         }
@@ -320,12 +320,12 @@ impl Catalog {
                     )));
                 }
             }
-            if let Source::Claim(claim) = &perm.source {
-                if self.by_claim.insert(claim.clone(), index).is_some() {
-                    return Err(CatalogError::Invalid(format!(
-                        "claim type `{claim}` is mapped twice"
-                    )));
-                }
+            if let Source::Claim(claim) = &perm.source
+                && self.by_claim.insert(claim.clone(), index).is_some()
+            {
+                return Err(CatalogError::Invalid(format!(
+                    "claim type `{claim}` is mapped twice"
+                )));
             }
         }
         let names: Vec<(String, usize)> = self
@@ -568,23 +568,52 @@ impl Catalog {
     pub fn markdown(&self) -> String {
         use std::fmt::Write as _;
         let cell = |s: &str| s.replace('|', "\\|");
-        let mut out = String::from("### Agent permissions\n\n| key | Halo UI label | aliases | kind / levels | read from | confidence |\n|---|---|---|---|---|---|\n");
+        let mut out = String::from(
+            "### Agent permissions\n\n| key | Halo UI label | aliases | kind / levels | read from | confidence |\n|---|---|---|---|---|---|\n",
+        );
         for p in &self.permissions {
             let kind = match p.kind {
                 Kind::Flag => "yes/no".to_owned(),
-                Kind::Level => p.levels.iter().filter_map(|l| self.level(l)).map(|l| l.label.clone()).collect::<Vec<_>>().join(" < "),
+                Kind::Level => p
+                    .levels
+                    .iter()
+                    .filter_map(|l| self.level(l))
+                    .map(|l| l.label.clone())
+                    .collect::<Vec<_>>()
+                    .join(" < "),
             };
             let source = match &p.source {
                 Source::Field(f) => format!("field `{f}`"),
                 Source::FieldNegated(f) => format!("not field `{f}`"),
                 Source::Claim(c) => format!("claim `{c}`"),
-                Source::Derived(d) => format!("derived `{}`", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+                Source::Derived(d) => format!(
+                    "derived `{}`",
+                    serde_json::to_value(d)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),
             };
-            let _ = writeln!(out, "| `{}` | {} | {} | {} | {} | {} |", p.key, cell(&p.label), cell(&p.aliases.join(", ")), cell(&kind), source, p.confidence.as_str());
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                p.key,
+                cell(&p.label),
+                cell(&p.aliases.join(", ")),
+                cell(&kind),
+                source,
+                p.confidence.as_str()
+            );
         }
         out.push_str("\n### Levels\n\n| key | label | aliases |\n|---|---|---|\n");
         for l in &self.levels {
-            let _ = writeln!(out, "| `{}` | {} | {} |", l.key, cell(&l.label), cell(&l.aliases.join(", ")));
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                l.key,
+                cell(&l.label),
+                cell(&l.aliases.join(", "))
+            );
         }
         out.push_str("\n### Scopes\n\nA requirement names a scope as `scope:NAME` (or just `NAME`, or the vendor's spelling such as `Edit: sales`).\n\n| scope | implies | confidence of the implication |\n|---|---|---|\n");
         for s in &self.scopes {
@@ -596,7 +625,15 @@ impl Catalog {
                 .map(|g| g.confidence)
                 .min()
                 .map_or("", Confidence::as_str);
-            let implied = if implied.len() > 8 { format!("{} scopes ({}, ...)", implied.len(), implied[..4].join(", ")) } else { implied.join(", ") };
+            let implied = if implied.len() > 8 {
+                format!(
+                    "{} scopes ({}, ...)",
+                    implied.len(),
+                    implied[..4].join(", ")
+                )
+            } else {
+                implied.join(", ")
+            };
             let _ = writeln!(out, "| `{}` | {} | {} |", s.name, implied, confidence);
         }
         out

@@ -1,5 +1,8 @@
 //! The `halo-audit` binary: parse arguments, run, render errors, exit with the documented code.
 
+// The binary is where errors are printed.
+#![allow(clippy::print_stderr)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

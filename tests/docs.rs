@@ -2,6 +2,8 @@
 //! and the permission reference in docs/permissions.md. Regenerate with
 //! `UPDATE_DOCS=1 cargo test --test docs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use halo_audit::catalog::Catalog;
@@ -26,17 +28,32 @@ fn check_file(path: &str, expected: &str, stale: &mut Vec<String>) {
 #[test]
 fn generated_docs_are_current() {
     let mut stale = Vec::new();
-    check_file("docs/schema/rules.schema.json", &halo_audit::ruleset::schema::rules_schema(), &mut stale);
+    check_file(
+        "docs/schema/rules.schema.json",
+        &halo_audit::ruleset::schema::rules_schema(),
+        &mut stale,
+    );
     for code in Code::ALL {
         check_file(&code.doc_path(), &code.markdown(), &mut stale);
     }
     let permissions_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/permissions.md");
     let page = std::fs::read_to_string(&permissions_path).unwrap();
-    let (head, rest) = page.split_once(BEGIN).expect("docs/permissions.md has the BEGIN GENERATED marker");
-    let (_, tail) = rest.split_once(END).expect("docs/permissions.md has the END GENERATED marker");
+    let (head, rest) = page
+        .split_once(BEGIN)
+        .expect("docs/permissions.md has the BEGIN GENERATED marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/permissions.md has the END GENERATED marker");
     let generated = Catalog::builtin().unwrap().markdown();
-    check_file("docs/permissions.md", &format!("{head}{BEGIN}{generated}{END}{tail}"), &mut stale);
-    assert!(stale.is_empty(), "stale generated docs: {stale:?}; regenerate with `UPDATE_DOCS=1 cargo test --test docs`");
+    check_file(
+        "docs/permissions.md",
+        &format!("{head}{BEGIN}{generated}{END}{tail}"),
+        &mut stale,
+    );
+    assert!(
+        stale.is_empty(),
+        "stale generated docs: {stale:?}; regenerate with `UPDATE_DOCS=1 cargo test --test docs`"
+    );
 }
 
 #[test]
@@ -46,6 +63,9 @@ fn every_shipped_rule_file_has_the_schema_modeline_and_a_source() {
             text.starts_with("# yaml-language-server: $schema=../docs/schema/rules.schema.json\n"),
             "{name} must start with the yaml-language-server modeline"
         );
-        assert!(text.contains("url: https://") || text.contains("url: http://"), "{name} cites no source URL");
+        assert!(
+            text.contains("url: https://") || text.contains("url: http://"),
+            "{name} cites no source URL"
+        );
     }
 }

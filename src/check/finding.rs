@@ -86,6 +86,16 @@ impl std::fmt::Display for Subject {
     }
 }
 
+/// The sort key of a finding: set, rule location, subject, code, permission, message.
+pub type SortKey = (
+    String,
+    Option<(String, usize, usize)>,
+    Subject,
+    Code,
+    Option<String>,
+    String,
+);
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -111,16 +121,7 @@ pub struct Finding {
 impl Finding {
     /// The deterministic order of findings: by set, rule location, subject, code, permission.
     #[must_use]
-    pub fn sort_key(
-        &self,
-    ) -> (
-        String,
-        Option<(String, usize, usize)>,
-        Subject,
-        Code,
-        Option<String>,
-        String,
-    ) {
+    pub fn sort_key(&self) -> SortKey {
         (
             self.requirement_set.clone(),
             self.rule_location

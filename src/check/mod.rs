@@ -137,7 +137,7 @@ pub fn check(
         sets.push(baseline::run(&mut run, set, &bound));
     }
     let mut findings = run.findings;
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.sort_by_key(|a| a.sort_key());
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     for set in &mut sets {
         set.evaluations

@@ -719,15 +719,15 @@ impl Validator<'_> {
                 ),
             );
         }
-        if let Some(url) = &r.source.value.url {
-            if !source_urls.contains(&url.value) {
-                self.push(
-                    url,
-                    format!("`{}` is not one of the set's sources", url.value),
-                    "unknown source",
-                    Some("add it to the set's `sources`".to_owned()),
-                );
-            }
+        if let Some(url) = &r.source.value.url
+            && !source_urls.contains(&url.value)
+        {
+            self.push(
+                url,
+                format!("`{}` is not one of the set's sources", url.value),
+                "unknown source",
+                Some("add it to the set's `sources`".to_owned()),
+            );
         }
         let Some(permission) = self.catalog.resolve(&r.permission.value) else {
             let suggestions = self.catalog.suggest(&r.permission.value);

@@ -334,10 +334,10 @@ fn explain(bytes: &[u8], path: &Path, error: &serde_json::Error) -> SnapshotErro
             if let Ok(header) = serde_json::from_slice::<Header>(bytes) {
                 match (header.format, header.version) {
                     (Some(Value::String(f)), Some(Value::Number(v))) => {
-                        if let Some(v) = v.as_u64() {
-                            if let Err(e) = check_header(&f, v, path) {
-                                return e;
-                            }
+                        if let Some(v) = v.as_u64()
+                            && let Err(e) = check_header(&f, v, path)
+                        {
+                            return e;
                         }
                     }
                     (None, _) | (Some(_), None) => {

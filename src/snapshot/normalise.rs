@@ -690,29 +690,29 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
             scan(format!("role {} ({})", role.id, role.name), claims);
         }
     }
-    if let Some(agents) = &snapshot.objects.agents {
-        if let Ok(items) = records(agents, "agents") {
-            for obj in items.iter().filter_map(Value::as_object) {
-                if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
-                    let name = string(obj, "name").unwrap_or_default();
-                    scan(format!("agent {id} ({name})"), &claims);
-                }
-                for role in obj
-                    .get("roles")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_object)
+    if let Some(agents) = &snapshot.objects.agents
+        && let Ok(items) = records(agents, "agents")
+    {
+        for obj in items.iter().filter_map(Value::as_object) {
+            if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
+                let name = string(obj, "name").unwrap_or_default();
+                scan(format!("agent {id} ({name})"), &claims);
+            }
+            for role in obj
+                .get("roles")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+            {
+                // Inline role claims matter only when the role itself was not fetched.
+                if let (Some(id), Some(claims)) = (any_id(role), claims(role))
+                    && !tenant.roles().iter().any(|r| r.id == id)
                 {
-                    // Inline role claims matter only when the role itself was not fetched.
-                    if let (Some(id), Some(claims)) = (any_id(role), claims(role)) {
-                        if !tenant.roles().iter().any(|r| r.id == id) {
-                            scan(
-                                format!("role {id} ({})", string(role, "name").unwrap_or_default()),
-                                &claims,
-                            );
-                        }
-                    }
+                    scan(
+                        format!("role {id} ({})", string(role, "name").unwrap_or_default()),
+                        &claims,
+                    );
                 }
             }
         }
