@@ -252,7 +252,7 @@ pub enum RulesError {
     #[error("{} in rule files", plural(problems.len(), "problem"))]
     #[diagnostic(
         code(halo_audit::rules::invalid),
-        help("fix each problem above; `halo-audit rules validate PATH` re-checks")
+        help("fix each problem listed; `halo-audit rules validate PATH` re-checks")
     )]
     Invalid {
         #[related]
@@ -342,7 +342,7 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
         .iter()
         .filter(|f| !f.builtin)
         .filter_map(|f| {
-            serde_saphyr::from_str::<RawSet>(&f.text)
+            serde_saphyr::from_str_with_options::<RawSet>(&f.text, yaml_options())
                 .ok()
                 .map(|s| s.id.value)
         })
@@ -441,9 +441,20 @@ fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {
     Some((start, len.max(1)))
 }
 
-/// Parser limits: bounded aliases, depth and size, duplicate keys rejected.
+/// Parser limits: duplicate keys rejected; aliases, nodes, depth and size bounded far below what a
+/// hostile file ("billion laughs") needs, far above what a requirement set uses.
 fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::Options::default()
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_reader_input_bytes = Some(8 * 1024 * 1024);
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_nodes = 200_000;
+    budget.max_depth = 32;
+    budget.max_total_scalar_bytes = 8 * 1024 * 1024;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    options
 }
 
 struct Validator<'a> {
@@ -975,7 +986,17 @@ fn is_id(id: &str, dotted: bool) -> bool {
 
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default().trim();
-    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    // The position is shown by the label; drop serde-saphyr's copy of it.
+    let line = match line.rfind(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let line = match line.find("line ").filter(|i| *i == 0) {
+        Some(_) => line.split_once(": ").map_or(line, |(_, rest)| rest),
+        None => line,
+    };
+    line.to_owned()
 }
 
 #[cfg(test)]
