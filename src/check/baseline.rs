@@ -84,6 +84,10 @@ fn broad_scopes(
     for app in run.tenant.applications().iter().filter(|a| active(a)) {
         let Some(held) = &app.scopes else { continue };
         let sets = bound.get(&app.id).map(Vec::as_slice).unwrap_or_default();
+        // A bound set that reports unneeded scopes already names this one as excessive.
+        if sets.iter().any(|s| s.excess_scopes) {
+            continue;
+        }
         for scope in policy.scopes.iter().filter(|s| held.contains(s)) {
             let needed = sets.iter().flat_map(|s| s.requirements.iter()).any(|r| {
                 r.expect == Expect::Granted && r.permission == PermRef::Scope(scope.clone())

@@ -673,7 +673,8 @@ fn describe(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> S
             let text = value_text(catalog, perm, value);
             match &decisive.origin {
                 Origin::Role { name, .. } => format!("{text} (through role {name})"),
-                Origin::Agent | Origin::Structure => text,
+                Origin::Structure => format!("{text} ({})", decisive.evidence),
+                Origin::Agent => text,
             }
         }
         _ => "unknown".to_owned(),

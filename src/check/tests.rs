@@ -163,11 +163,9 @@ fn the_all_scope_satisfies_by_assumption_and_is_itself_excessive() {
         found.contains(&("excessive-grant".into(), "scope:all".into())),
         "{found:?}"
     );
+    // The set already reports `all` as excessive; the baseline does not say it twice.
     assert!(
-        found.contains(&(
-            "broad-scope-unneeded".into(),
-            "baseline.broad-scope-unneeded".into()
-        )),
+        !found.iter().any(|(c, _)| c == "broad-scope-unneeded"),
         "{found:?}"
     );
     let note = outcome
@@ -412,4 +410,30 @@ fn findings_are_deterministic() {
     let mut sorted = a.findings.clone();
     sorted.sort_by_key(Finding::sort_key);
     assert_eq!(sorted, a.findings);
+}
+
+#[test]
+fn the_baseline_reports_broad_scopes_when_no_set_covers_them() {
+    const LAX: &str = r#"
+id: lax-set
+title: Lax integration
+sources: [{url: "https://vendor.example/lax", retrieved: 2026-11-24}]
+binding: {application_name: ["Lax*"]}
+excess: {scopes: false}
+requirements:
+  - {id: lax.read-tickets, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+"#;
+    let apps = json!([
+        {"id": "l", "displayName": "Lax Sync", "inactive": false, "loginas_agent_id": 7, "scopes": [{"name": "all"}]},
+        {"id": "u", "displayName": "Unbound", "inactive": false, "loginas_agent_id": 7, "scopes": [{"name": "admin"}]},
+    ]);
+    let t = tenant(json!([agent(7, json!([]), json!([]))]), json!([]), apps);
+    let outcome = check(&t, &library(&[LAX]), catalog(), &Selection::default()).unwrap();
+    let broad: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::BroadScopeUnneeded)
+        .map(|f| f.subject.name.as_str())
+        .collect();
+    assert_eq!(broad, ["Lax Sync", "Unbound"]);
 }
