@@ -132,6 +132,36 @@ pub fn check(
         }
         sets.push(outcome);
     }
+    if tenant.applications.is_none() && explicit.is_empty() {
+        let reason = tenant.gap("/api/Application").map_or_else(
+            || "the snapshot holds no application list".to_owned(),
+            |g| {
+                format!(
+                    "the application list could not be read ({} {})",
+                    g.status.map(|s| s.to_string()).unwrap_or_default(),
+                    g.reason
+                )
+            },
+        );
+        run.findings.push(Finding {
+            code: Code::Unverifiable,
+            severity: Code::Unverifiable.default_severity(),
+            requirement_set: "baseline".to_owned(),
+            requirement: None,
+            subject: Subject::tenant(tenant),
+            permission: None,
+            expected: Some("the tenant's API applications".to_owned()),
+            actual: None,
+            message: format!("no integration set could be checked: {reason}"),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: Some(
+                "give the auditing application's agent access to API applications and fetch again"
+                    .to_owned(),
+            ),
+            rule_location: library.get("baseline").map(|b| b.location.clone()),
+        });
+    }
     run.excess_scopes(&bound);
     for set in library.sets.iter().filter(|s| s.kind == SetKind::Baseline) {
         sets.push(baseline::run(&mut run, set, &bound));
@@ -233,7 +263,7 @@ impl Run<'_> {
                     subject: Subject::tenant(self.tenant),
                     permission: None,
                     expected: Some(how),
-                    actual: Some(format!("{} applications, none matching", apps.len())),
+                    actual: Some(match apps.len() { 1 => "1 application, not matching".to_owned(), n => format!("{n} applications, none matching") }),
                     message,
                     chain: Vec::new(),
                     assumptions: Vec::new(),
@@ -550,7 +580,14 @@ impl Run<'_> {
         f.actual = Some(actual);
         f.chain = chain;
         f.assumptions = assumptions;
-        f.help = Some(fix_text(self.catalog, perm, requirement, agent, effective));
+        f.help = Some(if status == Status::Unverifiable {
+            format!(
+                "halo-audit could not read this value ({}); `halo-audit snapshot show` lists what the catalog does not understand",
+                effective.unknown.join("; ")
+            )
+        } else {
+            fix_text(self.catalog, perm, requirement, agent, effective)
+        });
         self.findings.push(f);
         Evaluation::new(set, requirement, subject, status)
     }
@@ -759,6 +796,18 @@ fn fix_text(
         Kind::Flag if perm.key == "teams.all" => {
             format!("add the agent to every active team in {place}")
         }
+        Kind::Flag if perm.key == "agent.has_roles" => {
+            format!(
+                "remove the agent's roles in Configuration > Teams & Agents > Agents > {} > Roles",
+                agent.name
+            )
+        }
+        Kind::Flag if perm.key == "agent.default_team" => {
+            format!(
+                "set the Default Team to \"No Default Team\" in Configuration > Teams & Agents > Agents > {} > Details",
+                agent.name
+            )
+        }
         _ => format!("set \"{}\" to {target} in {place}", perm.label),
     };
     let lowering = matches!(requirement.expect, Expect::NotGranted | Expect::AtMost(_)) || effective.value.is_some_and(|v| matches!((v, requirement.expect), (Value::Level(a), Expect::AtLeast { level, .. }) if a > level));
@@ -772,7 +821,17 @@ fn fix_text(
                 _ => None,
             })
             .collect();
-        if !roles.is_empty() {
+        let agent_raises = effective
+            .contributions
+            .iter()
+            .any(|c| c.origin == Origin::Agent && Some(c.value) == effective.value);
+        if !roles.is_empty() && !agent_raises {
+            text = format!(
+                "lower \"{}\" to {target} on role {} in Configuration > Teams & Agents > Roles (the agent's own setting is not what raises it: an agent's permission is the highest of its own and every role's)",
+                perm.label,
+                roles.join(", ")
+            );
+        } else if !roles.is_empty() {
             text.push_str(&format!(", and on role {} (Configuration > Teams & Agents > Roles): an agent's permission is the highest of its own and every role's", roles.join(", ")));
         }
     }

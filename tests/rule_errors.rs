@@ -1,0 +1,343 @@
+//! Rule-file error snapshots: each test loads one small, wrong rule file (or two) and pins the
+//! rendered diagnostic, so a change in wording, position or help text is a reviewed change.
+//!
+//! The whole `RulesError` is rendered, so every `#[related]` problem shows: two-phase validation
+//! must report every problem of a file, not only the first. Update with `cargo insta review`.
+
+// Helpers outside `#[test]` functions are test code too (clippy.toml allows these in tests).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use halo_audit::catalog::Catalog;
+use halo_audit::ruleset::{self, Library, RuleFile, RulesError};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+/// A valid integration set; each test breaks one thing in a copy of it.
+const VALID: &str = r#"id: demo-sync
+title: Demo Sync
+vendor: Demo
+sources:
+  - url: https://demo.example/docs/halopsa
+    retrieved: 2026-11-24
+binding:
+  application_name: ["*Demo Sync*"]
+requirements:
+  - id: demo-sync.customers
+    title: "Customers: Read Only"
+    permission: Customers
+    expect: Read Only
+    source: { quote: "Customers | Read Only" }
+  - id: demo-sync.delete
+    title: "Cannot delete tickets"
+    permission: Can delete tickets
+    expect: no
+    severity: warning
+    source: { quote: "Can delete tickets | No" }
+"#;
+
+fn load(files: &[(&str, &str)]) -> Result<Library, RulesError> {
+    let files: Vec<RuleFile> = files
+        .iter()
+        .map(|(name, text)| RuleFile {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+            builtin: false,
+        })
+        .collect();
+    ruleset::load(&files, Catalog::builtin().unwrap())
+}
+
+fn render(error: &RulesError) -> String {
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, error)
+        .unwrap();
+    out
+}
+
+/// Loads files that must be refused, and renders the error.
+fn refused(files: &[(&str, &str)]) -> String {
+    match load(files) {
+        Ok(library) => panic!(
+            "rules were accepted: {:?}",
+            library.sets.iter().map(|s| &s.id).collect::<Vec<_>>()
+        ),
+        Err(error) => render(&error),
+    }
+}
+
+/// `VALID` with one exact piece of text replaced (which must be there).
+fn valid_with(from: &str, to: &str) -> String {
+    assert!(VALID.contains(from), "{from:?} is not in VALID");
+    VALID.replacen(from, to, 1)
+}
+
+fn problem_count(error: &RulesError) -> usize {
+    match error {
+        RulesError::Invalid { problems } => problems.len(),
+        other => panic!("expected RulesError::Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_valid_template_loads() {
+    let library = load(&[("demo.yaml", VALID)]).unwrap();
+    assert_eq!(library.sets.len(), 1);
+    assert_eq!(library.sets[0].requirements.len(), 2);
+}
+
+#[test]
+fn unknown_permission_suggests_close_names() {
+    let text = valid_with(
+        "permission: Customers\n",
+        "permission: Custmers Access Level\n",
+    );
+    let out = refused(&[("unknown-permission.yaml", &text)]);
+    assert!(out.contains("did you mean"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn unknown_level_lists_the_levels_of_the_feature() {
+    let text = valid_with("expect: Read Only\n", "expect: Read and Delete\n");
+    insta::assert_snapshot!(refused(&[("unknown-level.yaml", &text)]));
+}
+
+#[test]
+fn level_given_for_a_yes_no_permission() {
+    let text = valid_with("expect: no\n", "expect: Read Only\n");
+    insta::assert_snapshot!(refused(&[("level-for-flag.yaml", &text)]));
+}
+
+#[test]
+fn level_bound_given_for_a_yes_no_permission() {
+    let text = valid_with("expect: no\n", "expect: { at_most: Read Only }\n");
+    insta::assert_snapshot!(refused(&[("bound-for-flag.yaml", &text)]));
+}
+
+#[test]
+fn yes_no_given_for_a_level_permission() {
+    let text = valid_with("expect: Read Only\n", "expect: true\n");
+    insta::assert_snapshot!(refused(&[("flag-for-level.yaml", &text)]));
+}
+
+#[test]
+fn yes_word_given_for_a_level_permission() {
+    // However the parser reads `yes` (a YAML 1.1 boolean, a YAML 1.2 string), it is not a level.
+    let text = valid_with("expect: Read Only\n", "expect: yes\n");
+    insta::assert_snapshot!(refused(&[("yes-for-level.yaml", &text)]));
+}
+
+#[test]
+fn duplicate_requirement_id_across_two_files() {
+    let other = VALID
+        .replace("id: demo-sync\n", "id: other-sync\n")
+        .replace("title: Demo Sync\n", "title: Other Sync\n")
+        .replace("*Demo Sync*", "*Other Sync*")
+        .replace("id: demo-sync.delete", "id: other-sync.delete");
+    // `demo-sync.customers` is now in both files.
+    let out = refused(&[("a-demo.yaml", VALID), ("b-other.yaml", &other)]);
+    assert!(out.contains("a-demo.yaml"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn requirement_without_source() {
+    let text = valid_with("    source: { quote: \"Customers | Read Only\" }\n", "");
+    insta::assert_snapshot!(refused(&[("missing-source.yaml", &text)]));
+}
+
+#[test]
+fn unknown_field_in_a_requirement() {
+    let text = valid_with("    permission: Customers\n", "    permision: Customers\n");
+    insta::assert_snapshot!(refused(&[("unknown-field.yaml", &text)]));
+}
+
+#[test]
+fn bad_severity() {
+    let text = valid_with("severity: warning\n", "severity: critical\n");
+    insta::assert_snapshot!(refused(&[("bad-severity.yaml", &text)]));
+}
+
+#[test]
+fn integration_set_without_binding() {
+    let text = valid_with("binding:\n  application_name: [\"*Demo Sync*\"]\n", "");
+    insta::assert_snapshot!(refused(&[("missing-binding.yaml", &text)]));
+}
+
+#[test]
+fn source_url_that_is_not_a_url() {
+    let text = valid_with(
+        "url: https://demo.example/docs/halopsa",
+        "url: demo.example/docs/halopsa",
+    );
+    insta::assert_snapshot!(refused(&[("not-a-url.yaml", &text)]));
+}
+
+#[test]
+fn retrieved_date_that_is_not_a_date() {
+    let text = valid_with("retrieved: 2026-11-24", "retrieved: 24/11/2026");
+    insta::assert_snapshot!(refused(&[("bad-date.yaml", &text)]));
+}
+
+#[test]
+fn retrieved_date_that_does_not_exist() {
+    let text = valid_with("retrieved: 2026-11-24", "retrieved: 2026-02-30");
+    insta::assert_snapshot!(refused(&[("impossible-date.yaml", &text)]));
+}
+
+#[test]
+fn malformed_yaml_bad_indentation() {
+    let text = valid_with(
+        "    title: \"Customers: Read Only\"\n",
+        "      title: \"Customers: Read Only\"\n",
+    );
+    insta::assert_snapshot!(refused(&[("bad-indentation.yaml", &text)]));
+}
+
+#[test]
+fn malformed_yaml_unclosed_bracket() {
+    let text = valid_with("[\"*Demo Sync*\"]", "[\"*Demo Sync*\"");
+    insta::assert_snapshot!(refused(&[("unclosed-bracket.yaml", &text)]));
+}
+
+#[test]
+fn invalid_set_id() {
+    let text = valid_with("id: demo-sync\n", "id: Demo_Sync\n");
+    insta::assert_snapshot!(refused(&[("invalid-set-id.yaml", &text)]));
+}
+
+/// A "billion laughs" file: nine levels of nine aliases, 9^9 strings if fully expanded. The bomb is
+/// the value of `expect`, an untagged enum, which a deserializer buffers whole before choosing a
+/// variant: exactly where an unbounded alias expansion would happen.
+fn alias_bomb() -> String {
+    let mut text = valid_with(
+        "    expect: Read Only\n",
+        "    expect:\n      - &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    let mut at = text.find("      - &l0").unwrap();
+    at += text[at..].find('\n').unwrap() + 1;
+    for level in 1..=8 {
+        let refs = vec![format!("*l{}", level - 1); 9].join(", ");
+        let line = format!("      - &l{level} [{refs}]\n");
+        text.insert_str(at, &line);
+        at += line.len();
+    }
+    text
+}
+
+#[test]
+fn alias_bomb_fails_fast() {
+    let text = alias_bomb();
+    let (tx, rx) = mpsc::channel();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            load(&[("bomb.yaml", &text)])
+                .map(|_| ())
+                .map_err(|e| render(&e)),
+        );
+    });
+    let result = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("loading an alias bomb did not finish within 10 s");
+    let elapsed = started.elapsed();
+    let out = result.expect_err("an alias bomb was accepted");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_few_aliases_are_not_a_bomb() {
+    // The limit must not refuse ordinary anchors: one quote reused by two requirements.
+    let text = VALID
+        .replace(
+            "source: { quote: \"Customers | Read Only\" }",
+            "source: &src { quote: \"Customers | Read Only\" }",
+        )
+        .replace(
+            "source: { quote: \"Can delete tickets | No\" }",
+            "source: *src",
+        );
+    assert!(text.contains("*src"));
+    load(&[("aliases.yaml", &text)]).unwrap();
+}
+
+#[test]
+fn three_problems_in_one_file_are_all_reported() {
+    let text = VALID
+        .replace(
+            "url: https://demo.example/docs/halopsa",
+            "url: ftp://demo.example/halopsa",
+        )
+        .replace("expect: Read Only\n", "expect: Read Everything\n")
+        .replace("severity: warning\n", "severity: fatal\n");
+    let error = load(&[("three-problems.yaml", &text)]).unwrap_err();
+    assert_eq!(problem_count(&error), 3, "{}", render(&error));
+    insta::assert_snapshot!(render(&error));
+}
+
+#[test]
+fn problems_in_two_files_are_all_reported() {
+    let bad_level = valid_with("expect: Read Only\n", "expect: Read Everything\n");
+    let bad_id =
+        valid_with("id: demo-sync\n", "id: Other Sync\n").replace("demo-sync.", "other-sync.");
+    let error = load(&[("one.yaml", &bad_level), ("two.yaml", &bad_id)]).unwrap_err();
+    assert_eq!(problem_count(&error), 2, "{}", render(&error));
+}
+
+#[test]
+fn shipped_rules_load() {
+    let catalog = Catalog::builtin().unwrap();
+    let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
+    let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
+    for id in ["baseline", "cloud-depot", "vciotoolbox"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    // The repository's rules/ directory, read from disk, loads too.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let from_disk = ruleset::load(&ruleset::read_path(&dir).unwrap(), catalog).unwrap();
+    assert!(from_disk.get("cloud-depot").is_some());
+}
+
+#[test]
+fn rules_validate_accepts_the_shipped_rules() {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate", "rules/"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("ok: "), "{stdout}");
+}
+
+#[test]
+fn rules_validate_refuses_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.yaml");
+    std::fs::write(
+        &path,
+        valid_with("expect: Read Only\n", "expect: Read Everything\n"),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.yaml:13:"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
