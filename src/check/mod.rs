@@ -133,16 +133,7 @@ pub fn check(
         sets.push(outcome);
     }
     if tenant.applications.is_none() && explicit.is_empty() {
-        let reason = tenant.gap("/api/Application").map_or_else(
-            || "the snapshot holds no application list".to_owned(),
-            |g| {
-                format!(
-                    "the application list could not be read ({} {})",
-                    g.status.map(|s| s.to_string()).unwrap_or_default(),
-                    g.reason
-                )
-            },
-        );
+        let reason = applications_unreadable(tenant);
         run.findings.push(Finding {
             code: Code::Unverifiable,
             severity: Code::Unverifiable.default_severity(),
@@ -193,16 +184,7 @@ impl Run<'_> {
     ) -> SetOutcome {
         let mut outcome = SetOutcome::new(set, SetState::NotInUse);
         let Some(apps) = self.tenant.applications.as_deref() else {
-            let reason = self.tenant.gap("/api/Application").map_or_else(
-                || "the snapshot holds no application list".to_owned(),
-                |g| {
-                    format!(
-                        "the application list could not be read ({} {})",
-                        g.status.map(|s| s.to_string()).unwrap_or_default(),
-                        g.reason
-                    )
-                },
-            );
+            let reason = applications_unreadable(self.tenant);
             if asked {
                 self.findings.push(Finding {
                     code: Code::Unverifiable,
@@ -667,6 +649,20 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Why the tenant's application list is not known.
+fn applications_unreadable(tenant: &Tenant) -> String {
+    tenant.gap("/api/Application").map_or_else(
+        || "the snapshot holds no application list".to_owned(),
+        |g| {
+            let status = g.status.map(|s| s.to_string()).unwrap_or_default();
+            format!(
+                "the application list could not be read ({status} {})",
+                g.reason
+            )
+        },
+    )
 }
 
 /// Decides a requirement from an effective permission.
