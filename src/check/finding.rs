@@ -200,7 +200,11 @@ impl Evaluation {
             subject,
             status,
             assumed: false,
-            severity: requirement.severity,
+            severity: if requirement.condition.is_some() {
+                Severity::Note
+            } else {
+                requirement.severity
+            },
         }
     }
 }

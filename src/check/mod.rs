@@ -394,10 +394,12 @@ impl Run<'_> {
                     requirement,
                     subject.clone(),
                     Code::MissingGrant,
-                    requirement.severity,
+                    missing_severity(requirement),
                     format!(
-                        "application `{}` lacks scope `{scope}`: {}",
-                        app.name, requirement.title
+                        "application `{}` lacks scope `{scope}`: {}{}",
+                        app.name,
+                        requirement.title,
+                        only_if(requirement)
                     ),
                 );
                 f.actual = Some(actual);
@@ -528,8 +530,13 @@ impl Run<'_> {
             Status::Passed => return Evaluation::new(set, requirement, subject, Status::Passed),
             Status::Missing => (
                 Code::MissingGrant,
-                requirement.severity,
-                format!("{context} lacks {}: {}", perm.label, requirement.title),
+                missing_severity(requirement),
+                format!(
+                    "{context} lacks {}: {}{}",
+                    perm.label,
+                    requirement.title,
+                    only_if(requirement)
+                ),
             ),
             Status::Excessive => {
                 let severity = if matches!(requirement.expect, Expect::AtLeast { .. }) {
@@ -649,6 +656,24 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// A conditional requirement that is not met is a note: the tenant may not use that feature.
+fn missing_severity(requirement: &Requirement) -> Severity {
+    if requirement.condition.is_some() {
+        Severity::Note
+    } else {
+        requirement.severity
+    }
+}
+
+/// " (needed only if …)" for conditional requirements.
+fn only_if(requirement: &Requirement) -> String {
+    requirement
+        .condition
+        .as_deref()
+        .map(|c| format!(" (needed only if {c})"))
+        .unwrap_or_default()
 }
 
 /// Why the tenant's application list is not known.
@@ -793,16 +818,26 @@ fn fix_text(
             format!("add the agent to every active team in {place}")
         }
         Kind::Flag if perm.key == "agent.has_roles" => {
-            format!(
-                "remove the agent's roles in Configuration > Teams & Agents > Agents > {} > Roles",
+            let roles = format!(
+                "Configuration > Teams & Agents > Agents > {} > Roles",
                 agent.name
-            )
+            );
+            if requirement.expect == Expect::NotGranted {
+                format!("remove the agent's roles in {roles}")
+            } else {
+                format!("assign the role the vendor's guide names in {roles}")
+            }
         }
         Kind::Flag if perm.key == "agent.default_team" => {
-            format!(
-                "set the Default Team to \"No Default Team\" in Configuration > Teams & Agents > Agents > {} > Details",
+            let details = format!(
+                "Configuration > Teams & Agents > Agents > {} > Details",
                 agent.name
-            )
+            );
+            if requirement.expect == Expect::NotGranted {
+                format!("set the Default Team to \"No Default Team\" in {details}")
+            } else {
+                format!("choose a Default Team in {details}")
+            }
         }
         _ => format!("set \"{}\" to {target} in {place}", perm.label),
     };

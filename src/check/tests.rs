@@ -437,3 +437,63 @@ requirements:
         .collect();
     assert_eq!(broad, ["Lax Sync", "Unbound"]);
 }
+
+#[test]
+fn conditional_requirements_are_notes_when_unmet_and_needed_when_met() {
+    const OPTIONAL: &str = r#"
+id: opt-set
+title: Optional feature integration
+sources: [{url: "https://vendor.example/opt", retrieved: 2026-11-24}]
+binding: {application_name: ["Opt*"]}
+requirements:
+  - {id: opt.read-tickets, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: opt.read-kb, title: t, permission: "scope:read:kb", expect: yes, condition: "Knowledge Base sync is used", source: {quote: q}}
+  - {id: opt.kb-level, title: t, permission: Knowledge Base, expect: Read Only, condition: "Knowledge Base sync is used", source: {quote: q}}
+"#;
+    let opt_app = |scopes: &[&str]| {
+        json!([{"id": "o", "displayName": "Opt Sync", "inactive": false, "loginas_agent_id": 7,
+                "scopes": scopes.iter().map(|s| json!({"name": s})).collect::<Vec<_>>()}])
+    };
+    let select = Selection {
+        sets: vec!["opt-set".into()],
+        ..Selection::default()
+    };
+    // Unmet: notes naming the condition, so the check does not fail.
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.tickets", "value": "1"}]),
+            json!([])
+        )]),
+        json!([]),
+        opt_app(&["read:tickets"]),
+    );
+    let outcome = check(&t, &library(&[OPTIONAL]), catalog(), &select).unwrap();
+    let missing: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::MissingGrant)
+        .collect();
+    assert_eq!(missing.len(), 2, "{:?}", codes(&outcome));
+    for f in missing {
+        assert_eq!(f.severity, Severity::Note);
+        assert!(
+            f.message
+                .ends_with("(needed only if Knowledge Base sync is used)"),
+            "{}",
+            f.message
+        );
+    }
+    // Met: the conditional scope is needed, not excessive.
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.knowledge_base", "value": "1"}]),
+            json!([])
+        )]),
+        json!([]),
+        opt_app(&["read:tickets", "read:kb"]),
+    );
+    let outcome = check(&t, &library(&[OPTIONAL]), catalog(), &select).unwrap();
+    assert!(outcome.findings.is_empty(), "{:?}", codes(&outcome));
+}

@@ -171,7 +171,11 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         .collect::<Vec<_>>()
                         .join(", "),
                     passed: set.count(Status::Passed),
-                    missing: set.count(Status::Missing),
+                    missing: set
+                        .evaluations
+                        .iter()
+                        .filter(|e| e.status == Status::Missing && e.severity > Severity::Note)
+                        .count(),
                     excessive: set.count(Status::Excessive) + extra(Code::ExcessiveGrant),
                     unverifiable: set.count(Status::Unverifiable),
                 })

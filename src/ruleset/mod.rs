@@ -60,6 +60,8 @@ pub struct Requirement {
     pub severity: Severity,
     pub rationale: Option<String>,
     pub ambiguity: Option<String>,
+    /// When set, the requirement applies only under this condition (see the rule format).
+    pub condition: Option<String>,
     pub quote: String,
     pub source_url: Option<String>,
     pub location: Location,
@@ -719,6 +721,16 @@ impl Validator<'_> {
             );
         }
         let severity = self.severity(r.severity.as_ref(), Severity::Error);
+        if let Some(condition) = &r.condition
+            && condition.value.trim().is_empty()
+        {
+            self.push(
+                condition,
+                "empty condition".to_owned(),
+                "empty",
+                Some("write the vendor's condition, e.g. `Knowledge Base sync is used`, or remove `condition`".to_owned()),
+            );
+        }
         if r.source.value.quote.value.trim().is_empty() {
             self.push(
                 &r.source.value.quote,
@@ -775,6 +787,7 @@ impl Validator<'_> {
             severity,
             rationale: r.rationale.clone(),
             ambiguity: r.ambiguity.clone(),
+            condition: r.condition.as_ref().map(|c| c.value.trim().to_owned()),
             quote: r.source.value.quote.value.clone(),
             source_url: r
                 .source

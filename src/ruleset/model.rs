@@ -212,6 +212,11 @@ pub struct RawRequirement {
     /// What is unclear in the vendor's document about this requirement; reported, never guessed.
     #[serde(default)]
     pub ambiguity: Option<String>,
+    /// The requirement applies only when this holds, in the vendor's words (e.g. `Knowledge Base
+    /// sync is used`). Unmet, it is reported as a note naming the condition; met, the grant counts
+    /// as needed, so it is not reported as excess.
+    #[serde(default)]
+    pub condition: Option<Sp<String>>,
     /// Where it was transcribed from.
     pub source: Sp<RawCitation>,
 }
