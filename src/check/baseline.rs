@@ -50,6 +50,26 @@ fn finding(
     }
 }
 
+/// A policy that could not be decided for a subject: reported, never counted as passed.
+fn unverifiable(
+    set: &RuleSet,
+    policy: &Policy,
+    subject: Subject,
+    what: &str,
+    reasons: &[String],
+) -> Finding {
+    let mut f = finding(
+        set,
+        policy,
+        subject,
+        format!("{}: cannot tell {what}: {}", policy.title, reasons.join("; ")),
+        "`halo-audit snapshot show` lists what the snapshot lacks or the catalog does not understand".to_owned(),
+    );
+    f.code = crate::diag::Code::Unverifiable;
+    f.severity = crate::diag::Code::Unverifiable.default_severity();
+    f
+}
+
 fn active(app: &Application) -> bool {
     app.active != Some(false)
 }
@@ -205,8 +225,19 @@ fn admin_api_agent(
         .iter()
         .filter(|a| a.api_only == Some(true) && a.enabled != Some(false))
     {
-        let admin = agent.permission("agent.admin").and_then(|e| e.value);
-        if admin != Some(Value::Flag(true)) {
+        let Some(effective) = agent.permission("agent.admin") else {
+            continue;
+        };
+        if effective.value != Some(Value::Flag(true)) {
+            if !effective.unknown.is_empty() {
+                run.findings.push(unverifiable(
+                    set,
+                    policy,
+                    Subject::agent(agent),
+                    "whether this API-only agent is an administrator",
+                    &effective.unknown,
+                ));
+            }
             continue;
         }
         let apps = by_agent
@@ -294,7 +325,18 @@ fn delete_tickets(
         let Some(effective) = agent.permission("ticket.can_delete") else {
             continue;
         };
+        let settled_by_a_set = required_by(bound, apps, "ticket.can_delete", true)
+            || required_by(bound, apps, "ticket.can_delete", false);
         if effective.value != Some(Value::Flag(true)) {
+            if !effective.unknown.is_empty() && !settled_by_a_set {
+                run.findings.push(unverifiable(
+                    set,
+                    policy,
+                    Subject::agent(agent),
+                    "whether this integration agent can delete tickets",
+                    &effective.unknown,
+                ));
+            }
             continue;
         }
         // A set that requires it, or that already reports it as excessive, settles the question.

@@ -497,3 +497,22 @@ requirements:
     let outcome = check(&t, &library(&[OPTIONAL]), catalog(), &select).unwrap();
     assert!(outcome.findings.is_empty(), "{:?}", codes(&outcome));
 }
+
+#[test]
+fn baseline_reports_what_it_cannot_decide_instead_of_passing_it() {
+    let mut list_view = agent(
+        9,
+        json!([{"type": "feature.tickets", "value": "1"}]),
+        json!([]),
+    );
+    list_view.as_object_mut().unwrap().remove("is_admin");
+    let t = tenant(json!([list_view]), json!([]), json!([]));
+    let outcome = run(&t, &[]);
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.requirement.as_deref() == Some("baseline.admin-api-agent"))
+        .unwrap_or_else(|| panic!("{:?}", codes(&outcome)));
+    assert_eq!(f.code, Code::Unverifiable);
+    assert!(f.message.contains("is_admin"), "{}", f.message);
+}
