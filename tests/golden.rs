@@ -200,10 +200,13 @@ fn golden_cases() {
                     f.message
                 ));
             }
-            let evaluated = outcome
-                .sets
-                .iter()
-                .any(|s| &s.id == set && matches!(s.state, check::SetState::Evaluated { .. }));
+            let evaluated = outcome.sets.iter().any(|s| {
+                &s.id == set
+                    && matches!(
+                        s.state,
+                        check::SetState::Evaluated { .. } | check::SetState::Baseline
+                    )
+            });
             if !evaluated {
                 failures.push(format!("{name}: set {set} was not evaluated (binding?)"));
             }
@@ -213,5 +216,52 @@ fn golden_cases() {
         failures.is_empty(),
         "golden case expectations failed:\n{}",
         failures.join("\n")
+    );
+}
+
+/// Every shipped set has a case where it is clean and one where it reports a finding.
+#[test]
+fn every_shipped_set_has_a_passing_and_a_failing_case() {
+    let catalog = Catalog::builtin().unwrap();
+    let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
+    let mut passing = std::collections::BTreeSet::new();
+    let mut failing = std::collections::BTreeSet::new();
+    for dir in cases() {
+        let case: Case =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+        passing.extend(case.expect.clean_sets.iter().cloned());
+        for pattern in &case.expect.findings {
+            let set = pattern.requirement_set.clone().or_else(|| {
+                pattern
+                    .requirement
+                    .as_deref()
+                    .and_then(|r| r.split('.').next())
+                    .map(str::to_owned)
+            });
+            let counts = matches!(
+                pattern.code.as_deref(),
+                Some("missing-grant" | "excessive-grant" | "binding-not-found")
+            ) || set.as_deref() == Some("baseline");
+            if let (Some(set), true) = (set, counts) {
+                failing.insert(set);
+            }
+        }
+    }
+    let missing: Vec<String> = library
+        .sets
+        .iter()
+        .filter(|s| !passing.contains(&s.id) || !failing.contains(&s.id))
+        .map(|s| {
+            format!(
+                "{} (passing case: {}, failing case: {})",
+                s.id,
+                passing.contains(&s.id),
+                failing.contains(&s.id)
+            )
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "sets without both cases in fixtures/cases: {missing:?}"
     );
 }
