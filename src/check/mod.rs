@@ -329,25 +329,7 @@ impl Run<'_> {
     }
 
     fn expected_text(&self, requirement: &Requirement) -> String {
-        let perm = match &requirement.permission {
-            PermRef::Agent(i) => self.catalog.permissions.get(*i),
-            PermRef::Scope(_) => None,
-        };
-        let level =
-            |l: usize| perm.map_or_else(|| l.to_string(), |p| self.catalog.level_label(p, l));
-        match requirement.expect {
-            Expect::Granted => "granted".to_owned(),
-            Expect::NotGranted => "not granted".to_owned(),
-            Expect::AtLeast {
-                level: l,
-                allow_higher: true,
-            } => format!("at least {}", level(l)),
-            Expect::AtLeast {
-                level: l,
-                allow_higher: false,
-            } => level(l),
-            Expect::AtMost(l) => format!("at most {}", level(l)),
-        }
+        requirement.expected_text(self.catalog)
     }
 
     fn scope_requirement(

@@ -6,7 +6,7 @@ use tabled::settings::Style as TableStyle;
 use tabled::{Table, Tabled};
 
 use super::Style;
-use crate::catalog::{Catalog, PermRef};
+use crate::catalog::Catalog;
 use crate::ruleset::{Expect, Library, RuleSet, SetKind};
 
 #[derive(Tabled)]
@@ -54,23 +54,10 @@ fn expect_text(catalog: &Catalog, set: &RuleSet, index: usize) -> String {
     let Some(r) = set.requirements.get(index) else {
         return String::new();
     };
-    let perm = match &r.permission {
-        PermRef::Agent(i) => catalog.permissions.get(*i),
-        PermRef::Scope(_) => None,
-    };
-    let level = |l: usize| perm.map_or_else(String::new, |p| catalog.level_label(p, l));
     match r.expect {
         Expect::Granted => "yes".to_owned(),
         Expect::NotGranted => "no (granting it is excessive)".to_owned(),
-        Expect::AtLeast {
-            level: l,
-            allow_higher: true,
-        } => format!("at least {}", level(l)),
-        Expect::AtLeast {
-            level: l,
-            allow_higher: false,
-        } => level(l),
-        Expect::AtMost(l) => format!("at most {}", level(l)),
+        Expect::AtLeast { .. } | Expect::AtMost(_) => r.expected_text(catalog),
     }
 }
 

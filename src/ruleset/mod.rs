@@ -67,6 +67,32 @@ pub struct Requirement {
     pub location: Location,
 }
 
+impl Requirement {
+    /// What the requirement expects, in words: `granted`, `not granted`, `Read Only`,
+    /// `at least Read Only`, `at most Read Only`.
+    #[must_use]
+    pub fn expected_text(&self, catalog: &Catalog) -> String {
+        let perm = match &self.permission {
+            PermRef::Agent(i) => catalog.permissions.get(*i),
+            PermRef::Scope(_) => None,
+        };
+        let level = |l: usize| perm.map_or_else(|| l.to_string(), |p| catalog.level_label(p, l));
+        match self.expect {
+            Expect::Granted => "granted".to_owned(),
+            Expect::NotGranted => "not granted".to_owned(),
+            Expect::AtLeast {
+                level: l,
+                allow_higher: true,
+            } => format!("at least {}", level(l)),
+            Expect::AtLeast {
+                level: l,
+                allow_higher: false,
+            } => level(l),
+            Expect::AtMost(l) => format!("at most {}", level(l)),
+        }
+    }
+}
+
 /// The built-in checks a baseline policy can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PolicyCheck {
@@ -843,13 +869,7 @@ impl Validator<'_> {
                 None
             }
             (RawExpect::Bool(_), Some(perm)) => {
-                let levels = perm
-                    .levels
-                    .iter()
-                    .filter_map(|l| self.catalog.level(l))
-                    .map(|l| format!("`{}`", l.label))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let levels = self.levels_text(perm);
                 self.push(
                     raw,
                     format!("`{name}` takes a level, not yes/no"),
@@ -904,13 +924,7 @@ impl Validator<'_> {
     ) -> Option<usize> {
         let found = self.catalog.resolve_level(perm, text);
         if found.is_none() {
-            let levels = perm
-                .levels
-                .iter()
-                .filter_map(|l| self.catalog.level(l))
-                .map(|l| format!("`{}`", l.label))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let levels = self.levels_text(perm);
             self.push(
                 raw,
                 format!("`{text}` is not a level of `{}` ({})", perm.key, perm.label),
@@ -919,6 +933,16 @@ impl Validator<'_> {
             );
         }
         found
+    }
+
+    /// "`No Access`, `Read Only`, ..." for a level permission, for help lines.
+    fn levels_text(&self, perm: &crate::catalog::PermissionDef) -> String {
+        perm.levels
+            .iter()
+            .filter_map(|l| self.catalog.level(l))
+            .map(|l| format!("`{}`", l.label))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn policy(&mut self, raw: &Sp<model::RawPolicy>) -> Option<Policy> {
