@@ -9,7 +9,8 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, FailOn, RuleSources, RulesCommand, SnapshotCommand,
+    CheckArgs, Cli, ColorChoice, Command, ConnectArgs, FailOn, RuleSources, RulesCommand,
+    SnapshotCommand,
 };
 use crate::diag::{Code, Severity};
 use crate::report::{self, Output, Style};
@@ -46,6 +47,17 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] crate::fsio::WriteError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fetch(#[from] crate::halo::FetchError),
+    #[error("invalid {flag} `{value}`: {reason}")]
+    #[diagnostic(code(halo_audit::usage), help("see `halo-audit {command} --help`"))]
+    Usage {
+        command: &'static str,
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
     #[error("unknown finding code `{code}`")]
     #[diagnostic(code(halo_audit::explain::unknown), help("{help}"))]
     UnknownCode { code: String, help: String },
@@ -63,6 +75,8 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Write(_) => exit::UNAVAILABLE,
+            Self::Fetch(e) if !e.is_usage() => exit::UNAVAILABLE,
+            Self::Snapshot(snapshot::SnapshotError::Write(_)) => exit::UNAVAILABLE,
             _ => exit::INVALID,
         }
     }
@@ -87,6 +101,15 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     };
     let catalog = Catalog::builtin()?;
     match &cli.command {
+        Command::Fetch(args) => {
+            let settings = connection(&args.connect, "fetch", &style)?;
+            let mut snap = crate::halo::fetch_snapshot(&settings)?;
+            snap.save(&args.output)?;
+            if !style.quiet {
+                report::status(&report::fetch::summary(&snap, Some(&args.output)));
+            }
+            Ok(exit::OK)
+        }
         Command::Check(args) => run_check(args, catalog, &style),
         Command::Snapshot(SnapshotCommand::Show { file }) => {
             let snap = snapshot::load(file)?;
@@ -146,10 +169,91 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
     Ok(ruleset::load(&files, catalog)?)
 }
 
+/// Builds fetch settings from the connection flags and the environment.
+///
+/// # Errors
+/// Missing URL, client id or secret, or an unusable value (exit 2).
+pub fn connection(
+    args: &ConnectArgs,
+    command: &'static str,
+    style: &Style,
+) -> Result<crate::halo::Settings, AppError> {
+    use crate::halo::{FetchError, Rate, RetryPolicy, Settings, parse_duration};
+    use secrecy::{ExposeSecret, SecretString};
+    let url = args.url.as_deref().ok_or(FetchError::NoUrl)?;
+    let client_id = args
+        .client_id
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .ok_or(FetchError::NoClientId)?;
+    let secret = match &args.client_secret_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| FetchError::SecretFile {
+                path: display(path),
+                detail: e.to_string(),
+            })?;
+            SecretString::from(text.trim().to_owned())
+        }
+        None => SecretString::from(
+            std::env::var("HALO_CLIENT_SECRET")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        ),
+    };
+    if secret.expose_secret().is_empty() {
+        return Err(FetchError::NoSecret.into());
+    }
+    let usage = |flag: &'static str, value: &str, reason: String| AppError::Usage {
+        command,
+        flag,
+        value: value.to_owned(),
+        reason,
+    };
+    let duration = |flag: &'static str, value: &str| {
+        parse_duration(value).map_err(|reason| usage(flag, value, reason))
+    };
+    let mut settings = Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
+    settings.tenant = args.tenant.clone().filter(|t| !t.trim().is_empty());
+    settings.scope = args.fetch_scope;
+    settings.token_scope = args.token_scope.split_whitespace().collect::<Vec<_>>().join(" ");
+    settings.rate = Rate::parse(&args.rate).map_err(|reason| usage("--rate", &args.rate, reason))?;
+    settings.concurrency = usize::from(args.concurrency);
+    settings.timeout = duration("--timeout", &args.timeout)?;
+    if settings.timeout.is_zero() {
+        return Err(usage("--timeout", &args.timeout, "must be longer than zero".to_owned()));
+    }
+    settings.retry = RetryPolicy {
+        max_attempts: args.max_attempts,
+        base: duration("--backoff", &args.backoff)?,
+        max_wait: duration("--max-retry-time", &args.max_retry_time)?,
+        ..RetryPolicy::default()
+    };
+    settings.progress = !style.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    Ok(settings)
+}
+
 fn run_check(args: &CheckArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
     let library = load_library(&args.sources, catalog)?;
-    let snap = snapshot::load(&args.snapshot)?;
-    let tenant = snapshot::normalise(&snap, catalog, &args.snapshot)?;
+    let (snap, source) = match &args.snapshot {
+        Some(path) => (snapshot::load(path)?, path.clone()),
+        None => {
+            let settings = connection(&args.connect, "check", style)?;
+            let mut snap = crate::halo::fetch_snapshot(&settings)?;
+            if let Some(path) = &args.save_snapshot {
+                snap.save(path)?;
+            }
+            if !style.quiet {
+                report::status(&report::fetch::summary(&snap, args.save_snapshot.as_deref()));
+            }
+            // Round-trip through the file format so a live check sees exactly what a saved
+            // snapshot would hold (secrets stripped).
+            let text = snap.to_json()?;
+            let source = std::path::PathBuf::from(format!("<{}>", settings.url));
+            (snapshot::parse(text.as_bytes(), &source)?, source)
+        }
+    };
+    let tenant = snapshot::normalise(&snap, catalog, &source)?;
     let selection = Selection {
         sets: args.sets.clone(),
         ..Selection::default()

@@ -32,7 +32,9 @@ pub enum ColorChoice {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a tenant against requirement sets.
+    /// Read agents, teams, roles and API applications from HaloPSA into a snapshot file.
+    Fetch(FetchArgs),
+    /// Check a tenant (a snapshot, or fetched live) against requirement sets.
     Check(CheckArgs),
     /// Inspect snapshot files.
     #[command(subcommand)]
@@ -77,12 +79,80 @@ pub struct RuleSources {
     pub no_default_rules: bool,
 }
 
+/// How to reach a HaloPSA instance (shared by `fetch` and a live `check`).
+///
+/// The client secret is read from the `HALO_CLIENT_SECRET` environment variable or from
+/// `--client-secret-file`; it is never a flag, so it stays out of shell history and process lists.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectArgs {
+    /// The HaloPSA web app URL, e.g. `https://acme.halopsa.com` (the API is at {URL}/api).
+    #[arg(long, env = "HALO_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// The authorisation server (API Details in Halo); by default discovered through
+    /// `{URL}/api/authinfo`, falling back to `{URL}/auth`.
+    #[arg(long, env = "HALO_AUTH_URL", value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// The tenant name of a hosted instance (sent as `?tenant=` when asking for a token).
+    #[arg(long, env = "HALO_TENANT", value_name = "NAME")]
+    pub tenant: Option<String>,
+    /// The client id of the auditing API application.
+    #[arg(long, env = "HALO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Read the client secret from FILE instead of the HALO_CLIENT_SECRET environment variable.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// `all`: every agent, team, role and application; `integrations`: only the applications,
+    /// the agents they log in as and those agents' roles (a readiness check in a few requests).
+    #[arg(long = "scope", value_enum, default_value_t = crate::halo::FetchScope::All)]
+    pub fetch_scope: crate::halo::FetchScope,
+    /// The scope to ask the token endpoint for (space-separated).
+    #[arg(long, value_name = "SCOPES", default_value = crate::halo::DEFAULT_TOKEN_SCOPE)]
+    pub token_scope: String,
+    /// Request budget, `N/PERIOD` (Halo's hosted limit is 300 per rolling 5 minutes; lower it to
+    /// leave room for live integrations), or `off`. Requests are spread evenly, never bursted.
+    #[arg(long, value_name = "N/PERIOD", default_value = "300/5m")]
+    pub rate: String,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Timeout of one request (connect, send, read the whole answer).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: String,
+    /// Attempts per request, the first included (429, 5xx, timeouts and dropped connections are
+    /// retried with exponential back-off and jitter, honouring `Retry-After`).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// The first back-off delay (doubled per attempt, at most 60 s).
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub backoff: String,
+    /// The longest one request may wait between attempts in all before the fetch gives up.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_retry_time: String,
+}
+
+/// Arguments of `fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Where to write the snapshot (atomically: a failed fetch never replaces an existing file).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
 /// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The snapshot to check (written by `halo-audit fetch`).
+    /// The snapshot to check (written by `halo-audit fetch`). Without it, the tenant is fetched
+    /// live with the connection options.
     #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
+    /// With a live check: also keep the fetched snapshot in FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    pub save_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     #[command(flatten)]
     pub sources: RuleSources,
     /// Check only this set (plus the baseline); a set asked for that matches no application is a

@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod fsio;
+pub mod halo;
 pub mod report;
 pub mod ruleset;
 pub mod snapshot;

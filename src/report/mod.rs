@@ -4,6 +4,7 @@
 //! crate prints. Reporters never change findings; they only render them.
 
 pub mod explain;
+pub mod fetch;
 pub mod human;
 pub mod json;
 pub mod rules;
@@ -75,6 +76,11 @@ pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> 
         }
         Output::File(path) => crate::fsio::write_atomic(path, text.as_bytes()),
     }
+}
+
+/// A status message on stderr (progress summaries, warnings); never the report itself.
+pub fn status(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// One line on stderr summarising the outcome (for machine formats and `-o`).

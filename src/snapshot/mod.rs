@@ -62,6 +62,19 @@ pub struct RequestStats {
     pub by_endpoint: BTreeMap<String, u64>,
 }
 
+/// The credential that made the fetch (never its secret), for the self-check.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Auditor {
+    /// The auditing application's client id (an identifier, not a secret).
+    pub client_id: String,
+    /// The `scope` halo-audit asked the token endpoint for.
+    #[serde(default)]
+    pub requested_scope: String,
+    /// The scopes the token endpoint said it granted (empty when it did not say).
+    #[serde(default)]
+    pub granted_scopes: Vec<String>,
+}
+
 /// An endpoint that could not be read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GapRecord {
@@ -103,6 +116,8 @@ pub struct Snapshot {
     pub scope: Option<String>,
     #[serde(default)]
     pub requests: RequestStats,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auditor: Option<Auditor>,
     #[serde(default)]
     pub gaps: Vec<GapRecord>,
     #[serde(default)]
@@ -123,6 +138,7 @@ impl Snapshot {
             tool: Some(ToolInfo::current()),
             scope: None,
             requests: RequestStats::default(),
+            auditor: None,
             gaps: Vec::new(),
             redacted: Vec::new(),
             objects: Objects::default(),

@@ -1,0 +1,576 @@
+//! One HTTP conversation with a HaloPSA instance: token, pacing, bounded concurrency, retries.
+//!
+//! Owns: the OAuth2 client-credentials exchange (token cached, renewed before `expires_in`, and
+//! once more after a 401), every request's pacing and retry policy (429, 5xx, dropped connections,
+//! timeouts; `Retry-After` honoured; capped attempts and waiting time), the request counters stored
+//! in the snapshot, and the classification of what went wrong. It knows nothing of agents or teams.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+use tokio::time::Instant;
+
+use super::pacer::Pacer;
+use super::{FetchError, Settings};
+
+/// What one request ended in, when it did not end in a usable answer.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A final HTTP status (after retries, for retryable ones).
+    Status {
+        status: u16,
+        message: Option<String>,
+    },
+    /// Still 429 when the attempts or the waiting time ran out.
+    RateLimited { attempts: u32, waited: Duration },
+    /// The server redirected; credentials are never sent on.
+    Redirect { status: u16, location: String },
+    /// The answer was not the JSON it should be.
+    Malformed { detail: String },
+    /// No answer: network, DNS, TLS, timeout, connection dropped.
+    Transport { kind: TransportKind, detail: String },
+    /// 401 again right after a new token.
+    Unauthorized,
+    /// The whole fetch is failing for another reason (the token could not be obtained).
+    Fatal(Box<FetchError>),
+}
+
+/// Kinds of transport failure, each with its own advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Dns,
+    Refused,
+    Tls,
+    Timeout,
+    Dropped,
+    Other,
+}
+
+/// A bearer token (never printed; `SecretString` redacts it in `Debug`).
+#[derive(Debug)]
+struct Token {
+    value: SecretString,
+    renew_at: Instant,
+    generation: u64,
+}
+
+/// What the token endpoint said it granted.
+#[derive(Debug, Clone, Default)]
+pub struct Grant {
+    pub scopes: Vec<String>,
+}
+
+/// Shared by every task of one fetch.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    settings: Arc<Settings>,
+    pub api: String,
+    auth: Mutex<Option<String>>,
+    token: Mutex<Option<Token>>,
+    generation: AtomicU64,
+    pub grant: std::sync::Mutex<Grant>,
+    pacer: Pacer,
+    slots: Semaphore,
+    stats: std::sync::Mutex<Counters>,
+    /// Set once the server has answered anything: connection errors before that are not retried
+    /// (a wrong URL should fail at once, not after a minute of back-off).
+    reached: AtomicBool,
+    jitter: AtomicU64,
+}
+
+/// A response that arrived in full.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Client {
+    /// Builds the client (rustls, certificate verification always on, no redirects followed).
+    ///
+    /// # Errors
+    /// When the TLS stack cannot be set up.
+    pub fn new(settings: Arc<Settings>) -> Result<Self, FetchError> {
+        // reqwest uses rustls without a built-in crypto provider; install ring once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(15)))
+            .user_agent(concat!("halo-audit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Setup {
+                detail: error_chain(&e),
+            })?;
+        let api = format!("{}/api", settings.url);
+        let auth = settings.auth_url.clone();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
+            | 1;
+        Ok(Self {
+            http,
+            pacer: Pacer::new(settings.rate),
+            slots: Semaphore::new(settings.concurrency.max(1)),
+            settings,
+            api,
+            auth: Mutex::new(auth),
+            token: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            grant: std::sync::Mutex::new(Grant::default()),
+            stats: std::sync::Mutex::new(Counters::default()),
+            reached: AtomicBool::new(false),
+            jitter: AtomicU64::new(seed),
+        })
+    }
+
+    /// The request counters so far.
+    #[must_use]
+    pub fn counters(&self) -> Counters {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn count(&self, route: &str, f: impl FnOnce(&mut Counters)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            stats.total += 1;
+            *stats.by_endpoint.entry(route.to_owned()).or_insert(0) += 1;
+            f(&mut stats);
+        }
+    }
+
+    fn note(&self, f: impl FnOnce(&mut Counters)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            f(&mut stats);
+        }
+    }
+
+    /// A factor in [0.5, 1.0) for back-off jitter (xorshift; jitter needs no cryptography).
+    fn jitter(&self) -> f64 {
+        let mut x = self.jitter.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter.store(x, Ordering::Relaxed);
+        0.5 + (x >> 11) as f64 / (1u64 << 53) as f64 / 2.0
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let policy = &self.settings.retry;
+        let exp = policy
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        exp.min(policy.max_delay).mul_f64(self.jitter())
+    }
+
+    /// Sends one request with pacing, bounded concurrency and retries, and reads the whole body.
+    /// Retries: 429 (honouring `Retry-After`), 500/502/503/504, timeouts and dropped connections.
+    async fn execute(
+        &self,
+        route: &str,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<Answer, ApiError> {
+        let policy = &self.settings.retry;
+        let mut attempt = 0u32;
+        let mut waited = Duration::ZERO;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _slot = self.slots.acquire().await.ok();
+                self.pacer.acquire().await;
+                self.count(route, |_| {});
+                match build(&self.http).send().await {
+                    Ok(response) => {
+                        self.reached.store(true, Ordering::Relaxed);
+                        let status = response.status();
+                        let headers = response.headers().clone();
+                        match response.bytes().await {
+                            Ok(body) => Ok(Answer {
+                                status,
+                                headers,
+                                body: body.to_vec(),
+                            }),
+                            Err(e) => Err(transport(&e, true)),
+                        }
+                    }
+                    Err(e) => Err(transport(&e, false)),
+                }
+            };
+            let delay = match &outcome {
+                Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                    self.note(|s| s.throttled += 1);
+                    let delay = retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
+                    if attempt >= policy.max_attempts || waited + delay > policy.max_wait {
+                        return Err(ApiError::RateLimited { attempts: attempt, waited });
+                    }
+                    self.pacer.pause(delay).await;
+                    delay
+                }
+                Ok(answer) if is_retryable_status(answer.status) => {
+                    let delay = retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
+                    if attempt >= policy.max_attempts || waited + delay > policy.max_wait {
+                        return outcome;
+                    }
+                    delay
+                }
+                Ok(_) => return outcome,
+                Err(ApiError::Transport { kind, .. }) => {
+                    let retryable = match kind {
+                        TransportKind::Timeout | TransportKind::Dropped | TransportKind::Other => {
+                            true
+                        }
+                        TransportKind::Refused => self.reached.load(Ordering::Relaxed),
+                        TransportKind::Dns | TransportKind::Tls => false,
+                    };
+                    let delay = self.backoff(attempt);
+                    if !retryable || attempt >= policy.max_attempts || waited + delay > policy.max_wait
+                    {
+                        return outcome;
+                    }
+                    delay
+                }
+                Err(_) => return outcome,
+            };
+            self.note(|s| s.retries += 1);
+            waited += delay;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The auth server URL: `--auth-url`, else `GET {url}/api/authinfo`'s `auth_url`, else
+    /// `{url}/auth`.
+    async fn auth_url(&self) -> Result<String, FetchError> {
+        let mut known = self.auth.lock().await;
+        if let Some(url) = known.as_ref() {
+            return Ok(url.clone());
+        }
+        let fallback = format!("{}/auth", self.settings.url);
+        let info_url = format!("{}/authinfo", self.api);
+        let answer = self
+            .execute("GET /api/authinfo", &|http| http.get(&info_url))
+            .await;
+        let url = match answer {
+            Ok(a) if a.status.is_success() => serde_json::from_slice::<Value>(&a.body)
+                .ok()
+                .and_then(|v| {
+                    v.get("auth_url")
+                        .and_then(Value::as_str)
+                        .map(|s| s.trim().trim_end_matches('/').to_owned())
+                })
+                .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+                .unwrap_or(fallback),
+            Ok(_) => fallback,
+            Err(e) => return Err(self.settings.unreachable(&info_url, e)),
+        };
+        *known = Some(url.clone());
+        Ok(url)
+    }
+
+    /// A valid bearer token, fetching or renewing it when needed.
+    async fn token(&self) -> Result<(String, u64), FetchError> {
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref()
+            && Instant::now() < token.renew_at
+        {
+            return Ok((token.value.expose_secret().to_owned(), token.generation));
+        }
+        let auth = self.auth_url().await?;
+        let token_url = format!("{auth}/token");
+        let settings = &self.settings;
+        let tenant = settings.tenant.clone();
+        let form = [
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", settings.client_id.clone()),
+            (
+                "client_secret",
+                settings.client_secret.expose_secret().to_owned(),
+            ),
+            ("scope", settings.token_scope.clone()),
+        ];
+        let answer = self
+            .execute("POST /auth/token", &|http| {
+                let mut request = http.post(&token_url);
+                if let Some(t) = &tenant {
+                    request = request.query(&[("tenant", t)]);
+                }
+                request.form(&form)
+            })
+            .await
+            .map_err(|e| settings.unreachable(&token_url, e))?;
+        let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
+        let field = |name: &str| {
+            body.as_ref()
+                .and_then(|b| b.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        if !answer.status.is_success() {
+            return Err(settings.token_refused(
+                &token_url,
+                answer.status.as_u16(),
+                field("error"),
+                field("error_description"),
+            ));
+        }
+        let Some(value) = field("access_token").filter(|t| !t.is_empty()) else {
+            return Err(FetchError::TokenGarbage {
+                url: token_url,
+                detail: if body.is_some() {
+                    "the JSON answer has no `access_token`".to_owned()
+                } else {
+                    format!(
+                        "the answer is not JSON (starts with {:?})",
+                        excerpt(&answer.body)
+                    )
+                },
+            });
+        };
+        let lifetime = body
+            .as_ref()
+            .and_then(|b| b.get("expires_in"))
+            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .unwrap_or(3600);
+        // Renew a little early: a tenth of the lifetime, at most a minute.
+        let margin = Duration::from_secs(lifetime / 10).min(Duration::from_secs(60));
+        let renew_at = Instant::now() + Duration::from_secs(lifetime).saturating_sub(margin);
+        if let Some(granted) = field("scope")
+            && let Ok(mut grant) = self.grant.lock()
+        {
+            grant.scopes = granted.split_whitespace().map(str::to_owned).collect();
+        }
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        *slot = Some(Token {
+            value: SecretString::from(value.clone()),
+            renew_at,
+            generation,
+        });
+        Ok((value, generation))
+    }
+
+    /// Obtains the first token (authentication problems surface here, before any data call).
+    ///
+    /// # Errors
+    /// Any authentication or connection failure.
+    pub async fn authenticate(&self) -> Result<(), FetchError> {
+        self.token().await.map(|_| ())
+    }
+
+    async fn forget_token(&self, generation: u64) {
+        let mut slot = self.token.lock().await;
+        if slot.as_ref().is_some_and(|t| t.generation == generation) {
+            *slot = None;
+        }
+    }
+
+    /// `GET {api}{path}` with `query`, as JSON. A 401 renews the token and tries once more.
+    ///
+    /// # Errors
+    /// [`ApiError`] when no JSON answer could be obtained.
+    pub async fn get_json(
+        &self,
+        route: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Value, ApiError> {
+        let url = format!("{}{path}", self.api);
+        let mut renewed = false;
+        loop {
+            let (token, generation) = self
+                .token()
+                .await
+                .map_err(|e| ApiError::Fatal(Box::new(e)))?;
+            let answer = self
+                .execute(route, &|http| http.get(&url).query(query).bearer_auth(&token))
+                .await?;
+            let status = answer.status;
+            if status == StatusCode::UNAUTHORIZED {
+                self.note(|s| s.unauthorized += 1);
+                if renewed {
+                    return Err(ApiError::Unauthorized);
+                }
+                renewed = true;
+                self.note(|s| s.retries += 1);
+                self.forget_token(generation).await;
+                continue;
+            }
+            if status.is_redirection() {
+                let location = answer
+                    .headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(no Location header)")
+                    .to_owned();
+                return Err(ApiError::Redirect {
+                    status: status.as_u16(),
+                    location,
+                });
+            }
+            if !status.is_success() {
+                return Err(ApiError::Status {
+                    status: status.as_u16(),
+                    message: error_message(&answer.body),
+                });
+            }
+            return serde_json::from_slice(&answer.body).map_err(|e| ApiError::Malformed {
+                detail: if answer.body.is_empty() {
+                    "the body is empty".to_owned()
+                } else {
+                    format!(
+                        "{e} (the body is {} bytes and starts with {:?})",
+                        answer.body.len(),
+                        excerpt(&answer.body)
+                    )
+                },
+            });
+        }
+    }
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let wait = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// The first characters of a body, for messages (never a token: bodies of data calls only).
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(60)]);
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Halo's error bodies: `{"Message"}`, `{"errorMessage"}`, `{"error_description"}`, `{"error"}`
+/// or plain text.
+fn error_message(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        for key in ["Message", "message", "errorMessage", "error_description", "error"] {
+            if let Some(text) = value.get(key).and_then(Value::as_str) {
+                return Some(text.chars().take(200).collect());
+            }
+        }
+        return None;
+    }
+    let text = excerpt(body);
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Every message in an error's source chain, joined.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+fn transport(error: &reqwest::Error, reading_body: bool) -> ApiError {
+    let detail = error_chain(error);
+    let lower = detail.to_lowercase();
+    let kind = if error.is_timeout() {
+        TransportKind::Timeout
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
+        TransportKind::Dns
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || has_source::<rustls::Error>(error)
+    {
+        TransportKind::Tls
+    } else if lower.contains("connection refused") {
+        TransportKind::Refused
+    } else if reading_body
+        || lower.contains("connection closed")
+        || lower.contains("connection reset")
+        || lower.contains("incomplete")
+        || lower.contains("broken pipe")
+    {
+        TransportKind::Dropped
+    } else {
+        TransportKind::Other
+    };
+    ApiError::Transport { kind, detail }
+}
+
+fn has_source<E: std::error::Error + 'static>(error: &dyn std::error::Error) -> bool {
+    let mut source = error.source();
+    while let Some(e) = source {
+        if e.is::<E>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// Counters kept per fetch (stored in the snapshot's `requests`).
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    pub total: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub unauthorized: u64,
+    pub by_endpoint: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a past date means now");
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn error_messages_come_from_every_halo_error_shape() {
+        assert_eq!(
+            error_message(br#"{"ClassName":"X","Message":"boom"}"#).as_deref(),
+            Some("boom")
+        );
+        assert_eq!(
+            error_message(br#"{"resultCode":1,"errorMessage":"nope"}"#).as_deref(),
+            Some("nope")
+        );
+        assert_eq!(error_message(b"plain words").as_deref(), Some("plain words"));
+        assert_eq!(error_message(b""), None);
+        assert_eq!(error_message(br#"{"x":1}"#), None);
+    }
+}

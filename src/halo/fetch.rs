@@ -1,0 +1,626 @@
+//! The requests of a fetch, in order: a token, the list calls, then one detail call per object.
+//!
+//! Owns: which endpoints are read for `--scope all` and `--scope integrations`, both list
+//! envelopes and server-side paging, turning a 403/404 into a recorded gap (partial permission is
+//! data, not failure), and assembling the snapshot. `--scope all` costs
+//! 1 token + the list pages + one detail call per object; `--scope integrations` costs 1 token +
+//! the application list + one call per login agent (+ one per role whose claims the agent detail
+//! does not carry).
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::client::{ApiError, Client};
+use super::{FetchError, FetchScope, Settings, classify};
+use crate::snapshot::{Auditor, GapRecord, Instance, RequestStats, Snapshot};
+
+/// One of Halo's collections as the fetcher reads it.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    /// The member name in the snapshot and in Halo's list envelope.
+    plural: &'static str,
+    /// `/Agent`: the list path under `/api`; the detail path is `{path}/{id}`.
+    path: &'static str,
+    list_query: &'static [(&'static str, &'static str)],
+    detail_query: &'static [(&'static str, &'static str)],
+}
+
+const AGENTS: Endpoint = Endpoint {
+    plural: "agents",
+    path: "/Agent",
+    // Halo leaves API-only and disabled agents out unless asked: they are exactly the ones an
+    // audit must see.
+    list_query: &[
+        ("includeapiagents", "true"),
+        ("includedisabled", "true"),
+        ("includeenabled", "true"),
+    ],
+    detail_query: &[("includedetails", "true")],
+};
+const TEAMS: Endpoint = Endpoint {
+    plural: "teams",
+    path: "/Team",
+    list_query: &[("includedisabled", "true"), ("includeenabled", "true")],
+    detail_query: &[("includeagents", "true"), ("includedetails", "true")],
+};
+const ROLES: Endpoint = Endpoint {
+    plural: "roles",
+    path: "/Roles",
+    list_query: &[],
+    detail_query: &[("includedetails", "true")],
+};
+const APPLICATIONS: Endpoint = Endpoint {
+    plural: "applications",
+    path: "/Application",
+    list_query: &[],
+    detail_query: &[("includedetails", "true")],
+};
+
+impl Endpoint {
+    fn list_route(self) -> String {
+        format!("GET /api{}", self.path)
+    }
+    fn detail_route(self) -> String {
+        format!("GET /api{}/{{id}}", self.path)
+    }
+}
+
+/// Progress on stderr, drawn only when asked (a terminal, not `--quiet`).
+#[derive(Debug)]
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Self(enabled.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(0),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} {msg:<28} [{bar:30}] {pos}/{len} requests",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        }))
+    }
+    fn message(&self, text: &'static str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(text);
+        }
+    }
+    fn planned(&self, n: usize) {
+        if let Some(bar) = &self.0 {
+            bar.inc_length(n as u64);
+        }
+    }
+    fn done(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// What a fetch accumulates besides the objects.
+#[derive(Debug, Default)]
+struct Findings {
+    gaps: Vec<GapRecord>,
+    forbidden_lists: usize,
+    lists_tried: usize,
+}
+
+pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
+    let settings = Arc::new(settings);
+    let client = Arc::new(Client::new(Arc::clone(&settings))?);
+    let progress = Progress::new(settings.progress);
+    progress.planned(1);
+    progress.message("authenticating");
+    let result = async {
+        client.authenticate().await?;
+        progress.done();
+        let mut snapshot = Snapshot::new(Instance {
+            url: Some(settings.url.clone()),
+            tenant: settings.tenant.clone(),
+        });
+        snapshot.scope = Some(settings.scope.as_str().to_owned());
+        let mut found = Findings::default();
+        match settings.scope {
+            FetchScope::All => all(&client, &mut snapshot, &mut found, &progress).await?,
+            FetchScope::Integrations => {
+                integrations(&client, &mut snapshot, &mut found, &progress).await?;
+            }
+        }
+        if found.lists_tried > 0 && found.forbidden_lists == found.lists_tried {
+            return Err(FetchError::ForbiddenEverywhere {
+                scope: settings.token_scope.clone(),
+            });
+        }
+        found.gaps.sort_by(|a, b| {
+            (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id))
+        });
+        snapshot.gaps = found.gaps;
+        Ok(snapshot)
+    }
+    .await;
+    progress.finish();
+    let mut snapshot = result?;
+    let counters = client.counters();
+    snapshot.requests = RequestStats {
+        total: counters.total,
+        retries: counters.retries,
+        throttled: counters.throttled,
+        by_endpoint: counters.by_endpoint,
+    };
+    snapshot.fetched_at = Some(
+        jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_string(),
+    );
+    let granted = client.grant.lock().map(|g| g.scopes.clone()).unwrap_or_default();
+    snapshot.auditor = Some(Auditor {
+        client_id: settings.client_id.clone(),
+        requested_scope: settings.token_scope.clone(),
+        granted_scopes: granted,
+    });
+    Ok(snapshot)
+}
+
+/// `--scope all`: every list, then every detail.
+async fn all(
+    client: &Arc<Client>,
+    snapshot: &mut Snapshot,
+    found: &mut Findings,
+    progress: &Progress,
+) -> Result<(), FetchError> {
+    progress.message("listing");
+    progress.planned(4);
+    let (agents, teams, roles, applications) = tokio::join!(
+        list(client, AGENTS, progress),
+        list(client, TEAMS, progress),
+        list(client, ROLES, progress),
+        list(client, APPLICATIONS, progress),
+    );
+    let mut lists = Vec::new();
+    for (endpoint, result) in [
+        (AGENTS, agents),
+        (TEAMS, teams),
+        (ROLES, roles),
+        (APPLICATIONS, applications),
+    ] {
+        found.lists_tried += 1;
+        match result? {
+            Listed::Items(items) => lists.push((endpoint, items)),
+            Listed::Gap(gap) => {
+                if gap.status == Some(403) {
+                    found.forbidden_lists += 1;
+                }
+                found.gaps.push(gap);
+            }
+        }
+    }
+    progress.message("reading details");
+    for (endpoint, items) in lists {
+        let ids: Vec<Option<String>> = items.iter().map(id_of).collect();
+        let found_details = details(client, endpoint, &ids, progress).await?;
+        let objects = merge(items, found_details, &mut found.gaps);
+        set(snapshot, endpoint, objects);
+    }
+    if snapshot
+        .objects
+        .agents
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+    {
+        found.gaps.push(GapRecord {
+            endpoint: "/api/Agent".to_owned(),
+            status: Some(200),
+            reason: "empty".to_owned(),
+            detail: Some(
+                "Halo answered an empty agent list; it does this when the auditing agent lacks permission"
+                    .to_owned(),
+            ),
+            object_id: None,
+        });
+    }
+    Ok(())
+}
+
+/// `--scope integrations`: the applications, the agents they log in as, and those agents' roles.
+async fn integrations(
+    client: &Arc<Client>,
+    snapshot: &mut Snapshot,
+    found: &mut Findings,
+    progress: &Progress,
+) -> Result<(), FetchError> {
+    progress.message("listing applications");
+    progress.planned(1);
+    found.lists_tried += 1;
+    let applications = match list(client, APPLICATIONS, progress).await? {
+        Listed::Items(items) => items,
+        Listed::Gap(gap) => {
+            if gap.status == Some(403) {
+                found.forbidden_lists += 1;
+            }
+            found.gaps.push(gap);
+            return Ok(());
+        }
+    };
+    // The list normally carries scopes and the login agent; read the detail only where it does not.
+    let wanted: Vec<Option<String>> = applications
+        .iter()
+        .map(|a| {
+            let complete = a.get("scopes").is_some_and(Value::is_array)
+                && a.get("loginas_agent_id").is_some_and(|v| !v.is_null());
+            if complete { None } else { id_of(a) }
+        })
+        .collect();
+    progress.message("reading applications");
+    let app_details = details(client, APPLICATIONS, &wanted, progress).await?;
+    let applications = merge(applications, app_details, &mut found.gaps);
+    let agent_ids: Vec<Option<String>> = applications
+        .iter()
+        .filter_map(|a| a.get("loginas_agent_id").and_then(Value::as_i64))
+        .filter(|id| *id > 0)
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .map(|id| Some(id.to_string()))
+        .collect();
+    progress.message("reading login agents");
+    let agent_details = details(client, AGENTS, &agent_ids, progress).await?;
+    let mut agents = Vec::new();
+    for (id, result) in agent_ids.iter().flatten().zip(agent_details) {
+        match result {
+            Some(Ok(agent)) => agents.push(agent),
+            Some(Err(gap)) => found.gaps.push(gap),
+            None => {
+                // Not reachable: every id was asked for.
+                found.gaps.push(GapRecord {
+                    endpoint: "/api/Agent/{id}".to_owned(),
+                    status: None,
+                    reason: "not_fetched".to_owned(),
+                    detail: None,
+                    object_id: Some(id.clone()),
+                });
+            }
+        }
+    }
+    // Roles whose claims the agent detail does not carry.
+    let role_ids: Vec<Option<String>> = agents
+        .iter()
+        .filter_map(|a| a.get("roles").and_then(Value::as_array))
+        .flatten()
+        .filter(|r| !r.get("claims").is_some_and(Value::is_array))
+        .filter_map(id_of)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .map(Some)
+        .collect();
+    if !role_ids.is_empty() {
+        progress.message("reading roles");
+        let role_details = details(client, ROLES, &role_ids, progress).await?;
+        let mut roles = Vec::new();
+        for result in role_details.into_iter().flatten() {
+            match result {
+                Ok(role) => roles.push(role),
+                Err(gap) => found.gaps.push(gap),
+            }
+        }
+        snapshot.objects.roles = Some(Value::Array(roles));
+    }
+    snapshot.objects.applications = Some(Value::Array(applications));
+    snapshot.objects.agents = Some(Value::Array(agents));
+    Ok(())
+}
+
+/// A list call's result: the items, or a gap for a forbidden or missing endpoint.
+enum Listed {
+    Items(Vec<Value>),
+    Gap(GapRecord),
+}
+
+/// Reads a whole list: either envelope; follows Halo's paging when the server holds back items.
+async fn list(
+    client: &Arc<Client>,
+    endpoint: Endpoint,
+    progress: &Progress,
+) -> Result<Listed, FetchError> {
+    let route = endpoint.list_route();
+    let target = format!("GET {}{}", client.api, endpoint.path);
+    let first = client
+        .get_json(&route, endpoint.path, endpoint.list_query)
+        .await;
+    progress.done();
+    let value = match first {
+        Ok(value) => value,
+        Err(error) => {
+            return gap_for(&format!("/api{}", endpoint.path), None, error)
+                .map(Listed::Gap)
+                .map_err(|e| classify(&target, e));
+        }
+    };
+    let (mut items, total) =
+        unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
+            endpoint: target.clone(),
+            detail,
+        })?;
+    if let Some(total) = total
+        && total > items.len()
+        && !items.is_empty()
+    {
+        // The server pages: ask for the rest, a page the size of the first at a time.
+        let page_size = items.len();
+        let pages = total.div_ceil(page_size);
+        progress.planned(pages.saturating_sub(1));
+        let mut seen: HashSet<String> = items.iter().filter_map(id_of).collect();
+        let size = page_size.to_string();
+        for page in 2..=pages {
+            let page_no = page.to_string();
+            let mut query: Vec<(&str, &str)> = endpoint.list_query.to_vec();
+            query.extend([
+                ("pageinate", "true"),
+                ("page_size", size.as_str()),
+                ("page_no", page_no.as_str()),
+            ]);
+            let value = client
+                .get_json(&route, endpoint.path, &query)
+                .await
+                .map_err(|e| classify(&target, e))?;
+            progress.done();
+            let (page_items, _) =
+                unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
+                    endpoint: target.clone(),
+                    detail,
+                })?;
+            let fresh: Vec<Value> = page_items
+                .into_iter()
+                .filter(|item| id_of(item).is_none_or(|id| seen.insert(id)))
+                .collect();
+            // A server that ignores page_no repeats itself: stop rather than loop.
+            if fresh.is_empty() {
+                break;
+            }
+            items.extend(fresh);
+        }
+    }
+    Ok(Listed::Items(items))
+}
+
+/// A 403 or 404 becomes a gap; anything else stays an error.
+fn gap_for(endpoint: &str, object_id: Option<&str>, error: ApiError) -> Result<GapRecord, ApiError> {
+    match error {
+        ApiError::Status {
+            status: status @ (403 | 404),
+            message,
+        } => Ok(GapRecord {
+            endpoint: endpoint.to_owned(),
+            status: Some(status),
+            reason: if status == 403 { "forbidden" } else { "not_found" }.to_owned(),
+            detail: message,
+            object_id: object_id.map(str::to_owned),
+        }),
+        other => Err(other),
+    }
+}
+
+/// Halo's list answer: a bare array, or `{"record_count": N, "<plural>": [...]}`.
+fn unwrap_list(value: Value, plural: &str) -> Result<(Vec<Value>, Option<usize>), String> {
+    match value {
+        Value::Array(items) => Ok((items, None)),
+        Value::Object(mut map) => {
+            let total = map
+                .get("record_count")
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok());
+            let key = if map.get(plural).is_some_and(Value::is_array) {
+                Some(plural.to_owned())
+            } else {
+                let arrays: Vec<&String> = map
+                    .iter()
+                    .filter(|(_, v)| v.is_array())
+                    .map(|(k, _)| k)
+                    .collect();
+                match arrays.as_slice() {
+                    [only] => Some((*only).clone()),
+                    _ => None,
+                }
+            };
+            match key.and_then(|k| map.remove(&k)) {
+                Some(Value::Array(items)) => Ok((items, total)),
+                _ => Err(format!(
+                    "an object without a `{plural}` array (members: {})",
+                    map.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        other => Err(format!("expected a list, got {}", kind(&other))),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An object's `id` as text (agents and teams have integers, roles and applications GUIDs).
+fn id_of(item: &Value) -> Option<String> {
+    match item.get("id")? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One detail call per `Some(id)`, concurrently (bounded by the client). Results are in the
+/// order of `ids`; `None` where no call was made. A 403 or 404 is a gap, anything else an error.
+async fn details(
+    client: &Arc<Client>,
+    endpoint: Endpoint,
+    ids: &[Option<String>],
+    progress: &Progress,
+) -> Result<Vec<Option<Result<Value, GapRecord>>>, FetchError> {
+    let route = endpoint.detail_route();
+    let wanted = ids.iter().flatten().count();
+    progress.planned(wanted);
+    let mut tasks = JoinSet::new();
+    for (index, id) in ids.iter().enumerate() {
+        let Some(id) = id.clone() else { continue };
+        let client = Arc::clone(client);
+        let route = route.clone();
+        tasks.spawn(async move {
+            let path = format!("{}/{}", endpoint.path, encode(&id));
+            let result = client.get_json(&route, &path, endpoint.detail_query).await;
+            (index, id, result)
+        });
+    }
+    let mut out: Vec<Option<Result<Value, GapRecord>>> = ids.iter().map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((index, id, result)) = joined else {
+            continue;
+        };
+        progress.done();
+        let target = format!("GET {}{}/{id}", client.api, endpoint.path);
+        let entry = match result {
+            Ok(value @ Value::Object(_)) => Ok(value),
+            Ok(other) => {
+                tasks.abort_all();
+                return Err(FetchError::Shape {
+                    endpoint: target,
+                    detail: format!("expected an object, got {}", kind(&other)),
+                });
+            }
+            Err(error) => match gap_for(&format!("/api{}/{{id}}", endpoint.path), Some(&id), error)
+            {
+                Ok(gap) => Err(gap),
+                Err(error) => {
+                    tasks.abort_all();
+                    return Err(classify(&target, error));
+                }
+            },
+        };
+        if let Some(slot) = out.get_mut(index) {
+            *slot = Some(entry);
+        }
+    }
+    Ok(out)
+}
+
+/// Percent-encodes an id for a path segment (GUIDs and integers pass unchanged).
+fn encode(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The detail object where there is one; the list item where the detail was forbidden (its
+/// permissions then read as unknown); nothing where the object vanished (404).
+fn merge(
+    items: Vec<Value>,
+    details: Vec<Option<Result<Value, GapRecord>>>,
+    gaps: &mut Vec<GapRecord>,
+) -> Vec<Value> {
+    let mut out = Vec::with_capacity(items.len());
+    for (item, detail) in items.into_iter().zip(details) {
+        match detail {
+            Some(Ok(full)) => out.push(full),
+            Some(Err(gap)) => {
+                let keep = gap.status != Some(404);
+                gaps.push(gap);
+                if keep {
+                    out.push(item);
+                }
+            }
+            None => out.push(item),
+        }
+    }
+    out
+}
+
+fn set(snapshot: &mut Snapshot, endpoint: Endpoint, objects: Vec<Value>) {
+    let value = Some(Value::Array(objects));
+    match endpoint.plural {
+        "agents" => snapshot.objects.agents = value,
+        "teams" => snapshot.objects.teams = value,
+        "roles" => snapshot.objects.roles = value,
+        _ => snapshot.objects.applications = value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_come_bare_or_in_either_envelope() {
+        assert_eq!(unwrap_list(json!([1, 2]), "agents").unwrap(), (vec![json!(1), json!(2)], None));
+        assert_eq!(
+            unwrap_list(json!({"record_count": 5, "agents": [1]}), "agents").unwrap(),
+            (vec![json!(1)], Some(5))
+        );
+        assert_eq!(
+            unwrap_list(json!({"record_count": 1, "items": [1]}), "agents").unwrap(),
+            (vec![json!(1)], Some(1)),
+            "a single array member is taken whatever its name"
+        );
+        assert!(unwrap_list(json!({"a": [], "b": []}), "agents").unwrap_err().contains("members: a, b"));
+        assert!(unwrap_list(json!("x"), "agents").unwrap_err().contains("a string"));
+    }
+
+    #[test]
+    fn ids_are_read_and_encoded() {
+        assert_eq!(id_of(&json!({"id": 7})).as_deref(), Some("7"));
+        assert_eq!(id_of(&json!({"id": "ab-1"})).as_deref(), Some("ab-1"));
+        assert_eq!(id_of(&json!({"id": ""})), None);
+        assert_eq!(id_of(&json!({})), None);
+        assert_eq!(encode("a b/c"), "a%20b%2Fc");
+    }
+
+    #[test]
+    fn forbidden_details_keep_the_list_item_and_missing_ones_drop_it() {
+        let gap = |status| GapRecord {
+            endpoint: "/api/Agent/{id}".into(),
+            status: Some(status),
+            reason: String::new(),
+            detail: None,
+            object_id: None,
+        };
+        let mut gaps = Vec::new();
+        let out = merge(
+            vec![json!({"id": 1}), json!({"id": 2}), json!({"id": 3}), json!({"id": 4})],
+            vec![
+                Some(Ok(json!({"id": 1, "is_admin": true}))),
+                Some(Err(gap(403))),
+                Some(Err(gap(404))),
+                None,
+            ],
+            &mut gaps,
+        );
+        assert_eq!(
+            out,
+            vec![json!({"id": 1, "is_admin": true}), json!({"id": 2}), json!({"id": 4})]
+        );
+        assert_eq!(gaps.len(), 2);
+    }
+}
