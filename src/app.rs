@@ -12,6 +12,7 @@ use crate::cli::{
     CheckArgs, Cli, ColorChoice, Command, ConnectArgs, FailOn, RuleSources, RulesCommand,
     SnapshotCommand,
 };
+use crate::config::Config;
 use crate::diag::{Code, Severity};
 use crate::report::{self, Output, Style};
 use crate::ruleset::{self, Library, RuleFile};
@@ -61,6 +62,12 @@ pub enum AppError {
     #[error("unknown finding code `{code}`")]
     #[diagnostic(code(halo_audit::explain::unknown), help("{help}"))]
     UnknownCode { code: String, help: String },
+    #[error("{path} exists")]
+    #[diagnostic(
+        code(halo_audit::init::exists),
+        help("pass --force to replace it, or -o to write elsewhere")
+    )]
+    Exists { path: String },
     #[error("unknown requirement set `{id}`")]
     #[diagnostic(
         code(halo_audit::rules::unknown_set),
@@ -102,7 +109,8 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     let catalog = Catalog::builtin()?;
     match &cli.command {
         Command::Fetch(args) => {
-            let settings = connection(&args.connect, "fetch", &style)?;
+            let config = load_config(cli, &style)?;
+            let settings = connection(&args.connect.with_config(&config), "fetch", &style)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             snap.save(&args.output)?;
             if !style.quiet {
@@ -110,7 +118,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             }
             Ok(exit::OK)
         }
-        Command::Check(args) => run_check(args, catalog, &style),
+        Command::Check(args) => {
+            let config = load_config(cli, &style)?;
+            run_check(args, catalog, &style, &config)
+        }
+        Command::Init(args) => run_init(args, catalog),
         Command::Snapshot(SnapshotCommand::Show { file }) => {
             let snap = snapshot::load(file)?;
             let tenant = snapshot::normalise(&snap, catalog, file)?;
@@ -167,6 +179,44 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
         files.extend(ruleset::read_path(path)?);
     }
     Ok(ruleset::load(&files, catalog)?)
+}
+
+/// The configuration file (`--config`, else `./halo-audit.yaml` when present); its warnings go to
+/// stderr.
+///
+/// # Errors
+/// An unreadable or invalid configuration (exit 2).
+fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
+    let config = crate::config::discover(cli.config.as_deref())?;
+    if !style.quiet {
+        for warning in &config.warnings {
+            report::warning(warning, style);
+        }
+    }
+    Ok(config)
+}
+
+fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    if args.output.exists() && !args.force {
+        return Err(AppError::Exists {
+            path: display(&args.output),
+        });
+    }
+    let library = ruleset::load(&ruleset::builtin_files(), catalog)?;
+    let tenant = match &args.snapshot {
+        Some(path) => {
+            let snap = snapshot::load(path)?;
+            Some(snapshot::normalise(&snap, catalog, path)?)
+        }
+        None => None,
+    };
+    let text = report::init::starter(&library, tenant.as_ref(), args.snapshot.as_deref());
+    crate::fsio::write_atomic(&args.output, text.as_bytes())?;
+    report::status(&format!(
+        "wrote {}; review it, then run `halo-audit check`\n",
+        args.output.display()
+    ));
+    Ok(exit::OK)
 }
 
 /// Builds fetch settings from the connection flags and the environment.
@@ -233,12 +283,26 @@ pub fn connection(
     Ok(settings)
 }
 
-fn run_check(args: &CheckArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
-    let library = load_library(&args.sources, catalog)?;
+fn run_check(
+    args: &CheckArgs,
+    catalog: &Catalog,
+    style: &Style,
+    config: &Config,
+) -> Result<u8, AppError> {
+    let sources = RuleSources {
+        rules: config
+            .rules
+            .iter()
+            .chain(&args.sources.rules)
+            .cloned()
+            .collect(),
+        no_default_rules: args.sources.no_default_rules || !config.default_rules,
+    };
+    let library = load_library(&sources, catalog)?;
     let (snap, source) = match &args.snapshot {
         Some(path) => (snapshot::load(path)?, path.clone()),
         None => {
-            let settings = connection(&args.connect, "check", style)?;
+            let settings = connection(&args.connect.with_config(config), "check", style)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             if let Some(path) = &args.save_snapshot {
                 snap.save(path)?;
@@ -255,16 +319,26 @@ fn run_check(args: &CheckArgs, catalog: &Catalog, style: &Style) -> Result<u8, A
     };
     let tenant = snapshot::normalise(&snap, catalog, &source)?;
     let selection = Selection {
-        sets: args.sets.clone(),
-        ..Selection::default()
+        sets: if args.sets.is_empty() {
+            config.sets.clone()
+        } else {
+            args.sets.clone()
+        },
+        bindings: config.bindings.clone(),
     };
-    let outcome = check::check(&tenant, &library, catalog, &selection)?;
+    let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
+    // Waiver dates are compared in UTC: the same answer on every CI runner.
+    let today = jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    check::waivers::apply(&mut outcome, config, today, !args.no_waivers);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let context = report::Context {
         tenant: &tenant,
         library: &library,
         catalog,
         style,
-        fail_on: args.fail_on,
+        fail_on,
     };
     let text = report::render(args.format, &outcome, &context);
     let output = args
@@ -272,9 +346,9 @@ fn run_check(args: &CheckArgs, catalog: &Catalog, style: &Style) -> Result<u8, A
         .as_deref()
         .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
     report::emit(&text, &output)?;
-    let failing = failing(&outcome, args.fail_on);
+    let failing = failing(&outcome, fail_on);
     if !style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
-        report::summary_line(&outcome, args.fail_on, failing, style);
+        report::summary_line(&outcome, fail_on, failing, style);
     }
     Ok(if failing > 0 {
         exit::FINDINGS
@@ -295,7 +369,7 @@ pub fn failing(outcome: &check::Outcome, fail_on: FailOn) -> usize {
     outcome
         .findings
         .iter()
-        .filter(|f| f.severity >= threshold)
+        .filter(|f| f.severity >= threshold && f.waiver.is_none())
         .count()
 }
 

@@ -19,6 +19,9 @@ pub struct Cli {
     /// Say more: evidence chains in human output, notes from the normaliser.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// The configuration file (default: `halo-audit.yaml` in the current directory, if present).
+    #[arg(long, global = true, value_name = "FILE", env = "HALO_AUDIT_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// Colour choice.
@@ -39,6 +42,9 @@ pub enum Command {
     /// Inspect snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Write a commented starter configuration (`halo-audit.yaml`), with bindings guessed from the
+    /// applications of a snapshot.
+    Init(InitArgs),
     /// List, show and validate requirement sets.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -131,6 +137,20 @@ pub struct ConnectArgs {
     pub max_retry_time: String,
 }
 
+impl ConnectArgs {
+    /// These options with the configuration file's instance settings filling what neither a flag
+    /// nor the environment gave (flags override the environment, which overrides the file).
+    #[must_use]
+    pub fn with_config(&self, config: &crate::config::Config) -> Self {
+        let mut out = self.clone();
+        out.url = out.url.or_else(|| config.url.clone());
+        out.auth_url = out.auth_url.or_else(|| config.auth_url.clone());
+        out.tenant = out.tenant.or_else(|| config.tenant.clone());
+        out.client_id = out.client_id.or_else(|| config.client_id.clone());
+        out
+    }
+}
+
 /// Arguments of `fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
@@ -165,9 +185,27 @@ pub struct CheckArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with 1 when a finding at or above this severity remains.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding at or above this severity remains [default: the
+    /// configuration's `fail_on`, else error].
+    #[arg(long, value_enum, env = "HALO_AUDIT_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
+    /// Ignore every waiver in the configuration (for gates that must not be bypassed).
+    #[arg(long)]
+    pub no_waivers: bool,
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// A snapshot whose applications are matched to requirement sets to fill in `bindings:`.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Where to write the configuration.
+    #[arg(short, long, value_name = "FILE", default_value = "halo-audit.yaml")]
+    pub output: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `snapshot` subcommands.

@@ -135,6 +135,18 @@ codes! {
         what: "Reports an empty agent, team or application list in the snapshot.",
         why: "Halo often answers `200` with an empty list when the API agent lacks permission, so an empty list usually means the audit saw nothing, not that there is nothing.",
         fix: "Give the auditing application's agent read access to agents, teams and applications, and fetch again.";
+    ExpiredWaiver = "expired-waiver", Warning, "A waiver in the configuration has expired and no longer suppresses its finding",
+        what: "Reports each waiver in `halo-audit.yaml` whose `expires` date has passed. The finding it covered is reported again at its own severity.",
+        why: "A waiver is a time-boxed decision with an owner; once it lapses, the decision must be taken again rather than silently kept.",
+        fix: "Fix the finding, or renew the waiver with a new `expires` date after its owner has reviewed it.";
+    UnusedWaiver = "unused-waiver", Warning, "A waiver in the configuration matches no finding",
+        what: "Reports each unexpired waiver that matched no finding of this run: the permission was fixed, the application renamed, or the waiver was mistyped.",
+        why: "Stale waivers hide future findings that happen to match them, and mistyped ones suppress nothing while looking like they do.",
+        fix: "Delete the waiver if its finding is fixed, or correct its `code`, `set`, `requirement`, `subject` or `permission` (the JSON report shows these members of every finding).";
+    WaiverExpiring = "waiver-expiring", Note, "A waiver in the configuration expires within 14 days",
+        what: "Reports each waiver that matched a finding and expires within the next 14 days.",
+        why: "When it lapses, the finding fails the gate again; its owner should review it before then.",
+        fix: "Fix the finding, or have the owner renew the waiver.";
 }
 
 impl Code {

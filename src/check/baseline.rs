@@ -47,6 +47,7 @@ fn finding(
         assumptions: Vec::new(),
         help: Some(help),
         rule_location: Some(policy.location.clone()),
+        waiver: None,
     }
 }
 

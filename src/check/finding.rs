@@ -116,6 +116,20 @@ pub struct Finding {
     /// The fix, in Halo's UI words.
     pub help: Option<String>,
     pub rule_location: Option<Location>,
+    /// The waiver that accepted this finding (it is then a note that never fails a run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+}
+
+/// Why a finding is accepted, from the configuration's waiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub owner: String,
+    /// YYYY-MM-DD, the last day the waiver applies.
+    pub expires: String,
+    /// Where the waiver is written (`halo-audit.yaml:12`).
+    pub location: String,
 }
 
 impl Finding {

@@ -6,11 +6,14 @@
 //! finding. Pure: no I/O, no async, no printing; output order is deterministic.
 
 mod baseline;
+pub mod waivers;
 mod finding;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use finding::{Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind};
+pub use finding::{
+    Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind, WaiverNote,
+};
 
 use crate::catalog::{Catalog, Confidence, Kind, PermRef, PermissionDef};
 use crate::diag::{Code, Severity};
@@ -151,6 +154,7 @@ pub fn check(
                     .to_owned(),
             ),
             rule_location: library.get("baseline").map(|b| b.location.clone()),
+            waiver: None,
         });
     }
     run.excess_scopes(&bound);
@@ -200,6 +204,7 @@ impl Run<'_> {
                     assumptions: Vec::new(),
                     help: Some("give the auditing application's agent access to API applications and fetch again".to_owned()),
                     rule_location: Some(set.location.clone()),
+                    waiver: None,
                 });
             }
             outcome.state = SetState::NotEvaluable { reason };
@@ -251,6 +256,7 @@ impl Run<'_> {
                     assumptions: Vec::new(),
                     help: Some(format!("create the application as {}'s guide says, or bind the set explicitly in halo-audit.yaml", set.vendor.as_deref().unwrap_or(&set.title))),
                     rule_location: Some(set.location.clone()),
+                    waiver: None,
                 });
                 outcome.state = SetState::BindingNotFound;
             } else if !inactive.is_empty() {
@@ -325,6 +331,7 @@ impl Run<'_> {
             assumptions: Vec::new(),
             help: None,
             rule_location: Some(requirement.location.clone()),
+            waiver: None,
         }
     }
 
@@ -634,6 +641,7 @@ impl Run<'_> {
                     assumptions: Vec::new(),
                     help: Some(help),
                     rule_location: Some(first.location.clone()),
+                    waiver: None,
                 });
             }
         }

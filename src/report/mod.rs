@@ -5,6 +5,7 @@
 
 pub mod explain;
 pub mod fetch;
+pub mod init;
 pub mod human;
 pub mod json;
 pub mod rules;
@@ -76,6 +77,20 @@ pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> 
         }
         Output::File(path) => crate::fsio::write_atomic(path, text.as_bytes()),
     }
+}
+
+/// A warning diagnostic (e.g. from the configuration file) on stderr.
+pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
+    let handler = if style.color {
+        miette::GraphicalReportHandler::new()
+    } else {
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+    };
+    let mut text = String::new();
+    if handler.render_report(&mut text, diagnostic).is_err() {
+        text = format!("warning: {diagnostic}");
+    }
+    let _ = writeln!(std::io::stderr(), "warning: {}", text.trim_start());
 }
 
 /// A status message on stderr (progress summaries, warnings); never the report itself.

@@ -286,6 +286,15 @@ pub enum RulesError {
         #[related]
         problems: Vec<RuleProblem>,
     },
+    #[error("{} in the configuration", plural(problems.len(), "problem"))]
+    #[diagnostic(
+        code(halo_audit::config::invalid),
+        help("fix each problem listed; docs/config.md describes every member")
+    )]
+    InvalidConfig {
+        #[related]
+        problems: Vec<RuleProblem>,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
@@ -471,7 +480,7 @@ fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {
 
 /// Parser limits: duplicate keys rejected; aliases, nodes, depth and size bounded far below what a
 /// hostile file ("billion laughs") needs, far above what a requirement set uses.
-fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_reader_input_bytes = Some(8 * 1024 * 1024);
     budget.max_aliases = 1_000;
@@ -483,6 +492,63 @@ fn yaml_options() -> serde_saphyr::Options {
     options.budget = Some(budget);
     options.with_snippet = false;
     options
+}
+
+/// A problem at a place in a YAML file (rule files, the configuration file).
+pub(crate) fn problem<T>(
+    file: &RuleFile,
+    at: &Sp<T>,
+    message: String,
+    label: &str,
+    help: Option<String>,
+) -> RuleProblem {
+    let location = Location {
+        path: file.name.clone(),
+        line: at.line,
+        column: at.column,
+    };
+    let span = at.span.or_else(|| span_of(&file.text, &location));
+    RuleProblem {
+        message,
+        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
+        label: label.to_owned(),
+        help: Some(help).flatten(),
+        location,
+    }
+}
+
+/// A YAML parse error as a [`RuleProblem`]: `{what}: {first line of the parser's message}`.
+pub(crate) fn parse_problem(
+    file: &RuleFile,
+    error: &serde_saphyr::Error,
+    what: &str,
+    help: String,
+) -> RuleProblem {
+    let (line, column, span) = error.location().map_or((0, 0, None), |l| {
+        let s = l.span();
+        let to = |v: u64| usize::try_from(v).ok();
+        (
+            to(l.line()).unwrap_or(0),
+            to(l.column()).unwrap_or(0),
+            s.byte_offset()
+                .and_then(to)
+                .map(|o| (o, s.byte_len().and_then(to).unwrap_or(1))),
+        )
+    });
+    let at = Sp {
+        value: (),
+        line,
+        column,
+        span,
+    };
+    problem(
+        file,
+        &at,
+        format!("{what}: {}", first_line(&error.to_string())),
+        "here",
+        Some(help),
+    )
 }
 
 struct Validator<'a> {
@@ -501,57 +567,27 @@ impl Validator<'_> {
     }
 
     fn push<T>(&mut self, at: &Sp<T>, message: String, label: &str, help: Option<String>) {
-        let span = at
-            .span
-            .or_else(|| span_of(&self.file.text, &self.location(at)));
-        self.problems.push(RuleProblem {
-            message,
-            src: NamedSource::new(self.file.name.clone(), self.file.text.clone()),
-            span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
-            label: label.to_owned(),
-            help,
-            location: self.location(at),
-        });
+        self.problems
+            .push(problem(self.file, at, message, label, help));
     }
 
     fn parse_error(&mut self, error: &serde_saphyr::Error) {
-        let location = error.location();
-        let (line, column, span) = location.map_or((0, 0, None), |l| {
-            let s = l.span();
-            let to = |v: u64| usize::try_from(v).ok();
-            (
-                to(l.line()).unwrap_or(0),
-                to(l.column()).unwrap_or(0),
-                s.byte_offset()
-                    .and_then(to)
-                    .map(|o| (o, s.byte_len().and_then(to).unwrap_or(1))),
-            )
-        });
         let message = first_line(&error.to_string());
         let help = if message.contains("unknown field") {
-            Some("see docs/rules-format.md for the members a rule file may have".to_owned())
+            "see docs/rules-format.md for the members a rule file may have"
         } else if message.contains("missing field") {
-            Some("every set needs `id` and `title`; every requirement needs `id`, `title`, `permission`, `expect` and `source`".to_owned())
+            "every set needs `id` and `title`; every requirement needs `id`, `title`, `permission`, `expect` and `source`"
         } else if message.contains("budget") || message.contains("alias") {
-            Some("the file expands beyond halo-audit's YAML limits (aliases, depth or size); rule files need no anchors".to_owned())
+            "the file expands beyond halo-audit's YAML limits (aliases, depth or size); rule files need no anchors"
         } else {
-            Some(
-                "the file is not valid YAML for a requirement set; see docs/rules-format.md"
-                    .to_owned(),
-            )
+            "the file is not valid YAML for a requirement set; see docs/rules-format.md"
         };
-        let at = Sp {
-            value: (),
-            line,
-            column,
-            span,
-        };
-        self.push(
-            &at,
-            format!("cannot parse rule file: {message}"),
-            "here",
-            help,
-        );
+        self.problems.push(parse_problem(
+            self.file,
+            error,
+            "cannot parse rule file",
+            help.to_owned(),
+        ));
     }
 
     fn severity(&mut self, raw: Option<&Sp<String>>, default: Severity) -> Severity {

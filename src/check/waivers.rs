@@ -1,0 +1,172 @@
+//! After the engine: the configuration's severity overrides and accountable waivers.
+//!
+//! Owns: turning `severity:` levels into changed or dropped findings, matching waivers to findings
+//! (code, set, and optionally requirement, subject, permission), and the findings about waivers
+//! themselves (`expired-waiver`, `unused-waiver`, `waiver-expiring`). Pure: `today` is passed in.
+
+use crate::config::{Config, Level, Waiver};
+use crate::diag::{Code, Severity};
+use crate::ruleset::Location;
+
+use super::finding::{Finding, Subject, SubjectKind, WaiverNote};
+use super::Outcome;
+
+/// Days before expiry from which a waiver is reported as expiring.
+pub const EXPIRING_WITHIN_DAYS: i32 = 14;
+
+/// Applies severity overrides, then (unless `use_waivers` is false) the waivers.
+pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, use_waivers: bool) {
+    outcome.findings.retain_mut(|f| match config.severity.get(&f.code) {
+        Some(Level::Allow) => false,
+        Some(level) => {
+            f.severity = match level {
+                Level::Note => Severity::Note,
+                Level::Warn => Severity::Warning,
+                _ => Severity::Error,
+            };
+            true
+        }
+        None => true,
+    });
+    if !use_waivers {
+        return;
+    }
+    let mut extra = Vec::new();
+    for waiver in &config.waivers {
+        let location = Location {
+            path: waiver.at.path.clone(),
+            line: waiver.at.line,
+            column: 3,
+        };
+        let about = |code: Code, message: String, help: &str| Finding {
+            code,
+            severity: config
+                .severity
+                .get(&code)
+                .map_or(code.default_severity(), |l| match l {
+                    Level::Note | Level::Allow => Severity::Note,
+                    Level::Warn => Severity::Warning,
+                    Level::Deny => Severity::Error,
+                }),
+            requirement_set: waiver.set.clone(),
+            requirement: waiver.requirement.clone(),
+            subject: Subject {
+                kind: SubjectKind::Tenant,
+                id: String::new(),
+                name: "halo-audit.yaml".to_owned(),
+            },
+            permission: waiver.permission.clone(),
+            expected: None,
+            actual: None,
+            message,
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: Some(help.to_owned()),
+            rule_location: Some(location.clone()),
+            waiver: None,
+        };
+        let what = describe(waiver);
+        if waiver.expires < today {
+            extra.push(about(
+                Code::ExpiredWaiver,
+                format!(
+                    "the waiver for {what} (owner {}) expired on {}; its finding is reported again",
+                    waiver.owner, waiver.expires
+                ),
+                "fix the finding, or have the owner renew the waiver with a new `expires` date",
+            ));
+            continue;
+        }
+        let note = WaiverNote {
+            reason: waiver.reason.clone(),
+            owner: waiver.owner.clone(),
+            expires: waiver.expires.to_string(),
+            location: format!("{}:{}", waiver.at.path, waiver.at.line),
+        };
+        let mut matched = 0usize;
+        for finding in outcome
+            .findings
+            .iter_mut()
+            .filter(|f| f.waiver.is_none() && matches(waiver, f))
+        {
+            finding.severity = Severity::Note;
+            finding.message = format!(
+                "{} [waived until {} by {}: {}]",
+                finding.message, note.expires, note.owner, note.reason
+            );
+            finding.waiver = Some(note.clone());
+            matched += 1;
+        }
+        if matched == 0 {
+            extra.push(about(
+                Code::UnusedWaiver,
+                format!(
+                    "the waiver for {what} (owner {}) matches no finding",
+                    waiver.owner
+                ),
+                "delete it if the finding is fixed, or correct its members to match the finding",
+            ));
+        } else if today
+            .until(waiver.expires)
+            .is_ok_and(|span| span.get_days() <= EXPIRING_WITHIN_DAYS)
+        {
+            extra.push(about(
+                Code::WaiverExpiring,
+                format!(
+                    "the waiver for {what} (owner {}) expires on {}, suppressing {matched} finding{}",
+                    waiver.owner,
+                    waiver.expires,
+                    if matched == 1 { "" } else { "s" }
+                ),
+                "review it with its owner before it lapses",
+            ));
+        }
+    }
+    outcome.findings.extend(extra);
+    outcome.findings.sort_by_key(Finding::sort_key);
+}
+
+fn describe(w: &Waiver) -> String {
+    let mut parts = vec![format!("`{}` in `{}`", w.code.as_str(), w.set)];
+    if let Some(r) = &w.requirement {
+        parts.push(format!("requirement `{r}`"));
+    }
+    if let Some((kind, name)) = &w.subject {
+        parts.push(format!("{kind} `{name}`"));
+    }
+    if let Some(p) = &w.permission {
+        parts.push(format!("permission `{p}`"));
+    }
+    parts.join(", ")
+}
+
+fn matches(w: &Waiver, f: &Finding) -> bool {
+    if w.code != f.code || w.set != f.requirement_set {
+        return false;
+    }
+    // A requirement id may be written in full (`cloud-depot.feature.customers`) or without the
+    // set's prefix (`feature.customers`).
+    if let Some(r) = &w.requirement
+        && !f
+            .requirement
+            .as_deref()
+            .is_some_and(|id| id == r || id.strip_prefix(&format!("{}.", w.set)) == Some(r))
+    {
+        return false;
+    }
+    if let Some(p) = &w.permission
+        && f.permission.as_deref() != Some(p.as_str())
+    {
+        return false;
+    }
+    if let Some((kind, name)) = &w.subject {
+        if f.subject.kind.as_str() != kind {
+            return false;
+        }
+        let by_id = name.strip_prefix('#').is_some_and(|id| id == f.subject.id);
+        if !by_id && !name.eq_ignore_ascii_case(&f.subject.name) {
+            return false;
+        }
+    }
+    true
+}

@@ -1,0 +1,547 @@
+//! The configuration file `halo-audit.yaml`: instance, rule directories, enabled sets, explicit
+//! bindings, severity overrides, `fail_on` and accountable waivers.
+//!
+//! Owns: reading and validating the file (every problem at file:line:col, like rule files), and
+//! the typed [`Config`] the rest of the program consumes. Precedence (flags over environment over
+//! this file) is applied by `app`; waivers are applied by `check::waivers`. Documented in
+//! `docs/config.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::diag::Code;
+use crate::ruleset::model::Sp;
+use crate::ruleset::{RuleFile, RuleProblem, RulesError, parse_problem, problem, yaml_options};
+
+/// The file looked for in the current directory when `--config` is not given.
+pub const DEFAULT_NAME: &str = "halo-audit.yaml";
+
+/// `halo-audit.yaml` as written.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "halo-audit configuration")]
+pub struct RawConfig {
+    /// The HaloPSA instance to fetch from.
+    pub instance: Option<RawInstance>,
+    /// Directories (or files) of extra requirement sets, relative to this file.
+    pub rules: Option<Vec<Sp<String>>>,
+    /// Load the requirement sets shipped with halo-audit (default true).
+    pub default_rules: Option<Sp<bool>>,
+    /// Sets to check, as with `--set`; without it, every set whose binding matches runs.
+    pub sets: Option<Vec<Sp<String>>>,
+    /// Explicit bindings: set id → the applications it describes (display names or client ids).
+    pub bindings: Option<BTreeMap<Sp<String>, RawBinding>>,
+    /// Per-code severity: `allow` (drop), `note`, `warn`, `deny` (error).
+    pub severity: Option<BTreeMap<Sp<String>, Sp<String>>>,
+    /// Exit 1 at or above this severity: `error`, `warning`, `note` or `never`.
+    pub fail_on: Option<Sp<String>>,
+    /// Accepted findings, each with a reason, an owner and an expiry date.
+    pub waivers: Option<Vec<Sp<RawWaiver>>>,
+}
+
+/// The `instance` section.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    pub url: Option<Sp<String>>,
+    pub auth_url: Option<Sp<String>>,
+    pub tenant: Option<Sp<String>>,
+    pub client_id: Option<Sp<String>>,
+    /// Never put a secret here: it is refused with a warning. Use HALO_CLIENT_SECRET.
+    pub client_secret: Option<Sp<String>>,
+}
+
+/// A set's explicit binding.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBinding {
+    /// Application display names (exact, case-insensitive).
+    pub applications: Option<Vec<Sp<String>>>,
+    /// Application client ids.
+    pub client_ids: Option<Vec<Sp<String>>>,
+}
+
+/// One waiver as written.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    /// The finding code, e.g. `excessive-grant`.
+    pub code: Sp<String>,
+    /// The requirement set id.
+    pub set: Sp<String>,
+    /// The requirement or policy id; absent: any.
+    pub requirement: Option<Sp<String>>,
+    /// `kind:name` or `kind:#id` (`application:Cloud Depot`, `agent:#35`); absent: any.
+    pub subject: Option<Sp<String>>,
+    /// The permission key, e.g. `feature.customers`; absent: any.
+    pub permission: Option<Sp<String>>,
+    /// Why the finding is accepted.
+    pub reason: Sp<String>,
+    /// Who answers for it.
+    pub owner: Sp<String>,
+    /// The last day the waiver applies (YYYY-MM-DD).
+    pub expires: Sp<String>,
+}
+
+/// A severity override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The finding is dropped.
+    Allow,
+    Note,
+    Warn,
+    Deny,
+}
+
+/// Where a config value was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    pub path: String,
+    pub line: usize,
+}
+
+/// A validated waiver.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub code: Code,
+    pub set: String,
+    pub requirement: Option<String>,
+    /// (kind, name or `#id`).
+    pub subject: Option<(String, String)>,
+    pub permission: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: jiff::civil::Date,
+    pub at: At,
+}
+
+/// The validated configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from (`None`: no file).
+    pub path: Option<PathBuf>,
+    pub url: Option<String>,
+    pub auth_url: Option<String>,
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    /// Rule paths, resolved against the file's directory.
+    pub rules: Vec<PathBuf>,
+    pub default_rules: bool,
+    pub sets: Vec<String>,
+    pub bindings: BTreeMap<String, Vec<String>>,
+    pub severity: BTreeMap<Code, Level>,
+    pub fail_on: Option<crate::cli::FailOn>,
+    pub waivers: Vec<Waiver>,
+    /// Problems that do not stop a run (a secret in the file), shown on stderr.
+    pub warnings: Vec<RuleProblem>,
+}
+
+/// Finds and loads the configuration: `explicit` if given (it must exist), else
+/// `./halo-audit.yaml` when present, else the defaults.
+///
+/// # Errors
+/// An unreadable file, or every problem in an invalid one.
+pub fn discover(explicit: Option<&Path>) -> Result<Config, RulesError> {
+    let path = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let default = PathBuf::from(DEFAULT_NAME);
+            if !default.is_file() {
+                return Ok(Config {
+                    default_rules: true,
+                    ..Config::default()
+                });
+            }
+            default
+        }
+    };
+    let bytes = std::fs::read(&path).map_err(|source| RulesError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let file = RuleFile {
+        name: path.display().to_string(),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        builtin: false,
+    };
+    let mut config = parse(&file)?;
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    config.rules = config.rules.iter().map(|r| base.join(r)).collect();
+    config.path = Some(path);
+    Ok(config)
+}
+
+/// Parses and validates configuration text; rule paths stay as written.
+///
+/// # Errors
+/// Every problem found, each at its place.
+pub fn parse(file: &RuleFile) -> Result<Config, RulesError> {
+    let raw: RawConfig = if file.text.trim().is_empty() {
+        RawConfig::default()
+    } else {
+        serde_saphyr::from_str_with_options(&file.text, yaml_options()).map_err(|e| {
+            RulesError::InvalidConfig {
+                problems: vec![parse_problem(
+                    file,
+                    &e,
+                    "cannot parse configuration",
+                    "see docs/config.md for the members halo-audit.yaml may have".to_owned(),
+                )],
+            }
+        })?
+    };
+    let mut v = Check {
+        file,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let config = v.config(raw);
+    if v.problems.is_empty() {
+        Ok(Config {
+            warnings: v.warnings,
+            ..config
+        })
+    } else {
+        Err(RulesError::InvalidConfig {
+            problems: v.problems,
+        })
+    }
+}
+
+struct Check<'a> {
+    file: &'a RuleFile,
+    problems: Vec<RuleProblem>,
+    warnings: Vec<RuleProblem>,
+}
+
+impl Check<'_> {
+    fn push<T>(&mut self, at: &Sp<T>, message: String, label: &str, help: &str) {
+        self.problems.push(problem(
+            self.file,
+            at,
+            message,
+            label,
+            Some(help.to_owned()),
+        ));
+    }
+
+    fn nonempty(&mut self, value: &Sp<String>, what: &str) -> Option<String> {
+        let text = value.value.trim();
+        if text.is_empty() {
+            self.push(
+                value,
+                format!("{what} is empty"),
+                "empty",
+                "write a value or leave the member out",
+            );
+            None
+        } else {
+            Some(text.to_owned())
+        }
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Config {
+        let mut config = Config {
+            default_rules: raw.default_rules.as_ref().is_none_or(|b| b.value),
+            ..Config::default()
+        };
+        if let Some(instance) = raw.instance {
+            config.url = instance.url.and_then(|u| self.nonempty(&u, "`instance.url`"));
+            config.auth_url = instance
+                .auth_url
+                .and_then(|u| self.nonempty(&u, "`instance.auth_url`"));
+            config.tenant = instance
+                .tenant
+                .and_then(|u| self.nonempty(&u, "`instance.tenant`"));
+            config.client_id = instance
+                .client_id
+                .and_then(|u| self.nonempty(&u, "`instance.client_id`"));
+            if let Some(secret) = instance.client_secret {
+                // A warning, not an error: the run goes on without it. The value is never echoed,
+                // not even in the source snippet of the warning.
+                let mut text = self.file.text.replace(secret.value.as_str(), "<redacted>");
+                if secret.value.trim().is_empty() {
+                    text.clone_from(&self.file.text);
+                }
+                let redacted_file = RuleFile {
+                    name: self.file.name.clone(),
+                    text,
+                    builtin: false,
+                };
+                let at = Sp {
+                    value: (),
+                    line: secret.line,
+                    column: secret.column,
+                    span: None,
+                };
+                self.warnings.push(problem(
+                    &redacted_file,
+                    &at,
+                    "a client secret is written in the configuration file; it is ignored".to_owned(),
+                    "remove this line",
+                    Some(
+                        "configuration files end up in repositories; give the secret through HALO_CLIENT_SECRET or --client-secret-file from your secret store, and rotate this one"
+                            .to_owned(),
+                    ),
+                ));
+            }
+        }
+        for rule in raw.rules.unwrap_or_default() {
+            if let Some(path) = self.nonempty(&rule, "a rule path") {
+                config.rules.push(PathBuf::from(path));
+            }
+        }
+        for set in raw.sets.unwrap_or_default() {
+            if let Some(id) = self.nonempty(&set, "a set id") {
+                config.sets.push(id);
+            }
+        }
+        for (set, binding) in raw.bindings.unwrap_or_default() {
+            let mut targets = Vec::new();
+            for t in binding
+                .applications
+                .iter()
+                .flatten()
+                .chain(binding.client_ids.iter().flatten())
+            {
+                if let Some(t) = self.nonempty(t, "a binding") {
+                    targets.push(t);
+                }
+            }
+            if targets.is_empty() {
+                self.push(
+                    &set,
+                    format!("the binding of `{}` names no application", set.value),
+                    "empty binding",
+                    "give `applications: [display name]` or `client_ids: [id]`",
+                );
+            }
+            config.bindings.insert(set.value, targets);
+        }
+        for (code, level) in raw.severity.unwrap_or_default() {
+            let Some(c) = self.code(&code) else { continue };
+            let parsed = match level.value.trim().to_ascii_lowercase().as_str() {
+                "allow" => Some(Level::Allow),
+                "note" => Some(Level::Note),
+                "warn" | "warning" => Some(Level::Warn),
+                "deny" | "error" => Some(Level::Deny),
+                _ => None,
+            };
+            match parsed {
+                Some(l) => {
+                    config.severity.insert(c, l);
+                }
+                None => self.push(
+                    &level,
+                    format!("unknown level `{}`", level.value),
+                    "not a level",
+                    "use `allow` (drop the finding), `note`, `warn` or `deny` (error)",
+                ),
+            }
+        }
+        if let Some(fail_on) = raw.fail_on {
+            use clap::ValueEnum;
+            match crate::cli::FailOn::from_str(fail_on.value.trim(), true) {
+                Ok(f) => config.fail_on = Some(f),
+                Err(_) => self.push(
+                    &fail_on,
+                    format!("unknown fail_on `{}`", fail_on.value),
+                    "not a threshold",
+                    "use `error`, `warning`, `note` or `never`",
+                ),
+            }
+        }
+        for waiver in raw.waivers.unwrap_or_default() {
+            if let Some(w) = self.waiver(&waiver) {
+                config.waivers.push(w);
+            }
+        }
+        config
+    }
+
+    fn code(&mut self, code: &Sp<String>) -> Option<Code> {
+        let found = Code::from_name(code.value.trim());
+        if found.is_none() {
+            let close: Vec<&str> = Code::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| crate::catalog::edit_distance(c, &code.value) <= 4)
+                .collect();
+            let help = if close.is_empty() {
+                "`halo-audit explain` lists every code".to_owned()
+            } else {
+                format!("did you mean `{}`?", close.join("`, `"))
+            };
+            self.push(
+                code,
+                format!("unknown finding code `{}`", code.value),
+                "unknown code",
+                &help,
+            );
+        }
+        found
+    }
+
+    fn waiver(&mut self, raw: &Sp<RawWaiver>) -> Option<Waiver> {
+        let w = &raw.value;
+        let code = self.code(&w.code);
+        let set = self.nonempty(&w.set, "`set`");
+        let reason = self.nonempty(&w.reason, "`reason`");
+        let owner = self.nonempty(&w.owner, "`owner`");
+        let expires = match w.expires.value.trim().parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.push(
+                    &w.expires,
+                    format!("`{}` is not a date", w.expires.value),
+                    "not YYYY-MM-DD",
+                    "every waiver expires: write the last day it applies, e.g. 2027-03-31",
+                );
+                None
+            }
+        };
+        let subject = match &w.subject {
+            None => None,
+            Some(s) => match s.value.split_once(':') {
+                Some((kind, name))
+                    if matches!(
+                        kind.trim(),
+                        "application" | "agent" | "team" | "role" | "tenant"
+                    ) && !name.trim().is_empty() =>
+                {
+                    Some((kind.trim().to_owned(), name.trim().to_owned()))
+                }
+                _ => {
+                    self.push(
+                        s,
+                        format!("`{}` is not a subject", s.value),
+                        "not kind:name",
+                        "write `application:Display Name`, `agent:Name` or `agent:#35` (by id)",
+                    );
+                    None
+                }
+            },
+        };
+        let requirement = w
+            .requirement
+            .as_ref()
+            .and_then(|r| self.nonempty(r, "`requirement`"));
+        let permission = w
+            .permission
+            .as_ref()
+            .and_then(|p| self.nonempty(p, "`permission`"));
+        Some(Waiver {
+            code: code?,
+            set: set?,
+            requirement,
+            subject: if w.subject.is_some() { Some(subject?) } else { None },
+            permission,
+            reason: reason?,
+            owner: owner?,
+            expires: expires?,
+            at: At {
+                path: self.file.name.clone(),
+                line: raw.line,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> RuleFile {
+        RuleFile {
+            name: "halo-audit.yaml".to_owned(),
+            text: text.to_owned(),
+            builtin: false,
+        }
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(&file(text)) {
+            Ok(_) => Vec::new(),
+            Err(RulesError::InvalidConfig { problems }) => problems
+                .iter()
+                .map(|p| format!("{}:{} {}", p.location.line, p.location.column, p.message))
+                .collect(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let c = parse(&file(
+            "instance:\n  url: https://acme.halopsa.com\n  tenant: acme\n  client_id: abc\n\
+             rules: [local-rules]\ndefault_rules: false\nsets: [vciotoolbox]\n\
+             bindings:\n  vciotoolbox:\n    applications: [vCIO]\n    client_ids: [x-1]\n\
+             severity:\n  excessive-grant: deny\n  ambiguous-requirement: allow\n\
+             fail_on: warning\n\
+             waivers:\n  - code: excessive-grant\n    set: cloud-depot\n    subject: application:Cloud Depot\n    permission: feature.customers\n    reason: agreed with vendor\n    owner: jane@msp.example\n    expires: 2027-01-31\n",
+        ))
+        .unwrap();
+        assert_eq!(c.url.as_deref(), Some("https://acme.halopsa.com"));
+        assert!(!c.default_rules);
+        assert_eq!(c.bindings["vciotoolbox"], vec!["vCIO", "x-1"]);
+        assert_eq!(c.severity[&Code::ExcessiveGrant], Level::Deny);
+        assert_eq!(c.severity[&Code::AmbiguousRequirement], Level::Allow);
+        assert_eq!(c.fail_on, Some(crate::cli::FailOn::Warning));
+        let w = &c.waivers[0];
+        assert_eq!(
+            w.subject,
+            Some(("application".to_owned(), "Cloud Depot".to_owned()))
+        );
+        assert_eq!(w.at.line, 17);
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_place() {
+        let found = problems(
+            "severity:\n  excesive-grant: deny\n  missing-grant: loud\nfail_on: sometimes\n\
+             waivers:\n  - code: excessive-grant\n    set: x\n    reason: ''\n    owner: me\n    expires: soon\n    subject: Cloud Depot\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "2:3 unknown finding code `excesive-grant`",
+                "3:18 unknown level `loud`",
+                "4:10 unknown fail_on `sometimes`",
+                "8:13 `reason` is empty",
+                "10:14 `soon` is not a date",
+                "11:14 `Cloud Depot` is not a subject",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_members_and_missing_waiver_fields_are_parse_errors() {
+        let found = problems("instance:\n  uri: https://x\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("2:"), "{found:?}");
+        assert!(found[0].contains("unknown field"), "{found:?}");
+        let found = problems("waivers:\n  - code: excessive-grant\n    set: x\n");
+        assert!(found[0].contains("missing field"), "{found:?}");
+    }
+
+    #[test]
+    fn a_secret_in_the_file_is_a_warning_that_never_echoes_it() {
+        let c = parse(&file("instance:\n  client_secret: s3cr3t-value\n")).unwrap();
+        assert_eq!(c.warnings.len(), 1);
+        let w = &c.warnings[0];
+        assert_eq!(w.location.line, 2);
+        assert!(!w.message.contains("s3cr3t"));
+        assert!(!format!("{:?}", w.src).contains("s3cr3t"), "not in the snippet either");
+        assert!(c.url.is_none());
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let c = parse(&file("# nothing yet\n")).unwrap();
+        assert!(c.default_rules && c.sets.is_empty() && c.waivers.is_empty());
+    }
+}
