@@ -263,15 +263,25 @@ pub fn connection(
     let duration = |flag: &'static str, value: &str| {
         parse_duration(value).map_err(|reason| usage(flag, value, reason))
     };
-    let mut settings = Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
+    let mut settings =
+        Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
     settings.tenant = args.tenant.clone().filter(|t| !t.trim().is_empty());
     settings.scope = args.fetch_scope;
-    settings.token_scope = args.token_scope.split_whitespace().collect::<Vec<_>>().join(" ");
-    settings.rate = Rate::parse(&args.rate).map_err(|reason| usage("--rate", &args.rate, reason))?;
+    settings.token_scope = args
+        .token_scope
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    settings.rate =
+        Rate::parse(&args.rate).map_err(|reason| usage("--rate", &args.rate, reason))?;
     settings.concurrency = usize::from(args.concurrency);
     settings.timeout = duration("--timeout", &args.timeout)?;
     if settings.timeout.is_zero() {
-        return Err(usage("--timeout", &args.timeout, "must be longer than zero".to_owned()));
+        return Err(usage(
+            "--timeout",
+            &args.timeout,
+            "must be longer than zero".to_owned(),
+        ));
     }
     settings.retry = RetryPolicy {
         max_attempts: args.max_attempts,
@@ -308,7 +318,10 @@ fn run_check(
                 snap.save(path)?;
             }
             if !style.quiet {
-                report::status(&report::fetch::summary(&snap, args.save_snapshot.as_deref()));
+                report::status(&report::fetch::summary(
+                    &snap,
+                    args.save_snapshot.as_deref(),
+                ));
             }
             // Round-trip through the file format so a live check sees exactly what a saved
             // snapshot would hold (secrets stripped).

@@ -249,7 +249,9 @@ impl Check<'_> {
             ..Config::default()
         };
         if let Some(instance) = raw.instance {
-            config.url = instance.url.and_then(|u| self.nonempty(&u, "`instance.url`"));
+            config.url = instance
+                .url
+                .and_then(|u| self.nonempty(&u, "`instance.url`"));
             config.auth_url = instance
                 .auth_url
                 .and_then(|u| self.nonempty(&u, "`instance.auth_url`"));
@@ -437,7 +439,11 @@ impl Check<'_> {
             code: code?,
             set: set?,
             requirement,
-            subject: if w.subject.is_some() { Some(subject?) } else { None },
+            subject: if w.subject.is_some() {
+                Some(subject?)
+            } else {
+                None
+            },
             permission,
             reason: reason?,
             owner: owner?,
@@ -535,7 +541,10 @@ mod tests {
         let w = &c.warnings[0];
         assert_eq!(w.location.line, 2);
         assert!(!w.message.contains("s3cr3t"));
-        assert!(!format!("{:?}", w.src).contains("s3cr3t"), "not in the snippet either");
+        assert!(
+            !format!("{:?}", w.src).contains("s3cr3t"),
+            "not in the snippet either"
+        );
         assert!(c.url.is_none());
     }
 

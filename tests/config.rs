@@ -106,7 +106,10 @@ fn the_instance_url_comes_from_the_flag_then_the_environment_then_the_file() {
     let run = run_in(dir.path(), &fetch, &secret);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("from-file.example"), "{}", run.stderr);
-    let env = [("HALO_CLIENT_SECRET", "x"), ("HALO_URL", "http://from-env.example")];
+    let env = [
+        ("HALO_CLIENT_SECRET", "x"),
+        ("HALO_URL", "http://from-env.example"),
+    ];
     let run = run_in(dir.path(), &fetch, &env);
     assert!(run.stderr.contains("from-env.example"), "{}", run.stderr);
     let mut flagged = fetch.to_vec();
@@ -122,7 +125,14 @@ fn an_explicit_config_path_is_used_and_must_exist() {
     let snapshot = demo();
     let run = run_in(
         dir.path(),
-        &["--config", "gate.yaml", "check", "--snapshot", &snapshot, "-q"],
+        &[
+            "--config",
+            "gate.yaml",
+            "check",
+            "--snapshot",
+            &snapshot,
+            "-q",
+        ],
         &[],
     );
     assert_eq!(run.code, 0);
@@ -165,7 +175,12 @@ fn a_secret_in_the_config_is_warned_about_and_never_echoed() {
     let dir = with_config("instance:\n  client_secret: hunter2-in-a-file\n");
     let (run, _) = check_json(dir.path(), &[]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("client secret is written in the configuration"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("client secret is written in the configuration"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
 }
 
@@ -176,7 +191,11 @@ fn severity_overrides_change_or_drop_findings() {
     );
     let (run, report) = check_json(dir.path(), &[]);
     assert!(findings(&report, "excessive-grant").is_empty());
-    assert!(findings(&report, "missing-grant").iter().all(|f| f["severity"] == "warning"));
+    assert!(
+        findings(&report, "missing-grant")
+            .iter()
+            .all(|f| f["severity"] == "warning")
+    );
     assert_eq!(findings(&report, "admin-api-agent")[0]["severity"], "error");
     assert_eq!(report["summary"]["errors"], 1);
     assert_eq!(run.code, 1);
@@ -186,7 +205,10 @@ fn date_in(days: i64) -> String {
     let today = jiff::tz::Offset::UTC
         .to_datetime(jiff::Timestamp::now())
         .date();
-    today.checked_add(jiff::Span::new().days(days)).unwrap().to_string()
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+        .to_string()
 }
 
 /// Waivers for the demo tenant's three errors.
@@ -242,8 +264,16 @@ fn matched_waivers_turn_findings_into_waived_notes_that_do_not_fail() {
     assert_eq!(waived.len(), 3);
     for f in &waived {
         assert_eq!(f["severity"], "note");
-        assert!(f["message"].as_str().unwrap().contains("[waived until"), "{f}");
-        assert!(f["waiver"]["location"].as_str().unwrap().starts_with("halo-audit.yaml:"));
+        assert!(
+            f["message"].as_str().unwrap().contains("[waived until"),
+            "{f}"
+        );
+        assert!(
+            f["waiver"]["location"]
+                .as_str()
+                .unwrap()
+                .starts_with("halo-audit.yaml:")
+        );
     }
     assert!(findings(&report, "unused-waiver").is_empty());
     assert!(findings(&report, "waiver-expiring").is_empty());
@@ -259,7 +289,13 @@ fn no_waivers_ignores_them_all() {
     let (run, report) = check_json(dir.path(), &["--no-waivers"]);
     assert_eq!(run.code, 1);
     assert_eq!(report["summary"]["errors"], 3);
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f.get("waiver").is_none()));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("waiver").is_none())
+    );
     assert!(findings(&report, "unused-waiver").is_empty());
 }
 
@@ -272,7 +308,12 @@ fn an_expired_waiver_stops_suppressing_and_is_a_warning() {
     let expired = findings(&report, "expired-waiver");
     assert_eq!(expired.len(), 3);
     assert_eq!(expired[0]["severity"], "warning");
-    assert!(expired[0]["message"].as_str().unwrap().contains("expired on"));
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired on")
+    );
 }
 
 #[test]
@@ -312,8 +353,14 @@ fn init_writes_a_config_that_check_accepts_and_never_overwrites() {
     let run = run_in(dir.path(), &["init", "--snapshot", &snapshot], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = std::fs::read_to_string(dir.path().join("halo-audit.yaml")).unwrap();
-    assert!(text.contains("  vciotoolbox:\n    applications:\n      - \"vCIOToolbox\""), "{text}");
-    assert!(text.contains("Old PowerShell Sync"), "unbound applications are listed");
+    assert!(
+        text.contains("  vciotoolbox:\n    applications:\n      - \"vCIOToolbox\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("Old PowerShell Sync"),
+        "unbound applications are listed"
+    );
     let (run, report) = check_json(dir.path(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(report["summary"]["errors"], 3);

@@ -6,8 +6,8 @@
 //! finding. Pure: no I/O, no async, no printing; output order is deterministic.
 
 mod baseline;
-pub mod waivers;
 mod finding;
+pub mod waivers;
 
 use std::collections::{BTreeMap, BTreeSet};
 

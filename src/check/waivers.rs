@@ -8,26 +8,28 @@ use crate::config::{Config, Level, Waiver};
 use crate::diag::{Code, Severity};
 use crate::ruleset::Location;
 
-use super::finding::{Finding, Subject, SubjectKind, WaiverNote};
 use super::Outcome;
+use super::finding::{Finding, Subject, SubjectKind, WaiverNote};
 
 /// Days before expiry from which a waiver is reported as expiring.
 pub const EXPIRING_WITHIN_DAYS: i32 = 14;
 
 /// Applies severity overrides, then (unless `use_waivers` is false) the waivers.
 pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, use_waivers: bool) {
-    outcome.findings.retain_mut(|f| match config.severity.get(&f.code) {
-        Some(Level::Allow) => false,
-        Some(level) => {
-            f.severity = match level {
-                Level::Note => Severity::Note,
-                Level::Warn => Severity::Warning,
-                _ => Severity::Error,
-            };
-            true
-        }
-        None => true,
-    });
+    outcome
+        .findings
+        .retain_mut(|f| match config.severity.get(&f.code) {
+            Some(Level::Allow) => false,
+            Some(level) => {
+                f.severity = match level {
+                    Level::Note => Severity::Note,
+                    Level::Warn => Severity::Warning,
+                    _ => Severity::Error,
+                };
+                true
+            }
+            None => true,
+        });
     if !use_waivers {
         return;
     }

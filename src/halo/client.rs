@@ -74,7 +74,10 @@ pub struct Client {
     settings: Arc<Settings>,
     pub api: String,
     auth: Mutex<Option<String>>,
-    token: Mutex<Option<Token>>,
+    /// The current token. A plain mutex, never held across an await: reading it never waits.
+    token: std::sync::Mutex<Option<Token>>,
+    /// Serialises renewals; held while asking for a token, never while holding a request slot.
+    renewing: Mutex<()>,
     generation: AtomicU64,
     pub grant: std::sync::Mutex<Grant>,
     pacer: Pacer,
@@ -123,7 +126,8 @@ impl Client {
             settings,
             api,
             auth: Mutex::new(auth),
-            token: Mutex::new(None),
+            token: std::sync::Mutex::new(None),
+            renewing: Mutex::new(()),
             generation: AtomicU64::new(0),
             grant: std::sync::Mutex::new(Grant::default()),
             stats: std::sync::Mutex::new(Counters::default()),
@@ -175,18 +179,41 @@ impl Client {
     async fn execute(
         &self,
         route: &str,
-        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
-    ) -> Result<Answer, ApiError> {
+        authed: bool,
+        build: &(dyn Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<(Answer, u64), ApiError> {
         let policy = &self.settings.retry;
         let mut attempt = 0u32;
         let mut waited = Duration::ZERO;
         loop {
-            attempt += 1;
+            let mut generation = 0;
             let outcome = {
-                let _slot = self.slots.acquire().await.ok();
+                // A token is obtained before taking a slot (asking for one needs a slot of its
+                // own), and checked again after the pacing wait: if it aged meanwhile, the slot is
+                // given back and the request starts over, so no request leaves with a token about
+                // to expire and no slot is held while waiting for a new token.
+                if authed {
+                    self.fresh_token().await?;
+                }
+                let slot = self.slots.acquire().await.ok();
                 self.pacer.acquire().await;
+                let token = if authed {
+                    match self.current() {
+                        Some((token, g, _)) => {
+                            generation = g;
+                            token
+                        }
+                        None => {
+                            drop(slot);
+                            continue;
+                        }
+                    }
+                } else {
+                    String::new()
+                };
+                attempt += 1;
                 self.count(route, |_| {});
-                match build(&self.http).send().await {
+                match build(&self.http, &token).send().await {
                     Ok(response) => {
                         self.reached.store(true, Ordering::Relaxed);
                         let status = response.status();
@@ -206,21 +233,26 @@ impl Client {
             let delay = match &outcome {
                 Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
                     self.note(|s| s.throttled += 1);
-                    let delay = retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
+                    let delay =
+                        retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
                     if attempt >= policy.max_attempts || waited + delay > policy.max_wait {
-                        return Err(ApiError::RateLimited { attempts: attempt, waited });
+                        return Err(ApiError::RateLimited {
+                            attempts: attempt,
+                            waited,
+                        });
                     }
                     self.pacer.pause(delay).await;
                     delay
                 }
                 Ok(answer) if is_retryable_status(answer.status) => {
-                    let delay = retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
+                    let delay =
+                        retry_after(&answer.headers).unwrap_or_else(|| self.backoff(attempt));
                     if attempt >= policy.max_attempts || waited + delay > policy.max_wait {
-                        return outcome;
+                        return outcome.map(|a| (a, generation));
                     }
                     delay
                 }
-                Ok(_) => return outcome,
+                Ok(_) => return outcome.map(|a| (a, generation)),
                 Err(ApiError::Transport { kind, .. }) => {
                     let retryable = match kind {
                         TransportKind::Timeout | TransportKind::Dropped | TransportKind::Other => {
@@ -230,13 +262,15 @@ impl Client {
                         TransportKind::Dns | TransportKind::Tls => false,
                     };
                     let delay = self.backoff(attempt);
-                    if !retryable || attempt >= policy.max_attempts || waited + delay > policy.max_wait
+                    if !retryable
+                        || attempt >= policy.max_attempts
+                        || waited + delay > policy.max_wait
                     {
-                        return outcome;
+                        return outcome.map(|a| (a, generation));
                     }
                     delay
                 }
-                Err(_) => return outcome,
+                Err(_) => return outcome.map(|a| (a, generation)),
             };
             self.note(|s| s.retries += 1);
             waited += delay;
@@ -254,8 +288,9 @@ impl Client {
         let fallback = format!("{}/auth", self.settings.url);
         let info_url = format!("{}/authinfo", self.api);
         let answer = self
-            .execute("GET /api/authinfo", &|http| http.get(&info_url))
-            .await;
+            .execute("GET /api/authinfo", false, &|http, _| http.get(&info_url))
+            .await
+            .map(|(a, _)| a);
         let url = match answer {
             Ok(a) if a.status.is_success() => serde_json::from_slice::<Value>(&a.body)
                 .ok()
@@ -274,13 +309,16 @@ impl Client {
     }
 
     /// A valid bearer token, fetching or renewing it when needed.
-    async fn token(&self) -> Result<(String, u64), FetchError> {
-        let mut slot = self.token.lock().await;
-        if let Some(token) = slot.as_ref()
-            && Instant::now() < token.renew_at
-        {
-            return Ok((token.value.expose_secret().to_owned(), token.generation));
+    async fn token(&self) -> Result<(String, u64, Instant), FetchError> {
+        if let Some(current) = self.current() {
+            return Ok(current);
         }
+        let _renewing = self.renewing.lock().await;
+        // Someone else may have renewed while this task waited.
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        let asked_at = Instant::now();
         let auth = self.auth_url().await?;
         let token_url = format!("{auth}/token");
         let settings = &self.settings;
@@ -295,7 +333,7 @@ impl Client {
             ("scope", settings.token_scope.clone()),
         ];
         let answer = self
-            .execute("POST /auth/token", &|http| {
+            .execute("POST /auth/token", false, &|http, _| {
                 let mut request = http.post(&token_url);
                 if let Some(t) = &tenant {
                     request = request.query(&[("tenant", t)]);
@@ -303,6 +341,7 @@ impl Client {
                 request.form(&form)
             })
             .await
+            .map(|(a, _)| a)
             .map_err(|e| settings.unreachable(&token_url, e))?;
         let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
         let field = |name: &str| {
@@ -335,23 +374,30 @@ impl Client {
         let lifetime = body
             .as_ref()
             .and_then(|b| b.get("expires_in"))
-            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(3600);
-        // Renew a little early: a tenth of the lifetime, at most a minute.
-        let margin = Duration::from_secs(lifetime / 10).min(Duration::from_secs(60));
-        let renew_at = Instant::now() + Duration::from_secs(lifetime).saturating_sub(margin);
+        // Renew early: a fifth of the lifetime, at most a minute, counted from when the token was
+        // asked for (the server's clock started before the answer arrived).
+        let lifetime = Duration::from_secs(lifetime);
+        let margin = (lifetime / 5).min(Duration::from_secs(60));
+        let renew_at = asked_at + lifetime.saturating_sub(margin);
         if let Some(granted) = field("scope")
             && let Ok(mut grant) = self.grant.lock()
         {
             grant.scopes = granted.split_whitespace().map(str::to_owned).collect();
         }
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-        *slot = Some(Token {
-            value: SecretString::from(value.clone()),
-            renew_at,
-            generation,
-        });
-        Ok((value, generation))
+        if let Ok(mut slot) = self.token.lock() {
+            *slot = Some(Token {
+                value: SecretString::from(value.clone()),
+                renew_at,
+                generation,
+            });
+        }
+        Ok((value, generation, renew_at))
     }
 
     /// Obtains the first token (authentication problems surface here, before any data call).
@@ -362,9 +408,31 @@ impl Client {
         self.token().await.map(|_| ())
     }
 
-    async fn forget_token(&self, generation: u64) {
-        let mut slot = self.token.lock().await;
-        if slot.as_ref().is_some_and(|t| t.generation == generation) {
+    /// The cached token if it is still valid now; never asks for a new one, never waits.
+    fn current(&self) -> Option<(String, u64, Instant)> {
+        let slot = self.token.lock().ok()?;
+        slot.as_ref()
+            .filter(|t| Instant::now() < t.renew_at)
+            .map(|t| (t.value.expose_secret().to_owned(), t.generation, t.renew_at))
+    }
+
+    /// A token still valid now (one taken before waiting for a pacing slot may have aged).
+    async fn fresh_token(&self) -> Result<(String, u64), ApiError> {
+        loop {
+            // Boxed: asking for a token sends a request itself.
+            let (token, generation, renew_at) = Box::pin(self.token())
+                .await
+                .map_err(|e| ApiError::Fatal(Box::new(e)))?;
+            if Instant::now() < renew_at {
+                return Ok((token, generation));
+            }
+        }
+    }
+
+    fn forget_token(&self, generation: u64) {
+        if let Ok(mut slot) = self.token.lock()
+            && slot.as_ref().is_some_and(|t| t.generation == generation)
+        {
             *slot = None;
         }
     }
@@ -382,12 +450,10 @@ impl Client {
         let url = format!("{}{path}", self.api);
         let mut renewed = false;
         loop {
-            let (token, generation) = self
-                .token()
-                .await
-                .map_err(|e| ApiError::Fatal(Box::new(e)))?;
-            let answer = self
-                .execute(route, &|http| http.get(&url).query(query).bearer_auth(&token))
+            let (answer, generation) = self
+                .execute(route, true, &|http, token| {
+                    http.get(&url).query(query).bearer_auth(token)
+                })
                 .await?;
             let status = answer.status;
             if status == StatusCode::UNAUTHORIZED {
@@ -397,7 +463,7 @@ impl Client {
                 }
                 renewed = true;
                 self.note(|s| s.retries += 1);
-                self.forget_token(generation).await;
+                self.forget_token(generation);
                 continue;
             }
             if status.is_redirection() {
@@ -439,7 +505,11 @@ fn is_retryable_status(status: StatusCode) -> bool {
 
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -463,7 +533,13 @@ fn error_message(body: &[u8]) -> Option<String> {
         return None;
     }
     if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        for key in ["Message", "message", "errorMessage", "error_description", "error"] {
+        for key in [
+            "Message",
+            "message",
+            "errorMessage",
+            "error_description",
+            "error",
+        ] {
             if let Some(text) = value.get(key).and_then(Value::as_str) {
                 return Some(text.chars().take(200).collect());
             }
@@ -554,7 +630,11 @@ mod tests {
             reqwest::header::RETRY_AFTER,
             "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
         );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a past date means now");
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
         h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
@@ -569,7 +649,10 @@ mod tests {
             error_message(br#"{"resultCode":1,"errorMessage":"nope"}"#).as_deref(),
             Some("nope")
         );
-        assert_eq!(error_message(b"plain words").as_deref(), Some("plain words"));
+        assert_eq!(
+            error_message(b"plain words").as_deref(),
+            Some("plain words")
+        );
         assert_eq!(error_message(b""), None);
         assert_eq!(error_message(br#"{"x":1}"#), None);
     }

@@ -143,9 +143,9 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
                 scope: settings.token_scope.clone(),
             });
         }
-        found.gaps.sort_by(|a, b| {
-            (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id))
-        });
+        found
+            .gaps
+            .sort_by(|a, b| (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id)));
         snapshot.gaps = found.gaps;
         Ok(snapshot)
     }
@@ -165,7 +165,11 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
             .unwrap_or_else(|_| jiff::Timestamp::now())
             .to_string(),
     );
-    let granted = client.grant.lock().map(|g| g.scopes.clone()).unwrap_or_default();
+    let granted = client
+        .grant
+        .lock()
+        .map(|g| g.scopes.clone())
+        .unwrap_or_default();
     snapshot.auditor = Some(Auditor {
         client_id: settings.client_id.clone(),
         requested_scope: settings.token_scope.clone(),
@@ -396,7 +400,11 @@ async fn list(
 }
 
 /// A 403 or 404 becomes a gap; anything else stays an error.
-fn gap_for(endpoint: &str, object_id: Option<&str>, error: ApiError) -> Result<GapRecord, ApiError> {
+fn gap_for(
+    endpoint: &str,
+    object_id: Option<&str>,
+    error: ApiError,
+) -> Result<GapRecord, ApiError> {
     match error {
         ApiError::Status {
             status: status @ (403 | 404),
@@ -404,7 +412,12 @@ fn gap_for(endpoint: &str, object_id: Option<&str>, error: ApiError) -> Result<G
         } => Ok(GapRecord {
             endpoint: endpoint.to_owned(),
             status: Some(status),
-            reason: if status == 403 { "forbidden" } else { "not_found" }.to_owned(),
+            reason: if status == 403 {
+                "forbidden"
+            } else {
+                "not_found"
+            }
+            .to_owned(),
             detail: message,
             object_id: object_id.map(str::to_owned),
         }),
@@ -574,7 +587,10 @@ mod tests {
 
     #[test]
     fn lists_come_bare_or_in_either_envelope() {
-        assert_eq!(unwrap_list(json!([1, 2]), "agents").unwrap(), (vec![json!(1), json!(2)], None));
+        assert_eq!(
+            unwrap_list(json!([1, 2]), "agents").unwrap(),
+            (vec![json!(1), json!(2)], None)
+        );
         assert_eq!(
             unwrap_list(json!({"record_count": 5, "agents": [1]}), "agents").unwrap(),
             (vec![json!(1)], Some(5))
@@ -584,8 +600,16 @@ mod tests {
             (vec![json!(1)], Some(1)),
             "a single array member is taken whatever its name"
         );
-        assert!(unwrap_list(json!({"a": [], "b": []}), "agents").unwrap_err().contains("members: a, b"));
-        assert!(unwrap_list(json!("x"), "agents").unwrap_err().contains("a string"));
+        assert!(
+            unwrap_list(json!({"a": [], "b": []}), "agents")
+                .unwrap_err()
+                .contains("members: a, b")
+        );
+        assert!(
+            unwrap_list(json!("x"), "agents")
+                .unwrap_err()
+                .contains("a string")
+        );
     }
 
     #[test]
@@ -608,7 +632,12 @@ mod tests {
         };
         let mut gaps = Vec::new();
         let out = merge(
-            vec![json!({"id": 1}), json!({"id": 2}), json!({"id": 3}), json!({"id": 4})],
+            vec![
+                json!({"id": 1}),
+                json!({"id": 2}),
+                json!({"id": 3}),
+                json!({"id": 4}),
+            ],
             vec![
                 Some(Ok(json!({"id": 1, "is_admin": true}))),
                 Some(Err(gap(403))),
@@ -619,7 +648,11 @@ mod tests {
         );
         assert_eq!(
             out,
-            vec![json!({"id": 1, "is_admin": true}), json!({"id": 2}), json!({"id": 4})]
+            vec![
+                json!({"id": 1, "is_admin": true}),
+                json!({"id": 2}),
+                json!({"id": 4})
+            ]
         );
         assert_eq!(gaps.len(), 2);
     }

@@ -302,7 +302,9 @@ pub enum FetchError {
         help("the file must hold the secret alone (surrounding whitespace is ignored)")
     )]
     SecretFile { path: String, detail: String },
-    #[error("no HaloPSA URL: pass --url or set HALO_URL (or check an existing file with --snapshot)")]
+    #[error(
+        "no HaloPSA URL: pass --url or set HALO_URL (or check an existing file with --snapshot)"
+    )]
     #[diagnostic(code(halo_audit::fetch::no_url))]
     NoUrl,
     #[error("no client id: pass --client-id or set HALO_CLIENT_ID")]
@@ -319,7 +321,9 @@ pub enum FetchError {
     #[error("cannot resolve the host of {endpoint}: {detail}")]
     #[diagnostic(
         code(halo_audit::fetch::dns),
-        help("check the spelling of --url (e.g. `https://acme.halopsa.com`) and this machine's DNS")
+        help(
+            "check the spelling of --url (e.g. `https://acme.halopsa.com`) and this machine's DNS"
+        )
     )]
     Dns { endpoint: String, detail: String },
     #[error("connection refused by {endpoint}: {detail}")]
@@ -351,7 +355,10 @@ pub enum FetchError {
     )]
     Dropped { endpoint: String, detail: String },
     #[error("network error talking to {endpoint}: {detail}")]
-    #[diagnostic(code(halo_audit::fetch::network), help("check connectivity to the instance"))]
+    #[diagnostic(
+        code(halo_audit::fetch::network),
+        help("check connectivity to the instance")
+    )]
     Network { endpoint: String, detail: String },
     #[error("Halo rejected the client credentials (invalid_client){}", describe(description.as_deref()))]
     #[diagnostic(
@@ -429,7 +436,9 @@ pub enum FetchError {
         )
     )]
     ForbiddenEverywhere { scope: String },
-    #[error("still rate limited (HTTP 429) at {endpoint} after {attempts} attempts and {waited_secs} s of waiting")]
+    #[error(
+        "still rate limited (HTTP 429) at {endpoint} after {attempts} attempts and {waited_secs} s of waiting"
+    )]
     #[diagnostic(
         code(halo_audit::fetch::rate_limited),
         help(

@@ -14,10 +14,7 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
     let count = |v: &Option<Value>| -> Option<usize> {
         v.as_ref().map(|v| match v {
             Value::Array(items) => items.len(),
-            Value::Object(map) => map
-                .values()
-                .find_map(Value::as_array)
-                .map_or(0, Vec::len),
+            Value::Object(map) => map.values().find_map(Value::as_array).map_or(0, Vec::len),
             _ => 0,
         })
     };
@@ -50,8 +47,12 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
     out.push('\n');
     for gap in &snapshot.gaps {
         let what = match gap.reason.as_str() {
-            "forbidden" => "403 Forbidden: requirements that depend on it are reported unverifiable",
-            "not_found" => "404 Not Found: the object disappeared while fetching, or this Halo version lacks the endpoint",
+            "forbidden" => {
+                "403 Forbidden: requirements that depend on it are reported unverifiable"
+            }
+            "not_found" => {
+                "404 Not Found: the object disappeared while fetching, or this Halo version lacks the endpoint"
+            }
             "empty" => "an empty list: Halo answers this when the auditing agent lacks permission",
             _ => "not read",
         };

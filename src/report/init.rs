@@ -14,11 +14,7 @@ fn quote(text: &str) -> String {
 
 /// The text of a starter `halo-audit.yaml`.
 #[must_use]
-pub fn starter(
-    library: &Library,
-    tenant: Option<&Tenant>,
-    snapshot: Option<&Path>,
-) -> String {
+pub fn starter(library: &Library, tenant: Option<&Tenant>, snapshot: Option<&Path>) -> String {
     let mut out = String::from(
         "# halo-audit configuration (docs/config.md).\n\
          # Precedence: command-line flags, then environment variables, then this file.\n\n\
@@ -35,7 +31,9 @@ pub fn starter(
         Some(t) => {
             let _ = writeln!(out, "  tenant: {}", quote(&t));
         }
-        None => out.push_str("  # tenant: acme                    # hosted instances; or HALO_TENANT\n"),
+        None => {
+            out.push_str("  # tenant: acme                    # hosted instances; or HALO_TENANT\n")
+        }
     }
     out.push_str(
         "  # client_id: 0c1e...               # or HALO_CLIENT_ID\n\
@@ -48,7 +46,11 @@ pub fn starter(
     let mut bound: Vec<(String, String)> = Vec::new();
     let mut unbound: Vec<String> = Vec::new();
     if let Some(t) = tenant {
-        for app in t.applications().iter().filter(|a| a.active != Some(false) && !a.system) {
+        for app in t
+            .applications()
+            .iter()
+            .filter(|a| a.active != Some(false) && !a.system)
+        {
             let sets: Vec<&str> = library
                 .sets
                 .iter()
@@ -99,7 +101,9 @@ pub fn starter(
         out.push('\n');
     }
     if !unbound.is_empty() {
-        out.push_str("# Active applications no shipped requirement set describes (write a set for them):\n");
+        out.push_str(
+            "# Active applications no shipped requirement set describes (write a set for them):\n",
+        );
         for app in &unbound {
             let _ = writeln!(out, "#   {app}");
         }

@@ -5,8 +5,8 @@
 
 pub mod explain;
 pub mod fetch;
-pub mod init;
 pub mod human;
+pub mod init;
 pub mod json;
 pub mod rules;
 pub mod snapshot;
