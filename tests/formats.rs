@@ -42,9 +42,7 @@ fn sarif_schema() -> (boon::Schemas, boon::SchemaIndex) {
 }
 
 fn validate(schemas: &boon::Schemas, index: boon::SchemaIndex, log: &Value) -> Result<(), String> {
-    schemas
-        .validate(log, index)
-        .map_err(|e| format!("{e:#}"))
+    schemas.validate(log, index).map_err(|e| format!("{e:#}"))
 }
 
 #[test]
@@ -63,16 +61,27 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
         let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), rules.len(), "{name}: duplicate rule ids");
         let results = run["results"].as_array().unwrap();
-        assert_eq!(results.len(), loaded.outcome.findings.len(), "{name}: one result per finding");
+        assert_eq!(
+            results.len(),
+            loaded.outcome.findings.len(),
+            "{name}: one result per finding"
+        );
         for (result, finding) in results.iter().zip(&loaded.outcome.findings) {
             let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"], "{name}: ruleIndex");
-            let expected_rule = finding.requirement.as_deref().unwrap_or(finding.code.as_str());
+            let expected_rule = finding
+                .requirement
+                .as_deref()
+                .unwrap_or(finding.code.as_str());
             assert_eq!(result["ruleId"], expected_rule, "{name}");
             let physical = &result["locations"][0]["physicalLocation"];
             assert!(
-                physical["artifactLocation"]["uri"].as_str().is_some_and(|u| u.ends_with(".yaml"))
-                    && physical["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
+                physical["artifactLocation"]["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(".yaml"))
+                    && physical["region"]["startLine"]
+                        .as_u64()
+                        .is_some_and(|l| l >= 1),
                 "{name}: result without a physical location in a rule file: {result:#}"
             );
             let logical = &result["locations"][0]["logicalLocations"][0];
@@ -97,7 +106,8 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
 #[test]
 fn the_schema_check_rejects_what_code_scanning_would() {
     let (schemas, index) = sarif_schema();
-    let loaded = common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/missing-grant"));
+    let loaded =
+        common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/missing-grant"));
     let context = common::context(&loaded, FailOn::Error);
     let log: Value =
         serde_json::from_str(&report::render(Format::Sarif, &loaded.outcome, &context)).unwrap();
@@ -122,8 +132,14 @@ fn rule_paths_become_uri_references() {
     use report::sarif::path_uri;
     assert_eq!(path_uri("rules/cloud-depot.yaml"), "rules/cloud-depot.yaml");
     assert_eq!(path_uri("./my rules/x.yaml"), "my%20rules/x.yaml");
-    assert_eq!(path_uri("/srv/audit/rules/x.yaml"), "file:///srv/audit/rules/x.yaml");
-    assert_eq!(path_uri("C:\\audit\\x#1.yaml"), "file:///C:/audit/x%231.yaml");
+    assert_eq!(
+        path_uri("/srv/audit/rules/x.yaml"),
+        "file:///srv/audit/rules/x.yaml"
+    );
+    assert_eq!(
+        path_uri("C:\\audit\\x#1.yaml"),
+        "file:///C:/audit/x%231.yaml"
+    );
     assert_eq!(path_uri("a:b/ü.yaml"), "a%3Ab/%C3%BC.yaml");
 }
 
@@ -152,8 +168,16 @@ fn junit_counts(xml: &str) -> Vec<(String, Counts)> {
     let mut suites = Vec::new();
     let mut total = Counts::default();
     for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
-        let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
-        let has = |tag: &str| cases.iter().filter(|c| c.children().any(|n| n.has_tag_name(tag))).count();
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let has = |tag: &str| {
+            cases
+                .iter()
+                .filter(|c| c.children().any(|n| n.has_tag_name(tag)))
+                .count()
+        };
         let counts = Counts {
             tests: attr(suite, "tests"),
             failures: attr(suite, "failures"),
@@ -200,7 +224,10 @@ fn expected_counts(loaded: &common::Loaded) -> Vec<(String, Counts)> {
             .iter()
             .filter(|f| f.requirement_set == set.id)
             .collect();
-        let loose: Vec<&&Finding> = findings.iter().filter(|f| f.requirement.is_none()).collect();
+        let loose: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| f.requirement.is_none())
+            .collect();
         let loose_counts = |tests: &mut Counts| {
             tests.tests += loose.len();
             tests.failures += loose.iter().filter(|f| failing(f)).count();
@@ -246,7 +273,9 @@ fn expected_counts(loaded: &common::Loaded) -> Vec<(String, Counts)> {
                 }
                 loose_counts(&mut counts);
             }
-            SetState::BindingNotFound | SetState::NotEvaluable { .. } | SetState::OnlyInactive { .. } => {
+            SetState::BindingNotFound
+            | SetState::NotEvaluable { .. }
+            | SetState::OnlyInactive { .. } => {
                 counts.tests = 1;
                 if findings.iter().any(|f| failing(f)) {
                     counts.failures = 1;
@@ -266,7 +295,11 @@ fn junit_counts_match_the_outcome_of_every_case() {
         let name = &loaded.name;
         let context = common::context(&loaded, FailOn::Error);
         let xml = report::render(Format::Junit, &loaded.outcome, &context);
-        assert_eq!(junit_counts(&xml), expected_counts(&loaded), "{name}: JUnit counts");
+        assert_eq!(
+            junit_counts(&xml),
+            expected_counts(&loaded),
+            "{name}: JUnit counts"
+        );
         for fail_on in [FailOn::Note, FailOn::Warning, FailOn::Error, FailOn::Never] {
             let context = common::context(&loaded, fail_on);
             let xml = report::render(Format::Junit, &loaded.outcome, &context);
@@ -279,7 +312,13 @@ fn junit_counts_match_the_outcome_of_every_case() {
             );
             // Every finding is written once: in a failure, a skip reason or system-out.
             for finding in &loaded.outcome.findings {
-                let first_line = finding.message.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;");
+                let first_line = finding
+                    .message
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('\'', "&apos;");
                 assert!(
                     xml.contains(&first_line),
                     "{name}: finding missing from the JUnit report: {}",
@@ -304,7 +343,11 @@ fn every_finding_belongs_to_exactly_one_checklist_item() {
                 .flat_map(|l| &l.items)
                 .filter(|i| i.findings.iter().any(|f| std::ptr::eq(*f, finding)))
                 .count();
-            assert_eq!(homes, 1, "{}: {} is in {homes} items", loaded.name, finding.message);
+            assert_eq!(
+                homes, 1,
+                "{}: {} is in {homes} items",
+                loaded.name, finding.message
+            );
         }
     }
 }
@@ -315,7 +358,12 @@ fn github_annotations_are_one_well_formed_line_per_finding() {
         let context = common::context(&loaded, FailOn::Error);
         let text = report::render(Format::Github, &loaded.outcome, &context);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), loaded.outcome.findings.len(), "{}", loaded.name);
+        assert_eq!(
+            lines.len(),
+            loaded.outcome.findings.len(),
+            "{}",
+            loaded.name
+        );
         for (line, finding) in lines.iter().zip(&loaded.outcome.findings) {
             let command = match finding.severity {
                 Severity::Error => "::error ",
@@ -335,7 +383,10 @@ fn github_annotations_are_one_well_formed_line_per_finding() {
 
 #[test]
 fn github_escaping_follows_the_runner() {
-    assert_eq!(github::escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+    assert_eq!(
+        github::escape_data("100% done\r\nnext"),
+        "100%25 done%0D%0Anext"
+    );
     assert_eq!(github::escape_property("a: b, c%\n"), "a%3A b%2C c%25%0A");
 }
 
@@ -366,7 +417,12 @@ fn markdown_tables_keep_their_shape() {
         for line in text.lines() {
             if line.starts_with('|') {
                 let n = cells(line).len();
-                assert_eq!(*width.get_or_insert(n), n, "{}: ragged row {line}", loaded.name);
+                assert_eq!(
+                    *width.get_or_insert(n),
+                    n,
+                    "{}: ragged row {line}",
+                    loaded.name
+                );
             } else {
                 width = None;
             }
@@ -377,7 +433,10 @@ fn markdown_tables_keep_their_shape() {
 #[test]
 fn markdown_cells_escape_pipes_and_line_breaks() {
     assert_eq!(markdown::cell("a | b\nc\\"), "a \\| b<br>c\\\\");
-    assert_eq!(cells(&format!("| {} | x |", markdown::cell("p|q\\|r"))).len(), 4);
+    assert_eq!(
+        cells(&format!("| {} | x |", markdown::cell("p|q\\|r"))).len(),
+        4
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,11 +480,21 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
                 assert!(failures >= 3, "{stdout}");
             }
             "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
-            "markdown" => assert!(stdout.starts_with("## halo-audit check: failed\n"), "{stdout}"),
+            "markdown" => assert!(
+                stdout.starts_with("## halo-audit check: failed\n"),
+                "{stdout}"
+            ),
             _ => assert!(stdout.contains("missing-grant"), "{stdout}"),
         }
         let (code, _, _) = halo_audit(&[
-            "check", "--snapshot", DEMO, "--format", format, "--fail-on", "never", "-q",
+            "check",
+            "--snapshot",
+            DEMO,
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+            "-q",
         ]);
         assert_eq!(code, 0, "--format {format} --fail-on never");
     }
@@ -448,7 +517,11 @@ fn every_format_can_be_written_to_a_file() {
         ]);
         assert_eq!(code, 1);
         assert_eq!(stdout, "", "--format {format} -o: nothing on stdout");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected, "--format {format}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            expected,
+            "--format {format}"
+        );
     }
 }
 
@@ -487,10 +560,15 @@ fn a_set_bound_to_two_applications_has_a_test_case_per_subject() {
         .map(|n| n.attribute("name").unwrap())
         .collect();
     let unique: BTreeSet<&str> = names.iter().copied().collect();
-    assert_eq!(unique.len(), names.len(), "test case names repeat: {names:?}");
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "test case names repeat: {names:?}"
+    );
     for app in ["vCIOToolbox", "vCIOToolbox Staging"] {
         assert!(
-            names.contains(&format!("vciotoolbox.scope.edit-invoices (application/{app})").as_str()),
+            names
+                .contains(&format!("vciotoolbox.scope.edit-invoices (application/{app})").as_str()),
             "{names:?}"
         );
     }

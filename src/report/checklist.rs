@@ -6,7 +6,9 @@
 //! belongs to no requirement), their status, and which item each finding belongs to. Every finding
 //! of the outcome belongs to exactly one item. It decides nothing the engine has not decided.
 
-use crate::check::{Evaluation, Finding, Outcome, SetOutcome, SetState, Status, Subject, SubjectKind};
+use crate::check::{
+    Evaluation, Finding, Outcome, SetOutcome, SetState, Status, Subject, SubjectKind,
+};
 use crate::diag::{Code, Severity};
 use crate::ruleset::RuleSet;
 
@@ -109,7 +111,10 @@ pub fn checklists<'a>(outcome: &'a Outcome, context: &Context<'a>) -> Vec<Checkl
         })
         .collect();
     for finding in &outcome.findings {
-        let Some(list) = lists.iter_mut().find(|l| l.set.id == finding.requirement_set) else {
+        let Some(list) = lists
+            .iter_mut()
+            .find(|l| l.set.id == finding.requirement_set)
+        else {
             continue;
         };
         let home = home(&list.items, finding, context);
@@ -128,7 +133,11 @@ pub fn checklists<'a>(outcome: &'a Outcome, context: &Context<'a>) -> Vec<Checkl
     lists
 }
 
-fn items<'a>(set: &'a SetOutcome, rules: Option<&'a RuleSet>, context: &Context<'a>) -> Vec<Item<'a>> {
+fn items<'a>(
+    set: &'a SetOutcome,
+    rules: Option<&'a RuleSet>,
+    context: &Context<'a>,
+) -> Vec<Item<'a>> {
     let binding = |status: ItemStatus, reason: String| {
         vec![Item {
             kind: ItemKind::Binding,
@@ -188,7 +197,11 @@ fn evaluation_item<'a>(
     context: &Context<'a>,
 ) -> Item<'a> {
     let expected = rules
-        .and_then(|r| r.requirements.iter().find(|q| q.id == evaluation.requirement))
+        .and_then(|r| {
+            r.requirements
+                .iter()
+                .find(|q| q.id == evaluation.requirement)
+        })
         .map(|q| q.expected_text(context.catalog));
     Item {
         kind: ItemKind::Requirement,

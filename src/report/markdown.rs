@@ -15,7 +15,7 @@ use crate::check::{Finding, Outcome, SetState, Subject};
 /// pattern `*vCIO*` is not italics). Backslashes are doubled everywhere, so none escapes a `|`.
 #[must_use]
 pub fn cell(text: &str) -> String {
-    let spans = text.matches('`').count() % 2 == 0;
+    let spans = text.matches('`').count().is_multiple_of(2);
     let mut in_code = false;
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -136,10 +136,9 @@ fn set_section(out: &mut String, list: &Checklist<'_>) {
             code(&item.id),
             item.subject.map(|s| cell(&subject(s))).unwrap_or_default(),
             status(item),
-            item.expected
-                .as_deref()
-                .map(cell)
-                .unwrap_or_else(|| joined(item.findings.iter().filter_map(|f| f.expected.as_deref()))),
+            item.expected.as_deref().map(cell).unwrap_or_else(|| joined(
+                item.findings.iter().filter_map(|f| f.expected.as_deref())
+            )),
             joined(item.findings.iter().filter_map(|f| f.actual.as_deref())),
             fixes(&item.findings),
         );
@@ -150,7 +149,11 @@ fn set_section(out: &mut String, list: &Checklist<'_>) {
 fn baseline_section(out: &mut String, list: &Checklist<'_>) {
     let set = list.set;
     let _ = writeln!(out, "### {} ({})\n", cell(&set.title), code(&set.id));
-    let findings: Vec<&Finding> = list.items.iter().flat_map(|i| i.findings.iter().copied()).collect();
+    let findings: Vec<&Finding> = list
+        .items
+        .iter()
+        .flat_map(|i| i.findings.iter().copied())
+        .collect();
     let checked = list.items.len();
     if findings.is_empty() {
         let _ = writeln!(out, "No findings: {checked} policies passed.\n");
@@ -171,11 +174,7 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>) {
             "| {} | {} | {} | {} | {} | {} |",
             finding.severity,
             code(finding.code.as_str()),
-            finding
-                .requirement
-                .as_deref()
-                .map(code)
-                .unwrap_or_default(),
+            finding.requirement.as_deref().map(code).unwrap_or_default(),
             cell(&subject(&finding.subject)),
             cell(&finding.message),
             finding.help.as_deref().map(cell).unwrap_or_default(),

@@ -216,7 +216,11 @@ pub fn summary_text(outcome: &Outcome, fail_on: FailOn, failing: usize) -> Strin
             format!("{n} {w}s")
         }
     };
-    let verdict = format!("{} (--fail-on {})", verdict(fail_on, failing), fail_name(fail_on));
+    let verdict = format!(
+        "{} (--fail-on {})",
+        verdict(fail_on, failing),
+        fail_name(fail_on)
+    );
     format!(
         "halo-audit: {}, {}, {} ({} unverifiable): {verdict}",
         plural(outcome.count(Severity::Error), "error"),

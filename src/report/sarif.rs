@@ -205,7 +205,25 @@ pub fn path_uri(path: &str) -> String {
     let mut out = String::from(prefix);
     for (i, byte) in body.bytes().enumerate() {
         let keep = byte.is_ascii_alphanumeric()
-            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@')
+            || matches!(
+                byte,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            )
             || (byte == b':' && drive && i == 1);
         if keep {
             out.push(char::from(byte));
@@ -272,7 +290,10 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
                 text: requirement.title.clone(),
             },
             help: Help {
-                text: format!("{full}\n\nThe vendor's words: \"{}\"{source}", requirement.quote.trim()),
+                text: format!(
+                    "{full}\n\nThe vendor's words: \"{}\"{source}",
+                    requirement.quote.trim()
+                ),
                 markdown: format!(
                     "{full}\n\nThe vendor's words:\n\n> {}{source_md}\n\nSet: `{}` ({}).",
                     requirement.quote.trim().replace('\n', "\n> "),
@@ -383,7 +404,10 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         index: BTreeMap::new(),
     };
     for set in &outcome.sets {
-        if matches!(set.state, SetState::NotInUse | SetState::OnlyInactive { .. }) {
+        if matches!(
+            set.state,
+            SetState::NotInUse | SetState::OnlyInactive { .. }
+        ) {
             continue;
         }
         if let Some(rule_set) = context.library.get(&set.id) {
