@@ -332,23 +332,27 @@ fn junit_counts_match_the_outcome_of_every_case() {
 // ---------------------------------------------------------------------------------------------
 // Checklists, GitHub annotations, Markdown
 
+/// Each finding of a case is in exactly one item of its checklists.
+fn assert_one_home_per_finding(loaded: &common::Loaded, context: &report::Context<'_>) {
+    let lists = checklist::checklists(&loaded.outcome, context);
+    for finding in &loaded.outcome.findings {
+        let homes = lists
+            .iter()
+            .flat_map(|l| &l.items)
+            .filter(|i| i.findings.iter().any(|f| std::ptr::eq(*f, finding)))
+            .count();
+        assert_eq!(
+            homes, 1,
+            "{}: {} is in {homes} items",
+            loaded.name, finding.message
+        );
+    }
+}
+
 #[test]
 fn every_finding_belongs_to_exactly_one_checklist_item() {
     for loaded in all_cases() {
-        let context = common::context(&loaded, FailOn::Error);
-        let lists = checklist::checklists(&loaded.outcome, &context);
-        for finding in &loaded.outcome.findings {
-            let homes = lists
-                .iter()
-                .flat_map(|l| &l.items)
-                .filter(|i| i.findings.iter().any(|f| std::ptr::eq(*f, finding)))
-                .count();
-            assert_eq!(
-                homes, 1,
-                "{}: {} is in {homes} items",
-                loaded.name, finding.message
-            );
-        }
+        assert_one_home_per_finding(&loaded, &common::context(&loaded, FailOn::Error));
     }
 }
 
@@ -582,13 +586,5 @@ fn a_set_bound_to_two_applications_has_a_test_case_per_subject() {
     assert!(!failed.contains(&"vciotoolbox.scope.edit-invoices (application/vCIOToolbox)"));
     // Agent requirements are evaluated once: both applications log in as the same agent.
     assert!(names.contains(&"vciotoolbox.agent.admin"), "{names:?}");
-    let lists = checklist::checklists(&loaded.outcome, &context);
-    for finding in &loaded.outcome.findings {
-        let homes = lists
-            .iter()
-            .flat_map(|l| &l.items)
-            .filter(|i| i.findings.iter().any(|f| std::ptr::eq(*f, finding)))
-            .count();
-        assert_eq!(homes, 1, "{}", finding.message);
-    }
+    assert_one_home_per_finding(&loaded, &context);
 }
