@@ -13,7 +13,7 @@ use crate::cli::{
     SnapshotCommand,
 };
 use crate::config::Config;
-use crate::diag::{Code, Severity};
+use crate::diag::Code;
 use crate::report::{self, Output, Style};
 use crate::ruleset::{self, Library, RuleFile};
 use crate::snapshot;
@@ -373,16 +373,10 @@ fn run_check(
 /// Number of findings at or above the threshold.
 #[must_use]
 pub fn failing(outcome: &check::Outcome, fail_on: FailOn) -> usize {
-    let threshold = match fail_on {
-        FailOn::Never => return 0,
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Note => Severity::Note,
-    };
     outcome
         .findings
         .iter()
-        .filter(|f| f.severity >= threshold && f.waiver.is_none())
+        .filter(|f| report::gates_finding(fail_on, f))
         .count()
 }
 

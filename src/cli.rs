@@ -60,8 +60,18 @@ pub enum Command {
 pub enum Format {
     /// Diagnostics with rule-file snippets, then a summary table per set.
     Human,
+    /// One table row per finding (severity, code, set, requirement, subject, permission, values).
+    Table,
     /// The versioned JSON report (docs/json-report.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: a test suite per requirement set, a test case per requirement or policy.
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// Markdown for a ticket or a GitHub step summary.
+    Markdown,
 }
 
 /// Threshold for a failing exit code.

@@ -372,3 +372,24 @@ fn init_writes_a_config_that_check_accepts_and_never_overwrites() {
         text
     );
 }
+
+#[test]
+fn waived_findings_stay_visible_in_every_format() {
+    let dir = with_config(&error_waivers(&date_in(90)));
+    let snapshot = demo();
+    for format in [
+        "human", "table", "json", "sarif", "junit", "github", "markdown",
+    ] {
+        let run = run_in(
+            dir.path(),
+            &["-v", "check", "--snapshot", &snapshot, "--format", format],
+            &[],
+        );
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("waived until"),
+            "{format}:\n{}",
+            run.stdout
+        );
+    }
+}

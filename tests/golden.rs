@@ -20,152 +20,40 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use clap::ValueEnum;
 use halo_audit::catalog::Catalog;
-use halo_audit::check::{self, Finding, Selection};
+use halo_audit::check;
 use halo_audit::cli::{FailOn, Format};
 use halo_audit::diag::Severity;
-use halo_audit::report::{self, Context, Style};
+use halo_audit::report;
 use halo_audit::ruleset;
-use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    description: String,
-    #[serde(default)]
-    sets: Vec<String>,
-    #[serde(default)]
-    rules: Option<String>,
-    expect: Expect,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    #[serde(default)]
-    findings: Vec<Pattern>,
-    #[serde(default)]
-    absent: Vec<Pattern>,
-    #[serde(default)]
-    clean_sets: Vec<String>,
-    exit: u8,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Pattern {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    requirement_set: Option<String>,
-    #[serde(default)]
-    requirement: Option<String>,
-    #[serde(default)]
-    subject_kind: Option<String>,
-    #[serde(default)]
-    subject_name: Option<String>,
-    #[serde(default)]
-    permission: Option<String>,
-    #[serde(default)]
-    severity: Option<String>,
-}
-
-impl Pattern {
-    fn matches(&self, f: &Finding) -> bool {
-        self.code.as_deref().is_none_or(|c| c == f.code.as_str())
-            && self
-                .requirement_set
-                .as_deref()
-                .is_none_or(|s| s == f.requirement_set)
-            && self
-                .requirement
-                .as_deref()
-                .is_none_or(|r| Some(r) == f.requirement.as_deref())
-            && self
-                .subject_kind
-                .as_deref()
-                .is_none_or(|k| k == f.subject.kind.as_str())
-            && self
-                .subject_name
-                .as_deref()
-                .is_none_or(|n| n == f.subject.name)
-            && self
-                .permission
-                .as_deref()
-                .is_none_or(|p| Some(p) == f.permission.as_deref())
-            && self
-                .severity
-                .as_deref()
-                .is_none_or(|s| s == f.severity.as_str())
-    }
-}
-
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.join("case.json").is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
+use common::{Case, cases};
 
 #[test]
 fn golden_cases() {
-    let catalog = Catalog::builtin().unwrap();
     let dirs = cases();
     assert!(!dirs.is_empty(), "no cases under fixtures/cases");
     let mut failures = Vec::new();
     for dir in &dirs {
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let case: Case =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap())
-                .unwrap_or_else(|e| panic!("{name}/case.json: {e}"));
-        let mut files = ruleset::builtin_files();
-        if let Some(rules) = &case.rules {
-            files.extend(ruleset::read_path(&dir.join(rules)).unwrap());
-        }
-        let library =
-            ruleset::load(&files, catalog).unwrap_or_else(|e| panic!("{name}: rules: {e:?}"));
-        let snapshot_path = dir.join("snapshot.json");
-        let snap =
-            halo_audit::snapshot::load(&snapshot_path).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let tenant =
-            halo_audit::snapshot::normalise(&snap, catalog, Path::new("snapshot.json")).unwrap();
-        let selection = Selection {
-            sets: case.sets.clone(),
-            ..Selection::default()
-        };
-        let outcome = check::check(&tenant, &library, catalog, &selection).unwrap();
-        let style = Style {
-            color: false,
-            verbose: 1,
-            quiet: false,
-        };
-        let context = Context {
-            tenant: &tenant,
-            library: &library,
-            catalog,
-            style: &style,
-            fail_on: FailOn::Error,
-        };
+        let loaded = common::load(dir);
+        let (name, case, outcome) = (&loaded.name, &loaded.case, &loaded.outcome);
+        let context = common::context(&loaded, FailOn::Error);
 
-        for format in [Format::Human, Format::Json] {
-            let text = report::render(format, &outcome, &context);
-            let suffix = format!("{format:?}").to_lowercase();
+        for format in Format::value_variants() {
+            let text = report::render(*format, outcome, &context);
+            let suffix = format
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap();
             insta::with_settings!({ snapshot_path => "snapshots/golden", prepend_module_to_snapshot => false, description => case.description.clone() }, {
                 insta::assert_snapshot!(format!("{name}.{suffix}"), text);
             });
         }
 
-        let exit = u8::from(halo_audit::app::failing(&outcome, FailOn::Error) > 0);
+        let exit = u8::from(halo_audit::app::failing(outcome, FailOn::Error) > 0);
         if exit != case.expect.exit {
             failures.push(format!(
                 "{name}: exit {exit}, expected {}",

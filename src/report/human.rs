@@ -120,8 +120,8 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             .as_ref()
             .and_then(|l| context.library.files.get(&l.path).map(|t| (l, t)));
         let mut help = finding.help.clone().unwrap_or_default();
-        if let (Some(expected), Some(actual)) = (&finding.expected, &finding.actual) {
-            help = format!("expected {expected}, found {actual}\n{help}");
+        if let Some(values) = super::expected_found(finding) {
+            help = format!("{values}\n{help}");
         }
         if style.verbose > 0 {
             for line in &finding.chain {
@@ -218,46 +218,19 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             SetState::NotInUse | SetState::OnlyInactive { .. } => None,
         })
         .collect();
-    if let Some(instance) = &context.tenant.provenance.instance {
-        let _ = writeln!(
-            out,
-            "Tenant {instance}{}",
-            context
-                .tenant
-                .provenance
-                .fetched_at
-                .as_deref()
-                .map(|t| format!(", snapshot of {t}"))
-                .unwrap_or_default()
-        );
+    if let Some(line) = super::tenant_line(context.tenant) {
+        let _ = writeln!(out, "{line}");
     }
     if !rows.is_empty() {
         let mut table = Table::new(rows);
         table.with(TableStyle::sharp());
         let _ = writeln!(out, "{table}");
     }
-    let unused: Vec<&str> = outcome
-        .sets
-        .iter()
-        .filter(|s| matches!(s.state, SetState::NotInUse))
-        .map(|s| s.id.as_str())
-        .collect();
-    if !unused.is_empty() {
-        let _ = writeln!(
-            out,
-            "Not in use (no matching application): {}",
-            unused.join(", ")
-        );
-    }
-    for set in &outcome.sets {
-        if let SetState::OnlyInactive { applications } = &set.state {
-            let _ = writeln!(
-                out,
-                "Not checked: `{}` matches only inactive applications ({})",
-                set.id,
-                applications.join(", ")
-            );
-        }
+    for line in super::not_in_use_line(outcome)
+        .into_iter()
+        .chain(super::only_inactive_lines(outcome))
+    {
+        let _ = writeln!(out, "{line}");
     }
     if hidden_notes > 0 {
         let _ = writeln!(

@@ -3,21 +3,28 @@
 //! Owns: everything written to standard output, and report files (atomically). Nothing else in the
 //! crate prints. Reporters never change findings; they only render them.
 
+pub mod checklist;
 pub mod explain;
 pub mod fetch;
+pub mod github;
 pub mod human;
 pub mod init;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod rules;
+pub mod sarif;
 pub mod snapshot;
+pub mod table;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::catalog::Catalog;
-use crate::check::Outcome;
+use crate::check::{Finding, Outcome, SetState, Subject};
 use crate::cli::{FailOn, Format};
-use crate::ruleset::Library;
+use crate::diag::Severity;
+use crate::ruleset::{Library, Location};
 use crate::tenant::Tenant;
 
 /// How to render.
@@ -50,8 +57,124 @@ pub enum Output {
 pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> String {
     match format {
         Format::Human => human::render(outcome, context),
+        Format::Table => table::render(outcome, context),
         Format::Json => json::render(outcome, context),
+        Format::Sarif => sarif::render(outcome, context),
+        Format::Junit => junit::render(outcome, context),
+        Format::Github => github::render(outcome, context),
+        Format::Markdown => markdown::render(outcome, context),
     }
+}
+
+/// True when this finding makes the check fail under `--fail-on` (waived findings never do).
+#[must_use]
+pub fn gates_finding(fail_on: FailOn, finding: &Finding) -> bool {
+    finding.waiver.is_none() && gates(fail_on, finding.severity)
+}
+
+/// True when a severity fails a run at this threshold.
+#[must_use]
+pub fn gates(fail_on: FailOn, severity: Severity) -> bool {
+    match fail_on {
+        FailOn::Never => false,
+        FailOn::Error => severity >= Severity::Error,
+        FailOn::Warning => severity >= Severity::Warning,
+        FailOn::Note => true,
+    }
+}
+
+/// "expected Read Only, found Read and Modify (through role Billing)", when both are known.
+#[must_use]
+pub fn expected_found(finding: &Finding) -> Option<String> {
+    match (&finding.expected, &finding.actual) {
+        (Some(expected), Some(actual)) => Some(format!("expected {expected}, found {actual}")),
+        _ => None,
+    }
+}
+
+/// A finding in plain text: its message, then the expected and actual values, then the fix, one per
+/// line.
+#[must_use]
+pub fn plain_text(finding: &Finding) -> String {
+    let mut text = finding.message.clone();
+    if let Some(values) = expected_found(finding) {
+        text.push('\n');
+        text.push_str(&values);
+    }
+    if let Some(help) = &finding.help {
+        text.push_str("\nfix: ");
+        text.push_str(help);
+    }
+    text
+}
+
+/// Where a finding points in the rule files: its rule location, or else the first line of its
+/// set's file. `None` only when the finding's set is not in the library.
+#[must_use]
+pub fn location(finding: &Finding, library: &Library) -> Option<Location> {
+    finding.rule_location.clone().or_else(|| {
+        library.get(&finding.requirement_set).map(|set| Location {
+            path: set.location.path.clone(),
+            line: 1,
+            column: 1,
+        })
+    })
+}
+
+/// `application/vCIOToolbox`, `tenant/acme`.
+#[must_use]
+pub fn qualified_name(subject: &Subject) -> String {
+    format!("{}/{}", subject.kind.as_str(), subject.name)
+}
+
+/// "Not in use (no matching application): a, b", when a set is not in use.
+#[must_use]
+pub fn not_in_use_line(outcome: &Outcome) -> Option<String> {
+    let unused: Vec<&str> = outcome
+        .sets
+        .iter()
+        .filter(|s| matches!(s.state, SetState::NotInUse))
+        .map(|s| s.id.as_str())
+        .collect();
+    (!unused.is_empty()).then(|| {
+        format!(
+            "Not in use (no matching application): {}",
+            unused.join(", ")
+        )
+    })
+}
+
+/// "Not checked: `x` matches only inactive applications (A, B)" for each such set.
+#[must_use]
+pub fn only_inactive_lines(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .sets
+        .iter()
+        .filter_map(|set| match &set.state {
+            SetState::OnlyInactive { applications } => Some(format!(
+                "Not checked: `{}` matches only inactive applications ({})",
+                set.id,
+                applications.join(", ")
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// "Tenant https://acme.halopsa.example, snapshot of 2026-11-24T08:00:00Z", when the instance is known.
+#[must_use]
+pub fn tenant_line(tenant: &Tenant) -> Option<String> {
+    tenant.provenance.instance.as_ref().map(|instance| {
+        format!(
+            "Tenant {instance}{}",
+            tenant
+                .provenance
+                .fetched_at
+                .as_deref()
+                .map(|t| format!(", snapshot of {t}"))
+                .unwrap_or_default()
+        )
+    })
 }
 
 /// Writes a report to its destination. A closed stdout (e.g. `| head`) is not an error.
@@ -120,11 +243,11 @@ pub fn summary_text(outcome: &Outcome, fail_on: FailOn, failing: usize) -> Strin
             format!("{n} {w}s")
         }
     };
-    let verdict = match fail_on {
-        FailOn::Never => "not gating (--fail-on never)".to_owned(),
-        _ if failing > 0 => format!("failed (--fail-on {})", fail_name(fail_on)),
-        _ => format!("passed (--fail-on {})", fail_name(fail_on)),
-    };
+    let verdict = format!(
+        "{} (--fail-on {})",
+        verdict(fail_on, failing),
+        fail_name(fail_on)
+    );
     format!(
         "halo-audit: {}, {}, {} ({} unverifiable): {verdict}",
         plural(outcome.count(Severity::Error), "error"),
@@ -132,6 +255,16 @@ pub fn summary_text(outcome: &Outcome, fail_on: FailOn, failing: usize) -> Strin
         plural(outcome.count(Severity::Note), "note"),
         outcome.unverifiable(),
     )
+}
+
+/// `failed`, `passed`, or `not gating` (with `--fail-on never`).
+#[must_use]
+pub fn verdict(fail_on: FailOn, failing: usize) -> &'static str {
+    match fail_on {
+        FailOn::Never => "not gating",
+        _ if failing > 0 => "failed",
+        _ => "passed",
+    }
 }
 
 fn fail_name(fail_on: FailOn) -> &'static str {

@@ -1,0 +1,74 @@
+//! GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` annotation per
+//! finding, at the requirement's line in its rule file.
+//!
+//! Escaping follows the runner's rules: in the message `%`, `\r` and `\n` are percent-encoded; in
+//! property values `:` and `,` are too.
+
+use std::fmt::Write as _;
+
+use super::Context;
+use crate::check::{Finding, Outcome};
+use crate::diag::Severity;
+
+/// The workflow command for a severity.
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    }
+}
+
+/// Escapes a command's message.
+#[must_use]
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value.
+#[must_use]
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// "missing-grant vciotoolbox.agent.admin: agent/vCIOToolbox API".
+fn title(finding: &Finding) -> String {
+    format!(
+        "{} {}: {}",
+        finding.code.as_str(),
+        finding
+            .requirement
+            .as_deref()
+            .unwrap_or(&finding.requirement_set),
+        super::qualified_name(&finding.subject)
+    )
+}
+
+/// Renders one annotation line per finding.
+#[must_use]
+pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let mut out = String::new();
+    for finding in &outcome.findings {
+        let mut properties = Vec::new();
+        if let Some(location) = super::location(finding, context.library) {
+            properties.push(format!("file={}", escape_property(&location.path)));
+            if location.line > 0 {
+                properties.push(format!("line={}", location.line));
+            }
+            if location.column > 0 {
+                properties.push(format!("col={}", location.column));
+            }
+        }
+        properties.push(format!("title={}", escape_property(&title(finding))));
+        let _ = writeln!(
+            out,
+            "::{} {}::{}",
+            command(finding.severity),
+            properties.join(","),
+            escape_data(&super::plain_text(finding))
+        );
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! JUnit XML (with `quick-junit`): a test suite per requirement set that ran or was asked for, a
+//! test case per item of its [checklist](super::checklist).
+//!
+//! A test case fails when one of its findings is at or above `--fail-on` (so the report's failure
+//! count is zero exactly when the exit code is 0), is skipped when it could not be decided or the
+//! set could not be evaluated, and passes otherwise. Findings below the threshold are written in
+//! the test case's `system-out`. No timestamps or durations: the same inputs give the same bytes.
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::Context;
+use super::checklist::{self, Checklist, Item, ItemKind, ItemStatus};
+use crate::check::{Finding, Outcome, SetState};
+
+/// A finding as a block of text: severity, code, message, values, fix, place, evidence.
+fn block(finding: &Finding, context: &Context<'_>) -> String {
+    let mut text = format!(
+        "[{} {}] {}",
+        finding.severity,
+        finding.code.as_str(),
+        super::plain_text(finding)
+    );
+    if let Some(location) = super::location(finding, context.library) {
+        text.push_str(&format!(
+            "\nat {}:{}:{}",
+            location.path, location.line, location.column
+        ));
+    }
+    for line in &finding.chain {
+        text.push_str(&format!("\nevidence: {line}"));
+    }
+    for line in &finding.assumptions {
+        text.push_str(&format!("\nassumes: {line}"));
+    }
+    text
+}
+
+fn blocks(findings: &[&Finding], context: &Context<'_>) -> String {
+    findings
+        .iter()
+        .map(|f| block(f, context))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The test case's name: the requirement or policy id, with the subject when needed.
+fn name(list: &Checklist<'_>, item: &Item<'_>) -> String {
+    match (item.kind, item.subject) {
+        (ItemKind::Requirement, Some(subject)) if list.several_subjects(&item.id) => {
+            format!("{} ({})", item.id, super::qualified_name(subject))
+        }
+        (ItemKind::Finding, Some(subject)) => format!(
+            "{} {} ({})",
+            item.id,
+            item.findings
+                .first()
+                .and_then(|f| f.permission.as_deref())
+                .unwrap_or(&list.set.id),
+            super::qualified_name(subject)
+        ),
+        _ => item.id.clone(),
+    }
+}
+
+fn test_case(list: &Checklist<'_>, item: &Item<'_>, context: &Context<'_>) -> TestCase {
+    let (failing, other): (Vec<&Finding>, Vec<&Finding>) = item
+        .findings
+        .iter()
+        .partition(|f| super::gates_finding(context.fail_on, f));
+    let status = if let Some(first) = failing.first() {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(format!("{}: {}", item.title, first.message))
+            .set_type(first.code.as_str())
+            .set_description(blocks(&failing, context));
+        status
+    } else if matches!(
+        item.status,
+        ItemStatus::Unverifiable | ItemStatus::NotEvaluated
+    ) {
+        let mut status = TestCaseStatus::skipped();
+        let why = item
+            .findings
+            .first()
+            .map(|f| f.message.clone())
+            .or_else(|| item.reason.clone())
+            .unwrap_or_else(|| item.status.as_str().to_owned());
+        status
+            .set_message(format!("{}: {why}", item.status.as_str()))
+            .set_type(item.status.as_str());
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new(name(list, item), status);
+    case.set_classname(list.set.id.as_str());
+    if !other.is_empty() {
+        case.set_system_out(blocks(&other, context));
+    }
+    case
+}
+
+fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
+    let set = list.set;
+    let mut suite = TestSuite::new(set.id.as_str());
+    suite.add_property(Property::new("title", set.title.as_str()));
+    if let Some(vendor) = &set.vendor {
+        suite.add_property(Property::new("vendor", vendor.as_str()));
+    }
+    if let Some(source) = &set.source {
+        suite.add_property(Property::new("source", source.as_str()));
+    }
+    let state = match &set.state {
+        SetState::Evaluated { applications } => format!(
+            "evaluated for {}",
+            applications
+                .iter()
+                .map(super::qualified_name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        SetState::Baseline => "baseline (whole tenant)".to_owned(),
+        SetState::BindingNotFound => "binding not found".to_owned(),
+        SetState::NotEvaluable { .. } => "not evaluable".to_owned(),
+        SetState::OnlyInactive { .. } => "only inactive applications".to_owned(),
+        SetState::NotInUse => "not in use".to_owned(),
+    };
+    suite.add_property(Property::new("state", state));
+    suite.add_test_cases(list.items.iter().map(|item| test_case(list, item, context)));
+    suite
+}
+
+/// Renders the JUnit report.
+#[must_use]
+pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let mut report = Report::new("halo-audit");
+    report.add_test_suites(
+        checklist::checklists(outcome, context)
+            .iter()
+            .map(|list| test_suite(list, context)),
+    );
+    report.to_string().unwrap_or_else(|e| {
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- halo-audit: the JUnit report could not be written: {e} -->\n<testsuites/>\n")
+    })
+}

@@ -1,0 +1,51 @@
+//! A table of every finding, one row each: severity, code, set, requirement, subject, permission,
+//! expected, actual. Plain text (no colours), long values wrapped at word boundaries. The verdict
+//! goes to standard error like for the other machine formats.
+
+use tabled::settings::object::Columns;
+use tabled::settings::{Style as TableStyle, Width};
+use tabled::{Table, Tabled};
+
+use super::Context;
+use crate::check::Outcome;
+
+/// Widest a value column grows before its text wraps.
+const WRAP: usize = 40;
+
+#[derive(Tabled)]
+struct Row {
+    severity: String,
+    code: String,
+    set: String,
+    requirement: String,
+    subject: String,
+    permission: String,
+    expected: String,
+    actual: String,
+}
+
+/// Renders the table (or a line saying there is no finding).
+#[must_use]
+pub fn render(outcome: &Outcome, _context: &Context<'_>) -> String {
+    if outcome.findings.is_empty() {
+        return "No findings.\n".to_owned();
+    }
+    let rows = outcome.findings.iter().map(|f| Row {
+        severity: match &f.waiver {
+            Some(w) => format!("{} (waived until {})", f.severity, w.expires),
+            None => f.severity.to_string(),
+        },
+        code: f.code.as_str().to_owned(),
+        set: f.requirement_set.clone(),
+        requirement: f.requirement.clone().unwrap_or_default(),
+        subject: f.subject.to_string(),
+        permission: f.permission.clone().unwrap_or_default(),
+        expected: f.expected.clone().unwrap_or_default(),
+        actual: f.actual.clone().unwrap_or_default(),
+    });
+    let mut table = Table::new(rows);
+    table
+        .with(TableStyle::sharp())
+        .modify(Columns::new(3..), Width::wrap(WRAP).keep_words(true));
+    format!("{table}\n")
+}

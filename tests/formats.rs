@@ -1,0 +1,590 @@
+//! The machine and CI report formats on every golden case (`fixtures/cases/*/`): SARIF validates
+//! against the official OASIS SARIF 2.1.0 schema (`tests/fixtures/`), JUnit counts agree with the
+//! outcome and the exit code, GitHub annotations and Markdown tables are well formed whatever the
+//! messages hold, and every finding lands in exactly one checklist item.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use halo_audit::check::{Finding, SetState, Status};
+use halo_audit::cli::{FailOn, Format};
+use halo_audit::diag::{Code, Severity};
+use halo_audit::report::{self, checklist, github, markdown};
+use serde_json::Value;
+
+fn all_cases() -> Vec<common::Loaded> {
+    let cases: Vec<common::Loaded> = common::cases().iter().map(|d| common::load(d)).collect();
+    assert!(cases.len() > 10, "golden cases missing");
+    cases
+}
+
+// ---------------------------------------------------------------------------------------------
+// SARIF
+
+fn sarif_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        schema["$schema"], "http://json-schema.org/draft-04/schema#",
+        "the OASIS schema is draft-04"
+    );
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    let url = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+    compiler.add_resource(url, schema).unwrap();
+    let index = compiler.compile(url, &mut schemas).unwrap();
+    (schemas, index)
+}
+
+fn validate(schemas: &boon::Schemas, index: boon::SchemaIndex, log: &Value) -> Result<(), String> {
+    schemas.validate(log, index).map_err(|e| format!("{e:#}"))
+}
+
+#[test]
+fn sarif_of_every_case_is_valid_sarif_2_1_0() {
+    let (schemas, index) = sarif_schema();
+    for loaded in all_cases() {
+        let name = &loaded.name;
+        let context = common::context(&loaded, FailOn::Error);
+        let text = report::render(Format::Sarif, &loaded.outcome, &context);
+        let log: Value = serde_json::from_str(&text).unwrap();
+        if let Err(e) = validate(&schemas, index, &log) {
+            panic!("{name}: SARIF does not validate against the OASIS schema:\n{e}");
+        }
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), rules.len(), "{name}: duplicate rule ids");
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(
+            results.len(),
+            loaded.outcome.findings.len(),
+            "{name}: one result per finding"
+        );
+        for (result, finding) in results.iter().zip(&loaded.outcome.findings) {
+            let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[index]["id"], result["ruleId"], "{name}: ruleIndex");
+            let expected_rule = finding
+                .requirement
+                .as_deref()
+                .unwrap_or(finding.code.as_str());
+            assert_eq!(result["ruleId"], expected_rule, "{name}");
+            let physical = &result["locations"][0]["physicalLocation"];
+            assert!(
+                physical["artifactLocation"]["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(".yaml"))
+                    && physical["region"]["startLine"]
+                        .as_u64()
+                        .is_some_and(|l| l >= 1),
+                "{name}: result without a physical location in a rule file: {result:#}"
+            );
+            let logical = &result["locations"][0]["logicalLocations"][0];
+            assert_eq!(
+                logical["fullyQualifiedName"],
+                format!("{}/{}", finding.subject.kind.as_str(), finding.subject.name)
+            );
+            assert_eq!(
+                result["partialFingerprints"][report::sarif::FINGERPRINT_KEY],
+                finding.fingerprint()
+            );
+            let level = match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            assert_eq!(result["level"], level, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_schema_check_rejects_what_code_scanning_would() {
+    let (schemas, index) = sarif_schema();
+    let loaded =
+        common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/missing-grant"));
+    let context = common::context(&loaded, FailOn::Error);
+    let log: Value =
+        serde_json::from_str(&report::render(Format::Sarif, &loaded.outcome, &context)).unwrap();
+    assert!(validate(&schemas, index, &log).is_ok());
+    let mut bad_level = log.clone();
+    bad_level["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(validate(&schemas, index, &bad_level).is_err());
+    let mut snake_case = log.clone();
+    let driver = &mut snake_case["runs"][0]["tool"]["driver"];
+    driver["information_uri"] = Value::from("https://example.org");
+    assert!(validate(&schemas, index, &snake_case).is_err());
+    let mut no_message = log;
+    no_message["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(validate(&schemas, index, &no_message).is_err());
+}
+
+#[test]
+fn rule_paths_become_uri_references() {
+    use report::sarif::path_uri;
+    assert_eq!(path_uri("rules/cloud-depot.yaml"), "rules/cloud-depot.yaml");
+    assert_eq!(path_uri("./my rules/x.yaml"), "my%20rules/x.yaml");
+    assert_eq!(
+        path_uri("/srv/audit/rules/x.yaml"),
+        "file:///srv/audit/rules/x.yaml"
+    );
+    assert_eq!(
+        path_uri("C:\\audit\\x#1.yaml"),
+        "file:///C:/audit/x%231.yaml"
+    );
+    assert_eq!(path_uri("a:b/ü.yaml"), "a%3Ab/%C3%BC.yaml");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JUnit
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    skipped: usize,
+}
+
+fn attr(node: roxmltree::Node<'_, '_>, name: &str) -> usize {
+    node.attribute(name)
+        .unwrap_or_else(|| panic!("<{}> without {name}", node.tag_name().name()))
+        .parse()
+        .unwrap()
+}
+
+/// Per suite: the counts its attributes state, after checking they match its test cases.
+fn junit_counts(xml: &str) -> Vec<(String, Counts)> {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not XML ({e}):\n{xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let mut suites = Vec::new();
+    let mut total = Counts::default();
+    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let has = |tag: &str| {
+            cases
+                .iter()
+                .filter(|c| c.children().any(|n| n.has_tag_name(tag)))
+                .count()
+        };
+        let counts = Counts {
+            tests: attr(suite, "tests"),
+            failures: attr(suite, "failures"),
+            skipped: attr(suite, "skipped"),
+        };
+        let name = suite.attribute("name").unwrap().to_owned();
+        assert_eq!(
+            counts,
+            Counts {
+                tests: cases.len(),
+                failures: has("failure"),
+                skipped: has("skipped"),
+            },
+            "suite {name}: attributes disagree with its test cases"
+        );
+        assert_eq!(attr(suite, "errors"), 0);
+        total.tests += counts.tests;
+        total.failures += counts.failures;
+        total.skipped += counts.skipped;
+        suites.push((name, counts));
+    }
+    assert_eq!(
+        total,
+        Counts {
+            tests: attr(root, "tests"),
+            failures: attr(root, "failures"),
+            skipped: attr(root, "skipped"),
+        }
+    );
+    suites
+}
+
+/// What the suites must count with `--fail-on error`, worked out from the outcome alone: a test
+/// case per evaluation (per policy for the baseline, one binding case for a set that could not be
+/// evaluated) plus one per finding of no requirement; failing for errors, skipped when unverifiable
+/// or not evaluated.
+fn expected_counts(loaded: &common::Loaded) -> Vec<(String, Counts)> {
+    let failing = |f: &Finding| f.severity == Severity::Error;
+    let mut out = Vec::new();
+    for set in &loaded.outcome.sets {
+        let findings: Vec<&Finding> = loaded
+            .outcome
+            .findings
+            .iter()
+            .filter(|f| f.requirement_set == set.id)
+            .collect();
+        let loose: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| f.requirement.is_none())
+            .collect();
+        let loose_counts = |tests: &mut Counts| {
+            tests.tests += loose.len();
+            tests.failures += loose.iter().filter(|f| failing(f)).count();
+            tests.skipped += loose
+                .iter()
+                .filter(|f| !failing(f) && f.code == Code::Unverifiable)
+                .count();
+        };
+        let mut counts = Counts::default();
+        match &set.state {
+            SetState::NotInUse => continue,
+            SetState::Evaluated { .. } => {
+                let failed: BTreeSet<(&str, &str)> = findings
+                    .iter()
+                    .filter(|f| failing(f))
+                    .filter_map(|f| Some((f.requirement.as_deref()?, f.subject.id.as_str())))
+                    .collect();
+                counts.tests = set.evaluations.len();
+                counts.failures = failed.len();
+                counts.skipped = set
+                    .evaluations
+                    .iter()
+                    .filter(|e| {
+                        e.status == Status::Unverifiable
+                            && !failed.contains(&(e.requirement.as_str(), e.subject.id.as_str()))
+                    })
+                    .count();
+                loose_counts(&mut counts);
+            }
+            SetState::Baseline => {
+                let policies = &loaded.library.get(&set.id).unwrap().policies;
+                counts.tests = policies.len();
+                for policy in policies {
+                    let of: Vec<&&Finding> = findings
+                        .iter()
+                        .filter(|f| f.requirement.as_deref() == Some(policy.id.as_str()))
+                        .collect();
+                    if of.iter().any(|f| failing(f)) {
+                        counts.failures += 1;
+                    } else if !of.is_empty() && of.iter().all(|f| f.code == Code::Unverifiable) {
+                        counts.skipped += 1;
+                    }
+                }
+                loose_counts(&mut counts);
+            }
+            SetState::BindingNotFound
+            | SetState::NotEvaluable { .. }
+            | SetState::OnlyInactive { .. } => {
+                counts.tests = 1;
+                if findings.iter().any(|f| failing(f)) {
+                    counts.failures = 1;
+                } else if !matches!(set.state, SetState::BindingNotFound) {
+                    counts.skipped = 1;
+                }
+            }
+        }
+        out.push((set.id.clone(), counts));
+    }
+    out
+}
+
+#[test]
+fn junit_counts_match_the_outcome_of_every_case() {
+    for loaded in all_cases() {
+        let name = &loaded.name;
+        let context = common::context(&loaded, FailOn::Error);
+        let xml = report::render(Format::Junit, &loaded.outcome, &context);
+        assert_eq!(
+            junit_counts(&xml),
+            expected_counts(&loaded),
+            "{name}: JUnit counts"
+        );
+        for fail_on in [FailOn::Note, FailOn::Warning, FailOn::Error, FailOn::Never] {
+            let context = common::context(&loaded, fail_on);
+            let xml = report::render(Format::Junit, &loaded.outcome, &context);
+            let failures: usize = junit_counts(&xml).iter().map(|(_, c)| c.failures).sum();
+            let failing = halo_audit::app::failing(&loaded.outcome, fail_on);
+            assert_eq!(
+                failures > 0,
+                failing > 0,
+                "{name} with --fail-on {fail_on:?}: {failures} failing test cases, {failing} findings at or above"
+            );
+            // Every finding is written once: in a failure, a skip reason or system-out.
+            for finding in &loaded.outcome.findings {
+                let first_line = finding
+                    .message
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('\'', "&apos;");
+                assert!(
+                    xml.contains(&first_line),
+                    "{name}: finding missing from the JUnit report: {}",
+                    finding.message
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checklists, GitHub annotations, Markdown
+
+/// Each finding of a case is in exactly one item of its checklists.
+fn assert_one_home_per_finding(loaded: &common::Loaded, context: &report::Context<'_>) {
+    let lists = checklist::checklists(&loaded.outcome, context);
+    for finding in &loaded.outcome.findings {
+        let homes = lists
+            .iter()
+            .flat_map(|l| &l.items)
+            .filter(|i| i.findings.iter().any(|f| std::ptr::eq(*f, finding)))
+            .count();
+        assert_eq!(
+            homes, 1,
+            "{}: {} is in {homes} items",
+            loaded.name, finding.message
+        );
+    }
+}
+
+#[test]
+fn every_finding_belongs_to_exactly_one_checklist_item() {
+    for loaded in all_cases() {
+        assert_one_home_per_finding(&loaded, &common::context(&loaded, FailOn::Error));
+    }
+}
+
+#[test]
+fn github_annotations_are_one_well_formed_line_per_finding() {
+    for loaded in all_cases() {
+        let context = common::context(&loaded, FailOn::Error);
+        let text = report::render(Format::Github, &loaded.outcome, &context);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.len(),
+            loaded.outcome.findings.len(),
+            "{}",
+            loaded.name
+        );
+        for (line, finding) in lines.iter().zip(&loaded.outcome.findings) {
+            let command = match finding.severity {
+                Severity::Error => "::error ",
+                Severity::Warning => "::warning ",
+                Severity::Note => "::notice ",
+            };
+            assert!(line.starts_with(command), "{line}");
+            let (properties, _message) = line[command.len()..].split_once("::").unwrap();
+            let keys: Vec<&str> = properties
+                .split(',')
+                .map(|p| p.split_once('=').unwrap().0)
+                .collect();
+            assert_eq!(keys, ["file", "line", "col", "title"], "{line}");
+        }
+    }
+}
+
+#[test]
+fn github_escaping_follows_the_runner() {
+    assert_eq!(
+        github::escape_data("100% done\r\nnext"),
+        "100%25 done%0D%0Anext"
+    );
+    assert_eq!(github::escape_property("a: b, c%\n"), "a%3A b%2C c%25%0A");
+}
+
+/// Splits a Markdown table row into cells as GitHub does: `\` escapes the next character.
+fn cells(row: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = row.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next().unwrap_or_default();
+                cells.last_mut().unwrap().extend([c, next]);
+            }
+            '|' => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells
+}
+
+#[test]
+fn markdown_tables_keep_their_shape() {
+    for loaded in all_cases() {
+        let context = common::context(&loaded, FailOn::Error);
+        let text = report::render(Format::Markdown, &loaded.outcome, &context);
+        assert!(text.starts_with("## halo-audit check: "), "{}", loaded.name);
+        let mut width = None;
+        for line in text.lines() {
+            if line.starts_with('|') {
+                let n = cells(line).len();
+                assert_eq!(
+                    *width.get_or_insert(n),
+                    n,
+                    "{}: ragged row {line}",
+                    loaded.name
+                );
+            } else {
+                width = None;
+            }
+        }
+    }
+}
+
+#[test]
+fn markdown_cells_escape_pipes_and_line_breaks() {
+    assert_eq!(markdown::cell("a | b\nc\\"), "a \\| b<br>c\\\\");
+    assert_eq!(
+        cells(&format!("| {} | x |", markdown::cell("p|q\\|r"))).len(),
+        4
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the command line
+
+const DEMO: &str = "fixtures/demo/snapshot.json";
+const NEW_FORMATS: [&str; 5] = ["table", "sarif", "junit", "github", "markdown"];
+
+fn halo_audit(args: &[&str]) -> (i32, String, String) {
+    let output = assert_cmd::Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
+    for format in NEW_FORMATS {
+        let (code, stdout, stderr) = halo_audit(&["check", "--snapshot", DEMO, "--format", format]);
+        assert_eq!(code, 1, "--format {format}: {stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            "halo-audit: 3 errors, 10 warnings, 8 notes (0 unverifiable): failed (--fail-on error)",
+            "--format {format}: stderr holds the summary line only"
+        );
+        match format {
+            "sarif" => {
+                let log: Value = serde_json::from_str(&stdout).unwrap();
+                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 21);
+            }
+            "junit" => {
+                let failures: usize = junit_counts(&stdout).iter().map(|(_, c)| c.failures).sum();
+                assert!(failures >= 3, "{stdout}");
+            }
+            "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
+            "markdown" => assert!(
+                stdout.starts_with("## halo-audit check: failed\n"),
+                "{stdout}"
+            ),
+            _ => assert!(stdout.contains("missing-grant"), "{stdout}"),
+        }
+        let (code, _, _) = halo_audit(&[
+            "check",
+            "--snapshot",
+            DEMO,
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+            "-q",
+        ]);
+        assert_eq!(code, 0, "--format {format} --fail-on never");
+    }
+}
+
+#[test]
+fn every_format_can_be_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in NEW_FORMATS {
+        let (_, expected, _) = halo_audit(&["check", "--snapshot", DEMO, "--format", format]);
+        let path = dir.path().join(format!("report.{format}"));
+        let (code, stdout, _) = halo_audit(&[
+            "check",
+            "--snapshot",
+            DEMO,
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1);
+        assert_eq!(stdout, "", "--format {format} -o: nothing on stdout");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            expected,
+            "--format {format}"
+        );
+    }
+}
+
+/// A set bound to two applications: a test case per requirement and application, named by it.
+#[test]
+fn a_set_bound_to_two_applications_has_a_test_case_per_subject() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/vciotoolbox-mistake");
+    let dir = tempfile::tempdir().unwrap();
+    let mut snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("snapshot.json")).unwrap())
+            .unwrap();
+    let apps = snapshot["objects"]["applications"].as_array_mut().unwrap();
+    let mut staging = apps[0].clone();
+    staging["id"] = Value::from("6f1d2c3a-0000-4000-8000-000000000022");
+    staging["clientId"] = Value::from("c0ffee00-0000-4000-8000-000000000022");
+    staging["displayName"] = Value::from("vCIOToolbox Staging");
+    staging["scopes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["name"] != "edit:invoices");
+    apps.push(staging);
+    std::fs::write(dir.path().join("snapshot.json"), snapshot.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("case.json"),
+        r#"{"description": "two applications", "sets": ["vciotoolbox"], "expect": {"exit": 1}}"#,
+    )
+    .unwrap();
+    let loaded = common::load(dir.path());
+    let context = common::context(&loaded, FailOn::Error);
+    let xml = report::render(Format::Junit, &loaded.outcome, &context);
+    assert_eq!(junit_counts(&xml), expected_counts(&loaded));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.attribute("classname") == Some("vciotoolbox"))
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "test case names repeat: {names:?}"
+    );
+    for app in ["vCIOToolbox", "vCIOToolbox Staging"] {
+        assert!(
+            names
+                .contains(&format!("vciotoolbox.scope.edit-invoices (application/{app})").as_str()),
+            "{names:?}"
+        );
+    }
+    // The staging application lacks edit:invoices: that test case fails, the other passes.
+    let failed: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.has_tag_name("failure")))
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert!(failed.contains(&"vciotoolbox.scope.edit-invoices (application/vCIOToolbox Staging)"));
+    assert!(!failed.contains(&"vciotoolbox.scope.edit-invoices (application/vCIOToolbox)"));
+    // Agent requirements are evaluated once: both applications log in as the same agent.
+    assert!(names.contains(&"vciotoolbox.agent.admin"), "{names:?}");
+    assert_one_home_per_finding(&loaded, &context);
+}
