@@ -115,6 +115,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             snap.save(&args.output)?;
             if !style.quiet {
                 report::status(&report::fetch::summary(&snap, Some(&args.output)));
+                warn_if_over_privileged(&snap, catalog, &args.output)?;
             }
             Ok(exit::OK)
         }
@@ -123,6 +124,41 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             run_check(args, catalog, &style, &config)
         }
         Command::Init(args) => run_init(args, catalog),
+        Command::SelfCheck(args) => {
+            let snap = match &args.snapshot {
+                Some(path) => snapshot::load(path)?,
+                None => {
+                    let config = load_config(cli, &style)?;
+                    let mut connect = args.connect.with_config(&config);
+                    connect.fetch_scope = crate::halo::FetchScope::Integrations;
+                    let settings = connection(&connect, "self-check", &style)?;
+                    let mut snap = crate::halo::fetch_snapshot(&settings)?;
+                    let text = snap.to_json()?;
+                    snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?
+                }
+            };
+            let source = args
+                .snapshot
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("<live>"));
+            let tenant = snapshot::normalise(&snap, catalog, &source)?;
+            let result = crate::selfcheck::run(&snap, &tenant, catalog);
+            let text = match args.format {
+                crate::cli::SelfCheckFormat::Human => crate::selfcheck::render(&result),
+                crate::cli::SelfCheckFormat::Json => {
+                    let mut t = serde_json::to_string_pretty(&result)
+                        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+                    t.push('\n');
+                    t
+                }
+            };
+            report::emit(&text, &Output::Stdout)?;
+            Ok(if result.over_privileged() {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
+        }
         Command::Snapshot(SnapshotCommand::Show { file }) => {
             let snap = snapshot::load(file)?;
             let tenant = snapshot::normalise(&snap, catalog, file)?;
@@ -179,6 +215,27 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
         files.extend(ruleset::read_path(path)?);
     }
     Ok(ruleset::load(&files, catalog)?)
+}
+
+/// After a fetch: one warning per way the auditing credential holds more than read access.
+fn warn_if_over_privileged(
+    snap: &snapshot::Snapshot,
+    catalog: &Catalog,
+    path: &Path,
+) -> Result<(), AppError> {
+    let tenant = snapshot::normalise(snap, catalog, path)?;
+    let result = crate::selfcheck::run(snap, &tenant, catalog);
+    for item in result
+        .items
+        .iter()
+        .filter(|i| i.severity >= crate::diag::Severity::Warning)
+    {
+        report::status(&format!(
+            "warning: self-check: {}\n  fix: {}\n",
+            item.message, item.fix
+        ));
+    }
+    Ok(())
 }
 
 /// The configuration file (`--config`, else `./halo-audit.yaml` when present); its warnings go to

@@ -42,6 +42,9 @@ pub enum Command {
     /// Inspect snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Report what the auditing credential itself can do, and warn when it holds more than read
+    /// access (from a snapshot's record of it, or live).
+    SelfCheck(SelfCheckArgs),
     /// Write a commented starter configuration (`halo-audit.yaml`), with bindings guessed from the
     /// applications of a snapshot.
     Init(InitArgs),
@@ -202,6 +205,28 @@ pub struct CheckArgs {
     /// Ignore every waiver in the configuration (for gates that must not be bypassed).
     #[arg(long)]
     pub no_waivers: bool,
+}
+
+/// Arguments of `self-check`.
+#[derive(Debug, Args)]
+pub struct SelfCheckArgs {
+    /// A snapshot written by `halo-audit fetch` (it records the credential that fetched it).
+    /// Without it, the applications and their login agents are fetched live (`--scope
+    /// integrations`: a handful of requests).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = SelfCheckFormat::Human)]
+    pub format: SelfCheckFormat,
+}
+
+/// Output formats of `self-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SelfCheckFormat {
+    Human,
+    Json,
 }
 
 /// Arguments of `init`.

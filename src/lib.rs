@@ -16,5 +16,6 @@ pub mod fsio;
 pub mod halo;
 pub mod report;
 pub mod ruleset;
+pub mod selfcheck;
 pub mod snapshot;
 pub mod tenant;

@@ -571,3 +571,92 @@ fn nothing_listening_is_connection_refused_at_once() {
     );
     assert!(run.stderr.contains("connection refused"), "{}", run.stderr);
 }
+
+/// The demo's "Old PowerShell Sync" application: scope `all`, logs in as a disabled agent that can
+/// delete tickets.
+const OVERPRIVILEGED_CLIENT: &str = "12bd8175-f50e-4317-943e-ec13f6fc49be";
+
+#[test]
+fn the_self_check_warns_when_the_auditing_credential_can_write() {
+    let mut config = demo();
+    config.client_id = OVERPRIVILEGED_CLIENT.to_owned();
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        .args([
+            "fetch",
+            "-o",
+            out.to_str().unwrap(),
+            "--url",
+            &server.url(),
+            "--tenant",
+            DEMO_TENANT,
+            "--client-id",
+            OVERPRIVILEGED_CLIENT,
+            "--token-scope",
+            "all",
+            "--rate",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: self-check: the auditing application holds `all`"),
+        "{stderr}"
+    );
+    // The same judgement from the snapshot alone.
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "self-check",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["application"], "Old PowerShell Sync");
+    let messages: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("holds `all`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("can change data") && m.contains("Can Delete Tickets")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn the_self_check_of_a_read_only_credential_passes() {
+    let server = Server::start(demo()).unwrap();
+    let mut args = vec!["self-check"];
+    args.extend_from_slice(FAST);
+    let run = expect(halo_audit(&server, &args), 0);
+    assert!(run.stdout.contains("only reads"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("granted scopes: admin"),
+        "{}",
+        run.stdout
+    );
+    // Live self-checks read only applications and login agents.
+    assert!(server.stats().total <= 10, "{:?}", server.stats());
+}

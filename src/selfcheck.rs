@@ -1,0 +1,223 @@
+//! The auditor audits itself: what the credential that made a snapshot can do, and every grant
+//! beyond reading.
+//!
+//! Owns: the self-check's judgement (pure, from a snapshot's `auditor` record and the normalised
+//! tenant). halo-audit only reads, so its own application should hold no write scope and log in as
+//! an API-only agent with no write access. `admin` and the administrator flag are reported as notes:
+//! they are assumed to be needed to read agents, roles and applications (docs/fetching.md).
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Kind};
+use crate::diag::Severity;
+use crate::snapshot::Snapshot;
+use crate::tenant::{Tenant, Value};
+
+/// Levels that only read (or less).
+const READ_LEVELS: &[&str] = &["none", "view_names", "read"];
+
+/// One observation about the auditing credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub severity: Severity,
+    pub message: String,
+    pub fix: String,
+}
+
+/// The self-check's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfCheck {
+    pub client_id: Option<String>,
+    pub granted_scopes: Vec<String>,
+    /// The auditing application, when the tenant's application list holds it.
+    pub application: Option<String>,
+    /// Its login agent, when known.
+    pub agent: Option<String>,
+    pub items: Vec<Item>,
+}
+
+impl SelfCheck {
+    /// True when the credential holds more than it needs (any warning).
+    #[must_use]
+    pub fn over_privileged(&self) -> bool {
+        self.items.iter().any(|i| i.severity >= Severity::Warning)
+    }
+}
+
+/// Judges the credential recorded in `snapshot` against the tenant it fetched.
+#[must_use]
+pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck {
+    let mut items = Vec::new();
+    let mut push = |severity, message: String, fix: &str| {
+        items.push(Item {
+            severity,
+            message,
+            fix: fix.to_owned(),
+        });
+    };
+    let Some(auditor) = &snapshot.auditor else {
+        push(
+            Severity::Note,
+            "the snapshot does not record which credential fetched it (written by an older halo-audit or by hand)".to_owned(),
+            "fetch again with this version of halo-audit",
+        );
+        return SelfCheck {
+            client_id: None,
+            granted_scopes: Vec::new(),
+            application: None,
+            agent: None,
+            items,
+        };
+    };
+    let app = tenant.applications().iter().find(|a| {
+        a.client_id
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&auditor.client_id))
+    });
+    // The application's own scopes when the tenant lists it; else what the token endpoint granted.
+    let scopes: Vec<String> = app
+        .and_then(|a| a.scopes.clone())
+        .unwrap_or_else(|| auditor.granted_scopes.clone());
+    let writes: Vec<&String> = scopes
+        .iter()
+        .filter(|s| !(s.starts_with("read:") || s.as_str() == "admin" || s.as_str() == "openid"))
+        .collect();
+    if !writes.is_empty() {
+        push(
+            Severity::Warning,
+            format!(
+                "the auditing application holds {}, beyond reading",
+                writes
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "untick them in Configuration > Integrations > HaloPSA API > View Applications > the application > Permissions; halo-audit needs only `admin`",
+        );
+    }
+    if scopes.iter().any(|s| s == "admin") {
+        push(
+            Severity::Note,
+            "the auditing application holds `admin`, assumed necessary to read agents, roles and applications".to_owned(),
+            "nothing to do unless your Halo version offers a narrower read scope for configuration",
+        );
+    }
+    if app.is_none() {
+        push(
+            Severity::Note,
+            format!(
+                "the application with client id {} is not in the snapshot's application list; its login agent cannot be checked",
+                auditor.client_id
+            ),
+            "check that the auditing agent can see API applications",
+        );
+    }
+    let agent = app
+        .and_then(|a| a.login_agent_id)
+        .and_then(|id| tenant.agent(id));
+    if let Some(agent) = agent {
+        if agent.api_only == Some(false) {
+            push(
+                Severity::Warning,
+                format!(
+                    "the auditing application logs in as `{}`, an agent people can log in with",
+                    agent.name
+                ),
+                "use a dedicated API-only agent (Configuration > Teams & Agents > Agents > the agent > Is an API-only agent)",
+            );
+        }
+        if agent.admin == Some(true) {
+            push(
+                Severity::Note,
+                format!(
+                    "the login agent `{}` is a HaloPSA administrator, assumed necessary to read other agents' permissions",
+                    agent.name
+                ),
+                "nothing to do unless a narrower permission lets it read agents, roles and applications",
+            );
+        }
+        let mut write_features = Vec::new();
+        for (key, effective) in &agent.permissions {
+            let Some((_, def)) = catalog.permission(key) else {
+                continue;
+            };
+            match (def.kind, effective.value) {
+                (Kind::Level, Some(Value::Level(i))) => {
+                    if def
+                        .levels
+                        .get(i)
+                        .is_some_and(|l| !READ_LEVELS.contains(&l.as_str()))
+                    {
+                        write_features.push(format!(
+                            "{}: {}",
+                            def.label,
+                            catalog.level_label(def, i)
+                        ));
+                    }
+                }
+                (_, Some(Value::Flag(true))) if key == "ticket.can_delete" => {
+                    write_features.push(def.label.clone());
+                }
+                _ => {}
+            }
+        }
+        if !write_features.is_empty() {
+            push(
+                Severity::Warning,
+                format!(
+                    "the login agent `{}` can change data: {}",
+                    agent.name,
+                    write_features.join("; ")
+                ),
+                "lower these to Read Only (or No Access) on the agent and its roles: halo-audit never writes",
+            );
+        }
+    }
+    SelfCheck {
+        client_id: Some(auditor.client_id.clone()),
+        granted_scopes: auditor.granted_scopes.clone(),
+        application: app.map(|a| a.name.clone()),
+        agent: agent.map(|a| a.name.clone()),
+        items,
+    }
+}
+
+/// The human rendering.
+#[must_use]
+pub fn render(check: &SelfCheck) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "auditing credential: client id {}; application {}; login agent {}; granted scopes: {}",
+        check.client_id.as_deref().unwrap_or("unknown"),
+        check
+            .application
+            .as_deref()
+            .unwrap_or("not in the snapshot"),
+        check.agent.as_deref().unwrap_or("unknown"),
+        if check.granted_scopes.is_empty() {
+            "not reported".to_owned()
+        } else {
+            check.granted_scopes.join(" ")
+        }
+    );
+    for item in &check.items {
+        let _ = writeln!(
+            out,
+            "{}: {}\n  fix: {}",
+            item.severity, item.message, item.fix
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if check.over_privileged() {
+            "self-check: the auditing credential holds more than read access"
+        } else {
+            "self-check: the auditing credential only reads"
+        }
+    );
+    out
+}
