@@ -143,18 +143,13 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
                 continue;
             };
             match (def.kind, effective.value) {
-                (Kind::Level, Some(Value::Level(i))) => {
+                (Kind::Level, Some(Value::Level(i)))
                     if def
                         .levels
                         .get(i)
-                        .is_some_and(|l| !READ_LEVELS.contains(&l.as_str()))
-                    {
-                        write_features.push(format!(
-                            "{}: {}",
-                            def.label,
-                            catalog.level_label(def, i)
-                        ));
-                    }
+                        .is_some_and(|l| !READ_LEVELS.contains(&l.as_str())) =>
+                {
+                    write_features.push(format!("{}: {}", def.label, catalog.level_label(def, i)));
                 }
                 (_, Some(Value::Flag(true))) if key == "ticket.can_delete" => {
                     write_features.push(def.label.clone());
