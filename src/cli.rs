@@ -40,6 +40,8 @@ pub enum Command {
     /// List, show and validate requirement sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Compare two snapshots by effective permission: what changed, widened or narrowed.
+    Diff(DiffArgs),
     /// Explain a finding code (what it checks, why it matters, how to fix).
     Explain {
         /// A finding code such as `missing-grant`; without it, every code is listed.
@@ -98,6 +100,45 @@ pub struct CheckArgs {
     /// Exit with 1 when a finding at or above this severity remains.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// A previous JSON report: only findings not in it count towards `--fail-on` (matched by
+    /// fingerprint, not wording); findings it holds that are gone are listed as fixed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the `--baseline` file (atomically) with this run's JSON report, accepting every
+    /// current finding; the file is created when it does not exist.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change with its chain, then what could not be compared.
+    Human,
+    /// The versioned JSON document (docs/drift.md).
+    Json,
+    /// A Markdown table of changes.
+    Markdown,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The newer snapshot.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 /// `snapshot` subcommands.

@@ -3,9 +3,11 @@
 //! Owns: everything written to standard output, and report files (atomically). Nothing else in the
 //! crate prints. Reporters never change findings; they only render them.
 
+pub mod diff;
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod ratchet;
 pub mod rules;
 pub mod snapshot;
 
