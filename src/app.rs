@@ -102,6 +102,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Rules(command) => run_rules(command, catalog, &style),
         Command::Diff(args) => run_diff(args, catalog, &style),
+        Command::Plan(args) => run_plan(args, catalog, &style),
         Command::Explain { code } => {
             let text = match code {
                 None => report::explain::list(),
@@ -267,6 +268,30 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
     } else {
         exit::OK
     })
+}
+
+fn run_plan(args: &crate::cli::PlanArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
+    let library = load_library(&args.sources, catalog)?;
+    let tenant = match &args.snapshot {
+        Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
+        None => None,
+    };
+    let selection = Selection {
+        sets: args.sets.clone(),
+        ..Selection::default()
+    };
+    let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
+    let text = match args.format {
+        crate::cli::PlanFormat::Human => report::plan::human(&plan, style),
+        crate::cli::PlanFormat::Markdown => report::plan::markdown(&plan),
+        crate::cli::PlanFormat::Json => report::plan::json(&plan),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    report::emit(&text, &output)?;
+    Ok(exit::OK)
 }
 
 /// Number of findings at or above the threshold.

@@ -42,6 +42,8 @@ pub enum Command {
     Rules(RulesCommand),
     /// Compare two snapshots by effective permission: what changed, widened or narrowed.
     Diff(DiffArgs),
+    /// The least-privilege setup of integrations in Halo's UI words; with a snapshot, a to-do list.
+    Plan(PlanArgs),
     /// Explain a finding code (what it checks, why it matters, how to fix).
     Explain {
         /// A finding code such as `missing-grant`; without it, every code is listed.
@@ -139,6 +141,37 @@ pub struct DiffArgs {
     /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
     #[arg(long)]
     pub fail_on_drift: bool,
+}
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Per application and agent: what to add, remove, and what is already right.
+    Human,
+    /// A Markdown checklist.
+    Markdown,
+    /// The versioned, machine-applicable JSON document (docs/plan.md).
+    Json,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// An integration set to plan for (see `rules list`). Repeatable; at least one.
+    #[arg(long = "set", value_name = "ID", required = true)]
+    pub sets: Vec<String>,
+    /// A snapshot to plan against: the plan becomes a to-do list (add, remove, already right) for
+    /// the applications the sets bind to, as `check` binds them.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: RuleSources,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Write the plan to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `snapshot` subcommands.

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod fsio;
+pub mod plan;
 pub mod ratchet;
 pub mod report;
 pub mod ruleset;

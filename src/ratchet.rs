@@ -142,10 +142,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
         }
         _ => return Err(not("its `version` is not 1".to_owned())),
     }
+    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
+        return Err(not(format!(
+            "it is a halo-audit {kind}, not a check report"
+        )));
+    }
     if !map.get("summary").is_some_and(Value::is_object) {
-        return Err(not(
-            "it has no `summary` (is it a diff or a plan?)".to_owned()
-        ));
+        return Err(not("it has no `summary`".to_owned()));
     }
     let Some(findings) = map.get("findings").and_then(Value::as_array) else {
         return Err(not("it has no `findings` array".to_owned()));
@@ -332,7 +335,7 @@ mod tests {
 
     #[test]
     fn other_documents_are_refused_with_the_reason() {
-        let cases: [(&str, &str); 6] = [
+        let cases: [(&str, &str); 7] = [
             ("not json", "not valid JSON"),
             ("[1]", "not a JSON object"),
             (
@@ -341,7 +344,11 @@ mod tests {
             ),
             (r#"{"version": 1, "findings": []}"#, "tool.name"),
             (
-                r#"{"version": 1, "tool": {"name": "halo-audit"}, "kind": "plan", "actions": []}"#,
+                r#"{"version": 1, "tool": {"name": "halo-audit"}, "kind": "plan", "summary": {}}"#,
+                "it is a halo-audit plan",
+            ),
+            (
+                r#"{"version": 1, "tool": {"name": "halo-audit"}, "findings": []}"#,
                 "no `summary`",
             ),
             (

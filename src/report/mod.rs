@@ -7,6 +7,7 @@ pub mod diff;
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod plan;
 pub mod ratchet;
 pub mod rules;
 pub mod snapshot;
