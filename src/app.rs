@@ -213,7 +213,7 @@ fn check_against_baseline(
     let text = match args.format {
         crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
         crate::cli::Format::Human => {
-            let mut text = report::render(args.format, &new, context);
+            let mut text = report::human::render_new(outcome, &new, context);
             text.push_str(&report::ratchet::human(outcome, &ratchet, context.style));
             text
         }

@@ -91,7 +91,10 @@ fn only_old_findings_pass() {
         ],
         0,
     );
-    assert!(stdout.contains(": 0 new, "), "{stdout}");
+    assert!(
+        stdout.contains(": 0 new findings (counted above), "),
+        "{stdout}"
+    );
     assert!(stdout.contains("already in the baseline"), "{stdout}");
 }
 
@@ -115,7 +118,10 @@ fn one_new_finding_fails_and_is_the_only_one_shown() {
         !stdout.contains("lacks scope `edit:invoices`"),
         "baselined findings are not shown:\n{stdout}"
     );
-    assert!(stdout.contains(": 1 new, "), "{stdout}");
+    assert!(
+        stdout.contains(": 1 new finding (counted above), "),
+        "{stdout}"
+    );
 
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);

@@ -305,9 +305,14 @@ fn markdown_is_a_checklist() {
         text.starts_with("# Least-privilege plan for cloud-depot"),
         "{text}"
     );
-    assert!(text.contains("- [ ] **remove** untick `admin`"), "{text}");
     assert!(
-        text.contains("- [x] `all:standard` (already right)"),
+        text.contains(
+            "**To remove**\n\n- [ ] Untick `admin` (now ticked). Needed by no chosen integration"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("**Already right**\n\n- [x] `admin:webhooks`. For cloud-depot"),
         "{text}"
     );
 }

@@ -956,6 +956,7 @@ impl<'a> Builder<'a> {
         };
         let section = match perm.source {
             Source::Derived(Derived::AllTeams) => "Teams",
+            Source::Derived(Derived::HasRoles) => "Roles",
             _ => perm.section.as_str(),
         };
         let mut base = Item {

@@ -194,44 +194,57 @@ fn capitalise(text: &str) -> String {
 }
 
 fn md_items(out: &mut String, items: &[Item]) {
-    for item in items {
-        let mut line = match item.status {
-            Status::Keep => format!("- [x] {} (already right)", keep_text(item)),
-            status => format!(
-                "- [ ] **{}** {}{}",
-                status.as_str(),
-                item.instruction,
-                match (&item.current, status) {
-                    (Some(c), Status::Add | Status::Remove) => format!(" (now {c})"),
-                    _ => String::new(),
-                }
-            ),
-        };
-        let _ = write!(line, ". {}", capitalise(&attribution(item)));
-        if !item.requirements.is_empty() {
-            let _ = write!(line, " ({})", item.requirements.join(", "));
+    for (status, title) in [
+        (Status::Add, "To add"),
+        (Status::Remove, "To remove"),
+        (Status::Set, "To set"),
+        (Status::Keep, "Already right"),
+    ] {
+        let group: Vec<&Item> = items.iter().filter(|i| i.status == status).collect();
+        if group.is_empty() {
+            continue;
         }
-        if item.status != Status::Keep {
-            let _ = write!(line, "; in {}", item.place);
+        let _ = writeln!(out, "**{title}**\n");
+        for item in group {
+            let mut line = if status == Status::Keep {
+                format!("- [x] {}", keep_text(item))
+            } else {
+                format!(
+                    "- [ ] {}{}",
+                    capitalise(&item.instruction),
+                    match (&item.current, status) {
+                        (Some(c), Status::Add | Status::Remove) => format!(" (now {c})"),
+                        _ => String::new(),
+                    }
+                )
+            };
+            let _ = write!(line, ". {}", capitalise(&attribution(item)));
+            if !item.requirements.is_empty() {
+                let _ = write!(line, " ({})", item.requirements.join(", "));
+            }
+            if status != Status::Keep {
+                let _ = write!(line, "; in {}", item.place);
+            }
+            if let Some(condition) = &item.condition {
+                let _ = write!(line, "; only if {condition}");
+            }
+            if let Some(note) = &item.note {
+                let _ = write!(line, "; note: {note}");
+            }
+            let _ = writeln!(out, "{line}");
         }
-        if let Some(condition) = &item.condition {
-            let _ = write!(line, "; only if {condition}");
-        }
-        if let Some(note) = &item.note {
-            let _ = write!(line, "; note: {note}");
-        }
-        let _ = writeln!(out, "{line}");
+        out.push('\n');
     }
 }
 
 /// The Markdown plan: a checklist per application and agent (ticked when already right).
 #[must_use]
 pub fn markdown(plan: &Plan) -> String {
-    let mut out = format!("# {}\n\n{}\n", heading(plan), capitalise(&totals(plan)));
+    let mut out = format!("# {}\n\n{}\n\n", heading(plan), capitalise(&totals(plan)));
     for app in &plan.applications {
         let _ = writeln!(
             out,
-            "\n## Application `{}`{}\n\nFor {}; logs in as `{}`.\n",
+            "## Application `{}`{}\n\nFor {}; logs in as `{}`.\n",
             app.subject.name,
             if app.exists { "" } else { " (to create)" },
             app.sets.join(", "),
@@ -245,7 +258,7 @@ pub fn markdown(plan: &Plan) -> String {
     for agent in &plan.agents {
         let _ = writeln!(
             out,
-            "\n## Agent `{}`{}\n\nLogin agent of {} (for {}).\n",
+            "## Agent `{}`{}\n\nLogin agent of {} (for {}).\n",
             agent.subject.name,
             if agent.exists { "" } else { " (to create)" },
             agent.applications.join(", "),
@@ -257,7 +270,7 @@ pub fn markdown(plan: &Plan) -> String {
         md_items(&mut out, &agent.items);
     }
     if !plan.unresolved.is_empty() {
-        out.push_str("\n## Not expressible as a setting\n\n");
+        out.push_str("## Not expressible as a setting\n\n");
         for u in &plan.unresolved {
             let _ = writeln!(
                 out,

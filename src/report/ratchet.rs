@@ -14,9 +14,13 @@ pub fn human(outcome: &Outcome, ratchet: &Ratchet, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Baseline {}: {} new, {} already in the baseline{}, {} fixed",
+        "Baseline {}: {} (counted above), {} already in the baseline{}, {} fixed",
         ratchet.path,
-        ratchet.new_count(),
+        if ratchet.new_count() == 1 {
+            "1 new finding".to_owned()
+        } else {
+            format!("{} new findings", ratchet.new_count())
+        },
         ratchet.baselined_count(),
         if style.verbose == 0 && ratchet.baselined_count() > 0 {
             " (not shown; -v lists them)"
