@@ -126,3 +126,14 @@ fn output_file_is_written_atomically() {
             .starts_with("# Permission drift")
     );
 }
+
+#[test]
+fn the_example_in_docs_drift_md_is_current() {
+    let (stdout, _) = run(&["diff", OLD, NEW], 0);
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/drift.md"))
+        .unwrap();
+    assert!(
+        page.contains(&stdout),
+        "docs/drift.md does not hold the current output of `halo-audit diff {OLD} {NEW}`:\n{stdout}"
+    );
+}

@@ -336,3 +336,35 @@ fn an_unknown_set_exits_2_and_a_set_is_required() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn the_examples_in_docs_plan_md_are_current() {
+    let page = std::fs::read_to_string(root().join("docs/plan.md")).unwrap();
+    for args in [
+        &[
+            "plan",
+            "--set",
+            "vciotoolbox",
+            "--set",
+            "cloud-depot",
+            "--snapshot",
+            DEMO,
+        ][..],
+        &["plan", "--set", "cloud-depot"][..],
+        &[
+            "plan",
+            "--set",
+            "cloud-depot",
+            "--snapshot",
+            DEMO,
+            "--format",
+            "markdown",
+        ][..],
+    ] {
+        let stdout = run(args, 0);
+        assert!(
+            page.contains(&stdout),
+            "docs/plan.md does not hold the current output of {args:?}:\n{stdout}"
+        );
+    }
+}

@@ -39,6 +39,14 @@ fn totals(diff: &Diff) -> String {
     )
 }
 
+fn no_drift(diff: &Diff) -> &'static str {
+    if diff.not_compared.is_empty() {
+        "No drift: the two snapshots grant the same."
+    } else {
+        "No drift in what both snapshots hold (see what could not be compared below)."
+    }
+}
+
 fn marker(class: Class) -> &'static str {
     match class {
         Class::Widened => "+",
@@ -67,7 +75,7 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
     let _ = writeln!(out, "{}", side_text("new:", paths.1, &diff.new));
     out.push('\n');
     if diff.changes.is_empty() {
-        out.push_str("No drift: the two snapshots grant the same.\n");
+        let _ = writeln!(out, "{}", no_drift(diff));
     }
     for change in &diff.changes {
         let head = format!(
@@ -174,7 +182,7 @@ pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
     let _ = writeln!(out, "- {}", side_text("New:", paths.1, &diff.new));
     let _ = writeln!(out, "- **{}**\n", totals(diff));
     if diff.changes.is_empty() {
-        out.push_str("No drift: the two snapshots grant the same.\n");
+        let _ = writeln!(out, "{}", no_drift(diff));
     } else {
         out.push_str("| | class | subject | change | before | after | chain |\n|---|---|---|---|---|---|---|\n");
         for change in &diff.changes {

@@ -64,7 +64,15 @@ fn keep_text(item: &Item) -> String {
     if item.permission.starts_with("scope:") {
         format!("`{}`", item.label)
     } else {
-        format!("{} {}", item.label, item.wanted)
+        format!(
+            "{} {}",
+            item.label,
+            // The current value when a role provides it (worth knowing), else the wanted one.
+            item.current
+                .as_deref()
+                .filter(|c| c.contains("(through role"))
+                .unwrap_or(&item.wanted)
+        )
     }
 }
 
