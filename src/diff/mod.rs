@@ -247,7 +247,7 @@ fn covers_agent(tenant: &Tenant, id: i64) -> bool {
 fn missing_reason(tenant: &Tenant, collection: &str, endpoint: &str) -> String {
     match tenant.gap(endpoint) {
         Some(gap) => format!(
-            "its {collection} could not be read ({}{})",
+            "its {collection} list could not be read ({}{})",
             gap.status.map(|s| format!("{s} ")).unwrap_or_default(),
             gap.reason
         ),
@@ -1051,14 +1051,14 @@ impl Run<'_> {
         }
     }
 
-    /// " through role Billing", " by its own setting", " (member of all 7 active teams)".
+    /// " through role Billing", " by its own setting", ": member of all 7 active teams".
     fn cause(&self, effective: &Effective) -> String {
         match effective.decisive().map(|c| &c.origin) {
             Some(Origin::Role { name, .. }) => format!(" through role {name}"),
             Some(Origin::Agent) => " by its own setting".to_owned(),
             Some(Origin::Structure) => effective
                 .decisive()
-                .map(|c| format!(" ({})", c.evidence))
+                .map(|c| format!(": {}", c.evidence))
                 .unwrap_or_default(),
             None => String::new(),
         }

@@ -1054,8 +1054,10 @@ impl<'a> Builder<'a> {
         let effective = agent.permission(&perm.key).unwrap_or(&empty);
         base.current = Some(current_text(catalog, perm, effective));
         let exact = effective.exact();
+        // Lowering is removing; with the current value unknown, a "No" or "No Access" target is too.
         let direction = |from: Option<Value>| match from {
             Some(v) if v > target => Status::Remove,
+            None if matches!(target, Value::Flag(false) | Value::Level(0)) => Status::Remove,
             _ => Status::Add,
         };
         match &perm.source {
