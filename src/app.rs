@@ -59,6 +59,9 @@ pub enum AppError {
         value: String,
         reason: String,
     },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] crate::ratchet::BaselineError),
     #[error("unknown finding code `{code}`")]
     #[diagnostic(code(halo_audit::explain::unknown), help("{help}"))]
     UnknownCode { code: String, help: String },
@@ -169,6 +172,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             Ok(exit::OK)
         }
         Command::Rules(command) => run_rules(command, catalog, &style),
+        Command::Diff(args) => run_diff(args, catalog, &style),
+        Command::Plan(args) => {
+            let config = load_config(cli, &style)?;
+            run_plan(args, catalog, &style, &config)
+        }
         Command::Explain { code } => {
             let text = match code {
                 None => report::explain::list(),
@@ -410,6 +418,9 @@ fn run_check(
         style,
         fail_on,
     };
+    if let Some(path) = &args.baseline {
+        return check_against_baseline(args, path, &outcome, &context);
+    }
     let text = report::render(args.format, &outcome, &context);
     let output = args
         .output
@@ -425,6 +436,132 @@ fn run_check(
     } else {
         exit::OK
     })
+}
+
+/// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
+/// lists the fixed ones, decides the exit code on the new ones, and rewrites the baseline when
+/// asked (then every current finding is accepted and the findings do not fail the run).
+fn check_against_baseline(
+    args: &CheckArgs,
+    path: &Path,
+    outcome: &check::Outcome,
+    context: &report::Context<'_>,
+) -> Result<u8, AppError> {
+    let baseline = match crate::ratchet::load(path) {
+        Ok(b) => b,
+        Err(crate::ratchet::BaselineError::Read { source, .. })
+            if args.update_baseline && source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            crate::ratchet::Baseline {
+                path: path.to_owned(),
+                entries: Vec::new(),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let ratchet = crate::ratchet::compare(&outcome.findings, &baseline);
+    let new = ratchet.new_findings(outcome);
+    let text = match args.format {
+        crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
+        crate::cli::Format::Human => {
+            let mut text = report::human::render_new(outcome, &new, context);
+            text.push_str(&report::ratchet::human(outcome, &ratchet, context.style));
+            text
+        }
+        format => report::render(format, &new, context),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    report::emit(&text, &output)?;
+    if args.update_baseline {
+        let full = report::json::render(outcome, context);
+        crate::fsio::write_atomic(path, full.as_bytes())?;
+        report::ratchet::updated(
+            &display(path),
+            outcome.findings.len(),
+            &ratchet,
+            context.style,
+        );
+        return Ok(exit::OK);
+    }
+    let failing = failing(&new, context.fail_on);
+    if !context.style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
+        report::summary_line(&new, context.fail_on, failing, context.style);
+    }
+    Ok(if failing > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
+    let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
+    let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
+    let diff = crate::diff::diff(&old, &new, catalog);
+    let paths = (display(&args.old), display(&args.new));
+    let paths = (paths.0.as_str(), paths.1.as_str());
+    let text = match args.format {
+        crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
+        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
+        crate::cli::DiffFormat::Markdown => report::diff::markdown(&diff, paths),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    report::emit(&text, &output)?;
+    Ok(if args.fail_on_drift && diff.is_drift() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn run_plan(
+    args: &crate::cli::PlanArgs,
+    catalog: &Catalog,
+    style: &Style,
+    config: &Config,
+) -> Result<u8, AppError> {
+    let sources = RuleSources {
+        rules: config
+            .rules
+            .iter()
+            .chain(&args.sources.rules)
+            .cloned()
+            .collect(),
+        no_default_rules: args.sources.no_default_rules || !config.default_rules,
+    };
+    let library = load_library(&sources, catalog)?;
+    let tenant = match &args.snapshot {
+        Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
+        None => None,
+    };
+    // The configuration's bindings of the chosen sets apply, as they do for `check`.
+    let selection = Selection {
+        sets: args.sets.clone(),
+        bindings: config
+            .bindings
+            .iter()
+            .filter(|(set, _)| args.sets.contains(set))
+            .map(|(set, apps)| (set.clone(), apps.clone()))
+            .collect(),
+    };
+    let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
+    let text = match args.format {
+        crate::cli::PlanFormat::Human => report::plan::human(&plan, style),
+        crate::cli::PlanFormat::Markdown => report::plan::markdown(&plan),
+        crate::cli::PlanFormat::Json => report::plan::json(&plan),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    report::emit(&text, &output)?;
+    Ok(exit::OK)
 }
 
 /// Number of findings at or above the threshold.

@@ -51,6 +51,10 @@ pub enum Command {
     /// List, show and validate requirement sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Compare two snapshots by effective permission: what changed, widened or narrowed.
+    Diff(DiffArgs),
+    /// The least-privilege setup of integrations in Halo's UI words; with a snapshot, a to-do list.
+    Plan(PlanArgs),
     /// Explain a finding code (what it checks, why it matters, how to fix).
     Explain {
         /// A finding code such as `missing-grant`; without it, every code is listed.
@@ -205,6 +209,14 @@ pub struct CheckArgs {
     /// Ignore every waiver in the configuration (for gates that must not be bypassed).
     #[arg(long)]
     pub no_waivers: bool,
+    /// A previous JSON report: only findings not in it count towards `--fail-on` (matched by
+    /// fingerprint, not wording); findings it holds that are gone are listed as fixed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the `--baseline` file (atomically) with this run's JSON report, accepting every
+    /// current finding; the file is created when it does not exist.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }
 
 /// Arguments of `self-check`.
@@ -241,6 +253,68 @@ pub struct InitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change with its chain, then what could not be compared.
+    Human,
+    /// The versioned JSON document (docs/drift.md).
+    Json,
+    /// A Markdown table of changes.
+    Markdown,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The newer snapshot.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
+    #[arg(long)]
+    pub fail_on_drift: bool,
+}
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Per application and agent: what to add, remove, and what is already right.
+    Human,
+    /// A Markdown checklist.
+    Markdown,
+    /// The versioned, machine-applicable JSON document (docs/plan.md).
+    Json,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// An integration set to plan for (see `rules list`). Repeatable; at least one.
+    #[arg(long = "set", value_name = "ID", required = true)]
+    pub sets: Vec<String>,
+    /// A snapshot to plan against: the plan becomes a to-do list (add, remove, already right) for
+    /// the applications the sets bind to, as `check` binds them.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: RuleSources,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Write the plan to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `snapshot` subcommands.

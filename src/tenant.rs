@@ -129,6 +129,8 @@ pub struct Agent {
     /// `None` when the snapshot does not say.
     pub roles: Option<Vec<RoleRef>>,
     pub teams: Option<Vec<Membership>>,
+    /// The agent's own raw claims `(type, value)`; `None` when the snapshot does not carry them.
+    pub claims: Option<Vec<(String, String)>>,
     /// Effective value of every catalog agent permission, by canonical key.
     pub permissions: BTreeMap<String, Effective>,
 }

@@ -75,35 +75,7 @@ pub fn check(
     catalog: &Catalog,
     selection: &Selection,
 ) -> Result<Outcome, CheckError> {
-    for id in selection.sets.iter().chain(selection.bindings.keys()) {
-        if library.get(id).is_none() {
-            let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
-            let close: Vec<&str> = ids
-                .iter()
-                .copied()
-                .filter(|s| crate::catalog::edit_distance(s, id) <= 3 || s.contains(id.as_str()))
-                .collect();
-            let help = if close.is_empty() {
-                format!(
-                    "`halo-audit rules list` shows the {} sets available",
-                    ids.len()
-                )
-            } else {
-                format!(
-                    "did you mean {}?",
-                    close
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            return Err(CheckError::UnknownSet {
-                id: id.clone(),
-                help,
-            });
-        }
-    }
+    validate(library, selection)?;
     let mut run = Run {
         tenant,
         catalog,
@@ -171,6 +143,43 @@ pub fn check(
             .dedup_by(|a, b| a.requirement == b.requirement && a.subject == b.subject);
     }
     Ok(Outcome { sets, findings })
+}
+
+/// Checks that every set a selection names is in the library.
+///
+/// # Errors
+/// [`CheckError::UnknownSet`] naming the first unknown set, with close ids as a hint.
+pub fn validate(library: &Library, selection: &Selection) -> Result<(), CheckError> {
+    for id in selection.sets.iter().chain(selection.bindings.keys()) {
+        if library.get(id).is_none() {
+            let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
+            let close: Vec<&str> = ids
+                .iter()
+                .copied()
+                .filter(|s| crate::catalog::edit_distance(s, id) <= 3 || s.contains(id.as_str()))
+                .collect();
+            let help = if close.is_empty() {
+                format!(
+                    "`halo-audit rules list` shows the {} sets available",
+                    ids.len()
+                )
+            } else {
+                format!(
+                    "did you mean {}?",
+                    close
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            return Err(CheckError::UnknownSet {
+                id: id.clone(),
+                help,
+            });
+        }
+    }
+    Ok(())
 }
 
 pub(crate) struct Run<'a> {

@@ -101,6 +101,14 @@ struct SetRow {
 /// Renders the human report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    render_new(outcome, outcome, context)
+}
+
+/// Renders the human report of a run compared with a baseline: diagnostics for the `new`
+/// findings only, the per-set table of the whole outcome `all`, and the verdict on `new`.
+#[must_use]
+pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String {
+    let outcome = all;
     let style = context.style;
     let handler = if style.color {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
@@ -110,7 +118,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     .with_width(110);
     let mut out = String::new();
     let mut hidden_notes = 0;
-    for finding in &outcome.findings {
+    for finding in &new.findings {
         if finding.severity == Severity::Note && style.verbose == 0 {
             hidden_notes += 1;
             continue;
@@ -238,11 +246,11 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             "{hidden_notes} notes not shown (ambiguities, grants resting on assumptions): run with -v to see them"
         );
     }
-    let failing = crate::app::failing(outcome, context.fail_on);
+    let failing = crate::app::failing(new, context.fail_on);
     let _ = writeln!(
         out,
         "{}",
-        super::summary_text(outcome, context.fail_on, failing)
+        super::summary_text(new, context.fail_on, failing)
     );
     out
 }

@@ -20,6 +20,17 @@ struct Report<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     sets: Vec<JsonSet<'a>>,
+    /// Present only with `check --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineInfo<'a>>,
+}
+
+#[derive(Serialize)]
+struct BaselineInfo<'a> {
+    path: &'a str,
+    new: usize,
+    baselined: usize,
+    fixed: &'a [crate::ratchet::BaselineEntry],
 }
 
 #[derive(Serialize)]
@@ -48,6 +59,9 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
     fingerprint: String,
+    /// `new` or `unchanged` (SARIF's words), only with `check --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +73,30 @@ struct JsonSet<'a> {
 /// Renders the JSON report (pretty, trailing newline).
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    build(outcome, context, None)
+}
+
+/// Renders the JSON report of a run compared with a baseline: every current finding with its
+/// `baseline_state`, a `baseline` member (counts and the fixed findings), and `summary.passed`
+/// decided on the new findings only.
+#[must_use]
+pub fn render_with_baseline(
+    outcome: &Outcome,
+    context: &Context<'_>,
+    ratchet: &crate::ratchet::Ratchet,
+) -> String {
+    build(outcome, context, Some(ratchet))
+}
+
+fn build(
+    outcome: &Outcome,
+    context: &Context<'_>,
+    ratchet: Option<&crate::ratchet::Ratchet>,
+) -> String {
+    let passed = match ratchet {
+        Some(r) => crate::app::failing(&r.new_findings(outcome), context.fail_on) == 0,
+        None => crate::app::failing(outcome, context.fail_on) == 0,
+    };
     let report = Report {
         version: VERSION,
         tool: Tool {
@@ -74,17 +112,31 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             warnings: outcome.count(Severity::Warning),
             notes: outcome.count(Severity::Note),
             unverifiable: outcome.unverifiable(),
-            passed: crate::app::failing(outcome, context.fail_on) == 0,
+            passed,
         },
         findings: outcome
             .findings
             .iter()
-            .map(|f| JsonFinding {
+            .enumerate()
+            .map(|(i, f)| JsonFinding {
                 finding: f,
                 fingerprint: f.fingerprint(),
+                baseline_state: ratchet.map(|r| {
+                    if r.baselined.get(i).copied().unwrap_or(false) {
+                        "unchanged"
+                    } else {
+                        "new"
+                    }
+                }),
             })
             .collect(),
         sets: outcome.sets.iter().map(|set| JsonSet { set }).collect(),
+        baseline: ratchet.map(|r| BaselineInfo {
+            path: &r.path,
+            new: r.new_count(),
+            baselined: r.baselined_count(),
+            fixed: &r.fixed,
+        }),
     };
     let mut text =
         serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

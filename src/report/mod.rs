@@ -4,6 +4,7 @@
 //! crate prints. Reporters never change findings; they only render them.
 
 pub mod checklist;
+pub mod diff;
 pub mod explain;
 pub mod fetch;
 pub mod github;
@@ -12,6 +13,8 @@ pub mod init;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod plan;
+pub mod ratchet;
 pub mod rules;
 pub mod sarif;
 pub mod snapshot;

@@ -405,6 +405,7 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
         default_team: string(obj, "team"),
         roles: roles.map(|r| r.into_iter().map(|h| h.reference).collect()),
         teams,
+        claims: own_claims,
         permissions,
     }
 }

@@ -1,0 +1,270 @@
+//! Plan unit tests on hand-built tenants: merging per application and per agent, attribution,
+//! conflicts, conditions, roles that raise a permission too high.
+
+use std::path::Path;
+
+use serde_json::{Value as Json, json};
+
+use super::*;
+use crate::ruleset::{self, RuleFile};
+use crate::snapshot::{self, Snapshot};
+
+fn catalog() -> &'static Catalog {
+    Catalog::builtin().unwrap()
+}
+
+fn set(id: &str, pattern: &str, requirements: &str) -> String {
+    format!(
+        r#"
+id: {id}
+title: {id} integration
+sources: [{{url: "https://vendor.example/{id}", retrieved: 2026-11-24}}]
+binding: {{application_name: ["{pattern}"]}}
+requirements:
+{requirements}
+"#
+    )
+}
+
+fn library(sets: &[String]) -> Library {
+    let mut files: Vec<RuleFile> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, text)| RuleFile {
+            name: format!("set{i}.yaml"),
+            text: text.clone(),
+            builtin: false,
+        })
+        .collect();
+    files.push(RuleFile {
+        name: "rules/baseline.yaml".into(),
+        text: include_str!("../../rules/baseline.yaml").into(),
+        builtin: true,
+    });
+    ruleset::load(&files, catalog()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn tenant(agents: Json, roles: Json, apps: Json) -> Tenant {
+    let mut snap = Snapshot::new(snapshot::Instance {
+        url: Some("https://t.example".into()),
+        tenant: None,
+    });
+    snap.objects.agents = Some(agents);
+    snap.objects.roles = Some(roles);
+    snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
+    snap.objects.applications = Some(apps);
+    snapshot::normalise(&snap, catalog(), Path::new("t.json")).unwrap()
+}
+
+fn agent(id: i64, claims: Json, roles: Json) -> Json {
+    json!({"id": id, "name": format!("Agent {id}"), "isdisabled": false, "isapiagent": true, "is_admin": false,
+           "team": "", "roles": roles, "teams": [{"team_id": 1, "team_name": "Desk"}], "clients": [],
+           "tickettypes": [], "assettypes": [], "assetfields": [], "claims": claims})
+}
+
+fn app(id: &str, name: &str, scopes: &[&str], agent: i64) -> Json {
+    json!({"id": id, "displayName": name, "inactive": false, "loginas_agent_id": agent,
+           "scopes": scopes.iter().map(|s| json!({"name": s})).collect::<Vec<_>>()})
+}
+
+fn make(t: Option<&Tenant>, lib: &Library, sets: &[&str]) -> Plan {
+    let selection = Selection {
+        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        ..Selection::default()
+    };
+    plan(t, lib, catalog(), &selection).unwrap()
+}
+
+fn item<'p>(plan: &'p Plan, permission: &str) -> &'p Item {
+    plan.items()
+        .find(|i| i.permission == permission)
+        .unwrap_or_else(|| panic!("no item {permission}"))
+}
+
+const ALPHA: &str = r#"  - {id: alpha.read-tickets, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: alpha.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}
+  - {id: alpha.no-delete, title: t, permission: Can delete tickets, expect: no, severity: warning, source: {quote: q}}"#;
+
+const BETA: &str = r#"  - {id: beta.read-tickets, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: beta.read-assets, title: t, permission: "scope:read:assets", expect: yes, source: {quote: q}}
+  - {id: beta.assets, title: t, permission: Assets, expect: {at_least: Read Only}, source: {quote: q}}
+  - {id: beta.kb, title: t, permission: "scope:read:kb", expect: yes, condition: "the KB sync is used", source: {quote: q}}"#;
+
+#[test]
+fn sets_sharing_an_application_are_merged_and_each_grant_is_attributed() {
+    let lib = library(&[set("alpha", "Shared*", ALPHA), set("beta", "Shared*", BETA)]);
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app(
+            "a1",
+            "Shared Sync",
+            &["read:tickets", "edit:tickets"],
+            7
+        )]),
+    );
+    let p = make(Some(&t), &lib, &["alpha", "beta"]);
+    assert_eq!(p.applications.len(), 1);
+    assert_eq!(p.applications[0].sets, ["alpha", "beta"]);
+    assert_eq!(p.agents.len(), 1);
+    assert_eq!(p.agents[0].sets, ["alpha", "beta"]);
+    let tickets = item(&p, "scope:read:tickets");
+    assert_eq!(tickets.status, Status::Keep);
+    assert_eq!(tickets.needed_by, ["alpha", "beta"]);
+    assert_eq!(
+        tickets.requirements,
+        ["alpha.read-tickets", "beta.read-tickets"]
+    );
+    let assets = item(&p, "scope:read:assets");
+    assert_eq!(
+        (assets.status, &assets.needed_by[..]),
+        (Status::Add, &["beta".to_owned()][..])
+    );
+    let edit = item(&p, "scope:edit:tickets");
+    assert_eq!(edit.status, Status::Remove);
+    assert!(edit.needed_by.is_empty());
+    let kb = item(&p, "scope:read:kb");
+    assert_eq!(kb.condition.as_deref(), Some("the KB sync is used"));
+    let level = item(&p, "feature.assets");
+    assert_eq!(
+        (level.status, level.wanted.as_str()),
+        (Status::Add, "at least Read Only")
+    );
+    assert_eq!(
+        level.operation,
+        Some(Operation::SetAgentClaim {
+            agent: 7,
+            claim: "feature.assets".into(),
+            value: "1".into()
+        })
+    );
+    // The baseline's policy on ticket deletion is not added twice: alpha already says no.
+    let delete = item(&p, "ticket.can_delete");
+    assert_eq!(delete.needed_by, ["alpha"]);
+    assert!(p.unresolved.is_empty(), "{:?}", p.unresolved);
+}
+
+#[test]
+fn applications_sharing_an_agent_get_one_agent_plan() {
+    let lib = library(&[set("alpha", "Alpha*", ALPHA), set("beta", "Beta*", BETA)]);
+    let t = tenant(
+        json!([agent(7, json!([]), json!([]))]),
+        json!([]),
+        json!([
+            app("a1", "Alpha App", &["read:tickets"], 7),
+            app("b1", "Beta App", &["read:tickets", "read:assets"], 7)
+        ]),
+    );
+    let p = make(Some(&t), &lib, &["alpha", "beta"]);
+    assert_eq!(p.applications.len(), 2);
+    assert_eq!(p.agents.len(), 1);
+    assert_eq!(p.agents[0].applications, ["Alpha App", "Beta App"]);
+    assert_eq!(item(&p, "feature.customers").needed_by, ["alpha"]);
+    assert_eq!(item(&p, "feature.assets").needed_by, ["beta"]);
+}
+
+#[test]
+fn conflicting_levels_on_a_shared_agent_are_unresolved_not_hidden() {
+    let gamma = r#"  - {id: gamma.customers, title: t, permission: Customers, expect: Read and Modify, source: {quote: q}}"#;
+    let lib = library(&[
+        set("alpha", "Shared*", ALPHA),
+        set("gamma", "Shared*", gamma),
+    ]);
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([])
+        )]),
+        json!([]),
+        json!([app("a1", "Shared Sync", &["read:tickets"], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["alpha", "gamma"]);
+    let customers = item(&p, "feature.customers");
+    assert_eq!(customers.status, Status::Add);
+    assert_eq!(
+        customers.operation,
+        Some(Operation::SetAgentClaim {
+            agent: 7,
+            claim: "feature.customers".into(),
+            value: "3".into()
+        })
+    );
+    assert_eq!(p.unresolved.len(), 1, "{:?}", p.unresolved);
+    assert_eq!(p.unresolved[0].sets, ["alpha", "gamma"]);
+}
+
+#[test]
+fn a_role_raising_a_level_too_high_is_removed_and_its_needed_grants_moved_to_the_agent() {
+    let lib = library(&[set("alpha", "Shared*", ALPHA)]);
+    let roles = json!([{"id": "g-1", "name": "Power", "claims": [{"type": "feature.customers", "value": "4"}]}]);
+    let t = tenant(
+        json!([agent(7, json!([]), json!([{"id": "g-1", "name": "Power"}]))]),
+        roles,
+        json!([app("a1", "Shared Sync", &["read:tickets"], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["alpha"]);
+    let role = item(&p, "role:g-1");
+    assert_eq!(role.status, Status::Remove);
+    assert_eq!(
+        role.operation,
+        Some(Operation::RemoveAgentRole {
+            agent: 7,
+            role: "g-1".into()
+        })
+    );
+    assert!(role.note.as_deref().unwrap().contains("raises Customers"));
+    let customers = item(&p, "feature.customers");
+    assert_eq!(customers.status, Status::Remove);
+    assert_eq!(
+        customers.current.as_deref(),
+        Some("Read, Create and Modify (through role Power)")
+    );
+    assert_eq!(
+        customers.operation,
+        Some(Operation::SetAgentClaim {
+            agent: 7,
+            claim: "feature.customers".into(),
+            value: "2".into()
+        })
+    );
+}
+
+#[test]
+fn choices_the_plan_cannot_make_are_unresolved() {
+    let delta = r#"  - {id: delta.default-team, title: t, permission: agent.default_team, expect: yes, source: {quote: q}}
+  - {id: delta.teams, title: t, permission: teams.all, expect: no, source: {quote: q}}"#;
+    let lib = library(&[set("delta", "Delta*", delta)]);
+    let t = tenant(
+        json!([agent(7, json!([]), json!([]))]),
+        json!([]),
+        json!([app("a1", "Delta", &[], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["delta"]);
+    let reasons: Vec<&str> = p.unresolved.iter().map(|u| u.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("Default Team")));
+    assert!(reasons.iter().any(|r| r.contains("which team to leave")));
+    assert!(p.items().all(|i| i.permission != "agent.default_team"));
+}
+
+#[test]
+fn a_set_matching_no_application_is_planned_as_one_to_create() {
+    let lib = library(&[set("alpha", "Alpha*", ALPHA)]);
+    let t = tenant(json!([]), json!([]), json!([]));
+    let p = make(Some(&t), &lib, &["alpha"]);
+    assert_eq!(p.applications.len(), 1);
+    assert!(!p.applications[0].exists);
+    assert_eq!(p.applications[0].subject.name, "Alpha");
+    let setup = p.applications[0].setup.as_deref().unwrap();
+    assert!(setup.starts_with("no API application matches"), "{setup}");
+    assert!(!p.agents[0].exists);
+    assert!(
+        p.items()
+            .all(|i| i.status == Status::Set && i.operation.is_none())
+    );
+}

@@ -1,0 +1,379 @@
+//! Baselines (the "ratchet"): a previous JSON report whose findings are accepted, so that `check`
+//! fails only on findings that are new.
+//!
+//! Owns: reading a baseline file (a halo-audit JSON report, version 1) and its error messages, and
+//! matching the current findings against it by [`Finding::fingerprint`] (code, set, requirement,
+//! subject kind and stable id, permission), never by message text. It does not render anything
+//! and does not decide exit codes; `app` and `report` do.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::check::{Finding, Outcome};
+
+/// A finding as recorded in a baseline report: enough to list it when it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub requirement_set: Option<String>,
+    #[serde(default)]
+    pub requirement: Option<String>,
+    #[serde(default)]
+    pub subject: Option<BaselineSubject>,
+    #[serde(default)]
+    pub permission: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The subject of a baseline entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSubject {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A loaded baseline.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    /// The file it came from (for messages and the report).
+    pub path: PathBuf,
+    /// Its findings, in file order.
+    pub entries: Vec<BaselineEntry>,
+}
+
+/// Why a baseline could not be used. Every variant names the file; all are exit code 2.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum BaselineError {
+    #[error("cannot read baseline {}: {source}", path.display())]
+    #[diagnostic(
+        code(halo_audit::baseline::read),
+        help(
+            "check the path; create a baseline with `halo-audit check --snapshot FILE --baseline {} --update-baseline`",
+            path.display()
+        )
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a halo-audit JSON report (version 1): {reason}", path.display())]
+    #[diagnostic(
+        code(halo_audit::baseline::not_a_report),
+        help(
+            "a baseline is a report written by `halo-audit check --format json -o FILE` or by `--update-baseline`; snapshots, diffs and plans are not baselines"
+        )
+    )]
+    NotAReport { path: PathBuf, reason: String },
+    #[error("baseline {} is a JSON report version {version}; this halo-audit reads version 1", path.display())]
+    #[diagnostic(
+        code(halo_audit::baseline::future_version),
+        help(
+            "upgrade halo-audit, or rewrite the baseline with this version's `--update-baseline`"
+        )
+    )]
+    FutureVersion { path: PathBuf, version: u64 },
+}
+
+/// Reads a baseline file.
+///
+/// # Errors
+/// See [`BaselineError`].
+pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+    let bytes = std::fs::read(path).map_err(|source| BaselineError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&bytes, path)
+}
+
+/// Parses a baseline document; `path` is used in messages only.
+///
+/// # Errors
+/// When the bytes are not a halo-audit JSON report of version 1 with a fingerprint on every
+/// finding.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
+    let not = |reason: String| BaselineError::NotAReport {
+        path: path.to_owned(),
+        reason,
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        not(format!(
+            "it is not valid JSON (line {} column {}: {})",
+            e.line(),
+            e.column(),
+            strip_position(&e.to_string())
+        ))
+    })?;
+    let Value::Object(map) = &value else {
+        return Err(not("the document is not a JSON object".to_owned()));
+    };
+    if map.get("format").and_then(Value::as_str) == Some(crate::snapshot::FORMAT) {
+        return Err(not("it is a snapshot".to_owned()));
+    }
+    if map
+        .get("tool")
+        .and_then(|t| t.get("name"))
+        .and_then(Value::as_str)
+        != Some(env!("CARGO_PKG_NAME"))
+    {
+        return Err(not("it has no `tool.name` of \"halo-audit\"".to_owned()));
+    }
+    match map.get("version").and_then(Value::as_u64) {
+        Some(1) => {}
+        Some(version) if version > 1 => {
+            return Err(BaselineError::FutureVersion {
+                path: path.to_owned(),
+                version,
+            });
+        }
+        _ => return Err(not("its `version` is not 1".to_owned())),
+    }
+    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
+        return Err(not(format!(
+            "it is a halo-audit {kind}, not a check report"
+        )));
+    }
+    if !map.get("summary").is_some_and(Value::is_object) {
+        return Err(not("it has no `summary`".to_owned()));
+    }
+    let Some(findings) = map.get("findings").and_then(Value::as_array) else {
+        return Err(not("it has no `findings` array".to_owned()));
+    };
+    let mut entries = Vec::with_capacity(findings.len());
+    for (i, finding) in findings.iter().enumerate() {
+        let entry: BaselineEntry = serde_json::from_value(finding.clone())
+            .map_err(|e| not(format!("findings[{i}]: {}", strip_position(&e.to_string()))))?;
+        if entry.fingerprint.trim().is_empty() {
+            return Err(not(format!("findings[{i}] has an empty `fingerprint`")));
+        }
+        entries.push(entry);
+    }
+    Ok(Baseline {
+        path: path.to_owned(),
+        entries,
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The current findings compared with a baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ratchet {
+    /// The baseline file, as given.
+    pub path: String,
+    /// For each current finding (in the outcome's order): true when the baseline already holds it.
+    pub baselined: Vec<bool>,
+    /// Baseline findings that are gone, in baseline order.
+    pub fixed: Vec<BaselineEntry>,
+}
+
+impl Ratchet {
+    /// Number of current findings not in the baseline.
+    #[must_use]
+    pub fn new_count(&self) -> usize {
+        self.baselined.iter().filter(|b| !**b).count()
+    }
+
+    /// Number of current findings the baseline holds.
+    #[must_use]
+    pub fn baselined_count(&self) -> usize {
+        self.baselined.iter().filter(|b| **b).count()
+    }
+
+    /// The outcome restricted to new findings (sets and evaluations unchanged): what is rendered
+    /// and what decides the exit code.
+    #[must_use]
+    pub fn new_findings(&self, outcome: &Outcome) -> Outcome {
+        Outcome {
+            findings: outcome
+                .findings
+                .iter()
+                .zip(&self.baselined)
+                .filter(|(_, baselined)| !**baselined)
+                .map(|(f, _)| f.clone())
+                .collect(),
+            ..outcome.clone()
+        }
+    }
+}
+
+/// Matches findings with a baseline by fingerprint. Several findings may share a fingerprint; each
+/// baseline entry accepts at most one current finding.
+#[must_use]
+pub fn compare(findings: &[Finding], baseline: &Baseline) -> Ratchet {
+    let mut available: BTreeMap<&str, usize> = BTreeMap::new();
+    for entry in &baseline.entries {
+        *available.entry(entry.fingerprint.as_str()).or_default() += 1;
+    }
+    let fingerprints: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let baselined = fingerprints
+        .iter()
+        .map(|fp| match available.get_mut(fp.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .collect();
+    let fixed = baseline
+        .entries
+        .iter()
+        .filter(
+            |entry| match available.get_mut(entry.fingerprint.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            },
+        )
+        .cloned()
+        .collect();
+    Ratchet {
+        path: baseline.path.display().to_string(),
+        baselined,
+        fixed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Subject, SubjectKind};
+    use crate::diag::{Code, Severity};
+
+    fn finding(requirement: &str, subject: &str, message: &str) -> Finding {
+        Finding {
+            code: Code::MissingGrant,
+            severity: Severity::Error,
+            requirement_set: "demo".into(),
+            requirement: Some(requirement.into()),
+            subject: Subject {
+                kind: SubjectKind::Agent,
+                id: subject.into(),
+                name: format!("Agent {subject}"),
+            },
+            permission: Some("feature.customers".into()),
+            expected: None,
+            actual: None,
+            message: message.into(),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: None,
+            rule_location: None,
+            waiver: None,
+        }
+    }
+
+    fn report(findings: &[Finding]) -> Vec<u8> {
+        let findings: Vec<Value> = findings
+            .iter()
+            .map(|f| {
+                let mut v = serde_json::to_value(f).unwrap();
+                v["fingerprint"] = Value::String(f.fingerprint());
+                v
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "version": 1, "tool": {"name": "halo-audit", "version": "0"},
+            "summary": {"errors": findings.len()}, "findings": findings
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn matching_ignores_wording_and_names() {
+        let old = [finding("r1", "7", "old wording"), finding("r2", "7", "x")];
+        let baseline = parse(&report(&old), Path::new("b.json")).unwrap();
+        let mut renamed = finding("r1", "7", "new wording entirely");
+        renamed.subject.name = "Renamed agent".into();
+        let now = [renamed, finding("r3", "7", "x")];
+        let ratchet = compare(&now, &baseline);
+        assert_eq!(ratchet.baselined, vec![true, false]);
+        assert_eq!(ratchet.new_count(), 1);
+        assert_eq!(ratchet.fixed.len(), 1);
+        assert_eq!(ratchet.fixed[0].requirement.as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn another_subject_is_a_new_finding() {
+        let baseline = parse(&report(&[finding("r1", "7", "m")]), Path::new("b.json")).unwrap();
+        let ratchet = compare(&[finding("r1", "8", "m")], &baseline);
+        assert_eq!(ratchet.baselined, vec![false]);
+        assert_eq!(ratchet.fixed.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_fingerprints_are_counted() {
+        let baseline = parse(&report(&[finding("r1", "7", "a")]), Path::new("b.json")).unwrap();
+        let ratchet = compare(
+            &[finding("r1", "7", "a"), finding("r1", "7", "b")],
+            &baseline,
+        );
+        assert_eq!(ratchet.baselined, vec![true, false]);
+        assert!(ratchet.fixed.is_empty());
+    }
+
+    #[test]
+    fn other_documents_are_refused_with_the_reason() {
+        let cases: [(&str, &str); 7] = [
+            ("not json", "not valid JSON"),
+            ("[1]", "not a JSON object"),
+            (
+                r#"{"format": "halo-audit-snapshot", "version": 1}"#,
+                "it is a snapshot",
+            ),
+            (r#"{"version": 1, "findings": []}"#, "tool.name"),
+            (
+                r#"{"version": 1, "tool": {"name": "halo-audit"}, "kind": "plan", "summary": {}}"#,
+                "it is a halo-audit plan",
+            ),
+            (
+                r#"{"version": 1, "tool": {"name": "halo-audit"}, "findings": []}"#,
+                "no `summary`",
+            ),
+            (
+                r#"{"version": 1, "tool": {"name": "halo-audit"}, "summary": {}, "findings": [{"code": "x"}]}"#,
+                "findings[0]",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text.as_bytes(), Path::new("b.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected) && err.contains("b.json"),
+                "{text}: {err}"
+            );
+        }
+        let err = parse(
+            br#"{"version": 2, "tool": {"name": "halo-audit"}, "summary": {}, "findings": []}"#,
+            Path::new("b.json"),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            BaselineError::FutureVersion { version: 2, .. }
+        ));
+    }
+}

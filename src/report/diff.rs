@@ -1,0 +1,210 @@
+//! Renderers of `halo-audit diff`: human, JSON (versioned, docs/drift.md) and Markdown. All are
+//! fed by the same [`Diff`].
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::Style;
+use crate::diff::{Change, Class, Diff, Side};
+
+/// The version of the diff's JSON document.
+pub const VERSION: u32 = 1;
+
+fn side_text(label: &str, path: &str, side: &Side) -> String {
+    let mut text = format!("{label} {path}");
+    let details: Vec<String> = [
+        side.instance.clone(),
+        side.fetched_at.clone(),
+        side.scope
+            .as_deref()
+            .filter(|s| *s != "all")
+            .map(|s| format!("scope {s}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !details.is_empty() {
+        let _ = write!(text, " ({})", details.join(", "));
+    }
+    text
+}
+
+fn totals(diff: &Diff) -> String {
+    format!(
+        "{} widened, {} narrowed, {} neutral",
+        diff.count(Class::Widened),
+        diff.count(Class::Narrowed),
+        diff.count(Class::Neutral)
+    )
+}
+
+fn no_drift(diff: &Diff) -> &'static str {
+    if diff.not_compared.is_empty() {
+        "No drift: the two snapshots grant the same."
+    } else {
+        "No drift in what both snapshots hold (see what could not be compared below)."
+    }
+}
+
+fn marker(class: Class) -> &'static str {
+    match class {
+        Class::Widened => "+",
+        Class::Narrowed => "-",
+        Class::Neutral => "~",
+    }
+}
+
+/// The human report: one line per change with its class marker (`+` widened, `-` narrowed,
+/// `~` neutral) and its chain indented below, then what could not be compared, then the totals.
+#[must_use]
+pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
+    let paint = |class: Class, text: &str| {
+        if !style.color {
+            return text.to_owned();
+        }
+        let code = match class {
+            Class::Widened => "31",
+            Class::Narrowed => "32",
+            Class::Neutral => "2",
+        };
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", side_text("old:", paths.0, &diff.old));
+    let _ = writeln!(out, "{}", side_text("new:", paths.1, &diff.new));
+    out.push('\n');
+    if diff.changes.is_empty() {
+        let _ = writeln!(out, "{}", no_drift(diff));
+    }
+    for change in &diff.changes {
+        let head = format!(
+            "{} {:<8} {}",
+            marker(change.class),
+            change.class.as_str(),
+            change.message
+        );
+        let _ = writeln!(out, "{}", paint(change.class, &head));
+        for line in &change.chain {
+            let _ = writeln!(out, "             {line}");
+        }
+    }
+    if !diff.not_compared.is_empty() {
+        let _ = writeln!(out, "\nNot compared (unknown, not unchanged):");
+        for item in &diff.not_compared {
+            let _ = writeln!(out, "  {}: {}", item.what, item.reason);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nhalo-audit diff: {} ({} changes)",
+        totals(diff),
+        diff.changes.len()
+    );
+    out
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    kind: &'static str,
+    tool: Tool,
+    old: SideDoc<'a>,
+    new: SideDoc<'a>,
+    summary: Summary,
+    changes: &'a [Change],
+    not_compared: &'a [crate::diff::NotCompared],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct SideDoc<'a> {
+    path: &'a str,
+    #[serde(flatten)]
+    side: &'a Side,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    widened: usize,
+    narrowed: usize,
+    neutral: usize,
+    drift: bool,
+}
+
+/// The JSON document (pretty, trailing newline).
+#[must_use]
+pub fn json(diff: &Diff, paths: (&str, &str)) -> String {
+    let document = Document {
+        version: VERSION,
+        kind: "diff",
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        old: SideDoc {
+            path: paths.0,
+            side: &diff.old,
+        },
+        new: SideDoc {
+            path: paths.1,
+            side: &diff.new,
+        },
+        summary: Summary {
+            widened: diff.count(Class::Widened),
+            narrowed: diff.count(Class::Narrowed),
+            neutral: diff.count(Class::Neutral),
+            drift: diff.is_drift(),
+        },
+        changes: &diff.changes,
+        not_compared: &diff.not_compared,
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown report: a table of changes (for a ticket, a pull request or an audit file).
+#[must_use]
+pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
+    let mut out = String::from("# Permission drift\n\n");
+    let _ = writeln!(out, "- {}", side_text("Old:", paths.0, &diff.old));
+    let _ = writeln!(out, "- {}", side_text("New:", paths.1, &diff.new));
+    let _ = writeln!(out, "- **{}**\n", totals(diff));
+    if diff.changes.is_empty() {
+        let _ = writeln!(out, "{}", no_drift(diff));
+    } else {
+        out.push_str("| | class | subject | change | before | after | chain |\n|---|---|---|---|---|---|---|\n");
+        for change in &diff.changes {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} {} | {} | {} | {} | {} |",
+                marker(change.class),
+                change.class.as_str(),
+                change.subject.kind.as_str(),
+                cell(&change.subject.name),
+                cell(&change.message),
+                cell(change.before.as_deref().unwrap_or("")),
+                cell(change.after.as_deref().unwrap_or("")),
+                cell(&change.chain.join("<br>")),
+            );
+        }
+    }
+    if !diff.not_compared.is_empty() {
+        out.push_str("\n## Not compared\n\nUnknown, not unchanged:\n\n");
+        for item in &diff.not_compared {
+            let _ = writeln!(out, "- {}: {}", cell(&item.what), cell(&item.reason));
+        }
+    }
+    out
+}
