@@ -403,6 +403,7 @@ fn run_check(
             args.sets.clone()
         },
         bindings: config.bindings.clone(),
+        agents: config.agent_bindings.clone(),
     };
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
@@ -548,6 +549,12 @@ fn run_plan(
             .iter()
             .filter(|(set, _)| args.sets.contains(set))
             .map(|(set, apps)| (set.clone(), apps.clone()))
+            .collect(),
+        agents: config
+            .agent_bindings
+            .iter()
+            .filter(|(set, _)| args.sets.contains(set))
+            .map(|(set, agent)| (set.clone(), agent.clone()))
             .collect(),
     };
     let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;

@@ -62,6 +62,9 @@ pub struct RawBinding {
     pub applications: Option<Vec<Sp<String>>>,
     /// Application client ids.
     pub client_ids: Option<Vec<Sp<String>>>,
+    /// The agent (exact name, or `#id`) whose permissions the set's agent requirements are
+    /// checked against, instead of the applications' login agent.
+    pub agent: Option<Sp<String>>,
 }
 
 /// One waiver as written.
@@ -132,6 +135,8 @@ pub struct Config {
     pub default_rules: bool,
     pub sets: Vec<String>,
     pub bindings: BTreeMap<String, Vec<String>>,
+    /// Set id → agent name or `#id`.
+    pub agent_bindings: BTreeMap<String, String>,
     pub severity: BTreeMap<Code, Level>,
     pub fail_on: Option<crate::cli::FailOn>,
     pub waivers: Vec<Waiver>,
@@ -313,15 +318,27 @@ impl Check<'_> {
                     targets.push(t);
                 }
             }
-            if targets.is_empty() {
+            let agent = binding
+                .agent
+                .as_ref()
+                .and_then(|a| self.nonempty(a, "`agent`"));
+            if targets.is_empty() && agent.is_none() {
                 self.push(
                     &set,
-                    format!("the binding of `{}` names no application", set.value),
+                    format!(
+                        "the binding of `{}` names no application and no agent",
+                        set.value
+                    ),
                     "empty binding",
-                    "give `applications: [display name]` or `client_ids: [id]`",
+                    "give `applications: [display name]`, `client_ids: [id]` or `agent: name`",
                 );
             }
-            config.bindings.insert(set.value, targets);
+            if let Some(agent) = agent {
+                config.agent_bindings.insert(set.value.clone(), agent);
+            }
+            if !targets.is_empty() {
+                config.bindings.insert(set.value, targets);
+            }
         }
         for (code, level) in raw.severity.unwrap_or_default() {
             let Some(c) = self.code(&code) else { continue };

@@ -393,3 +393,40 @@ fn waived_findings_stay_visible_in_every_format() {
         );
     }
 }
+
+#[test]
+fn a_set_bound_to_an_agent_checks_that_agent_and_an_unknown_one_is_binding_not_found() {
+    let dir = with_config("bindings:\n  vciotoolbox:\n    agent: \"#2\"\n");
+    let (_, report) = check_json(dir.path(), &[]);
+    let agents: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["requirement_set"] == "vciotoolbox" && f["subject"]["kind"] == "agent")
+        .map(|f| f["subject"]["name"].as_str().unwrap())
+        .collect();
+    assert!(!agents.is_empty());
+    assert!(
+        agents.iter().all(|a| *a == "Eleanor Whitfield"),
+        "{agents:?}"
+    );
+    let dir = with_config("bindings:\n  vciotoolbox:\n    agent: Nobody Here\n");
+    let (run, report) = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 1);
+    let missing = findings(&report, "binding-not-found");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Nobody Here")
+    );
+    let dir = with_config("bindings:\n  vciotoolbox: {}\n");
+    let (run, _) = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("names no application and no agent"),
+        "{}",
+        run.stderr
+    );
+}

@@ -28,6 +28,9 @@ pub struct Selection {
     pub sets: Vec<String>,
     /// Explicit bindings: set id → application display names or client ids (exact, case-insensitive).
     pub bindings: BTreeMap<String, Vec<String>>,
+    /// Explicit agent bindings: set id → the agent (name, or `#id`) whose permissions the set's
+    /// agent requirements are checked against, instead of its applications' login agent.
+    pub agents: BTreeMap<String, String>,
 }
 
 /// A selection that cannot run.
@@ -80,11 +83,45 @@ pub fn check(
         tenant,
         catalog,
         findings: Vec::new(),
+        agent_for: BTreeMap::new(),
     };
+    for (set_id, wanted) in &selection.agents {
+        match find_agent(tenant, wanted) {
+            Some(id) => {
+                run.agent_for.insert(set_id.clone(), id);
+            }
+            None => run.findings.push(Finding {
+                code: Code::BindingNotFound,
+                severity: Code::BindingNotFound.default_severity(),
+                requirement_set: set_id.clone(),
+                requirement: None,
+                subject: Subject::tenant(tenant),
+                permission: None,
+                expected: Some(format!("the agent `{wanted}`")),
+                actual: Some(if tenant.agents.is_none() {
+                    "the snapshot holds no agents".to_owned()
+                } else {
+                    format!("{} agents, none matching", tenant.agents().len())
+                }),
+                message: format!(
+                    "no agent matches `{wanted}`, configured as the agent of `{set_id}`"
+                ),
+                chain: Vec::new(),
+                assumptions: Vec::new(),
+                help: Some(
+                    "give the agent's exact name or `#id` in halo-audit.yaml (bindings > agent)"
+                        .to_owned(),
+                ),
+                rule_location: library.get(set_id).map(|s| s.location.clone()),
+                waiver: None,
+            }),
+        }
+    }
     let explicit: BTreeSet<&str> = selection
         .sets
         .iter()
         .chain(selection.bindings.keys())
+        .chain(selection.agents.keys())
         .map(String::as_str)
         .collect();
     let mut sets = Vec::new();
@@ -150,7 +187,12 @@ pub fn check(
 /// # Errors
 /// [`CheckError::UnknownSet`] naming the first unknown set, with close ids as a hint.
 pub fn validate(library: &Library, selection: &Selection) -> Result<(), CheckError> {
-    for id in selection.sets.iter().chain(selection.bindings.keys()) {
+    for id in selection
+        .sets
+        .iter()
+        .chain(selection.bindings.keys())
+        .chain(selection.agents.keys())
+    {
         if library.get(id).is_none() {
             let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
             let close: Vec<&str> = ids
@@ -186,6 +228,22 @@ pub(crate) struct Run<'a> {
     pub(crate) tenant: &'a Tenant,
     pub(crate) catalog: &'a Catalog,
     pub(crate) findings: Vec<Finding>,
+    /// Sets bound explicitly to an agent: set id → agent id.
+    pub(crate) agent_for: BTreeMap<String, i64>,
+}
+
+/// An agent by exact name (case-insensitive) or `#id`.
+fn find_agent(tenant: &Tenant, wanted: &str) -> Option<i64> {
+    let wanted = wanted.trim();
+    if let Some(id) = wanted.strip_prefix('#') {
+        let id: i64 = id.trim().parse().ok()?;
+        return tenant.agent(id).map(|a| a.id);
+    }
+    tenant
+        .agents()
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(wanted))
+        .map(|a| a.id)
 }
 
 impl Run<'_> {
@@ -467,7 +525,8 @@ impl Run<'_> {
         app: &Application,
         perm: &PermissionDef,
     ) -> Evaluation {
-        let Some(agent_id) = app.login_agent_id else {
+        let login = self.agent_for.get(&set.id).copied().or(app.login_agent_id);
+        let Some(agent_id) = login else {
             let subject = Subject::application(app);
             let mut f = self.finding(
                 set,
