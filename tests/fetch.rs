@@ -660,3 +660,29 @@ fn the_self_check_of_a_read_only_credential_passes() {
     // Live self-checks read only applications and login agents.
     assert!(server.stats().total <= 10, "{:?}", server.stats());
 }
+
+#[test]
+fn a_url_that_is_not_halo_says_there_is_no_token_endpoint() {
+    let server = Server::start(demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let url = format!("{}/not-halo", server.url());
+    let run = expect(fetch(&server, &out, &["--url", &url]), 3);
+    assert!(run.stderr.contains("no token endpoint"), "{}", run.stderr);
+    assert!(run.stderr.contains("--auth-url"), "{}", run.stderr);
+}
+
+#[test]
+fn tls_to_a_server_that_does_not_speak_it_is_a_tls_error() {
+    let server = Server::start(demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let url = server.url().replace("http://", "https://");
+    let run = expect(fetch(&server, &out, &["--url", &url]), 3);
+    assert!(run.stderr.contains("TLS failed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot be turned off"),
+        "{}",
+        run.stderr
+    );
+}

@@ -577,6 +577,10 @@ fn transport(error: &reqwest::Error, reading_body: bool) -> ApiError {
     } else if lower.contains("certificate")
         || lower.contains("tls")
         || lower.contains("handshake")
+        // rustls's own wording, e.g. a server that does not speak TLS on that port.
+        || lower.contains("received corrupt message")
+        || lower.contains("peer is incompatible")
+        || lower.contains("received fatal alert")
         || has_source::<rustls::Error>(error)
     {
         TransportKind::Tls
@@ -595,10 +599,16 @@ fn transport(error: &reqwest::Error, reading_body: bool) -> ApiError {
     ApiError::Transport { kind, detail }
 }
 
+/// True when an error of type `E` is in the source chain, including inside an `io::Error`
+/// (where hyper and rustls put TLS failures).
 fn has_source<E: std::error::Error + 'static>(error: &dyn std::error::Error) -> bool {
     let mut source = error.source();
     while let Some(e) = source {
-        if e.is::<E>() {
+        if e.is::<E>()
+            || e.downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .is_some_and(|inner| inner.is::<E>())
+        {
             return true;
         }
         source = e.source();

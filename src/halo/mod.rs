@@ -336,7 +336,7 @@ pub enum FetchError {
     #[diagnostic(
         code(halo_audit::fetch::tls),
         help(
-            "certificates are always verified against this system's trust store; if a TLS-inspecting proxy sits in between, add its CA to the system store (verification cannot be turned off)"
+            "check that the URL's host and port serve https; certificates are always verified against this system's trust store, so if a TLS-inspecting proxy sits in between, add its CA to the system store (verification cannot be turned off)"
         )
     )]
     Tls { endpoint: String, detail: String },
