@@ -248,13 +248,20 @@ fn sarif_is_valid_and_has_a_result_per_change_in_the_new_snapshot() {
     assert_eq!(run["properties"]["summary"]["widened"], 14);
 }
 
-#[test]
-fn sarif_names_what_could_not_be_compared() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("no-teams.json");
+/// The NEW fixture without its team list, written in `dir`: compared with NEW, nothing changes
+/// and the teams cannot be compared.
+fn new_without_teams(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("no-teams.json");
     let mut snapshot: Value = serde_json::from_str(&std::fs::read_to_string(NEW).unwrap()).unwrap();
     snapshot["objects"].as_object_mut().unwrap().remove("teams");
     std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn sarif_names_what_could_not_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_without_teams(dir.path());
     let (stdout, _) = run(
         &["diff", NEW, path.to_str().unwrap(), "--format", "sarif"],
         0,
@@ -333,10 +340,7 @@ fn junit_fails_widened_changes_only_with_fail_on_drift() {
 #[test]
 fn junit_skips_what_could_not_be_compared() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("no-teams.json");
-    let mut snapshot: Value = serde_json::from_str(&std::fs::read_to_string(NEW).unwrap()).unwrap();
-    snapshot["objects"].as_object_mut().unwrap().remove("teams");
-    std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let path = new_without_teams(dir.path());
     let (stdout, _) = run(
         &[
             "diff",
