@@ -508,6 +508,15 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
         crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
         crate::cli::DiffFormat::Markdown => report::diff::markdown(&diff, paths),
+        crate::cli::DiffFormat::Sarif => {
+            report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+        }
+        crate::cli::DiffFormat::Junit => {
+            report::diff::junit::render(&diff, paths, args.fail_on_drift)
+        }
+        crate::cli::DiffFormat::Github => {
+            report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+        }
     };
     let output = args
         .output

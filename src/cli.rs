@@ -264,6 +264,12 @@ pub enum DiffFormat {
     Json,
     /// A Markdown table of changes.
     Markdown,
+    /// SARIF 2.1.0: a result per change, located in the NEW snapshot (docs/drift.md).
+    Sarif,
+    /// JUnit XML: a test suite per kind of subject, a test case per change.
+    Junit,
+    /// GitHub Actions annotations: a warning per widened change, a notice for the others.
+    Github,
 }
 
 /// Arguments of `diff`.

@@ -1,9 +1,15 @@
-//! `halo-audit diff` from the command line: formats, exit codes, the pinned human output of the
-//! fixtures in `fixtures/diff/` (each kind of change once; cosmetic noise ignored).
+//! `halo-audit diff` from the command line: formats, exit codes, the pinned output of the
+//! fixtures in `fixtures/diff/` (each kind of change once; cosmetic noise ignored) in every format.
+//! SARIF validates against the OASIS schema; JUnit counts agree with the classes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use std::collections::BTreeSet;
 use std::path::Path;
+
+use common::formats::{Counts, junit_counts, sarif_schema, validate};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -135,5 +141,293 @@ fn the_example_in_docs_drift_md_is_current() {
     assert!(
         page.contains(&stdout),
         "docs/drift.md does not hold the current output of `halo-audit diff {OLD} {NEW}`:\n{stdout}"
+    );
+}
+
+/// The line of the object with this `"id"` in the NEW fixture: the `{` line just above it.
+fn line_of(id: &str) -> u64 {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(NEW)).unwrap();
+    let needle = format!("\"id\": {id},");
+    let index = text.lines().position(|l| l.trim() == needle).unwrap();
+    assert!(text.lines().nth(index - 1).unwrap().trim() == "{");
+    u64::try_from(index).unwrap()
+}
+
+#[test]
+fn sarif_is_valid_and_has_a_result_per_change_in_the_new_snapshot() {
+    let (stdout, _) = run(&["diff", OLD, NEW, "--format", "sarif"], 0);
+    insta::assert_snapshot!("fixtures_sarif", stdout);
+    let log: Value = serde_json::from_str(&stdout).unwrap();
+    let (schemas, index) = sarif_schema();
+    if let Err(e) = validate(&schemas, index, &log) {
+        panic!("the diff's SARIF does not validate against the OASIS schema:\n{e}");
+    }
+    let (json, _) = run(&["diff", OLD, NEW, "--format", "json"], 0);
+    let changes = serde_json::from_str::<Value>(&json).unwrap()["changes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), changes.len());
+    assert_eq!(results.len(), 40);
+    let kinds: BTreeSet<&str> = changes
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules.len(),
+        kinds.len(),
+        "one rule per kind of change found"
+    );
+    let mut fingerprints = BTreeSet::new();
+    for (result, change) in results.iter().zip(&changes) {
+        let kind = change["kind"].as_str().unwrap();
+        assert_eq!(
+            result["ruleId"],
+            format!("drift/{}", kind.replace('_', "-"))
+        );
+        let rule = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(rules[rule]["id"], result["ruleId"]);
+        let level = match change["class"].as_str().unwrap() {
+            "widened" => "warning",
+            "narrowed" | "neutral" => "note",
+            other => panic!("class {other}"),
+        };
+        assert_eq!(result["level"], level, "{result:#}");
+        let physical = &result["locations"][0]["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], NEW);
+        assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
+        let logical = &result["locations"][0]["logicalLocations"][0];
+        assert_eq!(logical["kind"], change["subject"]["kind"]);
+        assert_eq!(logical["name"], change["subject"]["name"]);
+        assert_eq!(logical["properties"]["id"], change["subject"]["id"]);
+        assert_eq!(
+            logical["fullyQualifiedName"],
+            format!(
+                "{}/{}",
+                change["subject"]["kind"].as_str().unwrap(),
+                change["subject"]["name"].as_str().unwrap()
+            )
+        );
+        let fingerprint = result["partialFingerprints"]["haloAuditDrift/v1"]
+            .as_str()
+            .unwrap();
+        assert!(
+            fingerprint.starts_with(&format!("{kind}|")),
+            "{fingerprint}"
+        );
+        assert!(
+            fingerprints.insert(fingerprint.to_owned()),
+            "{fingerprint} twice"
+        );
+    }
+    let start = |kind: &str, name: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["properties"]["kind"] == kind
+                    && r["locations"][0]["logicalLocations"][0]["name"] == name
+            })
+            .unwrap()["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(start("level_raised", "Ava Stone"), line_of("10"));
+    assert_eq!(
+        start("created", "Backup Portal"),
+        line_of("\"a0000000-0000-4000-8000-000000000007\"")
+    );
+    assert_eq!(
+        start("deleted", "Old Sync"),
+        1,
+        "a deleted subject is not in NEW"
+    );
+    assert_eq!(run["properties"]["newSnapshot"], NEW);
+    assert_eq!(run["properties"]["summary"]["widened"], 14);
+}
+
+/// The NEW fixture without its team list, written in `dir`: compared with NEW, nothing changes
+/// and the teams cannot be compared.
+fn new_without_teams(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("no-teams.json");
+    let mut snapshot: Value = serde_json::from_str(&std::fs::read_to_string(NEW).unwrap()).unwrap();
+    snapshot["objects"].as_object_mut().unwrap().remove("teams");
+    std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn sarif_names_what_could_not_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_without_teams(dir.path());
+    let (stdout, _) = run(
+        &["diff", NEW, path.to_str().unwrap(), "--format", "sarif"],
+        0,
+    );
+    let log: Value = serde_json::from_str(&stdout).unwrap();
+    let (schemas, index) = sarif_schema();
+    assert!(validate(&schemas, index, &log).is_ok());
+    let not_compared = log["runs"][0]["properties"]["notCompared"]
+        .as_array()
+        .unwrap();
+    assert!(
+        not_compared.iter().any(|n| n["what"] == "teams"),
+        "{not_compared:?}"
+    );
+    assert!(log["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn junit_fails_widened_changes_only_with_fail_on_drift() {
+    let (stdout, _) = run(
+        &["diff", OLD, NEW, "--format", "junit", "--fail-on-drift"],
+        1,
+    );
+    insta::assert_snapshot!("fixtures_junit_fail_on_drift", stdout);
+    let count = |tests, failures| Counts {
+        tests,
+        failures,
+        skipped: 0,
+    };
+    let suites = junit_counts(&stdout);
+    assert_eq!(
+        suites,
+        vec![
+            ("applications".to_owned(), count(8, 4)),
+            ("agents".to_owned(), count(19, 8)),
+            ("teams".to_owned(), count(5, 0)),
+            ("roles".to_owned(), count(8, 2)),
+        ]
+    );
+    let (passing, _) = run(&["diff", OLD, NEW, "--format", "junit"], 0);
+    let suites = junit_counts(&passing);
+    assert_eq!(suites.iter().map(|(_, c)| c.tests).sum::<usize>(), 40);
+    assert!(suites.iter().all(|(_, c)| c.failures == 0), "{suites:?}");
+    let doc = roxmltree::Document::parse(&passing).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 40);
+    for case in &cases {
+        let out = case
+            .children()
+            .find(|n| n.has_tag_name("system-out"))
+            .and_then(|n| n.text())
+            .unwrap();
+        assert!(
+            out.starts_with("[widened] ")
+                || out.starts_with("[narrowed] ")
+                || out.starts_with("[neutral] "),
+            "{out}"
+        );
+    }
+    let ava = cases
+        .iter()
+        .find(|c| {
+            c.attribute("classname") == Some("agent/Ava Stone")
+                && c.attribute("name") == Some("level-raised feature.invoices")
+        })
+        .unwrap();
+    assert!(
+        ava.children()
+            .any(|n| n.text().is_some_and(|t| t.contains("through role Billing")))
+    );
+}
+
+#[test]
+fn junit_skips_what_could_not_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = new_without_teams(dir.path());
+    let (stdout, _) = run(
+        &[
+            "diff",
+            NEW,
+            path.to_str().unwrap(),
+            "--format",
+            "junit",
+            "--fail-on-drift",
+        ],
+        0,
+    );
+    let suites = junit_counts(&stdout);
+    let (name, counts) = suites.last().unwrap();
+    assert_eq!(name, "not compared");
+    assert_eq!(counts.failures, 0);
+    assert!(
+        counts.skipped >= 1 && counts.tests == counts.skipped,
+        "{counts:?}"
+    );
+}
+
+#[test]
+fn github_annotations_are_one_escaped_line_per_change() {
+    let (stdout, _) = run(&["diff", OLD, NEW, "--format", "github"], 0);
+    insta::assert_snapshot!("fixtures_github", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 40);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::warning ")).count(),
+        14
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::notice ")).count(),
+        26
+    );
+    for line in &lines {
+        let rest = line
+            .strip_prefix("::warning ")
+            .or_else(|| line.strip_prefix("::notice "))
+            .unwrap();
+        let (properties, message) = rest.split_once("::").unwrap();
+        assert!(!message.contains('\n') && !message.is_empty(), "{line}");
+        let properties: Vec<(&str, &str)> = properties
+            .split(',')
+            .map(|p| p.split_once('=').unwrap())
+            .collect();
+        let keys: Vec<&str> = properties.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["file", "line", "title"], "{line}");
+        assert_eq!(properties[0].1, NEW);
+        assert!(properties[1].1.parse::<u64>().unwrap() >= 1);
+        assert!(properties[2].1.starts_with("drift%3A "), "{line}");
+        assert!(!properties[2].1.contains(':'), "{line}");
+    }
+    assert!(stdout.contains(&format!(
+        "::warning file={NEW},line={},title=drift%3A level-raised::agent `Ava Stone` gained Invoices: Read, Create and Modify through role Billing (was Read Only)%0Abefore: agent: claim feature.invoices = \"1\" → Read Only%0A",
+        line_of("10")
+    )), "{stdout}");
+}
+
+#[test]
+fn the_ci_format_examples_in_docs_drift_md_are_current() {
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/drift.md"))
+        .unwrap();
+    let (github, _) = run(&["diff", OLD, NEW, "--format", "github"], 0);
+    let quoted: Vec<&str> = page.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(quoted.len(), 3);
+    for line in quoted {
+        assert!(
+            github.lines().any(|l| l == line),
+            "docs/drift.md quotes an annotation `diff --format github` no longer writes:\n{line}"
+        );
+    }
+    let (sarif, _) = run(&["diff", OLD, NEW, "--format", "sarif"], 0);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let ava = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "drift/level-raised")
+        .unwrap();
+    let fingerprint = ava["partialFingerprints"]["haloAuditDrift/v1"]
+        .as_str()
+        .unwrap();
+    let line = &ava["locations"][0]["physicalLocation"]["region"]["startLine"];
+    assert!(
+        page.contains(&format!("\"haloAuditDrift/v1\": \"{fingerprint}\""))
+            && page.contains(&format!("\"startLine\": {line} }}")),
+        "docs/drift.md's SARIF example is stale: {ava:#}"
     );
 }

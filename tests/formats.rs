@@ -16,6 +16,8 @@ use halo_audit::diag::{Code, Severity};
 use halo_audit::report::{self, checklist, github, markdown};
 use serde_json::Value;
 
+use common::formats::{Counts, junit_counts, sarif_schema, validate};
+
 fn all_cases() -> Vec<common::Loaded> {
     let cases: Vec<common::Loaded> = common::cases().iter().map(|d| common::load(d)).collect();
     assert!(cases.len() > 10, "golden cases missing");
@@ -24,26 +26,6 @@ fn all_cases() -> Vec<common::Loaded> {
 
 // ---------------------------------------------------------------------------------------------
 // SARIF
-
-fn sarif_schema() -> (boon::Schemas, boon::SchemaIndex) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(
-        schema["$schema"], "http://json-schema.org/draft-04/schema#",
-        "the OASIS schema is draft-04"
-    );
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.enable_format_assertions();
-    let url = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-    compiler.add_resource(url, schema).unwrap();
-    let index = compiler.compile(url, &mut schemas).unwrap();
-    (schemas, index)
-}
-
-fn validate(schemas: &boon::Schemas, index: boon::SchemaIndex, log: &Value) -> Result<(), String> {
-    schemas.validate(log, index).map_err(|e| format!("{e:#}"))
-}
 
 #[test]
 fn sarif_of_every_case_is_valid_sarif_2_1_0() {
@@ -145,70 +127,6 @@ fn rule_paths_become_uri_references() {
 
 // ---------------------------------------------------------------------------------------------
 // JUnit
-
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Counts {
-    tests: usize,
-    failures: usize,
-    skipped: usize,
-}
-
-fn attr(node: roxmltree::Node<'_, '_>, name: &str) -> usize {
-    node.attribute(name)
-        .unwrap_or_else(|| panic!("<{}> without {name}", node.tag_name().name()))
-        .parse()
-        .unwrap()
-}
-
-/// Per suite: the counts its attributes state, after checking they match its test cases.
-fn junit_counts(xml: &str) -> Vec<(String, Counts)> {
-    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not XML ({e}):\n{xml}"));
-    let root = doc.root_element();
-    assert_eq!(root.tag_name().name(), "testsuites");
-    let mut suites = Vec::new();
-    let mut total = Counts::default();
-    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
-        let cases: Vec<_> = suite
-            .children()
-            .filter(|n| n.has_tag_name("testcase"))
-            .collect();
-        let has = |tag: &str| {
-            cases
-                .iter()
-                .filter(|c| c.children().any(|n| n.has_tag_name(tag)))
-                .count()
-        };
-        let counts = Counts {
-            tests: attr(suite, "tests"),
-            failures: attr(suite, "failures"),
-            skipped: attr(suite, "skipped"),
-        };
-        let name = suite.attribute("name").unwrap().to_owned();
-        assert_eq!(
-            counts,
-            Counts {
-                tests: cases.len(),
-                failures: has("failure"),
-                skipped: has("skipped"),
-            },
-            "suite {name}: attributes disagree with its test cases"
-        );
-        assert_eq!(attr(suite, "errors"), 0);
-        total.tests += counts.tests;
-        total.failures += counts.failures;
-        total.skipped += counts.skipped;
-        suites.push((name, counts));
-    }
-    assert_eq!(
-        total,
-        Counts {
-            tests: attr(root, "tests"),
-            failures: attr(root, "failures"),
-            skipped: attr(root, "skipped"),
-        }
-    );
-    suites
-}
 
 /// What the suites must count with `--fail-on error`, worked out from the outcome alone: a test
 /// case per evaluation (per policy for the baseline, one binding case for a set that could not be

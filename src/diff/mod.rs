@@ -97,6 +97,45 @@ impl ChangeKind {
             Self::UnrecognisedClaimChanged => "unrecognised_claim_changed",
         }
     }
+
+    /// One line saying what this kind of change is, for any subject it applies to.
+    #[must_use]
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Created => "An application, agent, team or role was created",
+            Self::Deleted => "An application, agent, team or role was deleted",
+            Self::Enabled => "An application was activated, an agent enabled or a team reactivated",
+            Self::Disabled => {
+                "An application was deactivated, an agent disabled or a team deactivated"
+            }
+            Self::Renamed => "An application, agent, team or role was renamed",
+            Self::ScopeAdded => "An application gained an API scope",
+            Self::ScopeRemoved => "An application lost an API scope",
+            Self::LoginAgentChanged => "An application now logs in as another agent",
+            Self::AdminGranted => "An agent became a HaloPSA administrator",
+            Self::AdminRevoked => "An agent is no longer a HaloPSA administrator",
+            Self::ApiOnlySet => "An agent became API-only (no interactive login)",
+            Self::ApiOnlyCleared => "An agent is no longer API-only (it can log in interactively)",
+            Self::LevelRaised => "An access level was raised, on an agent (as effective) or a role",
+            Self::LevelLowered => {
+                "An access level was lowered, on an agent (as effective) or a role"
+            }
+            Self::PermissionGranted => {
+                "A permission was granted, on an agent (as effective) or by a role"
+            }
+            Self::PermissionRevoked => {
+                "A permission was revoked, on an agent (as effective) or by a role"
+            }
+            Self::TeamJoined => "An agent joined a team",
+            Self::TeamLeft => "An agent left a team",
+            Self::RoleAssigned => "An agent was given a role",
+            Self::RoleRemoved => "An agent no longer holds a role",
+            Self::DefaultTeamChanged => "An agent's Default Team changed",
+            Self::UnrecognisedClaimChanged => {
+                "A claim the permission catalog does not understand changed"
+            }
+        }
+    }
 }
 
 /// One change between the two snapshots.
@@ -117,6 +156,25 @@ pub struct Change {
     pub message: String,
     /// How the values were decided: each claim, field, role or structure involved, before and after.
     pub chain: Vec<String>,
+}
+
+impl Change {
+    /// A stable identity of the change: its kind, the subject's kind and stable id, the permission
+    /// and the value after (`scope_added|application:7|scope:read:kb|scopes read:customers, read:kb`).
+    /// The message is left out and the subject is named by id, so rewording a message or renaming
+    /// the subject does not change the fingerprints of its other changes (SARIF
+    /// `partialFingerprints`).
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}:{}|{}|{}",
+            self.kind.as_str(),
+            self.subject.kind.as_str(),
+            self.subject.id,
+            self.permission.as_deref().unwrap_or("-"),
+            self.after.as_deref().unwrap_or("-"),
+        )
+    }
 }
 
 /// Something the two snapshots do not let halo-audit compare.

@@ -1,12 +1,21 @@
-//! Renderers of `halo-audit diff`: human, JSON (versioned, docs/drift.md) and Markdown. All are
-//! fed by the same [`Diff`].
+//! Renderers of `halo-audit diff`: human, JSON (versioned, docs/drift.md) and Markdown here;
+//! SARIF, JUnit and GitHub annotations in [`sarif`], [`junit`] and [`github`], built on the
+//! renderers of `check` of the same name. All are fed by the same [`Diff`].
+
+pub mod github;
+pub mod junit;
+pub mod sarif;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::Style;
-use crate::diff::{Change, Class, Diff, Side};
+use crate::check::{Subject, SubjectKind};
+use crate::diag::Severity;
+use crate::diff::{Change, ChangeKind, Class, Diff, Side};
+use crate::ruleset::Location;
+use crate::snapshot::ObjectLines;
 
 /// The version of the diff's JSON document.
 pub const VERSION: u32 = 1;
@@ -207,4 +216,52 @@ pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
         }
     }
     out
+}
+
+/// How a change is reported where formats have severities (SARIF, GitHub): widened is a warning,
+/// narrowed and neutral are notes.
+#[must_use]
+pub fn severity(class: Class) -> Severity {
+    match class {
+        Class::Widened => Severity::Warning,
+        Class::Narrowed | Class::Neutral => Severity::Note,
+    }
+}
+
+/// The kind in kebab case, as in rule ids and titles: `scope-added`.
+fn kind_name(kind: ChangeKind) -> String {
+    kind.as_str().replace('_', "-")
+}
+
+/// The SARIF rule id of a kind of change: `drift/scope-added`.
+#[must_use]
+pub fn rule_id(kind: ChangeKind) -> String {
+    format!("drift/{}", kind_name(kind))
+}
+
+/// A change in plain text: its message, then its chain, one line each.
+fn plain_text(change: &Change) -> String {
+    let mut text = change.message.clone();
+    for line in &change.chain {
+        text.push('\n');
+        text.push_str(line);
+    }
+    text
+}
+
+/// Where a change points in the NEW snapshot: the line of its subject's object there, or line 1
+/// (a deleted subject, an object the file does not show).
+fn new_location(lines: &ObjectLines, path: &str, subject: &Subject) -> Location {
+    let collection = match subject.kind {
+        SubjectKind::Application => "applications",
+        SubjectKind::Agent => "agents",
+        SubjectKind::Team => "teams",
+        SubjectKind::Role => "roles",
+        SubjectKind::Tenant => "",
+    };
+    Location {
+        path: path.to_owned(),
+        line: lines.line(collection, &subject.id).unwrap_or(1),
+        column: 0,
+    }
 }

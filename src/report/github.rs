@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` annotation per
-//! finding, at the requirement's line in its rule file.
+//! finding, at the requirement's line in its rule file. `halo-audit diff` writes its annotations
+//! with the same [`annotation`] line.
 //!
 //! Escaping follows the runner's rules: in the message `%`, `\r` and `\n` are percent-encoded; in
 //! property values `:` and `,` are too.
@@ -9,6 +10,7 @@ use std::fmt::Write as _;
 use super::Context;
 use crate::check::{Finding, Outcome};
 use crate::diag::Severity;
+use crate::ruleset::Location;
 
 /// The workflow command for a severity.
 fn command(severity: Severity) -> &'static str {
@@ -46,28 +48,46 @@ fn title(finding: &Finding) -> String {
     )
 }
 
+/// Writes one annotation line: `::warning file=F,line=L,col=C,title=T::message`, escaped. A line
+/// or column of 0 is left out.
+pub(super) fn annotation(
+    out: &mut String,
+    severity: Severity,
+    location: Option<&Location>,
+    title: &str,
+    message: &str,
+) {
+    let mut properties = Vec::new();
+    if let Some(location) = location {
+        properties.push(format!("file={}", escape_property(&location.path)));
+        if location.line > 0 {
+            properties.push(format!("line={}", location.line));
+        }
+        if location.column > 0 {
+            properties.push(format!("col={}", location.column));
+        }
+    }
+    properties.push(format!("title={}", escape_property(title)));
+    let _ = writeln!(
+        out,
+        "::{} {}::{}",
+        command(severity),
+        properties.join(","),
+        escape_data(message)
+    );
+}
+
 /// Renders one annotation line per finding.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     let mut out = String::new();
     for finding in &outcome.findings {
-        let mut properties = Vec::new();
-        if let Some(location) = super::location(finding, context.library) {
-            properties.push(format!("file={}", escape_property(&location.path)));
-            if location.line > 0 {
-                properties.push(format!("line={}", location.line));
-            }
-            if location.column > 0 {
-                properties.push(format!("col={}", location.column));
-            }
-        }
-        properties.push(format!("title={}", escape_property(&title(finding))));
-        let _ = writeln!(
-            out,
-            "::{} {}::{}",
-            command(finding.severity),
-            properties.join(","),
-            escape_data(&super::plain_text(finding))
+        annotation(
+            &mut out,
+            finding.severity,
+            super::location(finding, context.library).as_ref(),
+            &title(finding),
+            &super::plain_text(finding),
         );
     }
     out

@@ -139,6 +139,11 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             .iter()
             .map(|list| test_suite(list, context)),
     );
+    xml(&report)
+}
+
+/// The report as XML; should writing it fail, an empty report saying why (still valid XML).
+pub(super) fn xml(report: &Report) -> String {
     report.to_string().unwrap_or_else(|e| {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- halo-audit: the JUnit report could not be written: {e} -->\n<testsuites/>\n")
     })

@@ -4,7 +4,10 @@
 //! One rule per requirement and baseline policy of every set that ran, plus one per finding code
 //! for findings that belong to no requirement; one result per finding, located at the requirement
 //! in its rule file and naming the Halo subject as a logical location. Validated against the
-//! official schema in `tests/sarif.rs`.
+//! official schema in `tests/formats.rs`.
+//!
+//! The model and the log envelope are shared with the SARIF log of `halo-audit diff`
+//! ([`super::diff`]).
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Context;
-use crate::check::{Finding, Outcome, SetState};
+use crate::check::{Finding, Outcome, SetState, Subject};
 use crate::diag::{Code, Severity};
 use crate::ruleset::{Location, RuleSet};
 
@@ -23,18 +26,18 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const FINGERPRINT_KEY: &str = "haloAuditFingerprint/v1";
 
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log<P> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run<'a>>,
+    runs: Vec<Run<P>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run<P> {
     tool: Tool,
-    results: Vec<SarifResult<'a>>,
+    results: Vec<SarifResult<P>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, Value>,
 }
@@ -57,69 +60,69 @@ struct Driver {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Rule {
-    id: String,
-    name: String,
-    short_description: Text,
-    full_description: Text,
+pub(super) struct Rule {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) short_description: Text,
+    pub(super) full_description: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help_uri: Option<String>,
-    help: Help,
-    default_configuration: Configuration,
-    properties: RuleProperties,
+    pub(super) help_uri: Option<String>,
+    pub(super) help: Help,
+    pub(super) default_configuration: Configuration,
+    pub(super) properties: RuleProperties,
 }
 
 #[derive(Serialize)]
-struct Text {
-    text: String,
+pub(super) struct Text {
+    pub(super) text: String,
 }
 
 #[derive(Serialize)]
-struct Help {
-    text: String,
-    markdown: String,
+pub(super) struct Help {
+    pub(super) text: String,
+    pub(super) markdown: String,
 }
 
 #[derive(Serialize)]
-struct Configuration {
-    level: &'static str,
+pub(super) struct Configuration {
+    pub(super) level: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RuleProperties {
-    tags: Vec<String>,
+pub(super) struct RuleProperties {
+    pub(super) tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    requirement_set: Option<String>,
+    pub(super) requirement_set: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    permission: Option<String>,
+    pub(super) permission: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    expected: Option<String>,
+    pub(super) expected: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
-    rule_id: String,
-    rule_index: usize,
-    level: &'static str,
-    message: Text,
-    locations: Vec<SarifLocation>,
-    partial_fingerprints: BTreeMap<&'static str, String>,
-    properties: ResultProperties<'a>,
+pub(super) struct SarifResult<P> {
+    pub(super) rule_id: String,
+    pub(super) rule_index: usize,
+    pub(super) level: &'static str,
+    pub(super) message: Text,
+    pub(super) locations: Vec<SarifLocation>,
+    pub(super) partial_fingerprints: BTreeMap<&'static str, String>,
+    pub(super) properties: P,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifLocation {
+pub(super) struct SarifLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
-    physical_location: Option<PhysicalLocation>,
-    logical_locations: Vec<LogicalLocation>,
+    pub(super) physical_location: Option<PhysicalLocation>,
+    pub(super) logical_locations: Vec<LogicalLocation>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
+pub(super) struct PhysicalLocation {
     artifact_location: ArtifactLocation,
     region: Region,
 }
@@ -139,7 +142,7 @@ struct Region {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct LogicalLocation {
+pub(super) struct LogicalLocation {
     name: String,
     fully_qualified_name: String,
     kind: &'static str,
@@ -235,17 +238,28 @@ pub fn path_uri(path: &str) -> String {
 }
 
 /// Rules, and the index of each rule id.
-struct Rules {
+#[derive(Default)]
+pub(super) struct Rules {
     rules: Vec<Rule>,
     index: BTreeMap<String, usize>,
 }
 
 impl Rules {
-    fn push(&mut self, rule: Rule) {
+    /// Adds a rule unless one with its id is there already.
+    pub(super) fn push(&mut self, rule: Rule) {
         if !self.index.contains_key(&rule.id) {
             self.index.insert(rule.id.clone(), self.rules.len());
             self.rules.push(rule);
         }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// The `ruleIndex` of a rule id (0 for an id that was never pushed).
+    pub(super) fn index_of(&self, id: &str) -> usize {
+        self.index.get(id).copied().unwrap_or_default()
     }
 }
 
@@ -379,30 +393,72 @@ fn rule_id(finding: &Finding, rules: &Rules) -> String {
     finding
         .requirement
         .as_ref()
-        .filter(|r| rules.index.contains_key(*r))
+        .filter(|r| rules.contains(r))
         .cloned()
         .unwrap_or_else(|| finding.code.as_str().to_owned())
 }
 
 fn physical(location: &Location) -> PhysicalLocation {
+    physical_at(&location.path, location.line, location.column)
+}
+
+/// A place in a file; line and column count from 1 (a line of 0 becomes 1, a column of 0 is left
+/// out).
+pub(super) fn physical_at(path: &str, line: usize, column: usize) -> PhysicalLocation {
     PhysicalLocation {
         artifact_location: ArtifactLocation {
-            uri: path_uri(&location.path),
+            uri: path_uri(path),
         },
         region: Region {
-            start_line: location.line.max(1),
-            start_column: (location.column > 0).then_some(location.column),
+            start_line: line.max(1),
+            start_column: (column > 0).then_some(column),
         },
     }
+}
+
+/// The Halo object a result is about.
+pub(super) fn logical(subject: &Subject) -> LogicalLocation {
+    LogicalLocation {
+        name: subject.name.clone(),
+        fully_qualified_name: super::qualified_name(subject),
+        kind: subject.kind.as_str(),
+        properties: BTreeMap::from([("id", subject.id.clone())]),
+    }
+}
+
+/// The SARIF log of one run of halo-audit (pretty, trailing newline).
+pub(super) fn log_text<P: Serialize>(
+    rules: Rules,
+    results: Vec<SarifResult<P>>,
+    properties: BTreeMap<&'static str, Value>,
+) -> String {
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: information_uri(),
+                    rules: rules.rules,
+                },
+            },
+            results,
+            properties,
+        }],
+    };
+    let mut text =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
 }
 
 /// Renders the SARIF log (pretty, trailing newline).
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
-    let mut rules = Rules {
-        rules: Vec::new(),
-        index: BTreeMap::new(),
-    };
+    let mut rules = Rules::default();
     for set in &outcome.sets {
         if matches!(
             set.state,
@@ -430,9 +486,8 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         .iter()
         .map(|finding| {
             let id = rule_id(finding, &rules);
-            let subject = &finding.subject;
             SarifResult {
-                rule_index: rules.index.get(&id).copied().unwrap_or_default(),
+                rule_index: rules.index_of(&id),
                 rule_id: id,
                 level: level(finding.severity),
                 message: Text {
@@ -442,12 +497,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                     physical_location: super::location(finding, context.library)
                         .as_ref()
                         .map(physical),
-                    logical_locations: vec![LogicalLocation {
-                        name: subject.name.clone(),
-                        fully_qualified_name: super::qualified_name(subject),
-                        kind: subject.kind.as_str(),
-                        properties: BTreeMap::from([("id", subject.id.clone())]),
-                    }],
+                    logical_locations: vec![logical(&finding.subject)],
                 }],
                 partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint())]),
                 properties: ResultProperties {
@@ -472,25 +522,5 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     if let Some(fetched_at) = &provenance.fetched_at {
         properties.insert("snapshotFetchedAt", json!(fetched_at));
     }
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: env!("CARGO_PKG_NAME"),
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: information_uri(),
-                    rules: rules.rules,
-                },
-            },
-            results,
-            properties,
-        }],
-    };
-    let mut text =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    log_text(rules, results, properties)
 }

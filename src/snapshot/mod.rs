@@ -1,9 +1,11 @@
 //! The snapshot file (format v1): Halo's objects as Halo returned them, plus fetch metadata.
 //!
 //! Owns: reading and writing snapshot files (atomically, secrets stripped), their error messages,
-//! and normalising a snapshot into the [`crate::tenant::Tenant`] model. It does no network I/O and
+//! normalising a snapshot into the [`crate::tenant::Tenant`] model, and finding the line of each
+//! object in the file ([`ObjectLines`]). It does no network I/O and
 //! does not interpret rules. The format is documented in `docs/snapshot-format.md`.
 
+pub mod lines;
 pub mod normalise;
 pub mod secrets;
 
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use lines::ObjectLines;
 pub use normalise::normalise;
 
 /// The `format` member of every snapshot.

@@ -1,0 +1,151 @@
+//! The SARIF log of `halo-audit diff`, on the model of `check`'s ([`crate::report::sarif`]).
+//!
+//! One rule per kind of change found (`drift/scope-added`), one result per change: level
+//! `warning` when widened, `note` when narrowed or neutral; located at the line of the subject's
+//! object in the NEW snapshot (line 1 when it is not there, e.g. deleted), with the subject as a
+//! logical location and [`Change::fingerprint`] as its partial fingerprint. What could not be
+//! compared is in the run's properties.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::diff::{Change, ChangeKind, Class, Diff};
+use crate::report::sarif::{
+    Configuration, Help, RuleProperties, Rules, SarifLocation, SarifResult, Text, level, log_text,
+    logical, physical_at,
+};
+use crate::snapshot::ObjectLines;
+
+/// The `partialFingerprints` key carrying [`Change::fingerprint`].
+pub const FINGERPRINT_KEY: &str = "haloAuditDrift/v1";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    class: Class,
+    kind: ChangeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    before: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after: Option<&'a str>,
+    chain: &'a [String],
+}
+
+fn rule(kind: ChangeKind, widens: bool) -> crate::report::sarif::Rule {
+    let summary = kind.summary();
+    let full = format!(
+        "{summary} between the two snapshots `halo-audit diff` compared. A change that lets \
+         something do more is widened (level warning); narrowed and neutral changes are notes."
+    );
+    let review = "Check that the change was intended (a change record, a ticket). If it was not, \
+                  undo it in HaloPSA; if it was, the NEW snapshot is the one to compare against next.";
+    crate::report::sarif::Rule {
+        id: super::rule_id(kind),
+        name: kind.as_str().to_owned(),
+        short_description: Text {
+            text: summary.to_owned(),
+        },
+        full_description: Text { text: full },
+        help_uri: None,
+        help: Help {
+            text: review.to_owned(),
+            markdown: format!(
+                "{review}\n\nSee `docs/drift.md` for what is compared and how changes are classified."
+            ),
+        },
+        default_configuration: Configuration {
+            level: level(super::severity(if widens {
+                Class::Widened
+            } else {
+                Class::Narrowed
+            })),
+        },
+        properties: RuleProperties {
+            tags: vec![
+                "halo-audit".to_owned(),
+                "permissions".to_owned(),
+                "drift".to_owned(),
+            ],
+            requirement_set: None,
+            permission: None,
+            expected: None,
+        },
+    }
+}
+
+/// Renders the SARIF log (pretty, trailing newline). `lines` locates the subjects in the NEW
+/// snapshot (`paths.1`).
+#[must_use]
+pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
+    let kinds: BTreeSet<ChangeKind> = diff.changes.iter().map(|c| c.kind).collect();
+    let mut rules = Rules::default();
+    for kind in kinds {
+        let widens = diff
+            .changes
+            .iter()
+            .any(|c| c.kind == kind && c.class == Class::Widened);
+        rules.push(rule(kind, widens));
+    }
+    let results: Vec<SarifResult<ResultProperties<'_>>> = diff
+        .changes
+        .iter()
+        .map(|change: &Change| {
+            let id = super::rule_id(change.kind);
+            let location = super::new_location(lines, paths.1, &change.subject);
+            SarifResult {
+                rule_index: rules.index_of(&id),
+                rule_id: id,
+                level: level(super::severity(change.class)),
+                message: Text {
+                    text: super::plain_text(change),
+                },
+                locations: vec![SarifLocation {
+                    physical_location: Some(physical_at(
+                        &location.path,
+                        location.line,
+                        location.column,
+                    )),
+                    logical_locations: vec![logical(&change.subject)],
+                }],
+                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, change.fingerprint())]),
+                properties: ResultProperties {
+                    class: change.class,
+                    kind: change.kind,
+                    permission: change.permission.as_deref(),
+                    before: change.before.as_deref(),
+                    after: change.after.as_deref(),
+                    chain: &change.chain,
+                },
+            }
+        })
+        .collect();
+    let mut properties = BTreeMap::from([
+        ("oldSnapshot", json!(paths.0)),
+        ("newSnapshot", json!(paths.1)),
+        (
+            "summary",
+            json!({
+                "widened": diff.count(Class::Widened),
+                "narrowed": diff.count(Class::Narrowed),
+                "neutral": diff.count(Class::Neutral),
+            }),
+        ),
+        ("notCompared", json!(diff.not_compared)),
+    ]);
+    for (key, value) in [
+        ("instance", &diff.new.instance),
+        ("oldFetchedAt", &diff.old.fetched_at),
+        ("oldScope", &diff.old.scope),
+        ("newFetchedAt", &diff.new.fetched_at),
+        ("newScope", &diff.new.scope),
+    ] {
+        if let Some(value) = value {
+            properties.insert(key, json!(value));
+        }
+    }
+    log_text(rules, results, properties)
+}
