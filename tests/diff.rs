@@ -280,7 +280,7 @@ fn sarif_names_what_could_not_be_compared() {
 }
 
 #[test]
-fn junit_fails_widened_changes_only_with_fail_on_drift() {
+fn junit_fails_every_change_with_fail_on_drift_and_none_without() {
     let (stdout, _) = run(
         &["diff", OLD, NEW, "--format", "junit", "--fail-on-drift"],
         1,
@@ -295,10 +295,10 @@ fn junit_fails_widened_changes_only_with_fail_on_drift() {
     assert_eq!(
         suites,
         vec![
-            ("applications".to_owned(), count(8, 4)),
-            ("agents".to_owned(), count(19, 8)),
-            ("teams".to_owned(), count(5, 0)),
-            ("roles".to_owned(), count(8, 2)),
+            ("applications".to_owned(), count(8, 8)),
+            ("agents".to_owned(), count(19, 19)),
+            ("teams".to_owned(), count(5, 5)),
+            ("roles".to_owned(), count(8, 8)),
         ]
     );
     let (passing, _) = run(&["diff", OLD, NEW, "--format", "junit"], 0);

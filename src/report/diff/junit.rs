@@ -24,7 +24,9 @@ fn test_case(change: &Change, fail_on_drift: bool) -> TestCase {
         None => super::kind_name(change.kind),
     };
     let text = format!("[{}] {}", change.class.as_str(), super::plain_text(change));
-    let failing = fail_on_drift && change.class == Class::Widened;
+    // `--fail-on-drift` exits 1 on any change: every change is then a failure, so the report has
+    // failures exactly when the exit code is 1.
+    let failing = fail_on_drift;
     let status = if failing {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
