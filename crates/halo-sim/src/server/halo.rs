@@ -365,6 +365,8 @@ struct Token {
 #[derive(Debug)]
 struct Tokens {
     issued: HashMap<String, Token>,
+    /// Every token ever minted, in order (never cleared).
+    history: Vec<String>,
     keys: std::collections::hash_map::RandomState,
     counter: u64,
 }
@@ -446,10 +448,16 @@ impl Api {
             page_limit: config.page_limit,
             tokens: Mutex::new(Tokens {
                 issued: HashMap::new(),
+                history: Vec::new(),
                 keys: std::collections::hash_map::RandomState::new(),
                 counter: 0,
             }),
         }
+    }
+
+    /// Every token minted so far, oldest first.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.tokens).history.clone()
     }
 
     /// Forgets every token issued so far.
@@ -603,6 +611,7 @@ impl Api {
         let scope = scopes.join(" ");
         let mut tokens = lock(&self.tokens);
         let access_token = tokens.mint();
+        tokens.history.push(access_token.clone());
         tokens.issued.insert(
             access_token.clone(),
             Token {
