@@ -448,6 +448,20 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
             catalog,
             problems: Vec::new(),
         };
+        if file
+            .text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            v.push(
+                &Sp::bare(()),
+                "the rule file is empty".to_owned(),
+                "empty",
+                Some("a rule file holds one requirement set: `id`, `title`, `sources`, `binding` and `requirements` (docs/rules-format.md)".to_owned()),
+            );
+            problems.extend(v.problems);
+            continue;
+        }
         let raw = match serde_saphyr::from_str_with_options::<RawSet>(&file.text, yaml_options()) {
             Ok(raw) => raw,
             Err(e) => {

@@ -479,6 +479,14 @@ fn explain<R: std::io::Read>(
         hint: hint.to_owned(),
     };
     match error.classify() {
+        Category::Eof if error.line() == 1 && error.column() == 0 => SnapshotError::Syntax {
+            path: path.to_owned(),
+            line: 1,
+            column: 1,
+            message: "the file is empty".to_owned(),
+            hint: "an interrupted write or copy leaves an empty file; fetch the snapshot again"
+                .to_owned(),
+        },
         Category::Eof => syntax(
             "the file ends early: it was probably truncated (an interrupted copy or fetch); fetch it again",
         ),
