@@ -52,6 +52,9 @@ pub const MAX_RESPONSE_BYTES: u64 = 128 * 1024 * 1024;
 /// `expires_in` says (and an absurd `expires_in` cannot overflow a clock).
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// How long a token is used at least, however short its announced lifetime.
+const MIN_TOKEN_USE: Duration = Duration::from_millis(250);
+
 /// How many times in a row a request may find its token aged past renewal before it is sent with
 /// the freshest token there is (a token endpoint issuing very short-lived tokens must not keep
 /// the fetch renewing forever).
@@ -429,7 +432,10 @@ impl Client {
         // asked for (the server's clock started before the answer arrived).
         let lifetime = Duration::from_secs(lifetime).min(MAX_TOKEN_LIFETIME);
         let margin = (lifetime / 5).min(Duration::from_secs(60));
-        let renew_at = asked_at + lifetime.saturating_sub(margin);
+        // A token is used for a moment at least, whatever its lifetime: one that is stale on
+        // arrival (`expires_in: 0`) is tried (a 401 then renews it once), never renewed in a loop.
+        let renew_at =
+            (asked_at + lifetime.saturating_sub(margin)).max(Instant::now() + MIN_TOKEN_USE);
         if let Some(granted) = field("scope")
             && let Ok(mut grant) = self.grant.lock()
         {

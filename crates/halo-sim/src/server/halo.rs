@@ -358,7 +358,8 @@ struct Client {
 
 #[derive(Debug)]
 struct Token {
-    expires: Instant,
+    /// `None`: a lifetime too long for the clock (it never expires).
+    expires: Option<Instant>,
     scopes: Vec<String>,
 }
 
@@ -399,6 +400,7 @@ pub(crate) struct Api {
     client: Client,
     auditor_agent_id: Option<i64>,
     hosted_tenant: Option<String>,
+    auth_url: Option<String>,
     lifetime: Duration,
     envelope: Envelope,
     page_limit: Option<usize>,
@@ -443,6 +445,7 @@ impl Api {
             client,
             auditor_agent_id: config.auditor_agent_id,
             hosted_tenant: config.tenant.clone(),
+            auth_url: config.auth_url.clone(),
             lifetime: config.token_lifetime,
             envelope: config.envelope,
             page_limit: config.page_limit,
@@ -483,9 +486,13 @@ impl Api {
                 let base = req
                     .header("host")
                     .map_or_else(|| base_url.to_owned(), |host| format!("http://{host}"));
+                let auth_url = self
+                    .auth_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{base}/auth"));
                 Response::json(
                     200,
-                    &json!({"auth_url": format!("{base}/auth"), "tenant_id": self.hosted_tenant}),
+                    &json!({"auth_url": auth_url, "tenant_id": self.hosted_tenant}),
                 )
             }
             Route::Token => self.token(req),
@@ -615,7 +622,7 @@ impl Api {
         tokens.issued.insert(
             access_token.clone(),
             Token {
-                expires: Instant::now() + self.lifetime,
+                expires: Instant::now().checked_add(self.lifetime),
                 scopes,
             },
         );
@@ -655,7 +662,7 @@ impl Api {
         let Some(token) = tokens.issued.get(&presented) else {
             return Err(invalid("The access token is not valid."));
         };
-        if Instant::now() >= token.expires {
+        if token.expires.is_some_and(|at| Instant::now() >= at) {
             return Err(invalid("The access token has expired."));
         }
         if admin && !token.scopes.iter().any(|s| s == "admin" || s == "all") {

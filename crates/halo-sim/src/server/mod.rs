@@ -230,6 +230,9 @@ pub struct SimConfig {
     pub faults: Vec<Fault>,
     /// How long an idle keep-alive connection (or a stalled request) stays open (default 5 s).
     pub idle_timeout: Duration,
+    /// What `/api/authinfo` names as the authorisation server; `None` (the default): this
+    /// server's own `/auth`. Another host's address simulates a hijacked discovery.
+    pub auth_url: Option<String>,
 }
 
 impl SimConfig {
@@ -260,6 +263,7 @@ impl SimConfig {
             latency: Duration::ZERO,
             faults: Vec::new(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            auth_url: None,
         }
     }
 
