@@ -241,9 +241,11 @@ pub fn mask_secrets(text: &str) -> (String, Vec<String>) {
             .filter_map(|m| lower.find(m).map(|at| at + m.len()))
             .filter_map(|after| {
                 let rest = &lower[after..];
-                let key_tail = rest
-                    .find(':')
-                    .filter(|&c| rest[..c].chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '"' | '\'')))?;
+                let key_tail = rest.find(':').filter(|&c| {
+                    rest[..c].chars().all(|ch| {
+                        ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '"' | '\'')
+                    })
+                })?;
                 Some(after + key_tail)
             })
             .min();
@@ -274,7 +276,13 @@ pub fn mask_secrets(text: &str) -> (String, Vec<String>) {
 /// `text` with every byte that is not white space replaced by `*` (the same length in bytes).
 fn mask(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_whitespace() { b as char } else { '*' })
+        .map(|b| {
+            if b.is_ascii_whitespace() {
+                b as char
+            } else {
+                '*'
+            }
+        })
         .collect()
 }
 

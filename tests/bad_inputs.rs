@@ -156,7 +156,11 @@ const SNAPSHOTS: &[Case] = &[
     },
     Case {
         file: "snapshot/invalid-utf8.json",
-        says: &["invalid-utf8.json:1:", "invalid unicode code point", "UTF-8"],
+        says: &[
+            "invalid-utf8.json:1:",
+            "invalid unicode code point",
+            "UTF-8",
+        ],
     },
     Case {
         file: "snapshot/wrong-type.json",
@@ -333,7 +337,11 @@ fn an_empty_rules_directory_is_an_error() {
     ] {
         let run = run(&args);
         assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(run.stderr.contains("no rule files (*.yaml) in"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("no rule files (*.yaml) in"),
+            "{}",
+            run.stderr
+        );
     }
 }
 
@@ -345,7 +353,11 @@ fn a_rule_file_that_is_a_link_to_itself_is_reported_not_skipped() {
     std::os::unix::fs::symlink(&link, &link).unwrap();
     let run = run(&["rules", "validate", dir.path().to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot read rules from"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read rules from"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("loop.yaml"), "{}", run.stderr);
 }
 
@@ -387,7 +399,10 @@ fn a_200_mb_snapshot_fails_fast_in_bounded_memory() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("huge.json:1:72: expected value"), "{stderr}");
+    assert!(
+        stderr.contains("huge.json:1:72: expected value"),
+        "{stderr}"
+    );
 }
 
 #[test]

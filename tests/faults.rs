@@ -70,7 +70,11 @@ impl Previous {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(entries, vec!["snap.json".to_owned()], "temporary files left");
+        assert_eq!(
+            entries,
+            vec!["snap.json".to_owned()],
+            "temporary files left"
+        );
     }
 }
 
@@ -94,7 +98,10 @@ fn fetch(server: &Server, previous: &Previous, extra: &[&str]) -> Run {
         .output()
         .unwrap();
     let run = Run {
-        code: output.status.code().expect("killed: the run did not end in time"),
+        code: output
+            .status
+            .code()
+            .expect("killed: the run did not end in time"),
         stderr: String::from_utf8(output.stderr).unwrap(),
     };
     assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
@@ -116,7 +123,11 @@ fn fails_with(config: SimConfig, extra: &[&str], says: &[&str]) -> Server {
     let run = fetch(&server, &previous, extra);
     assert_eq!(run.code, 3, "exit code:\n{}", run.stderr);
     for words in says {
-        assert!(run.stderr.contains(words), "`{words}` not in:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(words),
+            "`{words}` not in:\n{}",
+            run.stderr
+        );
     }
     assert!(
         run.stderr.contains("help:"),
@@ -150,7 +161,10 @@ fn a_connection_dropped_before_any_answer() {
 #[test]
 fn answers_slower_than_the_timeout() {
     let server = fails(
-        vec![Fault::new("/api/Roles", FaultKind::Delay(Duration::from_secs(3)))],
+        vec![Fault::new(
+            "/api/Roles",
+            FaultKind::Delay(Duration::from_secs(3)),
+        )],
         &[],
         &["/api/Roles did not answer in time", "--timeout"],
     );
@@ -185,7 +199,11 @@ fn rate_limited_forever() {
             FaultKind::RateLimited { retry_after: None },
         )],
         &[],
-        &["still rate limited (HTTP 429)", "after 3 attempts", "--rate"],
+        &[
+            "still rate limited (HTTP 429)",
+            "after 3 attempts",
+            "--rate",
+        ],
     );
 }
 
@@ -260,7 +278,10 @@ fn a_redirect_to_another_host_is_not_followed() {
     let other = Server::start(SimConfig::demo()).unwrap();
     let location = format!("{}/api/Agent", other.url());
     fails(
-        vec![Fault::new("/api/Agent", FaultKind::Redirect(location.clone()))],
+        vec![Fault::new(
+            "/api/Agent",
+            FaultKind::Redirect(location.clone()),
+        )],
         &[],
         &["redirected (HTTP 302)", &location, "not followed"],
     );
@@ -272,11 +293,18 @@ fn a_token_endpoint_redirecting_elsewhere_never_gets_the_secret_sent_on() {
     let other = Server::start(SimConfig::demo()).unwrap();
     let location = format!("{}/auth/token", other.url());
     fails(
-        vec![Fault::new("/auth/token", FaultKind::Redirect(location.clone()))],
+        vec![Fault::new(
+            "/auth/token",
+            FaultKind::Redirect(location.clone()),
+        )],
         &[],
         &["POST", "/auth/token redirected (HTTP 302)", &location],
     );
-    assert_eq!(other.stats().total, 0, "the secret was sent to the other host");
+    assert_eq!(
+        other.stats().total,
+        0,
+        "the secret was sent to the other host"
+    );
 }
 
 #[test]
@@ -289,7 +317,11 @@ fn a_discovered_authorisation_server_on_another_host_is_refused() {
         &[],
         &["names the authorisation server", &other.url(), "--auth-url"],
     );
-    assert_eq!(other.stats().total, 0, "the secret was sent to the other host");
+    assert_eq!(
+        other.stats().total,
+        0,
+        "the secret was sent to the other host"
+    );
     assert_eq!(server.stats().by_route.get("POST /auth/token"), None);
 }
 

@@ -66,7 +66,10 @@ fn assert_clean(server: &Server, texts: &[(String, String)]) {
             "an application's secret is in {name}"
         );
         for token in &tokens {
-            assert!(!text.contains(token.as_str()), "a bearer token is in {name}");
+            assert!(
+                !text.contains(token.as_str()),
+                "a bearer token is in {name}"
+            );
             // Nor a recognisable piece of one.
             assert!(!text.contains(&token[..16]), "part of a token is in {name}");
         }
@@ -79,7 +82,11 @@ fn no_output_format_snapshot_or_verbose_log_holds_a_secret_or_token() {
     config.objects.applications[0]["clientSecret"] = "app-secret-should-vanish".into();
     config.objects.agents[0]["password"] = "app-secret-should-vanish".into();
     // One renewal mid-fetch, so more than one token is in play.
-    config.faults = vec![Fault::new("/api/Agent/*", FaultKind::ExpireTokens).skip(3).times(1)];
+    config.faults = vec![
+        Fault::new("/api/Agent/*", FaultKind::ExpireTokens)
+            .skip(3)
+            .times(1),
+    ];
     let server = Server::start(config).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut texts = Vec::new();
@@ -132,7 +139,10 @@ fn no_output_format_snapshot_or_verbose_log_holds_a_secret_or_token() {
     let run = halo_audit(&server, &args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     texts.push(("fetch stderr".to_owned(), run.stderr));
-    let shown = halo_audit(&server, &["-vvv", "snapshot", "show", snap.to_str().unwrap()]);
+    let shown = halo_audit(
+        &server,
+        &["-vvv", "snapshot", "show", snap.to_str().unwrap()],
+    );
     texts.push(("snapshot show".to_owned(), shown.stdout));
     let saved = std::fs::read_to_string(&snap).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&saved).unwrap();
@@ -156,7 +166,10 @@ fn failed_runs_show_no_secret_or_token_either() {
         Fault::new("/api/Team", FaultKind::Malformed),
         Fault::new("/api/Agent/*", FaultKind::DropMidBody),
         Fault::new("/api/Application", FaultKind::ExpireTokens),
-        Fault::new("/api/Agent", FaultKind::Redirect("https://elsewhere.example/".into())),
+        Fault::new(
+            "/api/Agent",
+            FaultKind::Redirect("https://elsewhere.example/".into()),
+        ),
     ] {
         let mut config = SimConfig::demo();
         config.faults = vec![fault.clone()];
@@ -210,12 +223,24 @@ fn no_flag_or_variable_turns_certificate_verification_off() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&help.stdout).to_lowercase();
-        for word in ["insecure", "verify", "invalid-cert", "danger", "skip-tls", "no-tls", "ca-cert"] {
+        for word in [
+            "insecure",
+            "verify",
+            "invalid-cert",
+            "danger",
+            "skip-tls",
+            "no-tls",
+            "ca-cert",
+        ] {
             assert!(!text.contains(word), "`{command} --help` offers `{word}`");
         }
     }
     let source = std::fs::read_to_string(root().join("src/halo/client.rs")).unwrap();
-    for call in ["danger_accept_invalid", "dangerous()", "tls_built_in_root_certs(false)"] {
+    for call in [
+        "danger_accept_invalid",
+        "dangerous()",
+        "tls_built_in_root_certs(false)",
+    ] {
         assert!(!source.contains(call), "the client calls {call}");
     }
 }

@@ -554,7 +554,10 @@ fn location(headers: &HeaderMap) -> String {
     headers
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map_or_else(|| "(no Location header)".to_owned(), |l| excerpt(l.as_bytes()))
+        .map_or_else(
+            || "(no Location header)".to_owned(),
+            |l| excerpt(l.as_bytes()),
+        )
 }
 
 /// Reads a whole body, refusing one larger than [`MAX_RESPONSE_BYTES`] (announced or streamed).

@@ -597,10 +597,22 @@ mod tests {
             "https://acme.halopsa.com/auth",
             "https://acme.halopsa.com"
         ));
-        assert!(same_origin("http://127.0.0.1:8080/auth", "http://127.0.0.1:8080"));
-        assert!(!same_origin("http://127.0.0.1:8081/auth", "http://127.0.0.1:8080"));
-        assert!(!same_origin("http://acme.halopsa.com/auth", "https://acme.halopsa.com"));
-        assert!(!same_origin("https://evil.example/auth", "https://acme.halopsa.com"));
+        assert!(same_origin(
+            "http://127.0.0.1:8080/auth",
+            "http://127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:8081/auth",
+            "http://127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            "http://acme.halopsa.com/auth",
+            "https://acme.halopsa.com"
+        ));
+        assert!(!same_origin(
+            "https://evil.example/auth",
+            "https://acme.halopsa.com"
+        ));
         assert!(!same_origin("not a url", "https://acme.halopsa.com"));
     }
 

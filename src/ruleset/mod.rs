@@ -272,9 +272,15 @@ pub enum RulesError {
     #[error("{} is {size} bytes, over the {limit}-byte limit for a YAML file", path.display())]
     #[diagnostic(
         code(halo_audit::rules::too_large),
-        help("a requirement set or configuration is a few kilobytes; check the path points at one")
+        help(
+            "a requirement set or configuration is a few kilobytes; check the path points at one"
+        )
     )]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{}:{line}:{column}: the file is not UTF-8 text", path.display())]
     #[diagnostic(
         code(halo_audit::rules::not_utf8),
@@ -382,7 +388,10 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
     Ok(RuleFile {
         name: path.display().to_string(),
         // A byte-order mark is not part of the YAML.
-        text: text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text),
+        text: text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text),
         builtin: false,
     })
 }

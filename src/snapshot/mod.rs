@@ -125,8 +125,8 @@ pub struct Objects {
 mod strict {
     use std::fmt;
 
-    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
     use serde::Deserialize;
+    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Number, Value};
 
     /// A `Value` read strictly.
@@ -385,7 +385,10 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
     let result = decode(&mut serde_json::Deserializer::from_reader(reader));
     finish(result, path, || {
         let file = std::fs::File::open(path).ok()?;
-        Some(std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1)))
+        Some(std::io::BufReader::new(std::io::Read::take(
+            file,
+            MAX_BYTES + 1,
+        )))
     })
 }
 
@@ -614,7 +617,8 @@ mod tests {
 
     #[test]
     fn wrong_members_are_named_by_their_path() {
-        let e = err(r#"{"format": "halo-audit-snapshot", "version": 1, "requests": {"total": -1}}"#);
+        let e =
+            err(r#"{"format": "halo-audit-snapshot", "version": 1, "requests": {"total": -1}}"#);
         assert!(e.contains("`requests.total`"), "{e}");
         let e = err(
             r#"{"format": "halo-audit-snapshot", "version": 1, "gaps": [{"endpoint": "x", "reason": "r", "status": 70000}]}"#,

@@ -1465,7 +1465,10 @@ fn fault_grammar() {
         ),
         ("drop", Fault::new("*", FaultKind::Drop)),
         ("hang@*", Fault::new("*", FaultKind::Hang)),
-        ("endless@/api/Agent", Fault::new("/api/Agent", FaultKind::Endless)),
+        (
+            "endless@/api/Agent",
+            Fault::new("/api/Agent", FaultKind::Endless),
+        ),
         (
             "malformed@/api/Team",
             Fault::new("/api/Team", FaultKind::Malformed),
