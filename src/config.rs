@@ -163,15 +163,7 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, RulesError> {
             default
         }
     };
-    let bytes = std::fs::read(&path).map_err(|source| RulesError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let file = RuleFile {
-        name: path.display().to_string(),
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-        builtin: false,
-    };
+    let file = crate::ruleset::read_file(&path)?;
     let mut config = parse(&file)?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     config.rules = config.rules.iter().map(|r| base.join(r)).collect();
@@ -184,13 +176,130 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, RulesError> {
 /// # Errors
 /// Every problem found, each at its place.
 pub fn parse(file: &RuleFile) -> Result<Config, RulesError> {
+    // Diagnostics quote the file around the problem: they quote a copy whose secret-looking values
+    // are masked, and their messages never repeat such a value.
+    let (masked_text, secrets) = mask_secrets(&file.text);
+    let masked = RuleFile {
+        name: file.name.clone(),
+        text: masked_text,
+        builtin: file.builtin,
+    };
+    let scrub = |mut problems: Vec<RuleProblem>| {
+        for p in &mut problems {
+            for secret in &secrets {
+                p.message = p.message.replace(secret.as_str(), "<redacted>");
+            }
+        }
+        problems
+    };
+    let result = parse_text(file, &masked);
+    match result {
+        Ok(mut config) => {
+            config.warnings = scrub(config.warnings);
+            Ok(config)
+        }
+        Err(RulesError::InvalidConfig { problems }) => Err(RulesError::InvalidConfig {
+            problems: scrub(problems),
+        }),
+        Err(other) => Err(other),
+    }
+}
+
+/// Masks the values of secret-looking keys (`client_secret`, `password`, `token`, ...; see
+/// [`crate::snapshot::secrets::is_secret_name`]) byte for byte with `*`, so spans stay right:
+/// the rest of the line after `key:`, and the indented lines of a block value under it. Returns
+/// the masked text and the values masked (to scrub messages).
+pub fn mask_secrets(text: &str) -> (String, Vec<String>) {
+    const MARKERS: [&str; 8] = [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "apikey",
+        "api_key",
+        "private_key",
+        "privatekey",
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut values = Vec::new();
+    // The indentation of a key whose value continues on the following, more indented lines.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let blank = line.trim().is_empty();
+        if let Some(key_indent) = block {
+            if blank || indent > key_indent {
+                let content = line.trim_end_matches(['\r', '\n']);
+                if !content.trim().is_empty() {
+                    values.push(content.trim().to_owned());
+                }
+                out.push_str(&mask(content));
+                out.push_str(&line[content.len()..]);
+                continue;
+            }
+            block = None;
+        }
+        let lower = line.to_ascii_lowercase();
+        // The first `:` after a secret-looking word that ends a key.
+        let colon = MARKERS
+            .iter()
+            .filter_map(|m| lower.find(m).map(|at| at + m.len()))
+            .filter_map(|after| {
+                let rest = &lower[after..];
+                let key_tail = rest.find(':').filter(|&c| {
+                    rest[..c].chars().all(|ch| {
+                        ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '"' | '\'')
+                    })
+                })?;
+                Some(after + key_tail)
+            })
+            .min();
+        match colon {
+            Some(colon) => {
+                let content_end = line.trim_end_matches(['\r', '\n']).len();
+                let value = &line[colon + 1..content_end];
+                let trimmed = value.trim().trim_matches(['"', '\'']);
+                if trimmed.is_empty() || trimmed.starts_with(['|', '>']) {
+                    block = Some(indent);
+                }
+                if !trimmed.is_empty() && !trimmed.starts_with(['|', '>']) {
+                    values.push(trimmed.to_owned());
+                }
+                out.push_str(&line[..=colon]);
+                out.push_str(&mask(value));
+                out.push_str(&line[content_end..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    // Longest first, so a value containing another is scrubbed whole.
+    values.retain(|v| v.len() >= 4);
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    (out, values)
+}
+
+/// `text` with every byte that is not white space replaced by `*` (the same length in bytes).
+fn mask(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_whitespace() {
+                b as char
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// Parses `file`; diagnostics point into `shown` (the same text with secrets masked).
+fn parse_text(file: &RuleFile, shown: &RuleFile) -> Result<Config, RulesError> {
     let raw: RawConfig = if file.text.trim().is_empty() {
         RawConfig::default()
     } else {
         serde_saphyr::from_str_with_options(&file.text, yaml_options()).map_err(|e| {
             RulesError::InvalidConfig {
                 problems: vec![parse_problem(
-                    file,
+                    shown,
                     &e,
                     "cannot parse configuration",
                     "see docs/config.md for the members halo-audit.yaml may have".to_owned(),
@@ -199,7 +308,7 @@ pub fn parse(file: &RuleFile) -> Result<Config, RulesError> {
         })?
     };
     let mut v = Check {
-        file,
+        file: shown,
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -563,6 +672,28 @@ mod tests {
             "not in the snippet either"
         );
         assert!(c.url.is_none());
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_place_and_never_in_messages() {
+        let text = "instance:\n  client_secret: s3cr3t-value\n  url: https://x\n\
+                    other: {api_token: \"tok-123456\"}\nkey_block:\n  password: |\n    multi-line-secret\n  next: 1\n";
+        let (masked, values) = mask_secrets(text);
+        assert_eq!(masked.len(), text.len(), "byte offsets are kept");
+        for secret in ["s3cr3t-value", "tok-123456", "multi-line-secret"] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+            assert!(values.iter().any(|v| v.contains(secret)), "{values:?}");
+        }
+        assert!(masked.contains("url: https://x") && masked.contains("  next: 1"));
+        // A parse error next to the secret quotes the masked copy.
+        let found = problems("instance:\n  client_secret: 12345678\n  urll: x\n");
+        assert!(!found.iter().any(|p| p.contains("12345678")), "{found:?}");
+        match parse(&file("instance:\n  client_secret: 12345678\n  urll: x\n")) {
+            Err(RulesError::InvalidConfig { problems }) => {
+                assert!(!format!("{:?}", problems[0].src).contains("12345678"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

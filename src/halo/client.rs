@@ -38,9 +38,27 @@ pub enum ApiError {
     Transport { kind: TransportKind, detail: String },
     /// 401 again right after a new token.
     Unauthorized,
+    /// The answer was larger than [`MAX_RESPONSE_BYTES`]; reading stopped there.
+    TooLarge { limit: u64 },
     /// The whole fetch is failing for another reason (the token could not be obtained).
     Fatal(Box<FetchError>),
 }
+
+/// The largest answer read from Halo: far above any list page or object (a list of 10,000 agents
+/// is about 20 MB), far below what would exhaust memory. A larger or endless answer is refused.
+pub const MAX_RESPONSE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The longest token lifetime believed: a token is renewed at least this often whatever
+/// `expires_in` says (and an absurd `expires_in` cannot overflow a clock).
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a token is used at least, however short its announced lifetime.
+const MIN_TOKEN_USE: Duration = Duration::from_millis(250);
+
+/// How many times in a row a request may find its token aged past renewal before it is sent with
+/// the freshest token there is (a token endpoint issuing very short-lived tokens must not keep
+/// the fetch renewing forever).
+const STALE_TOKEN_RESTARTS: u32 = 3;
 
 /// Kinds of transport failure, each with its own advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +203,7 @@ impl Client {
         let policy = &self.settings.retry;
         let mut attempt = 0u32;
         let mut waited = Duration::ZERO;
+        let mut restarts = 0u32;
         loop {
             let mut generation = 0;
             let outcome = {
@@ -192,24 +211,30 @@ impl Client {
                 // own), and checked again after the pacing wait: if it aged meanwhile, the slot is
                 // given back and the request starts over, so no request leaves with a token about
                 // to expire and no slot is held while waiting for a new token.
-                if authed {
-                    self.fresh_token().await?;
-                }
+                let fresh = if authed {
+                    Some(self.fresh_token().await?)
+                } else {
+                    None
+                };
                 let slot = self.slots.acquire().await.ok();
                 self.pacer.acquire().await;
-                let token = if authed {
-                    match self.current() {
-                        Some((token, g, _)) => {
-                            generation = g;
-                            token
-                        }
-                        None => {
-                            drop(slot);
-                            continue;
-                        }
+                let token = match (fresh, self.current()) {
+                    (None, _) => String::new(),
+                    (Some(_), Some((token, g, _))) => {
+                        generation = g;
+                        token
                     }
-                } else {
-                    String::new()
+                    (Some(_), None) if restarts < STALE_TOKEN_RESTARTS => {
+                        restarts += 1;
+                        drop(slot);
+                        continue;
+                    }
+                    // Tokens age faster than a slot frees: send the freshest one there is (a 401
+                    // renews it once more).
+                    (Some((token, g)), None) => {
+                        generation = g;
+                        token
+                    }
                 };
                 attempt += 1;
                 self.count(route, |_| {});
@@ -218,14 +243,11 @@ impl Client {
                         self.reached.store(true, Ordering::Relaxed);
                         let status = response.status();
                         let headers = response.headers().clone();
-                        match response.bytes().await {
-                            Ok(body) => Ok(Answer {
-                                status,
-                                headers,
-                                body: body.to_vec(),
-                            }),
-                            Err(e) => Err(transport(&e, true)),
-                        }
+                        read_body(response).await.map(|body| Answer {
+                            status,
+                            headers,
+                            body,
+                        })
                     }
                     Err(e) => Err(transport(&e, false)),
                 }
@@ -292,15 +314,27 @@ impl Client {
             .await
             .map(|(a, _)| a);
         let url = match answer {
-            Ok(a) if a.status.is_success() => serde_json::from_slice::<Value>(&a.body)
-                .ok()
-                .and_then(|v| {
-                    v.get("auth_url")
-                        .and_then(Value::as_str)
-                        .map(|s| s.trim().trim_end_matches('/').to_owned())
-                })
-                .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
-                .unwrap_or(fallback),
+            Ok(a) if a.status.is_success() => {
+                let discovered = serde_json::from_slice::<Value>(&a.body)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("auth_url")
+                            .and_then(Value::as_str)
+                            .map(|s| s.trim().trim_end_matches('/').to_owned())
+                    })
+                    .filter(|s| s.starts_with("http://") || s.starts_with("https://"));
+                match discovered {
+                    // The secret goes only where --url points; another host needs --auth-url.
+                    Some(d) if !super::same_origin(&d, &self.settings.url) => {
+                        return Err(FetchError::ForeignAuthServer {
+                            url: info_url,
+                            discovered: excerpt(d.as_bytes()),
+                        });
+                    }
+                    Some(d) => d,
+                    None => fallback,
+                }
+            }
             Ok(_) => fallback,
             Err(e) => return Err(self.settings.unreachable(&info_url, e)),
         };
@@ -343,12 +377,21 @@ impl Client {
             .await
             .map(|(a, _)| a)
             .map_err(|e| settings.unreachable(&token_url, e))?;
+        if answer.status.is_redirection() {
+            // Never followed: the form carries the client secret.
+            return Err(FetchError::Redirect {
+                endpoint: format!("POST {token_url}"),
+                status: answer.status.as_u16(),
+                location: location(&answer.headers),
+            });
+        }
         let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
+        // Whatever the server says is shown to the user: never with the secret in it.
         let field = |name: &str| {
             body.as_ref()
                 .and_then(|b| b.get(name))
                 .and_then(Value::as_str)
-                .map(str::to_owned)
+                .map(|text| settings.scrub(text))
         };
         if !answer.status.is_success() {
             return Err(settings.token_refused(
@@ -358,7 +401,13 @@ impl Client {
                 field("error_description"),
             ));
         }
-        let Some(value) = field("access_token").filter(|t| !t.is_empty()) else {
+        let Some(value) = body
+            .as_ref()
+            .and_then(|b| b.get("access_token"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+        else {
             return Err(FetchError::TokenGarbage {
                 url: token_url,
                 detail: if body.is_some() {
@@ -366,7 +415,7 @@ impl Client {
                 } else {
                     format!(
                         "the answer is not JSON (starts with {:?})",
-                        excerpt(&answer.body)
+                        settings.scrub(&excerpt(&answer.body))
                     )
                 },
             });
@@ -381,9 +430,12 @@ impl Client {
             .unwrap_or(3600);
         // Renew early: a fifth of the lifetime, at most a minute, counted from when the token was
         // asked for (the server's clock started before the answer arrived).
-        let lifetime = Duration::from_secs(lifetime);
+        let lifetime = Duration::from_secs(lifetime).min(MAX_TOKEN_LIFETIME);
         let margin = (lifetime / 5).min(Duration::from_secs(60));
-        let renew_at = asked_at + lifetime.saturating_sub(margin);
+        // A token is used for a moment at least, whatever its lifetime: one that is stale on
+        // arrival (`expires_in: 0`) is tried (a 401 then renews it once), never renewed in a loop.
+        let renew_at =
+            (asked_at + lifetime.saturating_sub(margin)).max(Instant::now() + MIN_TOKEN_USE);
         if let Some(granted) = field("scope")
             && let Ok(mut grant) = self.grant.lock()
         {
@@ -416,16 +468,20 @@ impl Client {
             .map(|t| (t.value.expose_secret().to_owned(), t.generation, t.renew_at))
     }
 
-    /// A token still valid now (one taken before waiting for a pacing slot may have aged).
+    /// A token still valid now (one taken before waiting for a pacing slot may have aged). A
+    /// token that is stale the moment it arrives (a lifetime shorter than the round trip) is
+    /// renewed a few times, then used as it is: the fetch never renews in a loop.
     async fn fresh_token(&self) -> Result<(String, u64), ApiError> {
+        let mut renewals = 0;
         loop {
             // Boxed: asking for a token sends a request itself.
             let (token, generation, renew_at) = Box::pin(self.token())
                 .await
                 .map_err(|e| ApiError::Fatal(Box::new(e)))?;
-            if Instant::now() < renew_at {
+            if Instant::now() < renew_at || renewals >= STALE_TOKEN_RESTARTS {
                 return Ok((token, generation));
             }
+            renewals += 1;
         }
     }
 
@@ -467,15 +523,9 @@ impl Client {
                 continue;
             }
             if status.is_redirection() {
-                let location = answer
-                    .headers
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("(no Location header)")
-                    .to_owned();
                 return Err(ApiError::Redirect {
                     status: status.as_u16(),
-                    location,
+                    location: location(&answer.headers),
                 });
             }
             if !status.is_success() {
@@ -495,6 +545,43 @@ impl Client {
                     )
                 },
             });
+        }
+    }
+}
+
+/// A redirect's target, for messages.
+fn location(headers: &HeaderMap) -> String {
+    headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(
+            || "(no Location header)".to_owned(),
+            |l| excerpt(l.as_bytes()),
+        )
+}
+
+/// Reads a whole body, refusing one larger than [`MAX_RESPONSE_BYTES`] (announced or streamed).
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::TooLarge {
+        limit: MAX_RESPONSE_BYTES,
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if (body.len() + chunk.len()) as u64 > MAX_RESPONSE_BYTES {
+                    return Err(too_large);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(transport(&e, true)),
         }
     }
 }

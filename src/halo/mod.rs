@@ -13,7 +13,7 @@ pub mod pacer;
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 pub use client::Counters;
 pub use pacer::{Rate, parse_duration};
@@ -130,6 +130,17 @@ impl Settings {
         classify(url, error)
     }
 
+    /// `text` with every occurrence of the client secret replaced: for anything a server said
+    /// that is shown to the user (a server may echo the form it was sent).
+    fn scrub(&self, text: &str) -> String {
+        let secret = self.client_secret.expose_secret();
+        if secret.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(secret, "<redacted>")
+        }
+    }
+
     fn token_refused(
         &self,
         url: &str,
@@ -217,6 +228,14 @@ fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
     Ok(url)
 }
 
+/// True when both URLs have the same scheme, host and port (where credentials may go).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.origin().is_tuple(),
+        _ => false,
+    }
+}
+
 /// Fetches a snapshot (synchronously; owns a single-threaded tokio runtime).
 ///
 /// # Errors
@@ -253,6 +272,10 @@ fn classify(endpoint: &str, error: ApiError) -> FetchError {
             location,
         },
         ApiError::Malformed { detail } => FetchError::Malformed { endpoint, detail },
+        ApiError::TooLarge { limit } => FetchError::TooLarge {
+            endpoint,
+            limit_mib: limit / (1024 * 1024),
+        },
         ApiError::Unauthorized => FetchError::Unauthorized { endpoint },
         ApiError::Transport { kind, detail } => match kind {
             TransportKind::Dns => FetchError::Dns { endpoint, detail },
@@ -482,6 +505,24 @@ pub enum FetchError {
         )
     )]
     Malformed { endpoint: String, detail: String },
+    #[error("the answer to {endpoint} is larger than {limit_mib} MiB; reading stopped there")]
+    #[diagnostic(
+        code(halo_audit::fetch::too_large),
+        help(
+            "no Halo answer is this large: --url may point at something that is not Halo, or a proxy sent an endless stream. No snapshot was written"
+        )
+    )]
+    TooLarge { endpoint: String, limit_mib: u64 },
+    #[error(
+        "{url} names the authorisation server {discovered}, on another host: the client secret is not sent there"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::foreign_auth_server),
+        help(
+            "if that really is your instance's authorisation server (API Details in Halo shows it), pass it as --auth-url"
+        )
+    )]
+    ForeignAuthServer { url: String, discovered: String },
     #[error("the answer to {endpoint} does not have the shape Halo's API documents: {detail}")]
     #[diagnostic(
         code(halo_audit::fetch::shape),
@@ -548,6 +589,45 @@ mod tests {
             normalise_url("https://acme.halopsa.com/?tenant=x", "--url"),
             Err(FetchError::BadUrl { .. })
         ));
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_same_origin() {
+        assert!(same_origin(
+            "https://acme.halopsa.com/auth",
+            "https://acme.halopsa.com"
+        ));
+        assert!(same_origin(
+            "http://127.0.0.1:8080/auth",
+            "http://127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:8081/auth",
+            "http://127.0.0.1:8080"
+        ));
+        assert!(!same_origin(
+            "http://acme.halopsa.com/auth",
+            "https://acme.halopsa.com"
+        ));
+        assert!(!same_origin(
+            "https://evil.example/auth",
+            "https://acme.halopsa.com"
+        ));
+        assert!(!same_origin("not a url", "https://acme.halopsa.com"));
+    }
+
+    #[test]
+    fn what_a_server_says_is_scrubbed_of_the_secret() {
+        let s = Settings::new(
+            "https://acme.halopsa.com",
+            "id".into(),
+            SecretString::from("hunter2-very-secret".to_owned()),
+        )
+        .unwrap();
+        assert_eq!(
+            s.scrub("bad client_secret=hunter2-very-secret&x"),
+            "bad client_secret=<redacted>&x"
+        );
     }
 
     #[test]

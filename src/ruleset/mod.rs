@@ -269,6 +269,28 @@ pub enum RulesError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{} is {size} bytes, over the {limit}-byte limit for a YAML file", path.display())]
+    #[diagnostic(
+        code(halo_audit::rules::too_large),
+        help(
+            "a requirement set or configuration is a few kilobytes; check the path points at one"
+        )
+    )]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{}:{line}:{column}: the file is not UTF-8 text", path.display())]
+    #[diagnostic(
+        code(halo_audit::rules::not_utf8),
+        help("save the file as UTF-8; YAML files are text, and the byte at that place is not")
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
     #[error("no rule files (*.yaml) in {}", path.display())]
     #[diagnostic(
         code(halo_audit::rules::empty),
@@ -321,23 +343,66 @@ pub fn builtin_files() -> Vec<RuleFile> {
         .collect()
 }
 
+/// The largest YAML file read (rule files, the configuration): the parser's own input budget.
+pub const MAX_YAML_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads one YAML file: at most [`MAX_YAML_BYTES`], and UTF-8 text.
+///
+/// # Errors
+/// [`RulesError::Read`], [`RulesError::TooLarge`] or [`RulesError::NotUtf8`].
+pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
+    use std::io::Read;
+    let failed = |source| RulesError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let meta = file.metadata().map_err(failed)?;
+    if meta.is_dir() {
+        return Err(failed(std::io::Error::other("it is a directory")));
+    }
+    let too_large = |size| RulesError::TooLarge {
+        path: path.to_owned(),
+        size,
+        limit: MAX_YAML_BYTES,
+    };
+    if meta.len() > MAX_YAML_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_YAML_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_YAML_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        RulesError::NotUtf8 {
+            path: path.to_owned(),
+            line: good.iter().filter(|b| **b == b'\n').count() + 1,
+            column: String::from_utf8_lossy(&good[line_start..]).chars().count() + 1,
+        }
+    })?;
+    Ok(RuleFile {
+        name: path.display().to_string(),
+        // A byte-order mark is not part of the YAML.
+        text: text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text),
+        builtin: false,
+    })
+}
+
 /// Reads rule files from a directory (`*.yaml`, `*.yml`, sorted) or a single file.
 ///
 /// # Errors
-/// When the path cannot be read or a directory holds no rule file.
+/// When the path cannot be read, a rule file in it cannot be read, or a directory holds no rule
+/// file.
 pub fn read_path(path: &Path) -> Result<Vec<RuleFile>, RulesError> {
-    let read = |p: &Path| {
-        std::fs::read(p)
-            .map_err(|source| RulesError::Read {
-                path: p.to_owned(),
-                source,
-            })
-            .map(|bytes| RuleFile {
-                name: p.display().to_string(),
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-                builtin: false,
-            })
-    };
+    let read = read_file;
     let meta = std::fs::metadata(path).map_err(|source| RulesError::Read {
         path: path.to_owned(),
         source,
@@ -352,7 +417,9 @@ pub fn read_path(path: &Path) -> Result<Vec<RuleFile>, RulesError> {
         })?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml") && p.is_file())
+        // A `*.yaml` that cannot be followed (a dangling or looping link) is reported by `read`,
+        // not skipped; a directory of that name is skipped.
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml") && !p.is_dir())
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -390,6 +457,20 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
             catalog,
             problems: Vec::new(),
         };
+        if file
+            .text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            v.push(
+                &Sp::bare(()),
+                "the rule file is empty".to_owned(),
+                "empty",
+                Some("a rule file holds one requirement set: `id`, `title`, `sources`, `binding` and `requirements` (docs/rules-format.md)".to_owned()),
+            );
+            problems.extend(v.problems);
+            continue;
+        }
         let raw = match serde_saphyr::from_str_with_options::<RawSet>(&file.text, yaml_options()) {
             Ok(raw) => raw,
             Err(e) => {
@@ -577,6 +658,8 @@ impl Validator<'_> {
             "see docs/rules-format.md for the members a rule file may have"
         } else if message.contains("missing field") {
             "every set needs `id` and `title`; every requirement needs `id`, `title`, `permission`, `expect` and `source`"
+        } else if message.contains("recursive") {
+            "an alias refers to the anchor it is inside of (e.g. `&a [*a]`), which would make the value infinite; rule files need no anchors"
         } else if message.contains("budget") || message.contains("alias") {
             "the file expands beyond halo-audit's YAML limits (aliases, depth or size); rule files need no anchors"
         } else {

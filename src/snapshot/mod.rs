@@ -22,8 +22,11 @@ pub use normalise::normalise;
 pub const FORMAT: &str = "halo-audit-snapshot";
 /// The newest snapshot version this build reads and the one it writes.
 pub const VERSION: u64 = 1;
-/// Snapshots larger than this are refused before parsing (a bound on memory).
-pub const MAX_BYTES: u64 = 1 << 30;
+/// Snapshots larger than this are refused before parsing (a bound on memory). A synthetic tenant
+/// of 5,000 agents, 200 teams, 100 roles and 50 applications with full details is about 32 MB, so
+/// this is eight times the largest tenant in sight; parsing takes memory proportional to the file
+/// (the file itself is streamed, never held whole).
+pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Where the snapshot came from.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -91,17 +94,114 @@ pub struct GapRecord {
     pub object_id: Option<String>,
 }
 
-/// Halo's objects. `None` means "not fetched".
+/// Halo's objects. `None` means "not fetched". A key written twice in one object is refused
+/// when reading (which of two `is_admin` members is the evidence?).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Objects {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::option"
+    )]
     pub agents: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::option"
+    )]
     pub teams: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::option"
+    )]
     pub roles: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict::option"
+    )]
     pub applications: Option<Value>,
+}
+
+/// JSON values that refuse duplicate keys (serde_json's own `Value` keeps the last silently).
+mod strict {
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+
+    /// A `Value` read strictly.
+    struct Strict(Value);
+
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(StrictVisitor).map(Strict)
+        }
+    }
+
+    struct StrictVisitor;
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+            Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E: Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E: Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            Strict::deserialize(d).map(|s| s.0)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Strict(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice in one object"
+                    )));
+                }
+                let Strict(value) = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+
+    /// For `#[serde(deserialize_with)]` on an `Option<Value>` member.
+    pub fn option<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+        Option::<Strict>::deserialize(deserializer).map(|v| v.map(|s| s.0))
+    }
 }
 
 /// A snapshot document.
@@ -259,7 +359,9 @@ pub enum SnapshotError {
     Write(crate::fsio::WriteError),
 }
 
-/// Reads and parses a snapshot file (secrets stripped on load as well).
+/// Reads and parses a snapshot file (secrets stripped on load as well). The file is streamed:
+/// memory holds the parsed document, never a copy of the file, and a malformed file is refused at
+/// its first bad byte without reading the rest.
 ///
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
@@ -268,7 +370,12 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
         path: path.to_owned(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(read)?.len();
+    let file = std::fs::File::open(path).map_err(read)?;
+    let meta = file.metadata().map_err(read)?;
+    if meta.is_dir() {
+        return Err(read(std::io::Error::other("it is a directory")));
+    }
+    let size = meta.len();
     if size > MAX_BYTES {
         return Err(SnapshotError::TooLarge {
             path: path.to_owned(),
@@ -276,8 +383,16 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
             limit: MAX_BYTES,
         });
     }
-    let bytes = std::fs::read(path).map_err(read)?;
-    parse(&bytes, path)
+    // `take`: a file that grows while it is read still stops at the limit.
+    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
+    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
+    finish(result, path, || {
+        let file = std::fs::File::open(path).ok()?;
+        Some(std::io::BufReader::new(std::io::Read::take(
+            file,
+            MAX_BYTES + 1,
+        )))
+    })
 }
 
 /// Parses snapshot bytes; `path` is only used in messages.
@@ -285,13 +400,35 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
 /// # Errors
 /// See [`SnapshotError`].
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
-    match serde_json::from_slice::<Snapshot>(bytes) {
+    let result = decode(&mut serde_json::Deserializer::from_slice(bytes));
+    finish(result, path, || Some(bytes))
+}
+
+/// Deserialises a whole document, tracking the path of a member that has the wrong shape.
+fn decode<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+) -> Result<Snapshot, (serde_json::Error, String)> {
+    let snapshot = serde_path_to_error::deserialize(&mut *de)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .map_err(|(path, e)| (e, path))?;
+    de.end().map_err(|e| (e, String::new()))?;
+    Ok(snapshot)
+}
+
+/// Checks the header of a decoded snapshot, or turns a decoding error into the most specific
+/// snapshot error; `reopen` gives the document again to read its header.
+fn finish<R: std::io::Read>(
+    result: Result<Snapshot, (serde_json::Error, String)>,
+    path: &Path,
+    reopen: impl Fn() -> Option<R>,
+) -> Result<Snapshot, SnapshotError> {
+    match result {
         Ok(mut snapshot) => {
             check_header(&snapshot.format, snapshot.version, path)?;
             snapshot.strip_secrets();
             Ok(snapshot)
         }
-        Err(error) => Err(explain(bytes, path, &error)),
+        Err((error, member)) => Err(explain(path, &error, &member, reopen)),
     }
 }
 
@@ -299,7 +436,7 @@ fn check_header(format: &str, version: u64, path: &Path) -> Result<(), SnapshotE
     if format != FORMAT {
         return Err(SnapshotError::NotASnapshot {
             path: path.to_owned(),
-            reason: format!("`format` is \"{format}\", expected \"{FORMAT}\""),
+            reason: format!("`format` is \"{}\", expected \"{FORMAT}\"", excerpt(format)),
         });
     }
     if version > VERSION {
@@ -318,8 +455,27 @@ fn check_header(format: &str, version: u64, path: &Path) -> Result<(), SnapshotE
     Ok(())
 }
 
-/// Turns a serde_json error into the most specific snapshot error.
-fn explain(bytes: &[u8], path: &Path, error: &serde_json::Error) -> SnapshotError {
+/// At most 60 characters of a text from the file, for messages.
+fn excerpt(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(60).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Turns a serde_json error into the most specific snapshot error. `member` is the path of the
+/// member being read when it happened (`requests.total`, `objects.agents[3]`), empty at the top.
+fn explain<R: std::io::Read>(
+    path: &Path,
+    error: &serde_json::Error,
+    member: &str,
+    reopen: impl Fn() -> Option<R>,
+) -> SnapshotError {
     use serde_json::error::Category;
     let syntax = |hint: &str| SnapshotError::Syntax {
         path: path.to_owned(),
@@ -329,48 +485,71 @@ fn explain(bytes: &[u8], path: &Path, error: &serde_json::Error) -> SnapshotErro
         hint: hint.to_owned(),
     };
     match error.classify() {
+        Category::Eof if error.line() == 1 && error.column() == 0 => SnapshotError::Syntax {
+            path: path.to_owned(),
+            line: 1,
+            column: 1,
+            message: "the file is empty".to_owned(),
+            hint: "an interrupted write or copy leaves an empty file; fetch the snapshot again"
+                .to_owned(),
+        },
         Category::Eof => syntax(
             "the file ends early: it was probably truncated (an interrupted copy or fetch); fetch it again",
         ),
+        Category::Syntax if error.to_string().starts_with("recursion limit exceeded") => syntax(
+            "arrays and objects are nested deeper than any snapshot (128 levels): the file is corrupt or hostile",
+        ),
         Category::Syntax => syntax(
-            "the file is not valid JSON at that position; was it edited by hand or corrupted?",
+            "the file is not valid JSON at that position (or not UTF-8 text); was it edited by hand or corrupted?",
         ),
         Category::Io => syntax("the file could not be read completely"),
         Category::Data => {
             // Valid JSON, wrong shape. Say what is wrong with the header first: it is the most
             // common cause (not a snapshot, or a newer one).
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-                return SnapshotError::NotASnapshot {
-                    path: path.to_owned(),
-                    reason: "the document is not a JSON object".to_owned(),
-                };
-            }
             #[derive(Deserialize)]
             struct Header {
                 format: Option<Value>,
                 version: Option<Value>,
             }
-            if let Ok(header) = serde_json::from_slice::<Header>(bytes) {
-                match (header.format, header.version) {
-                    (Some(Value::String(f)), Some(Value::Number(v))) => {
-                        if let Some(v) = v.as_u64()
-                            && let Err(e) = check_header(&f, v, path)
-                        {
-                            return e;
-                        }
+            let first = reopen().and_then(|r| {
+                std::io::Read::bytes(r)
+                    .map_while(Result::ok)
+                    .find(|b| !b.is_ascii_whitespace())
+            });
+            if first != Some(b'{') {
+                return SnapshotError::NotASnapshot {
+                    path: path.to_owned(),
+                    reason: "the document is not a JSON object".to_owned(),
+                };
+            }
+            let header = reopen().and_then(|r| serde_json::from_reader::<_, Header>(r).ok());
+            match header.map(|h| (h.format, h.version)) {
+                Some((Some(Value::String(f)), Some(Value::Number(v)))) => {
+                    if let Some(v) = v.as_u64()
+                        && let Err(e) = check_header(&f, v, path)
+                    {
+                        return e;
                     }
-                    (None, _) | (Some(_), None) => {
-                        return SnapshotError::NotASnapshot {
-                            path: path.to_owned(),
-                            reason: "it has no `format` and `version` members".to_owned(),
-                        };
-                    }
-                    _ => {}
                 }
+                Some((None, _) | (Some(_), None)) => {
+                    return SnapshotError::NotASnapshot {
+                        path: path.to_owned(),
+                        reason: "it has no `format` and `version` members".to_owned(),
+                    };
+                }
+                _ => {}
             }
             SnapshotError::Shape {
                 path: path.to_owned(),
-                pointer: format!("line {} column {}", error.line(), error.column()),
+                pointer: if member.is_empty() || member == "." {
+                    format!("line {} column {}", error.line(), error.column())
+                } else {
+                    format!(
+                        "`{member}` (line {} column {})",
+                        error.line(),
+                        error.column()
+                    )
+                },
                 message: strip_position(&error.to_string()),
             }
         }
@@ -428,6 +607,26 @@ mod tests {
     fn wrong_member_types_are_shape_errors() {
         let e = err(r#"{"format": "halo-audit-snapshot", "version": 1, "gaps": "none"}"#);
         assert!(e.contains("snap.json") && e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn a_key_written_twice_in_an_object_is_refused_with_its_place() {
+        let e = err(
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": [{"id": 1, "is_admin": false, "is_admin": true}]}}"#,
+        );
+        assert!(e.contains("`objects.agents[0]`"), "{e}");
+        assert!(e.contains("`is_admin` is written twice"), "{e}");
+    }
+
+    #[test]
+    fn wrong_members_are_named_by_their_path() {
+        let e =
+            err(r#"{"format": "halo-audit-snapshot", "version": 1, "requests": {"total": -1}}"#);
+        assert!(e.contains("`requests.total`"), "{e}");
+        let e = err(
+            r#"{"format": "halo-audit-snapshot", "version": 1, "gaps": [{"endpoint": "x", "reason": "r", "status": 70000}]}"#,
+        );
+        assert!(e.contains("`gaps[0].status`") && e.contains("70000"), "{e}");
     }
 
     #[test]

@@ -1119,6 +1119,48 @@ fn hang_never_answers() {
 }
 
 #[test]
+fn endless_streams_a_body_that_never_ends() {
+    let (server, token) = with_faults(vec![Fault::new("/api/Agent", FaultKind::Endless).times(1)]);
+    let mut conn = Conn::open(&server);
+    conn.send(
+        "GET",
+        "/api/Agent",
+        &[("Authorization", &format!("Bearer {token}"))],
+        b"",
+    );
+    let (status, headers) = conn.read_head().unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length")),
+        "{headers:?}"
+    );
+    // Far more than any response of the demo tenant, and still going.
+    let mut body = vec![0u8; 4 * 1024 * 1024];
+    conn.reader.read_exact(&mut body).unwrap();
+    assert_eq!(body[0], b'[');
+    assert!(body.iter().all(|b| *b != 0));
+    drop(conn);
+    // The next request is served normally; shutting down ends the stream.
+    assert_eq!(get(&server, "/api/Agent", &token).status, 200);
+    let started = std::time::Instant::now();
+    server.shutdown();
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn issued_tokens_are_listed_even_after_they_are_invalidated() {
+    let (server, first) = with_faults(vec![
+        Fault::new("/api/Team", FaultKind::ExpireTokens).times(1),
+    ]);
+    assert_eq!(get(&server, "/api/Team", &first).status, 401);
+    let second = token_with(&server, None, "");
+    assert_ne!(first, second);
+    assert_eq!(server.issued_tokens(), vec![first, second]);
+}
+
+#[test]
 fn fault_paths_match_case_insensitively_and_in_order() {
     let (server, token) = with_faults(vec![
         Fault::new("/API/team", FaultKind::Status(502)).times(1),
@@ -1423,6 +1465,10 @@ fn fault_grammar() {
         ),
         ("drop", Fault::new("*", FaultKind::Drop)),
         ("hang@*", Fault::new("*", FaultKind::Hang)),
+        (
+            "endless@/api/Agent",
+            Fault::new("/api/Agent", FaultKind::Endless),
+        ),
         (
             "malformed@/api/Team",
             Fault::new("/api/Team", FaultKind::Malformed),

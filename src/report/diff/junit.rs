@@ -9,7 +9,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::SubjectKind;
-use crate::diff::{Change, Class, Diff};
+use crate::diff::{Change, Diff};
 
 const SUITES: [(SubjectKind, &str); 4] = [
     (SubjectKind::Application, "applications"),

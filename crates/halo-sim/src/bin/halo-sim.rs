@@ -74,7 +74,7 @@ const GRAMMAR: &str = "\
 Rate:  REQUESTS/DURATION[,no-retry-after]       e.g. 300/5m, 5/200ms,no-retry-after
 Fault: KIND[,skip=N][,times=N][@PATH]            PATH: * | /exact/path | /prefix/*
   KIND: status=CODE | forbidden | rate-limited[=SECS] | drop | drop-mid-body | malformed
-        | garbage | delay=DURATION | hang | redirect=URL | expire-tokens
+        | garbage | delay=DURATION | hang | endless | redirect=URL | expire-tokens
 Durations: 200ms, 30s, 5m, 1h.  Full reference: docs/simulator.md";
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

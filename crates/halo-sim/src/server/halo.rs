@@ -358,13 +358,16 @@ struct Client {
 
 #[derive(Debug)]
 struct Token {
-    expires: Instant,
+    /// `None`: a lifetime too long for the clock (it never expires).
+    expires: Option<Instant>,
     scopes: Vec<String>,
 }
 
 #[derive(Debug)]
 struct Tokens {
     issued: HashMap<String, Token>,
+    /// Every token ever minted, in order (never cleared).
+    history: Vec<String>,
     keys: std::collections::hash_map::RandomState,
     counter: u64,
 }
@@ -397,6 +400,7 @@ pub(crate) struct Api {
     client: Client,
     auditor_agent_id: Option<i64>,
     hosted_tenant: Option<String>,
+    auth_url: Option<String>,
     lifetime: Duration,
     envelope: Envelope,
     page_limit: Option<usize>,
@@ -441,15 +445,22 @@ impl Api {
             client,
             auditor_agent_id: config.auditor_agent_id,
             hosted_tenant: config.tenant.clone(),
+            auth_url: config.auth_url.clone(),
             lifetime: config.token_lifetime,
             envelope: config.envelope,
             page_limit: config.page_limit,
             tokens: Mutex::new(Tokens {
                 issued: HashMap::new(),
+                history: Vec::new(),
                 keys: std::collections::hash_map::RandomState::new(),
                 counter: 0,
             }),
         }
+    }
+
+    /// Every token minted so far, oldest first.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.tokens).history.clone()
     }
 
     /// Forgets every token issued so far.
@@ -475,9 +486,13 @@ impl Api {
                 let base = req
                     .header("host")
                     .map_or_else(|| base_url.to_owned(), |host| format!("http://{host}"));
+                let auth_url = self
+                    .auth_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{base}/auth"));
                 Response::json(
                     200,
-                    &json!({"auth_url": format!("{base}/auth"), "tenant_id": self.hosted_tenant}),
+                    &json!({"auth_url": auth_url, "tenant_id": self.hosted_tenant}),
                 )
             }
             Route::Token => self.token(req),
@@ -603,10 +618,11 @@ impl Api {
         let scope = scopes.join(" ");
         let mut tokens = lock(&self.tokens);
         let access_token = tokens.mint();
+        tokens.history.push(access_token.clone());
         tokens.issued.insert(
             access_token.clone(),
             Token {
-                expires: Instant::now() + self.lifetime,
+                expires: Instant::now().checked_add(self.lifetime),
                 scopes,
             },
         );
@@ -646,7 +662,7 @@ impl Api {
         let Some(token) = tokens.issued.get(&presented) else {
             return Err(invalid("The access token is not valid."));
         };
-        if Instant::now() >= token.expires {
+        if token.expires.is_some_and(|at| Instant::now() >= at) {
             return Err(invalid("The access token has expired."));
         }
         if admin && !token.scopes.iter().any(|s| s == "admin" || s == "all") {

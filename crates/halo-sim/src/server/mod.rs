@@ -167,6 +167,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// Read the request, never answer, keep the socket open until shutdown.
     Hang,
+    /// 200 `application/json` without `Content-Length` whose body never ends: the start of a JSON
+    /// array, then objects streamed until the client goes away or the simulator stops.
+    Endless,
     /// 302 with this `Location`.
     Redirect(String),
     /// Invalidate every token issued so far, then answer this request 401.
@@ -189,6 +192,7 @@ impl fmt::Display for FaultKind {
             FaultKind::Garbage => f.write_str("garbage"),
             FaultKind::Delay(d) => write!(f, "delay={}ms", d.as_millis()),
             FaultKind::Hang => f.write_str("hang"),
+            FaultKind::Endless => f.write_str("endless"),
             FaultKind::Redirect(location) => write!(f, "redirect={location}"),
             FaultKind::ExpireTokens => f.write_str("expire-tokens"),
         }
@@ -226,6 +230,9 @@ pub struct SimConfig {
     pub faults: Vec<Fault>,
     /// How long an idle keep-alive connection (or a stalled request) stays open (default 5 s).
     pub idle_timeout: Duration,
+    /// What `/api/authinfo` names as the authorisation server; `None` (the default): this
+    /// server's own `/auth`. Another host's address simulates a hijacked discovery.
+    pub auth_url: Option<String>,
 }
 
 impl SimConfig {
@@ -256,6 +263,7 @@ impl SimConfig {
             latency: Duration::ZERO,
             faults: Vec::new(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            auth_url: None,
         }
     }
 
@@ -489,6 +497,12 @@ impl Server {
         lock(&self.shared.counters).stats.clone()
     }
 
+    /// Every access token `/auth/token` has issued so far (expired and invalidated ones included),
+    /// oldest first: what a test greps a client's output for.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.api.issued_tokens()
+    }
+
     /// Stops accepting, closes every connection (hanging ones included) and joins the threads,
     /// waiting at most a few seconds. Dropping the server does the same.
     pub fn shutdown(self) {
@@ -589,6 +603,7 @@ enum Action {
     Drop,
     DropMidBody(Response),
     Hang,
+    Endless,
 }
 
 struct Outcome {
@@ -755,6 +770,7 @@ impl Shared {
                 Action::Respond(normal())
             }
             Some(FaultKind::Hang) => Action::Hang,
+            Some(FaultKind::Endless) => Action::Endless,
             Some(FaultKind::Redirect(location)) => {
                 Action::Respond(Response::empty(302).with_header("Location", location))
             }
@@ -779,7 +795,7 @@ impl Shared {
     fn count(&self, action: &Action) {
         let status = match action {
             Action::Respond(r) | Action::DropMidBody(r) => r.status,
-            Action::Drop | Action::Hang => return,
+            Action::Drop | Action::Hang | Action::Endless => return,
         };
         let mut counters = lock(&self.counters);
         match status {
@@ -849,6 +865,23 @@ impl Shared {
         let mut active = lock(&self.active);
         *active = active.saturating_sub(1);
         self.active_cv.notify_all();
+    }
+}
+
+/// Writes a 200 JSON head without `Content-Length`, then array items until a write fails (the
+/// client went away or stopped reading past the write timeout) or the server stops.
+fn stream_endless(shared: &Shared, writer: &mut TcpStream) {
+    use std::io::Write;
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\
+                Server: halo-sim\r\nConnection: close\r\n\r\n[";
+    if writer.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let chunk = r#"{"id":1,"name":"Endless Agent","isdisabled":false},"#.repeat(1024);
+    while !shared.stopping() {
+        if writer.write_all(chunk.as_bytes()).is_err() {
+            return;
+        }
     }
 }
 
@@ -927,6 +960,12 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
                 Action::Hang => {
                     shared.log(peer, &req, &outcome, None, started);
                     shared.wait_for_stop();
+                    shared.leave();
+                    break;
+                }
+                Action::Endless => {
+                    shared.log(peer, &req, &outcome, Some(200), started);
+                    stream_endless(shared, &mut writer);
                     shared.leave();
                     break;
                 }

@@ -9,7 +9,7 @@
 //!                                                                      e.g. 300/5m, 5/200ms,no-retry-after
 //! FAULT    := KIND { "," OPTION } [ "@" PATH ]
 //! KIND     := status=CODE | forbidden | rate-limited[=SECS] | drop | drop-mid-body | malformed
-//!           | garbage | delay=DURATION | hang | redirect=URL | expire-tokens
+//!           | garbage | delay=DURATION | hang | endless | redirect=URL | expire-tokens
 //! OPTION   := skip=N | times=N
 //! PATH     := "*" | /exact/path | /prefix/*                            (no query; case-insensitive)
 //! ```
@@ -22,7 +22,7 @@ const DURATION_FORM: &str = "a whole number with a unit: ms, s, m or h (e.g. 200
 const RATE_FORM: &str = "REQUESTS/DURATION[,no-retry-after], e.g. 300/5m or 5/200ms,no-retry-after";
 const FAULT_FORM: &str = "KIND[,skip=N][,times=N][@PATH], e.g. status=500,times=2@/api/Agent/*";
 const FAULT_KINDS: &str = "status=CODE, forbidden, rate-limited[=SECS], drop, drop-mid-body, \
-                           malformed, garbage, delay=DURATION, hang, redirect=URL, expire-tokens";
+                           malformed, garbage, delay=DURATION, hang, endless, redirect=URL, expire-tokens";
 
 /// Parses a duration such as `200ms`, `30s`, `5m` or `1h` (a whole number and a unit).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -244,6 +244,7 @@ fn fault_kind(spec: &str, name: &str, arg: Option<String>) -> Result<FaultKind, 
             Ok(FaultKind::Delay(duration))
         }
         "hang" => no_arg(FaultKind::Hang),
+        "endless" => no_arg(FaultKind::Endless),
         "redirect" => Ok(FaultKind::Redirect(need_arg("URL")?)),
         "expire-tokens" => no_arg(FaultKind::ExpireTokens),
         "" => Err(format!(

@@ -1,0 +1,316 @@
+//! Secrets: the client secret and every bearer token the simulator issued appear in no output
+//! format, no saved snapshot and no log at the most verbose level, on success and on failure;
+//! `Debug` of the settings redacts them; TLS is rustls with certificate verification that cannot
+//! be turned off (an untrusted certificate ends the run before anything is sent).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use halo_sim::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, Fault, FaultKind, Server, SimConfig,
+};
+use secrecy::SecretString;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+const FAST: &[&str] = &["--rate", "off", "--backoff", "20ms", "--timeout", "5s"];
+
+/// What one run printed.
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn halo_audit(server: &Server, args: &[&str]) -> Output {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("HALO_URL", server.url())
+        .env("HALO_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        .env("HALO_TENANT", DEMO_TENANT)
+        .env_remove("HALO_AUTH_URL")
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code().expect("killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Asserts that no text holds the client secret or any token the server issued.
+fn assert_clean(server: &Server, texts: &[(String, String)]) {
+    let tokens = server.issued_tokens();
+    assert!(!tokens.is_empty(), "the runs obtained no token");
+    for (name, text) in texts {
+        assert!(
+            !text.contains(DEMO_CLIENT_SECRET),
+            "the client secret is in {name}"
+        );
+        assert!(
+            !text.contains("app-secret-should-vanish"),
+            "an application's secret is in {name}"
+        );
+        for token in &tokens {
+            assert!(
+                !text.contains(token.as_str()),
+                "a bearer token is in {name}"
+            );
+            // Nor a recognisable piece of one.
+            assert!(!text.contains(&token[..16]), "part of a token is in {name}");
+        }
+    }
+}
+
+#[test]
+fn no_output_format_snapshot_or_verbose_log_holds_a_secret_or_token() {
+    let mut config = SimConfig::demo();
+    config.objects.applications[0]["clientSecret"] = "app-secret-should-vanish".into();
+    config.objects.agents[0]["password"] = "app-secret-should-vanish".into();
+    // One renewal mid-fetch, so more than one token is in play.
+    config.faults = vec![
+        Fault::new("/api/Agent/*", FaultKind::ExpireTokens)
+            .skip(3)
+            .times(1),
+    ];
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut texts = Vec::new();
+    for format in [
+        "human", "table", "json", "sarif", "junit", "github", "markdown",
+    ] {
+        let saved = dir.path().join(format!("{format}.json"));
+        let report = dir.path().join(format!("report.{format}"));
+        let mut args = vec![
+            "-vvv",
+            "check",
+            "--format",
+            format,
+            "--save-snapshot",
+            saved.to_str().unwrap(),
+        ];
+        args.extend_from_slice(FAST);
+        let run = halo_audit(&server, &args);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(!run.stdout.is_empty());
+        texts.push((format!("{format} stdout"), run.stdout));
+        texts.push((format!("{format} stderr"), run.stderr));
+        texts.push((
+            format!("{format} snapshot"),
+            std::fs::read_to_string(&saved).unwrap(),
+        ));
+        // The same report written to a file.
+        let mut args = vec![
+            "-vvv",
+            "check",
+            "--snapshot",
+            saved.to_str().unwrap(),
+            "--format",
+            format,
+            "-o",
+            report.to_str().unwrap(),
+        ];
+        args.extend_from_slice(FAST);
+        let run = halo_audit(&server, &args);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        texts.push((
+            format!("{format} report file"),
+            std::fs::read_to_string(&report).unwrap(),
+        ));
+        texts.push((format!("{format} report stderr"), run.stderr));
+    }
+    let snap = dir.path().join("fetched.json");
+    let mut args = vec!["-vvv", "fetch", "-o", snap.to_str().unwrap()];
+    args.extend_from_slice(FAST);
+    let run = halo_audit(&server, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    texts.push(("fetch stderr".to_owned(), run.stderr));
+    let shown = halo_audit(
+        &server,
+        &["-vvv", "snapshot", "show", snap.to_str().unwrap()],
+    );
+    texts.push(("snapshot show".to_owned(), shown.stdout));
+    let saved = std::fs::read_to_string(&snap).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    // The simulator never serves `clientSecret`; the agent's `password` was stripped on the way in.
+    assert_eq!(doc["redacted"], serde_json::json!(["password"]));
+    texts.push(("fetched snapshot".to_owned(), saved));
+    // One token per live run (seven checks and a fetch), and the renewal.
+    assert_eq!(server.issued_tokens().len(), 9, "{:?}", server.stats());
+    assert_clean(&server, &texts);
+}
+
+#[test]
+fn failed_runs_show_no_secret_or_token_either() {
+    let mut texts = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let out = out.to_str().unwrap();
+    let mut servers = Vec::new();
+    for fault in [
+        Fault::new("/api/Roles/*", FaultKind::Status(500)),
+        Fault::new("/api/Team", FaultKind::Malformed),
+        Fault::new("/api/Agent/*", FaultKind::DropMidBody),
+        Fault::new("/api/Application", FaultKind::ExpireTokens),
+        Fault::new(
+            "/api/Agent",
+            FaultKind::Redirect("https://elsewhere.example/".into()),
+        ),
+    ] {
+        let mut config = SimConfig::demo();
+        config.faults = vec![fault.clone()];
+        let server = Server::start(config).unwrap();
+        let mut args = vec!["-vvv", "fetch", "-o", out, "--max-attempts", "2"];
+        args.extend_from_slice(FAST);
+        let run = halo_audit(&server, &args);
+        assert_eq!(run.code, 3, "{fault}: {}", run.stderr);
+        texts.push((format!("{fault} stderr"), run.stderr));
+        texts.push((format!("{fault} stdout"), run.stdout));
+        servers.push(server);
+    }
+    for server in &servers {
+        assert_clean(server, &texts);
+    }
+}
+
+#[test]
+fn debug_of_the_settings_redacts_the_secret() {
+    let settings = halo_audit::halo::Settings::new(
+        "https://acme.halopsa.com",
+        "client-id".to_owned(),
+        SecretString::from("s3cr3t-in-settings".to_owned()),
+    )
+    .unwrap();
+    for text in [format!("{settings:?}"), format!("{settings:#?}")] {
+        assert!(!text.contains("s3cr3t-in-settings"), "{text}");
+        assert!(text.contains("client-id"), "{text}");
+        assert!(text.contains("REDACTED"), "{text}");
+    }
+}
+
+#[test]
+fn tls_is_rustls_only() {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    for name in ["openssl", "openssl-sys", "native-tls", "hyper-tls"] {
+        assert!(
+            !lock.contains(&format!("name = \"{name}\"")),
+            "{name} is in Cargo.lock"
+        );
+    }
+    assert!(lock.contains("name = \"rustls\""));
+}
+
+#[test]
+fn no_flag_or_variable_turns_certificate_verification_off() {
+    for command in ["fetch", "check"] {
+        let help = Command::cargo_bin("halo-audit")
+            .unwrap()
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&help.stdout).to_lowercase();
+        for word in [
+            "insecure",
+            "verify",
+            "invalid-cert",
+            "danger",
+            "skip-tls",
+            "no-tls",
+            "ca-cert",
+        ] {
+            assert!(!text.contains(word), "`{command} --help` offers `{word}`");
+        }
+    }
+    let source = std::fs::read_to_string(root().join("src/halo/client.rs")).unwrap();
+    for call in [
+        "danger_accept_invalid",
+        "dangerous()",
+        "tls_built_in_root_certs(false)",
+    ] {
+        assert!(!source.contains(call), "the client calls {call}");
+    }
+}
+
+/// A TLS server on 127.0.0.1 with a self-signed certificate: the handshake fails on the client's
+/// side, exit 3 with the TLS advice, and not one byte of a request (let alone the secret) arrives.
+#[test]
+fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let cert = std::fs::read(root().join("tests/fixtures/tls/self-signed.der")).unwrap();
+    let key = std::fs::read(root().join("tests/fixtures/tls/self-signed.key.der")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert)],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let Ok(mut conn) = rustls::ServerConnection::new(Arc::clone(&config)) else {
+                return;
+            };
+            let mut tls = rustls::Stream::new(&mut conn, &mut stream);
+            let mut byte = [0u8; 1];
+            if matches!(tls.read(&mut byte), Ok(n) if n > 0) {
+                seen.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    for host in ["127.0.0.1", "localhost"] {
+        let output = Command::cargo_bin("halo-audit")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .env("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+            .args([
+                "fetch",
+                "--url",
+                &format!("https://{host}:{port}"),
+                "--client-id",
+                DEMO_CLIENT_ID,
+                "-o",
+                "/nonexistent/never-written.json",
+                "--backoff",
+                "20ms",
+                "--timeout",
+                "5s",
+            ])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains("TLS failed"), "{stderr}");
+        assert!(stderr.contains("certificate"), "{stderr}");
+        assert!(stderr.contains("cannot be turned off"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(
+        !received.load(Ordering::SeqCst),
+        "a request was sent over a connection with an untrusted certificate"
+    );
+}
