@@ -851,8 +851,8 @@ mod tests {
         let teams: Vec<Value> = (1..=30)
             .map(|i| json!({"id": i, "name": format!("T{i:02}"), "inactive": i == 30}))
             .collect();
-        let member = |teams: Value| {
-            let mut s = snap(json!([{"id": 3, "name": "A", "teams": teams}]));
+        let member = |memberships: Value| {
+            let mut s = snap(json!([{"id": 3, "name": "A", "teams": memberships}]));
             s.objects.teams = Some(Value::Array(teams.clone()));
             norm(&s)
         };
