@@ -310,7 +310,7 @@ fn run_check(
     };
     let library = load_library(&sources, catalog)?;
     let (snap, source) = match &args.snapshot {
-        Some(path) => (snapshot::load(path)?, path.clone()),
+        Some(path) => (snapshot::load_for_check(path, catalog)?, path.clone()),
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
@@ -327,7 +327,10 @@ fn run_check(
             // snapshot would hold (secrets stripped).
             let text = snap.to_json()?;
             let source = std::path::PathBuf::from(format!("<{}>", settings.url));
-            (snapshot::parse(text.as_bytes(), &source)?, source)
+            (
+                snapshot::parse_for_check(text.as_bytes(), &source, catalog)?,
+                source,
+            )
         }
     };
     let tenant = snapshot::normalise(&snap, catalog, &source)?;

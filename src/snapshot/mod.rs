@@ -4,6 +4,7 @@
 //! and normalising a snapshot into the [`crate::tenant::Tenant`] model. It does no network I/O and
 //! does not interpret rules. The format is documented in `docs/snapshot-format.md`.
 
+mod lean;
 pub mod normalise;
 pub mod secrets;
 
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::catalog::Catalog;
 
 pub use normalise::normalise;
 
@@ -261,6 +264,12 @@ pub enum SnapshotError {
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
 pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let bytes = read(path)?;
+    parse(&bytes, path)
+}
+
+/// The bytes of a snapshot file, refusing one over [`MAX_BYTES`].
+fn read(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     let read = |source| SnapshotError::Read {
         path: path.to_owned(),
         source,
@@ -273,8 +282,40 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
             limit: MAX_BYTES,
         });
     }
-    let bytes = std::fs::read(path).map_err(read)?;
-    parse(&bytes, path)
+    std::fs::read(path).map_err(read)
+}
+
+/// Reads a snapshot for `check`: like [`load`], but keeps of Halo's agents, teams and roles only
+/// what the normaliser reads, skipping the rest while parsing (a third of the memory and less
+/// time on a large tenant). The tenant it normalises to is the one [`load`] gives; a file with
+/// any problem is reported exactly as [`load`] reports it. Not for showing or rewriting a
+/// snapshot: the objects are incomplete.
+///
+/// # Errors
+/// See [`load`].
+pub fn load_for_check(path: &Path, catalog: &Catalog) -> Result<Snapshot, SnapshotError> {
+    let bytes = read(path)?;
+    parse_for_check(&bytes, path, catalog)
+}
+
+/// [`load_for_check`] of bytes already read; `path` is only used in messages.
+///
+/// # Errors
+/// See [`parse`].
+pub fn parse_for_check(
+    bytes: &[u8],
+    path: &Path,
+    catalog: &Catalog,
+) -> Result<Snapshot, SnapshotError> {
+    match lean::parse(bytes, catalog) {
+        Some(mut snapshot) => {
+            check_header(&snapshot.format, snapshot.version, path)?;
+            snapshot.strip_secrets();
+            Ok(snapshot)
+        }
+        // The full parse names whatever is wrong.
+        None => parse(bytes, path),
+    }
 }
 
 /// Parses snapshot bytes; `path` is only used in messages.

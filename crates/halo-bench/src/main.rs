@@ -48,8 +48,14 @@ enum Child {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match &args.command {
-        Command::Check(a) => check::run(a),
-        Command::Fetch(a) => fetch::run(a),
+        Command::Check(a) => {
+            println!("machine: {}", measure::machine());
+            check::run(a)
+        }
+        Command::Fetch(a) => {
+            println!("machine: {}", measure::machine());
+            fetch::run(a)
+        }
         Command::Child(child) => {
             let measured = match child {
                 Child::Floor { file } => check::child_floor(file),
