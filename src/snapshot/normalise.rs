@@ -492,18 +492,19 @@ fn claim_value(
         );
         return effective;
     }
-    let read = |origin: Origin,
-                holder: &str,
+    // The origin and the holder's name are built only when used: most roles carry few claims.
+    let read = |origin: &dyn Fn() -> Origin,
+                holder: &dyn Fn() -> String,
                 claims: Option<&[(String, String)]>,
                 effective: &mut Effective| match claims {
         None => effective
             .unknown
-            .push(format!("{holder}'s claims are not in the snapshot")),
+            .push(format!("{}'s claims are not in the snapshot", holder())),
         Some(claims) => {
             for (kind, raw) in claims.iter().filter(|(k, _)| k == claim) {
                 match catalog.claim_value(perm, raw) {
                     Some(value) => effective.add(Contribution {
-                        origin: origin.clone(),
+                        origin: origin(),
                         evidence: format!("claim {kind} = \"{raw}\""),
                         value: match value {
                             ClaimValue::Flag(b) => PermValue::Flag(b),
@@ -512,26 +513,32 @@ fn claim_value(
                         confidence,
                     }),
                     None => effective.unknown.push(format!(
-                        "{holder} has claim {kind} = \"{raw}\", outside the catalog's encoding"
+                        "{} has claim {kind} = \"{raw}\", outside the catalog's encoding",
+                        holder()
                     )),
                 }
             }
         }
     };
-    read(Origin::Agent, "the agent", own, &mut effective);
+    read(
+        &|| Origin::Agent,
+        &|| "the agent".to_owned(),
+        own,
+        &mut effective,
+    );
     match roles {
         None => effective
             .unknown
             .push("the agent's roles are not in the snapshot".to_owned()),
         Some(roles) => {
             for role in roles {
-                let origin = Origin::Role {
+                let origin = || Origin::Role {
                     id: role.reference.id.clone(),
                     name: role.reference.name.clone(),
                 };
                 read(
-                    origin,
-                    &format!("role {}", role.reference.name),
+                    &origin,
+                    &|| format!("role {}", role.reference.name),
                     role.claims.as_deref(),
                     &mut effective,
                 );
