@@ -30,7 +30,7 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 200)]
     pub applications: usize,
     /// Measurements of each kind per size; the median time and the highest peak are reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub runs: usize,
     /// Where the generated snapshots and reports go [default: the system's temporary directory].
     #[arg(long)]
