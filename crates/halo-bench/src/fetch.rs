@@ -349,3 +349,17 @@ fn sizes(args: &FetchArgs) -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_minimum_is_a_token_the_lists_and_one_call_per_object() {
+        let doc = halo_sim::synthetic(&spec(120, 5));
+        // 120 agents, 10 teams, 8 roles, 5 applications.
+        assert_eq!(minimum(&doc, FetchScope::All), 1 + 4 + 120 + 10 + 8 + 5);
+        // Five applications log in as five distinct agents.
+        assert_eq!(minimum(&doc, FetchScope::Integrations), 1 + 1 + 5);
+    }
+}

@@ -136,3 +136,20 @@ pub fn machine() -> String {
         .unwrap_or_else(|| "unknown".to_owned());
     format!("{cores} cores ({model}), {memory}, load average {load}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_the_peak_of_this_process() {
+        assert!((median(&[3.0, 1.0, 2.0]) - 2.0).abs() < f64::EPSILON);
+        assert!((median(&[4.0, 1.0, 3.0, 2.0]) - 2.0).abs() < f64::EPSILON);
+        assert!(median(&[]).abs() < f64::EPSILON);
+        if cfg!(target_os = "linux") {
+            let now = rss_kib().unwrap();
+            let peak = peak_rss_kib().unwrap();
+            assert!(peak >= now && now > 0, "{peak} {now}");
+        }
+    }
+}
