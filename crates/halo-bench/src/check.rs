@@ -94,13 +94,17 @@ pub fn run(args: &CheckArgs) -> Result<(), String> {
         let (mut floor, mut check) = (Vec::new(), Vec::new());
         let (mut floor_kib, mut check_kib) = (0, 0);
         for run in 1..=runs {
-            eprintln!("halo-bench: {agents} agents, run {run}/{runs}");
             let f = measure::child(&["floor", &path], &dir)?;
             floor.push(number(&f, "seconds"));
             floor_kib = floor_kib.max(number(&f, "peak_kib") as u64);
             let c = measure::child(&["check", &path, &report], &dir)?;
             check.push(number(&c, "seconds"));
             check_kib = check_kib.max(number(&c, "peak_kib") as u64);
+            eprintln!(
+                "halo-bench: {agents} agents, run {run}/{runs}: floor {:.3} s, check {:.3} s",
+                number(&f, "seconds"),
+                number(&c, "seconds")
+            );
         }
         let phases = measure::child(&["phases", &path], &dir)?;
         rows.push(Row {
@@ -129,7 +133,14 @@ fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
     let document = halo_sim::synthetic(spec);
     let out = std::fs::File::create(file)
         .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
-    halo_sim::write_rendered(&document, BufWriter::new(out))
+    let mut writer = BufWriter::new(out);
+    halo_sim::write_rendered(&document, &mut writer)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    // On disk before measuring: no write-back competing with the runs.
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
