@@ -144,7 +144,7 @@ fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
-fn mb(kib: u64) -> String {
+fn mib(kib: u64) -> String {
     format!("{:.0}", kib as f64 / 1024.0)
 }
 
@@ -165,8 +165,8 @@ fn print_results(rows: &[Row], runs: usize) {
                 format!("{:.3}", r.floor_s),
                 format!("{:.3}", r.check_s),
                 format!("{:.2}", r.check_s / r.floor_s),
-                mb(r.floor_kib),
-                mb(r.check_kib),
+                mib(r.floor_kib),
+                mib(r.check_kib),
                 format!("{:.0}", r.check_s * 1e6 / r.spec.agents.max(1) as f64),
                 format!("{:.1}", r.check_kib as f64 / r.spec.agents.max(1) as f64),
                 format!(
@@ -191,8 +191,8 @@ fn print_results(rows: &[Row], runs: usize) {
             "floor s",
             "check s",
             "check/floor",
-            "floor peak MB",
-            "check peak MB",
+            "floor peak MiB",
+            "check peak MiB",
             "check µs/agent",
             "check peak KiB/agent",
             "sets evaluated",
@@ -218,12 +218,12 @@ fn print_results(rows: &[Row], runs: usize) {
                     .unwrap_or("?")
                     .to_owned(),
                 format!("{:.3}", number(phase, "seconds")),
-                mb(number(phase, "peak_kib") as u64),
-                mb(number(phase, "rss_kib") as u64),
+                mib(number(phase, "peak_kib") as u64),
+                mib(number(phase, "rss_kib") as u64),
             ]);
         }
     }
-    print_table(&["agents", "phase", "s", "peak MB", "RSS MB"], &table);
+    print_table(&["agents", "phase", "s", "peak MiB", "RSS MiB"], &table);
 }
 
 /// `child floor FILE`: read the file and parse it as JSON, nothing else.
