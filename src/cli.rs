@@ -112,8 +112,8 @@ pub struct ConnectArgs {
     /// The HaloPSA web app URL, e.g. `https://acme.halopsa.com` (the API is at {URL}/api).
     #[arg(long, env = "HALO_URL", value_name = "URL")]
     pub url: Option<String>,
-    /// The authorisation server (API Details in Halo); by default discovered through
-    /// `{URL}/api/authinfo`, falling back to `{URL}/auth`.
+    /// The authorisation server (API Details in Halo); by default `{URL}/auth`, or where
+    /// `{URL}/api/authinfo` says when `{URL}/auth` holds no token endpoint.
     #[arg(long, env = "HALO_AUTH_URL", value_name = "URL")]
     pub auth_url: Option<String>,
     /// The tenant name of a hosted instance (sent as `?tenant=` when asking for a token).

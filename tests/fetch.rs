@@ -149,9 +149,11 @@ fn a_fetched_demo_tenant_checks_exactly_like_the_bundled_snapshot() {
     assert_eq!(snap["scope"], "all");
     assert_eq!(snap["instance"]["tenant"], DEMO_TENANT);
     assert_eq!(snap["auditor"]["client_id"], DEMO_CLIENT_ID);
-    // The minimum: authinfo + token + 4 lists + one detail per object (40 + 8 + 5 + 7).
-    assert_eq!(snap["requests"]["total"], 66, "{}", snap["requests"]);
-    assert_eq!(server.stats().total, 66);
+    // The minimum: a token + 4 lists + one detail per object (40 + 8 + 5 + 7); the auth server is
+    // where Halo puts it ({url}/auth), so there is no discovery request.
+    assert_eq!(snap["requests"]["total"], 65, "{}", snap["requests"]);
+    assert_eq!(server.stats().total, 65);
+    assert_eq!(server.stats().by_route.get("GET /api/authinfo"), None);
     assert_eq!(snap["requests"]["retries"], 0);
     let bundled = root().join("fixtures/demo/snapshot.json");
     assert_eq!(findings(&out, &[]), findings(&bundled, &[]));
@@ -363,7 +365,7 @@ fn server_errors_are_retried_then_succeed() {
     expect(fetch(&server, &out, &[]), 0);
     let snap = read(&out);
     assert_eq!(snap["requests"]["retries"], 2);
-    assert_eq!(snap["requests"]["total"], 68);
+    assert_eq!(snap["requests"]["total"], 67);
     assert_eq!(count(&snap, "agents"), 40);
 }
 
@@ -460,8 +462,8 @@ fn the_integrations_scope_is_a_handful_of_requests_whatever_the_tenant_size() {
     // The seven login agents (one per application), no team, no other agent.
     assert_eq!(count(&snap, "agents"), 7);
     assert!(snap["objects"].get("teams").is_none());
-    // authinfo + token + application list + 7 login agents.
-    assert_eq!(snap["requests"]["total"], 10, "{}", snap["requests"]);
+    // token + application list + 7 login agents.
+    assert_eq!(snap["requests"]["total"], 9, "{}", snap["requests"]);
     // The integration findings match those of the full snapshot for the apps' own requirements.
     let live = findings(&out, &["vciotoolbox", "cloud-depot"]);
     let missing: Vec<&Value> = live
@@ -684,5 +686,117 @@ fn tls_to_a_server_that_does_not_speak_it_is_a_tls_error() {
         run.stderr.contains("cannot be turned off"),
         "{}",
         run.stderr
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// The request budget (docs/performance.md): counted by the simulator, never timed.
+
+/// A synthetic tenant served as the demo's hosted tenant, so the usual credentials apply.
+fn synthetic(agents: usize, teams: usize, roles: usize, applications: usize) -> (Value, SimConfig) {
+    let doc = halo_sim::synthetic(&halo_sim::SyntheticSpec {
+        agents,
+        teams,
+        roles,
+        applications,
+        seed: 3,
+    });
+    let mut config = SimConfig::from_snapshot(&doc).unwrap();
+    config.tenant = Some(DEMO_TENANT.to_owned());
+    (doc, config)
+}
+
+#[test]
+fn a_full_fetch_issues_exactly_the_minimum_requests_paging_included() {
+    let (doc, mut config) = synthetic(260, 12, 9, 11);
+    // The server pages every list at 100 items: the agent list takes 3 pages, the others 1.
+    config.page_limit = Some(100);
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    expect(fetch(&server, &out, &["--concurrency", "8"]), 0);
+    let objects: usize = ["agents", "teams", "roles", "applications"]
+        .iter()
+        .map(|c| count(&doc, c))
+        .sum();
+    // 1 token + the list pages (3 + 1 + 1 + 1) + one detail per object.
+    let minimum = 1 + 6 + objects as u64;
+    let stats = server.stats();
+    assert_eq!(stats.total, minimum, "{stats:?}");
+    assert_eq!(stats.by_route.get("GET /api/Agent"), Some(&3));
+    assert_eq!(stats.by_route.get("GET /api/authinfo"), None);
+    assert_eq!(stats.throttled, 0);
+    let snap = read(&out);
+    assert_eq!(snap["requests"]["total"], minimum);
+    assert_eq!(count(&snap, "agents"), 260);
+}
+
+#[test]
+fn the_integrations_scope_stays_under_ten_requests_on_a_tenant_of_thousands_of_agents() {
+    let (doc, config) = synthetic(2000, 40, 20, 5);
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    expect(fetch(&server, &out, &["--scope", "integrations"]), 0);
+    let login_agents: std::collections::BTreeSet<i64> = doc["objects"]["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["loginas_agent_id"].as_i64())
+        .collect();
+    let stats = server.stats();
+    // 1 token + the application list + one call per login agent.
+    assert_eq!(stats.total, 2 + login_agents.len() as u64, "{stats:?}");
+    assert!(stats.total < 10, "{stats:?}");
+    let snap = read(&out);
+    assert_eq!(count(&snap, "agents"), login_agents.len());
+}
+
+#[test]
+fn an_auth_server_elsewhere_is_found_through_authinfo() {
+    let mut config = demo();
+    config.auth_path = "/identity".to_owned();
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    expect(fetch(&server, &out, &[]), 0);
+    let stats = server.stats();
+    // {url}/auth/token first (404), then authinfo, then the token where it says: 2 more than
+    // the minimum, and only for the first token.
+    assert_eq!(
+        stats.by_route.get("GET /api/authinfo"),
+        Some(&1),
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.by_route.get("POST /auth/token"),
+        Some(&2),
+        "{stats:?}"
+    );
+    assert_eq!(stats.tokens_issued, 1);
+    assert_eq!(stats.total, 67);
+    assert_eq!(count(&read(&out), "agents"), 40);
+}
+
+#[test]
+fn no_token_endpoint_anywhere_is_reported_after_asking_authinfo() {
+    let mut config = demo();
+    config.faults = vec![fault("/auth/token", FaultKind::Status(404), 0, None)];
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let run = expect(fetch(&server, &out, &[]), 3);
+    assert!(run.stderr.contains("no token endpoint"), "{}", run.stderr);
+    let stats = server.stats();
+    // authinfo names the same place: no second token request.
+    assert_eq!(
+        stats.by_route.get("GET /api/authinfo"),
+        Some(&1),
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.by_route.get("POST /auth/token"),
+        Some(&1),
+        "{stats:?}"
     );
 }

@@ -300,60 +300,38 @@ impl Client {
         }
     }
 
-    /// The auth server URL: `--auth-url`, else `GET {url}/api/authinfo`'s `auth_url`, else
-    /// `{url}/auth`.
-    async fn auth_url(&self) -> Result<String, FetchError> {
-        let mut known = self.auth.lock().await;
-        if let Some(url) = known.as_ref() {
-            return Ok(url.clone());
+    /// The auth server to ask for a token, and whether it is certain: `--auth-url`, or one found
+    /// earlier (by discovery or a token), is; otherwise Halo's conventional `{url}/auth` (hosted
+    /// instances and default installs) is tried first, which costs no request.
+    async fn auth_base(&self) -> (String, bool) {
+        match self.auth.lock().await.as_ref() {
+            Some(url) => (url.clone(), true),
+            None => (format!("{}/auth", self.settings.url), false),
         }
-        let fallback = format!("{}/auth", self.settings.url);
-        let info_url = format!("{}/authinfo", self.api);
-        let answer = self
-            .execute("GET /api/authinfo", false, &|http, _| http.get(&info_url))
-            .await
-            .map(|(a, _)| a);
-        let url = match answer {
-            Ok(a) if a.status.is_success() => {
-                let discovered = serde_json::from_slice::<Value>(&a.body)
-                    .ok()
-                    .and_then(|v| {
-                        v.get("auth_url")
-                            .and_then(Value::as_str)
-                            .map(|s| s.trim().trim_end_matches('/').to_owned())
-                    })
-                    .filter(|s| s.starts_with("http://") || s.starts_with("https://"));
-                match discovered {
-                    // The secret goes only where --url points; another host needs --auth-url.
-                    Some(d) if !super::same_origin(&d, &self.settings.url) => {
-                        return Err(FetchError::ForeignAuthServer {
-                            url: info_url,
-                            discovered: excerpt(d.as_bytes()),
-                        });
-                    }
-                    Some(d) => d,
-                    None => fallback,
-                }
-            }
-            Ok(_) => fallback,
-            Err(e) => return Err(self.settings.unreachable(&info_url, e)),
-        };
-        *known = Some(url.clone());
-        Ok(url)
     }
 
-    /// A valid bearer token, fetching or renewing it when needed.
-    async fn token(&self) -> Result<(String, u64, Instant), FetchError> {
-        if let Some(current) = self.current() {
-            return Ok(current);
+    /// Asks `GET {url}/api/authinfo` where the auth server is (only after `{url}/auth` turned out
+    /// to hold no token endpoint). `None` when the instance does not say.
+    async fn discover(&self) -> Option<String> {
+        let info_url = format!("{}/authinfo", self.api);
+        let (answer, _) = self
+            .execute("GET /api/authinfo", false, &|http, _| http.get(&info_url))
+            .await
+            .ok()?;
+        if !answer.status.is_success() {
+            return None;
         }
-        let _renewing = self.renewing.lock().await;
-        // Someone else may have renewed while this task waited.
-        if let Some(current) = self.current() {
-            return Ok(current);
-        }
-        let asked_at = Instant::now();
-        let auth = self.auth_url().await?;
+        serde_json::from_slice::<Value>(&answer.body)
+            .ok()?
+            .get("auth_url")
+            .and_then(Value::as_str)
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+    }
+
+    /// `POST {auth}/token` with the client credentials. A redirect is never followed: the form
+    /// carries the client secret.
+    async fn ask_token(&self, auth: &str) -> Result<Answer, FetchError> {
         let token_url = format!("{auth}/token");
         let settings = &self.settings;
         let tenant = settings.tenant.clone();
@@ -378,13 +356,44 @@ impl Client {
             .map(|(a, _)| a)
             .map_err(|e| settings.unreachable(&token_url, e))?;
         if answer.status.is_redirection() {
-            // Never followed: the form carries the client secret.
             return Err(FetchError::Redirect {
                 endpoint: format!("POST {token_url}"),
                 status: answer.status.as_u16(),
                 location: location(&answer.headers),
             });
         }
+        Ok(answer)
+    }
+
+    /// A valid bearer token, fetching or renewing it when needed.
+    async fn token(&self) -> Result<(String, u64, Instant), FetchError> {
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        let _renewing = self.renewing.lock().await;
+        // Someone else may have renewed while this task waited.
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        let asked_at = Instant::now();
+        let (mut auth, certain) = self.auth_base().await;
+        let mut answer = self.ask_token(&auth).await?;
+        if !certain && !is_token_endpoint(&answer) {
+            // Not a token endpoint at `{url}/auth`: ask the instance where its auth server is.
+            if let Some(found) = self.discover().await.filter(|found| *found != auth) {
+                // The secret goes only where --url points; another host needs --auth-url.
+                if !super::same_origin(&found, &self.settings.url) {
+                    return Err(FetchError::ForeignAuthServer {
+                        url: format!("{}/authinfo", self.api),
+                        discovered: excerpt(found.as_bytes()),
+                    });
+                }
+                auth = found;
+                answer = self.ask_token(&auth).await?;
+            }
+        }
+        let token_url = format!("{auth}/token");
+        let settings = &self.settings;
         let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
         // Whatever the server says is shown to the user: never with the secret in it.
         let field = |name: &str| {
@@ -441,6 +450,7 @@ impl Client {
         {
             grant.scopes = granted.split_whitespace().map(str::to_owned).collect();
         }
+        *self.auth.lock().await = Some(auth);
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         if let Ok(mut slot) = self.token.lock() {
             *slot = Some(Token {
@@ -584,6 +594,19 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError>
             Err(e) => return Err(transport(&e, true)),
         }
     }
+}
+
+/// Whether an answer comes from an OAuth token endpoint (a token, or an OAuth error such as
+/// `invalid_client`), rather than from something else at that address (404, 405, a redirect, a web
+/// page).
+fn is_token_endpoint(answer: &Answer) -> bool {
+    let status = answer.status.as_u16();
+    if matches!(status, 404 | 405) || answer.status.is_redirection() {
+        return false;
+    }
+    serde_json::from_slice::<Value>(&answer.body)
+        .ok()
+        .is_some_and(|body| body.get("access_token").is_some() || body.get("error").is_some())
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {

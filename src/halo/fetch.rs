@@ -212,9 +212,22 @@ async fn all(
         }
     }
     progress.message("reading details");
+    // Every collection's details in one pool: the concurrency stays full until the last call,
+    // instead of draining at the end of each collection.
+    let ids: Vec<Vec<Option<String>>> = lists
+        .iter()
+        .map(|(_, items)| items.iter().map(id_of).collect())
+        .collect();
+    let wanted: Vec<(Endpoint, &[Option<String>])> = lists
+        .iter()
+        .zip(&ids)
+        .map(|((endpoint, _), ids)| (*endpoint, ids.as_slice()))
+        .collect();
+    let mut all_details = details_of(client, &wanted, progress).await?.into_iter();
     for (endpoint, items) in lists {
-        let ids: Vec<Option<String>> = items.iter().map(id_of).collect();
-        let found_details = details(client, endpoint, &ids, progress).await?;
+        let found_details = all_details
+            .next()
+            .unwrap_or_else(|| items.iter().map(|_| None).collect());
         let objects = merge(items, found_details, &mut found.gaps);
         set(snapshot, endpoint, objects);
     }
@@ -479,6 +492,9 @@ fn id_of(item: &Value) -> Option<String> {
     }
 }
 
+/// What a detail call gave: the object, a gap (403/404), or `None` where no call was made.
+type Detail = Option<Result<Value, GapRecord>>;
+
 /// One detail call per `Some(id)`, concurrently (bounded by the client). Results are in the
 /// order of `ids`; `None` where no call was made. A 403 or 404 is a gap, anything else an error.
 async fn details(
@@ -486,24 +502,50 @@ async fn details(
     endpoint: Endpoint,
     ids: &[Option<String>],
     progress: &Progress,
-) -> Result<Vec<Option<Result<Value, GapRecord>>>, FetchError> {
-    let route = endpoint.detail_route();
-    let wanted = ids.iter().flatten().count();
-    progress.planned(wanted);
+) -> Result<Vec<Detail>, FetchError> {
+    let mut all = details_of(client, &[(endpoint, ids)], progress).await?;
+    Ok(all
+        .pop()
+        .unwrap_or_else(|| ids.iter().map(|_| None).collect()))
+}
+
+/// [`details`] of several collections at once, in one pool of tasks (the client bounds how many
+/// run); one result list per collection, in the order given.
+async fn details_of(
+    client: &Arc<Client>,
+    wanted: &[(Endpoint, &[Option<String>])],
+    progress: &Progress,
+) -> Result<Vec<Vec<Detail>>, FetchError> {
+    progress.planned(
+        wanted
+            .iter()
+            .map(|(_, ids)| ids.iter().flatten().count())
+            .sum(),
+    );
     let mut tasks = JoinSet::new();
-    for (index, id) in ids.iter().enumerate() {
-        let Some(id) = id.clone() else { continue };
-        let client = Arc::clone(client);
-        let route = route.clone();
-        tasks.spawn(async move {
-            let path = format!("{}/{}", endpoint.path, encode(&id));
-            let result = client.get_json(&route, &path, endpoint.detail_query).await;
-            (index, id, result)
-        });
+    for (set, (endpoint, ids)) in wanted.iter().enumerate() {
+        let endpoint = *endpoint;
+        let route = endpoint.detail_route();
+        for (index, id) in ids.iter().enumerate() {
+            let Some(id) = id.clone() else { continue };
+            let client = Arc::clone(client);
+            let route = route.clone();
+            tasks.spawn(async move {
+                let path = format!("{}/{}", endpoint.path, encode(&id));
+                let result = client.get_json(&route, &path, endpoint.detail_query).await;
+                (set, index, id, result)
+            });
+        }
     }
-    let mut out: Vec<Option<Result<Value, GapRecord>>> = ids.iter().map(|_| None).collect();
+    let mut out: Vec<Vec<Detail>> = wanted
+        .iter()
+        .map(|(_, ids)| ids.iter().map(|_| None).collect())
+        .collect();
     while let Some(joined) = tasks.join_next().await {
-        let Ok((index, id, result)) = joined else {
+        let Ok((set, index, id, result)) = joined else {
+            continue;
+        };
+        let Some((endpoint, _)) = wanted.get(set) else {
             continue;
         };
         progress.done();
@@ -526,7 +568,7 @@ async fn details(
                 }
             },
         };
-        if let Some(slot) = out.get_mut(index) {
+        if let Some(slot) = out.get_mut(set).and_then(|s| s.get_mut(index)) {
             *slot = Some(entry);
         }
     }
@@ -548,11 +590,7 @@ fn encode(id: &str) -> String {
 
 /// The detail object where there is one; the list item where the detail was forbidden (its
 /// permissions then read as unknown); nothing where the object vanished (404).
-fn merge(
-    items: Vec<Value>,
-    details: Vec<Option<Result<Value, GapRecord>>>,
-    gaps: &mut Vec<GapRecord>,
-) -> Vec<Value> {
+fn merge(items: Vec<Value>, details: Vec<Detail>, gaps: &mut Vec<GapRecord>) -> Vec<Value> {
     let mut out = Vec::with_capacity(items.len());
     for (item, detail) in items.into_iter().zip(details) {
         match detail {

@@ -161,18 +161,50 @@ pub fn normalise(
                     .map(|team| (team.id, team.name.as_str()))
                     .collect()
             }),
+            active_team_names: {
+                let mut names: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+                for team in tenant.teams().iter().filter(|team| !team.inactive) {
+                    names.entry(team.name.as_str()).or_default().push(team.id);
+                }
+                names
+            },
             claims_recognised: tenant.claims_recognised,
         };
-        tenant.agents = Some(
-            objects
-                .iter()
-                .map(|(id, obj)| agent(&context, *id, obj))
-                .collect(),
-        );
+        tenant.agents = Some(map_in_parallel(&objects, |(id, obj)| {
+            agent(&context, *id, obj)
+        }));
     }
 
     tenant.unknown_claims = unknown_claims(catalog, &tenant, snapshot);
     Ok(tenant)
+}
+
+/// `items.iter().map(f).collect()` on the machine's cores: agents are normalised independently of
+/// each other (tens of thousands in a large tenant), and the order is kept.
+fn map_in_parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let mut parts = items.chunks(items.len().div_ceil(threads));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let f = &f;
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out: Vec<U> = Vec::with_capacity(items.len());
+        out.extend(first.iter().map(f));
+        for handle in others {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// Accepts a bare array or a list envelope such as `{"record_count": 2, "agents": [...]}`.
@@ -332,6 +364,8 @@ struct Context<'a> {
     catalog: &'a Catalog,
     roles: Option<BTreeMap<&'a str, &'a Role>>,
     active_teams: Option<BTreeMap<i64, &'a str>>,
+    /// The ids of the active teams by name (a membership may name its team without an id).
+    active_team_names: BTreeMap<&'a str, Vec<i64>>,
     claims_recognised: bool,
 }
 
@@ -381,20 +415,28 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
             .collect()
     });
     let own_claims = claims(obj);
-    let mut permissions = BTreeMap::new();
-    for perm in &ctx.catalog.permissions {
-        let effective = match &perm.source {
-            Source::Field(field) => field_value(obj, field, false, perm),
-            Source::FieldNegated(field) => field_value(obj, field, true, perm),
-            Source::Claim(claim) => {
-                claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
-            }
-            Source::Derived(derived) => {
-                derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
-            }
-        };
-        permissions.insert(perm.key.clone(), effective);
-    }
+    // One map per agent and one entry per catalog permission: collected (sorted, then built in
+    // one pass with full nodes) rather than inserted one by one, with vectors of exact size.
+    let permissions: BTreeMap<String, Effective> = ctx
+        .catalog
+        .permissions
+        .iter()
+        .map(|perm| {
+            let mut effective = match &perm.source {
+                Source::Field(field) => field_value(obj, field, false, perm),
+                Source::FieldNegated(field) => field_value(obj, field, true, perm),
+                Source::Claim(claim) => {
+                    claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
+                }
+                Source::Derived(derived) => {
+                    derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
+                }
+            };
+            effective.contributions.shrink_to_fit();
+            effective.unknown.shrink_to_fit();
+            (perm.key.clone(), effective)
+        })
+        .collect();
     Agent {
         id,
         name: string(obj, "name").unwrap_or_else(|| format!("agent {id}")),
@@ -451,18 +493,19 @@ fn claim_value(
         );
         return effective;
     }
-    let read = |origin: Origin,
-                holder: &str,
+    // The origin and the holder's name are built only when used: most roles carry few claims.
+    let read = |origin: &dyn Fn() -> Origin,
+                holder: &dyn Fn() -> String,
                 claims: Option<&[(String, String)]>,
                 effective: &mut Effective| match claims {
         None => effective
             .unknown
-            .push(format!("{holder}'s claims are not in the snapshot")),
+            .push(format!("{}'s claims are not in the snapshot", holder())),
         Some(claims) => {
             for (kind, raw) in claims.iter().filter(|(k, _)| k == claim) {
                 match catalog.claim_value(perm, raw) {
                     Some(value) => effective.add(Contribution {
-                        origin: origin.clone(),
+                        origin: origin(),
                         evidence: format!("claim {kind} = \"{raw}\""),
                         value: match value {
                             ClaimValue::Flag(b) => PermValue::Flag(b),
@@ -471,26 +514,32 @@ fn claim_value(
                         confidence,
                     }),
                     None => effective.unknown.push(format!(
-                        "{holder} has claim {kind} = \"{raw}\", outside the catalog's encoding"
+                        "{} has claim {kind} = \"{raw}\", outside the catalog's encoding",
+                        holder()
                     )),
                 }
             }
         }
     };
-    read(Origin::Agent, "the agent", own, &mut effective);
+    read(
+        &|| Origin::Agent,
+        &|| "the agent".to_owned(),
+        own,
+        &mut effective,
+    );
     match roles {
         None => effective
             .unknown
             .push("the agent's roles are not in the snapshot".to_owned()),
         Some(roles) => {
             for role in roles {
-                let origin = Origin::Role {
+                let origin = || Origin::Role {
                     id: role.reference.id.clone(),
                     name: role.reference.name.clone(),
                 };
                 read(
-                    origin,
-                    &format!("role {}", role.reference.name),
+                    &origin,
+                    &|| format!("role {}", role.reference.name),
                     role.claims.as_deref(),
                     &mut effective,
                 );
@@ -558,25 +607,40 @@ fn derived_value(
                 .unknown
                 .push("the agent's team memberships are not in the snapshot".to_owned()),
             (Some(active), Some(memberships)) => {
-                let member_ids: BTreeSet<i64> =
-                    memberships.iter().filter_map(|m| m.team_id).collect();
-                let member_names: BTreeSet<&str> =
-                    memberships.iter().map(|m| m.team_name.as_str()).collect();
-                let missing: Vec<&str> = active
-                    .iter()
-                    .filter(|(id, name)| !member_ids.contains(id) && !member_names.contains(*name))
-                    .map(|(_, name)| *name)
-                    .collect();
-                if missing.is_empty() {
+                // The active teams a membership names, by id or by name. Work per membership, not
+                // per team: a tenant of thousands of agents has hundreds of teams.
+                let mut covered: BTreeSet<i64> = BTreeSet::new();
+                for m in memberships {
+                    if let Some(id) = m.team_id.filter(|id| active.contains_key(id)) {
+                        covered.insert(id);
+                    }
+                    if let Some(ids) = ctx.active_team_names.get(m.team_name.as_str()) {
+                        covered.extend(ids);
+                    }
+                }
+                let missing = active.len() - covered.len();
+                if missing == 0 {
                     set(
                         true,
                         format!("member of all {} active teams", active.len()),
                         &mut effective,
                     );
                 } else {
+                    const SHOWN: usize = 10;
+                    let names: Vec<&str> = active
+                        .iter()
+                        .filter(|(id, _)| !covered.contains(id))
+                        .map(|(_, name)| *name)
+                        .take(SHOWN)
+                        .collect();
+                    let more = if missing > SHOWN {
+                        format!(" and {} more", missing - SHOWN)
+                    } else {
+                        String::new()
+                    };
                     set(
                         false,
-                        format!("not a member of: {}", missing.join(", ")),
+                        format!("not a member of: {}{more}", names.join(", ")),
                         &mut effective,
                     );
                 }
@@ -686,6 +750,7 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
             });
         }
     };
+    let fetched_roles: BTreeSet<&str> = tenant.roles().iter().map(|r| r.id.as_str()).collect();
     for role in tenant.roles() {
         if let Some(claims) = &role.claims {
             scan(format!("role {} ({})", role.id, role.name), claims);
@@ -708,7 +773,7 @@ fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Ve
             {
                 // Inline role claims matter only when the role itself was not fetched.
                 if let (Some(id), Some(claims)) = (any_id(role), claims(role))
-                    && !tenant.roles().iter().any(|r| r.id == id)
+                    && !fetched_roles.contains(id.as_str())
                 {
                     scan(
                         format!("role {id} ({})", string(role, "name").unwrap_or_default()),
@@ -811,6 +876,37 @@ mod tests {
         assert_eq!(
             a.teams.as_ref().unwrap()[0].via_role.as_deref(),
             Some("Billing")
+        );
+    }
+
+    #[test]
+    fn all_teams_counts_memberships_by_id_or_name_and_lists_a_few_missing_teams() {
+        let teams: Vec<Value> = (1..=30)
+            .map(|i| json!({"id": i, "name": format!("T{i:02}"), "inactive": i == 30}))
+            .collect();
+        let member = |memberships: Value| {
+            let mut s = snap(json!([{"id": 3, "name": "A", "teams": memberships}]));
+            s.objects.teams = Some(Value::Array(teams.clone()));
+            norm(&s)
+        };
+        // By id, by name only, and an inactive team (which does not count).
+        let t = member(json!([{"team_id": 1}, {"team_name": "T02"}, {"team_id": 30}]));
+        let all = t.agent(3).unwrap().permission("teams.all").unwrap();
+        assert_eq!(all.value, Some(PermValue::Flag(false)));
+        assert_eq!(
+            all.contributions[0].evidence,
+            "not a member of: T03, T04, T05, T06, T07, T08, T09, T10, T11, T12 and 17 more"
+        );
+        let every: Vec<Value> = teams[..29]
+            .iter()
+            .map(|t| json!({"team_id": t["id"], "team_name": t["name"]}))
+            .collect();
+        let t = member(Value::Array(every));
+        let all = t.agent(3).unwrap().permission("teams.all").unwrap();
+        assert_eq!(all.value, Some(PermValue::Flag(true)));
+        assert_eq!(
+            all.contributions[0].evidence,
+            "member of all 29 active teams"
         );
     }
 

@@ -10,8 +10,7 @@ use serde_json::Value;
 /// True when a member with this name may hold a secret.
 #[must_use]
 pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    const PARTS: [&str; 7] = [
+    const PARTS: [&str; 8] = [
         "secret",
         "password",
         "passwd",
@@ -19,10 +18,34 @@ pub fn is_secret_name(name: &str) -> bool {
         "apikey",
         "api_key",
         "privatekey",
+        "private_key",
     ];
-    PARTS.iter().any(|p| lower.contains(p))
-        || lower.contains("private_key")
-        || lower.ends_with("_key")
+    // Called for every member of a snapshot (millions in a large tenant): compare in place,
+    // ASCII case-insensitively, without building a lower-case copy.
+    let bytes = name.as_bytes();
+    // Every part but "secret" holds a `k` or a `w`: most names are decided in one scan.
+    if !bytes
+        .iter()
+        .any(|b| matches!(b.to_ascii_lowercase(), b'k' | b'w'))
+    {
+        return contains_ignore_case(bytes, b"secret");
+    }
+    PARTS
+        .iter()
+        .any(|part| contains_ignore_case(bytes, part.as_bytes()))
+        || bytes
+            .len()
+            .checked_sub(4)
+            .and_then(|start| bytes.get(start..))
+            .is_some_and(|end| end.eq_ignore_ascii_case(b"_key"))
+}
+
+/// `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.len() >= needle.len()
+        && haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 /// Removes every secret member at any depth; returns the names removed.
@@ -77,6 +100,21 @@ mod tests {
             assert!(!text.contains(secret), "{secret} survived in {text}");
         }
         assert!(text.contains("visible") && text.contains("keyboard"));
+        for (name, secret) in [
+            ("ClientSecret", true),
+            ("API_KEY", true),
+            ("Private_Key", true),
+            ("ncentral_KEY", true),
+            ("_key", true),
+            ("key", false),
+            ("keys", false),
+            ("tok", false),
+            ("passwd_hint", true),
+            ("résumé_token", true),
+            ("é", false),
+        ] {
+            assert_eq!(is_secret_name(name), secret, "{name}");
+        }
         assert_eq!(
             removed.into_iter().collect::<Vec<_>>(),
             [

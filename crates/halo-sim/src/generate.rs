@@ -294,7 +294,9 @@ const SCOPES: &[&str] = &[
     "edit:assets",
 ];
 
-/// Display names of known integrations; synthetic applications cycle through them.
+/// Display names of known integrations, one for each integration set halo-audit ships (each matches
+/// that set's default binding); synthetic applications cycle through them, so a tenant with at
+/// least as many applications exercises every set.
 pub const INTEGRATIONS: &[&str] = &[
     "vCIOToolbox",
     "Cloud Depot",
@@ -310,6 +312,20 @@ pub const INTEGRATIONS: &[&str] = &[
     "CrushBank",
     "Blacksmith InfoSec",
     "MSPbots",
+    "365Sentri",
+    "Adaptive Catalog",
+    "Alternative Payments",
+    "Appxite",
+    "HumanizeIT",
+    "Lifecycle Insights",
+    "Moovila",
+    "MSPCentric",
+    "MSPortal",
+    "NinjaOne SaaS Backup",
+    "1Stream",
+    "QuoteWerks",
+    "SquaredUp",
+    "WatchGuard Cloud",
 ];
 
 // ------------------------------------------------------------------------------------------------

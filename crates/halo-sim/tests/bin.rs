@@ -151,6 +151,41 @@ fn a_snapshot_file_is_served_as_its_hosted_tenant() {
 }
 
 #[test]
+fn a_synthetic_tenant_with_its_auth_server_elsewhere() {
+    let sim = Sim::start(&[
+        "--synthetic",
+        "agents=30,teams=4,roles=3,applications=2,seed=5",
+        "--auth-path",
+        "/identity",
+        "--quiet",
+    ]);
+    assert_eq!(sim.field("tenant"), "synthetic");
+    let (status, body) =
+        sim.request("GET /api/authinfo HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"{"auth_url":"http://sim/identity","tenant_id":"synthetic"}"#
+    );
+    let form = "grant_type=client_credentials&client_id=halo-audit-demo&client_secret=demo-secret-for-the-simulator-only";
+    let post = |path: &str| {
+        sim.request(&format!(
+            "POST {path}?tenant=synthetic HTTP/1.1\r\nHost: sim\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ))
+    };
+    assert_eq!(
+        post("/auth/token").0,
+        404,
+        "the token endpoint is not at /auth"
+    );
+    let (status, body) = post("/identity/token");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("access_token"), "{body}");
+    sim.stop();
+}
+
+#[test]
 fn bad_flags_exit_with_2() {
     assert!(usage_error(&["--fault", "explode"]).contains("unknown fault `explode`"));
     assert!(usage_error(&["--rate", "300"]).contains("REQUESTS/DURATION"));
@@ -159,4 +194,7 @@ fn bad_flags_exit_with_2() {
     usage_error(&["--page-limit", "0"]);
     usage_error(&["--envelope", "boxed"]);
     usage_error(&["--hosted-tenant", "a", "--no-tenant"]);
+    assert!(usage_error(&["--synthetic", "agents=3"]).contains("missing teams=N"));
+    assert!(usage_error(&["--synthetic", "agents=x"]).contains("not a whole number"));
+    assert!(usage_error(&["--auth-path", "auth"]).contains("not a path"));
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use halo_sim::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Envelope, Fault, HALO_SCOPES, RateLimit, RequestLog,
-    Server, SimConfig, parse_fault, parse_rate,
+    Server, SimConfig, SyntheticSpec, parse_fault, parse_rate, synthetic,
 };
 
 /// Serve a simulated HaloPSA tenant on 127.0.0.1: Halo's API paths, OAuth2 client credentials,
@@ -22,8 +22,12 @@ use halo_sim::{
 #[command(name = "halo-sim", version, after_help = GRAMMAR)]
 struct Args {
     /// Snapshot file (halo-audit format v1) whose objects to serve [default: the built-in demo tenant].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "synthetic")]
     tenant: Option<PathBuf>,
+    /// Serve a generated synthetic tenant instead (as `gen-tenant synthetic` makes it), e.g.
+    /// agents=2000,teams=40,roles=20,applications=5[,seed=1]; hosted tenant `synthetic`.
+    #[arg(long, value_name = "SIZES", value_parser = parse_synthetic)]
+    synthetic: Option<SyntheticSpec>,
     /// Address to bind. Anything but a loopback address exposes the simulator to the network.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -47,6 +51,10 @@ struct Args {
     /// Scopes granted to the client, comma- or space-separated [default: admin].
     #[arg(long, value_name = "SCOPES")]
     scopes: Option<String>,
+    /// Where the authorisation server lives (token endpoint {PATH}/token, announced by
+    /// /api/authinfo). Another path than /auth simulates an auth server found only by discovery.
+    #[arg(long, value_name = "PATH", default_value = "/auth")]
+    auth_path: String,
     /// Token lifetime in seconds (expires_in).
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     token_lifetime: u64,
@@ -136,10 +144,18 @@ fn main() -> ExitCode {
 }
 
 fn configure(args: &Args) -> Result<SimConfig, String> {
-    let mut config = match &args.tenant {
-        None => SimConfig::demo(),
-        Some(path) => SimConfig::from_snapshot_file(path)?,
+    let mut config = match (&args.tenant, &args.synthetic) {
+        (Some(path), _) => SimConfig::from_snapshot_file(path)?,
+        (None, Some(spec)) => SimConfig::from_snapshot(&synthetic(spec))?,
+        (None, None) => SimConfig::demo(),
     };
+    config.auth_path.clone_from(&args.auth_path);
+    if !config.auth_path.starts_with('/') || config.auth_path.len() < 2 {
+        return Err(format!(
+            "--auth-path: `{}` is not a path such as /auth",
+            args.auth_path
+        ));
+    }
     config.client_id.clone_from(&args.client_id);
     config.client_secret.clone_from(&args.client_secret);
     if let Some(name) = &args.hosted_tenant {
@@ -174,6 +190,49 @@ fn configure(args: &Args) -> Result<SimConfig, String> {
     config.latency = Duration::from_millis(args.latency_ms);
     config.faults.clone_from(&args.fault);
     Ok(config)
+}
+
+/// `agents=N,teams=N,roles=N,applications=N[,seed=S]`.
+fn parse_synthetic(text: &str) -> Result<SyntheticSpec, String> {
+    let mut spec = SyntheticSpec {
+        agents: 0,
+        teams: 0,
+        roles: 0,
+        applications: 0,
+        seed: 1,
+    };
+    let mut given = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}` is not KEY=N"))?;
+        let n: u64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{value}` is not a whole number"))?;
+        let size = || usize::try_from(n).map_err(|_| format!("{n} is too large"));
+        match key.trim() {
+            "agents" => spec.agents = size()?,
+            "teams" => spec.teams = size()?,
+            "roles" => spec.roles = size()?,
+            "applications" => spec.applications = size()?,
+            "seed" => spec.seed = n,
+            other => {
+                return Err(format!(
+                    "unknown `{other}` (agents, teams, roles, applications, seed)"
+                ));
+            }
+        }
+        given.push(key.trim().to_owned());
+    }
+    for needed in ["agents", "teams", "roles", "applications"] {
+        if !given.iter().any(|g| g == needed) {
+            return Err(format!(
+                "missing {needed}=N (e.g. agents=2000,teams=40,roles=20,applications=5)"
+            ));
+        }
+    }
+    Ok(spec)
 }
 
 fn log_request(entry: &RequestLog) {

@@ -229,15 +229,32 @@ pub(crate) enum Route {
 }
 
 impl Route {
-    /// Routes a decoded path, case-insensitively and ignoring one trailing slash (as ASP.NET does).
+    /// Routes a decoded path, case-insensitively and ignoring one trailing slash (as ASP.NET does),
+    /// with the authorisation server at `/auth`.
+    #[cfg(test)]
     pub fn of(path: &str) -> Route {
+        Route::at(path, "/auth")
+    }
+
+    /// Routes a decoded path with the authorisation server at `auth_path` (e.g. `/auth`): the
+    /// token endpoint is `{auth_path}/token`.
+    pub fn at(path: &str, auth_path: &str) -> Route {
         let trimmed = path.strip_suffix('/').unwrap_or(path);
+        if trimmed.len() == auth_path.len() + "/token".len()
+            && trimmed
+                .get(..auth_path.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(auth_path))
+            && trimmed
+                .get(auth_path.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("/token"))
+        {
+            return Route::Token;
+        }
         let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
         let kind = |segment: &str| Kind::ALL.into_iter().find(|k| is(segment, k.name()));
         match segments.as_slice() {
             [api, info] if is(api, "api") && is(info, "authinfo") => Route::AuthInfo,
-            [auth, token] if is(auth, "auth") && is(token, "token") => Route::Token,
             [api, agent, me] if is(api, "api") && is(agent, "agent") && is(me, "me") => {
                 Route::AgentMe
             }
@@ -401,6 +418,7 @@ pub(crate) struct Api {
     auditor_agent_id: Option<i64>,
     hosted_tenant: Option<String>,
     auth_url: Option<String>,
+    auth_path: String,
     lifetime: Duration,
     envelope: Envelope,
     page_limit: Option<usize>,
@@ -446,6 +464,7 @@ impl Api {
             auditor_agent_id: config.auditor_agent_id,
             hosted_tenant: config.tenant.clone(),
             auth_url: config.auth_url.clone(),
+            auth_path: config.auth_path.trim_end_matches('/').to_owned(),
             lifetime: config.token_lifetime,
             envelope: config.envelope,
             page_limit: config.page_limit,
@@ -489,7 +508,7 @@ impl Api {
                 let auth_url = self
                     .auth_url
                     .clone()
-                    .unwrap_or_else(|| format!("{base}/auth"));
+                    .unwrap_or_else(|| format!("{base}{}", self.auth_path));
                 Response::json(
                     200,
                     &json!({"auth_url": auth_url, "tenant_id": self.hosted_tenant}),
@@ -856,6 +875,9 @@ mod tests {
         assert_eq!(Route::of("/api/AGENT/ME"), Route::AgentMe);
         assert_eq!(Route::of("/api/AuthInfo"), Route::AuthInfo);
         assert_eq!(Route::of("/Auth/Token"), Route::Token);
+        assert_eq!(Route::at("/identity/token/", "/identity"), Route::Token);
+        assert_eq!(Route::at("/auth/token", "/identity"), Route::Unknown);
+        assert_eq!(Route::at("/id/auth/TOKEN", "/id/auth"), Route::Token);
         assert_eq!(
             Route::of("/api/roles/ABC-def"),
             Route::One(Kind::Roles, "ABC-def".to_owned())

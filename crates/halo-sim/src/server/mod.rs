@@ -37,6 +37,8 @@ pub const DEMO_TENANT: &str = "northwind";
 
 /// How long an idle keep-alive connection stays open by default.
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Halo's default place for the authorisation server.
+const DEFAULT_AUTH_PATH: &str = "/auth";
 /// How long a response write may block before the connection is given up.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long [`Server::shutdown`] waits for connection threads before leaving them behind.
@@ -233,6 +235,10 @@ pub struct SimConfig {
     /// What `/api/authinfo` names as the authorisation server; `None` (the default): this
     /// server's own `/auth`. Another host's address simulates a hijacked discovery.
     pub auth_url: Option<String>,
+    /// Where the authorisation server lives: `/auth` (Halo's default; the token endpoint is
+    /// `/auth/token`). Another path (e.g. `/identity`) simulates an instance whose auth server is
+    /// elsewhere: `/auth/token` is then unknown (404) and only `/api/authinfo` tells where it is.
+    pub auth_path: String,
 }
 
 impl SimConfig {
@@ -264,6 +270,7 @@ impl SimConfig {
             faults: Vec::new(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             auth_url: None,
+            auth_path: DEFAULT_AUTH_PATH.to_owned(),
         }
     }
 
@@ -448,6 +455,9 @@ impl Server {
         if config.idle_timeout.is_zero() {
             return Err(invalid("idle_timeout must be above 0"));
         }
+        if !config.auth_path.starts_with('/') || config.auth_path.len() < 2 {
+            return Err(invalid("auth_path must be a path such as /auth"));
+        }
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let url = format!("http://{}", reachable(addr));
@@ -460,6 +470,7 @@ impl Server {
             latency: config.latency,
             idle_timeout: config.idle_timeout,
             base_url: url.clone(),
+            auth_path: config.auth_path.trim_end_matches('/').to_owned(),
             counters: Mutex::new(Counters::default()),
             stop: Mutex::new(false),
             stop_cv: Condvar::new(),
@@ -586,6 +597,7 @@ struct Shared {
     latency: Duration,
     idle_timeout: Duration,
     base_url: String,
+    auth_path: String,
     counters: Mutex<Counters>,
     stop: Mutex<bool>,
     stop_cv: Condvar,
@@ -703,7 +715,7 @@ impl Shared {
     }
 
     fn handle(&self, req: &Request) -> Outcome {
-        let route = Route::of(&req.path);
+        let route = Route::at(&req.path, &self.auth_path);
         let key = route.key(&req.method, &req.path);
         {
             let mut counters = lock(&self.counters);

@@ -1,0 +1,331 @@
+//! Lean loading for `check`: parse a snapshot keeping only the members the normaliser reads.
+//!
+//! Owns: the list of members `normalise.rs` reads from Halo's agents, teams and roles, and a
+//! parser that skips every other member while reading (a large tenant's agents carry dozens of
+//! members and nested rows the audit never looks at). The tenant model built from a lean snapshot
+//! is the one built from the full snapshot: `tests/scale.rs` compares both on every fixture, so a
+//! member the normaliser starts reading must be added here. A member missing here makes the
+//! permissions that depend on it unknown (`unverifiable`), never passed.
+//!
+//! It must not be used where the snapshot itself is shown or written (`snapshot show`, `fetch`):
+//! those keep Halo's objects whole.
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::Snapshot;
+use crate::catalog::{Catalog, Source};
+
+/// What to keep of one member's value.
+#[derive(Debug)]
+enum Child<'s> {
+    /// The whole value.
+    Whole,
+    /// An array of objects, each keeping only these members (anything else in the array, or a
+    /// value that is not an array, is kept whole).
+    Items(Spec<'s>),
+}
+
+/// The members kept of an object (anything else is skipped while parsing).
+#[derive(Debug, Default)]
+struct Spec<'s> {
+    members: Vec<(&'s str, Child<'s>)>,
+}
+
+impl<'s> Spec<'s> {
+    fn of(members: &[(&'s str, &[&'s str])]) -> Self {
+        Self {
+            members: members
+                .iter()
+                .map(|(name, nested)| {
+                    let child = if nested.is_empty() {
+                        Child::Whole
+                    } else {
+                        Child::Items(Spec {
+                            members: nested.iter().map(|n| (*n, Child::Whole)).collect(),
+                        })
+                    };
+                    (*name, child)
+                })
+                .collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Child<'s>> {
+        self.members
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c)
+    }
+}
+
+/// What `normalise.rs` reads of an agent (`Uname`): a member with nested names is an array of
+/// objects of which only those are read. The catalog's `field` sources are added at run time.
+const AGENT: &[(&str, &[&str])] = &[
+    ("id", &[]),
+    ("name", &[]),
+    ("email", &[]),
+    ("isdisabled", &[]),
+    ("isapiagent", &[]),
+    ("is_admin", &[]),
+    ("team", &[]),
+    ("claims", &[]),
+    ("roles", &["id", "name", "claims"]),
+    (
+        "teams",
+        &[
+            "team_id",
+            "team_name",
+            "role_id",
+            "role_name",
+            "unassigned_access",
+            "otheragent_access",
+        ],
+    ),
+    ("clients", &["client_name"]),
+    ("tickettypes", &["tickettype_name"]),
+    ("assettypes", &["assettype_name"]),
+    ("assetfields", &["name"]),
+];
+/// What it reads of a team (`SectionDetail`).
+const TEAM: &[(&str, &[&str])] = &[("id", &[]), ("name", &[]), ("inactive", &[])];
+/// What it reads of a role (`NHD_Roles`).
+const ROLE: &[(&str, &[&str])] = &[
+    ("id", &[]),
+    ("name", &[]),
+    ("is_integration", &[]),
+    ("claims", &[]),
+];
+// Applications are few and small: kept whole.
+
+/// The top level of a snapshot with its collections left unparsed.
+#[derive(serde::Deserialize)]
+struct Split<'a> {
+    #[serde(borrow, default)]
+    objects: Option<RawObjects<'a>>,
+    #[serde(flatten)]
+    rest: StrictMap,
+}
+
+/// The top-level members other than `objects`, refusing a key written twice (the full parse
+/// then names it).
+struct StrictMap(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for StrictMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = StrictMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictMap, A::Error> {
+                let mut out = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value::<super::strict::Strict>()?.0;
+                    if out.insert(key, value).is_some() {
+                        return Err(serde::de::Error::custom("duplicate key"));
+                    }
+                }
+                Ok(StrictMap(out))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct RawObjects<'a> {
+    #[serde(borrow, default)]
+    agents: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    teams: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    roles: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    applications: Option<&'a RawValue>,
+}
+
+/// Parses snapshot bytes keeping only what the normaliser reads. `None` for anything unusual
+/// (the caller then parses in full, which names the problem).
+pub(super) fn parse(bytes: &[u8], catalog: &Catalog) -> Option<Snapshot> {
+    let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
+    let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
+    let raw = split.objects.unwrap_or_default();
+    let mut agent = Spec::of(AGENT);
+    for perm in &catalog.permissions {
+        if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
+            && agent.get(field).is_none()
+        {
+            agent.members.push((field.as_str(), Child::Whole));
+        }
+    }
+    let lean = |raw: Option<&RawValue>, spec: &Spec| -> Option<Option<Value>> {
+        match raw {
+            None => Some(None),
+            Some(raw) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                let value = List {
+                    spec,
+                    envelope: true,
+                }
+                .deserialize(&mut de)
+                .ok()?;
+                de.end().ok()?;
+                Some(Some(value))
+            }
+        }
+    };
+    snapshot.objects.agents = lean(raw.agents, &agent)?;
+    snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM))?;
+    snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE))?;
+    snapshot.objects.applications = match raw.applications {
+        None => None,
+        Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+    };
+    Some(snapshot)
+}
+
+/// A list of objects pruned by `spec`; with `envelope`, also Halo's list envelope
+/// (`{"record_count": N, "agents": [...]}`, each array member pruned). Anything else is kept
+/// whole, so the normaliser reports it exactly as for a full snapshot.
+#[derive(Clone, Copy)]
+struct List<'s> {
+    spec: &'s Spec<'s>,
+    envelope: bool,
+}
+
+/// One object pruned by `spec` (anything but an object is kept whole).
+#[derive(Clone, Copy)]
+struct Object<'s> {
+    spec: &'s Spec<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for List<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Object<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// The scalar `visit_*` methods shared by both visitors: the value as it is.
+macro_rules! scalars {
+    () => {
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for List<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    scalars!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(Object { spec: self.spec })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            let value = if self.envelope {
+                map.next_value_seed(List {
+                    spec: self.spec,
+                    envelope: false,
+                })?
+            } else {
+                map.next_value::<super::strict::Strict>()?.0
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl<'de> Visitor<'de> for Object<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    scalars!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        // A key written twice is an error of the full parse (which names the object): give up
+        // here so it runs. Ignored members are tracked too.
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            match self.spec.get(&key) {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Some(Child::Whole) => {
+                    let value = map.next_value::<super::strict::Strict>()?.0;
+                    out.insert(key, value);
+                }
+                Some(Child::Items(spec)) => {
+                    let value = map.next_value_seed(List {
+                        spec,
+                        envelope: false,
+                    })?;
+                    out.insert(key, value);
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
