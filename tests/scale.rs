@@ -154,6 +154,10 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
             "version",
         ),
         (r#"{"format": "other", "version": 1}"#, "format"),
+        (
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": null}"#,
+            "objects",
+        ),
     ] {
         let path = Path::new("broken.json");
         let full = snapshot::parse(broken.as_bytes(), path)

@@ -103,7 +103,7 @@ const ROLE: &[(&str, &[&str])] = &[
 #[derive(serde::Deserialize)]
 struct Split<'a> {
     #[serde(borrow, default)]
-    objects: Option<RawObjects<'a>>,
+    objects: RawObjects<'a>,
     #[serde(flatten)]
     rest: StrictMap,
 }
@@ -152,7 +152,7 @@ struct RawObjects<'a> {
 pub(super) fn parse(bytes: &[u8], catalog: &Catalog) -> Option<Snapshot> {
     let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
-    let raw = split.objects.unwrap_or_default();
+    let raw = split.objects;
     let mut agent = Spec::of(AGENT);
     for perm in &catalog.permissions {
         if let Source::Field(field) | Source::FieldNegated(field) = &perm.source

@@ -6,6 +6,9 @@
 //! a value it cannot read is recorded as unknown with the reason, and the engine reports it
 //! `unverifiable`. Driven by the catalog's `source` of each permission; no Halo names are hard-coded
 //! here beyond the object fields themselves.
+//!
+//! `check` loads only the members read here (`lean.rs` lists them): a member newly read here must
+//! be added there too (`tests/scale.rs` compares the tenant from both loads on every fixture).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
