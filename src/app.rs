@@ -364,16 +364,7 @@ fn run_check(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let sources = RuleSources {
-        rules: config
-            .rules
-            .iter()
-            .chain(&args.sources.rules)
-            .cloned()
-            .collect(),
-        no_default_rules: args.sources.no_default_rules || !config.default_rules,
-    };
-    let library = load_library(&sources, catalog)?;
+    let library = load_library(&args.sources.with_config(config), catalog)?;
     let (snap, source) = match &args.snapshot {
         Some(path) => (snapshot::load_for_check(path, catalog)?, path.clone()),
         None => {
@@ -542,16 +533,7 @@ fn run_plan(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let sources = RuleSources {
-        rules: config
-            .rules
-            .iter()
-            .chain(&args.sources.rules)
-            .cloned()
-            .collect(),
-        no_default_rules: args.sources.no_default_rules || !config.default_rules,
-    };
-    let library = load_library(&sources, catalog)?;
+    let library = load_library(&args.sources.with_config(config), catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
         None => None,

@@ -178,6 +178,18 @@ pub struct FetchArgs {
     pub output: PathBuf,
 }
 
+impl RuleSources {
+    /// These sources after the configuration's: its rule paths first, and the shipped sets left
+    /// out when either the flag or the configuration says so.
+    #[must_use]
+    pub fn with_config(&self, config: &crate::config::Config) -> Self {
+        Self {
+            rules: config.rules.iter().chain(&self.rules).cloned().collect(),
+            no_default_rules: self.no_default_rules || !config.default_rules,
+        }
+    }
+}
+
 /// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
