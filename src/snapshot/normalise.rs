@@ -418,28 +418,25 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
             .collect()
     });
     let own_claims = claims(obj);
-    // One map per agent and one entry per catalog permission: collected (sorted, then built in
-    // one pass with full nodes) rather than inserted one by one, with vectors of exact size.
-    let permissions: BTreeMap<String, Effective> = ctx
-        .catalog
-        .permissions
-        .iter()
-        .map(|perm| {
-            let mut effective = match &perm.source {
-                Source::Field(field) => field_value(obj, field, false, perm),
-                Source::FieldNegated(field) => field_value(obj, field, true, perm),
-                Source::Claim(claim) => {
-                    claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
-                }
-                Source::Derived(derived) => {
-                    derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
-                }
-            };
-            effective.contributions.shrink_to_fit();
-            effective.unknown.shrink_to_fit();
-            (perm.key.clone(), effective)
-        })
-        .collect();
+    let mut permissions = Vec::with_capacity(ctx.catalog.permissions.len());
+    for perm in &ctx.catalog.permissions {
+        let mut effective = match &perm.source {
+            Source::Field(field) => field_value(obj, field, false, perm),
+            Source::FieldNegated(field) => field_value(obj, field, true, perm),
+            Source::Claim(claim) => {
+                claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
+            }
+            Source::Derived(derived) => {
+                derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
+            }
+        };
+        // One entry per agent and permission (hundreds of thousands): no spare capacity.
+        effective.contributions.shrink_to_fit();
+        effective.unknown.shrink_to_fit();
+        permissions.push((perm.key.clone(), effective));
+    }
+    // Built from all entries at once (sorted, full nodes) rather than inserted one by one.
+    let permissions: BTreeMap<String, Effective> = permissions.into_iter().collect();
     Agent {
         id,
         name: string(obj, "name").unwrap_or_else(|| format!("agent {id}")),
