@@ -790,78 +790,69 @@ impl Run<'_> {
             ));
         }
         let flag = |v: Option<bool>| v.map(|b| if b { "Yes" } else { "No" }.to_owned());
-        if let (Some(a), Some(b)) = (o.enabled, n.enabled)
-            && a != b
-        {
-            let (kind, class, verb) = if b {
-                (ChangeKind::Enabled, Class::Widened, "was enabled")
-            } else {
-                (ChangeKind::Disabled, Class::Narrowed, "was disabled")
-            };
-            self.changes.push(change(
-                class,
-                kind,
-                subj.clone(),
-                Some("agent.enabled".into()),
-                flag(Some(a)),
-                flag(Some(b)),
-                format!("{who} {verb}"),
-                vec![format!("field isdisabled = {}", !b)],
-            ));
-        }
-        if let (Some(a), Some(b)) = (o.admin, n.admin)
-            && a != b
-        {
-            let (kind, class, verb) = if b {
+        // The agent's yes/no settings: (old, new, permission key, Halo field, whether the field
+        // holds the negation, what turning it on and off is).
+        let toggles = [
+            (
+                o.enabled,
+                n.enabled,
+                "agent.enabled",
+                "isdisabled",
+                true,
+                (ChangeKind::Enabled, Class::Widened, "was enabled"),
+                (ChangeKind::Disabled, Class::Narrowed, "was disabled"),
+            ),
+            (
+                o.admin,
+                n.admin,
+                "agent.admin",
+                "is_admin",
+                false,
                 (
                     ChangeKind::AdminGranted,
                     Class::Widened,
                     "became a HaloPSA administrator",
-                )
-            } else {
+                ),
                 (
                     ChangeKind::AdminRevoked,
                     Class::Narrowed,
                     "is no longer a HaloPSA administrator",
-                )
-            };
-            self.changes.push(change(
-                class,
-                kind,
-                subj.clone(),
-                Some("agent.admin".into()),
-                flag(Some(a)),
-                flag(Some(b)),
-                format!("{who} {verb}"),
-                vec![format!("field is_admin = {b}")],
-            ));
-        }
-        if let (Some(a), Some(b)) = (o.api_only, n.api_only)
-            && a != b
-        {
-            let (kind, class, verb) = if b {
+                ),
+            ),
+            (
+                o.api_only,
+                n.api_only,
+                "agent.api_only",
+                "isapiagent",
+                false,
                 (
                     ChangeKind::ApiOnlySet,
                     Class::Narrowed,
                     "became an API-only agent (no interactive login)",
-                )
-            } else {
+                ),
                 (
                     ChangeKind::ApiOnlyCleared,
                     Class::Widened,
                     "is no longer API-only: it can log in interactively",
-                )
-            };
-            self.changes.push(change(
-                class,
-                kind,
-                subj.clone(),
-                Some("agent.api_only".into()),
-                flag(Some(a)),
-                flag(Some(b)),
-                format!("{who} {verb}"),
-                vec![format!("field isapiagent = {b}")],
-            ));
+                ),
+            ),
+        ];
+        for (old, new, key, field, negated, on, off) in toggles {
+            if let (Some(a), Some(b)) = (old, new)
+                && a != b
+            {
+                let (kind, class, verb) = if b { on } else { off };
+                self.changes.push(change(
+                    class,
+                    kind,
+                    subj.clone(),
+                    Some(key.into()),
+                    flag(Some(a)),
+                    flag(Some(b)),
+                    format!("{who} {verb}"),
+                    vec![format!("field {field} = {}", b != negated)],
+                ));
+            }
         }
         if let (Some(a), Some(b)) = (&o.default_team, &n.default_team)
             && a.trim() != b.trim()
