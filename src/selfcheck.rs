@@ -138,7 +138,7 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
             );
         }
         let mut write_features = Vec::new();
-        for (key, effective) in &agent.permissions {
+        for (key, effective) in agent.permissions.iter() {
             let Some((_, def)) = catalog.permission(key) else {
                 continue;
             };

@@ -4,9 +4,10 @@
 //! the *effective* value of every catalog permission with the chain of sources that decided it.
 //! Built only by `snapshot::normalise`; pure data, no I/O, no knowledge of JSON or YAML.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
 use crate::catalog::Confidence;
 
@@ -132,7 +133,7 @@ pub struct Agent {
     /// The agent's own raw claims `(type, value)`; `None` when the snapshot does not carry them.
     pub claims: Option<Vec<(String, String)>>,
     /// Effective value of every catalog agent permission, by canonical key.
-    pub permissions: BTreeMap<String, Effective>,
+    pub permissions: Permissions,
 }
 
 impl Agent {
@@ -140,6 +141,88 @@ impl Agent {
     #[must_use]
     pub fn permission(&self, key: &str) -> Option<&Effective> {
         self.permissions.get(key)
+    }
+}
+
+/// An agent's effective permissions by canonical key.
+///
+/// A large tenant has tens of thousands of agents with dozens of permissions each, and most of
+/// those values are the same for many agents (no claim for the feature, `is_admin = false`, ...).
+/// So the key list is shared by every agent of a tenant and each value is shared wherever it is
+/// identical: an agent costs a pointer per permission plus what is its own.
+#[derive(Debug, Clone, Default)]
+pub struct Permissions {
+    /// Ascending canonical keys, the same list for every agent of a tenant.
+    keys: Arc<[String]>,
+    /// `values[i]` belongs to `keys[i]`.
+    values: Box<[Arc<Effective>]>,
+}
+
+impl Permissions {
+    /// Pairs a sorted key list with one value per key.
+    ///
+    /// # Panics
+    /// When the lengths differ or the keys are not strictly ascending: a bug in the caller.
+    #[must_use]
+    pub fn new(keys: Arc<[String]>, values: Vec<Arc<Effective>>) -> Self {
+        assert_eq!(keys.len(), values.len(), "one value per permission key");
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "permission keys must be strictly ascending"
+        );
+        Self {
+            keys,
+            values: values.into_boxed_slice(),
+        }
+    }
+
+    /// The effective value of one permission.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Effective> {
+        let index = self
+            .keys
+            .binary_search_by(|k| k.as_str().cmp(key))
+            .ok()?;
+        self.values.get(index).map(|v| &**v)
+    }
+
+    /// Every permission in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Effective)> {
+        self.keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.values.iter().map(|v| &**v))
+    }
+
+    /// The number of permissions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the agent has no permission entries at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl PartialEq for Permissions {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Permissions {}
+
+/// Serialised as a map in key order, like the `BTreeMap` it stands for.
+impl Serialize for Permissions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (key, value) in self.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 

@@ -12,14 +12,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::{Snapshot, SnapshotError};
 use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
 use crate::tenant::{
-    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Provenance, Role,
-    RoleRef, Team, Tenant, UnknownClaim, Value as PermValue,
+    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Permissions, Provenance,
+    Role, RoleRef, Team, Tenant, UnknownClaim, Value as PermValue,
 };
 
 /// Builds the tenant model from a snapshot.
@@ -152,6 +153,7 @@ pub fn normalise(
             ));
         }
         tenant.claims_recognised = claims_recognised(catalog, &objects, tenant.roles.as_deref());
+        let (keys, plans) = plans(catalog);
         let context = Context {
             catalog,
             roles: tenant
@@ -172,6 +174,8 @@ pub fn normalise(
                 names
             },
             claims_recognised: tenant.claims_recognised,
+            keys,
+            plans,
         };
         tenant.agents = Some(map_in_parallel(&objects, |(id, obj)| {
             agent(&context, *id, obj)
@@ -370,6 +374,69 @@ struct Context<'a> {
     /// The ids of the active teams by name (a membership may name its team without an id).
     active_team_names: BTreeMap<&'a str, Vec<i64>>,
     claims_recognised: bool,
+    /// The catalog's agent permission keys in ascending order, shared by every agent.
+    keys: Arc<[String]>,
+    /// How to read each permission, in the order of `keys`.
+    plans: Vec<Plan<'a>>,
+}
+
+/// How one catalog permission is read, with the values that are the same for many agents built
+/// once per tenant rather than once per agent.
+enum Plan<'a> {
+    Field {
+        perm: &'a PermissionDef,
+        field: &'a str,
+        negated: bool,
+        /// The field is `false` / `true`.
+        off: Arc<Effective>,
+        on: Arc<Effective>,
+    },
+    Claim {
+        perm: &'a PermissionDef,
+        claim: &'a str,
+        /// Nobody carries the claim.
+        absent: Arc<Effective>,
+        /// The claim encoding is not in use in this tenant.
+        unrecognised: Arc<Effective>,
+    },
+    Derived {
+        perm: &'a PermissionDef,
+        derived: Derived,
+    },
+}
+
+/// The reading plan of every catalog permission, in ascending key order.
+fn plans(catalog: &Catalog) -> (Arc<[String]>, Vec<Plan<'_>>) {
+    let mut perms: Vec<&PermissionDef> = catalog.permissions.iter().collect();
+    perms.sort_by(|a, b| a.key.cmp(&b.key));
+    perms.dedup_by(|a, b| a.key == b.key);
+    let keys: Arc<[String]> = perms.iter().map(|p| p.key.clone()).collect();
+    let plans = perms
+        .into_iter()
+        .map(|perm| match &perm.source {
+            Source::Field(field) | Source::FieldNegated(field) => {
+                let negated = matches!(perm.source, Source::FieldNegated(_));
+                Plan::Field {
+                    perm,
+                    field,
+                    negated,
+                    off: Arc::new(field_bool(field, false, negated, perm)),
+                    on: Arc::new(field_bool(field, true, negated, perm)),
+                }
+            }
+            Source::Claim(claim) => Plan::Claim {
+                perm,
+                claim,
+                absent: Arc::new(claim_absent(perm, claim)),
+                unrecognised: Arc::new(claim_unrecognised()),
+            },
+            Source::Derived(derived) => Plan::Derived {
+                perm,
+                derived: *derived,
+            },
+        })
+        .collect();
+    (keys, plans)
 }
 
 /// The roles an agent holds, with their claims when known.
@@ -418,25 +485,44 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
             .collect()
     });
     let own_claims = claims(obj);
-    let mut permissions = Vec::with_capacity(ctx.catalog.permissions.len());
-    for perm in &ctx.catalog.permissions {
-        let mut effective = match &perm.source {
-            Source::Field(field) => field_value(obj, field, false, perm),
-            Source::FieldNegated(field) => field_value(obj, field, true, perm),
-            Source::Claim(claim) => {
-                claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
+    let values: Vec<Arc<Effective>> = ctx
+        .plans
+        .iter()
+        .map(|plan| match plan {
+            Plan::Field {
+                perm,
+                field,
+                negated,
+                off,
+                on,
+            } => match obj.get(*field) {
+                Some(Value::Bool(b)) => Arc::clone(if *b { on } else { off }),
+                other => Arc::new(field_unknown(field, other, *negated, perm)),
+            },
+            Plan::Claim {
+                perm,
+                claim,
+                absent,
+                unrecognised,
+            } => {
+                if ctx.claims_recognised {
+                    claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
+                        .map_or_else(|| Arc::clone(absent), Arc::new)
+                } else {
+                    Arc::clone(unrecognised)
+                }
             }
-            Source::Derived(derived) => {
-                derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref())
+            Plan::Derived { perm, derived } => {
+                let mut effective =
+                    derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref());
+                // One per agent and derived permission: no spare capacity.
+                effective.contributions.shrink_to_fit();
+                effective.unknown.shrink_to_fit();
+                Arc::new(effective)
             }
-        };
-        // One entry per agent and permission (hundreds of thousands): no spare capacity.
-        effective.contributions.shrink_to_fit();
-        effective.unknown.shrink_to_fit();
-        permissions.push((perm.key.clone(), effective));
-    }
-    // Built from all entries at once (sorted, full nodes) rather than inserted one by one.
-    let permissions: BTreeMap<String, Effective> = permissions.into_iter().collect();
+        })
+        .collect();
+    let permissions = Permissions::new(Arc::clone(&ctx.keys), values);
     Agent {
         id,
         name: string(obj, "name").unwrap_or_else(|| format!("agent {id}")),
@@ -452,20 +538,28 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
     }
 }
 
-fn field_value(
-    obj: &Map<String, Value>,
+/// The value of a yes/no field that is `b` (the same for every agent with that value).
+fn field_bool(field: &str, b: bool, negated: bool, perm: &PermissionDef) -> Effective {
+    let mut effective = Effective::default();
+    effective.add(Contribution {
+        origin: Origin::Agent,
+        evidence: format!("field {field} = {b}"),
+        value: PermValue::Flag(b != negated),
+        confidence: perm.confidence,
+    });
+    effective
+}
+
+/// The value of a yes/no field that is missing or not a boolean.
+fn field_unknown(
     field: &str,
+    value: Option<&Value>,
     negated: bool,
     perm: &PermissionDef,
 ) -> Effective {
     let mut effective = Effective::default();
-    match obj.get(field) {
-        Some(Value::Bool(b)) => effective.add(Contribution {
-            origin: Origin::Agent,
-            evidence: format!("field {field} = {b}"),
-            value: PermValue::Flag(*b != negated),
-            confidence: perm.confidence,
-        }),
+    match value {
+        Some(Value::Bool(b)) => return field_bool(field, *b, negated, perm),
         None => effective
             .unknown
             .push(format!("the agent object has no `{field}` field")),
@@ -483,16 +577,10 @@ fn claim_value(
     claim: &str,
     own: Option<&[(String, String)]>,
     roles: Option<&[HeldRole]>,
-) -> Effective {
+) -> Option<Effective> {
     let catalog = ctx.catalog;
     let confidence = perm.confidence.min(catalog.claim_encoding.confidence);
     let mut effective = Effective::default();
-    if !ctx.claims_recognised {
-        effective.unknown.push(
-            "no claim in this snapshot matches the catalog's claim encoding, so feature access and ticket permissions cannot be read".to_owned(),
-        );
-        return effective;
-    }
     // The origin and the holder's name are built only when used: most roles carry few claims.
     let read = |origin: &dyn Fn() -> Origin,
                 holder: &dyn Fn() -> String,
@@ -547,19 +635,37 @@ fn claim_value(
         }
     }
     if effective.contributions.is_empty() && effective.unknown.is_empty() {
-        // The encoding is in use in this tenant and neither the agent nor a role carries the claim:
-        // read it as the lowest setting (an assumption, recorded as such).
-        effective.add(Contribution {
-            origin: Origin::Agent,
-            evidence: format!("no {claim} claim on the agent or its roles"),
-            value: match perm.kind {
-                Kind::Flag => PermValue::Flag(false),
-                Kind::Level => PermValue::Level(0),
-            },
-            confidence: Confidence::Assumed,
-        });
+        return None;
     }
+    effective.contributions.shrink_to_fit();
+    effective.unknown.shrink_to_fit();
+    Some(effective)
+}
+
+/// A claim permission when the encoding is in use in this tenant and neither the agent nor a
+/// role carries the claim: read as the lowest setting (an assumption, recorded as such).
+fn claim_absent(perm: &PermissionDef, claim: &str) -> Effective {
+    let mut effective = Effective::default();
+    effective.add(Contribution {
+        origin: Origin::Agent,
+        evidence: format!("no {claim} claim on the agent or its roles"),
+        value: match perm.kind {
+            Kind::Flag => PermValue::Flag(false),
+            Kind::Level => PermValue::Level(0),
+        },
+        confidence: Confidence::Assumed,
+    });
     effective
+}
+
+/// A claim permission when no claim anywhere in the snapshot matches the catalog's encoding.
+fn claim_unrecognised() -> Effective {
+    Effective {
+        unknown: vec![
+            "no claim in this snapshot matches the catalog's claim encoding, so feature access and ticket permissions cannot be read".to_owned(),
+        ],
+        ..Effective::default()
+    }
 }
 
 fn derived_value(
