@@ -15,17 +15,16 @@ fn main() {
         Err(_) => Vec::new(),
     };
     files.sort();
-    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
     let mut out = String::from(
         "/// Shipped requirement sets: (repository path, contents).\npub const BUILTIN: &[(&str, &str)] = &[\n",
     );
     for name in &files {
         println!("cargo:rerun-if-changed=rules/{name}");
-        let full = Path::new(&root).join("rules").join(name);
+        // The path is resolved when the crate compiles, not here: a target directory shared by
+        // two checkouts never points at the other one's files.
         let _ = writeln!(
             out,
-            "    (\"rules/{name}\", include_str!({:?})),",
-            full.display().to_string()
+            "    (\"rules/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/rules/{name}\"))),"
         );
     }
     out.push_str("];\n");
