@@ -365,8 +365,8 @@ fn run_check(
     config: &Config,
 ) -> Result<u8, AppError> {
     let library = load_library(&args.sources.with_config(config), catalog)?;
-    let (snap, source) = match &args.snapshot {
-        Some(path) => (snapshot::load_for_check(path, catalog)?, path.clone()),
+    let tenant = match &args.snapshot {
+        Some(path) => snapshot::load_for_check(path, catalog)?,
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
@@ -383,15 +383,9 @@ fn run_check(
             // snapshot would hold (secrets stripped).
             let text = snap.to_json()?;
             let source = std::path::PathBuf::from(format!("<{}>", settings.url));
-            (
-                snapshot::parse_for_check(text.as_bytes(), &source, catalog)?,
-                source,
-            )
+            snapshot::parse_for_check(text.as_bytes(), &source, catalog)?
         }
     };
-    let tenant = snapshot::normalise(&snap, catalog, &source)?;
-    // Everything below reads the tenant model only.
-    drop_in_background(snap);
     let selection = Selection {
         sets: if args.sets.is_empty() {
             config.sets.clone()

@@ -179,10 +179,7 @@ impl Permissions {
     /// The effective value of one permission.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Effective> {
-        let index = self
-            .keys
-            .binary_search_by(|k| k.as_str().cmp(key))
-            .ok()?;
+        let index = self.keys.binary_search_by(|k| k.as_str().cmp(key)).ok()?;
         self.values.get(index).map(|v| &**v)
     }
 

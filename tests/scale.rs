@@ -89,10 +89,12 @@ fn fixtures() -> Vec<PathBuf> {
 /// The normalised tenant, as JSON, from the full load and from the lean one.
 fn both_ways(bytes: &[u8], path: &Path) -> (serde_json::Value, serde_json::Value) {
     let catalog = Catalog::builtin().unwrap();
-    let full = snapshot::parse(bytes, path).unwrap();
+    let full = snapshot::normalise(&snapshot::parse(bytes, path).unwrap(), catalog, path).unwrap();
     let lean = snapshot::parse_for_check(bytes, path, catalog).unwrap();
-    let tenant = |snap| serde_json::to_value(snapshot::normalise(snap, catalog, path).unwrap());
-    (tenant(&full).unwrap(), tenant(&lean).unwrap())
+    (
+        serde_json::to_value(full).unwrap(),
+        serde_json::to_value(lean).unwrap(),
+    )
 }
 
 #[test]
@@ -119,6 +121,85 @@ fn the_lean_load_for_check_gives_the_same_tenant_on_every_fixture() {
 }
 
 #[test]
+fn agents_read_record_by_record_give_the_same_tenant_in_every_claim_situation() {
+    let claim = |t: &str, v: &str| serde_json::json!({"type": t, "value": v});
+    let agent = |id: serde_json::Value, claims: serde_json::Value, roles: serde_json::Value| {
+        serde_json::json!({"id": id, "name": format!("A{id}"), "is_admin": false, "isdisabled": false,
+                           "isapiagent": true, "team": "T", "claims": claims, "roles": roles,
+                           "teams": [{"team_id": 1, "team_name": "T"}], "clients": []})
+    };
+    let role_ref = serde_json::json!([{"id": "r", "name": "R"}]);
+    let cases = [
+        // The roles settle that the claim encoding is in use.
+        (
+            vec![agent(2.into(), serde_json::json!([]), role_ref.clone())],
+            serde_json::json!([claim("feature.crm", "2")]),
+        ),
+        // Only an agent's own claims do, and not the first agent's.
+        (
+            vec![
+                agent(5.into(), serde_json::json!([]), serde_json::json!([])),
+                agent(
+                    3.into(),
+                    serde_json::json!([claim("feature.crm", "1")]),
+                    role_ref.clone(),
+                ),
+            ],
+            serde_json::json!([]),
+        ),
+        // Nothing does: every claim permission is unknown (the second reading).
+        (
+            vec![
+                agent(
+                    2.into(),
+                    serde_json::json!([claim("x.unknown", "1")]),
+                    role_ref.clone(),
+                ),
+                agent(1.into(), serde_json::json!([]), serde_json::json!([])),
+            ],
+            serde_json::json!([claim("y.unknown", "9")]),
+        ),
+        // Duplicate ids (the first in the file is kept; the other's odd claims are still listed),
+        // an id written as a string, and inline role claims of a role that was not fetched.
+        (
+            vec![
+                agent(
+                    4.into(),
+                    serde_json::json!([claim("feature.crm", "2")]),
+                    role_ref.clone(),
+                ),
+                agent(
+                    "4".into(),
+                    serde_json::json!([claim("z.unknown", "1")]),
+                    serde_json::json!([]),
+                ),
+                agent(
+                    1.into(),
+                    serde_json::json!([]),
+                    serde_json::json!([{"id": "q", "name": "Q", "claims": [claim("feature.crm", "7")]}]),
+                ),
+            ],
+            serde_json::json!([claim("feature.crm", "1")]),
+        ),
+    ];
+    for (i, (agents, role_claims)) in cases.into_iter().enumerate() {
+        let doc = serde_json::json!({
+            "format": "halo-audit-snapshot", "version": 1,
+            "objects": {
+                "agents": agents,
+                "teams": [{"id": 1, "name": "T"}],
+                "roles": [{"id": "r", "name": "R", "claims": role_claims}],
+                "applications": []
+            }
+        });
+        let text = serde_json::to_string(&doc).unwrap();
+        let (full, lean) = both_ways(text.as_bytes(), Path::new("claims.json"));
+        assert_eq!(full, lean, "case {i}");
+        assert!(!full["agents"].as_array().unwrap().is_empty(), "case {i}");
+    }
+}
+
+#[test]
 fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
     // Envelopes, non-object items, odd member types and unknown members: the same tenant, or the
     // same error, either way.
@@ -138,6 +219,13 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
     let text = serde_json::to_string_pretty(&odd).unwrap();
     let (full, lean) = both_ways(text.as_bytes(), Path::new("odd.json"));
     assert_eq!(full, lean);
+    // The same agents as a plain array, which check reads record by record.
+    let mut bare = odd.clone();
+    bare["objects"]["agents"] = odd["objects"]["agents"]["agents"].clone();
+    let text = serde_json::to_string_pretty(&bare).unwrap();
+    let (full, lean) = both_ways(text.as_bytes(), Path::new("bare.json"));
+    assert_eq!(full, lean);
+    assert_eq!(full["agents"].as_array().unwrap().len(), 2, "{full}");
 
     let catalog = Catalog::builtin().unwrap();
     for (broken, what) in [
@@ -148,6 +236,14 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
         (
             r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": [{"id": 1}"#,
             "syntax",
+        ),
+        (
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": [{"id": 1}, {"name": "no id"}]}}"#,
+            "/objects/agents/1",
+        ),
+        (
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": [{"id": 1, "id": 2}]}}"#,
+            "duplicate key",
         ),
         (
             r#"{"format": "halo-audit-snapshot", "version": 9}"#,
@@ -165,7 +261,7 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
             .unwrap_err()
             .to_string();
         let lean = snapshot::parse_for_check(broken.as_bytes(), path, catalog)
-            .and_then(|s| snapshot::normalise(&s, catalog, path).map(|_| ()))
+            .map(|_| ())
             .unwrap_err()
             .to_string();
         assert_eq!(full, lean, "{what}");

@@ -147,10 +147,41 @@ struct RawObjects<'a> {
     applications: Option<&'a RawValue>,
 }
 
+/// A snapshot parsed for `check`: teams, roles and applications parsed (pruned), and the agents,
+/// when they are a plain array, left as the raw text of each record so that each is parsed,
+/// normalised and dropped in turn (on every core) instead of all being held as JSON at once.
+pub(super) struct Lean<'a> {
+    /// Everything but the agents when `agents` is `Some`; with them (pruned) otherwise.
+    pub snapshot: Snapshot,
+    pub agents: Option<RawAgents<'a>>,
+}
+
+/// The agent records of a snapshot, unparsed.
+pub(super) struct RawAgents<'a> {
+    records: Vec<&'a RawValue>,
+    spec: Spec<'a>,
+}
+
+impl RawAgents<'_> {
+    /// The raw records, in file order.
+    pub fn records(&self) -> &[&RawValue] {
+        &self.records
+    }
+
+    /// One record, keeping only what the normaliser reads. `None` when it is not valid JSON or has
+    /// a duplicate key (the full parse then names the problem).
+    pub fn parse(&self, record: &RawValue) -> Option<Value> {
+        let mut de = serde_json::Deserializer::from_str(record.get());
+        let value = Object { spec: &self.spec }.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(value)
+    }
+}
+
 /// Parses snapshot bytes keeping only what the normaliser reads. `None` for anything unusual
 /// (the caller then parses in full, which names the problem).
-pub(super) fn parse(bytes: &[u8], catalog: &Catalog) -> Option<Snapshot> {
-    let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
+pub(super) fn parse<'a>(bytes: &'a [u8], catalog: &'a Catalog) -> Option<Lean<'a>> {
+    let split: Split<'a> = serde_json::from_slice(bytes).ok()?;
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
     let raw = split.objects;
     let mut agent = Spec::of(AGENT);
@@ -177,14 +208,24 @@ pub(super) fn parse(bytes: &[u8], catalog: &Catalog) -> Option<Snapshot> {
             }
         }
     };
-    snapshot.objects.agents = lean(raw.agents, &agent)?;
     snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM))?;
     snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE))?;
     snapshot.objects.applications = match raw.applications {
         None => None,
         Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
     };
-    Some(snapshot)
+    // A plain array of agents stays raw; a list envelope (hand-written snapshots) is parsed pruned.
+    let agents = match raw.agents {
+        Some(list) if list.get().trim_start().starts_with('[') => Some(RawAgents {
+            records: serde_json::from_str(list.get()).ok()?,
+            spec: agent,
+        }),
+        other => {
+            snapshot.objects.agents = lean(other, &agent)?;
+            None
+        }
+    };
+    Some(Lean { snapshot, agents })
 }
 
 /// A list of objects pruned by `spec`; with `envelope`, also Halo's list envelope

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::lean::RawAgents;
 use super::{Snapshot, SnapshotError};
 use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
 use crate::tenant::{
@@ -34,6 +35,23 @@ pub fn normalise(
     catalog: &Catalog,
     path: &Path,
 ) -> Result<Tenant, SnapshotError> {
+    normalise_parts(snapshot, None, catalog, path)?.ok_or_else(|| SnapshotError::Shape {
+        path: path.to_owned(),
+        pointer: "/objects/agents".to_owned(),
+        message: "the agents could not be read".to_owned(),
+    })
+}
+
+/// [`normalise`], with the agents either in `snapshot` or, when `raw` is given, as the raw text of
+/// each record (parsed, normalised and dropped in turn). `Ok(None)` when a raw record is not an
+/// object with an integer `id` or not valid JSON: the caller then normalises the fully parsed
+/// snapshot, which names the problem. Never `Ok(None)` without `raw`.
+pub(super) fn normalise_parts(
+    snapshot: &Snapshot,
+    raw: Option<&RawAgents<'_>>,
+    catalog: &Catalog,
+    path: &Path,
+) -> Result<Option<Tenant>, SnapshotError> {
     let shape = |pointer: String, message: String| SnapshotError::Shape {
         path: path.to_owned(),
         pointer,
@@ -131,7 +149,75 @@ pub fn normalise(
         tenant.applications = Some(out);
     }
 
-    if let Some(items) = agents {
+    // Borrowed field by field: the agents, notes and flags of `tenant` are written below.
+    let roles: &[Role] = tenant.roles.as_deref().unwrap_or_default();
+    let fetched_roles: BTreeSet<&str> = roles.iter().map(|r| r.id.as_str()).collect();
+    let mut unknown = BTreeSet::new();
+    for role in roles {
+        if let Some(claims) = &role.claims {
+            scan_claims(
+                catalog,
+                || format!("role {} ({})", role.id, role.name),
+                claims,
+                &mut unknown,
+            );
+        }
+    }
+    let roles_recognised = roles
+        .iter()
+        .any(|r| r.claims.as_deref().is_some_and(|c| recognised(catalog, c)));
+    let (keys, plans) = plans(catalog);
+    let context = |claims_recognised: bool| Context {
+        catalog,
+        roles: tenant
+            .roles
+            .as_deref()
+            .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+        active_teams: tenant.teams.as_deref().map(|t| {
+            t.iter()
+                .filter(|team| !team.inactive)
+                .map(|team| (team.id, team.name.as_str()))
+                .collect()
+        }),
+        active_team_names: {
+            let mut names: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+            for team in tenant.teams.iter().flatten().filter(|team| !team.inactive) {
+                names.entry(team.name.as_str()).or_default().push(team.id);
+            }
+            names
+        },
+        claims_recognised,
+        fetched_roles: &fetched_roles,
+        keys: Arc::clone(&keys),
+        plans: &plans,
+    };
+
+    let normalised = if let Some(raw) = raw {
+        // Each record is parsed, normalised and dropped in turn. Whether the claim encoding is in
+        // use depends on every agent's claims: when the roles do not settle it, assume it is and
+        // normalise again in the rare tenant where no agent's claims match either.
+        let run = |ctx: &Context<'_>| {
+            map_in_parallel(raw.records(), |record| {
+                let value = raw.parse(record)?;
+                let obj = value.as_object()?;
+                let id = int_id(obj)?;
+                Some(Normalised::of(ctx, id, obj))
+            })
+            .into_iter()
+            .collect::<Option<Vec<Normalised>>>()
+        };
+        let Some(mut done) = run(&context(true)) else {
+            return Ok(None);
+        };
+        if !roles_recognised && !done.iter().any(|n| n.own_claims_recognised) {
+            let Some(again) = run(&context(false)) else {
+                return Ok(None);
+            };
+            done = again;
+        }
+        tenant.claims_recognised = roles_recognised || done.iter().any(|n| n.own_claims_recognised);
+        Some(done)
+    } else if let Some(items) = agents {
         let mut objects = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let obj = object(item).map_err(|m| shape(format!("/objects/agents/{i}"), m))?;
@@ -143,47 +229,65 @@ pub fn normalise(
             })?;
             objects.push((id, obj));
         }
-        objects.sort_by_key(|(id, _)| *id);
-        let before = objects.len();
-        objects.dedup_by_key(|(id, _)| *id);
-        if objects.len() != before {
+        tenant.claims_recognised = roles_recognised
+            || objects
+                .iter()
+                .any(|(_, obj)| claims(obj).is_some_and(|c| recognised(catalog, &c)));
+        let ctx = context(tenant.claims_recognised);
+        Some(map_in_parallel(&objects, |(id, obj)| {
+            Normalised::of(&ctx, *id, obj)
+        }))
+    } else {
+        None
+    };
+    if let Some(mut done) = normalised {
+        // Sorted by id; the sort is stable, so of a duplicate id the first in the file is kept.
+        done.sort_by_key(|n| n.agent.id);
+        let mut agents: Vec<Agent> = Vec::with_capacity(done.len());
+        let mut duplicates = 0;
+        for n in done {
+            // A duplicate's claims are listed too.
+            unknown.extend(n.unknown_claims);
+            if agents.last().is_some_and(|a| a.id == n.agent.id) {
+                duplicates += 1;
+            } else {
+                agents.push(n.agent);
+            }
+        }
+        if duplicates > 0 {
             tenant.notes.push(format!(
-                "{} duplicate agent ids ignored (first kept)",
-                before - objects.len()
+                "{duplicates} duplicate agent ids ignored (first kept)"
             ));
         }
-        tenant.claims_recognised = claims_recognised(catalog, &objects, tenant.roles.as_deref());
-        let (keys, plans) = plans(catalog);
-        let context = Context {
-            catalog,
-            roles: tenant
-                .roles
-                .as_deref()
-                .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
-            active_teams: tenant.teams.as_deref().map(|t| {
-                t.iter()
-                    .filter(|team| !team.inactive)
-                    .map(|team| (team.id, team.name.as_str()))
-                    .collect()
-            }),
-            active_team_names: {
-                let mut names: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-                for team in tenant.teams().iter().filter(|team| !team.inactive) {
-                    names.entry(team.name.as_str()).or_default().push(team.id);
-                }
-                names
-            },
-            claims_recognised: tenant.claims_recognised,
-            keys,
-            plans,
-        };
-        tenant.agents = Some(map_in_parallel(&objects, |(id, obj)| {
-            agent(&context, *id, obj)
-        }));
+        tenant.agents = Some(agents);
     }
+    tenant.unknown_claims = unknown.into_iter().collect();
+    Ok(Some(tenant))
+}
 
-    tenant.unknown_claims = unknown_claims(catalog, &tenant, snapshot);
-    Ok(tenant)
+/// One agent record, normalised.
+struct Normalised {
+    agent: Agent,
+    /// The claims of this record the catalog does not understand.
+    unknown_claims: Vec<UnknownClaim>,
+    /// Whether the agent's own claims include one the catalog knows.
+    own_claims_recognised: bool,
+}
+
+impl Normalised {
+    fn of(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Self {
+        let mut unknown = BTreeSet::new();
+        agent_unknown_claims(ctx.catalog, obj, ctx.fetched_roles, &mut unknown);
+        let agent = agent(ctx, id, obj);
+        Self {
+            own_claims_recognised: agent
+                .claims
+                .as_deref()
+                .is_some_and(|c| recognised(ctx.catalog, c)),
+            agent,
+            unknown_claims: unknown.into_iter().collect(),
+        }
+    }
 }
 
 /// `items.iter().map(f).collect()` on the machine's cores: agents are normalised independently of
@@ -351,20 +455,9 @@ fn application(obj: &Map<String, Value>, id: String) -> Application {
     }
 }
 
-fn claims_recognised(
-    catalog: &Catalog,
-    agents: &[(i64, &Map<String, Value>)],
-    roles: Option<&[Role]>,
-) -> bool {
-    let known =
-        |claims: &[(String, String)]| claims.iter().any(|(t, _)| catalog.by_claim(t).is_some());
-    agents
-        .iter()
-        .any(|(_, obj)| claims(obj).is_some_and(|c| known(&c)))
-        || roles
-            .unwrap_or_default()
-            .iter()
-            .any(|r| r.claims.as_deref().is_some_and(known))
+/// Whether any of these claims is one the catalog knows (so the claim encoding is in use).
+fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool {
+    claims.iter().any(|(t, _)| catalog.by_claim(t).is_some())
 }
 
 struct Context<'a> {
@@ -374,10 +467,12 @@ struct Context<'a> {
     /// The ids of the active teams by name (a membership may name its team without an id).
     active_team_names: BTreeMap<&'a str, Vec<i64>>,
     claims_recognised: bool,
+    /// The ids of the roles fetched (an agent's inline role claims matter only for the others).
+    fetched_roles: &'a BTreeSet<&'a str>,
     /// The catalog's agent permission keys in ascending order, shared by every agent.
     keys: Arc<[String]>,
     /// How to read each permission, in the order of `keys`.
-    plans: Vec<Plan<'a>>,
+    plans: &'a [Plan<'a>],
 }
 
 /// How one catalog permission is read, with the values that are the same for many agents built
@@ -837,59 +932,60 @@ fn restriction(
     }
 }
 
-fn unknown_claims(catalog: &Catalog, tenant: &Tenant, snapshot: &Snapshot) -> Vec<UnknownClaim> {
-    let mut out = BTreeSet::new();
-    let mut scan = |holder: String, claims: &[(String, String)]| {
-        for (kind, value) in claims {
-            let reason = match catalog.by_claim(kind) {
-                None => "claim type not in the catalog".to_owned(),
-                Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
-                    format!("value outside the catalog's encoding for {}", perm.key)
-                }
-                Some(_) => continue,
-            };
-            out.insert(UnknownClaim {
-                holder: holder.clone(),
-                claim_type: kind.clone(),
-                value: value.clone(),
-                reason,
-            });
-        }
-    };
-    let fetched_roles: BTreeSet<&str> = tenant.roles().iter().map(|r| r.id.as_str()).collect();
-    for role in tenant.roles() {
-        if let Some(claims) = &role.claims {
-            scan(format!("role {} ({})", role.id, role.name), claims);
-        }
+/// Adds the claims the catalog does not understand, of one holder, to `out`.
+fn scan_claims(
+    catalog: &Catalog,
+    holder: impl Fn() -> String,
+    claims: &[(String, String)],
+    out: &mut BTreeSet<UnknownClaim>,
+) {
+    for (kind, value) in claims {
+        let reason = match catalog.by_claim(kind) {
+            None => "claim type not in the catalog".to_owned(),
+            Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
+                format!("value outside the catalog's encoding for {}", perm.key)
+            }
+            Some(_) => continue,
+        };
+        out.insert(UnknownClaim {
+            holder: holder(),
+            claim_type: kind.clone(),
+            value: value.clone(),
+            reason,
+        });
     }
-    if let Some(agents) = &snapshot.objects.agents
-        && let Ok(items) = records(agents, "agents")
+}
+
+/// The claims of one agent record the catalog does not understand: its own, and those of the
+/// roles it names inline that were not fetched (a fetched role's claims are read from the role).
+fn agent_unknown_claims(
+    catalog: &Catalog,
+    obj: &Map<String, Value>,
+    fetched_roles: &BTreeSet<&str>,
+    out: &mut BTreeSet<UnknownClaim>,
+) {
+    if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
+        let name = || string(obj, "name").unwrap_or_default();
+        scan_claims(catalog, || format!("agent {id} ({})", name()), &claims, out);
+    }
+    for role in obj
+        .get("roles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
     {
-        for obj in items.iter().filter_map(Value::as_object) {
-            if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
-                let name = string(obj, "name").unwrap_or_default();
-                scan(format!("agent {id} ({name})"), &claims);
-            }
-            for role in obj
-                .get("roles")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_object)
-            {
-                // Inline role claims matter only when the role itself was not fetched.
-                if let (Some(id), Some(claims)) = (any_id(role), claims(role))
-                    && !fetched_roles.contains(id.as_str())
-                {
-                    scan(
-                        format!("role {id} ({})", string(role, "name").unwrap_or_default()),
-                        &claims,
-                    );
-                }
-            }
+        if let (Some(id), Some(claims)) = (any_id(role), claims(role))
+            && !fetched_roles.contains(id.as_str())
+        {
+            scan_claims(
+                catalog,
+                || format!("role {id} ({})", string(role, "name").unwrap_or_default()),
+                &claims,
+                out,
+            );
         }
     }
-    out.into_iter().collect()
 }
 
 #[cfg(test)]
