@@ -2,7 +2,9 @@
 //!
 //! Owns: the list of members `normalise.rs` reads from Halo's agents, teams and roles, and a
 //! parser that skips every other member while reading (a large tenant's agents carry dozens of
-//! members and nested rows the audit never looks at). The tenant model built from a lean snapshot
+//! members and nested rows the audit never looks at). The agents, when they are a plain array, are
+//! not parsed here at all: each record's text is handed to the normaliser, which parses it pruned,
+//! normalises it and drops it, so a large tenant's agents are never all held as JSON at once. The tenant model built from a lean snapshot
 //! is the one built from the full snapshot: `tests/scale.rs` compares both on every fixture, so a
 //! member the normaliser starts reading must be added here. A member missing here makes the
 //! permissions that depend on it unknown (`unverifiable`), never passed.

@@ -9,6 +9,11 @@
 //!
 //! `check` loads only the members read here (`lean.rs` lists them): a member newly read here must
 //! be added there too (`tests/scale.rs` compares the tenant from both loads on every fixture).
+//! For `check` the agents arrive as raw records, each parsed and normalised on its own
+//! ([`normalise_parts`]); otherwise as parsed JSON. Both give the same tenant.
+//!
+//! Values that are the same for many agents (a claim nobody carries, `is_admin = false`) are built
+//! once per tenant and shared ([`crate::tenant::Permissions`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
