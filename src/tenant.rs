@@ -335,3 +335,55 @@ impl Tenant {
             .find(|g| g.endpoint.starts_with(prefix))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(on: bool) -> Arc<Effective> {
+        let mut e = Effective::default();
+        e.add(Contribution {
+            origin: Origin::Agent,
+            evidence: format!("field x = {on}"),
+            value: Value::Flag(on),
+            confidence: Confidence::Confirmed,
+        });
+        Arc::new(e)
+    }
+
+    #[test]
+    fn permissions_are_found_by_key_iterated_in_order_and_serialised_as_a_map() {
+        let keys: Arc<[String]> = ["a.one", "b.two", "c.three"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let shared = flag(true);
+        let p = Permissions::new(
+            Arc::clone(&keys),
+            vec![Arc::clone(&shared), flag(false), shared],
+        );
+        assert_eq!(
+            p.get("b.two").and_then(|e| e.value),
+            Some(Value::Flag(false))
+        );
+        assert_eq!(
+            p.get("c.three").and_then(|e| e.value),
+            Some(Value::Flag(true))
+        );
+        assert!(p.get("b").is_none() && p.get("d.four").is_none());
+        let order: Vec<&str> = p.iter().map(|(k, _)| k).collect();
+        assert_eq!(order, ["a.one", "b.two", "c.three"]);
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.starts_with(r#"{"a.one":{"value":true"#), "{json}");
+        // Equal by content, whatever is shared.
+        let q = Permissions::new(keys, vec![flag(true), flag(false), flag(true)]);
+        assert_eq!(p, q);
+    }
+
+    #[test]
+    #[should_panic(expected = "strictly ascending")]
+    fn unsorted_keys_are_a_bug() {
+        let keys: Arc<[String]> = ["b", "a"].map(str::to_owned).into_iter().collect();
+        let _ = Permissions::new(keys, vec![flag(true), flag(false)]);
+    }
+}
