@@ -243,17 +243,34 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Parses, normalises and, when that succeeds, checks a snapshot and renders every format.
+///
+/// `check`'s own load (agents record by record, only what the normaliser reads) must give the same
+/// tenant, or the same error, as the full load.
 fn snapshot_pipeline(bytes: &[u8]) {
     let catalog = Catalog::builtin().unwrap();
     let path = Path::new("fuzz.json");
-    let tenant =
-        match snapshot::parse(bytes, path).and_then(|s| snapshot::normalise(&s, catalog, path)) {
-            Ok(tenant) => tenant,
-            Err(e) => {
-                assert!(!render(&e).is_empty());
-                return;
-            }
-        };
+    let full = snapshot::parse(bytes, path).and_then(|s| snapshot::normalise(&s, catalog, path));
+    let lean = snapshot::parse_for_check(bytes, path, catalog);
+    let tenant = match (full, lean) {
+        (Ok(full), Ok(lean)) => {
+            assert_eq!(
+                serde_json::to_value(&full).unwrap(),
+                serde_json::to_value(&lean).unwrap(),
+                "check's load differs from the full one"
+            );
+            full
+        }
+        (Err(full), Err(lean)) => {
+            assert_eq!(full.to_string(), lean.to_string());
+            assert!(!render(&full).is_empty());
+            return;
+        }
+        (full, lean) => panic!(
+            "one load failed and the other did not: full {:?}, check's {:?}",
+            full.err().map(|e| e.to_string()),
+            lean.err().map(|e| e.to_string())
+        ),
+    };
     let outcome = match check::check(&tenant, &LIBRARY, catalog, &Selection::default()) {
         Ok(outcome) => outcome,
         Err(e) => {

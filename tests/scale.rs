@@ -246,6 +246,14 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
             "duplicate key",
         ),
         (
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": [{"id": 1, "departments": [{"x": 1, "x": 2}]}]}}"#,
+            "duplicate key in a member check skips",
+        ),
+        (
+            r#"{"format": "halo-audit-snapshot", "version": 1, "objects": {"teams": [{"id": 1, "name": "T", "agents": [{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10, "k": 11, "l": 12, "m": 13, "n": 14, "o": 15, "p": 16, "q": 17, "r": 18, "\u0062": 19}]}]}}"#,
+            "duplicate key, escaped, late in a large skipped object",
+        ),
+        (
             r#"{"format": "halo-audit-snapshot", "version": 9}"#,
             "version",
         ),
