@@ -617,19 +617,65 @@ pub(crate) fn parse_problem(
                 .map(|o| (o, s.byte_len().and_then(to).unwrap_or(1))),
         )
     });
-    let at = Sp {
-        value: (),
-        line,
-        column,
-        span,
+    let message = first_line(&error.to_string());
+    // The parser reports a missing member at the mapping's last key; point at its first instead,
+    // where a reader looks for what the mapping is (`- id: ...`).
+    let moved = message
+        .starts_with("missing field")
+        .then(|| mapping_start(&file.text, line, column))
+        .flatten();
+    let (at, label) = match moved {
+        Some((line, column)) => (
+            Sp {
+                value: (),
+                line,
+                column,
+                span: None,
+            },
+            "this mapping lacks it",
+        ),
+        None => (
+            Sp {
+                value: (),
+                line,
+                column,
+                span,
+            },
+            "here",
+        ),
     };
-    problem(
-        file,
-        &at,
-        format!("{what}: {}", first_line(&error.to_string())),
-        "here",
-        Some(help),
-    )
+    problem(file, &at, format!("{what}: {message}"), label, Some(help))
+}
+
+/// The line and column (1-based) of the first key of the block mapping whose key is at `line` and
+/// `column`: the `- ` item it starts, or the first line of the same indentation above it. `None`
+/// when the place is not a key of a block mapping (flow style, a position past the text).
+fn mapping_start(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = column.checked_sub(1)?;
+    let key_line = lines.get(line.checked_sub(1)?)?;
+    let leading = key_line.len() - key_line.trim_start_matches(' ').len();
+    if leading != indent && !key_line[leading..].starts_with("- ") {
+        return None;
+    }
+    let mut first = line;
+    for (index, text) in lines.iter().enumerate().take(line).rev() {
+        let content = text.trim_start_matches(' ');
+        let leading = text.len() - content.len();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with("- ") && leading + 2 == indent {
+            return Some((index + 1, indent + 1));
+        }
+        if leading < indent {
+            break;
+        }
+        if leading == indent {
+            first = index + 1;
+        }
+    }
+    Some((first, indent + 1))
 }
 
 struct Validator<'a> {
@@ -1158,6 +1204,22 @@ fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_member_is_shown_at_the_start_of_its_mapping() {
+        let text = "# comment\nid: x\ntitle: T\nrequirements:\n  - id: a\n    title: A\n\n    # note\n    expect: yes\n  - id: b\nbinding:\n  applications: [x]\n  agent: y\n";
+        // A requirement: its `- ` item, whatever blank and comment lines lie between.
+        assert_eq!(mapping_start(text, 9, 5), Some((5, 5)));
+        assert_eq!(mapping_start(text, 5, 5), Some((5, 5)));
+        // The top level: its first key, after the comment.
+        assert_eq!(mapping_start(text, 4, 1), Some((2, 1)));
+        // A mapping under a key: its first key.
+        assert_eq!(mapping_start(text, 13, 3), Some((12, 3)));
+        // Not a key of a block mapping at that column, or past the text.
+        assert_eq!(mapping_start(text, 12, 7), None);
+        assert_eq!(mapping_start(text, 40, 1), None);
+        assert_eq!(mapping_start(text, 0, 0), None);
+    }
 
     #[test]
     fn glob_matches_case_insensitively() {
