@@ -441,8 +441,8 @@ fn check_against_baseline(
 ) -> Result<u8, AppError> {
     let baseline = match crate::ratchet::load(path) {
         Ok(b) => b,
-        Err(crate::ratchet::BaselineError::Read { source, .. })
-            if args.update_baseline && source.kind() == std::io::ErrorKind::NotFound =>
+        Err(crate::ratchet::BaselineError::Read { cause, .. })
+            if args.update_baseline && cause.kind() == std::io::ErrorKind::NotFound =>
         {
             crate::ratchet::Baseline {
                 path: path.to_owned(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A failed write; the destination is untouched.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("could not write {}: {source}", path.display())]
+#[error("could not write {}: {cause}", path.display())]
 #[diagnostic(
     code(halo_audit::io::write),
     help(
@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 )]
 pub struct WriteError {
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    /// Printed in the message, not as a separate cause (which miette would print again).
+    pub cause: std::io::Error,
 }
 
 /// Writes `bytes` to `path` atomically: either the whole new content is there or the old file is.
@@ -26,9 +26,9 @@ pub struct WriteError {
 /// # Errors
 /// When the temporary file cannot be created, written, synced or renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let fail = |source| WriteError {
+    let fail = |cause| WriteError {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),

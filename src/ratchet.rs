@@ -57,7 +57,7 @@ pub struct Baseline {
 /// Why a baseline could not be used. Every variant names the file; all are exit code 2.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BaselineError {
-    #[error("cannot read baseline {}: {source}", path.display())]
+    #[error("cannot read baseline {}: {cause}", path.display())]
     #[diagnostic(
         code(halo_audit::baseline::read),
         help(
@@ -67,8 +67,8 @@ pub enum BaselineError {
     )]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Printed in the message, not as a separate cause (which miette would print again).
+        cause: std::io::Error,
     },
     #[error("{} is not a halo-audit JSON report (version 1): {reason}", path.display())]
     #[diagnostic(
@@ -93,9 +93,9 @@ pub enum BaselineError {
 /// # Errors
 /// See [`BaselineError`].
 pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-    let bytes = std::fs::read(path).map_err(|source| BaselineError::Read {
+    let bytes = std::fs::read(path).map_err(|cause| BaselineError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     parse(&bytes, path)
 }

@@ -195,7 +195,7 @@ pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> 
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(crate::fsio::WriteError {
                         path: PathBuf::from("<stdout>"),
-                        source: e,
+                        cause: e,
                     })
                 }
                 _ => Ok(()),

@@ -259,15 +259,15 @@ pub struct RuleProblem {
 /// Rule loading failed; every problem found is included.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum RulesError {
-    #[error("cannot read rules from {}: {source}", path.display())]
+    #[error("cannot read rules from {}: {cause}", path.display())]
     #[diagnostic(
         code(halo_audit::rules::read),
         help("check the path given to --rules; it must be a directory of *.yaml files or a file")
     )]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Printed in the message, not as a separate cause (which miette would print again).
+        cause: std::io::Error,
     },
     #[error("{} is {size} bytes, over the {limit}-byte limit for a YAML file", path.display())]
     #[diagnostic(
@@ -352,9 +352,9 @@ pub const MAX_YAML_BYTES: u64 = 8 * 1024 * 1024;
 /// [`RulesError::Read`], [`RulesError::TooLarge`] or [`RulesError::NotUtf8`].
 pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
     use std::io::Read;
-    let failed = |source| RulesError::Read {
+    let failed = |cause| RulesError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let file = std::fs::File::open(path).map_err(failed)?;
     let meta = file.metadata().map_err(failed)?;
@@ -403,17 +403,17 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
 /// file.
 pub fn read_path(path: &Path) -> Result<Vec<RuleFile>, RulesError> {
     let read = read_file;
-    let meta = std::fs::metadata(path).map_err(|source| RulesError::Read {
+    let meta = std::fs::metadata(path).map_err(|cause| RulesError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     if !meta.is_dir() {
         return Ok(vec![read(path)?]);
     }
     let mut paths: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|source| RulesError::Read {
+        .map_err(|cause| RulesError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?
         .filter_map(Result::ok)
         .map(|e| e.path())

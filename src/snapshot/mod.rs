@@ -296,15 +296,15 @@ impl Snapshot {
 /// Why a snapshot could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SnapshotError {
-    #[error("cannot read snapshot {}: {source}", path.display())]
+    #[error("cannot read snapshot {}: {cause}", path.display())]
     #[diagnostic(
         code(halo_audit::snapshot::read),
         help("check the path; a snapshot is written by `halo-audit fetch -o FILE`")
     )]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Printed in the message, not as a separate cause (which miette would print again).
+        cause: std::io::Error,
     },
     #[error("snapshot {} is {size} bytes, over the {limit}-byte limit", path.display())]
     #[diagnostic(
@@ -385,9 +385,9 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
 
 /// Opens a snapshot file, refusing a directory or one over [`MAX_BYTES`].
 fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
-    let read = |source| SnapshotError::Read {
+    let read = |cause| SnapshotError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let file = std::fs::File::open(path).map_err(read)?;
     let meta = file.metadata().map_err(read)?;
@@ -420,9 +420,9 @@ pub fn load_for_check(path: &Path, catalog: &Catalog) -> Result<Tenant, Snapshot
         &mut std::io::Read::take(open(path)?, MAX_BYTES + 1),
         &mut bytes,
     )
-    .map_err(|source| SnapshotError::Read {
+    .map_err(|cause| SnapshotError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     parse_for_check(&bytes, path, catalog)
 }
