@@ -230,6 +230,13 @@ fn missing_snapshot_exits_2_naming_the_path() {
         run.stderr
     );
     assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // The system's reason, once.
+    assert_eq!(
+        run.stderr.matches("No such file or directory").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -572,6 +579,12 @@ fn unwritable_output_file_fails_without_a_report_on_stdout() {
     assert_ne!(run.code, 1);
     assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
     assert!(run.stderr.contains("report.json"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("No such file or directory").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert!(!path.exists());
 }
 
