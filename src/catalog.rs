@@ -67,6 +67,7 @@ pub enum Source {
 #[serde(rename_all = "snake_case")]
 pub enum Derived {
     AllTeams,
+    AnyTeam,
     DefaultTeam,
     HasRoles,
     NoClientRestriction,

@@ -875,6 +875,13 @@ fn fix_text(
         Kind::Flag if perm.key == "teams.all" => {
             format!("add the agent to every active team in {place}")
         }
+        Kind::Flag if perm.key == "teams.any" => {
+            if requirement.expect == Expect::NotGranted {
+                format!("remove the agent from every team in {place}")
+            } else {
+                format!("add the agent to the team the integration works in, in {place}")
+            }
+        }
         Kind::Flag if perm.key == "agent.has_roles" => {
             let roles = format!(
                 "Configuration > Teams & Agents > Agents > {} > Roles",

@@ -955,7 +955,7 @@ impl<'a> Builder<'a> {
             _ => value_text(catalog, perm, target),
         };
         let section = match perm.source {
-            Source::Derived(Derived::AllTeams) => "Teams",
+            Source::Derived(Derived::AllTeams | Derived::AnyTeam) => "Teams",
             Source::Derived(Derived::HasRoles) => "Roles",
             _ => perm.section.as_str(),
         };
@@ -1041,6 +1041,7 @@ impl<'a> Builder<'a> {
                 Source::Derived(Derived::AllTeams) => {
                     "add the agent to every active team".to_owned()
                 }
+                Source::Derived(Derived::AnyTeam) => TEAM_OF_THE_INTEGRATION.to_owned(),
                 Source::Derived(Derived::HasRoles) => "give the agent no roles".to_owned(),
                 Source::Derived(Derived::DefaultTeam) => {
                     "set the Default Team to \"No Default Team\"".to_owned()
@@ -1173,6 +1174,23 @@ impl<'a> Builder<'a> {
                     items.push(it);
                 }
             }
+            Source::Derived(Derived::AnyTeam) => {
+                base.instruction = TEAM_OF_THE_INTEGRATION.to_owned();
+                if exact.is_some_and(|v| want.accepts(v)) {
+                    base.status = Status::Keep;
+                    items.push(base);
+                } else if target == Value::Flag(true) {
+                    unresolved(
+                        self,
+                        "the integrations want the agent in a team: which one (the team their tickets go to) is a choice the plan does not make".to_owned(),
+                    );
+                } else {
+                    unresolved(
+                        self,
+                        "the integrations want the agent in no team: which memberships to end is a choice the plan does not make".to_owned(),
+                    );
+                }
+            }
             Source::Derived(
                 derived @ (Derived::NoClientRestriction
                 | Derived::NoTicketTypeRestriction
@@ -1234,6 +1252,10 @@ impl<'a> Builder<'a> {
         }
     }
 }
+
+/// What a plan says when an integration needs its agent in some team it does not name.
+const TEAM_OF_THE_INTEGRATION: &str =
+    "add the agent to the team the integration works in (the vendor's guide names it)";
 
 #[cfg(test)]
 mod tests;

@@ -805,7 +805,7 @@ fn derived_value(
                 .unknown
                 .push("the agent's default team (`team`) is not in the snapshot".to_owned()),
         },
-        Derived::AllTeams => match (&ctx.active_teams, teams) {
+        Derived::AllTeams | Derived::AnyTeam => match (&ctx.active_teams, teams) {
             (None, _) => effective
                 .unknown
                 .push("the tenant's teams are not in the snapshot".to_owned()),
@@ -824,6 +824,33 @@ fn derived_value(
                         covered.extend(ids);
                     }
                 }
+                // Evidence names at most this many teams.
+                const SHOWN: usize = 10;
+                let listed = |names: Vec<&str>, total: usize| {
+                    let more = if total > SHOWN {
+                        format!(" and {} more", total - SHOWN)
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{more}", names.join(", "))
+                };
+                if derived == Derived::AnyTeam {
+                    if covered.is_empty() {
+                        set(false, "in no active team".to_owned(), &mut effective);
+                    } else {
+                        let names = covered
+                            .iter()
+                            .filter_map(|id| active.get(id).copied())
+                            .take(SHOWN)
+                            .collect();
+                        set(
+                            true,
+                            format!("member of {}", listed(names, covered.len())),
+                            &mut effective,
+                        );
+                    }
+                    return effective;
+                }
                 let missing = active.len() - covered.len();
                 if missing == 0 {
                     set(
@@ -832,21 +859,15 @@ fn derived_value(
                         &mut effective,
                     );
                 } else {
-                    const SHOWN: usize = 10;
-                    let names: Vec<&str> = active
+                    let names = active
                         .iter()
                         .filter(|(id, _)| !covered.contains(id))
                         .map(|(_, name)| *name)
                         .take(SHOWN)
                         .collect();
-                    let more = if missing > SHOWN {
-                        format!(" and {} more", missing - SHOWN)
-                    } else {
-                        String::new()
-                    };
                     set(
                         false,
-                        format!("not a member of: {}{more}", names.join(", ")),
+                        format!("not a member of: {}", listed(names, missing)),
                         &mut effective,
                     );
                 }
@@ -1114,6 +1135,52 @@ mod tests {
         assert_eq!(
             all.contributions[0].evidence,
             "member of all 29 active teams"
+        );
+        let any = t.agent(3).unwrap().permission("teams.any").unwrap();
+        assert_eq!(any.value, Some(PermValue::Flag(true)));
+        assert_eq!(
+            any.contributions[0].evidence,
+            "member of T01, T02, T03, T04, T05, T06, T07, T08, T09, T10 and 19 more"
+        );
+    }
+
+    #[test]
+    fn any_team_needs_one_active_team_by_id_or_name() {
+        let teams =
+            json!([{"id": 1, "name": "Support"}, {"id": 2, "name": "Old", "inactive": true}]);
+        let any = |memberships: Value| {
+            let mut s = snap(json!([{"id": 3, "name": "A", "teams": memberships}]));
+            s.objects.teams = Some(teams.clone());
+            let t = norm(&s);
+            let e = t.agent(3).unwrap().permission("teams.any").unwrap().clone();
+            (e.value, e.contributions.first().map(|c| c.evidence.clone()))
+        };
+        assert_eq!(
+            any(json!([{"team_name": "Support"}])),
+            (
+                Some(PermValue::Flag(true)),
+                Some("member of Support".to_owned())
+            )
+        );
+        // Only an inactive team, or none.
+        for memberships in [json!([{"team_id": 2}]), json!([])] {
+            assert_eq!(
+                any(memberships),
+                (
+                    Some(PermValue::Flag(false)),
+                    Some("in no active team".to_owned())
+                )
+            );
+        }
+        // Memberships or teams not fetched: unknown, never a guess.
+        let mut s = snap(json!([{"id": 3, "name": "A", "teams": [{"team_id": 1}]}]));
+        s.objects.teams = None;
+        let t = norm(&s);
+        let e = t.agent(3).unwrap().permission("teams.any").unwrap();
+        assert_eq!(e.value, None);
+        assert!(
+            e.unknown[0].contains("teams are not in the snapshot"),
+            "{e:?}"
         );
     }
 
