@@ -253,6 +253,34 @@ fn choices_the_plan_cannot_make_are_unresolved() {
 }
 
 #[test]
+fn a_team_the_guide_does_not_name_is_kept_when_held_and_unresolved_when_not() {
+    let echo =
+        r#"  - {id: echo.team, title: t, permission: teams.any, expect: yes, source: {quote: q}}"#;
+    let lib = library(&[set("echo", "Echo*", echo)]);
+    let mut teamless = agent(8, json!([]), json!([]));
+    teamless["teams"] = json!([]);
+    let t = tenant(
+        json!([agent(7, json!([]), json!([])), teamless]),
+        json!([]),
+        json!([app("a1", "Echo", &[], 7), app("a2", "Echo Two", &[], 8)]),
+    );
+    let p = make(Some(&t), &lib, &["echo"]);
+    // Agent 7 is in team Desk: kept, with no operation.
+    let kept: Vec<&Item> = p.items().filter(|i| i.permission == "teams.any").collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].status, Status::Keep);
+    assert!(kept[0].operation.is_none());
+    // Agent 8 is in no team: which team is the vendor's to name.
+    assert_eq!(p.unresolved.len(), 1, "{:?}", p.unresolved);
+    assert!(
+        p.unresolved[0].reason.contains("which one"),
+        "{:?}",
+        p.unresolved
+    );
+    assert_eq!(p.unresolved[0].subject.as_deref(), Some("agent `Agent 8`"));
+}
+
+#[test]
 fn a_set_matching_no_application_is_planned_as_one_to_create() {
     let lib = library(&[set("alpha", "Alpha*", ALPHA)]);
     let t = tenant(json!([]), json!([]), json!([]));
