@@ -68,6 +68,10 @@ pub enum Source {
 pub enum Derived {
     AllTeams,
     AnyTeam,
+    /// Every active-team membership has `unassigned_access`.
+    MembershipsSeeUnassigned,
+    /// Every active-team membership has `otheragent_access`.
+    MembershipsSeeOtherAgents,
     DefaultTeam,
     HasRoles,
     NoClientRestriction,

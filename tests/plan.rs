@@ -111,6 +111,11 @@ fn apply(snapshot: &mut Value, op: &Value) {
         "set_agent_default_team" => {
             agent(snapshot, agent_id)["team"] = op["team"].clone();
         }
+        "set_agent_team_flag" => {
+            for membership in agent(snapshot, agent_id)["teams"].as_array_mut().unwrap() {
+                membership[op["field"].as_str().unwrap()] = op["value"].clone();
+            }
+        }
         other => panic!("unknown operation {other}"),
     }
 }
@@ -203,6 +208,65 @@ fn the_plan_applied_to_the_demo_makes_check_clean_for_both_sets() {
     assert_eq!(again["summary"]["add"], 0, "{:#}", again["summary"]);
     assert_eq!(again["summary"]["remove"], 0, "{:#}", again["summary"]);
     assert_eq!(again["unresolved"], json!([]));
+}
+
+#[test]
+fn per_team_ticks_planned_and_applied_leave_nothing_to_do() {
+    // HumanizeIT's documented tenant with both per-team ticks taken off its agent's memberships.
+    let case = root().join("fixtures/cases/humanizeit-documented/snapshot.json");
+    let mut snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+    let app = list(&mut snapshot, "applications")
+        .iter()
+        .find(|a| {
+            a["displayName"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("HumanizeIT")
+        })
+        .unwrap()
+        .clone();
+    let agent_id = app["loginas_agent_id"].as_i64().unwrap();
+    for membership in agent(&mut snapshot, agent_id)["teams"]
+        .as_array_mut()
+        .unwrap()
+    {
+        membership["unassigned_access"] = json!(false);
+        membership["otheragent_access"] = json!(false);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let missing = |path: &Path| -> Vec<String> {
+        check_findings(path, &["humanizeit"])
+            .iter()
+            .filter(|f| f["code"] == "missing-grant")
+            .map(|f| f["requirement"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        missing(&broken),
+        [
+            "humanizeit.teams.see-unassigned",
+            "humanizeit.teams.see-other-agents"
+        ]
+    );
+
+    let plan = plan_json(&[
+        "--set",
+        "humanizeit",
+        "--snapshot",
+        broken.to_str().unwrap(),
+    ]);
+    for item in items(&plan)
+        .iter()
+        .filter(|i| i["status"] == "add" || i["status"] == "remove")
+    {
+        apply(&mut snapshot, &item["operation"]);
+    }
+    let applied = dir.path().join("applied.json");
+    std::fs::write(&applied, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    assert_eq!(missing(&applied), Vec::<String>::new());
 }
 
 #[test]

@@ -875,6 +875,15 @@ fn fix_text(
         Kind::Flag if perm.key == "teams.all" => {
             format!("add the agent to every active team in {place}")
         }
+        Kind::Flag if perm.key.starts_with("teams.see_") => format!(
+            "{} \"{}\" for each of the agent's teams in {place}",
+            if requirement.expect == Expect::NotGranted {
+                "untick"
+            } else {
+                "tick"
+            },
+            perm.label
+        ),
         Kind::Flag if perm.key == "teams.any" => {
             if requirement.expect == Expect::NotGranted {
                 format!("remove the agent from every team in {place}")

@@ -79,6 +79,13 @@ pub enum Operation {
     ClearAgentRestriction { agent: i64, field: String },
     /// Set the agent's default team (`team`); empty for "No Default Team".
     SetAgentDefaultTeam { agent: i64, team: String },
+    /// Set a yes/no member of every one of the agent's team memberships (`unassigned_access`,
+    /// `otheragent_access`).
+    SetAgentTeamFlag {
+        agent: i64,
+        field: String,
+        value: bool,
+    },
 }
 
 /// One grant of the plan.
@@ -1218,12 +1225,50 @@ impl<'a> Builder<'a> {
                 }
                 items.push(base);
             }
-            Source::Derived(Derived::DefaultTeam) => {
-                // Only "no default team" reaches here (a wanted default team is unresolved above).
-                base.instruction = "set the Default Team to \"No Default Team\"".to_owned();
-                if exact == Some(Value::Flag(false)) {
+            Source::Derived(
+                derived @ (Derived::MembershipsSeeUnassigned | Derived::MembershipsSeeOtherAgents),
+            ) => {
+                let field = if *derived == Derived::MembershipsSeeUnassigned {
+                    "unassigned_access"
+                } else {
+                    "otheragent_access"
+                };
+                let wanted = target == Value::Flag(true);
+                base.instruction = format!(
+                    "{} \"{}\" for each of the agent's teams",
+                    if wanted { "tick" } else { "untick" },
+                    perm.label
+                );
+                if exact.is_some_and(|v| want.accepts(v)) {
                     base.status = Status::Keep;
                 } else {
+                    base.status = direction(exact);
+                    base.operation = Some(Operation::SetAgentTeamFlag {
+                        agent: agent.id,
+                        field: field.to_owned(),
+                        value: wanted,
+                    });
+                    if wanted && agent.teams.as_ref().is_some_and(Vec::is_empty) {
+                        base.note = Some(
+                            "the agent is in no team: add it to the teams it works in first"
+                                .to_owned(),
+                        );
+                    }
+                }
+                items.push(base);
+            }
+            Source::Derived(Derived::DefaultTeam) => {
+                // A wanted default team the agent lacks is unresolved above: here the agent either
+                // has what is wanted, or "No Default Team" is wanted.
+                if exact.is_some_and(|v| want.accepts(v)) {
+                    base.instruction = if target == Value::Flag(true) {
+                        "keep the agent's Default Team".to_owned()
+                    } else {
+                        "set the Default Team to \"No Default Team\"".to_owned()
+                    };
+                    base.status = Status::Keep;
+                } else {
+                    base.instruction = "set the Default Team to \"No Default Team\"".to_owned();
                     base.status = Status::Remove;
                     base.operation = Some(Operation::SetAgentDefaultTeam {
                         agent: agent.id,

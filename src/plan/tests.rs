@@ -281,6 +281,58 @@ fn a_team_the_guide_does_not_name_is_kept_when_held_and_unresolved_when_not() {
 }
 
 #[test]
+fn a_wanted_default_team_the_agent_has_is_kept_not_removed() {
+    let golf = r#"  - {id: golf.default-team, title: t, permission: agent.default_team, expect: yes, source: {quote: q}}"#;
+    let lib = library(&[set("golf", "Golf*", golf)]);
+    let mut with_team = agent(7, json!([]), json!([]));
+    with_team["team"] = json!("Desk");
+    let t = tenant(
+        json!([with_team]),
+        json!([]),
+        json!([app("a1", "Golf", &[], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["golf"]);
+    let it = item(&p, "agent.default_team");
+    assert_eq!(it.status, Status::Keep);
+    assert!(it.operation.is_none(), "{it:?}");
+    assert!(p.unresolved.is_empty(), "{:?}", p.unresolved);
+}
+
+#[test]
+fn per_team_ticks_are_set_on_every_membership() {
+    let foxtrot = r#"  - {id: foxtrot.unassigned, title: t, permission: teams.see_unassigned, expect: yes, source: {quote: q}}
+  - {id: foxtrot.others, title: t, permission: teams.see_other_agents, expect: yes, source: {quote: q}}"#;
+    let lib = library(&[set("foxtrot", "Foxtrot*", foxtrot)]);
+    let mut ticked = agent(7, json!([]), json!([]));
+    ticked["teams"][0]["otheragent_access"] = json!(true);
+    ticked["teams"][0]["unassigned_access"] = json!(false);
+    let t = tenant(
+        json!([ticked]),
+        json!([]),
+        json!([app("a1", "Foxtrot", &[], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["foxtrot"]);
+    let unassigned = item(&p, "teams.see_unassigned");
+    assert_eq!(unassigned.status, Status::Add);
+    assert_eq!(
+        unassigned.operation,
+        Some(Operation::SetAgentTeamFlag {
+            agent: 7,
+            field: "unassigned_access".into(),
+            value: true
+        })
+    );
+    assert!(
+        unassigned
+            .instruction
+            .starts_with("tick \"Can see Unassigned Tickets")
+    );
+    let others = item(&p, "teams.see_other_agents");
+    assert_eq!(others.status, Status::Keep);
+    assert!(others.operation.is_none());
+}
+
+#[test]
 fn a_set_matching_no_application_is_planned_as_one_to_create() {
     let lib = library(&[set("alpha", "Alpha*", ALPHA)]);
     let t = tenant(json!([]), json!([]), json!([]));

@@ -805,14 +805,8 @@ fn derived_value(
                 .unknown
                 .push("the agent's default team (`team`) is not in the snapshot".to_owned()),
         },
-        Derived::AllTeams | Derived::AnyTeam => match (&ctx.active_teams, teams) {
-            (None, _) => effective
-                .unknown
-                .push("the tenant's teams are not in the snapshot".to_owned()),
-            (_, None) => effective
-                .unknown
-                .push("the agent's team memberships are not in the snapshot".to_owned()),
-            (Some(active), Some(memberships)) => {
+        Derived::AllTeams | Derived::AnyTeam => {
+            if let Some((active, memberships)) = team_structure(ctx, teams, &mut effective) {
                 // The active teams a membership names, by id or by name. Work per membership, not
                 // per team: a tenant of thousands of agents has hundreds of teams.
                 let mut covered: BTreeSet<i64> = BTreeSet::new();
@@ -872,7 +866,57 @@ fn derived_value(
                     );
                 }
             }
-        },
+        }
+        Derived::MembershipsSeeUnassigned | Derived::MembershipsSeeOtherAgents => {
+            let (field, flag): (&str, fn(&Membership) -> Option<bool>) =
+                if derived == Derived::MembershipsSeeUnassigned {
+                    ("unassigned_access", |m| m.unassigned_access)
+                } else {
+                    ("otheragent_access", |m| m.otheragent_access)
+                };
+            if let Some((active, memberships)) = team_structure(ctx, teams, &mut effective) {
+                let in_active: Vec<&Membership> = memberships
+                    .iter()
+                    .filter(|m| {
+                        m.team_id.is_some_and(|id| active.contains_key(&id))
+                            || ctx.active_team_names.contains_key(m.team_name.as_str())
+                    })
+                    .collect();
+                let unread: Vec<&str> = in_active
+                    .iter()
+                    .filter(|m| flag(m).is_none())
+                    .map(|m| m.team_name.as_str())
+                    .collect();
+                let off: Vec<&str> = in_active
+                    .iter()
+                    .filter(|m| flag(m) == Some(false))
+                    .map(|m| m.team_name.as_str())
+                    .collect();
+                if in_active.is_empty() {
+                    set(false, "in no active team".to_owned(), &mut effective);
+                } else if !off.is_empty() {
+                    set(
+                        false,
+                        format!("`{field}` off in team {}", off.join(", ")),
+                        &mut effective,
+                    );
+                } else if !unread.is_empty() {
+                    effective.unknown.push(format!(
+                        "the membership of team {} does not say `{field}`",
+                        unread.join(", ")
+                    ));
+                } else {
+                    set(
+                        true,
+                        format!(
+                            "`{field}` on in all {} of its active teams",
+                            in_active.len()
+                        ),
+                        &mut effective,
+                    );
+                }
+            }
+        }
         Derived::NoClientRestriction => restriction(
             obj,
             "clients",
@@ -907,6 +951,30 @@ fn derived_value(
         ),
     }
     effective
+}
+
+/// The tenant's active teams and the agent's memberships, or `None` with the reason recorded in
+/// `effective` when either is not in the snapshot.
+fn team_structure<'c>(
+    ctx: &'c Context<'_>,
+    teams: Option<&'c [Membership]>,
+    effective: &mut Effective,
+) -> Option<(&'c BTreeMap<i64, &'c str>, &'c [Membership])> {
+    match (&ctx.active_teams, teams) {
+        (None, _) => {
+            effective
+                .unknown
+                .push("the tenant's teams are not in the snapshot".to_owned());
+            None
+        }
+        (_, None) => {
+            effective
+                .unknown
+                .push("the agent's team memberships are not in the snapshot".to_owned());
+            None
+        }
+        (Some(active), Some(memberships)) => Some((active, memberships)),
+    }
 }
 
 fn restriction(
@@ -1142,6 +1210,49 @@ mod tests {
             any.contributions[0].evidence,
             "member of T01, T02, T03, T04, T05, T06, T07, T08, T09, T10 and 19 more"
         );
+    }
+
+    #[test]
+    fn per_team_ticks_must_be_on_in_every_active_team() {
+        let teams = json!([{"id": 1, "name": "Desk"}, {"id": 2, "name": "NOC"}, {"id": 3, "name": "Old", "inactive": true}]);
+        let see = |memberships: Value| {
+            let mut s = snap(json!([{"id": 3, "name": "A", "teams": memberships}]));
+            s.objects.teams = Some(teams.clone());
+            let t = norm(&s);
+            let e = t
+                .agent(3)
+                .unwrap()
+                .permission("teams.see_unassigned")
+                .unwrap()
+                .clone();
+            (
+                e.value,
+                e.contributions.first().map(|c| c.evidence.clone()),
+                e.unknown,
+            )
+        };
+        let on = |id: i64, name: &str| json!({"team_id": id, "team_name": name, "unassigned_access": true});
+        // Every active team ticked; an inactive one does not matter.
+        let (value, evidence, _) = see(json!([on(1, "Desk"), on(2, "NOC"),
+            {"team_id": 3, "team_name": "Old", "unassigned_access": false}]));
+        assert_eq!(value, Some(PermValue::Flag(true)));
+        assert_eq!(
+            evidence.unwrap(),
+            "`unassigned_access` on in all 2 of its active teams"
+        );
+        // One off decides, even beside a membership that does not say.
+        let (value, evidence, _) = see(json!([on(1, "Desk"),
+            {"team_id": 2, "team_name": "NOC", "unassigned_access": false}, {"team_name": "Desk"}]));
+        assert_eq!(value, Some(PermValue::Flag(false)));
+        assert_eq!(evidence.unwrap(), "`unassigned_access` off in team NOC");
+        // None off but one that does not say: unknown.
+        let (value, _, unknown) = see(json!([on(1, "Desk"), {"team_id": 2, "team_name": "NOC"}]));
+        assert_eq!(value, None);
+        assert!(unknown[0].contains("team NOC does not say"), "{unknown:?}");
+        // In no active team: nothing to see.
+        let (value, evidence, _) = see(json!([]));
+        assert_eq!(value, Some(PermValue::Flag(false)));
+        assert_eq!(evidence.unwrap(), "in no active team");
     }
 
     #[test]
