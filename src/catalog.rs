@@ -174,6 +174,9 @@ pub enum PermRef {
     Scope(String),
     /// An agent permission, by index into [`Catalog::permissions`].
     Agent(usize),
+    /// Holding a role whose name matches this pattern (`*` matches any run of characters, case
+    /// ignored): `role:TimeZest*`.
+    Role(String),
 }
 
 /// How a held scope set grants a wanted scope.
@@ -376,6 +379,10 @@ impl Catalog {
     /// Resolves a canonical key, `scope:NAME`, a bare scope name or a UI label/alias.
     #[must_use]
     pub fn resolve(&self, text: &str) -> Option<PermRef> {
+        if let Some(pattern) = text.trim().strip_prefix("role:") {
+            let pattern = pattern.trim();
+            return (!pattern.is_empty()).then(|| PermRef::Role(pattern.to_owned()));
+        }
         let folded = fold(text);
         if let Some(found) = self.by_name.get(&folded) {
             return Some(found.clone());
@@ -417,6 +424,7 @@ impl Catalog {
                 .permissions
                 .get(*i)
                 .map_or_else(String::new, |p| p.key.clone()),
+            PermRef::Role(pattern) => format!("role:{pattern}"),
         }
     }
 
@@ -429,6 +437,7 @@ impl Catalog {
                 .permissions
                 .get(*i)
                 .map_or_else(String::new, |p| p.label.clone()),
+            PermRef::Role(pattern) => format!("Role {pattern}"),
         }
     }
 
@@ -699,6 +708,18 @@ mod tests {
             Ok(c) => c,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn a_role_by_name_pattern_resolves_with_its_prefix() {
+        let c = Catalog::builtin().unwrap();
+        assert_eq!(
+            c.resolve(" role: TimeZest* "),
+            Some(PermRef::Role("TimeZest*".to_owned()))
+        );
+        assert_eq!(c.canonical(&PermRef::Role("X".to_owned())), "role:X");
+        assert_eq!(c.resolve("role:"), None);
+        assert_eq!(c.resolve("role:  "), None);
     }
 
     #[test]

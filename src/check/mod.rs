@@ -15,10 +15,10 @@ pub use finding::{
     Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind, WaiverNote,
 };
 
-use crate::catalog::{Catalog, Confidence, Kind, PermRef, PermissionDef};
+use crate::catalog::{Catalog, Confidence, Derived, Kind, PermRef, PermissionDef, Source};
 use crate::diag::{Code, Severity};
-use crate::ruleset::{Expect, Library, Requirement, RuleSet, SetKind};
-use crate::tenant::{Agent, Application, Effective, Origin, Tenant, Value};
+use crate::ruleset::{Expect, Library, Requirement, RuleSet, SetKind, glob_match};
+use crate::tenant::{Agent, Application, Contribution, Effective, Origin, Tenant, Value};
 
 /// Which sets run and how they bind.
 #[derive(Debug, Clone, Default)]
@@ -363,6 +363,10 @@ impl Run<'_> {
         }
         match &requirement.permission {
             PermRef::Scope(scope) => self.scope_requirement(set, requirement, app, scope),
+            PermRef::Role(pattern) => {
+                let perm = role_permission(pattern);
+                self.agent_requirement(set, requirement, app, &perm)
+            }
             PermRef::Agent(index) => match self.catalog.permissions.get(*index) {
                 Some(perm) => self.agent_requirement(set, requirement, app, perm),
                 None => Evaluation::new(
@@ -577,7 +581,14 @@ impl Run<'_> {
         };
         let subject = Subject::agent(agent);
         let empty = Effective::default();
-        let effective = agent.permission(&perm.key).unwrap_or(&empty);
+        let held;
+        let effective = match &requirement.permission {
+            PermRef::Role(pattern) => {
+                held = role_effective(agent, pattern);
+                &held
+            }
+            _ => agent.permission(&perm.key).unwrap_or(&empty),
+        };
         let actual = describe(self.catalog, perm, effective);
         let chain = chain(self.catalog, perm, effective);
         let assumptions = assumptions(self.catalog, perm, effective);
@@ -655,7 +666,7 @@ impl Run<'_> {
                 .filter(|r| r.expect == Expect::Granted)
                 .filter_map(|r| match &r.permission {
                     PermRef::Scope(s) => Some(s.as_str()),
-                    PermRef::Agent(_) => None,
+                    PermRef::Agent(_) | PermRef::Role(_) => None,
                 })
                 .collect();
             for scope in held.iter().filter(|s| !needed.contains(s.as_str())) {
@@ -749,6 +760,57 @@ fn applications_unreadable(tenant: &Tenant) -> String {
 }
 
 /// Decides a requirement from an effective permission.
+/// The catalog-like definition of a `role:PATTERN` requirement: a yes/no "holds such a role".
+pub(crate) fn role_permission(pattern: &str) -> PermissionDef {
+    PermissionDef {
+        key: format!("role:{pattern}"),
+        label: format!("Role {pattern}"),
+        aliases: Vec::new(),
+        kind: Kind::Flag,
+        section: "Roles".to_owned(),
+        levels: Vec::new(),
+        source: Source::Derived(Derived::HasRoles),
+        confidence: Confidence::Confirmed,
+        note: None,
+    }
+}
+
+/// Whether the agent holds a role whose name matches `pattern`, with the roles that decide it.
+pub(crate) fn role_effective(agent: &Agent, pattern: &str) -> Effective {
+    let mut effective = Effective::default();
+    let Some(roles) = &agent.roles else {
+        effective
+            .unknown
+            .push("the agent's roles are not in the snapshot".to_owned());
+        return effective;
+    };
+    for role in roles.iter().filter(|r| glob_match(pattern, &r.name)) {
+        effective.add(Contribution {
+            origin: Origin::Role {
+                id: role.id.clone(),
+                name: role.name.clone(),
+            },
+            evidence: format!("holds role `{}`", role.name),
+            value: Value::Flag(true),
+            confidence: Confidence::Confirmed,
+        });
+    }
+    if effective.contributions.is_empty() {
+        let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+        effective.add(Contribution {
+            origin: Origin::Structure,
+            evidence: if names.is_empty() {
+                "holds no roles".to_owned()
+            } else {
+                format!("holds only {}", names.join(", "))
+            },
+            value: Value::Flag(false),
+            confidence: Confidence::Confirmed,
+        });
+    }
+    effective
+}
+
 fn decide(expect: Expect, effective: &Effective, excess_levels: bool) -> Status {
     let complete = effective.unknown.is_empty();
     match (expect, effective.value) {
@@ -874,6 +936,20 @@ fn fix_text(
     let mut text = match perm.kind {
         Kind::Flag if perm.key == "teams.all" => {
             format!("add the agent to every active team in {place}")
+        }
+        Kind::Flag if perm.key.starts_with("role:") => {
+            let roles = format!(
+                "Configuration > Teams & Agents > Agents > {} > Roles",
+                agent.name
+            );
+            let pattern = perm.key.trim_start_matches("role:");
+            if requirement.expect == Expect::NotGranted {
+                format!("remove the roles named like `{pattern}` in {roles}")
+            } else {
+                format!(
+                    "assign the role `{pattern}` (create it first if the tenant has none) in {roles}"
+                )
+            }
         }
         Kind::Flag if perm.key.starts_with("teams.see_") => format!(
             "{} \"{}\" for each of the agent's teams in {place}",

@@ -516,3 +516,79 @@ fn baseline_reports_what_it_cannot_decide_instead_of_passing_it() {
     assert_eq!(f.code, Code::Unverifiable);
     assert!(f.message.contains("is_admin"), "{}", f.message);
 }
+
+#[test]
+fn a_named_role_is_checked_by_name_pattern() {
+    const ROLES: &str = r#"
+id: role-set
+title: Role integration
+sources: [{url: "https://vendor.example/roles", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: roles.timezest, title: t, permission: "role:TimeZest*", expect: yes, source: {quote: q}}
+  - {id: roles.no-admin, title: t, permission: "role:Administrator", expect: no, source: {quote: q}}
+"#;
+    let lib = library(&[ROLES]);
+    let selection = Selection {
+        sets: vec!["role-set".to_owned()],
+        ..Selection::default()
+    };
+    let outcome = |roles: Json| {
+        let mut a = agent(7, json!([]), json!([]));
+        a["roles"] = roles;
+        let t = tenant(json!([a]), json!([]), json!([app(&[], 7)]));
+        check(&t, &lib, catalog(), &selection).unwrap()
+    };
+    let role = |id: &str, name: &str| json!({"id": id, "name": name});
+
+    // Held, case ignored, and the other role not held: both pass.
+    let o = outcome(json!([role("r1", "timezest role")]));
+    let mine: Vec<_> = o
+        .findings
+        .iter()
+        .filter(|f| f.requirement_set == "role-set")
+        .collect();
+    assert!(mine.is_empty(), "{mine:?}");
+
+    // Not held: missing, with the roles it holds and where to assign one.
+    let o = outcome(json!([role("r2", "Administrator")]));
+    let missing = o
+        .findings
+        .iter()
+        .find(|f| f.requirement.as_deref() == Some("roles.timezest"))
+        .unwrap();
+    assert_eq!(missing.code.as_str(), "missing-grant");
+    assert_eq!(missing.permission.as_deref(), Some("role:TimeZest*"));
+    assert_eq!(missing.chain, ["structure: holds only Administrator → No"]);
+    assert!(
+        missing
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("assign the role `TimeZest*`")
+    );
+    // A role that must not be held, held: excessive, through that role.
+    let admin = o
+        .findings
+        .iter()
+        .find(|f| f.requirement.as_deref() == Some("roles.no-admin"))
+        .unwrap();
+    assert_eq!(admin.code.as_str(), "excessive-grant");
+    assert_eq!(
+        admin.actual.as_deref(),
+        Some("Yes (through role Administrator)")
+    );
+
+    // The agent's roles not in the snapshot: unverifiable, never passed.
+    let mut a = agent(7, json!([]), json!([]));
+    a.as_object_mut().unwrap().remove("roles");
+    let t = tenant(json!([a]), json!([]), json!([app(&[], 7)]));
+    let o = check(&t, &lib, catalog(), &selection).unwrap();
+    let codes: Vec<_> = o
+        .findings
+        .iter()
+        .filter(|f| f.requirement_set == "role-set")
+        .map(|f| f.code.as_str())
+        .collect();
+    assert_eq!(codes, ["unverifiable", "unverifiable"]);
+}

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Derived, Kind, PermRef, PermissionDef, Source};
 use crate::check::{self, CheckError, Selection, SetState, Subject, SubjectKind};
 use crate::diag::Code;
-use crate::ruleset::{Expect, Library, PolicyCheck, Requirement, RuleSet, SetKind};
+use crate::ruleset::{Expect, Library, PolicyCheck, Requirement, RuleSet, SetKind, glob_match};
 use crate::tenant::{Agent, Application, Effective, Origin, Tenant, Value};
 
 /// What to do with one grant.
@@ -835,8 +835,22 @@ impl<'a> Builder<'a> {
             });
         }
         let mut items = Vec::new();
+        let named: Vec<(&RuleSet, &Requirement, &str)> = group
+            .sets
+            .iter()
+            .flat_map(|set| set.requirements.iter().map(move |r| (*set, r)))
+            .filter_map(|(set, r)| match &r.permission {
+                PermRef::Role(pattern) => Some((set, r, pattern.as_str())),
+                _ => None,
+            })
+            .collect();
+        let wanted_roles: Vec<&str> = named
+            .iter()
+            .filter(|(_, r, _)| r.expect == Expect::Granted)
+            .map(|(_, _, p)| *p)
+            .collect();
         let removed = match agent {
-            Some(agent) => self.role_removals(agent, &wants, &mut items),
+            Some(agent) => self.role_removals(agent, &wants, &wanted_roles, &mut items),
             None => BTreeSet::new(),
         };
         for (index, want) in &wants {
@@ -844,6 +858,9 @@ impl<'a> Builder<'a> {
                 continue;
             };
             self.agent_item(&name, agent, perm, want, &removed, &mut items);
+        }
+        for (set, requirement, pattern) in named {
+            self.named_role_item(&name, agent, set, requirement, pattern, &mut items);
         }
         let setup = agent.is_none().then(|| {
             format!(
@@ -867,9 +884,10 @@ impl<'a> Builder<'a> {
     /// Roles to take away from the agent: all of them when a set wants an agent without roles,
     /// and each role that raises a permission above what the sets allow. Pushes their items.
     fn role_removals(
-        &self,
+        &mut self,
         agent: &Agent,
         wants: &BTreeMap<usize, Want>,
+        wanted_roles: &[&str],
         items: &mut Vec<Item>,
     ) -> BTreeSet<String> {
         let mut reasons: BTreeMap<String, (String, Vec<String>, Vec<Need>)> = BTreeMap::new();
@@ -914,6 +932,22 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        // A role a set names is kept; what it raises too high is left to the user.
+        reasons.retain(|_, (role_name, why, needs)| {
+            if !wanted_roles.iter().any(|p| glob_match(p, role_name)) {
+                return true;
+            }
+            self.unresolved.push(Unresolved {
+                sets: needed_by(needs),
+                requirements: requirement_ids(needs),
+                subject: Some(format!("agent `{}`", agent.name)),
+                reason: format!(
+                    "role `{role_name}` is named by an integration, so it is kept, but {}: lower it on the role, or give the integrations separate agents",
+                    why.join("; ")
+                ),
+            });
+            false
+        });
         for (id, (role_name, why, needs)) in &reasons {
             items.push(Item {
                 status: Status::Remove,
@@ -937,6 +971,89 @@ impl<'a> Builder<'a> {
             });
         }
         reasons.into_keys().collect()
+    }
+
+    /// A `role:PATTERN` requirement: kept when met, removals when the role must not be held, and
+    /// unresolved when a role must be assigned (the plan does not weigh a role's other grants).
+    fn named_role_item(
+        &mut self,
+        name: &str,
+        agent: Option<&Agent>,
+        set: &RuleSet,
+        requirement: &Requirement,
+        pattern: &str,
+        items: &mut Vec<Item>,
+    ) {
+        let needs = vec![need(set, requirement)];
+        let wanted = requirement.expect == Expect::Granted;
+        let base = Item {
+            status: Status::Set,
+            permission: requirement.key.clone(),
+            label: format!("Role {pattern}"),
+            place: agent_place(name, "Roles"),
+            current: None,
+            wanted: if wanted { "held" } else { "not held" }.to_owned(),
+            instruction: if wanted {
+                format!("assign the role `{pattern}` to the agent")
+            } else {
+                format!("hold no role named like `{pattern}`")
+            },
+            needed_by: needed_by(&needs),
+            requirements: requirement_ids(&needs),
+            condition: condition(&needs),
+            note: requirement.ambiguity.clone(),
+            operation: None,
+        };
+        let Some(agent) = agent else {
+            items.push(base);
+            return;
+        };
+        let effective = check::role_effective(agent, pattern);
+        let current = effective
+            .decisive()
+            .map(|c| c.evidence.clone())
+            .or_else(|| effective.unknown.first().cloned());
+        match (effective.exact(), wanted) {
+            (Some(Value::Flag(held)), _) if held == wanted => items.push(Item {
+                status: Status::Keep,
+                current,
+                ..base
+            }),
+            (Some(Value::Flag(true)), false) => {
+                for c in &effective.contributions {
+                    if let Origin::Role { id, name: role } = &c.origin {
+                        items.push(Item {
+                            status: Status::Remove,
+                            permission: format!("role:{id}"),
+                            label: format!("Role {role}"),
+                            current: Some("held".to_owned()),
+                            instruction: format!("remove role `{role}` from the agent"),
+                            operation: Some(Operation::RemoveAgentRole {
+                                agent: agent.id,
+                                role: id.clone(),
+                            }),
+                            ..base.clone()
+                        });
+                    }
+                }
+            }
+            _ => self.unresolved.push(Unresolved {
+                sets: needed_by(&needs),
+                requirements: requirement_ids(&needs),
+                subject: Some(format!("agent `{}`", agent.name)),
+                reason: if effective.exact().is_some() {
+                    format!(
+                        "the integration needs the agent to hold a role named like `{pattern}` (it {}): assigning a role brings all of that role's grants, which the plan does not weigh",
+                        current.unwrap_or_default()
+                    )
+                } else {
+                    format!(
+                        "whether the agent holds a role named like `{pattern}` cannot be decided: {}",
+                        effective.unknown.join("; ")
+                    )
+                },
+            }),
+        }
     }
 
     #[allow(clippy::too_many_lines)]

@@ -348,3 +348,59 @@ fn a_set_matching_no_application_is_planned_as_one_to_create() {
             .all(|i| i.status == Status::Set && i.operation.is_none())
     );
 }
+
+#[test]
+fn named_roles_are_kept_removed_or_left_to_the_user() {
+    let hotel = r#"  - {id: hotel.role, title: t, permission: "role:Hotel*", expect: yes, source: {quote: q}}
+  - {id: hotel.not-admin, title: t, permission: "role:Administrator", expect: no, source: {quote: q}}
+  - {id: hotel.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}"#;
+    let lib = library(&[set("hotel", "Hotel*", hotel)]);
+    let roles = json!([
+        {"id": "g-h", "name": "Hotel Role", "claims": [{"type": "feature.customers", "value": "4"}]},
+        {"id": "g-a", "name": "Administrator", "claims": []}
+    ]);
+    let held = json!([{"id": "g-h", "name": "Hotel Role"}, {"id": "g-a", "name": "Administrator"}]);
+    let t = tenant(
+        json!([agent(7, json!([]), held)]),
+        roles.clone(),
+        json!([app("a1", "Hotel Sync", &[], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["hotel"]);
+    // The named role is held: kept, even though it raises Customers above Read Only, which is
+    // left to the user rather than planned away with the role.
+    assert_eq!(item(&p, "role:Hotel*").status, Status::Keep);
+    assert!(p.items().all(|i| i.permission != "role:g-h"), "{p:?}");
+    assert!(
+        p.unresolved.iter().any(|u| u
+            .reason
+            .starts_with("role `Hotel Role` is named by an integration")),
+        "{:?}",
+        p.unresolved
+    );
+    // The role that must not be held is removed.
+    let admin = item(&p, "role:g-a");
+    assert_eq!(admin.status, Status::Remove);
+    assert_eq!(
+        admin.operation,
+        Some(Operation::RemoveAgentRole {
+            agent: 7,
+            role: "g-a".into()
+        })
+    );
+
+    // Without the named role: which role to assign is the user's call.
+    let t = tenant(
+        json!([agent(7, json!([]), json!([]))]),
+        roles,
+        json!([app("a1", "Hotel Sync", &[], 7)]),
+    );
+    let p = make(Some(&t), &lib, &["hotel"]);
+    assert!(
+        p.unresolved
+            .iter()
+            .any(|u| u.reason.contains("named like `Hotel*` (it holds no roles)")),
+        "{:?}",
+        p.unresolved
+    );
+    assert_eq!(item(&p, "role:Administrator").status, Status::Keep);
+}

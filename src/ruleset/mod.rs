@@ -74,7 +74,7 @@ impl Requirement {
     pub fn expected_text(&self, catalog: &Catalog) -> String {
         let perm = match &self.permission {
             PermRef::Agent(i) => catalog.permissions.get(*i),
-            PermRef::Scope(_) => None,
+            PermRef::Scope(_) | PermRef::Role(_) => None,
         };
         let level = |l: usize| perm.map_or_else(|| l.to_string(), |p| catalog.level_label(p, l));
         match self.expect {
@@ -1003,7 +1003,7 @@ impl Validator<'_> {
                 .permissions
                 .get(*i)
                 .filter(|p| p.kind == Kind::Level),
-            PermRef::Scope(_) => None,
+            PermRef::Scope(_) | PermRef::Role(_) => None,
         };
         let name = self.catalog.canonical(permission);
         match (&raw.value, level_perm) {
