@@ -775,6 +775,15 @@ pub(crate) fn role_permission(pattern: &str) -> PermissionDef {
     }
 }
 
+/// Whether a role name matches a `role:` pattern: globs separated by `|`, any of which may match
+/// (case ignored).
+pub(crate) fn role_matches(pattern: &str, name: &str) -> bool {
+    pattern
+        .split('|')
+        .map(str::trim)
+        .any(|alternative| !alternative.is_empty() && glob_match(alternative, name))
+}
+
 /// Whether the agent holds a role whose name matches `pattern`, with the roles that decide it.
 pub(crate) fn role_effective(agent: &Agent, pattern: &str) -> Effective {
     let mut effective = Effective::default();
@@ -784,7 +793,7 @@ pub(crate) fn role_effective(agent: &Agent, pattern: &str) -> Effective {
             .push("the agent's roles are not in the snapshot".to_owned());
         return effective;
     };
-    for role in roles.iter().filter(|r| glob_match(pattern, &r.name)) {
+    for role in roles.iter().filter(|r| role_matches(pattern, &r.name)) {
         effective.add(Contribution {
             origin: Origin::Role {
                 id: role.id.clone(),

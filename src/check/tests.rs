@@ -543,6 +543,12 @@ requirements:
 
     // Held, case ignored, and the other role not held: both pass.
     let o = outcome(json!([role("r1", "timezest role")]));
+    assert!(crate::check::role_matches(
+        "Dropsuite API*|*SaaS Backup API*",
+        "NinjaOne SaaS Backup API role"
+    ));
+    assert!(crate::check::role_matches(" a* | b* ", "B role"));
+    assert!(!crate::check::role_matches("a*||", "role"));
     let mine: Vec<_> = o
         .findings
         .iter()

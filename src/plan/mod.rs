@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Derived, Kind, PermRef, PermissionDef, Source};
 use crate::check::{self, CheckError, Selection, SetState, Subject, SubjectKind};
 use crate::diag::Code;
-use crate::ruleset::{Expect, Library, PolicyCheck, Requirement, RuleSet, SetKind, glob_match};
+use crate::ruleset::{Expect, Library, PolicyCheck, Requirement, RuleSet, SetKind};
 use crate::tenant::{Agent, Application, Effective, Origin, Tenant, Value};
 
 /// What to do with one grant.
@@ -934,7 +934,10 @@ impl<'a> Builder<'a> {
         }
         // A role a set names is kept; what it raises too high is left to the user.
         reasons.retain(|_, (role_name, why, needs)| {
-            if !wanted_roles.iter().any(|p| glob_match(p, role_name)) {
+            if !wanted_roles
+                .iter()
+                .any(|p| check::role_matches(p, role_name))
+            {
                 return true;
             }
             self.unresolved.push(Unresolved {
