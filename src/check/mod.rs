@@ -928,35 +928,29 @@ fn fix_text(
         Expect::NotGranted => "No".to_owned(),
         Expect::AtLeast { level, .. } | Expect::AtMost(level) => catalog.level_label(perm, level),
     };
+    let path = |tail: &str| {
+        format!(
+            "Configuration > Teams & Agents > Agents > {} > {tail}",
+            agent.name
+        )
+    };
     let place = match perm.section.as_str() {
-        "Teams" => format!(
-            "Configuration > Teams & Agents > Agents > {} > Teams",
-            agent.name
-        ),
-        "General" => format!(
-            "Configuration > Teams & Agents > Agents > {} > Details",
-            agent.name
-        ),
-        section => format!(
-            "Configuration > Teams & Agents > Agents > {} > Permissions > {section}",
-            agent.name
-        ),
+        "Teams" => path("Teams"),
+        "General" => path("Details"),
+        "Roles" => path("Roles"),
+        section => path(&format!("Permissions > {section}")),
     };
     let mut text = match perm.kind {
         Kind::Flag if perm.key == "teams.all" => {
             format!("add the agent to every active team in {place}")
         }
         Kind::Flag if perm.key.starts_with("role:") => {
-            let roles = format!(
-                "Configuration > Teams & Agents > Agents > {} > Roles",
-                agent.name
-            );
             let pattern = perm.key.trim_start_matches("role:");
             if requirement.expect == Expect::NotGranted {
-                format!("remove the roles named like `{pattern}` in {roles}")
+                format!("remove the roles named like `{pattern}` in {place}")
             } else {
                 format!(
-                    "assign the role `{pattern}` (create it first if the tenant has none) in {roles}"
+                    "assign the role `{pattern}` (create it first if the tenant has none) in {place}"
                 )
             }
         }
@@ -977,10 +971,7 @@ fn fix_text(
             }
         }
         Kind::Flag if perm.key == "agent.has_roles" => {
-            let roles = format!(
-                "Configuration > Teams & Agents > Agents > {} > Roles",
-                agent.name
-            );
+            let roles = path("Roles");
             if requirement.expect == Expect::NotGranted {
                 format!("remove the agent's roles in {roles}")
             } else {
@@ -988,10 +979,7 @@ fn fix_text(
             }
         }
         Kind::Flag if perm.key == "agent.default_team" => {
-            let details = format!(
-                "Configuration > Teams & Agents > Agents > {} > Details",
-                agent.name
-            );
+            let details = path("Details");
             if requirement.expect == Expect::NotGranted {
                 format!("set the Default Team to \"No Default Team\" in {details}")
             } else {
