@@ -19,6 +19,8 @@ const EMBEDDED: &str = include_str!("../catalog/permissions.yaml");
 pub enum Confidence {
     /// Inferred; findings resting on it say so.
     Assumed,
+    /// Decoded from Halo's own database by public third-party tooling (the entry cites it).
+    Observed,
     /// Confirmed by a cited primary or code source.
     Confirmed,
 }
@@ -30,11 +32,12 @@ impl Confidence {
         if self <= other { self } else { other }
     }
 
-    /// `confirmed` or `assumed`.
+    /// `confirmed`, `observed` or `assumed`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Assumed => "assumed",
+            Self::Observed => "observed",
             Self::Confirmed => "confirmed",
         }
     }
@@ -56,10 +59,12 @@ pub enum Source {
     Field(String),
     /// The negation of a boolean field.
     FieldNegated(String),
-    /// A claim on the agent or one of its roles.
+    /// A claim on the agent or one of its roles, by Halo's claim type code (case-sensitive).
     Claim(String),
     /// Computed from the tenant's structure.
     Derived(Derived),
+    /// Halo has the setting but no source says where the API carries it: always unknown.
+    Unknown(String),
 }
 
 /// The closed set of structural computations the normaliser knows.
@@ -80,7 +85,7 @@ pub enum Derived {
     NoAssetFieldRestriction,
 }
 
-/// One feature-access level of the shared vocabulary.
+/// One level of the shared vocabulary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LevelDef {
@@ -88,6 +93,77 @@ pub struct LevelDef {
     pub label: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+}
+
+/// A table from claim value to what it reads as, in the order written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ValueTable(pub Vec<(String, String)>);
+
+impl ValueTable {
+    /// What `raw` reads as (exact match).
+    #[must_use]
+    pub fn get(&self, raw: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(v, _)| v == raw)
+            .map(|(_, to)| to.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ValueTable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ValueTable;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping from claim value to level (or yes/no)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ValueTable, A::Error> {
+                let mut out: Vec<(String, String)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    if out.iter().any(|(seen, _)| *seen == k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "claim value `{k}` listed twice"
+                        )));
+                    }
+                    out.push((k, v));
+                }
+                Ok(ValueTable(out))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// A scale: how a claim's value reads, and the privilege order of the levels it reads as.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleDef {
+    pub key: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Claim value → level key (or `yes` / `no` for a yes/no scale).
+    pub values: ValueTable,
+    /// Chains `a < b < c`; levels no chain connects are not comparable.
+    #[serde(default)]
+    pub order: Vec<String>,
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub cite: Option<String>,
+}
+
+/// A claim type Halo uses that carries nothing halo-audit audits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InformationalClaim {
+    #[serde(rename = "type")]
+    pub claim_type: String,
+    #[serde(default)]
+    pub legacy: Vec<String>,
+    pub meaning: String,
 }
 
 /// One agent permission (flag or level).
@@ -100,13 +176,98 @@ pub struct PermissionDef {
     pub aliases: Vec<String>,
     pub kind: Kind,
     pub section: String,
-    /// Ascending level keys, for `kind: level`.
-    #[serde(default)]
-    pub levels: Vec<String>,
     pub source: Source,
+    /// Older long names of the same claim (`Ticket_Level` for `Tx`), matched like the code.
+    #[serde(default)]
+    pub legacy_claims: Vec<String>,
+    /// A boolean agent field that says the same as the claim; the wider of the two wins.
+    #[serde(default)]
+    pub also_field: Option<String>,
+    /// A structural reading used when no claim is carried (an assumption).
+    #[serde(default)]
+    pub fallback: Option<Source>,
+    /// The scale (value table and order) of a claim or level permission.
+    #[serde(default)]
+    pub scale: Option<String>,
     pub confidence: Confidence,
+    /// For `observed`: the key of the catalog's `sources` entry that says so.
+    #[serde(default)]
+    pub cite: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Level keys, lowest first in an order consistent with the privilege order (from the scale).
+    #[serde(skip_deserializing)]
+    pub levels: Vec<String>,
+    /// `le[a][b]`: level `a` is at most level `b` in the privilege order (from the scale).
+    #[serde(skip)]
+    pub le: Vec<Vec<bool>>,
+    /// The claim value table of this permission (from its scale, or a catalog overlay).
+    #[serde(skip)]
+    pub values: ValueTable,
+    /// Set when a user's catalog overlay defined or changed this entry: where.
+    #[serde(skip_deserializing)]
+    pub user_source: Option<String>,
+}
+
+impl PermissionDef {
+    /// A permission built in code (not from the catalog file).
+    #[must_use]
+    pub fn synthetic(key: String, label: String, kind: Kind, section: &str, source: Source) -> Self {
+        Self {
+            key,
+            label,
+            aliases: Vec::new(),
+            kind,
+            section: section.to_owned(),
+            source,
+            legacy_claims: Vec::new(),
+            also_field: None,
+            fallback: None,
+            scale: None,
+            confidence: Confidence::Confirmed,
+            cite: None,
+            note: None,
+            levels: Vec::new(),
+            le: Vec::new(),
+            values: ValueTable::default(),
+            user_source: None,
+        }
+    }
+
+    /// How level `a` compares with level `b` in the privilege order; `None` when neither is at
+    /// most the other (or either is not a level of this permission).
+    #[must_use]
+    pub fn compare(&self, a: usize, b: usize) -> Option<std::cmp::Ordering> {
+        use std::cmp::Ordering;
+        if a == b {
+            return (a < self.levels.len()).then_some(Ordering::Equal);
+        }
+        let le = |x: usize, y: usize| self.le.get(x).and_then(|r| r.get(y)).copied() == Some(true);
+        if le(a, b) {
+            Some(Ordering::Less)
+        } else if le(b, a) {
+            Some(Ordering::Greater)
+        } else {
+            None
+        }
+    }
+
+    /// True when the levels are totally ordered.
+    #[must_use]
+    pub fn is_total(&self) -> bool {
+        (0..self.levels.len())
+            .all(|a| (0..self.levels.len()).all(|b| self.compare(a, b).is_some()))
+    }
+
+    /// The claim types (code and legacy names) this permission is read from.
+    pub fn claim_types(&self) -> impl Iterator<Item = &str> {
+        let code = match &self.source {
+            Source::Claim(c) => Some(c.as_str()),
+            _ => None,
+        };
+        code.into_iter()
+            .chain(self.legacy_claims.iter().map(String::as_str))
+    }
 }
 
 /// One API application scope.
@@ -134,23 +295,16 @@ pub struct Implication {
     pub note: Option<String>,
 }
 
-/// The encoding of claims.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimEncoding {
-    pub confidence: Confidence,
-    /// Only `position` is defined: the level's zero-based position in the feature's list.
-    pub levels: String,
-    pub flag_true: Vec<String>,
-    pub flag_false: Vec<String>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     version: u32,
-    claim_encoding: ClaimEncoding,
+    #[serde(default)]
+    sources: BTreeMap<String, String>,
     levels: Vec<LevelDef>,
+    scales: Vec<ScaleDef>,
+    #[serde(default)]
+    informational_claims: Vec<InformationalClaim>,
     permissions: Vec<PermissionDef>,
     scopes: Vec<ScopeDef>,
     scope_lattice: Vec<Implication>,
@@ -199,11 +353,14 @@ impl ScopeGrant {
 }
 
 /// The loaded, indexed catalog.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     pub version: u32,
-    pub claim_encoding: ClaimEncoding,
+    /// Where the observed facts come from, by the key entries `cite`.
+    pub sources: BTreeMap<String, String>,
     pub levels: Vec<LevelDef>,
+    pub scales: Vec<ScaleDef>,
+    pub informational_claims: Vec<InformationalClaim>,
     pub permissions: Vec<PermissionDef>,
     pub scopes: Vec<ScopeDef>,
     pub scope_lattice: Vec<Implication>,
@@ -250,15 +407,23 @@ impl Catalog {
     /// Parses and indexes a catalog document.
     ///
     /// # Errors
-    /// When the document does not parse or is inconsistent (duplicate keys or labels, unknown
-    /// levels, a level permission without levels).
+    /// When the document does not parse or is inconsistent (duplicate keys, labels or claim types,
+    /// unknown levels or scales, a scale whose order is cyclic or has no single lowest level).
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let file: CatalogFile =
             serde_saphyr::from_str(text).map_err(|e| CatalogError::Parse(e.to_string()))?;
+        if file.version != 2 {
+            return Err(CatalogError::Invalid(format!(
+                "catalog version {} is not 2",
+                file.version
+            )));
+        }
         let mut catalog = Catalog {
             version: file.version,
-            claim_encoding: file.claim_encoding,
+            sources: file.sources,
             levels: file.levels,
+            scales: file.scales,
+            informational_claims: file.informational_claims,
             permissions: file.permissions,
             scopes: file.scopes,
             scope_lattice: file.scope_lattice,
@@ -271,13 +436,16 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Re-indexes after entries changed (a catalog overlay).
+    pub(crate) fn reindex(&mut self) -> Result<(), CatalogError> {
+        self.by_name.clear();
+        self.by_claim.clear();
+        self.level_by_name.clear();
+        self.scope_names.clear();
+        self.index()
+    }
+
     fn index(&mut self) -> Result<(), CatalogError> {
-        if self.claim_encoding.levels != "position" {
-            return Err(CatalogError::Invalid(format!(
-                "claim_encoding.levels `{}` is not a known encoding (only `position`)",
-                self.claim_encoding.levels
-            )));
-        }
         for level in &self.levels {
             for name in std::iter::once(&level.key)
                 .chain(std::iter::once(&level.label))
@@ -294,6 +462,23 @@ impl Catalog {
                 }
             }
         }
+        let mut scale_keys = BTreeSet::new();
+        for scale in &self.scales {
+            if !scale_keys.insert(scale.key.clone()) {
+                return Err(CatalogError::Invalid(format!(
+                    "scale `{}` listed twice",
+                    scale.key
+                )));
+            }
+            if scale.confidence == Confidence::Observed
+                && !scale.cite.as_ref().is_some_and(|c| self.sources.contains_key(c))
+            {
+                return Err(CatalogError::Invalid(format!(
+                    "scale `{}` is observed but cites no listed source",
+                    scale.key
+                )));
+            }
+        }
         let scope_names: Vec<String> = self.scopes.iter().map(|s| s.name.clone()).collect();
         for name in scope_names {
             if !self.scope_names.insert(name.clone()) {
@@ -304,36 +489,29 @@ impl Catalog {
             self.insert_name(&name, PermRef::Scope(name.clone()))?;
             self.insert_name(&format!("scope:{name}"), PermRef::Scope(name.clone()))?;
         }
-        for (index, perm) in self.permissions.iter().enumerate() {
-            match perm.kind {
-                Kind::Level if perm.levels.len() < 2 => {
+        let mut keys = BTreeSet::new();
+        let mut permissions = std::mem::take(&mut self.permissions);
+        let result = permissions
+            .iter_mut()
+            .enumerate()
+            .try_for_each(|(index, perm)| {
+                if !keys.insert(perm.key.clone()) {
                     return Err(CatalogError::Invalid(format!(
-                        "`{}` is a level permission with fewer than two levels",
+                        "permission `{}` listed twice",
                         perm.key
                     )));
                 }
-                Kind::Flag if !perm.levels.is_empty() => {
+                self.index_permission(index, perm)
+            });
+        self.permissions = permissions;
+        result?;
+        for info in &self.informational_claims {
+            for claim in std::iter::once(&info.claim_type).chain(&info.legacy) {
+                if self.by_claim.contains_key(claim) {
                     return Err(CatalogError::Invalid(format!(
-                        "`{}` is a flag but lists levels",
-                        perm.key
+                        "claim type `{claim}` is both informational and mapped"
                     )));
                 }
-                _ => {}
-            }
-            for level in &perm.levels {
-                if !self.levels.iter().any(|l| &l.key == level) {
-                    return Err(CatalogError::Invalid(format!(
-                        "`{}` lists unknown level `{level}`",
-                        perm.key
-                    )));
-                }
-            }
-            if let Source::Claim(claim) = &perm.source
-                && self.by_claim.insert(claim.clone(), index).is_some()
-            {
-                return Err(CatalogError::Invalid(format!(
-                    "claim type `{claim}` is mapped twice"
-                )));
             }
         }
         let names: Vec<(String, usize)> = self
@@ -355,6 +533,100 @@ impl Catalog {
                 return Err(CatalogError::Invalid(format!(
                     "scope_lattice grants from unknown scope `{}`",
                     rule.grant
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one permission, fills its levels, order and value table from its scale, and
+    /// indexes its claim types.
+    fn index_permission(
+        &mut self,
+        index: usize,
+        perm: &mut PermissionDef,
+    ) -> Result<(), CatalogError> {
+        let invalid = |message: String| CatalogError::Invalid(format!("`{}` {message}", perm.key));
+        if perm.confidence == Confidence::Observed
+            && perm.user_source.is_none()
+            && !perm.cite.as_ref().is_some_and(|c| self.sources.contains_key(c))
+        {
+            return Err(invalid("is observed but cites no listed source".into()));
+        }
+        let is_claim = matches!(perm.source, Source::Claim(_));
+        if !is_claim && !perm.legacy_claims.is_empty() {
+            return Err(invalid("lists legacy claims but is not read from a claim".into()));
+        }
+        if let Some(fallback) = &perm.fallback
+            && (!is_claim || !matches!(fallback, Source::Derived(_)))
+        {
+            return Err(invalid(
+                "has a fallback: only a claim permission may, and only a derived one".into(),
+            ));
+        }
+        if perm.also_field.is_some() && (!is_claim || perm.kind != Kind::Flag) {
+            return Err(invalid("has also_field: only a yes/no claim permission may".into()));
+        }
+        match (&perm.scale, perm.kind) {
+            (None, Kind::Level) => return Err(invalid("is a level permission without a scale".into())),
+            (None, Kind::Flag) if is_claim => {
+                return Err(invalid("is read from a claim but has no scale".into()));
+            }
+            (None, Kind::Flag) => {
+                perm.levels.clear();
+                perm.le.clear();
+            }
+            (Some(name), kind) => {
+                let scale = self
+                    .scales
+                    .iter()
+                    .find(|s| &s.key == name)
+                    .ok_or_else(|| invalid(format!("names unknown scale `{name}`")))?;
+                let levels = scale_levels(scale, &self.levels)
+                    .map_err(|m| CatalogError::Invalid(format!("scale `{name}`: {m}")))?;
+                let flag_scale = scale
+                    .values
+                    .0
+                    .iter()
+                    .all(|(_, to)| to == "yes" || to == "no")
+                    && levels.0.is_empty();
+                match kind {
+                    Kind::Flag if !flag_scale => {
+                        return Err(invalid(format!("is yes/no but scale `{name}` has levels")));
+                    }
+                    Kind::Level if levels.0.len() < 2 => {
+                        return Err(invalid(format!(
+                            "is a level permission but scale `{name}` has fewer than two levels"
+                        )));
+                    }
+                    _ => {}
+                }
+                if perm.values.0.is_empty() {
+                    perm.values = scale.values.clone();
+                }
+                for (raw, to) in &perm.values.0 {
+                    let ok = match kind {
+                        Kind::Flag => to == "yes" || to == "no",
+                        Kind::Level => levels.0.contains(to),
+                    };
+                    if !ok {
+                        return Err(invalid(format!(
+                            "reads claim value `{raw}` as `{to}`, which is not on its scale"
+                        )));
+                    }
+                }
+                (perm.levels, perm.le) = levels;
+            }
+        }
+        for claim in perm.claim_types() {
+            if claim.trim().is_empty() || claim != claim.trim() {
+                return Err(invalid(format!("has a blank or padded claim type `{claim}`")));
+            }
+            if let Some(previous) = self.by_claim.insert(claim.to_owned(), index)
+                && previous != index
+            {
+                return Err(CatalogError::Invalid(format!(
+                    "claim type `{claim}` is mapped twice"
                 )));
             }
         }
@@ -489,25 +761,62 @@ impl Catalog {
             .map_or_else(|| format!("level #{index}"), |l| l.label.clone())
     }
 
-    /// Parses a claim value for `perm` under the catalog's claim encoding.
+    /// Reads a claim value for `perm` through its value table (exact, after trimming white
+    /// space); `None` for a value the table does not list.
     #[must_use]
     pub fn claim_value(&self, perm: &PermissionDef, raw: &str) -> Option<ClaimValue> {
-        let raw = raw.trim();
+        let to = perm.values.get(raw.trim())?;
         match perm.kind {
-            Kind::Flag => {
-                if self.claim_encoding.flag_true.iter().any(|t| t == raw) {
-                    Some(ClaimValue::Flag(true))
-                } else if self.claim_encoding.flag_false.iter().any(|t| t == raw) {
-                    Some(ClaimValue::Flag(false))
-                } else {
-                    None
-                }
-            }
-            Kind::Level => {
-                let position: usize = raw.parse().ok()?;
-                (position < perm.levels.len()).then_some(ClaimValue::Level(position))
-            }
+            Kind::Flag => match to {
+                "yes" => Some(ClaimValue::Flag(true)),
+                "no" => Some(ClaimValue::Flag(false)),
+                _ => None,
+            },
+            Kind::Level => perm
+                .levels
+                .iter()
+                .position(|l| l == to)
+                .map(ClaimValue::Level),
         }
+    }
+
+    /// The claim value that writes `value` for `perm` (the first the table lists for it).
+    #[must_use]
+    pub fn claim_raw(&self, perm: &PermissionDef, value: ClaimValue) -> Option<String> {
+        let wanted = match value {
+            ClaimValue::Flag(true) => "yes",
+            ClaimValue::Flag(false) => "no",
+            ClaimValue::Level(l) => perm.levels.get(l)?.as_str(),
+        };
+        perm.values
+            .0
+            .iter()
+            .find(|(_, to)| to == wanted)
+            .map(|(raw, _)| raw.clone())
+    }
+
+    /// A claim type Halo uses that carries nothing audited, by code or legacy name.
+    #[must_use]
+    pub fn informational(&self, claim_type: &str) -> Option<&InformationalClaim> {
+        self.informational_claims.iter().find(|i| {
+            i.claim_type == claim_type || i.legacy.iter().any(|l| l == claim_type)
+        })
+    }
+
+    /// A mapped claim type that differs from `claim_type` only in letter case (claim types are
+    /// case-sensitive, so such a claim is not read; it is named in the reason instead).
+    #[must_use]
+    pub fn claim_case_twin(&self, claim_type: &str) -> Option<&str> {
+        self.by_claim
+            .keys()
+            .find(|k| k.as_str() != claim_type && k.eq_ignore_ascii_case(claim_type))
+            .map(String::as_str)
+    }
+
+    /// The description of a source the catalog cites.
+    #[must_use]
+    pub fn cited(&self, key: &str) -> Option<&str> {
+        self.sources.get(key).map(String::as_str)
     }
 
     /// How the held scopes grant `wanted`, preferring confirmed and then shorter chains.
@@ -586,27 +895,46 @@ impl Catalog {
             "### Agent permissions\n\n| key | Halo UI label | aliases | kind / levels | read from | confidence |\n|---|---|---|---|---|---|\n",
         );
         for p in &self.permissions {
-            let kind = match p.kind {
-                Kind::Flag => "yes/no".to_owned(),
-                Kind::Level => p
-                    .levels
-                    .iter()
-                    .filter_map(|l| self.level(l))
-                    .map(|l| l.label.clone())
-                    .collect::<Vec<_>>()
-                    .join(" < "),
+            let kind = match (p.kind, &p.scale) {
+                (Kind::Flag, None) => "yes/no".to_owned(),
+                (Kind::Flag, Some(scale)) => format!("yes/no (scale `{scale}`)"),
+                (Kind::Level, scale) => {
+                    let levels = if p.is_total() {
+                        p.levels
+                            .iter()
+                            .filter_map(|l| self.level(l))
+                            .map(|l| l.label.clone())
+                            .collect::<Vec<_>>()
+                            .join(" < ")
+                    } else {
+                        "partly ordered, see the scale".to_owned()
+                    };
+                    match scale {
+                        Some(scale) => format!("{levels} (scale `{scale}`)"),
+                        None => levels,
+                    }
+                }
             };
             let source = match &p.source {
                 Source::Field(f) => format!("field `{f}`"),
                 Source::FieldNegated(f) => format!("not field `{f}`"),
-                Source::Claim(c) => format!("claim `{c}`"),
-                Source::Derived(d) => format!(
-                    "derived `{}`",
-                    serde_json::to_value(d)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                ),
+                Source::Claim(c) => {
+                    let mut text = format!("claim `{c}`");
+                    if !p.legacy_claims.is_empty() {
+                        let legacy: Vec<String> =
+                            p.legacy_claims.iter().map(|l| format!("`{l}`")).collect();
+                        text.push_str(&format!(" (older: {})", legacy.join(", ")));
+                    }
+                    if let Some(field) = &p.also_field {
+                        text.push_str(&format!(" and field `{field}`"));
+                    }
+                    if let Some(Source::Derived(d)) = &p.fallback {
+                        text.push_str(&format!("; else derived `{}`", derived_name(*d)));
+                    }
+                    text
+                }
+                Source::Derived(d) => format!("derived `{}`", derived_name(*d)),
+                Source::Unknown(_) => "not known".to_owned(),
             };
             let _ = writeln!(
                 out,
@@ -617,6 +945,46 @@ impl Catalog {
                 cell(&kind),
                 source,
                 p.confidence.as_str()
+            );
+        }
+        out.push_str("\n### Scales\n\nHow a claim's value reads (an explicit table; a value it does not list is unverifiable) and the privilege order of what it reads as. Levels that no chain connects are not comparable.\n\n| scale | values | order | confidence | used for |\n|---|---|---|---|---|\n");
+        for scale in &self.scales {
+            let values: Vec<String> = scale
+                .values
+                .0
+                .iter()
+                .map(|(raw, to)| {
+                    let label = self.level(to).map_or(to.as_str(), |l| l.label.as_str());
+                    format!("`{raw}` {label}")
+                })
+                .collect();
+            let order: Vec<String> = scale
+                .order
+                .iter()
+                .map(|chain| {
+                    chain
+                        .split('<')
+                        .map(|l| self.level(l.trim()).map_or(l.trim(), |d| d.label.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(" < ")
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} |",
+                scale.key,
+                cell(&if values.is_empty() {
+                    "none decoded".to_owned()
+                } else {
+                    values.join(", ")
+                }),
+                cell(&if order.is_empty() {
+                    "yes/no".to_owned()
+                } else {
+                    order.join("; ")
+                }),
+                scale.confidence.as_str(),
+                cell(scale.description.as_deref().unwrap_or(""))
             );
         }
         out.push_str("\n### Levels\n\n| key | label | aliases |\n|---|---|---|\n");
@@ -654,6 +1022,13 @@ impl Catalog {
     }
 }
 
+fn derived_name(d: Derived) -> String {
+    serde_json::to_value(d)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn better(candidate: &ScopeGrant, best: Option<&ScopeGrant>) -> bool {
     match best {
         None => true,
@@ -672,6 +1047,93 @@ fn match_pattern(pattern: &str, name: &str) -> Option<String> {
         Some(prefix) => name.strip_prefix(prefix).map(str::to_owned),
         None => (pattern == name).then(String::new),
     }
+}
+
+/// The levels of a scale in an order consistent with its chains (ties kept in the order first
+/// written), and the `le` matrix of the privilege order the chains say.
+fn scale_levels(
+    scale: &ScaleDef,
+    vocabulary: &[LevelDef],
+) -> Result<(Vec<String>, Vec<Vec<bool>>), String> {
+    let mut levels: Vec<String> = Vec::new();
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for chain in &scale.order {
+        let names: Vec<&str> = chain.split('<').map(str::trim).collect();
+        if names.len() < 2 || names.iter().any(|n| n.is_empty()) {
+            return Err(format!("order `{chain}` is not a chain `a < b`"));
+        }
+        let mut previous: Option<usize> = None;
+        for name in names {
+            if !vocabulary.iter().any(|l| l.key == name) {
+                return Err(format!("order names unknown level `{name}`"));
+            }
+            let at = match levels.iter().position(|l| l == name) {
+                Some(at) => at,
+                None => {
+                    levels.push(name.to_owned());
+                    levels.len() - 1
+                }
+            };
+            if let Some(p) = previous {
+                edges.push((p, at));
+            }
+            previous = Some(at);
+        }
+    }
+    for (raw, to) in &scale.values.0 {
+        let flag = to == "yes" || to == "no";
+        if flag != levels.is_empty() || (!flag && !levels.contains(to)) {
+            return Err(format!(
+                "value `{raw}` reads as `{to}`, which is not one of the levels its order lists"
+            ));
+        }
+    }
+    let n = levels.len();
+    // Reflexive-transitive closure (Warshall); a scale has a handful of levels.
+    let mut le = vec![vec![false; n]; n];
+    for (i, row) in le.iter_mut().enumerate() {
+        row[i] = true;
+    }
+    for &(a, b) in &edges {
+        le[a][b] = true;
+    }
+    for k in 0..n {
+        for i in 0..n {
+            if le[i][k] {
+                for j in 0..n {
+                    if le[k][j] {
+                        le[i][j] = true;
+                    }
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        for j in 0..n {
+            if i != j && le[i][j] && le[j][i] {
+                return Err(format!("order is cyclic between `{}` and `{}`", levels[i], levels[j]));
+            }
+        }
+    }
+    if n > 0 && !(0..n).any(|low| (0..n).all(|j| le[low][j])) {
+        return Err("order has no single lowest level (an absent claim reads as it)".to_owned());
+    }
+    // A linear extension: repeatedly take the first level all of whose predecessors are taken.
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    while order.len() < n {
+        let next = (0..n)
+            .find(|&c| {
+                !order.contains(&c) && (0..n).all(|p| p == c || !le[p][c] || order.contains(&p))
+            })
+            .ok_or_else(|| "order is cyclic".to_owned())?;
+        order.push(next);
+    }
+    let sorted: Vec<String> = order.iter().map(|&i| levels[i].clone()).collect();
+    let matrix: Vec<Vec<bool>> = order
+        .iter()
+        .map(|&i| order.iter().map(|&j| le[i][j]).collect())
+        .collect();
+    Ok((sorted, matrix))
 }
 
 /// A parsed claim value.
@@ -767,17 +1229,19 @@ mod tests {
         let Some((_, invoices)) = c.permission("feature.invoices") else {
             panic!("invoices")
         };
-        assert_eq!(
-            c.resolve_level(invoices, "Read, Create and Modify"),
-            Some(3)
-        );
         assert_eq!(c.resolve_level(invoices, "read only"), Some(1));
         assert_eq!(c.resolve_level(invoices, "R&M"), Some(2));
         assert_eq!(
             c.resolve_level(invoices, "Read, Modify and Delete"),
-            None,
-            "not an invoices level"
+            Some(3),
+            "a vendor spelling of Read, Modify and Remove"
         );
+        assert_eq!(
+            c.resolve_level(invoices, "Read, Create and Modify"),
+            None,
+            "not one of Halo's invoice levels"
+        );
+        assert_eq!(c.resolve_level(invoices, "View (Names Only)"), None);
     }
 
     #[test]
@@ -807,19 +1271,92 @@ mod tests {
     }
 
     #[test]
-    fn claim_values_follow_the_encoding() {
+    fn claim_values_read_through_explicit_tables() {
         let c = catalog();
-        let Some((_, customers)) = c.permission("feature.customers") else {
-            panic!()
+        let level = |key: &str, raw: &str| {
+            let (_, p) = c.permission(key).unwrap_or_else(|| panic!("{key}"));
+            c.claim_value(p, raw).map(|v| match v {
+                ClaimValue::Level(l) => c.level_label(p, l),
+                ClaimValue::Flag(b) => b.to_string(),
+            })
         };
-        assert_eq!(c.claim_value(customers, "2"), Some(ClaimValue::Level(2)));
-        assert_eq!(c.claim_value(customers, "9"), None);
-        assert_eq!(c.claim_value(customers, "x"), None);
-        let Some((_, delete)) = c.permission("ticket.can_delete") else {
-            panic!()
+        assert_eq!(level("feature.customers", "1").as_deref(), Some("View (Names Only)"));
+        assert_eq!(level("feature.customers", "3").as_deref(), Some("Read and Modify"));
+        assert_eq!(level("feature.customers", "4"), None, "not in Ux's table");
+        assert_eq!(level("feature.tickets", "2").as_deref(), Some("Read and Modify"));
+        assert_eq!(level("feature.tickets", "3"), None);
+        assert_eq!(level("feature.invoices", "3").as_deref(), Some("Read, Modify and Remove"));
+        assert_eq!(level("feature.timesheets", "3").as_deref(), Some("Read Only"));
+        assert_eq!(level("feature.timesheets", "1").as_deref(), Some("Read and Modify (Own)"));
+        assert_eq!(level("ticket.action_editing", "3").as_deref(), Some("All Actions"));
+        assert_eq!(level("ticket.action_editing", "2"), None, "Editing of Actions has no 2");
+        assert_eq!(level("ticket.can_delete", "1").as_deref(), Some("true"));
+        assert_eq!(level("ticket.can_delete", "0").as_deref(), Some("false"));
+        assert_eq!(level("ticket.can_delete", "true"), None, "ticket flags are 1/0");
+        assert_eq!(level("agent.admin", "true").as_deref(), Some("true"));
+        assert_eq!(level("agent.admin", "1"), None, "SA is true/false");
+        assert_eq!(level("general.edit_own_preferences", "1").as_deref(), Some("true"));
+        assert_eq!(level("feature.chat", "1"), None, "LC's values are not decoded");
+        assert_eq!(level("feature.customers", " 2 ").as_deref(), Some("Read Only"));
+        let (_, tickets) = c.permission("feature.tickets").unwrap_or_else(|| panic!());
+        assert_eq!(c.claim_raw(tickets, ClaimValue::Level(2)).as_deref(), Some("2"));
+        let (_, delete) = c.permission("ticket.can_delete").unwrap_or_else(|| panic!());
+        assert_eq!(c.claim_raw(delete, ClaimValue::Flag(true)).as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn claim_types_are_codes_matched_case_sensitively_with_legacy_names() {
+        let c = catalog();
+        let key = |t: &str| c.by_claim(t).map(|(_, p)| p.key.as_str());
+        assert_eq!(key("Tx"), Some("feature.tickets"));
+        assert_eq!(key("Ticket_Level"), Some("feature.tickets"));
+        assert_eq!(key("Can_Remove_Tickets"), Some("ticket.can_delete"));
+        assert_eq!(key("LC"), Some("feature.chat"));
+        assert_eq!(key("lc"), Some("ticket.can_change_type"));
+        assert_eq!(key("Lx"), Some("feature.software_licensing"));
+        assert_eq!(key("lx"), None);
+        assert_eq!(key("tx"), None);
+        assert_eq!(c.claim_case_twin("tx"), Some("Tx"));
+        assert_eq!(key("SA"), Some("agent.admin"));
+        assert_eq!(key("Administration"), Some("agent.admin"));
+        assert_eq!(key("Fc"), Some("restrict.all_customers"));
+        assert_eq!(key("Av"), Some("create.roles"));
+        assert!(c.informational("A").is_some());
+        assert!(c.informational("Technician").is_some());
+    }
+
+    #[test]
+    fn timesheet_levels_are_not_in_numeric_order_and_partly_comparable() {
+        use std::cmp::Ordering::{Greater, Less};
+        let c = catalog();
+        let (_, hx) = c.permission("feature.timesheets").unwrap_or_else(|| panic!());
+        let at = |raw: &str| match c.claim_value(hx, raw) {
+            Some(ClaimValue::Level(l)) => l,
+            other => panic!("{raw}: {other:?}"),
         };
-        assert_eq!(c.claim_value(delete, "true"), Some(ClaimValue::Flag(true)));
-        assert_eq!(c.claim_value(delete, "0"), Some(ClaimValue::Flag(false)));
+        // 3 = Read Only ranks below 4 = Read and Modify (All), above 0 = No Access ...
+        assert_eq!(hx.compare(at("3"), at("4")), Some(Less));
+        assert_eq!(hx.compare(at("3"), at("0")), Some(Greater));
+        // ... and is not comparable with 1 = Read and Modify (Own), though 3 > 1 as numbers.
+        assert_eq!(hx.compare(at("3"), at("1")), None);
+        assert_eq!(hx.compare(at("2"), at("3")), None);
+        assert_eq!(hx.compare(at("1"), at("2")), Some(Less));
+        assert!(!hx.is_total());
+        let (_, tx) = c.permission("feature.tickets").unwrap_or_else(|| panic!());
+        assert!(tx.is_total());
+    }
+
+    #[test]
+    fn inconsistent_scales_are_refused() {
+        let text = EMBEDDED.replace(
+            "order: [\"none < read < read_modify\"]",
+            "order: [\"none < read < read_modify < read\"]",
+        );
+        let err = Catalog::parse(&text).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("cyclic"), "{err}");
+        let text = EMBEDDED.replacen("\"2\": read_modify }", "\"2\": read_modify, \"9\": all_actions }", 1);
+        let err = Catalog::parse(&text).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("not one of the levels"), "{err}");
     }
 
     #[test]

@@ -17,7 +17,9 @@ use crate::catalog::Confidence;
 pub enum Value {
     /// A yes/no setting.
     Flag(bool),
-    /// A position in the permission's ascending level list.
+    /// A position in the permission's level list (`PermissionDef::levels`), which is lowest first
+    /// in an order consistent with the privilege order; compare levels with
+    /// `PermissionDef::compare`, which knows the levels that are not comparable.
     Level(usize),
 }
 
@@ -53,6 +55,13 @@ pub struct Effective {
     /// Why the value may be incomplete: each reason names something that could not be read.
     /// When non-empty, `value` is only a lower bound.
     pub unknown: Vec<String>,
+    /// Other highest levels that are not comparable with `value` (Timesheets: Read Only from one
+    /// role, Read and Modify (Own) from another): the agent has each of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Value>,
+    /// What a reader should know about how the value was read (two sources disagreeing, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Effective {
@@ -85,6 +94,31 @@ impl Effective {
             self.value = Some(contribution.value);
         }
         self.contributions.push(contribution);
+    }
+
+    /// The highest values: `value` and its `alternatives`.
+    pub fn maxima(&self) -> impl Iterator<Item = Value> + '_ {
+        self.value.into_iter().chain(self.alternatives.iter().copied())
+    }
+
+    /// Recomputes `value` and `alternatives` under a permission's privilege order, which may leave
+    /// some levels not comparable: the maximal contributions are every value no other contribution
+    /// is above; `value` is the one listed last on the scale, `alternatives` the others.
+    pub(crate) fn settle(&mut self, perm: &crate::catalog::PermissionDef) {
+        use std::cmp::Ordering;
+        let mut maxima: Vec<Value> = Vec::new();
+        for c in &self.contributions {
+            let above = |other: &Value| match (c.value, *other) {
+                (Value::Level(a), Value::Level(b)) => perm.compare(a, b) == Some(Ordering::Less),
+                (a, b) => a < b,
+            };
+            if !self.contributions.iter().any(|o| above(&o.value)) && !maxima.contains(&c.value) {
+                maxima.push(c.value);
+            }
+        }
+        maxima.sort();
+        self.value = maxima.pop();
+        self.alternatives = maxima;
     }
 }
 

@@ -133,7 +133,7 @@ fn agents_read_record_by_record_give_the_same_tenant_in_every_claim_situation() 
         // The roles settle that the claim encoding is in use.
         (
             vec![agent(2.into(), serde_json::json!([]), role_ref.clone())],
-            serde_json::json!([claim("feature.crm", "2")]),
+            serde_json::json!([claim("Ex", "2")]),
         ),
         // Only an agent's own claims do, and not the first agent's.
         (
@@ -141,7 +141,7 @@ fn agents_read_record_by_record_give_the_same_tenant_in_every_claim_situation() 
                 agent(5.into(), serde_json::json!([]), serde_json::json!([])),
                 agent(
                     3.into(),
-                    serde_json::json!([claim("feature.crm", "1")]),
+                    serde_json::json!([claim("Ex", "1")]),
                     role_ref.clone(),
                 ),
             ],
@@ -165,7 +165,7 @@ fn agents_read_record_by_record_give_the_same_tenant_in_every_claim_situation() 
             vec![
                 agent(
                     4.into(),
-                    serde_json::json!([claim("feature.crm", "2")]),
+                    serde_json::json!([claim("Ex", "2")]),
                     role_ref.clone(),
                 ),
                 agent(
@@ -176,10 +176,10 @@ fn agents_read_record_by_record_give_the_same_tenant_in_every_claim_situation() 
                 agent(
                     1.into(),
                     serde_json::json!([]),
-                    serde_json::json!([{"id": "q", "name": "Q", "claims": [claim("feature.crm", "7")]}]),
+                    serde_json::json!([{"id": "q", "name": "Q", "claims": [claim("Ex", "7")]}]),
                 ),
             ],
-            serde_json::json!([claim("feature.crm", "1")]),
+            serde_json::json!([claim("Ex", "1")]),
         ),
     ];
     for (i, (agents, role_claims)) in cases.into_iter().enumerate() {
@@ -209,10 +209,10 @@ fn the_lean_load_keeps_odd_shapes_for_the_normaliser_to_judge() {
             "agents": {"record_count": 2, "agents": [
                 {"id": 2, "name": "A", "teams": "not a list", "roles": [{"id": "r", "claims": null}, 7],
                  "clients": [1, {"client_name": "C", "extra": [1, 2]}], "is_admin": "yes", "unused": {"deep": [1]}},
-                {"id": "3", "name": "B", "claims": [{"type": "feature.crm", "value": 1}], "isdisabled": false}
+                {"id": "3", "name": "B", "claims": [{"type": "Ex", "value": 1}], "isdisabled": false}
             ]},
             "teams": [{"id": 1, "name": "T", "inactive": null, "agents": [{"agent_id": 2}]}],
-            "roles": {"record_count": 1, "roles": [{"id": "r", "name": "R", "claims": [{"type": "feature.crm", "value": "2"}], "teams": []}]},
+            "roles": {"record_count": 1, "roles": [{"id": "r", "name": "R", "claims": [{"type": "Ex", "value": "2"}], "teams": []}]},
             "applications": [{"id": "a", "displayName": "Rewst 1", "loginas_agent_id": 2, "scopes": [{"name": "all"}]}]
         }
     });

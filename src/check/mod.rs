@@ -593,8 +593,18 @@ impl Run<'_> {
         let chain = chain(self.catalog, perm, effective);
         let assumptions = assumptions(self.catalog, perm, effective);
         let context = format!("login agent `{}` of application `{}`", agent.name, app.name);
-        let status = decide(requirement.expect, effective, set.excess_levels);
+        let decision = decide(requirement.expect, effective, perm, set.excess_levels);
+        let status = decision.status;
         let (code, severity, message) = match status {
+            Status::Unverifiable if decision.incomparable => (
+                Code::AmbiguousRequirement,
+                Severity::Note,
+                format!(
+                    "{context} has {} {actual}, which Halo's levels do not rank against {} (each allows something the other does not), so halo-audit does not decide it",
+                    perm.label,
+                    self.expected_text(requirement)
+                ),
+            ),
             Status::Passed => return Evaluation::new(set, requirement, subject, Status::Passed),
             Status::Missing => (
                 Code::MissingGrant,
@@ -634,10 +644,17 @@ impl Run<'_> {
             ),
         };
         let mut f = self.finding(set, requirement, subject.clone(), code, severity, message);
-        f.actual = Some(actual);
+        f.actual = Some(actual.clone());
         f.chain = chain;
         f.assumptions = assumptions;
-        f.help = Some(if status == Status::Unverifiable {
+        f.help = Some(if decision.incomparable {
+            format!(
+                "decide whether {actual} meets what {} needs; set \"{}\" to a level that is comparable (e.g. {}) to make the check decidable",
+                set.title,
+                perm.label,
+                self.expected_text(requirement)
+            )
+        } else if status == Status::Unverifiable {
             format!(
                 "halo-audit could not read this value ({}); `halo-audit snapshot show` lists what the catalog does not understand",
                 effective.unknown.join("; ")
@@ -762,17 +779,13 @@ fn applications_unreadable(tenant: &Tenant) -> String {
 /// Decides a requirement from an effective permission.
 /// The catalog-like definition of a `role:PATTERN` requirement: a yes/no "holds such a role".
 pub(crate) fn role_permission(pattern: &str) -> PermissionDef {
-    PermissionDef {
-        key: format!("role:{pattern}"),
-        label: format!("Role {pattern}"),
-        aliases: Vec::new(),
-        kind: Kind::Flag,
-        section: "Roles".to_owned(),
-        levels: Vec::new(),
-        source: Source::Derived(Derived::HasRoles),
-        confidence: Confidence::Confirmed,
-        note: None,
-    }
+    PermissionDef::synthetic(
+        format!("role:{pattern}"),
+        format!("Role {pattern}"),
+        Kind::Flag,
+        "Roles",
+        Source::Derived(Derived::HasRoles),
+    )
 }
 
 /// Whether a role name matches a `role:` pattern: globs separated by `|`, any of which may match
@@ -820,28 +833,84 @@ pub(crate) fn role_effective(agent: &Agent, pattern: &str) -> Effective {
     effective
 }
 
-fn decide(expect: Expect, effective: &Effective, excess_levels: bool) -> Status {
+/// A requirement's outcome, and whether it rests on levels that are not comparable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decision {
+    status: Status,
+    /// The effective level and the required one are not ordered (the status is then
+    /// `Unverifiable` when nothing else decides it).
+    incomparable: bool,
+}
+
+fn decide(
+    expect: Expect,
+    effective: &Effective,
+    perm: &PermissionDef,
+    excess_levels: bool,
+) -> Decision {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let decided = |status| Decision {
+        status,
+        incomparable: false,
+    };
     let complete = effective.unknown.is_empty();
+    let maxima: Vec<usize> = effective
+        .maxima()
+        .filter_map(|v| match v {
+            Value::Level(l) => Some(l),
+            Value::Flag(_) => None,
+        })
+        .collect();
+    let undecided = Decision {
+        status: Status::Unverifiable,
+        incomparable: true,
+    };
     match (expect, effective.value) {
-        (Expect::Granted, Some(Value::Flag(true))) => Status::Passed,
-        (Expect::NotGranted, Some(Value::Flag(true))) => Status::Excessive,
+        (Expect::Granted, Some(Value::Flag(true))) => decided(Status::Passed),
+        (Expect::NotGranted, Some(Value::Flag(true))) => decided(Status::Excessive),
         (
             Expect::AtLeast {
                 level,
                 allow_higher,
             },
-            Some(Value::Level(v)),
-        ) if v >= level => {
-            if v > level && excess_levels && !allow_higher {
-                Status::Excessive
+            Some(Value::Level(_)),
+        ) => {
+            let order: Vec<Option<std::cmp::Ordering>> =
+                maxima.iter().map(|&m| perm.compare(m, level)).collect();
+            if order.iter().any(|o| matches!(o, Some(Greater | Equal))) {
+                let report_excess = excess_levels && !allow_higher;
+                if report_excess && order.contains(&Some(Greater)) {
+                    decided(Status::Excessive)
+                } else if report_excess && order.contains(&None) {
+                    undecided
+                } else {
+                    decided(Status::Passed)
+                }
+            } else if order.contains(&None) {
+                undecided
+            } else if !complete {
+                decided(Status::Unverifiable)
             } else {
-                Status::Passed
+                decided(Status::Missing)
             }
         }
-        (Expect::AtMost(level), Some(Value::Level(v))) if v > level => Status::Excessive,
-        _ if !complete => Status::Unverifiable,
-        (Expect::Granted, _) | (Expect::AtLeast { .. }, _) => Status::Missing,
-        (Expect::NotGranted | Expect::AtMost(_), _) => Status::Passed,
+        (Expect::AtMost(level), Some(Value::Level(_))) => {
+            let order: Vec<Option<std::cmp::Ordering>> =
+                maxima.iter().map(|&m| perm.compare(m, level)).collect();
+            if order.contains(&Some(Greater)) {
+                decided(Status::Excessive)
+            } else if order.contains(&None) {
+                undecided
+            } else if !complete {
+                decided(Status::Unverifiable)
+            } else {
+                debug_assert!(order.iter().all(|o| matches!(o, Some(Less | Equal))));
+                decided(Status::Passed)
+            }
+        }
+        _ if !complete => decided(Status::Unverifiable),
+        (Expect::Granted, _) | (Expect::AtLeast { .. }, _) => decided(Status::Missing),
+        (Expect::NotGranted | Expect::AtMost(_), _) => decided(Status::Passed),
     }
 }
 
@@ -855,17 +924,21 @@ fn value_text(catalog: &Catalog, perm: &PermissionDef, value: Value) -> String {
 
 /// "Read and Modify (through role Billing)".
 fn describe(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> String {
-    match (effective.value, effective.decisive()) {
-        (Some(value), Some(decisive)) => {
-            let text = value_text(catalog, perm, value);
-            match &decisive.origin {
+    let one = |value: Value| {
+        let text = value_text(catalog, perm, value);
+        match effective.contributions.iter().find(|c| c.value == value) {
+            Some(c) => match &c.origin {
                 Origin::Role { name, .. } => format!("{text} (through role {name})"),
-                Origin::Structure => format!("{text} ({})", decisive.evidence),
+                Origin::Structure => format!("{text} ({})", c.evidence),
                 Origin::Agent => text,
-            }
+            },
+            None => text,
         }
-        _ => "unknown".to_owned(),
+    };
+    if effective.value.is_none() {
+        return "unknown".to_owned();
     }
+    effective.maxima().map(one).collect::<Vec<_>>().join(" and ")
 }
 
 fn chain(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<String> {
@@ -890,20 +963,37 @@ fn chain(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<
 }
 
 fn assumptions(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<String> {
-    let mut out = Vec::new();
-    if effective
+    let mut out: Vec<String> = effective.notes.clone();
+    let weakest = effective
         .contributions
         .iter()
-        .any(|c| c.confidence == Confidence::Assumed)
+        .map(|c| c.confidence)
+        .min()
+        .unwrap_or(Confidence::Confirmed);
+    if let Some(place) = &perm.user_source
+        && matches!(perm.source, Source::Claim(_))
     {
-        if matches!(perm.source, crate::catalog::Source::Claim(_))
-            && catalog.claim_encoding.confidence == Confidence::Assumed
-        {
-            out.push(
-                "claims are read with the catalog's assumed encoding (docs/permissions.md)"
-                    .to_owned(),
-            );
-        }
+        out.push(format!(
+            "\"{}\" is read as your catalog overlay ({place}) says",
+            perm.label
+        ));
+    } else if weakest == Confidence::Observed {
+        let cite = perm
+            .cite
+            .as_deref()
+            .and_then(|c| catalog.cited(c).map(|text| (c, text)));
+        out.push(match cite {
+            Some((key, _)) => format!(
+                "observed: the claim code and value table of \"{}\" come from public third-party tooling that decodes Halo's database (`{key}` in the catalog), not from Halo",
+                perm.label
+            ),
+            None => format!(
+                "observed: the claim code of \"{}\" comes from public third-party tooling, not from Halo",
+                perm.label
+            ),
+        });
+    }
+    if weakest == Confidence::Assumed {
         if let Some(note) = &perm.note {
             out.push(note.clone());
         } else if perm.confidence == Confidence::Assumed {
@@ -912,7 +1002,18 @@ fn assumptions(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -
                 perm.label
             ));
         }
+        if effective
+            .contributions
+            .iter()
+            .any(|c| c.confidence == Confidence::Assumed && c.evidence.starts_with("no "))
+        {
+            out.push(format!(
+                "no claim for \"{}\" on the agent or its roles is read as the lowest setting (assumed: Halo may not store a claim for it)",
+                perm.label
+            ));
+        }
     }
+    out.dedup();
     out
 }
 

@@ -1016,7 +1016,9 @@ impl Run<'_> {
                 Source::Field(_)
                     | Source::FieldNegated(_)
                     | Source::Derived(Derived::HasRoles | Derived::DefaultTeam)
-            ) {
+            ) || perm.also_field.is_some()
+                || matches!(perm.source, Source::Unknown(_))
+            {
                 continue;
             }
             let empty = Effective::default();
@@ -1399,14 +1401,14 @@ impl Run<'_> {
         let holders = self.holders(n);
         let who = format!("role `{}`", n.name);
         for perm in &self.catalog.permissions {
-            let Source::Claim(claim) = &perm.source else {
+            if !matches!(perm.source, Source::Claim(_)) {
                 continue;
-            };
+            }
             // A role contributes the highest readable value it carries; none is the lowest.
             let read = |claims: &[(String, String)]| {
                 claims
                     .iter()
-                    .filter(|(k, _)| k == claim)
+                    .filter(|(k, _)| perm.claim_types().any(|t| t == k))
                     .filter_map(|(_, raw)| self.catalog.claim_value(perm, raw))
                     .map(|v| match v {
                         ClaimValue::Flag(b) => Value::Flag(b),
@@ -1447,7 +1449,7 @@ impl Run<'_> {
                 .flat_map(|(when, claims)| {
                     claims
                         .iter()
-                        .filter(|(k, _)| k == claim)
+                        .filter(|(k, _)| perm.claim_types().any(|t| t == k))
                         .map(move |(k, raw)| format!("{when}: claim {k} = \"{raw}\""))
                 })
                 .collect();

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Derived, Kind, PermRef, PermissionDef, Source};
+use crate::catalog::{Catalog, ClaimValue, Derived, Kind, PermRef, PermissionDef, Source};
 use crate::check::{self, CheckError, Selection, SetState, Subject, SubjectKind};
 use crate::diag::Code;
 use crate::ruleset::{Expect, Library, PolicyCheck, Requirement, RuleSet, SetKind};
@@ -1113,7 +1113,12 @@ impl<'a> Builder<'a> {
             });
         };
         // Structural permissions that are a choice, not a setting.
-        match (&perm.source, target) {
+        // A restriction read from a claim (with the list as fallback) is planned like the list.
+        let planned_source = match (&perm.source, &perm.fallback) {
+            (Source::Claim(_), Some(fallback @ Source::Derived(_))) => fallback,
+            (source, _) => source,
+        };
+        match (planned_source, target) {
             (Source::Derived(Derived::AllTeams), Value::Flag(false)) => {
                 return unresolved(
                     self,
@@ -1189,6 +1194,16 @@ impl<'a> Builder<'a> {
             _ => Status::Add,
         };
         match &perm.source {
+            Source::Unknown(reason) => {
+                unresolved(
+                    self,
+                    format!(
+                        "\"{}\" cannot be read or written by halo-audit ({reason}): set it to {} in Halo's UI and check it by hand",
+                        perm.label,
+                        value_text(catalog, perm, target)
+                    ),
+                );
+            }
             Source::Field(field) | Source::FieldNegated(field) => {
                 if exact.is_some_and(|v| want.accepts(v)) {
                     base.status = Status::Keep;
@@ -1236,17 +1251,14 @@ impl<'a> Builder<'a> {
                             effective.unknown.join("; ")
                         ));
                     }
-                    let value = match target {
-                        Value::Flag(b) => {
-                            let list = if b {
-                                &catalog.claim_encoding.flag_true
-                            } else {
-                                &catalog.claim_encoding.flag_false
-                            };
-                            list.first().cloned().unwrap_or_else(|| b.to_string())
-                        }
-                        Value::Level(l) => l.to_string(),
+                    let written = match target {
+                        Value::Flag(b) => ClaimValue::Flag(b),
+                        Value::Level(l) => ClaimValue::Level(l),
                     };
+                    let value = catalog.claim_raw(perm, written).unwrap_or_else(|| match target {
+                        Value::Flag(b) => b.to_string(),
+                        Value::Level(l) => l.to_string(),
+                    });
                     base.operation = Some(Operation::SetAgentClaim {
                         agent: agent.id,
                         claim: claim.clone(),

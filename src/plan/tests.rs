@@ -96,7 +96,7 @@ fn sets_sharing_an_application_are_merged_and_each_grant_is_attributed() {
     let t = tenant(
         json!([agent(
             7,
-            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([{"type": "Ux", "value": "2"}]),
             json!([])
         )]),
         json!([]),
@@ -138,7 +138,7 @@ fn sets_sharing_an_application_are_merged_and_each_grant_is_attributed() {
         level.operation,
         Some(Operation::SetAgentClaim {
             agent: 7,
-            claim: "feature.assets".into(),
+            claim: "Dx".into(),
             value: "1".into()
         })
     );
@@ -177,7 +177,7 @@ fn conflicting_levels_on_a_shared_agent_are_unresolved_not_hidden() {
     let t = tenant(
         json!([agent(
             7,
-            json!([{"type": "feature.customers", "value": "2"}]),
+            json!([{"type": "Ux", "value": "2"}]),
             json!([])
         )]),
         json!([]),
@@ -190,7 +190,7 @@ fn conflicting_levels_on_a_shared_agent_are_unresolved_not_hidden() {
         customers.operation,
         Some(Operation::SetAgentClaim {
             agent: 7,
-            claim: "feature.customers".into(),
+            claim: "Ux".into(),
             value: "3".into()
         })
     );
@@ -201,7 +201,7 @@ fn conflicting_levels_on_a_shared_agent_are_unresolved_not_hidden() {
 #[test]
 fn a_role_raising_a_level_too_high_is_removed_and_its_needed_grants_moved_to_the_agent() {
     let lib = library(&[set("alpha", "Shared*", ALPHA)]);
-    let roles = json!([{"id": "g-1", "name": "Power", "claims": [{"type": "feature.customers", "value": "4"}]}]);
+    let roles = json!([{"id": "g-1", "name": "Power", "claims": [{"type": "Ux", "value": "3"}]}]);
     let t = tenant(
         json!([agent(7, json!([]), json!([{"id": "g-1", "name": "Power"}]))]),
         roles,
@@ -222,13 +222,13 @@ fn a_role_raising_a_level_too_high_is_removed_and_its_needed_grants_moved_to_the
     assert_eq!(customers.status, Status::Remove);
     assert_eq!(
         customers.current.as_deref(),
-        Some("Read, Create and Modify (through role Power)")
+        Some("Read and Modify (through role Power)")
     );
     assert_eq!(
         customers.operation,
         Some(Operation::SetAgentClaim {
             agent: 7,
-            claim: "feature.customers".into(),
+            claim: "Ux".into(),
             value: "2".into()
         })
     );
@@ -356,7 +356,7 @@ fn named_roles_are_kept_removed_or_left_to_the_user() {
   - {id: hotel.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}"#;
     let lib = library(&[set("hotel", "Hotel*", hotel)]);
     let roles = json!([
-        {"id": "g-h", "name": "Hotel Role", "claims": [{"type": "feature.customers", "value": "4"}]},
+        {"id": "g-h", "name": "Hotel Role", "claims": [{"type": "Ux", "value": "3"}]},
         {"id": "g-a", "name": "Administrator", "claims": []}
     ]);
     let held = json!([{"id": "g-h", "name": "Hotel Role"}, {"id": "g-a", "name": "Administrator"}]);

@@ -171,8 +171,11 @@ pub(super) fn normalise_parts(
     let roles_recognised = roles
         .iter()
         .any(|r| r.claims.as_deref().is_some_and(|c| recognised(catalog, c)));
-    let (keys, plans) = plans(catalog);
-    let context = |claims_recognised: bool| Context {
+    let roles_carry_claims = roles.iter().any(|r| r.claims.is_some());
+    let (keys, plans_returned) = plans(catalog, true);
+    let (_, plans_missing) = plans(catalog, false);
+    // `claims_returned`: whether any agent or role record carries `claims` at all.
+    let context = |claims_recognised: bool, claims_returned: bool| Context {
         catalog,
         roles: tenant
             .roles
@@ -194,7 +197,11 @@ pub(super) fn normalise_parts(
         claims_recognised,
         fetched_roles: &fetched_roles,
         keys: Arc::clone(&keys),
-        plans: &plans,
+        plans: if claims_returned {
+            &plans_returned
+        } else {
+            &plans_missing
+        },
     };
 
     let normalised = if let Some(raw) = raw {
@@ -211,11 +218,12 @@ pub(super) fn normalise_parts(
             .into_iter()
             .collect::<Option<Vec<Normalised>>>()
         };
-        let Some(mut done) = run(&context(true)) else {
+        let Some(mut done) = run(&context(true, true)) else {
             return Ok(None);
         };
         if !roles_recognised && !done.iter().any(|n| n.own_claims_recognised) {
-            let Some(again) = run(&context(false)) else {
+            let returned = roles_carry_claims || done.iter().any(|n| n.agent.claims.is_some());
+            let Some(again) = run(&context(false, returned)) else {
                 return Ok(None);
             };
             done = again;
@@ -238,7 +246,9 @@ pub(super) fn normalise_parts(
             || objects
                 .iter()
                 .any(|(_, obj)| claims(obj).is_some_and(|c| recognised(catalog, &c)));
-        let ctx = context(tenant.claims_recognised);
+        let returned =
+            roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
+        let ctx = context(tenant.claims_recognised, returned);
         Some(map_in_parallel(&objects, |(id, obj)| {
             Normalised::of(&ctx, *id, obj)
         }))
@@ -462,7 +472,9 @@ fn application(obj: &Map<String, Value>, id: String) -> Application {
 
 /// Whether any of these claims is one the catalog knows (so the claim encoding is in use).
 fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool {
-    claims.iter().any(|(t, _)| catalog.by_claim(t).is_some())
+    claims
+        .iter()
+        .any(|(t, _)| catalog.by_claim(t).is_some() || catalog.informational(t).is_some())
 }
 
 struct Context<'a> {
@@ -493,12 +505,13 @@ enum Plan<'a> {
     },
     Claim {
         perm: &'a PermissionDef,
-        claim: &'a str,
         /// Nobody carries the claim.
         absent: Arc<Effective>,
-        /// The claim encoding is not in use in this tenant.
+        /// No claim in this tenant is one the catalog knows.
         unrecognised: Arc<Effective>,
     },
+    /// No source says where the API carries the setting.
+    Unknown(Arc<Effective>),
     Derived {
         perm: &'a PermissionDef,
         derived: Derived,
@@ -506,7 +519,7 @@ enum Plan<'a> {
 }
 
 /// The reading plan of every catalog permission, in ascending key order.
-fn plans(catalog: &Catalog) -> (Arc<[String]>, Vec<Plan<'_>>) {
+fn plans(catalog: &Catalog, claims_returned: bool) -> (Arc<[String]>, Vec<Plan<'_>>) {
     let mut perms: Vec<&PermissionDef> = catalog.permissions.iter().collect();
     perms.sort_by(|a, b| a.key.cmp(&b.key));
     perms.dedup_by(|a, b| a.key == b.key);
@@ -526,10 +539,15 @@ fn plans(catalog: &Catalog) -> (Arc<[String]>, Vec<Plan<'_>>) {
             }
             Source::Claim(claim) => Plan::Claim {
                 perm,
-                claim,
                 absent: Arc::new(claim_absent(perm, claim)),
-                unrecognised: Arc::new(claim_unrecognised()),
+                unrecognised: Arc::new(claim_unrecognised(claims_returned)),
             },
+            Source::Unknown(reason) => Plan::Unknown(Arc::new(Effective {
+                unknown: vec![format!(
+                    "{reason}; a catalog overlay can name it (docs/permissions.md)"
+                )],
+                ..Effective::default()
+            })),
             Source::Derived(derived) => Plan::Derived {
                 perm,
                 derived: *derived,
@@ -601,17 +619,36 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
             },
             Plan::Claim {
                 perm,
-                claim,
                 absent,
                 unrecognised,
             } => {
-                if ctx.claims_recognised {
-                    claim_value(ctx, perm, claim, own_claims.as_deref(), roles.as_deref())
-                        .map_or_else(|| Arc::clone(absent), Arc::new)
+                let claimed = if ctx.claims_recognised {
+                    claim_value(ctx, perm, own_claims.as_deref(), roles.as_deref())
                 } else {
-                    Arc::clone(unrecognised)
+                    None
+                };
+                if perm.also_field.is_none() && perm.fallback.is_none() {
+                    match claimed {
+                        Some(effective) => Arc::new(effective),
+                        None if ctx.claims_recognised => Arc::clone(absent),
+                        None => Arc::clone(unrecognised),
+                    }
+                } else {
+                    let mut effective = combined(
+                        ctx,
+                        perm,
+                        claimed,
+                        absent,
+                        unrecognised,
+                        obj,
+                        roles.as_deref(),
+                        teams.as_deref(),
+                    );
+                    effective.contributions.shrink_to_fit();
+                    Arc::new(effective)
                 }
             }
+            Plan::Unknown(unknown) => Arc::clone(unknown),
             Plan::Derived { perm, derived } => {
                 let mut effective =
                     derived_value(ctx, *derived, perm, obj, roles.as_deref(), teams.as_deref());
@@ -629,7 +666,13 @@ fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
         email: string(obj, "email").filter(|s| !s.is_empty()),
         enabled: boolean(obj, "isdisabled").map(|d| !d),
         api_only: boolean(obj, "isapiagent"),
-        admin: boolean(obj, "is_admin"),
+        // Administrator: the `SA` claims of the agent and its roles with `is_admin` (the catalog's
+        // `agent.admin`); `is_admin` alone when that cannot be read.
+        admin: permissions
+            .get("agent.admin")
+            .and_then(Effective::exact)
+            .map(|v| v == PermValue::Flag(true))
+            .or_else(|| boolean(obj, "is_admin").filter(|b| *b)),
         default_team: string(obj, "team"),
         roles: roles.map(|r| r.into_iter().map(|h| h.reference).collect()),
         teams,
@@ -674,12 +717,11 @@ fn field_unknown(
 fn claim_value(
     ctx: &Context<'_>,
     perm: &PermissionDef,
-    claim: &str,
     own: Option<&[(String, String)]>,
     roles: Option<&[HeldRole]>,
 ) -> Option<Effective> {
     let catalog = ctx.catalog;
-    let confidence = perm.confidence.min(catalog.claim_encoding.confidence);
+    let confidence = perm.confidence;
     let mut effective = Effective::default();
     // The origin and the holder's name are built only when used: most roles carry few claims.
     let read = |origin: &dyn Fn() -> Origin,
@@ -690,7 +732,10 @@ fn claim_value(
             .unknown
             .push(format!("{}'s claims are not in the snapshot", holder())),
         Some(claims) => {
-            for (kind, raw) in claims.iter().filter(|(k, _)| k == claim) {
+            for (kind, raw) in claims
+                .iter()
+                .filter(|(k, _)| perm.claim_types().any(|t| t == k))
+            {
                 match catalog.claim_value(perm, raw) {
                     Some(value) => effective.add(Contribution {
                         origin: origin(),
@@ -702,8 +747,9 @@ fn claim_value(
                         confidence,
                     }),
                     None => effective.unknown.push(format!(
-                        "{} has claim {kind} = \"{raw}\", outside the catalog's encoding",
-                        holder()
+                        "{} has claim {kind} = \"{raw}\", a value the catalog's table for {} does not list",
+                        holder(),
+                        perm.label
                     )),
                 }
             }
@@ -737,9 +783,104 @@ fn claim_value(
     if effective.contributions.is_empty() && effective.unknown.is_empty() {
         return None;
     }
+    if perm.kind == Kind::Level && !perm.is_total() {
+        effective.settle(perm);
+    }
     effective.contributions.shrink_to_fit();
     effective.unknown.shrink_to_fit();
     Some(effective)
+}
+
+/// A claim permission read together with a field (`also_field`) or a structural fallback.
+#[allow(clippy::too_many_arguments)]
+fn combined(
+    ctx: &Context<'_>,
+    perm: &PermissionDef,
+    claimed: Option<Effective>,
+    absent: &Effective,
+    unrecognised: &Effective,
+    obj: &Map<String, Value>,
+    roles: Option<&[HeldRole]>,
+    teams: Option<&[Membership]>,
+) -> Effective {
+    let yes_no = |b: bool| if b { "Yes" } else { "No" };
+    if let Some(field) = &perm.also_field {
+        let read = match obj.get(field.as_str()) {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        };
+        let mut effective = match (&claimed, read) {
+            (Some(claimed), _) => claimed.clone(),
+            (None, Some(_)) => Effective::default(),
+            (None, None) if ctx.claims_recognised => absent.clone(),
+            (None, None) => unrecognised.clone(),
+        };
+        if let Some(b) = read {
+            let from_claims = claimed.as_ref().and_then(Effective::exact);
+            if let Some(PermValue::Flag(c)) = from_claims
+                && c != b
+            {
+                effective.notes.push(format!(
+                    "the agent's `{field}` says {} but its {} claims say {}; the wider ({}) is taken",
+                    yes_no(b),
+                    perm.claim_types().next().unwrap_or_default(),
+                    yes_no(c),
+                    yes_no(b || c)
+                ));
+            }
+            effective.add(Contribution {
+                origin: Origin::Agent,
+                evidence: format!("field {field} = {b}"),
+                value: PermValue::Flag(b),
+                confidence: Confidence::Assumed.max(perm.confidence.min(Confidence::Observed)),
+            });
+            if claimed.is_none() {
+                // The field alone decides: Halo computes it from the claims of the agent and its
+                // roles (observed), so claims missing from the snapshot leave nothing unknown.
+                effective.unknown.clear();
+            }
+        }
+        return effective;
+    }
+    let Some(Source::Derived(derived)) = perm.fallback else {
+        return claimed.unwrap_or_else(|| absent.clone());
+    };
+    let structural = derived_value(ctx, derived, perm, obj, roles, teams);
+    let claim_name = perm.claim_types().next().unwrap_or_default();
+    match claimed {
+        Some(mut effective) => {
+            if let (Some(PermValue::Flag(c)), Some(PermValue::Flag(s))) =
+                (effective.exact(), structural.exact())
+                && c != s
+            {
+                let evidence = structural
+                    .contributions
+                    .first()
+                    .map_or("", |c| c.evidence.as_str());
+                effective.notes.push(format!(
+                    "the {claim_name} claim says {} but the agent's list says otherwise ({evidence}); the claim is taken",
+                    yes_no(c)
+                ));
+            }
+            effective
+        }
+        None => {
+            let mut effective = structural;
+            for c in &mut effective.contributions {
+                c.confidence = Confidence::Assumed;
+            }
+            effective.notes.push(if ctx.claims_recognised {
+                format!(
+                    "no {claim_name} claim on the agent or its roles: read from the agent's list instead (an empty list is taken as no restriction, an assumption)"
+                )
+            } else {
+                format!(
+                    "the snapshot's claims cannot be read: read from the agent's list instead of the {claim_name} claim (an empty list is taken as no restriction, an assumption)"
+                )
+            });
+            effective
+        }
+    }
 }
 
 /// A claim permission when the encoding is in use in this tenant and neither the agent nor a
@@ -759,11 +900,13 @@ fn claim_absent(perm: &PermissionDef, claim: &str) -> Effective {
 }
 
 /// A claim permission when no claim anywhere in the snapshot matches the catalog's encoding.
-fn claim_unrecognised() -> Effective {
+fn claim_unrecognised(claims_returned: bool) -> Effective {
     Effective {
-        unknown: vec![
-            "no claim in this snapshot matches the catalog's claim encoding, so feature access and ticket permissions cannot be read".to_owned(),
-        ],
+        unknown: vec![if claims_returned {
+            "no claim in this snapshot has a type the catalog knows, so feature access and ticket permissions cannot be read (`halo-audit snapshot show` lists the claim types; a catalog overlay can map them)".to_owned()
+        } else {
+            "no agent or role in this snapshot carries `claims`, so feature access and ticket permissions cannot be read (the agent and role detail calls returned none: the auditing application's agent may lack the right to see permissions; docs/fetching.md)".to_owned()
+        }],
         ..Effective::default()
     }
 }
@@ -1035,9 +1178,15 @@ fn scan_claims(
 ) {
     for (kind, value) in claims {
         let reason = match catalog.by_claim(kind) {
-            None => "claim type not in the catalog".to_owned(),
+            None if catalog.informational(kind).is_some() => continue,
+            None => match catalog.claim_case_twin(kind) {
+                Some(twin) => format!(
+                    "claim type not in the catalog (it differs from `{twin}` only in letter case; claim types are case-sensitive, so it is not read as that)"
+                ),
+                None => "claim type not in the catalog".to_owned(),
+            },
             Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
-                format!("value outside the catalog's encoding for {}", perm.key)
+                format!("value not in the catalog's table for {}", perm.key)
             }
             Some(_) => continue,
         };
@@ -1099,7 +1248,7 @@ mod tests {
         s.objects.teams =
             Some(json!([{"id": 1, "name": "Desk"}, {"id": 2, "name": "Old", "inactive": true}]));
         s.objects.roles = Some(
-            json!({"record_count": 1, "roles": [{"id": "g-1", "name": "Billing", "claims": [{"type": "feature.invoices", "value": "3"}]}]}),
+            json!({"record_count": 1, "roles": [{"id": "g-1", "name": "Billing", "claims": [{"type": "Xx", "value": "2"}]}]}),
         );
         s
     }
@@ -1112,7 +1261,7 @@ mod tests {
         json!({"id": 3, "name": "Api", "isdisabled": false, "isapiagent": true, "is_admin": true, "team": "Desk",
                "roles": [{"id": "g-1", "name": "Billing"}], "teams": [{"team_id": 1, "team_name": "Desk", "role_id": "g-1", "role_name": "Billing"}],
                "clients": [{"client_id": 5, "client_name": "Acme"}], "tickettypes": [], "assettypes": [], "assetfields": [],
-               "claims": [{"type": "feature.invoices", "value": "1"}, {"type": "ticket.can_delete", "value": "false"}]})
+               "claims": [{"type": "Xx", "value": "1"}, {"type": "l4", "value": "0"}]})
     }
 
     #[test]
@@ -1137,7 +1286,7 @@ mod tests {
         let invoices = a.permission("feature.invoices").unwrap();
         assert_eq!(
             invoices.value,
-            Some(PermValue::Level(3)),
+            Some(PermValue::Level(2)),
             "the role's level wins over the agent's"
         );
         assert_eq!(invoices.contributions.len(), 2);
@@ -1329,7 +1478,7 @@ mod tests {
     #[test]
     fn unknown_claim_types_and_values_are_listed() {
         let mut agent = full_agent();
-        agent["claims"] = json!([{"type": "feature.widgets", "value": "2"}, {"type": "feature.invoices", "value": "99"}, {"type": "feature.crm", "value": 1}]);
+        agent["claims"] = json!([{"type": "feature.widgets", "value": "2"}, {"type": "Xx", "value": "99"}, {"type": "Ex", "value": 1}]);
         let t = norm(&snap(json!([agent])));
         let reasons: Vec<(&str, &str)> = t
             .unknown_claims
@@ -1343,7 +1492,7 @@ mod tests {
         assert!(
             reasons
                 .iter()
-                .any(|(t, r)| *t == "feature.invoices" && r.contains("outside")),
+                .any(|(t, r)| *t == "Xx" && r.contains("not in the catalog's table")),
             "{reasons:?}"
         );
         assert_eq!(
@@ -1354,7 +1503,7 @@ mod tests {
         let invoices = t.agent(3).unwrap().permission("feature.invoices").unwrap();
         assert_eq!(
             invoices.value,
-            Some(PermValue::Level(3)),
+            Some(PermValue::Level(2)),
             "the role still counts"
         );
         assert!(

@@ -9,251 +9,538 @@
 //! It must not do I/O, read the clock or the environment, or use unseeded randomness: the same input
 //! gives the same JSON, byte for byte. It never emits secrets (`clientSecret`, passwords, tokens).
 //!
-//! Claims use the catalog's ASSUMED encoding (`catalog/permissions.yaml`, `claim_encoding`): the claim
-//! `type` is the permission's `source.claim`; a level claim's `value` is the zero-based position of
-//! the level in that permission's `levels` list; a flag claim's value is `"true"` or `"false"`. The
-//! level lists are mirrored in [`CLAIMS`]; a test checks the mirror against the catalog.
+//! Claims speak HaloPSA's real encoding (`catalog/permissions.yaml`): the claim `type` is Halo's
+//! short, case-sensitive code (`Tx`, `l4`, `SA`, ...) or, on some roles of the demo, its older long
+//! name (`Ticket_Level`); the `value` is the string Halo stores (`"2"` = Read and Modify for `Tx`,
+//! `"1"` = Yes for a ticket permission, `"true"` for `SA`). The value tables are mirrored in
+//! [`CLAIMS`]; a test checks the mirror against the catalog.
 
 use serde_json::{Value, json};
 
 /// When every generated snapshot claims to have been fetched.
 pub const FETCHED_AT: &str = "2026-11-20T09:00:00Z";
 
-/// A claim type known to `catalog/permissions.yaml` and, for level claims, its ordered levels.
+/// A claim type known to `catalog/permissions.yaml`: the catalog key it carries, Halo's claim type
+/// code, older long names, and the value table (claim value → level key, or `yes` / `no`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimDef {
-    /// The claim `type` (the catalog's `source.claim`).
+    /// The catalog's canonical permission key.
+    pub key: &'static str,
+    /// Halo's claim type code (the catalog's `source.claim`).
     pub claim: &'static str,
-    /// The catalog's `levels`, lowest first; empty for a flag claim.
-    pub levels: &'static [&'static str],
+    /// Older long names of the claim (the catalog's `legacy_claims`).
+    pub legacy: &'static [&'static str],
+    /// The catalog scale's value table, in the order written.
+    pub values: &'static [(&'static str, &'static str)],
 }
 
-const L3: &[&str] = &["none", "read", "read_modify"];
-const L4_DELETE: &[&str] = &["none", "read", "read_modify", "read_modify_delete"];
-const FLAG: &[&str] = &[];
+impl ClaimDef {
+    /// True for a yes/no claim.
+    #[must_use]
+    pub fn is_flag(&self) -> bool {
+        self.values.iter().all(|(_, to)| *to == "yes" || *to == "no")
+    }
+}
 
-/// The claim types the generator writes, mirroring `catalog/permissions.yaml`.
+const ACCESS3: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_modify")];
+const ACCESS_NAMES: &[(&str, &str)] = &[("0", "none"), ("1", "view_names"), ("2", "read"), ("3", "read_modify")];
+const ACCESS_REMOVE: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_modify"), ("3", "read_modify_remove")];
+const TIMESHEETS: &[(&str, &str)] = &[("0", "none"), ("1", "modify_own"), ("2", "modify_managed"), ("3", "read"), ("4", "read_modify_all")];
+const DISTRIBUTION_LISTS: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_send"), ("3", "read_modify")];
+const ACTION_EDITING: &[(&str, &str)] = &[("0", "none"), ("1", "own_actions"), ("3", "all_actions")];
+const APPOINTMENTS_013: &[(&str, &str)] = &[("0", "none"), ("1", "own_only"), ("3", "all")];
+const APPOINTMENTS_012: &[(&str, &str)] = &[("0", "none"), ("1", "own_only"), ("2", "all")];
+const APPOINTMENT_VISIBILITY: &[(&str, &str)] = &[("0", "own_only"), ("1", "team"), ("2", "team_department"), ("3", "all")];
+const FLAG_DIGIT: &[(&str, &str)] = &[("1", "yes"), ("0", "no")];
+const FLAG_WORD: &[(&str, &str)] = &[("true", "yes"), ("false", "no"), ("True", "yes"), ("False", "no")];
+const FLAG_WORD_OR_DIGIT: &[(&str, &str)] = &[("true", "yes"), ("false", "no"), ("True", "yes"), ("False", "no"), ("1", "yes"), ("0", "no")];
+
+/// The claim types the generator writes, mirroring `catalog/permissions.yaml` (a test checks it).
 pub const CLAIMS: &[ClaimDef] = &[
     ClaimDef {
-        claim: "feature.tickets",
-        levels: L3,
+        key: "agent.admin",
+        claim: "SA",
+        legacy: &["Administration"],
+        values: FLAG_WORD,
     },
     ClaimDef {
-        claim: "feature.customers",
-        levels: &[
-            "none",
-            "view_names",
-            "read",
-            "read_modify",
-            "read_create_modify",
-        ],
+        key: "general.edit_own_preferences",
+        claim: "l0",
+        legacy: &["Edit_Preferences"],
+        values: FLAG_WORD_OR_DIGIT,
     },
     ClaimDef {
-        claim: "feature.users",
-        levels: L3,
+        key: "general.edit_own_notifications",
+        claim: "ln",
+        legacy: &[],
+        values: FLAG_WORD,
     },
     ClaimDef {
-        claim: "feature.crm",
-        levels: L3,
+        key: "restrict.all_customers",
+        claim: "Fc",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "feature.assets",
-        levels: L4_DELETE,
+        key: "restrict.all_ticket_types",
+        claim: "Ft",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "feature.calendars",
-        levels: L3,
+        key: "restrict.all_asset_types",
+        claim: "Fa",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "feature.knowledge_base",
-        levels: L4_DELETE,
+        key: "restrict.all_asset_fields",
+        claim: "Ff",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "feature.suppliers",
-        levels: L3,
+        key: "feature.tickets",
+        claim: "Tx",
+        legacy: &["Ticket_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.products",
-        levels: L3,
+        key: "feature.customers",
+        claim: "Ux",
+        legacy: &["Customers_Level"],
+        values: ACCESS_NAMES,
     },
     ClaimDef {
-        claim: "feature.sales",
-        levels: L3,
+        key: "feature.users",
+        claim: "Fx",
+        legacy: &[],
+        values: ACCESS_NAMES,
     },
     ClaimDef {
-        claim: "feature.quotations",
-        levels: L3,
+        key: "feature.crm",
+        claim: "Ex",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.sales_orders",
-        levels: L4_DELETE,
+        key: "feature.assets",
+        claim: "Dx",
+        legacy: &["Assets_Level"],
+        values: ACCESS_REMOVE,
     },
     ClaimDef {
-        claim: "feature.purchase_orders",
-        levels: L3,
+        key: "feature.calendars",
+        claim: "Ax",
+        legacy: &["Calendar_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.billing_details",
-        levels: L3,
+        key: "feature.knowledge_base",
+        claim: "Bx",
+        legacy: &["KB_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.invoices",
-        levels: &[
-            "none",
-            "read",
-            "read_modify",
-            "read_create_modify",
-            "read_create_modify_delete",
-        ],
+        key: "feature.suppliers",
+        claim: "Sx",
+        legacy: &["Sup_Lvl"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.reporting",
-        levels: L3,
+        key: "feature.products",
+        claim: "Ix",
+        legacy: &[],
+        values: ACCESS_NAMES,
     },
     ClaimDef {
-        claim: "feature.customer_agreements",
-        levels: L3,
+        key: "feature.sales",
+        claim: "Ox",
+        legacy: &["Sales_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.supplier_agreements",
-        levels: L3,
+        key: "feature.quotations",
+        claim: "Qx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.service_catalogue",
-        levels: L3,
+        key: "feature.sales_orders",
+        claim: "Yx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.software_releases",
-        levels: L3,
+        key: "feature.purchase_orders",
+        claim: "Zx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.timesheets",
-        levels: &["none", "read", "read_all_modify_own", "read_modify_all"],
+        key: "feature.billing_details",
+        claim: "Jx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.software_licensing",
-        levels: L3,
+        key: "feature.invoices",
+        claim: "Xx",
+        legacy: &[],
+        values: ACCESS_REMOVE,
     },
     ClaimDef {
-        claim: "feature.segments",
-        levels: L3,
+        key: "feature.reporting",
+        claim: "Rx",
+        legacy: &["Reporting_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.documents",
-        levels: L3,
+        key: "feature.customer_agreements",
+        claim: "Cx",
+        legacy: &["Contract_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.mail_campaign",
-        levels: L3,
+        key: "feature.supplier_agreements",
+        claim: "Gx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.event_management",
-        levels: L3,
+        key: "feature.service_catalogue",
+        claim: "Vx",
+        legacy: &["Serv_Lvl"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "feature.projects",
-        levels: L3,
+        key: "feature.software_releases",
+        claim: "Wx",
+        legacy: &["Software_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "ticket.can_add",
-        levels: FLAG,
+        key: "feature.timesheets",
+        claim: "Hx",
+        legacy: &["Timesheets_Level"],
+        values: TIMESHEETS,
     },
     ClaimDef {
-        claim: "ticket.can_edit_closed",
-        levels: FLAG,
+        key: "feature.software_licensing",
+        claim: "Lx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "ticket.can_view_unassigned",
-        levels: FLAG,
+        key: "feature.projects",
+        claim: "Px",
+        legacy: &["Project_Level"],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "ticket.can_view_others",
-        levels: FLAG,
+        key: "feature.documents",
+        claim: "Mx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "ticket.can_change_type",
-        levels: FLAG,
+        key: "feature.mail_campaign",
+        claim: "Nx",
+        legacy: &[],
+        values: ACCESS3,
     },
     ClaimDef {
-        claim: "ticket.can_reassign",
-        levels: FLAG,
+        key: "feature.distribution_lists",
+        claim: "Kx",
+        legacy: &[],
+        values: DISTRIBUTION_LISTS,
     },
     ClaimDef {
-        claim: "ticket.can_edit_advanced",
-        levels: FLAG,
+        key: "ticket.can_add",
+        claim: "l6",
+        legacy: &["Can_Log_Tickets"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.action_editing",
-        levels: &["none", "own_actions", "all_actions"],
+        key: "ticket.can_edit_closed",
+        claim: "lf",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_delete",
-        levels: FLAG,
+        key: "ticket.can_view_unassigned",
+        claim: "l9",
+        legacy: &["Can_View_Unassigned_Tickets"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_assign_outside_teams",
-        levels: FLAG,
+        key: "ticket.can_view_others",
+        claim: "l8",
+        legacy: &["Can_View_Tech_Tickets"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_edit_not_assigned",
-        levels: FLAG,
+        key: "ticket.can_change_type",
+        claim: "lc",
+        legacy: &["Can_Change_Ticket_Types"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_update_status_outside_actions",
-        levels: FLAG,
+        key: "ticket.can_reassign",
+        claim: "l7",
+        legacy: &["Can_Reassign_Tickets"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_export",
-        levels: FLAG,
+        key: "ticket.can_edit_advanced",
+        claim: "l1",
+        legacy: &["Advanced_Edit"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_override_priority_escalation",
-        levels: FLAG,
+        key: "ticket.can_delete",
+        claim: "l4",
+        legacy: &["Can_Remove_Tickets"],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_override_review",
-        levels: FLAG,
+        key: "ticket.can_assign_outside_teams",
+        claim: "ld",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_mark_spam",
-        levels: FLAG,
+        key: "ticket.can_edit_not_assigned",
+        claim: "le",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "ticket.can_remove_todos",
-        levels: FLAG,
+        key: "ticket.can_update_status_outside_actions",
+        claim: "lo",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "calendar.edit_all",
-        levels: FLAG,
+        key: "ticket.can_export",
+        claim: "lm",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "calendar.add_all",
-        levels: FLAG,
+        key: "ticket.can_override_priority_escalation",
+        claim: "lj",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "calendar.view_all",
-        levels: FLAG,
+        key: "ticket.can_override_review",
+        claim: "lh",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "calendar.delete_all",
-        levels: FLAG,
+        key: "ticket.can_mark_spam",
+        claim: "ll",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "billing.view_item_costs",
-        levels: FLAG,
+        key: "ticket.can_remove_todos",
+        claim: "Td",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
     ClaimDef {
-        claim: "billing.view_item_prices",
-        levels: FLAG,
+        key: "ticket.action_editing",
+        claim: "l5",
+        legacy: &["Can_Edit_Actions"],
+        values: ACTION_EDITING,
     },
     ClaimDef {
-        claim: "billing.view_item_sku",
-        levels: FLAG,
+        key: "ticket.can_override_approvals",
+        claim: "l2",
+        legacy: &["Approvals_Can_Override"],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "ticket.approvals_page",
+        claim: "l3",
+        legacy: &["Approvals_Page_Access"],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "ticket.can_view_powershell",
+        claim: "lu",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "ticket.can_queue_powershell",
+        claim: "lv",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "calendar.editing",
+        claim: "lb",
+        legacy: &["Can_Edit_Appointments"],
+        values: APPOINTMENTS_013,
+    },
+    ClaimDef {
+        key: "calendar.adding",
+        claim: "lg",
+        legacy: &[],
+        values: APPOINTMENTS_012,
+    },
+    ClaimDef {
+        key: "calendar.visibility",
+        claim: "lz",
+        legacy: &[],
+        values: APPOINTMENT_VISIBILITY,
+    },
+    ClaimDef {
+        key: "calendar.deleting",
+        claim: "lr",
+        legacy: &[],
+        values: APPOINTMENTS_013,
+    },
+    ClaimDef {
+        key: "billing.view_item_costs",
+        claim: "li",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "billing.item_prices",
+        claim: "pi",
+        legacy: &[],
+        values: ACCESS3,
+    },
+    ClaimDef {
+        key: "billing.view_agent_costs",
+        claim: "A1",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "general.view_passwords",
+        claim: "la",
+        legacy: &["Pwd_Level"],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "general.view_site_documents",
+        claim: "D1",
+        legacy: &["Can_View_Site_Docs"],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "general.change_active",
+        claim: "lk",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.ticket_types",
+        claim: "At",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.scheduled_tickets",
+        claim: "As",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.global_templates",
+        claim: "lt",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.dashboards",
+        claim: "ly",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.sql_data_sources",
+        claim: "Ad",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.custom_fields",
+        claim: "ls",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.field_groups",
+        claim: "Af",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.message_groups",
+        claim: "mg",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.ticket_rules",
+        claim: "Ar",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.roles",
+        claim: "Av",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.slas",
+        claim: "Az",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.languages",
+        claim: "Al",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.quote_group_templates",
+        claim: "Aq",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.chat_profiles",
+        claim: "Cp",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.faq_lists",
+        claim: "Fl",
+        legacy: &[],
+        values: FLAG_DIGIT,
+    },
+    ClaimDef {
+        key: "create.publish_reports",
+        claim: "Ru",
+        legacy: &[],
+        values: FLAG_DIGIT,
     },
 ];
 
 /// A claim type the catalog does not know; the demo carries it once on purpose.
-pub const UNKNOWN_CLAIM: &str = "feature.widgets";
+pub const UNKNOWN_CLAIM: &str = "Wg";
 
 /// API application scopes (catalog `scopes`), used by synthetic tenants.
 const SCOPES: &[&str] = &[
@@ -506,21 +793,35 @@ struct Tenant {
     apps: Vec<AppDef>,
 }
 
-/// A level claim in the catalog's encoding: the level's position in the claim's `levels`.
+/// The claim for catalog permission `key` at `level` (a level key), in Halo's encoding.
 ///
-/// An unknown claim or level yields the value `"invalid"`, which the fixture tests reject.
-fn lv(claim: &str, level: &str) -> Claim {
-    let value = CLAIMS
+/// An unknown key or level yields the type `"invalid"`, which the fixture tests reject.
+fn lv(key: &str, level: &str) -> Claim {
+    CLAIMS
         .iter()
-        .find(|def| def.claim == claim)
-        .and_then(|def| def.levels.iter().position(|l| *l == level))
-        .map_or_else(|| "invalid".to_owned(), |pos| pos.to_string());
-    (claim.to_owned(), value)
+        .find(|def| def.key == key)
+        .and_then(|def| {
+            def.values
+                .iter()
+                .find(|(_, to)| *to == level)
+                .map(|(raw, _)| (def.claim.to_owned(), (*raw).to_owned()))
+        })
+        .unwrap_or_else(|| ("invalid".to_owned(), format!("{key}={level}")))
 }
 
-/// A flag claim in the catalog's encoding.
-fn fl(claim: &str, on: bool) -> Claim {
-    (claim.to_owned(), on.to_string())
+/// The yes/no claim for catalog permission `key`, in Halo's encoding.
+fn fl(key: &str, on: bool) -> Claim {
+    lv(key, if on { "yes" } else { "no" })
+}
+
+/// `claim` written under its older long name (the first the catalog lists), as older tenants do.
+fn legacy((code, value): Claim) -> Claim {
+    let name = CLAIMS
+        .iter()
+        .find(|def| def.claim == code)
+        .and_then(|def| def.legacy.first())
+        .map_or(code, |l| (*l).to_owned());
+    (name, value)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1057,12 +1358,17 @@ fn demo_roles() -> Vec<RoleDef> {
         teams,
         clients: Vec::new(),
     };
-    // Administrators: the top level of every feature and every flag.
+    // Administrators: the top level of every feature and every flag, `SA` (Is a Halo
+    // Administrator) among them: administrators through a role.
     let admin_claims: Vec<Claim> = CLAIMS
         .iter()
-        .map(|def| match def.levels.last() {
-            Some(top) => lv(def.claim, top),
-            None => fl(def.claim, true),
+        .map(|def| {
+            if def.is_flag() {
+                fl(def.key, true)
+            } else {
+                let top = def.values.iter().map(|(_, to)| *to).last().unwrap_or("none");
+                lv(def.key, top)
+            }
         })
         .collect();
     vec![
@@ -1077,20 +1383,21 @@ fn demo_roles() -> Vec<RoleDef> {
             "Service Desk",
             "Technicians working the ticket queues.",
             false,
+            // An older role: some claims under their long names.
             vec![
-                lv("feature.tickets", "read_modify"),
-                lv("feature.customers", "read"),
+                legacy(lv("feature.tickets", "read_modify")),
+                legacy(lv("feature.customers", "read")),
                 lv("feature.users", "read_modify"),
-                lv("feature.assets", "read"),
+                legacy(lv("feature.assets", "read")),
                 lv("feature.knowledge_base", "read_modify"),
                 lv("feature.calendars", "read_modify"),
-                fl("ticket.can_add", true),
+                legacy(fl("ticket.can_add", true)),
                 fl("ticket.can_view_unassigned", true),
                 fl("ticket.can_view_others", true),
                 fl("ticket.can_reassign", true),
                 fl("ticket.can_edit_closed", false),
-                lv("ticket.action_editing", "own_actions"),
-                fl("ticket.can_delete", false),
+                legacy(lv("ticket.action_editing", "own_actions")),
+                legacy(fl("ticket.can_delete", false)),
                 fl("ticket.can_export", false),
             ],
             vec![SD],
@@ -1100,7 +1407,7 @@ fn demo_roles() -> Vec<RoleDef> {
             "Invoicing, recurring billing and purchase orders.",
             false,
             vec![
-                lv("feature.invoices", "read_create_modify"),
+                lv("feature.invoices", "read_modify_remove"),
                 lv("feature.billing_details", "read_modify"),
                 lv("feature.customers", "read"),
                 lv("feature.customer_agreements", "read_modify"),
@@ -1108,7 +1415,7 @@ fn demo_roles() -> Vec<RoleDef> {
                 lv("feature.products", "read"),
                 lv("feature.sales_orders", "read"),
                 fl("billing.view_item_costs", true),
-                fl("billing.view_item_prices", true),
+                lv("billing.item_prices", "read"),
             ],
             vec![BILL],
         ),
@@ -1123,8 +1430,12 @@ fn demo_roles() -> Vec<RoleDef> {
                 lv("feature.timesheets", "read_modify_all"),
                 lv("feature.customers", "read"),
                 lv("feature.quotations", "read"),
-                fl("calendar.view_all", true),
-                fl("calendar.add_all", true),
+                lv("calendar.visibility", "all"),
+                lv("calendar.adding", "all"),
+                // `lc` (Can change a Ticket's Ticket Type) and `LC` (Chat, whose values are not
+                // decoded) differ only in case.
+                fl("ticket.can_change_type", true),
+                ("LC".to_owned(), "1".to_owned()),
             ],
             vec![PROJ],
         ),
@@ -1136,6 +1447,8 @@ fn demo_roles() -> Vec<RoleDef> {
                 lv("feature.customers", "read"),
                 lv("feature.assets", "read"),
                 lv("feature.tickets", "read"),
+                // A claim type in the wrong case: not Tickets (`Tx`), so listed as not understood.
+                ("tx".to_owned(), "2".to_owned()),
             ],
             vec![],
         ),
@@ -1424,7 +1737,7 @@ fn demo_agents() -> Vec<AgentDef> {
                     lv("feature.crm", "read_modify"),
                     lv("feature.sales", "read_modify"),
                     lv("feature.quotations", "read_modify"),
-                    lv("feature.customers", "read_create_modify"),
+                    lv("feature.customers", "read_modify"),
                 ];
             }
             31 => {
@@ -1489,7 +1802,7 @@ fn demo_agents() -> Vec<AgentDef> {
     cloud_depot.claims = vec![
         lv("feature.customers", "read_modify"),
         lv("feature.purchase_orders", "none"),
-        lv("feature.invoices", "read_create_modify"),
+        lv("feature.invoices", "read_modify"),
     ];
 
     // Rewst: admin, every active team, all customers.
@@ -1505,13 +1818,13 @@ fn demo_agents() -> Vec<AgentDef> {
     rewst.teams = ACTIVE_TEAMS.iter().map(|&t| (t, false)).collect();
     rewst.claims = vec![
         lv("feature.tickets", "read_modify"),
-        lv("feature.customers", "read_create_modify"),
+        lv("feature.customers", "read_modify"),
         lv("feature.users", "read_modify"),
         lv("feature.crm", "read_modify"),
         lv("feature.assets", "read_modify"),
         lv("feature.customer_agreements", "read_modify"),
         lv("feature.projects", "read_modify"),
-        lv("feature.invoices", "read_create_modify"),
+        lv("feature.invoices", "read_modify"),
         fl("ticket.can_add", true),
         fl("ticket.can_view_unassigned", true),
         fl("ticket.can_view_others", true),
@@ -1761,17 +2074,20 @@ fn pick(rng: &mut Rng, n: usize, count: usize) -> Vec<usize> {
 }
 
 fn random_claims(rng: &mut Rng, count: usize) -> Vec<Claim> {
-    pick(rng, CLAIMS.len(), count)
+    // Administrator and restriction claims are set deliberately, never at random.
+    let pool: Vec<&ClaimDef> = CLAIMS
+        .iter()
+        .filter(|def| def.key != "agent.admin" && !def.key.starts_with("restrict."))
+        .collect();
+    pick(rng, pool.len(), count)
         .into_iter()
-        .filter_map(|i| CLAIMS.get(i))
+        .filter_map(|i| pool.get(i).copied())
         .map(|def| {
-            if def.levels.is_empty() {
-                fl(def.claim, rng.chance(500))
+            if def.is_flag() {
+                fl(def.key, rng.chance(500))
             } else {
-                (
-                    def.claim.to_owned(),
-                    rng.below(def.levels.len()).to_string(),
-                )
+                let (raw, _) = def.values[rng.below(def.values.len())];
+                (def.claim.to_owned(), raw.to_owned())
             }
         })
         .collect()
