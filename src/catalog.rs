@@ -212,7 +212,13 @@ pub struct PermissionDef {
 impl PermissionDef {
     /// A permission built in code (not from the catalog file).
     #[must_use]
-    pub fn synthetic(key: String, label: String, kind: Kind, section: &str, source: Source) -> Self {
+    pub fn synthetic(
+        key: String,
+        label: String,
+        kind: Kind,
+        section: &str,
+        source: Source,
+    ) -> Self {
         Self {
             key,
             label,
@@ -255,8 +261,7 @@ impl PermissionDef {
     /// True when the levels are totally ordered.
     #[must_use]
     pub fn is_total(&self) -> bool {
-        (0..self.levels.len())
-            .all(|a| (0..self.levels.len()).all(|b| self.compare(a, b).is_some()))
+        (0..self.levels.len()).all(|a| (0..self.levels.len()).all(|b| self.compare(a, b).is_some()))
     }
 
     /// The claim types (code and legacy names) this permission is read from.
@@ -471,7 +476,10 @@ impl Catalog {
                 )));
             }
             if scale.confidence == Confidence::Observed
-                && !scale.cite.as_ref().is_some_and(|c| self.sources.contains_key(c))
+                && !scale
+                    .cite
+                    .as_ref()
+                    .is_some_and(|c| self.sources.contains_key(c))
             {
                 return Err(CatalogError::Invalid(format!(
                     "scale `{}` is observed but cites no listed source",
@@ -549,13 +557,18 @@ impl Catalog {
         let invalid = |message: String| CatalogError::Invalid(format!("`{}` {message}", perm.key));
         if perm.confidence == Confidence::Observed
             && perm.user_source.is_none()
-            && !perm.cite.as_ref().is_some_and(|c| self.sources.contains_key(c))
+            && !perm
+                .cite
+                .as_ref()
+                .is_some_and(|c| self.sources.contains_key(c))
         {
             return Err(invalid("is observed but cites no listed source".into()));
         }
         let is_claim = matches!(perm.source, Source::Claim(_));
         if !is_claim && !perm.legacy_claims.is_empty() {
-            return Err(invalid("lists legacy claims but is not read from a claim".into()));
+            return Err(invalid(
+                "lists legacy claims but is not read from a claim".into(),
+            ));
         }
         if let Some(fallback) = &perm.fallback
             && (!is_claim || !matches!(fallback, Source::Derived(_)))
@@ -565,10 +578,14 @@ impl Catalog {
             ));
         }
         if perm.also_field.is_some() && (!is_claim || perm.kind != Kind::Flag) {
-            return Err(invalid("has also_field: only a yes/no claim permission may".into()));
+            return Err(invalid(
+                "has also_field: only a yes/no claim permission may".into(),
+            ));
         }
         match (&perm.scale, perm.kind) {
-            (None, Kind::Level) => return Err(invalid("is a level permission without a scale".into())),
+            (None, Kind::Level) => {
+                return Err(invalid("is a level permission without a scale".into()));
+            }
             (None, Kind::Flag) if is_claim => {
                 return Err(invalid("is read from a claim but has no scale".into()));
             }
@@ -620,7 +637,9 @@ impl Catalog {
         }
         for claim in perm.claim_types() {
             if claim.trim().is_empty() || claim != claim.trim() {
-                return Err(invalid(format!("has a blank or padded claim type `{claim}`")));
+                return Err(invalid(format!(
+                    "has a blank or padded claim type `{claim}`"
+                )));
             }
             if let Some(previous) = self.by_claim.insert(claim.to_owned(), index)
                 && previous != index
@@ -798,9 +817,9 @@ impl Catalog {
     /// A claim type Halo uses that carries nothing audited, by code or legacy name.
     #[must_use]
     pub fn informational(&self, claim_type: &str) -> Option<&InformationalClaim> {
-        self.informational_claims.iter().find(|i| {
-            i.claim_type == claim_type || i.legacy.iter().any(|l| l == claim_type)
-        })
+        self.informational_claims
+            .iter()
+            .find(|i| i.claim_type == claim_type || i.legacy.iter().any(|l| l == claim_type))
     }
 
     /// A mapped claim type that differs from `claim_type` only in letter case (claim types are
@@ -1111,7 +1130,10 @@ fn scale_levels(
     for i in 0..n {
         for j in 0..n {
             if i != j && le[i][j] && le[j][i] {
-                return Err(format!("order is cyclic between `{}` and `{}`", levels[i], levels[j]));
+                return Err(format!(
+                    "order is cyclic between `{}` and `{}`",
+                    levels[i], levels[j]
+                ));
             }
         }
     }
@@ -1280,28 +1302,75 @@ mod tests {
                 ClaimValue::Flag(b) => b.to_string(),
             })
         };
-        assert_eq!(level("feature.customers", "1").as_deref(), Some("View (Names Only)"));
-        assert_eq!(level("feature.customers", "3").as_deref(), Some("Read and Modify"));
+        assert_eq!(
+            level("feature.customers", "1").as_deref(),
+            Some("View (Names Only)")
+        );
+        assert_eq!(
+            level("feature.customers", "3").as_deref(),
+            Some("Read and Modify")
+        );
         assert_eq!(level("feature.customers", "4"), None, "not in Ux's table");
-        assert_eq!(level("feature.tickets", "2").as_deref(), Some("Read and Modify"));
+        assert_eq!(
+            level("feature.tickets", "2").as_deref(),
+            Some("Read and Modify")
+        );
         assert_eq!(level("feature.tickets", "3"), None);
-        assert_eq!(level("feature.invoices", "3").as_deref(), Some("Read, Modify and Remove"));
-        assert_eq!(level("feature.timesheets", "3").as_deref(), Some("Read Only"));
-        assert_eq!(level("feature.timesheets", "1").as_deref(), Some("Read and Modify (Own)"));
-        assert_eq!(level("ticket.action_editing", "3").as_deref(), Some("All Actions"));
-        assert_eq!(level("ticket.action_editing", "2"), None, "Editing of Actions has no 2");
+        assert_eq!(
+            level("feature.invoices", "3").as_deref(),
+            Some("Read, Modify and Remove")
+        );
+        assert_eq!(
+            level("feature.timesheets", "3").as_deref(),
+            Some("Read Only")
+        );
+        assert_eq!(
+            level("feature.timesheets", "1").as_deref(),
+            Some("Read and Modify (Own)")
+        );
+        assert_eq!(
+            level("ticket.action_editing", "3").as_deref(),
+            Some("All Actions")
+        );
+        assert_eq!(
+            level("ticket.action_editing", "2"),
+            None,
+            "Editing of Actions has no 2"
+        );
         assert_eq!(level("ticket.can_delete", "1").as_deref(), Some("true"));
         assert_eq!(level("ticket.can_delete", "0").as_deref(), Some("false"));
-        assert_eq!(level("ticket.can_delete", "true"), None, "ticket flags are 1/0");
+        assert_eq!(
+            level("ticket.can_delete", "true"),
+            None,
+            "ticket flags are 1/0"
+        );
         assert_eq!(level("agent.admin", "true").as_deref(), Some("true"));
         assert_eq!(level("agent.admin", "1"), None, "SA is true/false");
-        assert_eq!(level("general.edit_own_preferences", "1").as_deref(), Some("true"));
-        assert_eq!(level("feature.chat", "1"), None, "LC's values are not decoded");
-        assert_eq!(level("feature.customers", " 2 ").as_deref(), Some("Read Only"));
+        assert_eq!(
+            level("general.edit_own_preferences", "1").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            level("feature.chat", "1"),
+            None,
+            "LC's values are not decoded"
+        );
+        assert_eq!(
+            level("feature.customers", " 2 ").as_deref(),
+            Some("Read Only")
+        );
         let (_, tickets) = c.permission("feature.tickets").unwrap_or_else(|| panic!());
-        assert_eq!(c.claim_raw(tickets, ClaimValue::Level(2)).as_deref(), Some("2"));
-        let (_, delete) = c.permission("ticket.can_delete").unwrap_or_else(|| panic!());
-        assert_eq!(c.claim_raw(delete, ClaimValue::Flag(true)).as_deref(), Some("1"));
+        assert_eq!(
+            c.claim_raw(tickets, ClaimValue::Level(2)).as_deref(),
+            Some("2")
+        );
+        let (_, delete) = c
+            .permission("ticket.can_delete")
+            .unwrap_or_else(|| panic!());
+        assert_eq!(
+            c.claim_raw(delete, ClaimValue::Flag(true)).as_deref(),
+            Some("1")
+        );
     }
 
     #[test]
@@ -1329,7 +1398,9 @@ mod tests {
     fn timesheet_levels_are_not_in_numeric_order_and_partly_comparable() {
         use std::cmp::Ordering::{Greater, Less};
         let c = catalog();
-        let (_, hx) = c.permission("feature.timesheets").unwrap_or_else(|| panic!());
+        let (_, hx) = c
+            .permission("feature.timesheets")
+            .unwrap_or_else(|| panic!());
         let at = |raw: &str| match c.claim_value(hx, raw) {
             Some(ClaimValue::Level(l)) => l,
             other => panic!("{raw}: {other:?}"),
@@ -1354,7 +1425,11 @@ mod tests {
         );
         let err = Catalog::parse(&text).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("cyclic"), "{err}");
-        let text = EMBEDDED.replacen("\"2\": read_modify }", "\"2\": read_modify, \"9\": all_actions }", 1);
+        let text = EMBEDDED.replacen(
+            "\"2\": read_modify }",
+            "\"2\": read_modify, \"9\": all_actions }",
+            1,
+        );
         let err = Catalog::parse(&text).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("not one of the levels"), "{err}");
     }

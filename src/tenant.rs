@@ -98,7 +98,9 @@ impl Effective {
 
     /// The highest values: `value` and its `alternatives`.
     pub fn maxima(&self) -> impl Iterator<Item = Value> + '_ {
-        self.value.into_iter().chain(self.alternatives.iter().copied())
+        self.value
+            .into_iter()
+            .chain(self.alternatives.iter().copied())
     }
 
     /// Recomputes `value` and `alternatives` under a permission's privilege order, which may leave

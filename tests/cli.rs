@@ -132,11 +132,16 @@ fn notes_fail_only_at_fail_on_note() {
     let report = json_report(&["--snapshot", snapshot, "--fail-on", "note"], 1);
     assert_eq!(report["summary"]["errors"], 0);
     assert_eq!(report["summary"]["warnings"], 0);
-    assert_eq!(report["summary"]["notes"], 1);
+    // The other note: Cloud Depot's "Read, Create and Modify" for Invoices is not a Halo level.
+    assert_eq!(report["summary"]["notes"], 2);
     assert_eq!(report["summary"]["passed"], false);
-    assert_eq!(
-        report["findings"][0]["requirement"],
-        "cloud-depot.agent.no-default-team"
+    let requirements: Vec<&Value> = report["findings"]
+        .as_array()
+        .map(|f| f.iter().map(|f| &f["requirement"]).collect())
+        .unwrap_or_default();
+    assert!(
+        requirements.contains(&&Value::from("cloud-depot.agent.no-default-team")),
+        "{requirements:?}"
     );
     run_expect(
         &["check", "--snapshot", snapshot, "--fail-on", "warning"],
@@ -151,7 +156,7 @@ fn fail_on_note_passes_a_clean_tenant() {
         &[
             "check",
             "--snapshot",
-            &case("all-satisfied"),
+            &case("365sentri-documented"),
             "--fail-on",
             "note",
         ],
@@ -211,6 +216,7 @@ fn without_set_only_sets_binding_an_application_run() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["code"] != "ambiguous-requirement")
         .map(|f| f["requirement_set"].as_str().unwrap())
         .collect();
     assert_eq!(from, vec!["baseline", "baseline"]);
@@ -484,7 +490,7 @@ fn json_report_has_the_documented_shape() {
 fn json_summary_passed_follows_fail_on() {
     let report = json_report(&["--snapshot", DEMO, "--fail-on", "never"], 0);
     assert_eq!(report["summary"]["passed"], true);
-    let report = json_report(&["--snapshot", &case("all-satisfied")], 0);
+    let report = json_report(&["--snapshot", &case("365sentri-documented")], 0);
     assert_eq!(report["summary"]["passed"], true);
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
 }
@@ -496,13 +502,16 @@ fn json_report_names_the_role_behind_an_excessive_level() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["requirement"] == "cloud-depot.feature.invoices")
+        .find(|f| {
+            f["requirement"] == "cloud-depot.feature.invoices"
+                && f["code"] != "ambiguous-requirement"
+        })
         .expect("no finding on cloud-depot.feature.invoices");
     assert_eq!(invoices["code"], "excessive-grant");
-    assert_eq!(invoices["expected"], "Read, Create and Modify");
+    assert_eq!(invoices["expected"], "Read and Modify");
     assert_eq!(
         invoices["actual"],
-        "Read, Create, Modify and Delete (through role Integration Finance)"
+        "Read, Modify and Remove (through role Integration Finance)"
     );
 }
 
@@ -660,8 +669,15 @@ fn rules_show_prints_a_set_and_refuses_an_unknown_one() {
 #[test]
 fn snapshot_show_lists_unknown_claims() {
     let run = run_expect(&["snapshot", "show", DEMO], 0);
-    assert!(run.stdout.contains("feature.widgets"), "{}", run.stdout);
-    assert!(run.stdout.contains("northwind"), "{}", run.stdout);
+    for shown in [
+        "Wg",
+        "tx",
+        "differs from `Tx` only in letter case",
+        "LC",
+        "northwind",
+    ] {
+        assert!(run.stdout.contains(shown), "{shown}: {}", run.stdout);
+    }
     run_expect(&["snapshot", "show", "fixtures/no-such-snapshot.json"], 2);
 }
 

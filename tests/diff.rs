@@ -89,7 +89,7 @@ fn json_document_has_the_documented_shape() {
         .unwrap();
     assert_eq!(ava["permission"], "feature.invoices");
     assert_eq!(ava["before"], "Read Only");
-    assert_eq!(ava["after"], "Read, Create and Modify");
+    assert_eq!(ava["after"], "Read and Modify");
     assert_eq!(doc["not_compared"].as_array().map(Vec::len), Some(0));
 }
 
@@ -97,7 +97,7 @@ fn json_document_has_the_documented_shape() {
 fn markdown_is_a_table_of_changes() {
     let (stdout, _) = run(&["diff", OLD, NEW, "--format", "markdown"], 0);
     assert!(stdout.starts_with("# Permission drift\n"), "{stdout}");
-    assert!(stdout.contains("| + | widened | agent Ava Stone | agent `Ava Stone` gained Invoices: Read, Create and Modify through role Billing (was Read Only) |"), "{stdout}");
+    assert!(stdout.contains("| + | widened | agent Ava Stone | agent `Ava Stone` gained Invoices: Read and Modify through role Billing (was Read Only) |"), "{stdout}");
     assert_eq!(stdout.lines().filter(|l| l.starts_with("| ")).count(), 41);
 }
 
@@ -395,7 +395,7 @@ fn github_annotations_are_one_escaped_line_per_change() {
         assert!(!properties[2].1.contains(':'), "{line}");
     }
     assert!(stdout.contains(&format!(
-        "::warning file={NEW},line={},title=drift%3A level-raised::agent `Ava Stone` gained Invoices: Read, Create and Modify through role Billing (was Read Only)%0Abefore: agent: claim feature.invoices = \"1\" → Read Only%0A",
+        "::warning file={NEW},line={},title=drift%3A level-raised::agent `Ava Stone` gained Invoices: Read and Modify through role Billing (was Read Only)%0Abefore: agent: claim Xx = \"1\" → Read Only%0A",
         line_of("10")
     )), "{stdout}");
 }

@@ -389,7 +389,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         assert_eq!(code, 1, "--format {format}: {stderr}");
         assert_eq!(
             stderr.trim_end(),
-            "halo-audit: 3 errors, 10 warnings, 8 notes (0 unverifiable): failed (--fail-on error)",
+            "halo-audit: 3 errors, 10 warnings, 10 notes (0 unverifiable): failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {

@@ -305,7 +305,7 @@ fn the_demo_plan_names_each_mistake_with_the_integration_that_needs_the_fix() {
     );
     assert_eq!(
         invoices["operation"],
-        json!({"op": "set_agent_claim", "agent": 34, "claim": "feature.invoices", "value": "1"})
+        json!({"op": "set_agent_claim", "agent": 34, "claim": "Xx", "value": "1"})
     );
     let role = items
         .iter()

@@ -938,7 +938,11 @@ fn describe(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> S
     if effective.value.is_none() {
         return "unknown".to_owned();
     }
-    effective.maxima().map(one).collect::<Vec<_>>().join(" and ")
+    effective
+        .maxima()
+        .map(one)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn chain(catalog: &Catalog, perm: &PermissionDef, effective: &Effective) -> Vec<String> {

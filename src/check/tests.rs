@@ -93,11 +93,7 @@ fn codes(outcome: &Outcome) -> Vec<(String, String)> {
 #[test]
 fn a_tenant_set_up_as_documented_has_no_findings() {
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Ux", "value": "2"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Ux", "value": "2"}]), json!([]))]),
         json!([]),
         json!([app(&["read:tickets"], 7)]),
     );
@@ -145,11 +141,7 @@ fn missing_and_excessive_grants_are_reported_both_ways() {
 #[test]
 fn the_all_scope_satisfies_by_assumption_and_is_itself_excessive() {
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Ux", "value": "2"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Ux", "value": "2"}]), json!([]))]),
         json!([]),
         json!([app(&["all"], 7)]),
     );
@@ -336,11 +328,7 @@ fn an_unknown_set_is_a_usage_error_with_a_suggestion() {
 
 #[test]
 fn baseline_flags_disabled_login_agents_admin_api_agents_and_inactive_apps() {
-    let mut disabled = agent(
-        8,
-        json!([{"type": "Ux", "value": "2"}]),
-        json!([]),
-    );
+    let mut disabled = agent(8, json!([{"type": "Ux", "value": "2"}]), json!([]));
     disabled["isdisabled"] = json!(true);
     let mut admin = agent(9, json!([]), json!([]));
     admin["is_admin"] = json!(true);
@@ -396,11 +384,7 @@ fn an_application_list_gap_is_unverifiable_not_binding_not_found() {
 #[test]
 fn findings_are_deterministic() {
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Ux", "value": "3"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Ux", "value": "3"}]), json!([]))]),
         json!([]),
         json!([app(&["all", "admin"], 7)]),
     );
@@ -460,11 +444,7 @@ requirements:
     };
     // Unmet: notes naming the condition, so the check does not fail.
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Tx", "value": "1"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Tx", "value": "1"}]), json!([]))]),
         json!([]),
         opt_app(&["read:tickets"]),
     );
@@ -486,11 +466,7 @@ requirements:
     }
     // Met: the conditional scope is needed, not excessive.
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Bx", "value": "1"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Bx", "value": "1"}]), json!([]))]),
         json!([]),
         opt_app(&["read:tickets", "read:kb"]),
     );
@@ -500,11 +476,7 @@ requirements:
 
 #[test]
 fn baseline_reports_what_it_cannot_decide_instead_of_passing_it() {
-    let mut list_view = agent(
-        9,
-        json!([{"type": "Tx", "value": "1"}]),
-        json!([]),
-    );
+    let mut list_view = agent(9, json!([{"type": "Tx", "value": "1"}]), json!([]));
     list_view.as_object_mut().unwrap().remove("is_admin");
     list_view.as_object_mut().unwrap().remove("claims");
     let t = tenant(json!([list_view]), json!([]), json!([]));

@@ -131,8 +131,9 @@ fn changes_name_the_chain_that_decided_them() {
     assert_eq!(ava.class, Class::Widened);
     assert_eq!(ava.permission.as_deref(), Some("feature.invoices"));
     assert!(
-        ava.chain.iter().any(|c| c
-            == "after: role Billing: claim Xx = \"2\" → Read and Modify"),
+        ava.chain
+            .iter()
+            .any(|c| c == "after: role Billing: claim Xx = \"2\" → Read and Modify"),
         "{:?}",
         ava.chain
     );

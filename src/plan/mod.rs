@@ -1219,10 +1219,11 @@ impl<'a> Builder<'a> {
                 items.push(base);
             }
             Source::Claim(claim) => {
+                // The agent's own claim, or the structural reading a claim falls back to.
                 let own = effective
                     .contributions
                     .iter()
-                    .filter(|c| c.origin == Origin::Agent)
+                    .filter(|c| matches!(c.origin, Origin::Agent | Origin::Structure))
                     .map(|c| c.value)
                     .max();
                 let remaining = effective
@@ -1255,10 +1256,12 @@ impl<'a> Builder<'a> {
                         Value::Flag(b) => ClaimValue::Flag(b),
                         Value::Level(l) => ClaimValue::Level(l),
                     };
-                    let value = catalog.claim_raw(perm, written).unwrap_or_else(|| match target {
-                        Value::Flag(b) => b.to_string(),
-                        Value::Level(l) => l.to_string(),
-                    });
+                    let value = catalog
+                        .claim_raw(perm, written)
+                        .unwrap_or_else(|| match target {
+                            Value::Flag(b) => b.to_string(),
+                            Value::Level(l) => l.to_string(),
+                        });
                     base.operation = Some(Operation::SetAgentClaim {
                         agent: agent.id,
                         claim: claim.clone(),

@@ -94,11 +94,7 @@ const BETA: &str = r#"  - {id: beta.read-tickets, title: t, permission: "scope:r
 fn sets_sharing_an_application_are_merged_and_each_grant_is_attributed() {
     let lib = library(&[set("alpha", "Shared*", ALPHA), set("beta", "Shared*", BETA)]);
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Ux", "value": "2"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Ux", "value": "2"}]), json!([]))]),
         json!([]),
         json!([app(
             "a1",
@@ -175,11 +171,7 @@ fn conflicting_levels_on_a_shared_agent_are_unresolved_not_hidden() {
         set("gamma", "Shared*", gamma),
     ]);
     let t = tenant(
-        json!([agent(
-            7,
-            json!([{"type": "Ux", "value": "2"}]),
-            json!([])
-        )]),
+        json!([agent(7, json!([{"type": "Ux", "value": "2"}]), json!([]))]),
         json!([]),
         json!([app("a1", "Shared Sync", &["read:tickets"], 7)]),
     );

@@ -1,5 +1,6 @@
 //! `halo-audit snapshot show`: a summary of a snapshot and of what the normaliser understood.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use tabled::settings::Style as TableStyle;
@@ -31,12 +32,16 @@ struct AppRow {
 
 #[derive(Tabled)]
 struct ClaimRow {
-    #[tabled(rename = "holder")]
-    holder: String,
     #[tabled(rename = "claim type")]
     claim_type: String,
     #[tabled(rename = "value")]
     value: String,
+    #[tabled(rename = "agents")]
+    agents: usize,
+    #[tabled(rename = "roles")]
+    roles: usize,
+    #[tabled(rename = "for example")]
+    example: String,
     #[tabled(rename = "why")]
     reason: String,
 }
@@ -213,7 +218,7 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
     if !tenant.claims_recognised && tenant.agents.is_some() {
         let _ = writeln!(
             out,
-            "\nNo claim in this snapshot matches the catalog's claim encoding: feature access levels and ticket permissions are unverifiable (see docs/permissions.md)."
+            "\nNo claim in this snapshot has a type the permission catalog knows: feature access levels and ticket permissions are unverifiable (see docs/permissions.md)."
         );
     }
     if tenant.unknown_claims.is_empty() {
@@ -222,22 +227,37 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             "\nEvery claim in the snapshot is understood by the permission catalog."
         );
     } else {
-        let rows: Vec<ClaimRow> = tenant
-            .unknown_claims
+        // One row per claim type and value: how many agents and roles carry it, and one of them.
+        let mut grouped: BTreeMap<(&str, &str, &str), (usize, usize, &str)> = BTreeMap::new();
+        for c in &tenant.unknown_claims {
+            let entry = grouped
+                .entry((c.claim_type.as_str(), c.value.as_str(), c.reason.as_str()))
+                .or_insert((0, 0, c.holder.as_str()));
+            if c.holder.starts_with("role ") {
+                entry.1 += 1;
+            } else {
+                entry.0 += 1;
+            }
+        }
+        let rows: Vec<ClaimRow> = grouped
             .iter()
-            .map(|c| ClaimRow {
-                holder: c.holder.clone(),
-                claim_type: c.claim_type.clone(),
-                value: c.value.clone(),
-                reason: c.reason.clone(),
-            })
+            .map(
+                |((claim_type, value, reason), (agents, roles, first))| ClaimRow {
+                    claim_type: (*claim_type).to_owned(),
+                    value: (*value).to_owned(),
+                    agents: *agents,
+                    roles: *roles,
+                    example: (*first).to_owned(),
+                    reason: (*reason).to_owned(),
+                },
+            )
             .collect();
         let mut table = Table::new(rows);
         table.with(TableStyle::sharp());
         let _ = writeln!(
             out,
-            "\nClaims the permission catalog does not understand ({}): requirements that depend on them may be unverifiable\n{table}",
-            tenant.unknown_claims.len()
+            "\nClaims the permission catalog does not understand ({} types and values): requirements that depend on them are unverifiable; a catalog overlay (--catalog FILE, docs/permissions.md) can map them\n{table}",
+            grouped.len()
         );
     }
     if !snapshot.redacted.is_empty() {

@@ -246,8 +246,7 @@ pub(super) fn normalise_parts(
             || objects
                 .iter()
                 .any(|(_, obj)| claims(obj).is_some_and(|c| recognised(catalog, &c)));
-        let returned =
-            roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
+        let returned = roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
         let ctx = context(tenant.claims_recognised, returned);
         Some(map_in_parallel(&objects, |(id, obj)| {
             Normalised::of(&ctx, *id, obj)

@@ -38,22 +38,63 @@ impl ClaimDef {
     /// True for a yes/no claim.
     #[must_use]
     pub fn is_flag(&self) -> bool {
-        self.values.iter().all(|(_, to)| *to == "yes" || *to == "no")
+        self.values
+            .iter()
+            .all(|(_, to)| *to == "yes" || *to == "no")
     }
 }
 
 const ACCESS3: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_modify")];
-const ACCESS_NAMES: &[(&str, &str)] = &[("0", "none"), ("1", "view_names"), ("2", "read"), ("3", "read_modify")];
-const ACCESS_REMOVE: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_modify"), ("3", "read_modify_remove")];
-const TIMESHEETS: &[(&str, &str)] = &[("0", "none"), ("1", "modify_own"), ("2", "modify_managed"), ("3", "read"), ("4", "read_modify_all")];
-const DISTRIBUTION_LISTS: &[(&str, &str)] = &[("0", "none"), ("1", "read"), ("2", "read_send"), ("3", "read_modify")];
-const ACTION_EDITING: &[(&str, &str)] = &[("0", "none"), ("1", "own_actions"), ("3", "all_actions")];
+const ACCESS_NAMES: &[(&str, &str)] = &[
+    ("0", "none"),
+    ("1", "view_names"),
+    ("2", "read"),
+    ("3", "read_modify"),
+];
+const ACCESS_REMOVE: &[(&str, &str)] = &[
+    ("0", "none"),
+    ("1", "read"),
+    ("2", "read_modify"),
+    ("3", "read_modify_remove"),
+];
+const TIMESHEETS: &[(&str, &str)] = &[
+    ("0", "none"),
+    ("1", "modify_own"),
+    ("2", "modify_managed"),
+    ("3", "read"),
+    ("4", "read_modify_all"),
+];
+const DISTRIBUTION_LISTS: &[(&str, &str)] = &[
+    ("0", "none"),
+    ("1", "read"),
+    ("2", "read_send"),
+    ("3", "read_modify"),
+];
+const ACTION_EDITING: &[(&str, &str)] =
+    &[("0", "none"), ("1", "own_actions"), ("3", "all_actions")];
 const APPOINTMENTS_013: &[(&str, &str)] = &[("0", "none"), ("1", "own_only"), ("3", "all")];
 const APPOINTMENTS_012: &[(&str, &str)] = &[("0", "none"), ("1", "own_only"), ("2", "all")];
-const APPOINTMENT_VISIBILITY: &[(&str, &str)] = &[("0", "own_only"), ("1", "team"), ("2", "team_department"), ("3", "all")];
+const APPOINTMENT_VISIBILITY: &[(&str, &str)] = &[
+    ("0", "own_only"),
+    ("1", "team"),
+    ("2", "team_department"),
+    ("3", "all"),
+];
 const FLAG_DIGIT: &[(&str, &str)] = &[("1", "yes"), ("0", "no")];
-const FLAG_WORD: &[(&str, &str)] = &[("true", "yes"), ("false", "no"), ("True", "yes"), ("False", "no")];
-const FLAG_WORD_OR_DIGIT: &[(&str, &str)] = &[("true", "yes"), ("false", "no"), ("True", "yes"), ("False", "no"), ("1", "yes"), ("0", "no")];
+const FLAG_WORD: &[(&str, &str)] = &[
+    ("true", "yes"),
+    ("false", "no"),
+    ("True", "yes"),
+    ("False", "no"),
+];
+const FLAG_WORD_OR_DIGIT: &[(&str, &str)] = &[
+    ("true", "yes"),
+    ("false", "no"),
+    ("True", "yes"),
+    ("False", "no"),
+    ("1", "yes"),
+    ("0", "no"),
+];
 
 /// The claim types the generator writes, mirroring `catalog/permissions.yaml` (a test checks it).
 pub const CLAIMS: &[ClaimDef] = &[
@@ -1366,7 +1407,12 @@ fn demo_roles() -> Vec<RoleDef> {
             if def.is_flag() {
                 fl(def.key, true)
             } else {
-                let top = def.values.iter().map(|(_, to)| *to).last().unwrap_or("none");
+                let top = def
+                    .values
+                    .iter()
+                    .map(|(_, to)| *to)
+                    .last()
+                    .unwrap_or("none");
                 lv(def.key, top)
             }
         })

@@ -276,7 +276,11 @@ fn catalog_claims() -> BTreeMap<String, CatalogClaim> {
         } else if let Some(rest) = line.strip_prefix("source: { claim:") {
             types.push(rest.trim().trim_end_matches('}').trim().to_owned());
         } else if let Some(rest) = line.strip_prefix("legacy_claims: [") {
-            types.extend(rest.trim_end_matches(']').split(',').map(|l| l.trim().to_owned()));
+            types.extend(
+                rest.trim_end_matches(']')
+                    .split(',')
+                    .map(|l| l.trim().to_owned()),
+            );
         } else if let Some(rest) = line.strip_prefix("scale:") {
             scale = Some(rest.trim().to_owned());
         }
