@@ -109,7 +109,19 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         verbose: cli.verbose,
         quiet: cli.quiet,
     };
-    let catalog = Catalog::builtin()?;
+    let builtin = Catalog::builtin()?;
+    let overlaid;
+    let catalog: &Catalog = if cli.catalog.is_empty() {
+        builtin
+    } else {
+        let files = cli
+            .catalog
+            .iter()
+            .map(|path| ruleset::read_file(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        overlaid = crate::catalog::overlay::apply(builtin, &files)?;
+        &overlaid
+    };
     match &cli.command {
         Command::Fetch(args) => {
             let config = load_config(cli, &style)?;

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+pub mod overlay;
+
 /// The catalog shipped inside the binary.
 const EMBEDDED: &str = include_str!("../catalog/permissions.yaml");
 
@@ -586,12 +588,22 @@ impl Catalog {
             (None, Kind::Level) => {
                 return Err(invalid("is a level permission without a scale".into()));
             }
-            (None, Kind::Flag) if is_claim => {
+            (None, Kind::Flag) if is_claim && perm.values.0.is_empty() => {
                 return Err(invalid("is read from a claim but has no scale".into()));
             }
             (None, Kind::Flag) => {
                 perm.levels.clear();
                 perm.le.clear();
+                if let Some((raw, to)) = perm
+                    .values
+                    .0
+                    .iter()
+                    .find(|(_, to)| to != "yes" && to != "no")
+                {
+                    return Err(invalid(format!(
+                        "reads claim value `{raw}` as `{to}`, not yes/no"
+                    )));
+                }
             }
             (Some(name), kind) => {
                 let scale = self

@@ -22,6 +22,10 @@ pub struct Cli {
     /// The configuration file (default: `halo-audit.yaml` in the current directory, if present).
     #[arg(long, global = true, value_name = "FILE", env = "HALO_AUDIT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// A catalog overlay: your own claim types and values for permissions (repeatable; see
+    /// docs/permissions.md).
+    #[arg(long = "catalog", global = true, value_name = "FILE")]
+    pub catalog: Vec<PathBuf>,
 }
 
 /// Colour choice.

@@ -571,3 +571,66 @@ requirements:
         .collect();
     assert_eq!(codes, ["unverifiable", "unverifiable"]);
 }
+
+const TIMESHEETS: &str = r#"
+id: ts-set
+title: Timesheets integration
+sources: [{url: "https://vendor.example/ts", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: ts.read, title: t, permission: Timesheets, expect: Read Only, source: {quote: q}}
+"#;
+
+/// The finding of requirement `id` for an agent whose own `Hx` claim is `own`, holding a role
+/// whose `Hx` is `role` (when given).
+fn timesheets(own: &str, role: Option<&str>) -> Vec<Finding> {
+    let roles = json!([{"id": "r-1", "name": "Managers", "claims": role.map_or_else(|| json!([]), |v| json!([{"type": "Hx", "value": v}]))}]);
+    let t = tenant(
+        json!([agent(
+            7,
+            json!([{"type": "Hx", "value": own}]),
+            json!([{"id": "r-1"}])
+        )]),
+        roles,
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let selection = Selection {
+        sets: vec!["ts-set".to_owned()],
+        ..Selection::default()
+    };
+    check(&t, &library(&[TIMESHEETS]), catalog(), &selection)
+        .unwrap()
+        .findings
+        .into_iter()
+        .filter(|f| f.requirement.as_deref() == Some("ts.read"))
+        .collect()
+}
+
+#[test]
+fn timesheet_levels_are_compared_by_privilege_not_by_number() {
+    // 4 = Read and Modify (All) is above Read Only (3): excessive, though only one step up.
+    let f = timesheets("4", None);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].code, Code::ExcessiveGrant);
+    // 3 = Read Only: exactly what is needed.
+    assert!(timesheets("3", None).is_empty());
+    // 2 = Read and Modify (Managed) is a larger number than 1 and smaller than 3, but neither
+    // above nor below Read Only: not decided, said as an ambiguity, never a pass or a miss.
+    for own in ["1", "2"] {
+        let f = timesheets(own, None);
+        assert_eq!(f.len(), 1, "{own}: {f:?}");
+        assert_eq!(f[0].code, Code::AmbiguousRequirement, "{own}");
+        assert!(f[0].message.contains("do not rank"), "{}", f[0].message);
+    }
+    // 0 = No Access is below everything: missing.
+    assert_eq!(timesheets("0", None)[0].code, Code::MissingGrant);
+    // Read and Modify (Own) from the agent and Read Only from a role: both are held, Read Only
+    // meets the need, and the extra right to modify its own is not comparable: undecided excess.
+    let f = timesheets("1", Some("3"));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].code, Code::AmbiguousRequirement);
+    assert_eq!(
+        f[0].actual.as_deref(),
+        Some("Read Only (through role Managers) and Read and Modify (Own)")
+    );
+}

@@ -317,6 +317,15 @@ pub enum RulesError {
         #[related]
         problems: Vec<RuleProblem>,
     },
+    #[error("{} in the catalog overlay", plural(problems.len(), "problem"))]
+    #[diagnostic(
+        code(halo_audit::catalog::overlay),
+        help("fix each problem listed; docs/permissions.md describes catalog overlays")
+    )]
+    InvalidCatalog {
+        #[related]
+        problems: Vec<RuleProblem>,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
