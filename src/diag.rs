@@ -131,6 +131,18 @@ codes! {
         what: "Reports an agent that API applications log in as, which can delete tickets, when no requirement set bound to those applications requires it.",
         why: "Ticket deletion destroys the service record; few integrations need it and a leaked integration secret should not be able to do it.",
         fix: "Set \"Can Delete Tickets\" to No on the agent and on every role it holds.";
+    CreateRolesUnneeded = "create-roles-unneeded", Warning, "An integration's agent can create roles and no set needs it",
+        what: "Reports an agent that API applications log in as, which can create Roles (the creation right `Av`, on the agent or a role it holds), when no requirement set bound to those applications requires it.",
+        why: "A role can grant any permission: an integration that can create roles (and so assign them) can raise its own privileges, and so can anyone holding its leaked secret.",
+        fix: "Untick \"Can create Roles\" on the agent and on every role it holds.";
+    SqlDataSourcesUnneeded = "sql-data-sources-unneeded", Warning, "An integration's agent can create SQL data sources and no set needs it",
+        what: "Reports an agent that API applications log in as, which can create SQL Data Sources (the creation right `Ad`), when no requirement set bound to those applications requires it.",
+        why: "A SQL data source runs arbitrary queries against Halo's database: every table, whatever the agent's other permissions and restrictions.",
+        fix: "Untick \"Can create SQL Data Sources\" on the agent and on every role it holds.";
+    PasswordFieldsUnneeded = "password-fields-unneeded", Warning, "An integration's agent can see password fields and no set needs it",
+        what: "Reports an agent that API applications log in as, which can see password fields (`la`), when no requirement set bound to those applications requires it.",
+        why: "Password fields hold customers' credentials; an integration that can read them hands them to anyone holding its secret.",
+        fix: "Set \"Password fields\" to not visible on the agent and on every role it holds.";
     SuspiciousEmptyList = "suspicious-empty-list", Warning, "Halo returned an empty list where a tenant always has entries",
         what: "Reports an empty agent, team or application list in the snapshot.",
         why: "Halo often answers `200` with an empty list when the API agent lacks permission, so an empty list usually means the audit saw nothing, not that there is nothing.",

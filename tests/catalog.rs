@@ -192,3 +192,18 @@ fn the_demo_decides_every_feature_and_ticket_requirement_of_the_seed_sets() {
     assert!(has("excessive-grant", "vciotoolbox.ticket.can-delete"));
     assert!(has("missing-grant", "cloud-depot.feature.purchase-orders"));
 }
+
+#[test]
+fn the_overlay_example_in_docs_permissions_md_is_valid() {
+    let page = std::fs::read_to_string(root().join("docs/permissions.md")).unwrap();
+    let start = page
+        .find("```yaml\n# my-catalog.yaml")
+        .expect("docs/permissions.md has the overlay example")
+        + "```yaml\n".len();
+    let end = start + page[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("my-catalog.yaml");
+    std::fs::write(&overlay, &page[start..end]).unwrap();
+    let (code, _, stderr) = halo_audit(&["rules", "list", "--catalog", &overlay.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -800,3 +800,53 @@ fn no_token_endpoint_anywhere_is_reported_after_asking_authinfo() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn details_without_claims_are_said_once_and_make_claim_requirements_unverifiable() {
+    let mut config = demo();
+    config.objects = std::mem::take(&mut config.objects).without_claims();
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let run = expect(fetch(&server, &out, &[]), 0);
+    let snapshot = read(&out);
+    let gaps: Vec<&Value> = snapshot["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "no-claims")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{:#?}", snapshot["gaps"]);
+    let detail = gaps[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("GET /api/Agent/{id}?includedetails=true"),
+        "{detail}"
+    );
+    assert_eq!(
+        run.stderr.matches("carries `claims`").count(),
+        1,
+        "said once: {}",
+        run.stderr
+    );
+    // Every feature-access and ticket requirement is unverifiable, with that reason; none passes
+    // or is missing.
+    let report = findings(&out, &["vciotoolbox"]);
+    let feature: Vec<&Value> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["permission"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("feature.") || p.starts_with("ticket."))
+        })
+        .collect();
+    assert!(!feature.is_empty());
+    for f in feature {
+        assert_eq!(f["code"], "unverifiable", "{f}");
+        assert!(
+            f["message"].as_str().unwrap().contains("carries `claims`"),
+            "{f}"
+        );
+    }
+}

@@ -389,13 +389,13 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         assert_eq!(code, 1, "--format {format}: {stderr}");
         assert_eq!(
             stderr.trim_end(),
-            "halo-audit: 3 errors, 10 warnings, 10 notes (0 unverifiable): failed (--fail-on error)",
+            "halo-audit: 3 errors, 13 warnings, 10 notes (0 unverifiable): failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {
             "sarif" => {
                 let log: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 21);
+                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 26);
             }
             "junit" => {
                 let failures: usize = junit_counts(&stdout).iter().map(|(_, c)| c.failures).sum();

@@ -19,7 +19,10 @@ pub(super) fn run(
             PolicyCheck::LoginAgentMissing => login_agent_missing(run, set, policy),
             PolicyCheck::AdminApiAgent => admin_api_agent(run, set, policy, bound),
             PolicyCheck::InactiveAppWithScopes => inactive_with_scopes(run, set, policy),
-            PolicyCheck::DeleteTicketsUnneeded => delete_tickets(run, set, policy, bound),
+            PolicyCheck::DeleteTicketsUnneeded
+            | PolicyCheck::CreateRolesUnneeded
+            | PolicyCheck::SqlDataSourcesUnneeded
+            | PolicyCheck::PasswordFieldsUnneeded => agent_right(run, set, policy, bound),
             PolicyCheck::SuspiciousEmptyList => empty_lists(run, set, policy),
         }
     }
@@ -308,12 +311,21 @@ fn inactive_with_scopes(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
     }
 }
 
-fn delete_tickets(
+/// An integration agent holding a right (`PolicyCheck::agent_right`) no bound set needs: ticket
+/// deletion, creating roles or SQL data sources, seeing password fields.
+fn agent_right(
     run: &mut Run<'_>,
     set: &RuleSet,
     policy: &Policy,
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) {
+    let Some(key) = policy.check.agent_right() else {
+        return;
+    };
+    let Some((_, perm)) = run.catalog.permission(key) else {
+        return;
+    };
+    let label = perm.label.clone();
     let by_agent = apps_by_agent(run);
     let mut seen = BTreeSet::new();
     for (agent_id, apps) in &by_agent {
@@ -323,27 +335,25 @@ fn delete_tickets(
         if !seen.insert(agent.id) {
             continue;
         }
-        let Some(effective) = agent.permission("ticket.can_delete") else {
+        let Some(effective) = agent.permission(key) else {
             continue;
         };
-        let settled_by_a_set = required_by(bound, apps, "ticket.can_delete", true)
-            || required_by(bound, apps, "ticket.can_delete", false);
+        // A set that requires it, or that already reports it as excessive, settles the question.
+        let settled_by_a_set =
+            required_by(bound, apps, key, true) || required_by(bound, apps, key, false);
         if effective.value != Some(Value::Flag(true)) {
             if !effective.unknown.is_empty() && !settled_by_a_set {
                 run.findings.push(unverifiable(
                     set,
                     policy,
                     Subject::agent(agent),
-                    "whether this integration agent can delete tickets",
+                    &format!("whether this integration agent has \"{label}\""),
                     &effective.unknown,
                 ));
             }
             continue;
         }
-        // A set that requires it, or that already reports it as excessive, settles the question.
-        if required_by(bound, apps, "ticket.can_delete", true)
-            || required_by(bound, apps, "ticket.can_delete", false)
-        {
+        if settled_by_a_set {
             continue;
         }
         let via = effective.decisive().map(|c| match &c.origin {
@@ -355,20 +365,30 @@ fn delete_tickets(
             policy,
             Subject::agent(agent),
             format!(
-                "agent `{}`, which {} log in as, can delete tickets{}",
+                "agent `{}`, which {} {} as, has \"{label}\"{}",
                 agent.name,
+                if apps.len() == 1 {
+                    "application"
+                } else {
+                    "applications"
+                },
                 apps.iter()
                     .map(|a| format!("`{}`", a.name))
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(", ")
+                    + if apps.len() == 1 {
+                        " logs in"
+                    } else {
+                        " log in"
+                    },
                 via.unwrap_or_default()
             ),
             format!(
-                "set \"Can Delete Tickets\" to No in Configuration > Teams & Agents > Agents > {} > Permissions, and on every role it holds",
-                agent.name
+                "untick \"{label}\" in Configuration > Teams & Agents > Agents > {} > Permissions > {}, and on every role it holds",
+                agent.name, perm.section
             ),
         );
-        f.permission = Some("ticket.can_delete".to_owned());
+        f.permission = Some(key.to_owned());
         f.actual = Some("Yes".to_owned());
         f.expected = Some("No".to_owned());
         f.chain = effective

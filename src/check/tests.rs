@@ -634,3 +634,46 @@ fn timesheet_levels_are_compared_by_privilege_not_by_number() {
         Some("Read Only (through role Managers) and Read and Modify (Own)")
     );
 }
+
+#[test]
+fn integration_agents_that_could_raise_their_own_privileges_are_reported() {
+    let claims = json!([{"type": "Av", "value": "1"}, {"type": "Ad", "value": "0"}, {"type": "la", "value": "1"}]);
+    let t = tenant(
+        json!([agent(7, claims, json!([]))]),
+        json!([]),
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let found = codes(&run(&t, &[]));
+    let has = |code: &str| found.iter().any(|(c, _)| c == code);
+    assert!(has("create-roles-unneeded"), "{found:?}");
+    assert!(has("password-fields-unneeded"), "{found:?}");
+    assert!(!has("sql-data-sources-unneeded"), "Ad = 0: {found:?}");
+    // A bound set that needs the right settles it.
+    const NEEDS_ROLES: &str = r#"
+id: roles-set
+title: Roles integration
+sources: [{url: "https://vendor.example/roles", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: roles.create, title: t, permission: Can create Roles, expect: yes, source: {quote: q}}
+"#;
+    let selection = Selection::default();
+    let outcome = check(&t, &library(&[NEEDS_ROLES]), catalog(), &selection).unwrap();
+    assert!(
+        !codes(&outcome)
+            .iter()
+            .any(|(c, _)| c == "create-roles-unneeded"),
+        "{:?}",
+        codes(&outcome)
+    );
+    let message = outcome
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PasswordFieldsUnneeded)
+        .map(|f| f.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("which application `Demo Sync` logs in as"),
+        "{message}"
+    );
+}

@@ -143,6 +143,9 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
                 scope: settings.token_scope.clone(),
             });
         }
+        if let Some(gap) = claims_missing(&snapshot) {
+            found.gaps.push(gap);
+        }
         found
             .gaps
             .sort_by(|a, b| (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id)));
@@ -176,6 +179,42 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
         granted_scopes: granted,
     });
     Ok(snapshot)
+}
+
+/// A gap when agents (or roles) were read and not one detail carries `claims`: feature access,
+/// ticket permissions and the administrator claim are then unreadable. Said once, with the calls.
+fn claims_missing(snapshot: &Snapshot) -> Option<GapRecord> {
+    let objects = |v: &Option<Value>| -> Vec<Value> {
+        match v {
+            Some(Value::Array(items)) => items.clone(),
+            Some(Value::Object(map)) => map
+                .values()
+                .find_map(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    };
+    let agents = objects(&snapshot.objects.agents);
+    let roles = objects(&snapshot.objects.roles);
+    if agents.is_empty() && roles.is_empty() {
+        return None;
+    }
+    let carries = |o: &Value| o.get("claims").is_some_and(Value::is_array);
+    if agents.iter().chain(&roles).any(carries) {
+        return None;
+    }
+    Some(GapRecord {
+        endpoint: "/api/Agent/{id}".to_owned(),
+        status: Some(200),
+        reason: "no-claims".to_owned(),
+        detail: Some(format!(
+            "none of the {} agent and {} role details carries `claims` (GET /api/Agent/{{id}}?includedetails=true, GET /api/Roles/{{id}}?includedetails=true): feature access, ticket permissions and the administrator claim cannot be read; the auditing application's agent may lack the right to see other agents' permissions (docs/fetching.md)",
+            agents.len(),
+            roles.len()
+        )),
+        object_id: None,
+    })
 }
 
 /// `--scope all`: every list, then every detail.

@@ -752,7 +752,12 @@ impl<'a> Builder<'a> {
         {
             for policy in &baseline.policies {
                 let key = match policy.check {
-                    PolicyCheck::DeleteTicketsUnneeded => "ticket.can_delete",
+                    PolicyCheck::DeleteTicketsUnneeded
+                    | PolicyCheck::CreateRolesUnneeded
+                    | PolicyCheck::SqlDataSourcesUnneeded
+                    | PolicyCheck::PasswordFieldsUnneeded => {
+                        policy.check.agent_right().unwrap_or("ticket.can_delete")
+                    }
                     PolicyCheck::AdminApiAgent => {
                         let api_only = agent.is_some_and(|a| a.api_only == Some(true))
                             || self

@@ -54,6 +54,10 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
                 "404 Not Found: the object disappeared while fetching, or this Halo version lacks the endpoint"
             }
             "empty" => "an empty list: Halo answers this when the auditing agent lacks permission",
+            "no-claims" => gap
+                .detail
+                .as_deref()
+                .unwrap_or("no detail carries `claims`"),
             _ => "not read",
         };
         let object = gap

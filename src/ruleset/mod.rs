@@ -103,10 +103,13 @@ pub enum PolicyCheck {
     InactiveAppWithScopes,
     DeleteTicketsUnneeded,
     SuspiciousEmptyList,
+    CreateRolesUnneeded,
+    SqlDataSourcesUnneeded,
+    PasswordFieldsUnneeded,
 }
 
 impl PolicyCheck {
-    const ALL: [(&'static str, PolicyCheck); 7] = [
+    const ALL: [(&'static str, PolicyCheck); 10] = [
         ("broad-scope-unneeded", Self::BroadScopeUnneeded),
         ("login-agent-disabled", Self::LoginAgentDisabled),
         ("login-agent-missing", Self::LoginAgentMissing),
@@ -114,6 +117,9 @@ impl PolicyCheck {
         ("inactive-app-with-scopes", Self::InactiveAppWithScopes),
         ("delete-tickets-unneeded", Self::DeleteTicketsUnneeded),
         ("suspicious-empty-list", Self::SuspiciousEmptyList),
+        ("create-roles-unneeded", Self::CreateRolesUnneeded),
+        ("sql-data-sources-unneeded", Self::SqlDataSourcesUnneeded),
+        ("password-fields-unneeded", Self::PasswordFieldsUnneeded),
     ];
 
     fn parse(name: &str) -> Option<Self> {
@@ -132,6 +138,21 @@ impl PolicyCheck {
             Self::InactiveAppWithScopes => Code::InactiveAppWithScopes,
             Self::DeleteTicketsUnneeded => Code::DeleteTicketsUnneeded,
             Self::SuspiciousEmptyList => Code::SuspiciousEmptyList,
+            Self::CreateRolesUnneeded => Code::CreateRolesUnneeded,
+            Self::SqlDataSourcesUnneeded => Code::SqlDataSourcesUnneeded,
+            Self::PasswordFieldsUnneeded => Code::PasswordFieldsUnneeded,
+        }
+    }
+
+    /// For a check on one right of integration agents: the catalog key of that right.
+    #[must_use]
+    pub fn agent_right(self) -> Option<&'static str> {
+        match self {
+            Self::DeleteTicketsUnneeded => Some("ticket.can_delete"),
+            Self::CreateRolesUnneeded => Some("create.roles"),
+            Self::SqlDataSourcesUnneeded => Some("create.sql_data_sources"),
+            Self::PasswordFieldsUnneeded => Some("general.view_passwords"),
+            _ => None,
         }
     }
 }

@@ -55,6 +55,10 @@ struct Args {
     /// /api/authinfo). Another path than /auth simulates an auth server found only by discovery.
     #[arg(long, value_name = "PATH", default_value = "/auth")]
     auth_path: String,
+    /// Serve agents and roles without `claims` (their permissions), as Halo does when the auditing
+    /// agent may not see them.
+    #[arg(long)]
+    no_claims: bool,
     /// Token lifetime in seconds (expires_in).
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     token_lifetime: u64,
@@ -149,6 +153,9 @@ fn configure(args: &Args) -> Result<SimConfig, String> {
         (None, Some(spec)) => SimConfig::from_snapshot(&synthetic(spec))?,
         (None, None) => SimConfig::demo(),
     };
+    if args.no_claims {
+        config.objects = std::mem::take(&mut config.objects).without_claims();
+    }
     config.auth_path.clone_from(&args.auth_path);
     if !config.auth_path.starts_with('/') || config.auth_path.len() < 2 {
         return Err(format!(

@@ -57,6 +57,26 @@ pub struct TenantObjects {
     pub applications: Vec<Value>,
 }
 
+impl TenantObjects {
+    /// The same objects with no `claims` on any agent or role (and on the roles agents name
+    /// inline): a tenant whose details carry no permissions, as when the auditing agent may not
+    /// see them.
+    #[must_use]
+    pub fn without_claims(mut self) -> Self {
+        fn strip(object: &mut Value) {
+            if let Some(map) = object.as_object_mut() {
+                map.remove("claims");
+                if let Some(roles) = map.get_mut("roles").and_then(Value::as_array_mut) {
+                    roles.iter_mut().for_each(strip);
+                }
+            }
+        }
+        self.agents.iter_mut().for_each(strip);
+        self.roles.iter_mut().for_each(strip);
+        self
+    }
+}
+
 /// How unpaginated list responses are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Envelope {
