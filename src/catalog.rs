@@ -1129,13 +1129,10 @@ fn scale_levels(
         le[a][b] = true;
     }
     for k in 0..n {
-        for i in 0..n {
-            if le[i][k] {
-                for j in 0..n {
-                    if le[k][j] {
-                        le[i][j] = true;
-                    }
-                }
+        let through = le[k].clone();
+        for row in le.iter_mut().filter(|row| row[k]) {
+            for (cell, via) in row.iter_mut().zip(&through) {
+                *cell |= *via;
             }
         }
     }

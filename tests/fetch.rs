@@ -157,6 +157,16 @@ fn a_fetched_demo_tenant_checks_exactly_like_the_bundled_snapshot() {
     assert_eq!(snap["requests"]["retries"], 0);
     let bundled = root().join("fixtures/demo/snapshot.json");
     assert_eq!(findings(&out, &[]), findings(&bundled, &[]));
+    // Real claim codes (agent-own and role claims, legacy names, `SA` through a role, restriction
+    // claims present and absent): every requirement of the seed sets is decided.
+    let seeds = findings(&out, &["vciotoolbox", "cloud-depot"]);
+    let undecided: Vec<&Value> = seeds
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "unverifiable")
+        .collect();
+    assert!(undecided.is_empty(), "{undecided:#?}");
     let bundled_doc = read(&bundled);
     for collection in ["agents", "teams", "roles", "applications"] {
         assert_eq!(

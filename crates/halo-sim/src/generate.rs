@@ -1407,12 +1407,8 @@ fn demo_roles() -> Vec<RoleDef> {
             if def.is_flag() {
                 fl(def.key, true)
             } else {
-                let top = def
-                    .values
-                    .iter()
-                    .map(|(_, to)| *to)
-                    .last()
-                    .unwrap_or("none");
+                // The last value of every table in the catalog is its highest level.
+                let top = def.values.last().map_or("none", |(_, to)| *to);
                 lv(def.key, top)
             }
         })
