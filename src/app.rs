@@ -639,6 +639,46 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             report::emit(&ruleset::schema::rules_schema(), &Output::Stdout)?;
             Ok(exit::OK)
         }
+        RulesCommand::Sources(args) => {
+            let library = load_library(&args.sources, catalog)?;
+            let mut sets = Vec::new();
+            for id in &args.sets {
+                sets.push(
+                    library
+                        .get(id)
+                        .ok_or_else(|| AppError::UnknownSet { id: id.clone() })?,
+                );
+            }
+            if args.sets.is_empty() {
+                sets.extend(library.sets.iter().filter(|s| !s.sources.is_empty()));
+            }
+            let options = crate::sources::Options {
+                saved: args.saved.clone(),
+                timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+                max_age_days: args.max_age,
+                today: jiff::tz::Offset::UTC
+                    .to_datetime(jiff::Timestamp::now())
+                    .date(),
+            };
+            let result = crate::sources::check(&sets, &options);
+            let text = match args.format {
+                crate::cli::SourcesFormat::Human => crate::sources::render(&result, &options),
+                crate::cli::SourcesFormat::Json => {
+                    let mut t = serde_json::to_string_pretty(&result)
+                        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+                    t.push('\n');
+                    t
+                }
+            };
+            report::emit(&text, &Output::Stdout)?;
+            Ok(if result.nothing_read() {
+                exit::UNAVAILABLE
+            } else if result.drifted() > 0 {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
+        }
     }
 }
 

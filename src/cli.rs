@@ -371,4 +371,37 @@ pub enum RulesCommand {
     },
     /// Print the JSON Schema (draft-07) of rule files.
     Schema,
+    /// Check that the vendors' pages still say what the sets quote: pages moved or vanished, quotes
+    /// no longer found, retrievals grown old. Reads the pages over HTTPS (only when run), or saved
+    /// copies with --saved.
+    Sources(SourcesArgs),
+}
+
+/// Arguments of `rules sources`.
+#[derive(Debug, Clone, Args)]
+pub struct SourcesArgs {
+    /// The sets to check (default: every set loaded).
+    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub sources: RuleSources,
+    /// Read saved copies of the pages from this directory instead of fetching them; a page of
+    /// URL `https://a.example/b/c` is looked up as `a-example-b-c.html` (or .htm, .md, .txt).
+    #[arg(long, value_name = "DIR")]
+    pub saved: Option<PathBuf>,
+    /// Seconds to wait for each page.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// A retrieval older than this many days is reported as stale.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub max_age: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Human)]
+    pub format: SourcesFormat,
+}
+
+/// Output formats of `rules sources`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourcesFormat {
+    Human,
+    Json,
 }

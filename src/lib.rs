@@ -21,4 +21,5 @@ pub mod report;
 pub mod ruleset;
 pub mod selfcheck;
 pub mod snapshot;
+pub mod sources;
 pub mod tenant;
