@@ -12,7 +12,7 @@
 //!     "findings": [{"code": "missing-grant", "requirement": "cloud-depot.feature.invoices", "subject_kind": "agent"}],
 //!     "absent": [{"code": "excessive-grant", "requirement_set": "cloud-depot"}],
 //!     "clean_sets": ["cloud-depot"],       // no finding of these sets except notes
-//!     "exit": 1                             // with --fail-on error
+//!     "exit": 1                             // with --fail-on error (3: nothing audited)
 //!   }
 //! }
 //! ```
@@ -53,7 +53,7 @@ fn golden_cases() {
             });
         }
 
-        let exit = u8::from(halo_audit::app::failing(outcome, FailOn::Error) > 0);
+        let exit = report::verdict(outcome, context.gate()).exit_code();
         if exit != case.expect.exit {
             failures.push(format!(
                 "{name}: exit {exit}, expected {}",

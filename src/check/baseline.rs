@@ -13,6 +13,22 @@ pub(super) fn run(
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) -> SetOutcome {
     for policy in &set.policies {
+        if needs_applications(policy.check) && run.tenant.applications.is_none() {
+            let reason = super::applications_unreadable(run.tenant);
+            let mut f = unverifiable(
+                set,
+                policy,
+                Subject::tenant(run.tenant),
+                "which applications it concerns",
+                &[reason],
+            );
+            f.help = Some(
+                "give the auditing application's agent access to API applications and fetch again"
+                    .to_owned(),
+            );
+            run.findings.push(f);
+            continue;
+        }
         match policy.check {
             PolicyCheck::BroadScopeUnneeded => broad_scopes(run, set, policy, bound),
             PolicyCheck::LoginAgentDisabled => login_agent_disabled(run, set, policy),
@@ -71,8 +87,38 @@ fn unverifiable(
     f
 }
 
+/// Policies that judge applications, or agents through the applications logging in as them: they
+/// cannot be decided without the application list.
+fn needs_applications(check: PolicyCheck) -> bool {
+    matches!(
+        check,
+        PolicyCheck::BroadScopeUnneeded
+            | PolicyCheck::LoginAgentDisabled
+            | PolicyCheck::LoginAgentMissing
+            | PolicyCheck::AdminApiAgent
+            | PolicyCheck::InactiveAppWithScopes
+            | PolicyCheck::DeleteTicketsUnneeded
+    )
+}
+
+/// An application the baseline policies judge: HaloPSA's own system applications (`_issystem`,
+/// e.g. "HaloPSA Portal") are Halo's to configure, not the tenant's, and are out of scope.
+fn in_scope(app: &Application) -> bool {
+    !app.system
+}
+
 fn active(app: &Application) -> bool {
-    app.active != Some(false)
+    app.active != Some(false) && in_scope(app)
+}
+
+/// "`A` logs in", "`A` and `B` log in": the applications as the subject of a verb.
+fn apps_log_in(apps: &[&Application]) -> String {
+    let names: Vec<String> = apps.iter().map(|a| format!("`{}`", a.name)).collect();
+    match names.as_slice() {
+        [] => "no application logs in".to_owned(),
+        [one] => format!("{one} logs in"),
+        [init @ .., last] => format!("{} and {last} log in", init.join(", ")),
+    }
 }
 
 /// True when a set bound to `app` requires the agent permission `key` to be granted.
@@ -220,12 +266,9 @@ fn admin_api_agent(
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) {
     let by_agent = apps_by_agent(run);
-    for agent in run
-        .tenant
-        .agents()
-        .iter()
-        .filter(|a| a.api_only == Some(true) && a.enabled != Some(false))
-    {
+    for agent in run.tenant.agents().iter().filter(|a| {
+        a.api_only == Some(true) && (a.enabled != Some(false) || by_agent.contains_key(&a.id))
+    }) {
         let Some(effective) = agent.permission("agent.admin") else {
             continue;
         };
@@ -235,7 +278,10 @@ fn admin_api_agent(
                     set,
                     policy,
                     Subject::agent(agent),
-                    "whether this API-only agent is an administrator",
+                    &format!(
+                        "whether API-only agent `{}` is an administrator",
+                        agent.name
+                    ),
                     &effective.unknown,
                 ));
             }
@@ -259,12 +305,17 @@ fn admin_api_agent(
                     .join(", ")
             )
         };
+        let disabled = if agent.enabled == Some(false) {
+            " (disabled, but still the login agent of an active application)"
+        } else {
+            ""
+        };
         let mut f = finding(
             set,
             policy,
             Subject::agent(agent),
             format!(
-                "API-only agent `{}` is a HaloPSA administrator and {used_by}",
+                "API-only agent `{}` is a HaloPSA administrator and {used_by}{disabled}",
                 agent.name
             ),
             format!(
@@ -284,7 +335,7 @@ fn inactive_with_scopes(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
         .tenant
         .applications()
         .iter()
-        .filter(|a| a.active == Some(false))
+        .filter(|a| a.active == Some(false) && in_scope(a))
     {
         let Some(held) = app.scopes.as_ref().filter(|s| !s.is_empty()) else {
             continue;
@@ -334,7 +385,11 @@ fn delete_tickets(
                     set,
                     policy,
                     Subject::agent(agent),
-                    "whether this integration agent can delete tickets",
+                    &format!(
+                        "whether agent `{}`, which {} as, can delete tickets",
+                        agent.name,
+                        apps_log_in(apps)
+                    ),
                     &effective.unknown,
                 ));
             }
@@ -355,12 +410,9 @@ fn delete_tickets(
             policy,
             Subject::agent(agent),
             format!(
-                "agent `{}`, which {} log in as, can delete tickets{}",
+                "agent `{}`, which {} as, can delete tickets{}",
                 agent.name,
-                apps.iter()
-                    .map(|a| format!("`{}`", a.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                apps_log_in(apps),
                 via.unwrap_or_default()
             ),
             format!(
