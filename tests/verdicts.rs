@@ -629,3 +629,164 @@ fn update_baseline_says_what_it_wrote_and_passes_coherently() {
         0,
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plan and self-check say what they do not know
+
+#[test]
+fn plan_counts_unknown_current_values_as_unresolved_never_to_add() {
+    let run = expect(
+        halo_audit(
+            None,
+            &[
+                "plan",
+                "--set",
+                "cloud-depot",
+                "--snapshot",
+                "fixtures/cases/unknown-claim-unverifiable/snapshot.json",
+            ],
+        ),
+        0,
+    );
+    assert!(
+        run.stdout
+            .contains("0 to add, 0 to remove, 7 already right, 4 unresolved"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("(now unknown)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\"Customers\" should be Read Only, but the current value could not be read"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_live_self_check_that_cannot_identify_its_agent_does_not_conclude_it_only_reads() {
+    let mut config = SimConfig::demo();
+    config.faults = vec![Fault::new("/api/Agent/me", FaultKind::Forbidden)];
+    let server = Server::start(config).unwrap();
+    let run = expect(
+        halo_audit(Some(&server), &["self-check", "--rate", "off"]),
+        3,
+    );
+    assert!(
+        run.stdout.contains(
+            "application not found in the tenant's application list; login agent unknown"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("not in the snapshot"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("only reads\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "self-check: cannot tell whether the auditing credential only reads: the auditing application is not in the application list; /api/Agent/me answered 403"
+        ),
+        "{}",
+        run.stdout
+    );
+    // The application list was read: the hint does not blame it.
+    assert!(
+        run.stdout
+            .contains("no application of the 7 applications read has client id halo-audit-demo"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("can see API applications"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_live_self_check_identifies_the_agent_through_agent_me() {
+    let server = Server::start(SimConfig::demo()).unwrap();
+    let run = halo_audit(
+        Some(&server),
+        &["self-check", "--rate", "off", "--format", "json"],
+    );
+    let report = run.json();
+    assert_eq!(report["identified_by"], "agent-me", "{report}");
+    assert!(report["agent"].is_string(), "{report}");
+    assert!(report.get("undetermined").is_none(), "{report}");
+}
+
+#[test]
+fn a_snapshot_without_its_auditor_cannot_be_self_checked() {
+    let run = expect(halo_audit(None, &["self-check", "--snapshot", DEMO]), 3);
+    assert!(
+        run.stdout.contains(
+            "self-check: cannot tell whether the auditing credential only reads: the snapshot does not record which credential fetched it"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wording
+
+#[test]
+fn findings_read_as_sentences() {
+    let run = halo_audit(None, &["check", "--snapshot", DEMO, "-v"]);
+    let text = run.stdout.replace("\n  │ ", " ");
+    for wrong in ["has Has", "log in as, can", "of of", "1 notes"] {
+        assert!(!text.contains(wrong), "`{wrong}` in:\n{text}");
+    }
+    assert!(
+        text.contains("agent `PowerShell Sync (old)`, which `Old PowerShell Sync` logs in as, can delete tickets"),
+        "{text}"
+    );
+    assert!(
+        text.contains("of application `Cloud Depot`: \"Has one or more roles\" is Yes"),
+        "{text}"
+    );
+    let run = halo_audit(
+        None,
+        &[
+            "check",
+            "--snapshot",
+            "fixtures/cases/vciotoolbox-documented/snapshot.json",
+        ],
+    );
+    assert!(
+        run.stdout.contains(
+            "1 note not shown (ambiguities, grants resting on assumptions): run with -v to see it"
+        ),
+        "{}",
+        run.stdout
+    );
+    // An undecidable delete-tickets policy names its agent.
+    let run = halo_audit(
+        None,
+        &[
+            "check",
+            "--snapshot",
+            "fixtures/cases/unknown-claim-unverifiable/snapshot.json",
+            "--format",
+            "json",
+        ],
+    );
+    let messages: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["requirement"] == "baseline.delete-tickets-unneeded")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains(
+            "whether agent `Cloud Depot API`, which `Cloud Depot` logs in as, can delete tickets"
+        ),
+        "{messages:?}"
+    );
+}

@@ -182,3 +182,171 @@ fn not_audited(tenant: &Tenant) -> Vec<NotAudited> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::{Value as Json, json};
+
+    use super::super::{Selection, check};
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::ruleset::{self, RuleFile};
+    use crate::snapshot::{self, Snapshot};
+
+    const SET: &str = r#"
+id: demo-set
+title: Demo integration
+sources: [{url: "https://vendor.example/halo", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: demo.read-tickets, title: "The application reads tickets", permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: demo.customers, title: "Customers: Read Only", permission: Customers, expect: Read Only, source: {quote: q}}
+  - {id: demo.no-delete, title: "Cannot delete tickets", permission: Can delete tickets, expect: no, severity: warning, source: {quote: q}}
+  - {id: demo.kb, title: "Knowledge base sync", permission: "scope:read:kb", expect: yes, condition: "the knowledge base is synced", source: {quote: q}}
+"#;
+
+    fn catalog() -> &'static Catalog {
+        Catalog::builtin().unwrap()
+    }
+
+    fn library() -> Library {
+        let files = vec![
+            RuleFile {
+                name: "demo.yaml".into(),
+                text: SET.into(),
+                builtin: false,
+            },
+            RuleFile {
+                name: "rules/baseline.yaml".into(),
+                text: include_str!("../../rules/baseline.yaml").into(),
+                builtin: true,
+            },
+        ];
+        ruleset::load(&files, catalog()).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn tenant(claims: Json, agents: bool, applications: Option<Json>) -> Tenant {
+        let mut snap = Snapshot::new(snapshot::Instance {
+            url: Some("https://t.example".into()),
+            tenant: None,
+        });
+        snap.objects.agents = agents.then(|| {
+            json!([{"id": 7, "name": "Demo API", "isdisabled": false, "isapiagent": true,
+                    "is_admin": false, "roles": [], "teams": [{"team_id": 1, "team_name": "Desk"}],
+                    "clients": [], "tickettypes": [], "assettypes": [], "claims": claims}])
+        });
+        snap.objects.roles = Some(json!([]));
+        snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
+        snap.objects.applications = applications;
+        snapshot::normalise(&snap, catalog(), Path::new("t.json")).unwrap()
+    }
+
+    fn demo_app() -> Json {
+        json!([{"id": "app-1", "displayName": "Demo Sync", "inactive": false, "loginas_agent_id": 7,
+                "scopes": [{"name": "read:tickets"}]}])
+    }
+
+    fn run(t: &Tenant) -> Outcome {
+        check(t, &library(), catalog(), &Selection::default()).unwrap()
+    }
+
+    fn set<'a>(outcome: &'a Outcome, id: &str) -> &'a SetOutcome {
+        outcome.sets.iter().find(|s| s.id == id).unwrap()
+    }
+
+    #[test]
+    fn decided_unverifiable_and_not_applicable_are_counted_per_set_and_overall() {
+        // Claims the catalog cannot read: Customers and Can delete tickets cannot be decided.
+        let t = tenant(
+            json!([{"type": "PermissionsV2", "value": "x"}]),
+            true,
+            Some(demo_app()),
+        );
+        let outcome = run(&t);
+        let demo = set(&outcome, "demo-set").coverage;
+        assert_eq!(
+            demo,
+            Coverage {
+                decided: 1,
+                unverifiable: 2,
+                not_applicable: 1,
+            }
+        );
+        assert_eq!(demo.percent(), 33);
+        assert_eq!(
+            demo.text(),
+            "1 of 3 requirements decided (33%), 2 unverifiable, 1 not applicable"
+        );
+        // The set settles ticket deletion, so the baseline does not ask again: all decided.
+        let baseline = set(&outcome, "baseline").coverage;
+        assert_eq!(baseline.unverifiable, 0, "{baseline:?}");
+        let total = outcome.coverage();
+        assert_eq!(total.decided, demo.decided + baseline.decided);
+        assert_eq!(total.unverifiable, 2);
+        assert!(outcome.not_audited.is_empty());
+    }
+
+    #[test]
+    fn nothing_checkable_is_zero_percent_not_a_division_by_zero() {
+        assert_eq!(Coverage::default().percent(), 0);
+        assert_eq!(
+            Coverage::default().text(),
+            "0 of 0 requirements decided (0%), 0 unverifiable, 0 not applicable"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_list_means_nothing_was_audited() {
+        let outcome = run(&tenant(json!([]), true, None));
+        assert_eq!(outcome.not_audited.len(), 1);
+        assert_eq!(outcome.not_audited[0].what, "applications");
+        assert_eq!(
+            outcome.not_audited[0].reason,
+            "the snapshot holds no application list"
+        );
+        // Every baseline policy that needs the application list is unverifiable, not passed.
+        let baseline = set(&outcome, "baseline").coverage;
+        assert_eq!(
+            baseline.decided, 1,
+            "only the empty-list policy: {baseline:?}"
+        );
+        let outcome = run(&tenant(json!([]), false, Some(json!([]))));
+        let what: Vec<&str> = outcome.not_audited.iter().map(|n| n.what).collect();
+        assert_eq!(what, ["applications", "agents"]);
+        assert!(
+            outcome.not_audited[0]
+                .reason
+                .starts_with("the application list is empty"),
+            "{:?}",
+            outcome.not_audited
+        );
+    }
+
+    #[test]
+    fn messages_name_a_permission_once() {
+        let t = tenant(
+            json!([{"type": "ticket.can_delete", "value": "true"}]),
+            true,
+            Some(demo_app()),
+        );
+        let outcome = run(&t);
+        let message = |id: &str| {
+            outcome
+                .findings
+                .iter()
+                .find(|f| f.requirement.as_deref() == Some(id))
+                .map(|f| f.message.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            message("demo.customers"),
+            "login agent `Demo API` of application `Demo Sync` lacks Customers: Read Only"
+        );
+        assert_eq!(
+            message("demo.no-delete"),
+            "login agent `Demo API` of application `Demo Sync`: \"Can Delete Tickets\" is Yes, beyond what Demo integration needs (not granted)"
+        );
+    }
+}

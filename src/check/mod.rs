@@ -643,9 +643,8 @@ impl Run<'_> {
                 Code::MissingGrant,
                 missing_severity(requirement),
                 format!(
-                    "{context} lacks {}: {}{}",
-                    perm.label,
-                    requirement.title,
+                    "{context} lacks {}{}",
+                    lacks_what(&perm.label, &requirement.title),
                     only_if(requirement)
                 ),
             ),
@@ -659,7 +658,7 @@ impl Run<'_> {
                     Code::ExcessiveGrant,
                     severity,
                     format!(
-                        "{context} has {} {actual}, beyond what {} needs ({})",
+                        "{context}: \"{}\" is {actual}, beyond what {} needs ({})",
                         perm.label,
                         set.title,
                         self.expected_text(requirement)
@@ -767,6 +766,19 @@ impl Run<'_> {
                 });
             }
         }
+    }
+}
+
+/// "Invoices: Invoices Access Level: Read" says the label twice: a title that already starts
+/// with the permission's label stands alone; otherwise the label leads and the title explains.
+fn lacks_what(label: &str, title: &str) -> String {
+    let starts = title
+        .get(..label.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(label));
+    if starts {
+        title.to_owned()
+    } else {
+        format!("{label}: {title}")
     }
 }
 
