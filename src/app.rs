@@ -140,16 +140,25 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
-            let snap = match &args.snapshot {
-                Some(path) => snapshot::load(path)?,
+            let (snap, me) = match &args.snapshot {
+                Some(path) => (snapshot::load(path)?, None),
                 None => {
                     let config = load_config(cli, &style)?;
                     let mut connect = args.connect.with_config(&config);
                     connect.fetch_scope = crate::halo::FetchScope::Integrations;
                     let settings = connection(&connect, "self-check", &style)?;
                     let mut snap = crate::halo::fetch_snapshot(&settings)?;
+                    // Which agent the credential acts as, in Halo's own words; its object joins
+                    // the agents read so its permissions are judged like a login agent's.
+                    let me = crate::halo::whoami(&settings)?;
+                    if let crate::halo::Identity::Agent { id, object, .. } = &me {
+                        add_agent(&mut snap, *id, object);
+                    }
                     let text = snap.to_json()?;
-                    snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?
+                    (
+                        snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?,
+                        Some(me),
+                    )
                 }
             };
             let source = args
@@ -157,7 +166,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                 .clone()
                 .unwrap_or_else(|| std::path::PathBuf::from("<live>"));
             let tenant = snapshot::normalise(&snap, catalog, &source)?;
-            let result = crate::selfcheck::run(&snap, &tenant, catalog);
+            let result = crate::selfcheck::run_with(&snap, &tenant, catalog, me.as_ref());
             let text = match args.format {
                 crate::cli::SelfCheckFormat::Human => crate::selfcheck::render(&result),
                 crate::cli::SelfCheckFormat::Json => {
@@ -168,11 +177,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                 }
             };
             report::emit(&text, &Output::Stdout)?;
-            Ok(if result.over_privileged() {
-                exit::FINDINGS
-            } else {
-                exit::OK
-            })
+            Ok(result.exit_code())
         }
         Command::Snapshot(SnapshotCommand::Show { file }) => {
             let snap = snapshot::load(file)?;
@@ -235,6 +240,32 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
         files.extend(ruleset::read_path(path)?);
     }
     Ok(ruleset::load(&files, catalog)?)
+}
+
+/// Adds an agent object to a snapshot's agents unless an agent with its id is there already.
+fn add_agent(snap: &mut snapshot::Snapshot, id: i64, object: &serde_json::Value) {
+    let same = |a: &serde_json::Value| {
+        a.get("id")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+            == Some(id)
+    };
+    match snap.objects.agents.as_mut() {
+        Some(serde_json::Value::Array(list)) => {
+            if !list.iter().any(same) {
+                list.push(object.clone());
+            }
+        }
+        // Halo's envelope: `{"record_count": N, "agents": [...]}`.
+        Some(serde_json::Value::Object(map)) => {
+            if let Some(serde_json::Value::Array(list)) = map.get_mut("agents")
+                && !list.iter().any(same)
+            {
+                list.push(object.clone());
+            }
+        }
+        Some(_) => {}
+        None => snap.objects.agents = Some(serde_json::Value::Array(vec![object.clone()])),
+    }
 }
 
 /// After a fetch: one warning per way the auditing credential holds more than read access.

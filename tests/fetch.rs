@@ -655,18 +655,39 @@ fn the_self_check_warns_when_the_auditing_credential_can_write() {
 
 #[test]
 fn the_self_check_of_a_read_only_credential_passes() {
-    let server = Server::start(demo()).unwrap();
+    // The credential acts as a dedicated API-only agent with no feature access (Halo names it
+    // through /api/Agent/me: the demo's auditing application is not in its application list).
+    let mut config = demo();
+    config.objects.agents.push(serde_json::json!({
+        "id": 901, "name": "Audit Reader", "isdisabled": false, "isapiagent": true,
+        "is_admin": true, "roles": [], "teams": [], "claims": []
+    }));
+    config.auditor_agent_id = Some(901);
+    let server = Server::start(config).unwrap();
     let mut args = vec!["self-check"];
     args.extend_from_slice(FAST);
     let run = expect(halo_audit(&server, &args), 0);
     assert!(run.stdout.contains("only reads"), "{}", run.stdout);
     assert!(
+        run.stdout
+            .contains("login agent Audit Reader (from /api/Agent/me)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stdout.contains("granted scopes: admin"),
         "{}",
         run.stdout
     );
-    // Live self-checks read only applications and login agents.
-    assert!(server.stats().total <= 10, "{:?}", server.stats());
+    // Live self-checks read only applications and login agents, then ask (with a token of its
+    // own) which agent the credential acts as.
+    assert!(server.stats().total <= 11, "{:?}", server.stats());
+    assert_eq!(
+        server.stats().by_route.get("GET /api/Agent/me"),
+        Some(&1),
+        "{:?}",
+        server.stats()
+    );
 }
 
 #[test]
