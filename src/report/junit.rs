@@ -160,7 +160,7 @@ fn run_suite(outcome: &Outcome, context: &Context<'_>) -> TestSuite {
             .set_message(format!("not audited: {}", gap.reason))
             .set_type("not-audited")
             .set_description(format!("{}\nfix: {}", gap.reason, gap.fix));
-        let mut case = TestCase::new(format!("the {} list was read", gap.what), status);
+        let mut case = TestCase::new(format!("the tenant's {} were read", gap.what), status);
         case.set_classname("halo-audit");
         suite.add_test_case(case);
     }
