@@ -82,14 +82,15 @@ pub(super) fn of_set(set: &SetOutcome, rules: Option<&RuleSet>, outcome: &Outcom
     let mut coverage = Coverage::default();
     match &set.state {
         SetState::Evaluated { .. } => {
+            let conditional: std::collections::BTreeSet<&str> = rules
+                .map(|r| r.requirements.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter(|q| q.condition.is_some())
+                .map(|q| q.id.as_str())
+                .collect();
             for evaluation in &set.evaluations {
-                let conditional = rules
-                    .and_then(|r| {
-                        r.requirements
-                            .iter()
-                            .find(|q| q.id == evaluation.requirement)
-                    })
-                    .is_some_and(|q| q.condition.is_some());
+                let conditional = conditional.contains(evaluation.requirement.as_str());
                 match evaluation.status {
                     Status::Unverifiable => coverage.unverifiable += 1,
                     Status::Missing if conditional => coverage.not_applicable += 1,
