@@ -150,7 +150,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     let mut snap = crate::halo::fetch_snapshot(&settings)?;
                     // Which agent the credential acts as, in Halo's own words; its object joins
                     // the agents read so its permissions are judged like a login agent's.
-                    let me = crate::halo::whoami(&settings)?;
+                    let me = crate::halo::whoami(&settings).unwrap_or_else(|e| {
+                        crate::halo::Identity::Unknown {
+                            reason: format!("/api/Agent/me could not be asked ({e})"),
+                        }
+                    });
                     if let crate::halo::Identity::Agent { id, object, .. } = &me {
                         add_agent(&mut snap, *id, object);
                     }
