@@ -71,6 +71,18 @@ pub enum AppError {
         help("pass --force to replace it, or -o to write elsewhere")
     )]
     Exists { path: String },
+    #[error("{what} come from different HaloPSA instances: {old} and {new}")]
+    #[diagnostic(
+        code(halo_audit::different_instances),
+        help(
+            "compare reports and snapshots of the same instance; pass --allow-different-instances if comparing these is intended"
+        )
+    )]
+    DifferentInstances {
+        what: &'static str,
+        old: String,
+        new: String,
+    },
     #[error("unknown requirement set `{id}`")]
     #[diagnostic(
         code(halo_audit::rules::unknown_set),
@@ -140,16 +152,29 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
-            let snap = match &args.snapshot {
-                Some(path) => snapshot::load(path)?,
+            let (snap, me) = match &args.snapshot {
+                Some(path) => (snapshot::load(path)?, None),
                 None => {
                     let config = load_config(cli, &style)?;
                     let mut connect = args.connect.with_config(&config);
                     connect.fetch_scope = crate::halo::FetchScope::Integrations;
                     let settings = connection(&connect, "self-check", &style)?;
                     let mut snap = crate::halo::fetch_snapshot(&settings)?;
+                    // Which agent the credential acts as, in Halo's own words; its object joins
+                    // the agents read so its permissions are judged like a login agent's.
+                    let me = crate::halo::whoami(&settings).unwrap_or_else(|e| {
+                        crate::halo::Identity::Unknown {
+                            reason: format!("/api/Agent/me could not be asked ({e})"),
+                        }
+                    });
+                    if let crate::halo::Identity::Agent { id, object, .. } = &me {
+                        add_agent(&mut snap, *id, object);
+                    }
                     let text = snap.to_json()?;
-                    snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?
+                    (
+                        snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?,
+                        Some(me),
+                    )
                 }
             };
             let source = args
@@ -157,7 +182,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                 .clone()
                 .unwrap_or_else(|| std::path::PathBuf::from("<live>"));
             let tenant = snapshot::normalise(&snap, catalog, &source)?;
-            let result = crate::selfcheck::run(&snap, &tenant, catalog);
+            let result = crate::selfcheck::run_with(&snap, &tenant, catalog, me.as_ref());
             let text = match args.format {
                 crate::cli::SelfCheckFormat::Human => crate::selfcheck::render(&result),
                 crate::cli::SelfCheckFormat::Json => {
@@ -168,11 +193,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                 }
             };
             report::emit(&text, &Output::Stdout)?;
-            Ok(if result.over_privileged() {
-                exit::FINDINGS
-            } else {
-                exit::OK
-            })
+            Ok(result.exit_code())
         }
         Command::Snapshot(SnapshotCommand::Show { file }) => {
             let snap = snapshot::load(file)?;
@@ -235,6 +256,32 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
         files.extend(ruleset::read_path(path)?);
     }
     Ok(ruleset::load(&files, catalog)?)
+}
+
+/// Adds an agent object to a snapshot's agents unless an agent with its id is there already.
+fn add_agent(snap: &mut snapshot::Snapshot, id: i64, object: &serde_json::Value) {
+    let same = |a: &serde_json::Value| {
+        a.get("id")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+            == Some(id)
+    };
+    match snap.objects.agents.as_mut() {
+        Some(serde_json::Value::Array(list)) => {
+            if !list.iter().any(same) {
+                list.push(object.clone());
+            }
+        }
+        // Halo's envelope: `{"record_count": N, "agents": [...]}`.
+        Some(serde_json::Value::Object(map)) => {
+            if let Some(serde_json::Value::Array(list)) = map.get_mut("agents")
+                && !list.iter().any(same)
+            {
+                list.push(object.clone());
+            }
+        }
+        Some(_) => {}
+        None => snap.objects.agents = Some(serde_json::Value::Array(vec![object.clone()])),
+    }
 }
 
 /// After a fetch: one warning per way the auditing credential holds more than read access.
@@ -413,6 +460,15 @@ fn run_check(
         .to_datetime(jiff::Timestamp::now())
         .date();
     check::waivers::apply(&mut outcome, config, today, !args.no_waivers);
+    if args.fail_on_unverifiable || config.fail_on_unverifiable {
+        // Every requirement that could not be decided fails the run: an error, whatever the
+        // configuration's `severity:` says of `unverifiable`; a waived one stays accepted.
+        for finding in &mut outcome.findings {
+            if finding.code == Code::Unverifiable && finding.waiver.is_none() {
+                finding.severity = crate::diag::Severity::Error;
+            }
+        }
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let context = report::Context {
         tenant: &tenant,
@@ -420,6 +476,7 @@ fn run_check(
         catalog,
         style,
         fail_on,
+        min_coverage: args.min_coverage.or(config.min_coverage),
     };
     if let Some(path) = &args.baseline {
         return check_against_baseline(args, path, &outcome, &context);
@@ -430,21 +487,20 @@ fn run_check(
         .as_deref()
         .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
     report::emit(&text, &output)?;
-    let failing = failing(&outcome, fail_on);
     if !style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
-        report::summary_line(&outcome, fail_on, failing, style);
+        for line in report::not_audited_lines(&outcome) {
+            report::status(&format!("{line}\n"));
+        }
+        report::summary_line(&outcome, context.gate(), style);
     }
+    let verdict = report::verdict(&outcome, context.gate());
     drop_in_background((tenant, outcome));
-    Ok(if failing > 0 {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(verdict.exit_code())
 }
 
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
 /// lists the fixed ones, decides the exit code on the new ones, and rewrites the baseline when
-/// asked (then every current finding is accepted and the findings do not fail the run).
+/// asked (then every current finding is accepted and the run is judged against the new baseline).
 fn check_against_baseline(
     args: &CheckArgs,
     path: &Path,
@@ -458,12 +514,39 @@ fn check_against_baseline(
         {
             crate::ratchet::Baseline {
                 path: path.to_owned(),
-                entries: Vec::new(),
+                ..crate::ratchet::Baseline::default()
             }
         }
         Err(e) => return Err(e.into()),
     };
-    let ratchet = crate::ratchet::compare(&outcome.findings, &baseline);
+    let current = context.tenant.provenance.instance.as_deref();
+    if !args.allow_different_instances
+        && crate::ratchet::different_instances(baseline.instance.as_deref(), current)
+    {
+        return Err(AppError::DifferentInstances {
+            what: "the baseline and this snapshot",
+            old: format!(
+                "{} (baseline {})",
+                baseline.instance.as_deref().unwrap_or_default(),
+                display(path)
+            ),
+            new: current.unwrap_or_default().to_owned(),
+        });
+    }
+    let mut ratchet = crate::ratchet::compare(&outcome.findings, &baseline);
+    if args.update_baseline {
+        // Write the baseline first, then judge the run against what was written: every current
+        // finding is accepted, so none is new.
+        let full = report::json::render(outcome, context);
+        crate::fsio::write_atomic(path, full.as_bytes())?;
+        report::ratchet::updated(
+            &display(path),
+            outcome.findings.len(),
+            &ratchet,
+            context.style,
+        );
+        ratchet.baselined = vec![true; outcome.findings.len()];
+    }
     let new = ratchet.new_findings(outcome);
     let text = match args.format {
         crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
@@ -479,31 +562,26 @@ fn check_against_baseline(
         .as_deref()
         .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
     report::emit(&text, &output)?;
-    if args.update_baseline {
-        let full = report::json::render(outcome, context);
-        crate::fsio::write_atomic(path, full.as_bytes())?;
-        report::ratchet::updated(
-            &display(path),
-            outcome.findings.len(),
-            &ratchet,
-            context.style,
-        );
-        return Ok(exit::OK);
-    }
-    let failing = failing(&new, context.fail_on);
     if !context.style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
-        report::summary_line(&new, context.fail_on, failing, context.style);
+        report::summary_line(&new, context.gate(), context.style);
     }
-    Ok(if failing > 0 {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(report::verdict(&new, context.gate()).exit_code())
 }
 
 fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
     let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
+    let (a, b) = (
+        old.provenance.instance.as_deref(),
+        new.provenance.instance.as_deref(),
+    );
+    if !args.allow_different_instances && crate::ratchet::different_instances(a, b) {
+        return Err(AppError::DifferentInstances {
+            what: "the two snapshots",
+            old: format!("{} ({})", a.unwrap_or_default(), display(&args.old)),
+            new: format!("{} ({})", b.unwrap_or_default(), display(&args.new)),
+        });
+    }
     let diff = crate::diff::diff(&old, &new, catalog);
     let paths = (display(&args.old), display(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());

@@ -222,9 +222,21 @@ pub struct CheckArgs {
     /// configuration's `fail_on`, else error].
     #[arg(long, value_enum, env = "HALO_AUDIT_FAIL_ON")]
     pub fail_on: Option<FailOn>,
+    /// Fail (exit 1) on every requirement or policy that could not be decided: `unverifiable`
+    /// findings become errors [default: the configuration's `fail_on_unverifiable`, else off].
+    #[arg(long)]
+    pub fail_on_unverifiable: bool,
+    /// Fail (exit 1) when less than PERCENT of the requirements checked were decided (passed,
+    /// missing or excessive rather than unverifiable) [default: the configuration's
+    /// `min_coverage`, else none].
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_coverage: Option<u8>,
     /// Ignore every waiver in the configuration (for gates that must not be bypassed).
     #[arg(long)]
     pub no_waivers: bool,
+    /// Compare with a `--baseline` written for another HaloPSA instance (refused by default).
+    #[arg(long, requires = "baseline")]
+    pub allow_different_instances: bool,
     /// A previous JSON report: only findings not in it count towards `--fail-on` (matched by
     /// fingerprint, not wording); findings it holds that are gone are listed as fixed.
     #[arg(long, value_name = "REPORT.json")]
@@ -306,6 +318,9 @@ pub struct DiffArgs {
     /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
     #[arg(long)]
     pub fail_on_drift: bool,
+    /// Compare snapshots of two different HaloPSA instances (refused by default).
+    #[arg(long)]
+    pub allow_different_instances: bool,
 }
 
 /// Output formats of `plan`.

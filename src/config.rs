@@ -38,6 +38,11 @@ pub struct RawConfig {
     pub severity: Option<BTreeMap<Sp<String>, Sp<String>>>,
     /// Exit 1 at or above this severity: `error`, `warning`, `note` or `never`.
     pub fail_on: Option<Sp<String>>,
+    /// Exit 1 on every requirement that could not be decided (as `check --fail-on-unverifiable`).
+    pub fail_on_unverifiable: Option<Sp<bool>>,
+    /// Exit 1 when less than this share (percent, 0-100) of the requirements checked was decided
+    /// (as `check --min-coverage`).
+    pub min_coverage: Option<Sp<i64>>,
     /// Accepted findings, each with a reason, an owner and an expiry date.
     pub waivers: Option<Vec<Sp<RawWaiver>>>,
 }
@@ -139,6 +144,8 @@ pub struct Config {
     pub agent_bindings: BTreeMap<String, String>,
     pub severity: BTreeMap<Code, Level>,
     pub fail_on: Option<crate::cli::FailOn>,
+    pub fail_on_unverifiable: bool,
+    pub min_coverage: Option<u8>,
     pub waivers: Vec<Waiver>,
     /// Problems that do not stop a run (a secret in the file), shown on stderr.
     pub warnings: Vec<RuleProblem>,
@@ -479,6 +486,20 @@ impl Check<'_> {
                     format!("unknown fail_on `{}`", fail_on.value),
                     "not a threshold",
                     "use `error`, `warning`, `note` or `never`",
+                ),
+            }
+        }
+        if let Some(flag) = raw.fail_on_unverifiable {
+            config.fail_on_unverifiable = flag.value;
+        }
+        if let Some(min) = raw.min_coverage {
+            match u8::try_from(min.value).ok().filter(|m| *m <= 100) {
+                Some(m) => config.min_coverage = Some(m),
+                None => self.push(
+                    &min,
+                    format!("min_coverage {} is not a percentage", min.value),
+                    "not between 0 and 100",
+                    "give the least share of requirements that must be decided, from 0 to 100",
                 ),
             }
         }

@@ -93,7 +93,7 @@ codes! {
         fix: "Remove the scope from the application, lower the agent's feature access level, or untick the permission, on the agent and on every role that grants it (an agent's effective permission is the highest of its own and every role's). If the extra grant is intended, record a waiver with a reason, an owner and an expiry.";
     Unverifiable = "unverifiable", Warning, "A requirement could not be decided from the snapshot",
         what: "Reports a requirement whose outcome depends on data the snapshot does not hold: an endpoint that was forbidden, a field Halo did not return, a claim the permission catalog does not understand.",
-        why: "An audit that counts what it could not see as passed gives false assurance. Unverifiable requirements are never counted as passed.",
+        why: "An audit that counts what it could not see as passed gives false assurance. Unverifiable requirements are never counted as passed: every report states how many requirements were decided and how many were not (coverage), `--fail-on-unverifiable` fails a run on any of them and `--min-coverage PERCENT` on too few decided. A run without the application or agent list audits nothing and exits 3.",
         fix: "Read the reason given. Give the auditing application read access to the missing endpoint and fetch again, or (for unknown claims) extend `catalog/permissions.yaml`; `halo-audit snapshot show FILE` lists the claims the catalog does not understand.";
     BindingNotFound = "binding-not-found", Error, "A requirement set was asked for but matches no application",
         what: "Reports a requirement set named with `--set` or in the configuration whose binding (application display-name patterns or client ids) matches no API application in the tenant.",
@@ -108,27 +108,27 @@ codes! {
         why: "halo-audit checks the reading recorded in the set and says so rather than guessing silently.",
         fix: "Read the vendor's document (the source link) and confirm with the vendor which reading is meant.";
     BroadScopeUnneeded = "broad-scope-unneeded", Warning, "An application holds an all-powerful scope no bound set needs",
-        what: "Reports an active API application holding `all`, `admin` (or another scope the baseline names) when none of the requirement sets bound to it requires that scope.",
+        what: "Reports an active API application holding `all`, `admin` (or another scope the baseline names) when none of the requirement sets bound to it requires that scope. A set counts as bound when its binding matches the application, whether or not `--set` selected it, so a readiness check of one integration does not call the others unbound. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "`all` grants every present and future scope; `admin` reaches configuration. A leaked secret of such an application owns the tenant.",
         fix: "Replace the broad scope with the narrow scopes the integration documents (`halo-audit plan --set ID`).";
     LoginAgentDisabled = "login-agent-disabled", Warning, "An active application logs in as a disabled agent",
-        what: "Reports an active API application whose `loginas_agent_id` names a disabled agent.",
+        what: "Reports an active API application whose `loginas_agent_id` names a disabled agent. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "Either the integration is broken, or it is a forgotten application whose secret still exists; in both cases it should be cleaned up.",
         fix: "Deactivate the application if it is no longer used, or point it at an active, least-privileged API-only agent.";
     LoginAgentMissing = "login-agent-missing", Warning, "An active application logs in as no agent, or as an agent not in the tenant",
-        what: "Reports an active API application with no login agent, or whose login agent is not in the snapshot's agent list.",
+        what: "Reports an active API application with no login agent, or whose login agent is not in the snapshot's agent list. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "Its permissions cannot be audited, and an application whose agent was deleted is usually forgotten.",
         fix: "Set the application's \"Agent to log in as\" to a least-privileged API-only agent, or deactivate it.";
     AdminApiAgent = "admin-api-agent", Warning, "An API-only agent is a HaloPSA administrator without a set needing it",
-        what: "Reports an API-only agent with the administrator flag when no requirement set bound to an application that logs in as it requires administrator.",
+        what: "Reports an API-only agent with the administrator flag when no requirement set bound to an application that logs in as it requires administrator. A disabled agent is reported too when an active application still logs in as it. A set counts as bound when its binding matches the application, whether or not `--set` selected it. HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list the policy is `unverifiable`, never passed.",
         why: "An administrator can change every setting of the tenant; an API-only agent's credentials live in other systems.",
         fix: "Untick \"Is a HaloPSA Administrator\" on the agent and grant the specific feature access levels its integrations need.";
     InactiveAppWithScopes = "inactive-app-with-scopes", Note, "An inactive application still holds scopes",
-        what: "Reports an inactive API application that still holds scopes.",
+        what: "Reports an inactive API application that still holds scopes. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "Reactivating it (by mistake or by an attacker with admin access) restores every grant at once.",
         fix: "Remove its scopes, or delete the application if it is no longer needed.";
     DeleteTicketsUnneeded = "delete-tickets-unneeded", Warning, "An integration's agent can delete tickets and no set needs it",
-        what: "Reports an agent that API applications log in as, which can delete tickets, when no requirement set bound to those applications requires it.",
+        what: "Reports an agent that API applications log in as, which can delete tickets, when no requirement set bound to those applications requires it (a set counts as bound when its binding matches, whether or not `--set` selected it). HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list the policy is `unverifiable`, never passed.",
         why: "Ticket deletion destroys the service record; few integrations need it and a leaked integration secret should not be able to do it.",
         fix: "Set \"Can Delete Tickets\" to No on the agent and on every role it holds.";
     CreateRolesUnneeded = "create-roles-unneeded", Warning, "An integration's agent can create roles and no set needs it",

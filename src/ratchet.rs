@@ -52,6 +52,8 @@ pub struct Baseline {
     pub path: PathBuf,
     /// Its findings, in file order.
     pub entries: Vec<BaselineEntry>,
+    /// The HaloPSA instance of the snapshot it was written from (`snapshot.instance`), when known.
+    pub instance: Option<String>,
 }
 
 /// Why a baseline could not be used. Every variant names the file; all are exit code 2.
@@ -162,9 +164,15 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
         }
         entries.push(entry);
     }
+    let instance = map
+        .get("snapshot")
+        .and_then(|s| s.get("instance"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Ok(Baseline {
         path: path.to_owned(),
         entries,
+        instance,
     })
 }
 
@@ -172,6 +180,21 @@ fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+/// True when two instance addresses name different HaloPSA instances (case, a trailing `/` and
+/// the scheme do not count). Unknown instances never differ.
+#[must_use]
+pub fn different_instances(a: Option<&str>, b: Option<&str>) -> bool {
+    let key = |s: &str| {
+        let s = s.trim().trim_end_matches('/').to_ascii_lowercase();
+        s.split_once("://")
+            .map_or(s.clone(), |(_, rest)| rest.to_owned())
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => key(a) != key(b),
+        _ => false,
     }
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, Kind};
 use crate::diag::Severity;
+use crate::halo::Identity;
 use crate::snapshot::Snapshot;
 use crate::tenant::{Tenant, Value};
 
@@ -33,6 +34,14 @@ pub struct SelfCheck {
     pub application: Option<String>,
     /// Its login agent, when known.
     pub agent: Option<String>,
+    /// How the agent was identified: `application` (the login agent of the application with the
+    /// credential's client id) or `agent-me` (Halo's `/api/Agent/me`, during a live run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identified_by: Option<&'static str>,
+    /// Why the self-check cannot tell whether the credential only reads (its agent could not be
+    /// identified or read); `None` when it could judge it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undetermined: Option<String>,
     pub items: Vec<Item>,
 }
 
@@ -42,11 +51,34 @@ impl SelfCheck {
     pub fn over_privileged(&self) -> bool {
         self.items.iter().any(|i| i.severity >= Severity::Warning)
     }
+
+    /// The exit code: 1 beyond read access, 3 when that cannot be told, else 0.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        if self.over_privileged() {
+            crate::app::exit::FINDINGS
+        } else if self.undetermined.is_some() {
+            crate::app::exit::UNAVAILABLE
+        } else {
+            crate::app::exit::OK
+        }
+    }
 }
 
 /// Judges the credential recorded in `snapshot` against the tenant it fetched.
 #[must_use]
 pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck {
+    run_with(snapshot, tenant, catalog, None)
+}
+
+/// [`run`], with what Halo's `/api/Agent/me` said during a live run.
+#[must_use]
+pub fn run_with(
+    snapshot: &Snapshot,
+    tenant: &Tenant,
+    catalog: &Catalog,
+    me: Option<&Identity>,
+) -> SelfCheck {
     let mut items = Vec::new();
     let mut push = |severity, message: String, fix: &str| {
         items.push(Item {
@@ -66,6 +98,10 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
             granted_scopes: Vec::new(),
             application: None,
             agent: None,
+            identified_by: None,
+            undetermined: Some(
+                "the snapshot does not record which credential fetched it".to_owned(),
+            ),
             items,
         };
     };
@@ -104,18 +140,66 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
         );
     }
     if app.is_none() {
-        push(
-            Severity::Note,
-            format!(
-                "the application with client id {} is not in the snapshot's application list; its login agent cannot be checked",
-                auditor.client_id
+        let (message, fix) = match tenant.applications.as_ref().map(Vec::len) {
+            None => (
+                format!(
+                    "the application list could not be read, so the application with client id {} cannot be found",
+                    auditor.client_id
+                ),
+                "give the auditing agent read access to API applications",
             ),
-            "check that the auditing agent can see API applications",
-        );
+            Some(n) => (
+                format!(
+                    "no application of the {} read has client id {}",
+                    crate::report::plural(n, "application"),
+                    auditor.client_id
+                ),
+                "check the client id (HALO_CLIENT_ID); Halo may leave the auditing application out of the list it returns, and a live `self-check` then asks /api/Agent/me which agent it acts as",
+            ),
+        };
+        push(Severity::Note, message, fix);
     }
-    let agent = app
+    let by_application = app
         .and_then(|a| a.login_agent_id)
         .and_then(|id| tenant.agent(id));
+    let by_me = match me {
+        Some(Identity::Agent { id, .. }) if by_application.is_none() => tenant.agent(*id),
+        _ => None,
+    };
+    let agent = by_application.or(by_me);
+    let identified_by = if by_application.is_some() {
+        Some("application")
+    } else if by_me.is_some() {
+        Some("agent-me")
+    } else {
+        None
+    };
+    let undetermined = agent.is_none().then(|| {
+        let mut reasons = Vec::new();
+        match (app, app.and_then(|a| a.login_agent_id)) {
+            (None, _) => {
+                reasons.push("the auditing application is not in the application list".to_owned())
+            }
+            (Some(_), None) => {
+                reasons.push("the auditing application logs in as no agent".to_owned())
+            }
+            (Some(_), Some(id)) => reasons.push(format!(
+                "its login agent (id {id}) is not among the agents read"
+            )),
+        }
+        match me {
+            Some(Identity::Agent { id, name, .. }) => reasons.push(format!(
+                "/api/Agent/me names agent `{name}` (id {id}), whose permissions were not read"
+            )),
+            Some(Identity::Unknown { reason }) => reasons.push(reason.clone()),
+            None => {}
+        }
+        reasons.join("; ")
+    });
+    let agent_name = agent.map(|a| a.name.clone()).or_else(|| match me {
+        Some(Identity::Agent { name, .. }) => Some(name.clone()),
+        _ => None,
+    });
     if let Some(agent) = agent {
         if agent.api_only == Some(false) {
             push(
@@ -142,6 +226,10 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
             let Some((_, def)) = catalog.permission(key) else {
                 continue;
             };
+            // Every level of Visibility of Appointments only shows more.
+            if key == "calendar.visibility" {
+                continue;
+            }
             match (def.kind, effective.value) {
                 (Kind::Level, Some(Value::Level(i)))
                     if def
@@ -173,7 +261,9 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
         client_id: Some(auditor.client_id.clone()),
         granted_scopes: auditor.granted_scopes.clone(),
         application: app.map(|a| a.name.clone()),
-        agent: agent.map(|a| a.name.clone()),
+        agent: agent_name,
+        identified_by,
+        undetermined,
         items,
     }
 }
@@ -190,8 +280,13 @@ pub fn render(check: &SelfCheck) -> String {
         check
             .application
             .as_deref()
-            .unwrap_or("not in the snapshot"),
-        check.agent.as_deref().unwrap_or("unknown"),
+            .unwrap_or("not found in the tenant's application list"),
+        match (&check.agent, check.identified_by) {
+            (Some(name), Some("agent-me")) => format!("{name} (from /api/Agent/me)"),
+            (Some(name), Some(_)) => name.clone(),
+            (Some(name), None) => format!("{name} (not read)"),
+            (None, _) => "unknown".to_owned(),
+        },
         if check.granted_scopes.is_empty() {
             "not reported".to_owned()
         } else {
@@ -205,14 +300,13 @@ pub fn render(check: &SelfCheck) -> String {
             item.severity, item.message, item.fix
         );
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        if check.over_privileged() {
-            "self-check: the auditing credential holds more than read access"
-        } else {
-            "self-check: the auditing credential only reads"
-        }
-    );
+    let verdict = if check.over_privileged() {
+        "self-check: the auditing credential holds more than read access".to_owned()
+    } else if let Some(reason) = &check.undetermined {
+        format!("self-check: cannot tell whether the auditing credential only reads: {reason}")
+    } else {
+        "self-check: the auditing credential only reads".to_owned()
+    };
+    let _ = writeln!(out, "{verdict}");
     out
 }

@@ -98,6 +98,11 @@ fn fault(path: &str, kind: FaultKind, skip: u32, times: Option<u32>) -> Fault {
 
 /// The findings of `check --format json` on a snapshot file, without run-specific metadata.
 fn findings(snapshot: &Path, sets: &[&str]) -> Value {
+    findings_exit(snapshot, sets, 0)
+}
+
+/// The findings of `check --format json --fail-on never`, which must exit with `exit`.
+fn findings_exit(snapshot: &Path, sets: &[&str], exit: i32) -> Value {
     let mut args = vec![
         "check".to_owned(),
         "--snapshot".to_owned(),
@@ -118,7 +123,7 @@ fn findings(snapshot: &Path, sets: &[&str]) -> Value {
         .args(&args)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{args:?}");
+    assert_eq!(output.status.code(), Some(exit), "{args:?}");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let mut findings = report["findings"].clone();
     for f in findings.as_array_mut().unwrap() {
@@ -394,7 +399,8 @@ fn a_forbidden_application_list_is_a_gap_and_dependent_requirements_are_unverifi
     assert_eq!(snap["gaps"][0]["endpoint"], "/api/Application");
     assert_eq!(snap["gaps"][0]["status"], 403);
     assert_eq!(snap["gaps"][0]["reason"], "forbidden");
-    let findings = findings(&out, &["vciotoolbox"]);
+    // Nothing was audited: exit 3 whatever --fail-on says (tests/verdicts.rs pins the message).
+    let findings = findings_exit(&out, &["vciotoolbox"], 3);
     let codes: Vec<&str> = findings
         .as_array()
         .unwrap()
@@ -659,18 +665,39 @@ fn the_self_check_warns_when_the_auditing_credential_can_write() {
 
 #[test]
 fn the_self_check_of_a_read_only_credential_passes() {
-    let server = Server::start(demo()).unwrap();
+    // The credential acts as a dedicated API-only agent with no feature access (Halo names it
+    // through /api/Agent/me: the demo's auditing application is not in its application list).
+    let mut config = demo();
+    config.objects.agents.push(serde_json::json!({
+        "id": 901, "name": "Audit Reader", "isdisabled": false, "isapiagent": true,
+        "is_admin": true, "roles": [], "teams": [], "claims": []
+    }));
+    config.auditor_agent_id = Some(901);
+    let server = Server::start(config).unwrap();
     let mut args = vec!["self-check"];
     args.extend_from_slice(FAST);
     let run = expect(halo_audit(&server, &args), 0);
     assert!(run.stdout.contains("only reads"), "{}", run.stdout);
     assert!(
+        run.stdout
+            .contains("login agent Audit Reader (from /api/Agent/me)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stdout.contains("granted scopes: admin"),
         "{}",
         run.stdout
     );
-    // Live self-checks read only applications and login agents.
-    assert!(server.stats().total <= 10, "{:?}", server.stats());
+    // Live self-checks read only applications and login agents, then ask (with a token of its
+    // own) which agent the credential acts as.
+    assert!(server.stats().total <= 11, "{:?}", server.stats());
+    assert_eq!(
+        server.stats().by_route.get("GET /api/Agent/me"),
+        Some(&1),
+        "{:?}",
+        server.stats()
+    );
 }
 
 #[test]

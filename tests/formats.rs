@@ -134,7 +134,16 @@ fn rule_paths_become_uri_references() {
 /// or not evaluated.
 fn expected_counts(loaded: &common::Loaded) -> Vec<(String, Counts)> {
     let failing = |f: &Finding| f.severity == Severity::Error;
-    let mut out = Vec::new();
+    // The run's own suite: a failing case per list the audit lacked, and the coverage case.
+    let gaps = loaded.outcome.not_audited.len();
+    let mut out = vec![(
+        "halo-audit".to_owned(),
+        Counts {
+            tests: gaps + 1,
+            failures: gaps,
+            ..Counts::default()
+        },
+    )];
     for set in &loaded.outcome.sets {
         let findings: Vec<&Finding> = loaded
             .outcome
@@ -223,10 +232,11 @@ fn junit_counts_match_the_outcome_of_every_case() {
             let xml = report::render(Format::Junit, &loaded.outcome, &context);
             let failures: usize = junit_counts(&xml).iter().map(|(_, c)| c.failures).sum();
             let failing = halo_audit::app::failing(&loaded.outcome, fail_on);
+            let exit = report::verdict(&loaded.outcome, context.gate()).exit_code();
             assert_eq!(
                 failures > 0,
-                failing > 0,
-                "{name} with --fail-on {fail_on:?}: {failures} failing test cases, {failing} findings at or above"
+                exit != 0,
+                "{name} with --fail-on {fail_on:?}: {failures} failing test cases, {failing} findings at or above, exit {exit}"
             );
             // Every finding is written once: in a failure, a skip reason or system-out.
             for finding in &loaded.outcome.findings {
@@ -280,11 +290,18 @@ fn github_annotations_are_one_well_formed_line_per_finding() {
         let context = common::context(&loaded, FailOn::Error);
         let text = report::render(Format::Github, &loaded.outcome, &context);
         let lines: Vec<&str> = text.lines().collect();
+        // One per finding, one per list the audit lacked, then the verdict with its coverage.
         assert_eq!(
             lines.len(),
-            loaded.outcome.findings.len(),
+            loaded.outcome.findings.len() + loaded.outcome.not_audited.len() + 1,
             "{}",
             loaded.name
+        );
+        let last = lines.last().unwrap();
+        assert!(
+            last.starts_with("::notice title=halo-audit coverage::halo-audit: ")
+                && last.contains("requirements decided"),
+            "{last}"
         );
         for (line, finding) in lines.iter().zip(&loaded.outcome.findings) {
             let command = match finding.severity {
@@ -389,13 +406,16 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         assert_eq!(code, 1, "--format {format}: {stderr}");
         assert_eq!(
             stderr.trim_end(),
-            "halo-audit: 3 errors, 13 warnings, 10 notes (0 unverifiable): failed (--fail-on error)",
+            "halo-audit: 3 errors, 14 warnings, 10 notes (0 unverifiable); 68 of 68 requirements decided (100%), 0 unverifiable, 4 not applicable: failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {
             "sarif" => {
                 let log: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 26);
+                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 27);
+                let coverage = &log["runs"][0]["properties"]["coverage"];
+                assert_eq!(coverage["decided"], 68, "{coverage}");
+                assert_eq!(coverage["percent"], 100, "{coverage}");
             }
             "junit" => {
                 let failures: usize = junit_counts(&stdout).iter().map(|(_, c)| c.failures).sum();

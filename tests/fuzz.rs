@@ -289,6 +289,7 @@ fn snapshot_pipeline(bytes: &[u8]) {
         catalog,
         style: &style,
         fail_on: FailOn::Error,
+        min_coverage: None,
     };
     for format in Format::value_variants() {
         let _ = report::render(*format, &outcome, &context);

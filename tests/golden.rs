@@ -14,7 +14,7 @@
 //!     "clean_sets": ["cloud-depot"],       // no finding of these sets except notes
 //!     "unreadable": ["msportal.feature.segments"], // ... and `unverifiable` on these requirements,
 //!                                           // whose setting no known claim carries
-//!     "exit": 1                             // with --fail-on error
+//!     "exit": 1                             // with --fail-on error (3: nothing audited)
 //!   }
 //! }
 //! ```
@@ -55,7 +55,7 @@ fn golden_cases() {
             });
         }
 
-        let exit = u8::from(halo_audit::app::failing(outcome, FailOn::Error) > 0);
+        let exit = report::verdict(outcome, context.gate()).exit_code();
         if exit != case.expect.exit {
             failures.push(format!(
                 "{name}: exit {exit}, expected {}",

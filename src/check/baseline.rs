@@ -13,6 +13,22 @@ pub(super) fn run(
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) -> SetOutcome {
     for policy in &set.policies {
+        if needs_applications(policy.check) && run.tenant.applications.is_none() {
+            let reason = super::applications_unreadable(run.tenant);
+            let mut f = unverifiable(
+                set,
+                policy,
+                Subject::tenant(run.tenant),
+                "which applications it concerns",
+                &[reason],
+            );
+            f.help = Some(
+                "give the auditing application's agent access to API applications and fetch again"
+                    .to_owned(),
+            );
+            run.findings.push(f);
+            continue;
+        }
         match policy.check {
             PolicyCheck::BroadScopeUnneeded => broad_scopes(run, set, policy, bound),
             PolicyCheck::LoginAgentDisabled => login_agent_disabled(run, set, policy),
@@ -74,8 +90,41 @@ fn unverifiable(
     f
 }
 
+/// Policies that judge applications, or agents through the applications logging in as them: they
+/// cannot be decided without the application list.
+fn needs_applications(check: PolicyCheck) -> bool {
+    matches!(
+        check,
+        PolicyCheck::BroadScopeUnneeded
+            | PolicyCheck::LoginAgentDisabled
+            | PolicyCheck::LoginAgentMissing
+            | PolicyCheck::AdminApiAgent
+            | PolicyCheck::InactiveAppWithScopes
+            | PolicyCheck::DeleteTicketsUnneeded
+            | PolicyCheck::CreateRolesUnneeded
+            | PolicyCheck::SqlDataSourcesUnneeded
+            | PolicyCheck::PasswordFieldsUnneeded
+    )
+}
+
+/// An application the baseline policies judge: HaloPSA's own system applications (`_issystem`,
+/// e.g. "HaloPSA Portal") are Halo's to configure, not the tenant's, and are out of scope.
+fn in_scope(app: &Application) -> bool {
+    !app.system
+}
+
 fn active(app: &Application) -> bool {
-    app.active != Some(false)
+    app.active != Some(false) && in_scope(app)
+}
+
+/// "`A` logs in", "`A` and `B` log in": the applications as the subject of a verb.
+fn apps_log_in(apps: &[&Application]) -> String {
+    let names: Vec<String> = apps.iter().map(|a| format!("`{}`", a.name)).collect();
+    match names.as_slice() {
+        [] => "no application logs in".to_owned(),
+        [one] => format!("{one} logs in"),
+        [init @ .., last] => format!("{} and {last} log in", init.join(", ")),
+    }
 }
 
 /// True when a set bound to `app` requires the agent permission `key` to be granted.
@@ -223,12 +272,9 @@ fn admin_api_agent(
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) {
     let by_agent = apps_by_agent(run);
-    for agent in run
-        .tenant
-        .agents()
-        .iter()
-        .filter(|a| a.api_only == Some(true) && a.enabled != Some(false))
-    {
+    for agent in run.tenant.agents().iter().filter(|a| {
+        a.api_only == Some(true) && (a.enabled != Some(false) || by_agent.contains_key(&a.id))
+    }) {
         let Some(effective) = agent.permission("agent.admin") else {
             continue;
         };
@@ -238,7 +284,10 @@ fn admin_api_agent(
                     set,
                     policy,
                     Subject::agent(agent),
-                    "whether this API-only agent is an administrator",
+                    &format!(
+                        "whether API-only agent `{}` is an administrator",
+                        agent.name
+                    ),
                     &effective.unknown,
                 ));
             }
@@ -262,12 +311,17 @@ fn admin_api_agent(
                     .join(", ")
             )
         };
+        let disabled = if agent.enabled == Some(false) {
+            " (disabled, but still the login agent of an active application)"
+        } else {
+            ""
+        };
         let mut f = finding(
             set,
             policy,
             Subject::agent(agent),
             format!(
-                "API-only agent `{}` is a HaloPSA administrator and {used_by}",
+                "API-only agent `{}` is a HaloPSA administrator and {used_by}{disabled}",
                 agent.name
             ),
             format!(
@@ -287,7 +341,7 @@ fn inactive_with_scopes(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
         .tenant
         .applications()
         .iter()
-        .filter(|a| a.active == Some(false))
+        .filter(|a| a.active == Some(false) && in_scope(a))
     {
         let Some(held) = app.scopes.as_ref().filter(|s| !s.is_empty()) else {
             continue;
@@ -326,6 +380,13 @@ fn agent_right(
         return;
     };
     let label = perm.label.clone();
+    let phrase = match key {
+        "ticket.can_delete" => "can delete tickets".to_owned(),
+        "create.roles" => "can create roles".to_owned(),
+        "create.sql_data_sources" => "can create SQL data sources".to_owned(),
+        "general.view_passwords" => "can see password fields".to_owned(),
+        _ => format!("has \"{label}\""),
+    };
     let by_agent = apps_by_agent(run);
     let mut seen = BTreeSet::new();
     for (agent_id, apps) in &by_agent {
@@ -347,7 +408,11 @@ fn agent_right(
                     set,
                     policy,
                     Subject::agent(agent),
-                    &format!("whether this integration agent has \"{label}\""),
+                    &format!(
+                        "whether agent `{}`, which {} as, {phrase}",
+                        agent.name,
+                        apps_log_in(apps)
+                    ),
                     &effective.unknown,
                 ));
             }
@@ -365,22 +430,9 @@ fn agent_right(
             policy,
             Subject::agent(agent),
             format!(
-                "agent `{}`, which {} {} as, has \"{label}\"{}",
+                "agent `{}`, which {} as, {phrase}{}",
                 agent.name,
-                if apps.len() == 1 {
-                    "application"
-                } else {
-                    "applications"
-                },
-                apps.iter()
-                    .map(|a| format!("`{}`", a.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                    + if apps.len() == 1 {
-                        " logs in"
-                    } else {
-                        " log in"
-                    },
+                apps_log_in(apps),
                 via.unwrap_or_default()
             ),
             format!(

@@ -251,6 +251,8 @@ pub struct SetOutcome {
     #[serde(flatten)]
     pub state: SetState,
     pub evaluations: Vec<Evaluation>,
+    /// How many of its requirements were decided, unverifiable, not applicable.
+    pub coverage: super::Coverage,
 }
 
 impl SetOutcome {
@@ -262,6 +264,7 @@ impl SetOutcome {
             source: set.sources.first().map(|s| s.url.clone()),
             state,
             evaluations: Vec::new(),
+            coverage: super::Coverage::default(),
         }
     }
 

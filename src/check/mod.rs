@@ -6,11 +6,13 @@
 //! finding. Pure: no I/O, no async, no printing; output order is deterministic.
 
 mod baseline;
+pub mod coverage;
 mod finding;
 pub mod waivers;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use coverage::{Coverage, NotAudited};
 pub use finding::{
     Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind, WaiverNote,
 };
@@ -46,6 +48,8 @@ pub enum CheckError {
 pub struct Outcome {
     pub sets: Vec<SetOutcome>,
     pub findings: Vec<Finding>,
+    /// Why the run audited nothing it can stand behind (empty when it did): never a pass.
+    pub not_audited: Vec<NotAudited>,
 }
 
 impl Outcome {
@@ -56,6 +60,16 @@ impl Outcome {
             .iter()
             .filter(|f| f.severity == severity)
             .count()
+    }
+
+    /// The coverage of every set together.
+    #[must_use]
+    pub fn coverage(&self) -> Coverage {
+        let mut total = Coverage::default();
+        for set in &self.sets {
+            total.add(set.coverage);
+        }
+        total
     }
 
     /// Number of `unverifiable` findings.
@@ -167,8 +181,26 @@ pub fn check(
         });
     }
     run.excess_scopes(&bound);
+    // Baseline policies judge an application by every set that describes it, whether or not this
+    // run selected that set: `--set cloud-depot` must not make Rewst's application "unbound".
+    let mut described = bound.clone();
+    for set in library
+        .sets
+        .iter()
+        .filter(|s| s.kind == SetKind::Integration && !sets.iter().any(|o| o.id == s.id))
+    {
+        for app in tenant
+            .applications()
+            .iter()
+            .filter(|a| a.active != Some(false))
+        {
+            if binds(set, selection.bindings.get(&set.id), app) {
+                described.entry(app.id.clone()).or_default().push(set);
+            }
+        }
+    }
     for set in library.sets.iter().filter(|s| s.kind == SetKind::Baseline) {
-        sets.push(baseline::run(&mut run, set, &bound));
+        sets.push(baseline::run(&mut run, set, &described));
     }
     let mut findings = run.findings;
     findings.sort_by_key(|a| a.sort_key());
@@ -179,7 +211,13 @@ pub fn check(
         set.evaluations
             .dedup_by(|a, b| a.requirement == b.requirement && a.subject == b.subject);
     }
-    Ok(Outcome { sets, findings })
+    let mut outcome = Outcome {
+        sets,
+        findings,
+        not_audited: Vec::new(),
+    };
+    coverage::fill(&mut outcome, tenant, library);
+    Ok(outcome)
 }
 
 /// Checks that every set a selection names is in the library.
@@ -232,6 +270,21 @@ pub(crate) struct Run<'a> {
     pub(crate) agent_for: BTreeMap<String, i64>,
 }
 
+/// Whether a set describes an application: by its configured binding (display names or client
+/// ids, exact, case ignored) when it has one, else by its default binding.
+fn binds(set: &RuleSet, explicit: Option<&Vec<String>>, app: &Application) -> bool {
+    match explicit {
+        Some(names) => names.iter().any(|n| {
+            n.eq_ignore_ascii_case(&app.name)
+                || app
+                    .client_id
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(n))
+        }),
+        None => set.binds(&app.name, app.client_id.as_deref()),
+    }
+}
+
 /// An agent by exact name (case-insensitive) or `#id`.
 fn find_agent(tenant: &Tenant, wanted: &str) -> Option<i64> {
     let wanted = wanted.trim();
@@ -277,17 +330,7 @@ impl Run<'_> {
             outcome.state = SetState::NotEvaluable { reason };
             return outcome;
         };
-        let matches = |app: &Application| match explicit {
-            Some(names) => names.iter().any(|n| {
-                n.eq_ignore_ascii_case(&app.name)
-                    || app
-                        .client_id
-                        .as_deref()
-                        .is_some_and(|c| c.eq_ignore_ascii_case(n))
-            }),
-            None => set.binds(&app.name, app.client_id.as_deref()),
-        };
-        let matched: Vec<&Application> = apps.iter().filter(|a| matches(a)).collect();
+        let matched: Vec<&Application> = apps.iter().filter(|a| binds(set, explicit, a)).collect();
         let active: Vec<&Application> = matched
             .iter()
             .copied()
@@ -610,9 +653,8 @@ impl Run<'_> {
                 Code::MissingGrant,
                 missing_severity(requirement),
                 format!(
-                    "{context} lacks {}: {}{}",
-                    perm.label,
-                    requirement.title,
+                    "{context} lacks {}{}",
+                    lacks_what(&perm.label, &requirement.title),
                     only_if(requirement)
                 ),
             ),
@@ -626,7 +668,7 @@ impl Run<'_> {
                     Code::ExcessiveGrant,
                     severity,
                     format!(
-                        "{context} has {} {actual}, beyond what {} needs ({})",
+                        "{context}: \"{}\" is {actual}, beyond what {} needs ({})",
                         perm.label,
                         set.title,
                         self.expected_text(requirement)
@@ -741,6 +783,19 @@ impl Run<'_> {
                 });
             }
         }
+    }
+}
+
+/// "Invoices: Invoices Access Level: Read" says the label twice: a title that already starts
+/// with the permission's label stands alone; otherwise the label leads and the title explains.
+fn lacks_what(label: &str, title: &str) -> String {
+    let starts = title
+        .get(..label.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(label));
+    if starts {
+        title.to_owned()
+    } else {
+        format!("{label}: {title}")
     }
 }
 

@@ -673,7 +673,7 @@ requirements:
         .map(|f| f.message.clone())
         .unwrap_or_default();
     assert!(
-        message.contains("which application `Demo Sync` logs in as"),
+        message.contains("which `Demo Sync` logs in as"),
         "{message}"
     );
 }

@@ -10,6 +10,7 @@
 mod client;
 mod fetch;
 pub mod pacer;
+mod whoami;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ pub use pacer::{Rate, parse_duration};
 
 use crate::snapshot::Snapshot;
 use client::{ApiError, TransportKind};
+pub use whoami::{Identity, whoami};
 
 /// What to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

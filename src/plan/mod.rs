@@ -270,6 +270,14 @@ pub fn plan(
             .to_lowercase()
             .cmp(&b.subject.name.to_lowercase())
     });
+    for agent in &mut agents {
+        let subject = format!("agent `{}`", agent.subject.name);
+        unknown_to_unresolved(&mut agent.items, &subject, &mut builder.unresolved);
+    }
+    for app in &mut applications {
+        let subject = format!("application `{}`", app.subject.name);
+        unknown_to_unresolved(&mut app.items, &subject, &mut builder.unresolved);
+    }
     Ok(Plan {
         sets: sets
             .iter()
@@ -289,6 +297,35 @@ pub fn plan(
         unresolved: builder.unresolved,
         notes: builder.notes,
     })
+}
+
+/// A change whose starting point could not be read is not a to-do item: whether anything is to
+/// add or remove is unknown. It becomes unresolved (counted as such), saying what is wanted.
+fn unknown_to_unresolved(items: &mut Vec<Item>, subject: &str, unresolved: &mut Vec<Unresolved>) {
+    let unknown = |item: &Item| {
+        matches!(item.status, Status::Add | Status::Remove)
+            && (item.current.as_deref() == Some("unknown")
+                || item
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("could not be read")))
+    };
+    for item in items.iter().filter(|i| unknown(i)) {
+        let why = item
+            .note
+            .clone()
+            .unwrap_or_else(|| "the current value is not in the snapshot".to_owned());
+        unresolved.push(Unresolved {
+            sets: item.needed_by.clone(),
+            requirements: item.requirements.clone(),
+            subject: Some(subject.to_owned()),
+            reason: format!(
+                "\"{}\" should be {}, but {why}: check it in {} ({} if it is not)",
+                item.label, item.wanted, item.place, item.instruction
+            ),
+        });
+    }
+    items.retain(|i| !unknown(i));
 }
 
 /// Which agent a group of applications logs in as.

@@ -49,6 +49,15 @@ fn tenant(agents: Json, roles: Json, apps: Json) -> Tenant {
         url: Some("https://t.example".into()),
         tenant: None,
     });
+    // A human agent whose claim the catalog reads, so that an integration agent without a claim
+    // holds nothing (rather than everything being unreadable, which the plan leaves unresolved).
+    let mut agents = agents;
+    if let Some(list) = agents.as_array_mut() {
+        let mut reader = agent(999, json!([{"type": "l4", "value": "0"}]), json!([]));
+        reader["name"] = json!("Human Reader");
+        reader["isapiagent"] = json!(false);
+        list.push(reader);
+    }
     snap.objects.agents = Some(agents);
     snap.objects.roles = Some(roles);
     snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
@@ -395,4 +404,52 @@ fn named_roles_are_kept_removed_or_left_to_the_user() {
         p.unresolved
     );
     assert_eq!(item(&p, "role:Administrator").status, Status::Keep);
+}
+
+#[test]
+fn unknown_current_values_are_unresolved_never_to_add() {
+    // No claim anywhere that the catalog reads: the agent's feature access cannot be known.
+    let mut snap = Snapshot::new(snapshot::Instance {
+        url: Some("https://t.example".into()),
+        tenant: None,
+    });
+    snap.objects.agents = Some(json!([agent(
+        7,
+        json!([{"type": "PermissionsV2", "value": "x"}]),
+        json!([])
+    )]));
+    snap.objects.roles = Some(json!([]));
+    snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
+    snap.objects.applications = Some(json!([app("a1", "Alpha Sync", &["read:tickets"], 7)]));
+    let t = snapshot::normalise(&snap, catalog(), Path::new("t.json")).unwrap();
+    let lib = library(&[set(
+        "alpha",
+        "Alpha*",
+        "  - {id: alpha.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}\n  - {id: alpha.tickets, title: t, permission: \"scope:read:tickets\", expect: yes, source: {quote: q}}",
+    )]);
+    let p = make(Some(&t), &lib, &["alpha"]);
+    assert!(
+        !p.items()
+            .any(|i| i.permission == "feature.customers" && i.status != Status::Keep),
+        "an unknown value is not a to-do item"
+    );
+    let unresolved: Vec<&Unresolved> = p
+        .unresolved
+        .iter()
+        .filter(|u| u.requirements.contains(&"alpha.customers".to_owned()))
+        .collect();
+    assert_eq!(unresolved.len(), 1, "{:?}", p.unresolved);
+    assert!(
+        unresolved[0].reason.starts_with(
+            "\"Customers\" should be Read Only, but the current value could not be read"
+        ),
+        "{}",
+        unresolved[0].reason
+    );
+    assert_eq!(unresolved[0].subject.as_deref(), Some("agent `Agent 7`"));
+    // The scope, which the snapshot does show, is still a plain to-do item (here: already right).
+    assert!(
+        p.items()
+            .any(|i| i.permission == "scope:read:tickets" && i.status == Status::Keep)
+    );
 }

@@ -90,5 +90,25 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             &super::plain_text(finding),
         );
     }
+    for gap in &outcome.not_audited {
+        annotation(
+            &mut out,
+            Severity::Error,
+            None,
+            "halo-audit: not audited",
+            &format!("{}\nfix: {}", gap.reason, gap.fix),
+        );
+    }
+    annotation(
+        &mut out,
+        if super::below_min_coverage(outcome, context.gate()) {
+            Severity::Error
+        } else {
+            Severity::Note
+        },
+        None,
+        "halo-audit coverage",
+        &super::summary_text(outcome, context.gate()),
+    );
     out
 }

@@ -96,6 +96,22 @@ struct SetRow {
     excessive: usize,
     #[tabled(rename = "unverifiable")]
     unverifiable: usize,
+    #[tabled(rename = "decided")]
+    decided: String,
+}
+
+/// "20 of 37 (54%)", and the requirements that do not apply when there are any.
+fn decided(coverage: crate::check::Coverage) -> String {
+    let mut text = format!(
+        "{} of {} ({}%)",
+        coverage.decided,
+        coverage.checkable(),
+        coverage.percent()
+    );
+    if coverage.not_applicable > 0 {
+        text.push_str(&format!(", {} n/a", coverage.not_applicable));
+    }
+    text
 }
 
 /// Renders the human report.
@@ -186,6 +202,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                         .count(),
                     excessive: set.count(Status::Excessive) + extra(Code::ExcessiveGrant),
                     unverifiable: set.count(Status::Unverifiable),
+                    decided: decided(set.coverage),
                 })
             }
             SetState::Baseline => {
@@ -205,6 +222,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                         .iter()
                         .filter(|f| f.requirement_set == set.id && f.code == Code::Unverifiable)
                         .count(),
+                    decided: decided(set.coverage),
                 })
             }
             SetState::BindingNotFound => Some(SetRow {
@@ -214,6 +232,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 missing: 0,
                 excessive: 0,
                 unverifiable: 0,
+                decided: decided(set.coverage),
             }),
             SetState::NotEvaluable { .. } => Some(SetRow {
                 set: set.id.clone(),
@@ -222,6 +241,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 missing: 0,
                 excessive: 0,
                 unverifiable: 1,
+                decided: decided(set.coverage),
             }),
             SetState::NotInUse | SetState::OnlyInactive { .. } => None,
         })
@@ -243,14 +263,14 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     if hidden_notes > 0 {
         let _ = writeln!(
             out,
-            "{hidden_notes} notes not shown (ambiguities, grants resting on assumptions): run with -v to see them"
+            "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
+            super::plural(hidden_notes, "note"),
+            if hidden_notes == 1 { "it" } else { "them" }
         );
     }
-    let failing = crate::app::failing(new, context.fail_on);
-    let _ = writeln!(
-        out,
-        "{}",
-        super::summary_text(new, context.fail_on, failing)
-    );
+    for line in super::not_audited_lines(new) {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "{}", super::summary_text(new, context.gate()));
     out
 }

@@ -116,6 +116,9 @@ pub fn starter(library: &Library, tenant: Option<&Tenant>, snapshot: Option<&Pat
          #   excessive-grant: deny\n\n\
          # Exit 1 when a finding at or above this remains: error, warning, note or never.\n\
          fail_on: error\n\n\
+         # Exit 1 when a requirement could not be decided, or when less than this share was decided.\n\
+         # fail_on_unverifiable: true\n\
+         # min_coverage: 90\n\n\
          # Accepted findings. Each needs a reason, an owner and an expiry date; an expired waiver stops\n\
          # suppressing and is itself a warning, one matching nothing is reported, and `check\n\
          # --no-waivers` ignores them all.\n\

@@ -17,7 +17,7 @@ struct Report<'a> {
     version: u32,
     tool: Tool,
     snapshot: SnapshotInfo<'a>,
-    summary: Summary,
+    summary: Summary<'a>,
     findings: Vec<JsonFinding<'a>>,
     sets: Vec<JsonSet<'a>>,
     /// Present only with `check --baseline`.
@@ -46,12 +46,37 @@ struct SnapshotInfo<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     errors: usize,
     warnings: usize,
     notes: usize,
     unverifiable: usize,
     passed: bool,
+    /// False when the lists an audit needs were missing or empty (`not_audited` says why).
+    audited: bool,
+    /// `not audited`, `failed`, `passed` or `not gating`.
+    verdict: &'static str,
+    coverage: JsonCoverage,
+    not_audited: &'a [crate::check::NotAudited],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_coverage: Option<u8>,
+}
+
+#[derive(Serialize)]
+struct JsonCoverage {
+    #[serde(flatten)]
+    counts: crate::check::Coverage,
+    /// Decided as a share of decided and unverifiable, in whole percent.
+    percent: usize,
+}
+
+impl JsonCoverage {
+    fn new(counts: crate::check::Coverage) -> Self {
+        Self {
+            counts,
+            percent: counts.percent(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -93,10 +118,11 @@ fn build(
     context: &Context<'_>,
     ratchet: Option<&crate::ratchet::Ratchet>,
 ) -> String {
-    let passed = match ratchet {
-        Some(r) => crate::app::failing(&r.new_findings(outcome), context.fail_on) == 0,
-        None => crate::app::failing(outcome, context.fail_on) == 0,
+    let verdict = match ratchet {
+        Some(r) => super::verdict(&r.new_findings(outcome), context.gate()),
+        None => super::verdict(outcome, context.gate()),
     };
+    let passed = matches!(verdict, super::Verdict::Passed | super::Verdict::NotGating);
     let report = Report {
         version: VERSION,
         tool: Tool {
@@ -113,6 +139,11 @@ fn build(
             notes: outcome.count(Severity::Note),
             unverifiable: outcome.unverifiable(),
             passed,
+            audited: outcome.not_audited.is_empty(),
+            verdict: verdict.as_str(),
+            coverage: JsonCoverage::new(outcome.coverage()),
+            not_audited: &outcome.not_audited,
+            min_coverage: context.min_coverage,
         },
         findings: outcome
             .findings

@@ -126,6 +126,7 @@ fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
         SetState::NotInUse => "not in use".to_owned(),
     };
     suite.add_property(Property::new("state", state));
+    suite.add_property(Property::new("coverage", set.coverage.text()));
     suite.add_test_cases(list.items.iter().map(|item| test_case(list, item, context)));
     suite
 }
@@ -134,12 +135,54 @@ fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     let mut report = Report::new("halo-audit");
+    report.add_test_suite(run_suite(outcome, context));
     report.add_test_suites(
         checklist::checklists(outcome, context)
             .iter()
             .map(|list| test_suite(list, context)),
     );
     xml(&report)
+}
+
+/// The suite about the run itself: whether it audited anything (one failing case per list it
+/// lacked) and whether it decided enough (`--min-coverage`).
+fn run_suite(outcome: &Outcome, context: &Context<'_>) -> TestSuite {
+    let mut suite = TestSuite::new("halo-audit");
+    let coverage = outcome.coverage();
+    suite.add_property(Property::new("coverage", coverage.text()));
+    suite.add_property(Property::new(
+        "verdict",
+        super::verdict(outcome, context.gate()).as_str(),
+    ));
+    for gap in &outcome.not_audited {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(format!("not audited: {}", gap.reason))
+            .set_type("not-audited")
+            .set_description(format!("{}\nfix: {}", gap.reason, gap.fix));
+        let mut case = TestCase::new(format!("the tenant's {} were read", gap.what), status);
+        case.set_classname("halo-audit");
+        suite.add_test_case(case);
+    }
+    let status = if super::below_min_coverage(outcome, context.gate()) {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(format!(
+                "{}% decided, below --min-coverage {}",
+                coverage.percent(),
+                context.min_coverage.unwrap_or_default()
+            ))
+            .set_type("min-coverage")
+            .set_description(coverage.text());
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new("coverage", status);
+    case.set_classname("halo-audit");
+    case.set_system_out(coverage.text());
+    suite.add_test_case(case);
+    suite
 }
 
 /// The report as XML; should writing it fail, an empty report saying why (still valid XML).

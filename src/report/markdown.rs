@@ -112,6 +112,7 @@ fn set_section(out: &mut String, list: &Checklist<'_>) {
             .map(|s| format!("{} {}", list.count(*s), s.as_str()))
             .collect();
             about.push(format!("{}.", counts.join(", ")));
+            about.push(format!("Coverage: {}.", set.coverage.text()));
         }
         SetState::BindingNotFound => {
             about.push("No active application matches the set's binding.".to_owned());
@@ -165,13 +166,18 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>) {
         .collect();
     let checked = list.items.len();
     if findings.is_empty() {
-        let _ = writeln!(out, "No findings: {checked} policies passed.\n");
+        let _ = writeln!(
+            out,
+            "No findings: {checked} policies passed. Coverage: {}.\n",
+            set.coverage.text()
+        );
         return;
     }
     let _ = writeln!(
         out,
-        "{} of {checked} policies passed.\n",
-        list.count(ItemStatus::Passed)
+        "{} of {checked} policies passed. Coverage: {}.\n",
+        list.count(ItemStatus::Passed),
+        set.coverage.text()
     );
     let _ = writeln!(
         out,
@@ -195,18 +201,25 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>) {
 /// Renders the Markdown report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
-    let failing = crate::app::failing(outcome, context.fail_on);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "## halo-audit check: {}\n",
-        super::verdict(context.fail_on, failing)
+        super::verdict(outcome, context.gate()).as_str()
     );
     let _ = writeln!(
         out,
         "{}\n",
-        super::summary_text(outcome, context.fail_on, failing)
+        cell(&super::summary_text(outcome, context.gate()))
     );
+    for not_audited in &outcome.not_audited {
+        let _ = writeln!(
+            out,
+            "**Not audited**: {}. Fix: {}\n",
+            cell(&not_audited.reason),
+            cell(&not_audited.fix)
+        );
+    }
     if let Some(line) = super::tenant_line(context.tenant) {
         let _ = writeln!(out, "{line}\n");
     }

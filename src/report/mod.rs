@@ -46,6 +46,19 @@ pub struct Context<'a> {
     pub catalog: &'a Catalog,
     pub style: &'a Style,
     pub fail_on: FailOn,
+    /// `--min-coverage`, in percent.
+    pub min_coverage: Option<u8>,
+}
+
+impl Context<'_> {
+    /// The gate this run is judged by.
+    #[must_use]
+    pub fn gate(&self) -> Gate {
+        Gate {
+            fail_on: self.fail_on,
+            min_coverage: self.min_coverage,
+        }
+    }
 }
 
 /// Where a report goes.
@@ -225,8 +238,8 @@ pub fn status(text: &str) {
 }
 
 /// One line on stderr summarising the outcome (for machine formats and `-o`).
-pub fn summary_line(outcome: &Outcome, fail_on: FailOn, failing: usize, style: &Style) {
-    let line = summary_text(outcome, fail_on, failing);
+pub fn summary_line(outcome: &Outcome, gate: Gate, style: &Style) {
+    let line = summary_text(outcome, gate);
     let line = if style.color {
         format!("\u{1b}[1m{line}\u{1b}[0m")
     } else {
@@ -235,39 +248,136 @@ pub fn summary_line(outcome: &Outcome, fail_on: FailOn, failing: usize, style: &
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// "halo-audit: 3 errors, 5 warnings, 2 notes (1 unverifiable): failed (--fail-on error)".
-#[must_use]
-pub fn summary_text(outcome: &Outcome, fail_on: FailOn, failing: usize) -> String {
-    use crate::diag::Severity;
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
+/// What decides a run's verdict besides its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on: FailOn,
+    /// `--min-coverage`: the least share of requirements (in percent) that must be decided.
+    pub min_coverage: Option<u8>,
+}
+
+impl Gate {
+    /// A gate on findings only.
+    #[must_use]
+    pub fn fail_on(fail_on: FailOn) -> Self {
+        Self {
+            fail_on,
+            min_coverage: None,
         }
-    };
-    let verdict = format!(
-        "{} (--fail-on {})",
-        verdict(fail_on, failing),
-        fail_name(fail_on)
-    );
+    }
+}
+
+/// How a run came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The lists an audit needs were missing or empty: nothing was audited (exit 3).
+    NotAudited,
+    /// Findings at or above `--fail-on`, or less decided than `--min-coverage` (exit 1).
+    Failed,
+    /// Nothing at or above `--fail-on`, enough decided (exit 0).
+    Passed,
+    /// `--fail-on never` and no coverage gate failed (exit 0).
+    NotGating,
+}
+
+impl Verdict {
+    /// `not audited`, `failed`, `passed`, `not gating`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotAudited => "not audited",
+            Self::Failed => "failed",
+            Self::Passed => "passed",
+            Self::NotGating => "not gating",
+        }
+    }
+
+    /// The exit code of a check with this verdict (docs/cli.md).
+    #[must_use]
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::NotAudited => crate::app::exit::UNAVAILABLE,
+            Self::Failed => crate::app::exit::FINDINGS,
+            Self::Passed | Self::NotGating => crate::app::exit::OK,
+        }
+    }
+}
+
+/// True when the decided share is below the gate's `--min-coverage`.
+#[must_use]
+pub fn below_min_coverage(outcome: &Outcome, gate: Gate) -> bool {
+    gate.min_coverage
+        .is_some_and(|min| outcome.coverage().percent() < usize::from(min))
+}
+
+/// The verdict of an outcome under a gate.
+#[must_use]
+pub fn verdict(outcome: &Outcome, gate: Gate) -> Verdict {
+    if !outcome.not_audited.is_empty() {
+        Verdict::NotAudited
+    } else if below_min_coverage(outcome, gate)
+        || (gate.fail_on != FailOn::Never && crate::app::failing(outcome, gate.fail_on) > 0)
+    {
+        Verdict::Failed
+    } else if gate.fail_on == FailOn::Never {
+        Verdict::NotGating
+    } else {
+        Verdict::Passed
+    }
+}
+
+/// "halo-audit: 3 errors, 5 warnings, 2 notes (1 unverifiable); 20 of 37 requirements decided
+/// (54%), 17 unverifiable, 0 not applicable: failed (--fail-on error)".
+#[must_use]
+pub fn summary_text(outcome: &Outcome, gate: Gate) -> String {
+    use crate::diag::Severity;
+    let verdict = verdict(outcome, gate);
+    let mut why = vec![format!("--fail-on {}", fail_name(gate.fail_on))];
+    if let Some(min) = gate.min_coverage {
+        let percent = outcome.coverage().percent();
+        why.push(if below_min_coverage(outcome, gate) {
+            format!("{percent}% decided, below --min-coverage {min}")
+        } else {
+            format!("--min-coverage {min}")
+        });
+    }
+    if verdict == Verdict::NotAudited {
+        why = outcome
+            .not_audited
+            .iter()
+            .map(|n| n.reason.clone())
+            .collect();
+    }
     format!(
-        "halo-audit: {}, {}, {} ({} unverifiable): {verdict}",
+        "halo-audit: {}, {}, {} ({} unverifiable); {}: {} ({})",
         plural(outcome.count(Severity::Error), "error"),
         plural(outcome.count(Severity::Warning), "warning"),
         plural(outcome.count(Severity::Note), "note"),
         outcome.unverifiable(),
+        outcome.coverage().text(),
+        verdict.as_str(),
+        why.join("; ")
     )
 }
 
-/// `failed`, `passed`, or `not gating` (with `--fail-on never`).
+/// "1 note", "3 notes".
 #[must_use]
-pub fn verdict(fail_on: FailOn, failing: usize) -> &'static str {
-    match fail_on {
-        FailOn::Never => "not gating",
-        _ if failing > 0 => "failed",
-        _ => "passed",
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
+}
+
+/// The lines saying why nothing was audited and how to fix it (empty when the run audited).
+#[must_use]
+pub fn not_audited_lines(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .not_audited
+        .iter()
+        .map(|n| format!("Not audited: {}\n  fix: {}", n.reason, n.fix))
+        .collect()
 }
 
 fn fail_name(fail_on: FailOn) -> &'static str {

@@ -166,7 +166,7 @@ pub fn human(plan: &Plan, style: &Style) -> String {
     if !plan.unresolved.is_empty() {
         let _ = writeln!(
             out,
-            "\nNot expressible as a setting (decide these yourself):"
+            "\nUnresolved: not expressible as a setting, or not readable in the snapshot (decide these yourself):"
         );
         for u in &plan.unresolved {
             let _ = writeln!(
@@ -278,7 +278,9 @@ pub fn markdown(plan: &Plan) -> String {
         md_items(&mut out, &agent.items);
     }
     if !plan.unresolved.is_empty() {
-        out.push_str("## Not expressible as a setting\n\n");
+        out.push_str(
+            "## Unresolved: not expressible as a setting, or not readable in the snapshot\n\n",
+        );
         for u in &plan.unresolved {
             let _ = writeln!(
                 out,

@@ -522,5 +522,37 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     if let Some(fetched_at) = &provenance.fetched_at {
         properties.insert("snapshotFetchedAt", json!(fetched_at));
     }
+    properties.insert(
+        "verdict",
+        json!(super::verdict(outcome, context.gate()).as_str()),
+    );
+    properties.insert("coverage", coverage(outcome.coverage()));
+    properties.insert(
+        "coverageBySet",
+        json!(
+            outcome
+                .sets
+                .iter()
+                .filter(|s| !matches!(s.state, SetState::NotInUse | SetState::OnlyInactive { .. }))
+                .map(|s| (s.id.clone(), coverage(s.coverage)))
+                .collect::<BTreeMap<_, _>>()
+        ),
+    );
+    if let Some(min) = context.min_coverage {
+        properties.insert("minCoverage", json!(min));
+    }
+    if !outcome.not_audited.is_empty() {
+        properties.insert("notAudited", json!(outcome.not_audited));
+    }
     log_text(rules, results, properties)
+}
+
+/// `{"decided": 20, "unverifiable": 17, "notApplicable": 0, "percent": 54}`.
+fn coverage(c: crate::check::Coverage) -> Value {
+    json!({
+        "decided": c.decided,
+        "unverifiable": c.unverifiable,
+        "notApplicable": c.not_applicable,
+        "percent": c.percent(),
+    })
 }

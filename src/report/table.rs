@@ -24,9 +24,52 @@ struct Row {
     actual: String,
 }
 
-/// Renders the table (or a line saying there is no finding).
+#[derive(Tabled)]
+struct CoverageRow {
+    set: String,
+    decided: usize,
+    unverifiable: usize,
+    #[tabled(rename = "not applicable")]
+    not_applicable: usize,
+    coverage: String,
+}
+
+/// Renders the table of findings (or a line saying there is none), then the coverage per set.
 #[must_use]
 pub fn render(outcome: &Outcome, _context: &Context<'_>) -> String {
+    let mut out = findings(outcome);
+    let row = |set: String, c: crate::check::Coverage| CoverageRow {
+        set,
+        decided: c.decided,
+        unverifiable: c.unverifiable,
+        not_applicable: c.not_applicable,
+        coverage: format!("{}%", c.percent()),
+    };
+    let rows: Vec<CoverageRow> = outcome
+        .sets
+        .iter()
+        .filter(|s| {
+            !matches!(
+                s.state,
+                crate::check::SetState::NotInUse | crate::check::SetState::OnlyInactive { .. }
+            )
+        })
+        .map(|s| row(s.id.clone(), s.coverage))
+        .chain(std::iter::once(row("(all)".to_owned(), outcome.coverage())))
+        .collect();
+    let mut table = Table::new(rows);
+    table.with(TableStyle::sharp());
+    out.push_str(&format!("{table}\n"));
+    for gap in &outcome.not_audited {
+        out.push_str(&format!(
+            "Not audited: {}\n  fix: {}\n",
+            gap.reason, gap.fix
+        ));
+    }
+    out
+}
+
+fn findings(outcome: &Outcome) -> String {
     if outcome.findings.is_empty() {
         return "No findings.\n".to_owned();
     }

@@ -161,5 +161,6 @@ pub fn context<'a>(loaded: &'a Loaded, fail_on: FailOn) -> Context<'a> {
         catalog: Catalog::builtin().unwrap(),
         style: &STYLE,
         fail_on,
+        min_coverage: None,
     }
 }

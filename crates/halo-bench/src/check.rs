@@ -302,6 +302,7 @@ pub fn child_phases(file: &Path) -> Result<Value, String> {
         catalog,
         style: &style,
         fail_on: FailOn::Error,
+        min_coverage: None,
     };
     let text = report::render(Format::Json, &outcome, &context);
     mark("render the JSON report", &mut phases);
