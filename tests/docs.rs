@@ -50,6 +50,23 @@ fn generated_docs_are_current() {
         &format!("{head}{BEGIN}{generated}{END}{tail}"),
         &mut stale,
     );
+    let integrations_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/integrations.md");
+    let page = std::fs::read_to_string(&integrations_path).unwrap();
+    let (head, rest) = page
+        .split_once(BEGIN)
+        .expect("docs/integrations.md has the BEGIN GENERATED marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/integrations.md has the END GENERATED marker");
+    let catalog = Catalog::builtin().unwrap();
+    let library =
+        halo_audit::ruleset::load(&halo_audit::ruleset::builtin_files(), catalog).unwrap();
+    let generated = halo_audit::report::rules::integrations_table(&library, catalog);
+    check_file(
+        "docs/integrations.md",
+        &format!("{head}{BEGIN}{generated}{END}{tail}"),
+        &mut stale,
+    );
     assert!(
         stale.is_empty(),
         "stale generated docs: {stale:?}; regenerate with `UPDATE_DOCS=1 cargo test --test docs`"

@@ -142,3 +142,89 @@ pub fn show(set: &RuleSet, catalog: &Catalog) -> String {
     }
     out
 }
+
+/// The table of shipped integration sets in `docs/integrations.md` (generated; a test keeps it
+/// current): what each set cites, how many requirements it has at which severity, how they are read
+/// from Halo (scopes; agent permissions by the catalog's grade), and its conditions, ambiguities and
+/// notes. Everything comes from the sets themselves.
+#[must_use]
+pub fn integrations_table(library: &Library, catalog: &Catalog) -> String {
+    use crate::catalog::{Confidence, PermRef, Source};
+    use crate::diag::Severity;
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut sets: Vec<&RuleSet> = library
+        .sets
+        .iter()
+        .filter(|s| s.kind == crate::ruleset::SetKind::Integration)
+        .collect();
+    sets.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    let mut out = String::from(
+        "| Integration | Set id | Sources | Retrieved | Req. (error / warning / note) | Scope | Agent: confirmed / observed / assumed / not readable | Conditional | Ambiguities | Notes | Excess reported |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for set in sets {
+        let sources: Vec<String> = set
+            .sources
+            .iter()
+            .map(|s| {
+                let title = s.title.as_deref().unwrap_or(s.url.as_str());
+                let title = title.split(" (").next().unwrap_or(title);
+                format!("[{}]({})", cell(title), s.url)
+            })
+            .collect();
+        let mut retrieved: Vec<&str> = set.sources.iter().map(|s| s.retrieved.as_str()).collect();
+        retrieved.sort_unstable();
+        retrieved.dedup();
+        let severity = |sev: Severity| {
+            set.requirements
+                .iter()
+                .filter(|r| r.severity == sev)
+                .count()
+        };
+        let (mut scope, mut confirmed, mut observed, mut assumed, mut unreadable) = (0, 0, 0, 0, 0);
+        for r in &set.requirements {
+            match &r.permission {
+                PermRef::Scope(_) => scope += 1,
+                PermRef::Role(_) => confirmed += 1,
+                PermRef::Agent(i) => match catalog.permissions.get(*i) {
+                    Some(p) if matches!(p.source, Source::Unknown(_)) => unreadable += 1,
+                    Some(p) => match p.confidence {
+                        Confidence::Confirmed => confirmed += 1,
+                        Confidence::Observed => observed += 1,
+                        Confidence::Assumed => assumed += 1,
+                    },
+                    None => unreadable += 1,
+                },
+            }
+        }
+        let conditional = set
+            .requirements
+            .iter()
+            .filter(|r| r.condition.is_some())
+            .count();
+        let ambiguous = set
+            .requirements
+            .iter()
+            .filter(|r| r.ambiguity.is_some())
+            .count();
+        let excess = match (set.excess_scopes, set.excess_levels) {
+            (true, true) => format!("scopes and levels ({})", set.excess_severity),
+            (true, false) => format!("scopes ({})", set.excess_severity),
+            (false, true) => format!("levels ({}); *scopes not read*", set.excess_severity),
+            (false, false) => "none".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} ({} / {} / {}) | {scope} | {confirmed} / {observed} / {assumed} / {unreadable} | {conditional} | {ambiguous} | {} | {excess} |",
+            cell(&set.title),
+            set.id,
+            sources.join(", "),
+            retrieved.join(", "),
+            set.requirements.len(),
+            severity(Severity::Error),
+            severity(Severity::Warning),
+            severity(Severity::Note),
+            set.notes.len(),
+        );
+    }
+    out
+}
