@@ -157,7 +157,7 @@ pub fn integrations_table(library: &Library, catalog: &Catalog) -> String {
         .iter()
         .filter(|s| s.kind == crate::ruleset::SetKind::Integration)
         .collect();
-    sets.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    sets.sort_by_key(|s| s.title.to_lowercase());
     let mut out = String::from(
         "| Integration | Set id | Sources | Retrieved | Req. (error / warning / note) | Scope | Agent: confirmed / observed / assumed / not readable | Conditional | Ambiguities | Notes | Excess reported |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
