@@ -535,9 +535,9 @@ impl Run<'_> {
                     requirement,
                     subject.clone(),
                     Code::ExcessiveGrant,
-                    requirement.severity,
+                    missing_severity(requirement),
                     format!(
-                        "application `{}` holds `{scope}`{}, which {} says it must not have",
+                        "application `{}` holds `{scope}`{}, which {} says it must not have{}",
                         app.name,
                         if grant.is_direct() {
                             String::new()
@@ -547,7 +547,8 @@ impl Run<'_> {
                                 grant.chain.first().map_or("", String::as_str)
                             )
                         },
-                        set.title
+                        set.title,
+                        applies_only_if(requirement)
                     ),
                 );
                 f.actual = Some(actual);
@@ -662,13 +663,19 @@ impl Run<'_> {
                 let severity = if matches!(requirement.expect, Expect::AtLeast { .. }) {
                     set.excess_severity
                 } else {
-                    requirement.severity
+                    // A conditional "must not" that is broken is a note, like a conditional need.
+                    missing_severity(requirement)
+                };
+                let condition = if matches!(requirement.expect, Expect::AtLeast { .. }) {
+                    String::new()
+                } else {
+                    applies_only_if(requirement)
                 };
                 (
                     Code::ExcessiveGrant,
                     severity,
                     format!(
-                        "{context}: \"{}\" is {actual}, beyond what {} needs ({})",
+                        "{context}: \"{}\" is {actual}, beyond what {} needs ({}){condition}",
                         perm.label,
                         set.title,
                         self.expected_text(requirement)
@@ -728,7 +735,20 @@ impl Run<'_> {
                     PermRef::Agent(_) | PermRef::Role(_) => None,
                 })
                 .collect();
-            for scope in held.iter().filter(|s| !needed.contains(s.as_str())) {
+            // A scope a requirement forbids is reported by that requirement, not a second time here.
+            let forbidden: BTreeSet<&str> = sets
+                .iter()
+                .flat_map(|s| s.requirements.iter())
+                .filter(|r| r.expect == Expect::NotGranted)
+                .filter_map(|r| match &r.permission {
+                    PermRef::Scope(s) => Some(s.as_str()),
+                    PermRef::Agent(_) | PermRef::Role(_) => None,
+                })
+                .collect();
+            for scope in held
+                .iter()
+                .filter(|s| !needed.contains(s.as_str()) && !forbidden.contains(s.as_str()))
+            {
                 let names: Vec<&str> = reporting.iter().map(|s| s.title.as_str()).collect();
                 let covered: Vec<&str> = needed
                     .iter()
@@ -814,6 +834,15 @@ fn only_if(requirement: &Requirement) -> String {
         .condition
         .as_deref()
         .map(|c| format!(" (needed only if {c})"))
+        .unwrap_or_default()
+}
+
+/// " (applies only if …)" for conditional limits (`expect: no`, `at_most`).
+fn applies_only_if(requirement: &Requirement) -> String {
+    requirement
+        .condition
+        .as_deref()
+        .map(|c| format!(" (applies only if {c})"))
         .unwrap_or_default()
 }
 
