@@ -677,3 +677,47 @@ requirements:
         "{message}"
     );
 }
+
+#[test]
+fn a_conditional_limit_that_is_broken_is_a_note_and_a_forbidden_scope_is_reported_once() {
+    const LIMITS: &str = r#"
+id: limits
+title: Limits integration
+sources: [{url: "https://vendor.example/limits", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: limits.not-api-only, title: t, permission: agent.api_only, expect: no, severity: warning, condition: "the integration assigns tickets to itself", source: {quote: q}}
+  - {id: limits.no-admin, title: t, permission: "scope:admin", expect: no, source: {quote: q}}
+  - {id: limits.read, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+"#;
+    let t = tenant(
+        json!([agent(7, json!([{"type": "Tx", "value": "1"}]), json!([]))]),
+        json!([]),
+        json!([app(&["read:tickets", "admin"], 7)]),
+    );
+    let selection = Selection {
+        sets: vec!["limits".to_owned()],
+        ..Selection::default()
+    };
+    let outcome = check(&t, &library(&[LIMITS]), catalog(), &selection).unwrap();
+    let api_only = outcome
+        .findings
+        .iter()
+        .find(|f| f.requirement.as_deref() == Some("limits.not-api-only"))
+        .unwrap();
+    assert_eq!(api_only.severity, Severity::Note);
+    assert!(
+        api_only
+            .message
+            .ends_with("(applies only if the integration assigns tickets to itself)"),
+        "{}",
+        api_only.message
+    );
+    let admin: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.requirement_set == "limits" && f.permission.as_deref() == Some("scope:admin"))
+        .collect();
+    assert_eq!(admin.len(), 1, "{admin:#?}");
+    assert_eq!(admin[0].requirement.as_deref(), Some("limits.no-admin"));
+}

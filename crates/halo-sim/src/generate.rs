@@ -654,6 +654,11 @@ pub const INTEGRATIONS: &[&str] = &[
     "QuoteWerks",
     "SquaredUp",
     "WatchGuard Cloud",
+    "Thread",
+    "Neo Agent",
+    "RoboShadow",
+    "COW Warranty Sync",
+    "Propel Your MSP",
 ];
 
 // ------------------------------------------------------------------------------------------------
