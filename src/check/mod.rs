@@ -194,7 +194,7 @@ pub fn check(
             .iter()
             .filter(|a| a.active != Some(false))
         {
-            if binds(set, selection.bindings.get(&set.id), app) {
+            if binds(set, selection.bindings.get(&set.id), app, tenant) {
                 described.entry(app.id.clone()).or_default().push(set);
             }
         }
@@ -272,7 +272,12 @@ pub(crate) struct Run<'a> {
 
 /// Whether a set describes an application: by its configured binding (display names or client
 /// ids, exact, case ignored) when it has one, else by its default binding.
-fn binds(set: &RuleSet, explicit: Option<&Vec<String>>, app: &Application) -> bool {
+fn binds(
+    set: &RuleSet,
+    explicit: Option<&Vec<String>>,
+    app: &Application,
+    tenant: &Tenant,
+) -> bool {
     match explicit {
         Some(names) => names.iter().any(|n| {
             n.eq_ignore_ascii_case(&app.name)
@@ -281,7 +286,14 @@ fn binds(set: &RuleSet, explicit: Option<&Vec<String>>, app: &Application) -> bo
                     .as_deref()
                     .is_some_and(|c| c.eq_ignore_ascii_case(n))
         }),
-        None => set.binds(&app.name, app.client_id.as_deref()),
+        None => {
+            let agent = app.login_agent_name.clone().or_else(|| {
+                app.login_agent_id
+                    .and_then(|id| tenant.agent(id))
+                    .map(|a| a.name.clone())
+            });
+            set.binds(&app.name, app.client_id.as_deref(), agent.as_deref())
+        }
     }
 }
 
@@ -330,7 +342,10 @@ impl Run<'_> {
             outcome.state = SetState::NotEvaluable { reason };
             return outcome;
         };
-        let matched: Vec<&Application> = apps.iter().filter(|a| binds(set, explicit, a)).collect();
+        let matched: Vec<&Application> = apps
+            .iter()
+            .filter(|a| binds(set, explicit, a, self.tenant))
+            .collect();
         let active: Vec<&Application> = matched
             .iter()
             .copied()
@@ -661,7 +676,7 @@ impl Run<'_> {
             ),
             Status::Excessive => {
                 let severity = if matches!(requirement.expect, Expect::AtLeast { .. }) {
-                    set.excess_severity
+                    set.excess_level_severity
                 } else {
                     // A conditional "must not" that is broken is a note, like a conditional need.
                     missing_severity(requirement)
@@ -783,7 +798,7 @@ impl Run<'_> {
                 };
                 self.findings.push(Finding {
                     code: Code::ExcessiveGrant,
-                    severity: first.excess_severity,
+                    severity: first.excess_scope_severity,
                     requirement_set: first.id.clone(),
                     requirement: None,
                     subject: Subject::application(app),

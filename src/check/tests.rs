@@ -721,3 +721,83 @@ requirements:
     assert_eq!(admin.len(), 1, "{admin:#?}");
     assert_eq!(admin[0].requirement.as_deref(), Some("limits.no-admin"));
 }
+
+#[test]
+fn a_set_can_bind_by_the_name_of_the_agent_an_application_logs_in_as() {
+    const BY_AGENT: &str = r#"
+id: by-agent
+title: Agent-named integration
+sources: [{url: "https://vendor.example/agent", retrieved: 2026-11-24}]
+binding: {login_agent_name: ["Agent 7*"]}
+requirements:
+  - {id: by-agent.read, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+"#;
+    let t = tenant(
+        json!([agent(7, json!([{"type": "Tx", "value": "1"}]), json!([]))]),
+        json!([]),
+        json!([app(&["read:tickets"], 7)]),
+    );
+    let outcome = check(&t, &library(&[BY_AGENT]), catalog(), &Selection::default()).unwrap();
+    let state = &outcome
+        .sets
+        .iter()
+        .find(|s| s.id == "by-agent")
+        .unwrap()
+        .state;
+    assert!(
+        matches!(state, SetState::Evaluated { applications } if applications.len() == 1),
+        "{state:?}"
+    );
+    // A pattern on nothing but `*` is refused.
+    let files = vec![RuleFile {
+        name: "broad.yaml".into(),
+        text: BY_AGENT.replace("[\"Agent 7*\"]", "[\"*\"]"),
+        builtin: false,
+    }];
+    let err = ruleset::load(&files, catalog()).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("matches every login agent"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn excess_scopes_and_levels_take_their_own_severities() {
+    const PER_KIND: &str = r#"
+id: per-kind
+title: Per-kind integration
+sources: [{url: "https://vendor.example/kind", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+excess: {severity: warning, scope_severity: note, level_severity: error}
+requirements:
+  - {id: per-kind.read, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: q}}
+  - {id: per-kind.customers, title: t, permission: Customers, expect: Read Only, source: {quote: q}}
+"#;
+    let t = tenant(
+        json!([agent(7, json!([{"type": "Ux", "value": "3"}]), json!([]))]),
+        json!([]),
+        json!([app(&["read:tickets", "edit:crm"], 7)]),
+    );
+    let selection = Selection {
+        sets: vec!["per-kind".to_owned()],
+        ..Selection::default()
+    };
+    let outcome = check(&t, &library(&[PER_KIND]), catalog(), &selection).unwrap();
+    let of = |permission: &str| {
+        outcome
+            .findings
+            .iter()
+            .find(|f| {
+                f.requirement_set == "per-kind" && f.permission.as_deref() == Some(permission)
+            })
+            .map(|f| (f.code, f.severity))
+    };
+    assert_eq!(
+        of("scope:edit:crm"),
+        Some((Code::ExcessiveGrant, Severity::Note))
+    );
+    assert_eq!(
+        of("feature.customers"),
+        Some((Code::ExcessiveGrant, Severity::Error))
+    );
+}

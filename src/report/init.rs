@@ -55,7 +55,13 @@ pub fn starter(library: &Library, tenant: Option<&Tenant>, snapshot: Option<&Pat
                 .sets
                 .iter()
                 .filter(|s| s.kind == SetKind::Integration)
-                .filter(|s| s.binds(&app.name, app.client_id.as_deref()))
+                .filter(|s| {
+                    s.binds(
+                        &app.name,
+                        app.client_id.as_deref(),
+                        app.login_agent_name.as_deref(),
+                    )
+                })
                 .map(|s| s.id.as_str())
                 .collect();
             if sets.is_empty() {

@@ -92,20 +92,25 @@ pub fn show(set: &RuleSet, catalog: &Catalog) -> String {
         if !set.client_ids.is_empty() {
             let _ = writeln!(out, "or with client id: {}", set.client_ids.join(", "));
         }
+        if !set.login_agent_names.is_empty() {
+            let _ = writeln!(
+                out,
+                "or logging in as an agent named: {}",
+                set.login_agent_names.join(", ")
+            );
+        }
+        let reported = |on: bool, severity| {
+            if on {
+                format!("reported ({severity})")
+            } else {
+                "ignored".to_owned()
+            }
+        };
         let _ = writeln!(
             out,
-            "excess: scopes {}, levels above the requirement {} (severity {})",
-            if set.excess_scopes {
-                "reported"
-            } else {
-                "ignored"
-            },
-            if set.excess_levels {
-                "reported"
-            } else {
-                "ignored"
-            },
-            set.excess_severity
+            "excess: scopes {}, levels above the requirement {}",
+            reported(set.excess_scopes, set.excess_scope_severity),
+            reported(set.excess_levels, set.excess_level_severity),
         );
     }
     if let Some(description) = &set.description {
@@ -207,9 +212,15 @@ pub fn integrations_table(library: &Library, catalog: &Catalog) -> String {
             .filter(|r| r.ambiguity.is_some())
             .count();
         let excess = match (set.excess_scopes, set.excess_levels) {
-            (true, true) => format!("scopes and levels ({})", set.excess_severity),
-            (true, false) => format!("scopes ({})", set.excess_severity),
-            (false, true) => format!("levels ({}); *scopes not read*", set.excess_severity),
+            (true, true) if set.excess_scope_severity == set.excess_level_severity => {
+                format!("scopes and levels ({})", set.excess_scope_severity)
+            }
+            (true, true) => format!(
+                "scopes ({}) and levels ({})",
+                set.excess_scope_severity, set.excess_level_severity
+            ),
+            (true, false) => format!("scopes ({})", set.excess_scope_severity),
+            (false, true) => format!("levels ({}); *scopes not read*", set.excess_level_severity),
             (false, false) => "none".to_owned(),
         };
         let _ = writeln!(

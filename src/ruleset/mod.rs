@@ -189,9 +189,15 @@ pub struct RuleSet {
     /// Case-insensitive glob patterns on application display names.
     pub application_names: Vec<String>,
     pub client_ids: Vec<String>,
+    /// Glob patterns on the login agent's name.
+    pub login_agent_names: Vec<String>,
     pub excess_scopes: bool,
     pub excess_levels: bool,
     pub excess_severity: Severity,
+    /// Severity of excess scopes (`excess.scope_severity`, else `excess.severity`).
+    pub excess_scope_severity: Severity,
+    /// Severity of levels above a requirement (`excess.level_severity`, else `excess.severity`).
+    pub excess_level_severity: Severity,
     pub requirements: Vec<Requirement>,
     pub policies: Vec<Policy>,
     pub notes: Vec<String>,
@@ -203,12 +209,19 @@ pub struct RuleSet {
 impl RuleSet {
     /// True when the set's default binding matches an application.
     #[must_use]
-    pub fn binds(&self, display_name: &str, client_id: Option<&str>) -> bool {
+    pub fn binds(
+        &self,
+        display_name: &str,
+        client_id: Option<&str>,
+        login_agent_name: Option<&str>,
+    ) -> bool {
         self.application_names
             .iter()
             .any(|p| glob_match(p, display_name))
             || client_id
                 .is_some_and(|id| self.client_ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
+            || login_agent_name
+                .is_some_and(|n| self.login_agent_names.iter().any(|p| glob_match(p, n)))
     }
 }
 
@@ -817,7 +830,8 @@ impl Validator<'_> {
         if kind == SetKind::Integration && raw.sources.is_empty() {
             self.push(&raw.id, format!("set `{}` cites no source", raw.id.value), "no `sources`", Some("every integration set cites the vendor document it was transcribed from: `sources: [{url: ..., retrieved: YYYY-MM-DD}]`".to_owned()));
         }
-        let (mut application_names, mut client_ids) = (Vec::new(), Vec::new());
+        let (mut application_names, mut client_ids, mut login_agent_names) =
+            (Vec::new(), Vec::new(), Vec::new());
         match (&raw.binding, kind) {
             (Some(binding), _) => {
                 for pattern in &binding.value.application_name {
@@ -844,13 +858,33 @@ impl Validator<'_> {
                         client_ids.push(id.value.trim().to_owned());
                     }
                 }
-                if binding.value.application_name.is_empty() && binding.value.client_id.is_empty() {
+                for pattern in &binding.value.login_agent_name {
+                    if pattern.value.trim().is_empty()
+                        || pattern.value.trim().chars().all(|c| c == '*')
+                    {
+                        self.push(
+                            pattern,
+                            "binding pattern matches every login agent".to_owned(),
+                            "too broad",
+                            Some(
+                                "name the agent the vendor's guide creates, e.g. `*Rewst*`"
+                                    .to_owned(),
+                            ),
+                        );
+                    } else {
+                        login_agent_names.push(pattern.value.trim().to_owned());
+                    }
+                }
+                if binding.value.application_name.is_empty()
+                    && binding.value.client_id.is_empty()
+                    && binding.value.login_agent_name.is_empty()
+                {
                     self.push(
                         binding,
                         "binding names no application".to_owned(),
                         "empty binding",
                         Some(
-                            "add `application_name: [\"*Vendor*\"]` or `client_id: [...]`"
+                            "add `application_name: [\"*Vendor*\"]`, `client_id: [...]` or `login_agent_name: [\"*Vendor*\"]`"
                                 .to_owned(),
                         ),
                     );
@@ -861,16 +895,32 @@ impl Validator<'_> {
             }
             (None, SetKind::Baseline) => {}
         }
-        let (excess_scopes, excess_levels, excess_severity) = match &raw.excess {
+        let (
+            excess_scopes,
+            excess_levels,
+            excess_severity,
+            excess_scope_severity,
+            excess_level_severity,
+        ) = match &raw.excess {
             Some(e) => {
                 let severity = self.severity(e.value.severity.as_ref(), Severity::Warning);
+                let scopes = self.severity(e.value.scope_severity.as_ref(), severity);
+                let levels = self.severity(e.value.level_severity.as_ref(), severity);
                 (
                     e.value.scopes.unwrap_or(true),
                     e.value.levels.unwrap_or(true),
                     severity,
+                    scopes,
+                    levels,
                 )
             }
-            None => (true, true, Severity::Warning),
+            None => (
+                true,
+                true,
+                Severity::Warning,
+                Severity::Warning,
+                Severity::Warning,
+            ),
         };
         let source_urls: Vec<String> = sources.iter().map(|s| s.url.clone()).collect();
         let requirements: Vec<Requirement> = raw
@@ -913,9 +963,12 @@ impl Validator<'_> {
             sources,
             application_names,
             client_ids,
+            login_agent_names,
             excess_scopes,
             excess_levels,
             excess_severity,
+            excess_scope_severity,
+            excess_level_severity,
             requirements,
             policies,
             notes: raw.notes,

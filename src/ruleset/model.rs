@@ -144,6 +144,10 @@ pub struct RawBinding {
     /// Exact client ids.
     #[serde(default)]
     pub client_id: Vec<Sp<String>>,
+    /// Case-insensitive glob patterns matched against the name of the agent the application logs
+    /// in as (for vendors whose guides name the agent, not the application).
+    #[serde(default)]
+    pub login_agent_name: Vec<Sp<String>>,
 }
 
 /// Treatment of grants beyond the requirements.
@@ -159,6 +163,12 @@ pub struct RawExcess {
     /// Severity of excess findings (default warning).
     #[serde(default)]
     pub severity: Option<Sp<String>>,
+    /// Severity of excess scopes, when it differs from `severity`.
+    #[serde(default)]
+    pub scope_severity: Option<Sp<String>>,
+    /// Severity of levels above the requirement, when it differs from `severity`.
+    #[serde(default)]
+    pub level_severity: Option<Sp<String>>,
 }
 
 /// The expected value of a permission.
