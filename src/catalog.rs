@@ -75,6 +75,8 @@ pub enum Source {
 pub enum Derived {
     AllTeams,
     AnyTeam,
+    /// Member of at least one department (`departments[]`).
+    AnyDepartment,
     /// Every active-team membership has `unassigned_access`.
     MembershipsSeeUnassigned,
     /// Every active-team membership has `otheragent_access`.

@@ -395,12 +395,100 @@ impl Run<'_> {
             applications: active.iter().map(|a| Subject::application(a)).collect(),
         };
         for app in active {
+            let (findings_from, evaluations_from) =
+                (self.findings.len(), outcome.evaluations.len());
             for requirement in &set.requirements {
                 let evaluation = self.requirement(set, requirement, app);
                 outcome.evaluations.push(evaluation);
             }
+            self.alternatives(
+                set,
+                findings_from,
+                &mut outcome.evaluations[evaluations_from..],
+            );
         }
         outcome
+    }
+
+    /// Settles the set's alternatives for one application, given its requirements' evaluations
+    /// (and the findings from `findings_from` on): when some option is met, the requirements of
+    /// the other options are not needed, so their missing or undecided findings go and they count
+    /// as passed; when none is, each finding says which other options would do.
+    fn alternatives(
+        &mut self,
+        set: &RuleSet,
+        findings_from: usize,
+        evaluations: &mut [Evaluation],
+    ) {
+        for alt in &set.alternatives {
+            let met = |ids: &Vec<String>, evaluations: &[Evaluation]| {
+                ids.iter().all(|id| {
+                    let of: Vec<&Evaluation> = evaluations
+                        .iter()
+                        .filter(|e| &e.requirement == id)
+                        .collect();
+                    !of.is_empty()
+                        && of
+                            .iter()
+                            .all(|e| matches!(e.status, Status::Passed | Status::Excessive))
+                })
+            };
+            let chosen = alt.options.iter().position(|o| met(o, evaluations));
+            let option_text = |ids: &Vec<String>| ids.join(" and ");
+            match chosen {
+                Some(chosen) => {
+                    let others: Vec<&String> = alt
+                        .options
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != chosen)
+                        .flat_map(|(_, o)| o)
+                        .filter(|id| !alt.options[chosen].contains(id))
+                        .collect();
+                    for e in evaluations.iter_mut() {
+                        if others.contains(&&e.requirement)
+                            && matches!(e.status, Status::Missing | Status::Unverifiable)
+                        {
+                            e.status = Status::Passed;
+                        }
+                    }
+                    let mut i = findings_from;
+                    while i < self.findings.len() {
+                        let f = &self.findings[i];
+                        let drop = matches!(f.code, Code::MissingGrant | Code::Unverifiable)
+                            && f.requirement.as_ref().is_some_and(|r| others.contains(&r));
+                        if drop {
+                            self.findings.remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                None => {
+                    for f in &mut self.findings[findings_from..] {
+                        let Some(r) = f.requirement.clone() else {
+                            continue;
+                        };
+                        if !matches!(f.code, Code::MissingGrant | Code::Unverifiable)
+                            || !alt.mentions(&r)
+                        {
+                            continue;
+                        }
+                        let instead: Vec<String> = alt
+                            .options
+                            .iter()
+                            .filter(|o| !o.contains(&r))
+                            .map(option_text)
+                            .collect();
+                        f.message.push_str(&format!(
+                            " ({}: any one option is enough; the others are {})",
+                            alt.title,
+                            instead.join(", or ")
+                        ));
+                    }
+                }
+            }
+        }
     }
 
     fn requirement(
@@ -1140,6 +1228,7 @@ fn fix_text(
     };
     let place = match perm.section.as_str() {
         "Teams" => path("Teams"),
+        "Departments" => path("Departments"),
         "General" => path("Details"),
         "Roles" => path("Roles"),
         section => path(&format!("Permissions > {section}")),

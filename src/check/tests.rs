@@ -801,3 +801,93 @@ requirements:
         Some((Code::ExcessiveGrant, Severity::Error))
     );
 }
+
+#[test]
+fn an_alternative_is_met_by_any_one_option_and_otherwise_names_the_others() {
+    const EITHER: &str = r#"
+id: either
+title: Either integration
+sources: [{url: "https://vendor.example/either", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+excess: {scopes: false}
+requirements:
+  - {id: either.team, title: t, permission: teams.any, expect: yes, source: {quote: q}}
+  - {id: either.department, title: t, permission: departments.any, expect: yes, source: {quote: q}}
+alternatives:
+  - {id: either.team-or-department, title: "A team or a department", any_of: [either.team, either.department]}
+"#;
+    let run_with = |teams: Json, departments: Json| {
+        let mut a = agent(7, json!([{"type": "Tx", "value": "1"}]), json!([]));
+        a["teams"] = teams;
+        a["departments"] = departments;
+        let t = tenant(json!([a]), json!([]), json!([app(&["read:tickets"], 7)]));
+        let selection = Selection {
+            sets: vec!["either".to_owned()],
+            ..Selection::default()
+        };
+        check(&t, &library(&[EITHER]), catalog(), &selection).unwrap()
+    };
+    let of_set = |o: &Outcome| -> Vec<(Code, Option<String>, String)> {
+        o.findings
+            .iter()
+            .filter(|f| f.requirement_set == "either")
+            .map(|f| (f.code, f.requirement.clone(), f.message.clone()))
+            .collect()
+    };
+    // A department and no team: met.
+    let o = run_with(
+        json!([]),
+        json!([{"department_id": 3, "department_name": "Support"}]),
+    );
+    assert!(of_set(&o).is_empty(), "{:?}", of_set(&o));
+    let set = o.sets.iter().find(|s| s.id == "either").unwrap();
+    assert_eq!(set.count(Status::Passed), 2);
+    // A team and no readable department list: met through the team, nothing undecided.
+    let o = run_with(json!([{"team_id": 1, "team_name": "Desk"}]), Json::Null);
+    assert!(of_set(&o).is_empty(), "{:?}", of_set(&o));
+    // Neither: each missing grant names the other option.
+    let o = run_with(json!([]), json!([]));
+    let found = of_set(&o);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().all(|(c, _, _)| *c == Code::MissingGrant));
+    let team = found
+        .iter()
+        .find(|(_, r, _)| r.as_deref() == Some("either.team"))
+        .unwrap();
+    assert!(
+        team.2.ends_with(
+            "(A team or a department: any one option is enough; the others are either.department)"
+        ),
+        "{}",
+        team.2
+    );
+}
+
+#[test]
+fn alternatives_naming_unknown_or_repeated_requirements_are_refused() {
+    const BAD: &str = r#"
+id: bad-alt
+title: Bad alternatives
+sources: [{url: "https://vendor.example/bad", retrieved: 2026-11-24}]
+binding: {application_name: ["Demo*"]}
+requirements:
+  - {id: bad-alt.team, title: t, permission: teams.any, expect: yes, source: {quote: q}}
+alternatives:
+  - {id: bad-alt.one, title: t, any_of: [bad-alt.team]}
+  - {id: bad-alt.two, title: t, any_of: [bad-alt.team, bad-alt.teem]}
+"#;
+    let files = vec![RuleFile {
+        name: "bad.yaml".into(),
+        text: BAD.into(),
+        builtin: false,
+    }];
+    let err = format!("{:?}", ruleset::load(&files, catalog()).unwrap_err());
+    for expected in [
+        "offers fewer than two options",
+        "`bad-alt.teem` is not a requirement of set `bad-alt`",
+        "did you mean bad-alt.team?",
+        "requirement `bad-alt.team` is in two alternatives",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}

@@ -377,6 +377,16 @@ struct AgentGroup<'a> {
     sets: Vec<&'a RuleSet>,
 }
 
+/// Whether the plan sets a requirement up: of an alternative, only the first option's (the set
+/// lists its preferred option first).
+fn planned(set: &RuleSet, requirement: &Requirement) -> bool {
+    set.alternative_of(&requirement.id).is_none_or(|a| {
+        a.options
+            .first()
+            .is_some_and(|o| o.contains(&requirement.id))
+    })
+}
+
 /// The application name a set's default binding suggests: its first display-name pattern without
 /// wildcards, else the set's title.
 fn suggested_name(set: &RuleSet) -> String {
@@ -591,7 +601,7 @@ impl<'a> Builder<'a> {
         let mut forbidden: BTreeMap<String, Vec<Need>> = BTreeMap::new();
         let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for set in &group.sets {
-            for requirement in &set.requirements {
+            for requirement in set.requirements.iter().filter(|r| planned(set, r)) {
                 let PermRef::Scope(scope) = &requirement.permission else {
                     continue;
                 };
@@ -741,7 +751,7 @@ impl<'a> Builder<'a> {
     fn wants(&self, group: &AgentGroup<'_>, agent: Option<&Agent>) -> BTreeMap<usize, Want> {
         let mut wants: BTreeMap<usize, Want> = BTreeMap::new();
         for set in &group.sets {
-            for requirement in &set.requirements {
+            for requirement in set.requirements.iter().filter(|r| planned(set, r)) {
                 let PermRef::Agent(index) = requirement.permission else {
                     continue;
                 };
@@ -881,6 +891,7 @@ impl<'a> Builder<'a> {
             .sets
             .iter()
             .flat_map(|set| set.requirements.iter().map(move |r| (*set, r)))
+            .filter(|(set, r)| planned(set, r))
             .filter_map(|(set, r)| match &r.permission {
                 PermRef::Role(pattern) => Some((set, r, pattern.as_str())),
                 _ => None,
@@ -1372,6 +1383,19 @@ impl<'a> Builder<'a> {
                     unresolved(
                         self,
                         "the integrations want the agent in no team: which memberships to end is a choice the plan does not make".to_owned(),
+                    );
+                }
+            }
+            Source::Derived(Derived::AnyDepartment) => {
+                base.instruction =
+                    "add the agent to the department the integration works in".to_owned();
+                if exact.is_some_and(|v| want.accepts(v)) {
+                    base.status = Status::Keep;
+                    items.push(base);
+                } else {
+                    unresolved(
+                        self,
+                        "the integrations want the agent's department membership changed: which department is a choice the plan does not make".to_owned(),
                     );
                 }
             }

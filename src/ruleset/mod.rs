@@ -169,6 +169,33 @@ pub struct Policy {
     pub location: Location,
 }
 
+/// A choice between requirements of a set.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub id: String,
+    pub title: String,
+    /// Each option: the ids of the requirements it needs.
+    pub options: Vec<Vec<String>>,
+    pub rationale: Option<String>,
+    pub location: Location,
+}
+
+impl Alternative {
+    /// True when `requirement` is one of the options' requirements.
+    #[must_use]
+    pub fn mentions(&self, requirement: &str) -> bool {
+        self.options.iter().flatten().any(|r| r == requirement)
+    }
+}
+
+impl RuleSet {
+    /// The alternative a requirement belongs to.
+    #[must_use]
+    pub fn alternative_of(&self, requirement: &str) -> Option<&Alternative> {
+        self.alternatives.iter().find(|a| a.mentions(requirement))
+    }
+}
+
 /// A vendor document a set was transcribed from.
 #[derive(Debug, Clone)]
 pub struct SourceDoc {
@@ -199,6 +226,8 @@ pub struct RuleSet {
     /// Severity of levels above a requirement (`excess.level_severity`, else `excess.severity`).
     pub excess_level_severity: Severity,
     pub requirements: Vec<Requirement>,
+    /// Choices between requirements: any one option is enough.
+    pub alternatives: Vec<Alternative>,
     pub policies: Vec<Policy>,
     pub notes: Vec<String>,
     pub location: Location,
@@ -953,6 +982,7 @@ impl Validator<'_> {
                 None,
             );
         }
+        let alternatives = self.alternatives(&raw, &requirements);
         Some(RuleSet {
             location: self.location(&raw.id),
             id: raw.id.value,
@@ -970,10 +1000,97 @@ impl Validator<'_> {
             excess_scope_severity,
             excess_level_severity,
             requirements,
+            alternatives,
             policies,
             notes: raw.notes,
             builtin: self.file.builtin,
         })
+    }
+
+    /// Validates the set's alternatives against its requirements.
+    fn alternatives(&mut self, raw: &RawSet, requirements: &[Requirement]) -> Vec<Alternative> {
+        let mut out = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for alt in &raw.alternatives {
+            let a = &alt.value;
+            if !is_id(&a.id.value, true) {
+                self.push(
+                    &a.id,
+                    format!(
+                        "alternative id `{}` is not lower-case letters, digits, dashes and dots",
+                        a.id.value
+                    ),
+                    "invalid id",
+                    Some(format!("e.g. `{}.team-or-department`", raw.id.value)),
+                );
+            }
+            if requirements.iter().any(|r| r.id == a.id.value) {
+                self.push(
+                    &a.id,
+                    format!("`{}` is also a requirement id", a.id.value),
+                    "id taken",
+                    None,
+                );
+            }
+            if a.any_of.len() < 2 {
+                self.push(
+                    alt,
+                    format!("alternative `{}` offers fewer than two options", a.id.value),
+                    "not a choice",
+                    Some(
+                        "list two or more options under `any_of`, or make it a plain requirement"
+                            .to_owned(),
+                    ),
+                );
+            }
+            let mut options = Vec::new();
+            for option in &a.any_of {
+                let ids: Vec<String> = match &option.value {
+                    model::RawOption::One(id) => vec![id.trim().to_owned()],
+                    model::RawOption::All(ids) => ids.iter().map(|i| i.trim().to_owned()).collect(),
+                };
+                if ids.is_empty() {
+                    self.push(option, "an empty option".to_owned(), "empty", None);
+                    continue;
+                }
+                for id in &ids {
+                    if !requirements.iter().any(|r| &r.id == id) {
+                        let known: Vec<&str> = requirements.iter().map(|r| r.id.as_str()).collect();
+                        let close: Vec<&str> = known
+                            .iter()
+                            .copied()
+                            .filter(|k| crate::catalog::edit_distance(k, id) <= 3)
+                            .collect();
+                        self.push(
+                            option,
+                            format!("`{id}` is not a requirement of set `{}`", raw.id.value),
+                            "unknown requirement",
+                            Some(if close.is_empty() {
+                                "an option names requirement ids of the same set".to_owned()
+                            } else {
+                                format!("did you mean {}?", close.join(", "))
+                            }),
+                        );
+                    } else if !seen.insert(id.clone()) {
+                        self.push(
+                            option,
+                            format!("requirement `{id}` is in two alternatives (or twice in one)"),
+                            "listed twice",
+                            None,
+                        );
+                    }
+                }
+                options.push(ids);
+            }
+            out.push(Alternative {
+                id: a.id.value.clone(),
+                title: a.title.value.clone(),
+                options,
+                rationale: a.rationale.clone(),
+                location: self.location(&a.id),
+            });
+        }
+        out
     }
 
     fn requirement(

@@ -113,6 +113,10 @@ pub struct RawSet {
     /// What the integration needs (or must not have).
     #[serde(default)]
     pub requirements: Vec<Sp<RawRequirement>>,
+    /// Choices between requirements: the integration needs any one of the options (a team *or* a
+    /// department; the scope set of one version of the vendor's document *or* of another).
+    #[serde(default)]
+    pub alternatives: Vec<Sp<RawAlternative>>,
     /// Tenant-wide policies (baseline sets).
     #[serde(default)]
     pub policies: Vec<Sp<RawPolicy>>,
@@ -241,6 +245,32 @@ pub struct RawRequirement {
     pub condition: Option<Sp<String>>,
     /// Where it was transcribed from.
     pub source: Sp<RawCitation>,
+}
+
+/// A choice between requirements of the set.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlternative {
+    /// Unique across all sets; by convention `SET.something`.
+    pub id: Sp<String>,
+    /// Short human title.
+    pub title: Sp<String>,
+    /// The options, at least two: each a requirement id of this set, or a list of ids that
+    /// together make one option. Met when every requirement of some option is granted.
+    pub any_of: Vec<Sp<RawOption>>,
+    /// Where each option comes from, when they differ (e.g. two versions of the document).
+    #[serde(default)]
+    pub rationale: Option<String>,
+}
+
+/// One option of an alternative.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawOption {
+    /// One requirement id.
+    One(String),
+    /// Several requirement ids, all needed.
+    All(Vec<String>),
 }
 
 /// A tenant-wide policy of a baseline set.

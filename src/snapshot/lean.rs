@@ -88,6 +88,7 @@ const AGENT: &[(&str, &[&str])] = &[
             "otheragent_access",
         ],
     ),
+    ("departments", &["department_id", "department_name"]),
     ("clients", &["client_name"]),
     ("tickettypes", &["tickettype_name"]),
     ("assettypes", &["assettype_name"]),

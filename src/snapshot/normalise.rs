@@ -1059,6 +1059,31 @@ fn derived_value(
                 }
             }
         }
+        Derived::AnyDepartment => match obj.get("departments") {
+            Some(Value::Array(items)) if items.is_empty() => {
+                set(false, "in no department".to_owned(), &mut effective);
+            }
+            Some(Value::Array(items)) => {
+                let names: Vec<String> = items
+                    .iter()
+                    .take(10)
+                    .map(|d| {
+                        d.get("department_name")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| "?".to_owned(), str::to_owned)
+                    })
+                    .collect();
+                set(
+                    true,
+                    format!("member of department {}", names.join(", ")),
+                    &mut effective,
+                );
+            }
+            _ => effective.unknown.push(
+                "the agent's department memberships (`departments`) are not in the snapshot"
+                    .to_owned(),
+            ),
+        },
         Derived::NoClientRestriction => restriction(
             obj,
             "clients",
