@@ -210,15 +210,30 @@ pub fn parse(file: &RuleFile) -> Result<Config, RulesError> {
 /// the rest of the line after `key:`, and the indented lines of a block value under it. Returns
 /// the masked text and the values masked (to scrub messages).
 pub fn mask_secrets(text: &str) -> (String, Vec<String>) {
-    const MARKERS: [&str; 8] = [
+    // The words of `is_secret_name`, with the separators a YAML key may have inside them.
+    const MARKERS: [&str; 22] = [
         "secret",
         "password",
         "passwd",
+        "passphrase",
+        "pwd",
         "token",
         "apikey",
         "api_key",
+        "api-key",
         "private_key",
+        "private-key",
         "privatekey",
+        "signingkey",
+        "signing_key",
+        "signing-key",
+        "credential",
+        "authorization",
+        "bearer",
+        "jwt",
+        "connectionstring",
+        "connection_string",
+        "connection-string",
     ];
     let mut out = String::with_capacity(text.len());
     let mut values = Vec::new();

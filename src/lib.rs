@@ -22,3 +22,4 @@ pub mod ruleset;
 pub mod selfcheck;
 pub mod snapshot;
 pub mod tenant;
+pub mod text;
