@@ -175,7 +175,11 @@ impl Client {
     /// Learns the secrets a token answer carries (`access_token`, `refresh_token`, any member
     /// named like a secret), in JSON or form encoding, before any of it can be shown.
     fn learn_secrets(&self, body: &[u8]) {
-        let is_secret = crate::snapshot::secrets::is_secret_name;
+        // `token_type: Bearer` names a kind of token, it is not one.
+        let is_secret = |name: &str| {
+            crate::snapshot::secrets::is_secret_name(name)
+                && !name.eq_ignore_ascii_case("token_type")
+        };
         if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
             for (name, value) in &map {
                 if let Some(text) = value.as_str()

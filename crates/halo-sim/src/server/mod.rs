@@ -176,6 +176,12 @@ pub enum FaultKind {
     Redirect(String),
     /// Invalidate every token issued so far, then answer this request 401.
     ExpireTokens,
+    /// Reply with this status and a JSON body echoing the request (a careless or hostile server
+    /// repeating what it was sent): `{"error": "echo", "error_description": E, "Message": E}`
+    /// where `E` is the request line, every header and the body.
+    Echo(u16),
+    /// Reply with this status and exactly this `text/plain` body.
+    Reply(u16, String),
 }
 
 impl fmt::Display for FaultKind {
@@ -197,6 +203,8 @@ impl fmt::Display for FaultKind {
             FaultKind::Endless => f.write_str("endless"),
             FaultKind::Redirect(location) => write!(f, "redirect={location}"),
             FaultKind::ExpireTokens => f.write_str("expire-tokens"),
+            FaultKind::Echo(code) => write!(f, "echo={code}"),
+            FaultKind::Reply(code, body) => write!(f, "reply={code}:{body}"),
         }
     }
 }
@@ -785,6 +793,24 @@ impl Shared {
             Some(FaultKind::Endless) => Action::Endless,
             Some(FaultKind::Redirect(location)) => {
                 Action::Respond(Response::empty(302).with_header("Location", location))
+            }
+            Some(FaultKind::Echo(code)) => {
+                let mut echo = format!("{} {}\n", req.method, req.target);
+                for (name, value) in &req.headers {
+                    echo.push_str(&format!("{name}: {value}\n"));
+                }
+                echo.push_str(&String::from_utf8_lossy(&req.body));
+                Action::Respond(Response::json(
+                    code,
+                    &serde_json::json!({
+                        "error": "echo",
+                        "error_description": echo,
+                        "Message": echo,
+                    }),
+                ))
+            }
+            Some(FaultKind::Reply(code, body)) => {
+                Action::Respond(Response::text(code, "text/plain; charset=utf-8", &body))
             }
             Some(FaultKind::ExpireTokens) => {
                 self.api.expire_all_tokens();
