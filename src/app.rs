@@ -330,6 +330,9 @@ pub fn connection(
     };
     let mut settings =
         Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
+    if args.auth_url_from_config {
+        settings.check_config_auth_origin(&args.allow_auth_origin)?;
+    }
     settings.tenant = args.tenant.clone().filter(|t| !t.trim().is_empty());
     settings.scope = args.fetch_scope;
     settings.token_scope = args

@@ -372,3 +372,62 @@ fn a_live_check_that_fails_leaves_the_saved_snapshot_untouched() {
     assert!(output.stdout.is_empty(), "no report from a run that failed");
     previous.assert_untouched();
 }
+
+/// `halo-audit fetch` run in `dir` (where a `halo-audit.yaml` may be) against `server`.
+fn fetch_in(dir: &Path, server: &Server, extra: &[&str]) -> (i32, String) {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HALO_URL", server.url())
+        .env("HALO_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        .env("HALO_TENANT", DEMO_TENANT)
+        .env_remove("HALO_AUTH_URL")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .args(["fetch", "-o", "snap.json"])
+        .args(FAST)
+        .args(extra)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code().expect("killed"), stderr)
+}
+
+/// A repository's `halo-audit.yaml` naming an authorisation server on another origin cannot
+/// collect the secret: refused (exit 2) before any request, unless the command line allows that
+/// origin; one on the instance's own origin is used as before.
+#[test]
+fn a_configuration_file_cannot_send_the_secret_to_another_origin() {
+    let other = Server::start(SimConfig::demo()).unwrap();
+    let server = Server::start(SimConfig::demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("halo-audit.yaml"),
+        format!("instance:\n  auth_url: {}/auth\n", other.url()),
+    )
+    .unwrap();
+    let (code, stderr) = fetch_in(dir.path(), &server, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    for words in ["instance.auth_url", "not on the instance's origin", "--allow-auth-origin"] {
+        assert!(stderr.contains(words), "`{words}` not in:\n{stderr}");
+    }
+    assert_eq!(other.stats().total, 0, "the secret was sent to the other origin");
+    assert_eq!(server.stats().total, 0);
+    assert!(!dir.path().join("snap.json").exists());
+
+    // Allowed on the command line: the token is asked there.
+    let (_, stderr) = fetch_in(dir.path(), &server, &["--allow-auth-origin", &other.url()]);
+    assert!(other.stats().tokens_issued >= 1, "{stderr}");
+
+    // The instance's own origin needs no flag.
+    std::fs::write(
+        dir.path().join("halo-audit.yaml"),
+        format!("instance:\n  auth_url: {}/auth\n", server.url()),
+    )
+    .unwrap();
+    let (code, stderr) = fetch_in(dir.path(), &server, &[]);
+    assert_eq!(code, 0, "{stderr}");
+}

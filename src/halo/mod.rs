@@ -118,6 +118,28 @@ impl Settings {
         })
     }
 
+    /// Refuses an authorisation server that came from a configuration file and is on another
+    /// origin than the instance, unless its origin is one of `allowed` (given on the command line).
+    ///
+    /// # Errors
+    /// [`FetchError::ConfigAuthOrigin`] (exit 2).
+    pub fn check_config_auth_origin(&self, allowed: &[String]) -> Result<(), FetchError> {
+        let Some(auth) = &self.auth_url else {
+            return Ok(());
+        };
+        if same_origin(auth, &self.url) || allowed.iter().any(|origin| same_origin(auth, origin)) {
+            return Ok(());
+        }
+        let origin = reqwest::Url::parse(auth)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| auth.clone());
+        Err(FetchError::ConfigAuthOrigin {
+            auth_url: auth.clone(),
+            url: self.url.clone(),
+            origin,
+        })
+    }
+
     /// Sets the authorisation server URL.
     ///
     /// # Errors
@@ -534,6 +556,20 @@ pub enum FetchError {
         )
     )]
     ForeignAuthServer { url: String, discovered: String },
+    #[error(
+        "the configuration file's `instance.auth_url` ({auth_url}) is not on the instance's origin ({url}): the client secret is not sent there"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::config_auth_origin),
+        help(
+            "a configuration file may come from a repository and must not be able to send the secret elsewhere; if this authorisation server is genuine (API Details in Halo shows it), pass --auth-url {auth_url} or --allow-auth-origin {origin} on the command line"
+        )
+    )]
+    ConfigAuthOrigin {
+        auth_url: String,
+        url: String,
+        origin: String,
+    },
     #[error("the answer to {endpoint} does not have the shape Halo's API documents: {detail}")]
     #[diagnostic(
         code(halo_audit::fetch::shape),
@@ -558,6 +594,7 @@ impl FetchError {
                 | Self::SecretFile { .. }
                 | Self::NoUrl
                 | Self::NoClientId
+                | Self::ConfigAuthOrigin { .. }
         )
     }
 }
