@@ -51,6 +51,9 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Fetch(#[from] crate::halo::FetchError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    SameFile(#[from] crate::fsio::SameFileError),
     #[error("invalid {flag} `{value}`: {reason}")]
     #[diagnostic(code(halo_audit::usage), help("see `halo-audit {command} --help`"))]
     Usage {
@@ -113,7 +116,19 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     match &cli.command {
         Command::Fetch(args) => {
             let config = load_config(cli, &style)?;
+            refuse_clobbering(
+                &[("-o", Some(&args.output))],
+                &[
+                    (
+                        "--client-secret-file",
+                        args.connect.client_secret_file.as_deref(),
+                    ),
+                    ("--config", config.path.as_deref()),
+                ],
+            )?;
             let settings = connection(&args.connect.with_config(&config), "fetch", &style)?;
+            // Hours of fetching must not end in "cannot write".
+            crate::fsio::check_writable(&args.output)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             snap.save(&args.output)?;
             if !style.quiet {
@@ -261,7 +276,36 @@ fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
     Ok(config)
 }
 
+/// Refuses, before any work, an output that is the same file as an input of the run (or as
+/// another output).
+fn refuse_clobbering(
+    outputs: &[(&'static str, Option<&Path>)],
+    inputs: &[(&'static str, Option<&Path>)],
+) -> Result<(), AppError> {
+    for (index, (flag, output)) in outputs.iter().enumerate() {
+        let Some(output) = output else { continue };
+        // The other outputs count as inputs: two outputs in one file lose one of them.
+        let others = outputs
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != index)
+            .map(|(_, pair)| *pair);
+        let against: Vec<(&'static str, &Path)> = inputs
+            .iter()
+            .copied()
+            .chain(others)
+            .filter_map(|(f, p)| p.map(|p| (f, p)))
+            .collect();
+        crate::fsio::refuse_same_file(flag, output, &against)?;
+    }
+    Ok(())
+}
+
 fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    refuse_clobbering(
+        &[("-o", Some(&args.output))],
+        &[("--snapshot", args.snapshot.as_deref())],
+    )?;
     if args.output.exists() && !args.force {
         return Err(AppError::Exists {
             path: display(&args.output),
@@ -303,9 +347,15 @@ pub fn connection(
         .ok_or(FetchError::NoClientId)?;
     let secret = match &args.client_secret_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| FetchError::SecretFile {
+            // A secret is a line of text: 64 KiB is plenty, and `/dev/zero` ends at once.
+            let bytes =
+                crate::fsio::read_input(path, 64 * 1024).map_err(|e| FetchError::SecretFile {
+                    path: display(path),
+                    detail: e.to_string(),
+                })?;
+            let text = String::from_utf8(bytes).map_err(|_| FetchError::SecretFile {
                 path: display(path),
-                detail: e.to_string(),
+                detail: "it is not UTF-8 text".to_owned(),
             })?;
             SecretString::from(text.trim().to_owned())
         }
@@ -367,11 +417,36 @@ fn run_check(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let library = load_library(&args.sources.with_config(config), catalog)?;
+    let sources = args.sources.with_config(config);
+    let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
+        ("--snapshot", args.snapshot.as_deref()),
+        (
+            "--client-secret-file",
+            args.connect.client_secret_file.as_deref(),
+        ),
+        ("--config", config.path.as_deref()),
+    ];
+    inputs.extend(sources.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
+    let baseline_output = args.baseline.as_deref().filter(|_| args.update_baseline);
+    if baseline_output.is_none() {
+        inputs.push(("--baseline", args.baseline.as_deref()));
+    }
+    refuse_clobbering(
+        &[
+            ("-o", args.output.as_deref()),
+            ("--save-snapshot", args.save_snapshot.as_deref()),
+            ("--baseline", baseline_output),
+        ],
+        &inputs,
+    )?;
+    let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::load_for_check(path, catalog)?,
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
+            for path in [&args.output, &args.save_snapshot].into_iter().flatten() {
+                crate::fsio::check_writable(path)?;
+            }
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             if let Some(path) = &args.save_snapshot {
                 snap.save(path)?;
@@ -493,6 +568,10 @@ fn check_against_baseline(
 }
 
 fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
+    refuse_clobbering(
+        &[("-o", args.output.as_deref())],
+        &[("OLD", Some(&args.old)), ("NEW", Some(&args.new))],
+    )?;
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
     let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
     let diff = crate::diff::diff(&old, &new, catalog);
@@ -530,7 +609,14 @@ fn run_plan(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let library = load_library(&args.sources.with_config(config), catalog)?;
+    let sources = args.sources.with_config(config);
+    let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
+        ("--snapshot", args.snapshot.as_deref()),
+        ("--config", config.path.as_deref()),
+    ];
+    inputs.extend(sources.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
+    refuse_clobbering(&[("-o", args.output.as_deref())], &inputs)?;
+    let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
         None => None,

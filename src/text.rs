@@ -64,8 +64,18 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {
-        for text in ["Cloud Depot", "Zoë Müller", "Rewst (API)", "a: b", "#1 [x]", "日本"] {
-            assert!(matches!(shown(text), Cow::Borrowed(t) if t == text), "{text}");
+        for text in [
+            "Cloud Depot",
+            "Zoë Müller",
+            "Rewst (API)",
+            "a: b",
+            "#1 [x]",
+            "日本",
+        ] {
+            assert!(
+                matches!(shown(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
         }
     }
 
@@ -84,7 +94,10 @@ mod tests {
     fn newlines_never_start_an_output_line() {
         let text = shown("name\n::error::All checks passed\r\n##[error]x");
         assert!(!text.contains('\n') && !text.contains('\r'), "{text}");
-        assert_eq!(text, "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x");
+        assert_eq!(
+            text,
+            "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x"
+        );
     }
 
     #[test]
@@ -93,7 +106,12 @@ mod tests {
         assert_eq!(shown(":::"), ":\\:\\:");
         assert_eq!(shown("see ##[group]x"), "see ##\\[group]x");
         assert_eq!(shown("###[x"), "###\\[x");
-        for hostile in ["::error::x", "a::b", "##[warning]", "\n::set-output name=x::y"] {
+        for hostile in [
+            "::error::x",
+            "a::b",
+            "##[warning]",
+            "\n::set-output name=x::y",
+        ] {
             let out = shown(hostile);
             assert!(!out.contains("::") && !out.contains("##["), "{out}");
         }

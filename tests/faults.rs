@@ -411,10 +411,18 @@ fn a_configuration_file_cannot_send_the_secret_to_another_origin() {
     .unwrap();
     let (code, stderr) = fetch_in(dir.path(), &server, &[]);
     assert_eq!(code, 2, "{stderr}");
-    for words in ["instance.auth_url", "not on the instance's origin", "--allow-auth-origin"] {
+    for words in [
+        "instance.auth_url",
+        "not on the instance's origin",
+        "--allow-auth-origin",
+    ] {
         assert!(stderr.contains(words), "`{words}` not in:\n{stderr}");
     }
-    assert_eq!(other.stats().total, 0, "the secret was sent to the other origin");
+    assert_eq!(
+        other.stats().total,
+        0,
+        "the secret was sent to the other origin"
+    );
     assert_eq!(server.stats().total, 0);
     assert!(!dir.path().join("snap.json").exists());
 

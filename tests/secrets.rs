@@ -334,7 +334,10 @@ fn encodings(id: &str, secret: &str) -> Vec<(String, String)> {
     vec![
         ("the secret".to_owned(), secret.to_owned()),
         ("its form encoding".to_owned(), form.clone()),
-        ("its lower-case form encoding".to_owned(), form.to_lowercase()),
+        (
+            "its lower-case form encoding".to_owned(),
+            form.to_lowercase(),
+        ),
         ("its JSON escaping".to_owned(), json),
         ("base64 of id:secret".to_owned(), basic),
         ("its start".to_owned(), secret[..8].to_owned()),
@@ -346,7 +349,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -400,7 +407,10 @@ fn assert_no_secret_in_any_form(server: &Server, name: &str, text: &str) {
     for token in server.issued_tokens() {
         for (what, form) in encodings("", &token) {
             if what != "base64 of id:secret" {
-                assert!(!text.contains(&form), "a token ({what}) is in {name}:\n{text}");
+                assert!(
+                    !text.contains(&form),
+                    "a token ({what}) is in {name}:\n{text}"
+                );
             }
         }
     }
@@ -413,7 +423,11 @@ fn a_token_endpoint_echoing_the_form_shows_no_form_of_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let run = fetch_awkward(&server, &dir.path().join("snap.json"), &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("client_secret=<redacted>"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("client_secret=<redacted>"),
+        "{}",
+        run.stderr
+    );
     assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
     assert!(run.stdout.is_empty());
 }
@@ -469,7 +483,9 @@ fn non_json_token_answers_show_neither_the_token_nor_the_secret_across_the_cut()
 #[test]
 fn a_url_with_a_user_and_password_is_refused() {
     let server = awkward_server(Vec::new());
-    let with_password = server.url().replace("http://", "http://auditor:pa55word-in-url@");
+    let with_password = server
+        .url()
+        .replace("http://", "http://auditor:pa55word-in-url@");
     for flag in ["--url", "--auth-url"] {
         let dir = tempfile::tempdir().unwrap();
         let run = fetch_awkward(
@@ -478,7 +494,11 @@ fn a_url_with_a_user_and_password_is_refused() {
             &[flag, &with_password],
         );
         assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(run.stderr.contains("user name or password"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("user name or password"),
+            "{}",
+            run.stderr
+        );
         assert!(!run.stderr.contains("pa55word"), "{}", run.stderr);
         assert!(!dir.path().join("snap.json").exists());
     }

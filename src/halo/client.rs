@@ -904,16 +904,23 @@ mod tests {
         );
         let message = c.error_message(body.as_bytes()).unwrap();
         assert!(!message.contains("a-se"), "{message}");
-        assert!(message.ends_with("client_secret=") || message.contains("<re"), "{message}");
+        assert!(
+            message.ends_with("client_secret=") || message.contains("<re"),
+            "{message}"
+        );
     }
 
     #[test]
     fn tokens_in_a_form_encoded_token_answer_are_learnt_before_it_is_shown() {
         let c = client("the-client-secret");
-        let body = b"access_token=tok%2Fen-abcdef123456&token_type=bearer&refresh_token=refresh-987654";
+        let body =
+            b"access_token=tok%2Fen-abcdef123456&token_type=bearer&refresh_token=refresh-987654";
         c.learn_secrets(body);
         let shown = c.excerpt(body);
-        assert!(!shown.contains("tok%2Fen") && !shown.contains("refresh-9"), "{shown}");
+        assert!(
+            !shown.contains("tok%2Fen") && !shown.contains("refresh-9"),
+            "{shown}"
+        );
         assert_eq!(c.said("got tok/en-abcdef123456"), "got <redacted>");
         c.learn_secrets(br#"{"access_token":"json-token-value","expires_in":3600}"#);
         assert_eq!(c.said("Bearer json-token-value"), "Bearer <redacted>");

@@ -656,10 +656,7 @@ mod tests {
             assert!(text.contains("***@"), "{text}");
         }
         assert_eq!(mask_userinfo("not a url"), "not a url");
-        assert_eq!(
-            mask_userinfo("https://a:b@h/x@y"),
-            "https://***@h/x@y"
-        );
+        assert_eq!(mask_userinfo("https://a:b@h/x@y"), "https://***@h/x@y");
     }
 
     #[test]

@@ -22,9 +22,7 @@ pub struct Redactor {
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let count = self.needles.lock().map_or(0, |n| n.len());
-        f.debug_struct("Redactor")
-            .field("needles", &count)
-            .finish()
+        f.debug_struct("Redactor").field("needles", &count).finish()
     }
 }
 
@@ -108,12 +106,20 @@ impl Redactor {
 
 /// As a form body carries it (`application/x-www-form-urlencoded`: space as `+`).
 fn form_encode(text: &str) -> String {
-    encode_with(text, |b| b.is_ascii_alphanumeric() || b"*-._".contains(&b), true)
+    encode_with(
+        text,
+        |b| b.is_ascii_alphanumeric() || b"*-._".contains(&b),
+        true,
+    )
 }
 
 /// As a URL path or query carries it (RFC 3986: unreserved characters kept, space as `%20`).
 fn percent_encode(text: &str) -> String {
-    encode_with(text, |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b), false)
+    encode_with(
+        text,
+        |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b),
+        false,
+    )
 }
 
 fn encode_with(text: &str, keep: impl Fn(u8) -> bool, plus: bool) -> String {
@@ -226,7 +232,10 @@ mod tests {
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
     }
 
     #[test]
@@ -271,7 +280,12 @@ mod tests {
     fn an_excerpt_is_scrubbed_before_it_is_cut() {
         let r = redactor();
         // The secret starts before the cut and ends after it.
-        let body = format!("{}{}{}", "x".repeat(50), form_encode(SECRET), "y".repeat(50));
+        let body = format!(
+            "{}{}{}",
+            "x".repeat(50),
+            form_encode(SECRET),
+            "y".repeat(50)
+        );
         let excerpt = r.excerpt(body.as_bytes(), 60);
         assert!(!excerpt.contains("s3cr"), "{excerpt}");
         assert!(excerpt.starts_with(&"x".repeat(50)));

@@ -356,7 +356,7 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
         path: path.to_owned(),
         cause,
     };
-    let file = std::fs::File::open(path).map_err(failed)?;
+    let file = crate::fsio::open_input(path).map_err(failed)?;
     let meta = file.metadata().map_err(failed)?;
     if meta.is_dir() {
         return Err(failed(std::io::Error::other("it is a directory")));

@@ -59,9 +59,9 @@ fn is_secret_folded(folded: &[u8]) -> bool {
     folded.iter().enumerate().any(|(i, &first)| {
         matches!(first, b's' | b'p' | b't' | b'a' | b'c' | b'b' | b'j')
             && folded.get(i..).is_some_and(|rest| {
-                SECRET_WORDS
-                    .iter()
-                    .any(|word| word.as_bytes().first() == Some(&first) && rest.starts_with(word.as_bytes()))
+                SECRET_WORDS.iter().any(|word| {
+                    word.as_bytes().first() == Some(&first) && rest.starts_with(word.as_bytes())
+                })
             })
     })
 }
@@ -78,7 +78,9 @@ fn has_key_suffix(name: &str) -> bool {
     end.eq_ignore_ascii_case(b"_key")
         || end.eq_ignore_ascii_case(b"-key")
         || (end.get(1..) == Some(b"Key".as_slice())
-            && end.first().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+            && end
+                .first()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// Removes every secret member at any depth; returns the names removed.

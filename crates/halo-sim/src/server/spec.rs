@@ -264,7 +264,9 @@ fn fault_kind(spec: &str, name: &str, arg: Option<String>) -> Result<FaultKind, 
                 .parse()
                 .ok()
                 .filter(|c| (200..=599).contains(c))
-                .ok_or_else(|| format!("`{spec}`: reply={value} does not start with an HTTP status code"))?;
+                .ok_or_else(|| {
+                    format!("`{spec}`: reply={value} does not start with an HTTP status code")
+                })?;
             Ok(FaultKind::Reply(code, body.to_owned()))
         }
         "" => Err(format!(
