@@ -162,7 +162,9 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let tenant = snapshot::normalise(&snap, catalog, &source)?;
             let result = crate::selfcheck::run(&snap, &tenant, catalog);
             let text = match args.format {
-                crate::cli::SelfCheckFormat::Human => crate::selfcheck::render(&result),
+                crate::cli::SelfCheckFormat::Human => {
+                    crate::text::shown_lines(&crate::selfcheck::render(&result))
+                }
                 crate::cli::SelfCheckFormat::Json => {
                     let mut t = serde_json::to_string_pretty(&result)
                         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -255,7 +257,8 @@ fn warn_if_over_privileged(
     {
         report::status(&format!(
             "warning: self-check: {}\n  fix: {}\n",
-            item.message, item.fix
+            crate::text::shown(&item.message),
+            crate::text::shown(&item.fix)
         ));
     }
     Ok(())
@@ -535,7 +538,11 @@ fn check_against_baseline(
         crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
         crate::cli::Format::Human => {
             let mut text = report::human::render_new(outcome, &new, context);
-            text.push_str(&report::ratchet::human(outcome, &ratchet, context.style));
+            text.push_str(&crate::text::shown_lines(&report::ratchet::human(
+                outcome,
+                &ratchet,
+                context.style,
+            )));
             text
         }
         format => report::render(format, &new, context),
@@ -577,20 +584,23 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
     let diff = crate::diff::diff(&old, &new, catalog);
     let paths = (display(&args.old), display(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());
-    let text = match args.format {
-        crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
-        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
-        crate::cli::DiffFormat::Markdown => report::diff::markdown(&diff, paths),
-        crate::cli::DiffFormat::Sarif => {
-            report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-        }
-        crate::cli::DiffFormat::Junit => {
-            report::diff::junit::render(&diff, paths, args.fail_on_drift)
-        }
-        crate::cli::DiffFormat::Github => {
-            report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-        }
-    };
+    let text =
+        match args.format {
+            crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
+            crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
+            crate::cli::DiffFormat::Markdown => {
+                crate::text::shown_lines(&report::diff::markdown(&diff, paths))
+            }
+            crate::cli::DiffFormat::Sarif => {
+                report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+            }
+            crate::cli::DiffFormat::Junit => crate::text::shown_lines(
+                &report::diff::junit::render(&diff, paths, args.fail_on_drift),
+            ),
+            crate::cli::DiffFormat::Github => {
+                report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+            }
+        };
     let output = args
         .output
         .as_deref()
@@ -639,8 +649,13 @@ fn run_plan(
     };
     let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
     let text = match args.format {
-        crate::cli::PlanFormat::Human => report::plan::human(&plan, style),
-        crate::cli::PlanFormat::Markdown => report::plan::markdown(&plan),
+        // Plain text without colours of its own: made safe line by line.
+        crate::cli::PlanFormat::Human => {
+            crate::text::shown_lines(&report::plan::human(&plan, style))
+        }
+        crate::cli::PlanFormat::Markdown => {
+            crate::text::shown_lines(&report::plan::markdown(&plan))
+        }
         crate::cli::PlanFormat::Json => report::plan::json(&plan),
     };
     let output = args

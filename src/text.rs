@@ -35,14 +35,32 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`shown`] of each line of `text`, keeping its line breaks: for a whole rendered output without
+/// colours of its own, so that whatever tenant text it holds can neither drive a terminal nor be
+/// read as a workflow command. Field by field ([`shown`]) is still better: it keeps a newline in a
+/// name from starting a line at all.
+#[must_use]
+pub fn shown_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&shown(line));
+    }
+    out
+}
+
 /// [`shown`] as an owned string.
 #[must_use]
 pub fn shown_owned(text: &str) -> String {
     shown(text).into_owned()
 }
 
-/// Characters that must never reach a terminal as they are.
-fn needs_escape(c: char) -> bool {
+/// Characters that must never reach a terminal as they are: control characters, bidirectional
+/// overrides and isolates, invisible format characters.
+#[must_use]
+pub fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -98,6 +116,15 @@ mod tests {
             text,
             "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x"
         );
+    }
+
+    #[test]
+    fn whole_outputs_keep_their_lines() {
+        assert_eq!(
+            shown_lines("a\n::error::x\n\u{1b}[2J\n"),
+            "a\n:\\:error:\\:x\n\\u{1b}[2J\n"
+        );
+        assert_eq!(shown_lines("plain\ntext"), "plain\ntext");
     }
 
     #[test]

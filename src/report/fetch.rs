@@ -59,9 +59,13 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
         let object = gap
             .object_id
             .as_deref()
-            .map(|id| format!(" (id {id})"))
+            .map(|id| format!(" (id {})", crate::text::shown(id)))
             .unwrap_or_default();
-        let _ = writeln!(out, "warning: {}{object}: {what}", gap.endpoint);
+        let _ = writeln!(
+            out,
+            "warning: {}{object}: {what}",
+            crate::text::shown(&gap.endpoint)
+        );
     }
     out
 }
