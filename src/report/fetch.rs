@@ -54,6 +54,9 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
                 "404 Not Found: the object disappeared while fetching, or this Halo version lacks the endpoint"
             }
             "empty" => "an empty list: Halo answers this when the auditing agent lacks permission",
+            "partial" => {
+                "incomplete: the list delivered fewer objects than it said it holds; the missing ones are not audited"
+            }
             _ => "not read",
         };
         let object = gap

@@ -182,6 +182,9 @@ pub enum FaultKind {
     Echo(u16),
     /// Reply with this status and exactly this `text/plain` body.
     Reply(u16, String),
+    /// 200 with `{"record_count": N, "items": [one object]}` whose `id` was never served before,
+    /// on every request: a list that pages without end, inventing objects.
+    Runaway(u64),
 }
 
 impl fmt::Display for FaultKind {
@@ -205,6 +208,7 @@ impl fmt::Display for FaultKind {
             FaultKind::ExpireTokens => f.write_str("expire-tokens"),
             FaultKind::Echo(code) => write!(f, "echo={code}"),
             FaultKind::Reply(code, body) => write!(f, "reply={code}:{body}"),
+            FaultKind::Runaway(count) => write!(f, "runaway={count}"),
         }
     }
 }
@@ -806,6 +810,16 @@ impl Shared {
                         "error": "echo",
                         "error_description": echo,
                         "Message": echo,
+                    }),
+                ))
+            }
+            Some(FaultKind::Runaway(count)) => {
+                let id = 1_000_000 + lock(&self.counters).stats.total;
+                Action::Respond(Response::json(
+                    200,
+                    &serde_json::json!({
+                        "record_count": count,
+                        "items": [{"id": id, "name": format!("invented {id}")}],
                     }),
                 ))
             }

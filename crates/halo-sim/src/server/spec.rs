@@ -23,7 +23,7 @@ const RATE_FORM: &str = "REQUESTS/DURATION[,no-retry-after], e.g. 300/5m or 5/20
 const FAULT_FORM: &str = "KIND[,skip=N][,times=N][@PATH], e.g. status=500,times=2@/api/Agent/*";
 const FAULT_KINDS: &str = "status=CODE, forbidden, rate-limited[=SECS], drop, drop-mid-body, \
                            malformed, garbage, delay=DURATION, hang, endless, redirect=URL, expire-tokens, \
-                           echo=CODE, reply=CODE:TEXT";
+                           echo=CODE, reply=CODE:TEXT, runaway=COUNT";
 
 /// Parses a duration such as `200ms`, `30s`, `5m` or `1h` (a whole number and a unit).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -256,6 +256,13 @@ fn fault_kind(spec: &str, name: &str, arg: Option<String>) -> Result<FaultKind, 
                 .filter(|c| (200..=599).contains(c))
                 .ok_or_else(|| format!("`{spec}`: echo={value} is not an HTTP status code"))?;
             Ok(FaultKind::Echo(code))
+        }
+        "runaway" => {
+            let value = need_arg("COUNT")?;
+            let count = value
+                .parse()
+                .map_err(|_| format!("`{spec}`: runaway={value} is not a whole number"))?;
+            Ok(FaultKind::Runaway(count))
         }
         "reply" => {
             let value = need_arg("CODE:TEXT")?;
