@@ -51,6 +51,26 @@ pub fn shown_lines(text: &str) -> String {
     out
 }
 
+/// The most items [`bounded_list`] names.
+pub const LIST_LIMIT: usize = 32;
+
+/// `items` joined with `, `, naming at most [`LIST_LIMIT`] of them (`a, b, … and 7 more`): for a
+/// list repeated in many findings or changes (an application's scopes), whose size a tenant
+/// chooses, so that memory stays linear in the tenant however long the list.
+#[must_use]
+pub fn bounded_list<S: AsRef<str>>(items: &[S], separator: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(LIST_LIMIT).map(AsRef::as_ref).collect();
+    let mut out = shown.join(separator);
+    if items.len() > LIST_LIMIT {
+        out.push_str(&format!(
+            "{separator}… and {} more ({} in all)",
+            items.len() - LIST_LIMIT,
+            items.len()
+        ));
+    }
+    out
+}
+
 /// [`shown`] as an owned string.
 #[must_use]
 pub fn shown_owned(text: &str) -> String {
@@ -116,6 +136,15 @@ mod tests {
             text,
             "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x"
         );
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        assert_eq!(bounded_list(&["a", "b"], ", "), "a, b");
+        let many: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let text = bounded_list(&many, ", ");
+        assert!(text.starts_with("0, 1, 2"), "{text}");
+        assert!(text.ends_with(", 31, … and 68 more (100 in all)"), "{text}");
     }
 
     #[test]

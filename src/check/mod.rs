@@ -669,6 +669,9 @@ impl Run<'_> {
                     PermRef::Agent(_) | PermRef::Role(_) => None,
                 })
                 .collect();
+            // Once per application, bounded: repeated in each excess finding, it must not grow
+            // with the square of the number of scopes.
+            let held_text = crate::text::bounded_list(held, ", ");
             for scope in held.iter().filter(|s| !needed.contains(s.as_str())) {
                 let names: Vec<&str> = reporting.iter().map(|s| s.title.as_str()).collect();
                 let covered: Vec<&str> = needed
@@ -714,7 +717,7 @@ impl Run<'_> {
                     } else {
                         needed.iter().copied().collect::<Vec<_>>().join(", ")
                     }),
-                    actual: Some(held.join(", ")),
+                    actual: Some(held_text.clone()),
                     message,
                     chain: Vec::new(),
                     assumptions: Vec::new(),
