@@ -702,26 +702,32 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             Ok(exit::OK)
         }
         RulesCommand::Validate { paths } => {
-            let files = if paths.is_empty() {
-                ruleset::builtin_files()
-            } else {
-                let mut files = Vec::new();
+            // Validated beside the shipped sets, as `check` loads them: a requirement id used by
+            // a shipped set is a duplicate here too (a set of a shipped set's id replaces it).
+            let mut files = ruleset::builtin_files();
+            let mut own = files.len();
+            if !paths.is_empty() {
+                own = 0;
                 for path in paths {
-                    files.extend(ruleset::read_path(path)?);
+                    let read = ruleset::read_path(path)?;
+                    own += read.len();
+                    files.extend(read);
                 }
-                files
-            };
+            }
             let library = ruleset::load(&files, catalog)?;
-            let requirements: usize = library
+            let sets: Vec<&ruleset::RuleSet> = library
                 .sets
+                .iter()
+                .filter(|s| paths.is_empty() || !s.builtin)
+                .collect();
+            let requirements: usize = sets
                 .iter()
                 .map(|s| s.requirements.len() + s.policies.len())
                 .sum();
             report::emit(
                 &format!(
-                    "ok: {} files, {} sets, {requirements} requirements and policies\n",
-                    files.len(),
-                    library.sets.len()
+                    "ok: {own} files, {} sets, {requirements} requirements and policies\n",
+                    sets.len()
                 ),
                 &Output::Stdout,
             )?;

@@ -341,3 +341,55 @@ fn rules_validate_refuses_a_broken_file() {
     assert!(stderr.contains("broken.yaml:13:"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A duplicate requirement id is reported even when one of the two requirements (here the
+/// duplicate itself) has another problem, in the same run as that problem.
+#[test]
+fn a_duplicate_id_is_reported_whatever_else_is_wrong() {
+    let text = valid_with("id: demo-sync.delete\n", "id: demo-sync.customers\n")
+        .replace("expect: no\n", "expect: sometimes\n");
+    let error = load(&[("dup.yaml", &text)]).unwrap_err();
+    let text = format!("{error:?}");
+    assert!(text.contains("already used"), "{text}");
+    assert!(problem_count(&error) >= 2, "{text}");
+}
+
+/// `rules validate` loads the given files beside the shipped sets, as `check` does: a
+/// requirement id a shipped set uses is a duplicate there too.
+#[test]
+fn rules_validate_checks_ids_against_the_shipped_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.yaml");
+    let shipped = ruleset::load(&ruleset::builtin_files(), Catalog::builtin().unwrap()).unwrap();
+    let taken = shipped.sets[0].requirements[0].id.clone();
+    std::fs::write(
+        &path,
+        valid_with("id: demo-sync.customers\n", &format!("id: {taken}\n")),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is already used"), "{stderr}");
+    assert!(stderr.contains("mine.yaml"), "{stderr}");
+    // The shipped sets alone, and a file of its own ids, still pass.
+    std::fs::write(&path, VALID).unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "ok: 1 files, 1 sets, 2 requirements and policies\n"
+    );
+}

@@ -281,6 +281,9 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
             }
         }
     });
+    // A writable output: an unwritable one is refused before any connection.
+    let dir = tempfile::tempdir().unwrap();
+    let never = dir.path().join("never-written.json");
     for host in ["127.0.0.1", "localhost"] {
         let output = Command::cargo_bin("halo-audit")
             .unwrap()
@@ -293,7 +296,7 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
                 "--client-id",
                 DEMO_CLIENT_ID,
                 "-o",
-                "/nonexistent/never-written.json",
+                never.to_str().unwrap(),
                 "--backoff",
                 "20ms",
                 "--timeout",
@@ -308,6 +311,7 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
         assert!(stderr.contains("certificate"), "{stderr}");
         assert!(stderr.contains("cannot be turned off"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!never.exists());
     }
     assert!(
         !received.load(Ordering::SeqCst),

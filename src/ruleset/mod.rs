@@ -482,6 +482,18 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
         if file.builtin && user_ids.contains(&raw.id.value) {
             continue;
         }
+        // Every id as written, whether or not its requirement is valid: a duplicate is reported
+        // whatever else is wrong.
+        let raw_ids: Vec<(String, Location)> = raw
+            .requirements
+            .iter()
+            .map(|r| (r.value.id.value.clone(), v.location(&r.value.id)))
+            .chain(
+                raw.policies
+                    .iter()
+                    .map(|p| (p.value.id.value.clone(), v.location(&p.value.id))),
+            )
+            .collect();
         let set = v.set(raw);
         if let Some(set) = set {
             if let Some(previous) = sets.get(&set.id) {
@@ -500,12 +512,7 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
                     )),
                 );
             } else {
-                for requirement in set
-                    .requirements
-                    .iter()
-                    .map(|r| (&r.id, &r.location))
-                    .chain(set.policies.iter().map(|p| (&p.id, &p.location)))
-                {
+                for requirement in raw_ids.iter().map(|(id, location)| (id, location)) {
                     if let Some(first) = requirement_ids.get(requirement.0) {
                         let at = Sp {
                             value: (),
