@@ -393,3 +393,46 @@ fn rules_validate_checks_ids_against_the_shipped_sets() {
         "ok: 1 files, 1 sets, 2 requirements and policies\n"
     );
 }
+
+/// Structural mistakes in several requirements (a missing member, an unknown one, a wrong type)
+/// are reported in one run with the semantic ones and a duplicate id, each at its line.
+#[test]
+fn structural_and_semantic_problems_of_every_requirement_at_once() {
+    let text = format!(
+        "{}{}",
+        valid_with("    expect: Read Only\n", "").replace(
+            "    severity: warning\n",
+            "    severity: warning\n    expekt: no\n"
+        ),
+        concat!(
+            "  - id: demo-sync.third\n    title: Third\n    permission: Custmers\n",
+            "    expect: Read Only\n    source: { quote: x }\n",
+            "  - id: demo-sync.customers\n    title: Again\n    permission: Customers\n",
+            "    expect: [1, 2]\n    source: { quote: x }\n",
+            "  - id: demo-sync.fifth\n    title: Fifth\n    permission: Customers\n",
+            "    expect: Read Only\n    source: { quote: x }\n",
+        ),
+    );
+    let error = load(&[("many.yaml", &text)]).unwrap_err();
+    let shown = render(&error);
+    let lines: Vec<usize> = match &error {
+        RulesError::Invalid { problems } => problems.iter().map(|p| p.location.line).collect(),
+        other => panic!("{other:?}"),
+    };
+    for words in [
+        "missing field `expect`",
+        "unknown field `expekt`",
+        "Custmers",
+        "already used",
+    ] {
+        assert!(shown.contains(words), "`{words}` not in:\n{shown}");
+    }
+    // Missing `expect` (the mapping at line 10), `expekt` (line 19), the unknown permission (line
+    // 23), the id used twice (line 26) and its wrong `expect` (line 29).
+    for line in [10, 19, 23, 26, 29] {
+        assert!(
+            lines.contains(&line),
+            "no problem at line {line}: {lines:?}\n{shown}"
+        );
+    }
+}
