@@ -537,7 +537,10 @@ fn check_against_baseline(
     let text = match args.format {
         crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
         crate::cli::Format::Human => {
-            let mut text = report::human::render_new(outcome, &new, context);
+            let mut text = report::without_colour_made_safe(
+                report::human::render_new(outcome, &new, context),
+                context.style,
+            );
             text.push_str(&crate::text::shown_lines(&report::ratchet::human(
                 outcome,
                 &ratchet,
@@ -586,7 +589,9 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
     let paths = (paths.0.as_str(), paths.1.as_str());
     let text =
         match args.format {
-            crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
+            crate::cli::DiffFormat::Human => {
+                report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
+            }
             crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
             crate::cli::DiffFormat::Markdown => {
                 crate::text::shown_lines(&report::diff::markdown(&diff, paths))
@@ -690,7 +695,11 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
     match command {
         RulesCommand::List { sources } => {
             let library = load_library(sources, catalog)?;
-            report::emit(&report::rules::list(&library, style), &Output::Stdout)?;
+            // Rule files are untrusted text, and these renderings have no colours of their own.
+            report::emit(
+                &crate::text::shown_lines(&report::rules::list(&library, style)),
+                &Output::Stdout,
+            )?;
             Ok(exit::OK)
         }
         RulesCommand::Show { id, sources } => {
@@ -698,7 +707,10 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             let set = library
                 .get(id)
                 .ok_or_else(|| AppError::UnknownSet { id: id.clone() })?;
-            report::emit(&report::rules::show(set, catalog), &Output::Stdout)?;
+            report::emit(
+                &crate::text::shown_lines(&report::rules::show(set, catalog)),
+                &Output::Stdout,
+            )?;
             Ok(exit::OK)
         }
         RulesCommand::Validate { paths } => {

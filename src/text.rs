@@ -14,11 +14,26 @@ use std::borrow::Cow;
 /// `text` as it may be shown: see the module documentation. Text that needs nothing is borrowed.
 #[must_use]
 pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) && !text.contains("::") && !text.contains("##[") {
+    escaped(text, true)
+}
+
+/// [`shown`], breaking `::` everywhere (`every_colons`) or only where it starts the text after
+/// white space (where a workflow command would begin).
+fn escaped(text: &str, every_colons: bool) -> Cow<'_, str> {
+    let leading_colons = text.trim_start_matches([' ', '\t']).starts_with("::");
+    if !text.chars().any(needs_escape)
+        && !(if every_colons {
+            text.contains("::")
+        } else {
+            leading_colons
+        })
+        && !text.contains("##[")
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     let mut previous = None;
+    let mut at_start = true;
     for c in text.chars() {
         match c {
             '\n' => out.push_str("\\n"),
@@ -26,17 +41,21 @@ pub fn shown(text: &str) -> Cow<'_, str> {
             '\t' => out.push_str("\\t"),
             c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             // `::` becomes `:\:`, `##[` becomes `##\[`: visible, and no longer a command.
-            ':' if previous == Some(':') => out.push_str("\\:"),
+            ':' if previous == Some(':') && (every_colons || at_start) => out.push_str("\\:"),
             '[' if out.ends_with("##") => out.push_str("\\["),
             c => out.push(c),
+        }
+        if !(c == ' ' || c == '\t' || (c == ':' && previous != Some(':'))) {
+            at_start = false;
         }
         previous = Some(c);
     }
     Cow::Owned(out)
 }
 
-/// [`shown`] of each line of `text`, keeping its line breaks: for a whole rendered output without
-/// colours of its own, so that whatever tenant text it holds can neither drive a terminal nor be
+/// [`shown`] of each line of `text`, keeping its line breaks, and breaking `::` only where it
+/// starts a line (so `halo_audit::code` stays as it is): for a whole rendered output without
+/// colours of its own, so that whatever untrusted text it holds can neither drive a terminal nor be
 /// read as a workflow command. Field by field ([`shown`]) is still better: it keeps a newline in a
 /// name from starting a line at all.
 #[must_use]
@@ -46,7 +65,7 @@ pub fn shown_lines(text: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&shown(line));
+        out.push_str(&escaped(line, false));
     }
     out
 }
@@ -151,9 +170,13 @@ mod tests {
     fn whole_outputs_keep_their_lines() {
         assert_eq!(
             shown_lines("a\n::error::x\n\u{1b}[2J\n"),
-            "a\n:\\:error:\\:x\n\\u{1b}[2J\n"
+            "a\n:\\:error::x\n\\u{1b}[2J\n"
         );
         assert_eq!(shown_lines("plain\ntext"), "plain\ntext");
+        assert_eq!(
+            shown_lines("  × halo_audit::rules::invalid\n  ::warning::x\n:::"),
+            "  × halo_audit::rules::invalid\n  :\\:warning::x\n:\\::"
+        );
     }
 
     #[test]

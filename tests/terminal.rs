@@ -247,3 +247,64 @@ fn a_hostile_server_cannot_drive_the_terminal_through_fetch_warnings() {
     assert!(stderr.contains("boom"), "{stderr}");
     assert_safe("fetch error", &stderr, false);
 }
+
+/// A repository's rule file is untrusted text too: its title, notes and quotes carrying escapes
+/// and workflow commands are safe in `rules show`, `rules list`, the human report (which quotes
+/// the file) and in the diagnostics of a broken copy of it.
+#[test]
+fn hostile_rule_files_are_safe_to_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let text = std::fs::read_to_string(root().join("rules/cloud-depot.yaml"))
+        .unwrap()
+        .replacen(
+            "title: ",
+            "title: \"\\e]0;pwned\\a\\n::error::All checks passed ##[error]x\\u202e\" # ",
+            1,
+        );
+    // A comment line the human report quotes beside a finding's requirement.
+    let text = text.replace(
+        "requirements:\n",
+        "requirements:\n# ::error::quoted ##[error]\n",
+    );
+    std::fs::write(rules.join("cloud-depot.yaml"), &text).unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    for args in [
+        vec!["rules", "show", "cloud-depot", "--rules", rules_arg],
+        vec!["rules", "list", "--rules", rules_arg],
+        vec!["-v", "check", "--snapshot", demo, "--rules", rules_arg],
+        vec![
+            "check",
+            "--snapshot",
+            demo,
+            "--rules",
+            rules_arg,
+            "--format",
+            "table",
+        ],
+    ] {
+        let run = halo_audit(&args);
+        assert_safe(&format!("{args:?}"), &run.stdout, false);
+        assert_safe(&format!("{args:?} stderr"), &run.stderr, false);
+    }
+    // Broken: the diagnostic quotes the hostile lines.
+    std::fs::write(
+        rules.join("cloud-depot.yaml"),
+        text.replacen("expect:", "expekt:", 1),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate", rules_arg])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("expekt"), "{stderr}");
+    assert_safe("rules validate stderr", &stderr, false);
+}

@@ -60,14 +60,27 @@ pub enum Output {
 #[must_use]
 pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> String {
     match format {
-        Format::Human => human::render(outcome, context),
-        Format::Table => table::render(outcome, context),
+        Format::Human => without_colour_made_safe(human::render(outcome, context), context.style),
+        // Plain text: made safe line by line as well (a rule file's own text is quoted in it).
+        Format::Table => crate::text::shown_lines(&table::render(outcome, context)),
         Format::Json => json::render(outcome, context),
         Format::Sarif => sarif::render(outcome, context),
         // Printed in CI logs: made safe line by line (the XML has no control characters of its own).
         Format::Junit => crate::text::shown_lines(&junit::render(outcome, context)),
         Format::Github => github::render(outcome, context),
         Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
+    }
+}
+
+/// A human rendering, made safe line by line when it carries no colours of its own (as in CI
+/// logs): the rule files it quotes are untrusted text too. Tenant text in it is made safe field by
+/// field either way.
+#[must_use]
+pub fn without_colour_made_safe(text: String, style: &Style) -> String {
+    if style.color {
+        text
+    } else {
+        crate::text::shown_lines(&text)
     }
 }
 
@@ -224,6 +237,7 @@ pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
     if handler.render_report(&mut text, diagnostic).is_err() {
         text = format!("warning: {diagnostic}");
     }
+    let text = without_colour_made_safe(text, style);
     let _ = writeln!(std::io::stderr(), "warning: {}", text.trim_start());
 }
 
