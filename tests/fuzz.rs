@@ -453,10 +453,33 @@ fn a_recursive_alias_where_values_are_buffered() {
     assert!(render(&error).contains("recursive"));
 }
 
-/// The demo tenant with `scopes` extra scopes on its first application, `roles` extra roles held
-/// by its first agent, and a configuration of `waivers` waivers aimed at those scopes.
-fn long_lists(scopes: usize, roles: usize, waivers: usize) -> (Value, halo_audit::config::Config) {
+/// The demo tenant with `scopes` extra scopes on its first application, `roles` extra roles and
+/// `teams` extra teams held by its first agent, and a configuration of `waivers` waivers aimed at
+/// those scopes.
+fn long_lists(
+    scopes: usize,
+    roles: usize,
+    teams: usize,
+    waivers: usize,
+) -> (Value, halo_audit::config::Config) {
     let mut doc = DEMO.clone();
+    let team = doc["objects"]["teams"][0].clone();
+    let membership = doc["objects"]["agents"][0]["teams"][0].clone();
+    for i in 0..teams {
+        let id = 100_000 + i;
+        let mut t = team.clone();
+        t["id"] = id.into();
+        t["guid"] = format!("00000000-0000-0000-0001-{i:012}").into();
+        t["name"] = format!("Extra team {i}").into();
+        doc["objects"]["teams"].as_array_mut().unwrap().push(t);
+        let mut m = membership.clone();
+        m["team_id"] = id.into();
+        m["team_name"] = format!("Extra team {i}").into();
+        doc["objects"]["agents"][0]["teams"]
+            .as_array_mut()
+            .unwrap()
+            .push(m);
+    }
     let app = &mut doc["objects"]["applications"][0];
     let list = app["scopes"].as_array_mut().unwrap();
     list.extend((0..scopes).map(|i| serde_json::json!({"name": format!("read:extra{i}")})));
@@ -505,17 +528,18 @@ proptest! {
         ..config()
     })]
 
-    /// Long scope lists, many roles per agent and many waivers cost output (and so memory) in
+    /// Long scope lists, many roles and teams per agent and many waivers cost output (and so memory) in
     /// proportion: every report format, the diff and the plan stay within a linear bound of the
     /// list lengths (a list copied into every finding about one of its items is quadratic).
     #[test]
     fn long_lists_cost_linear_output(
         scopes in 0usize..1500,
         roles in 0usize..300,
+        teams in 0usize..300,
         waivers in 0usize..300,
     ) {
         let catalog = Catalog::builtin().unwrap();
-        let (doc, config) = long_lists(scopes, roles, waivers);
+        let (doc, config) = long_lists(scopes, roles, teams, waivers);
         let path = Path::new("long.json");
         let tenant = snapshot::normalise(
             &snapshot::parse(doc.to_string().as_bytes(), path).unwrap(),
