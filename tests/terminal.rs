@@ -234,6 +234,20 @@ fn a_hostile_server_cannot_drive_the_terminal_through_fetch_warnings() {
     let shown = halo_audit(&["snapshot", "show", out.to_str().unwrap()]);
     assert_safe("snapshot show", &shown.stdout, false);
 
+    // An error naming an object by its hostile id.
+    let mut config = SimConfig::demo();
+    for role in &mut config.objects.roles {
+        let id = role["id"].as_str().unwrap().to_owned();
+        role["id"] = format!("{id}{HOSTILE}").into();
+    }
+    config.faults = vec![Fault::new("/api/Roles/*", FaultKind::Status(500))];
+    let server = Server::start(config).unwrap();
+    let output = fetch(&server);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("pwned"), "{stderr}");
+    assert_safe("fetch error naming an id", &stderr, false);
+
     // An error message whose text is the server's, with everything hostile in it.
     let mut config = SimConfig::demo();
     config.faults = vec![Fault::new(

@@ -380,7 +380,8 @@ async fn list(
     let (mut items, total) =
         unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
             endpoint: target.clone(),
-            detail,
+            // It names the server's member names: server text, shown scrubbed and safe.
+            detail: client.said(&detail),
         })?;
     let mut pages_read = 1;
     if let Some(total) = total
@@ -412,7 +413,7 @@ async fn list(
             let (page_items, _) =
                 unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
                     endpoint: target.clone(),
-                    detail,
+                    detail: client.said(&detail),
                 })?;
             let fresh: Vec<Value> = page_items
                 .into_iter()
@@ -582,7 +583,7 @@ async fn details_of(
             continue;
         };
         progress.done();
-        let target = format!("GET {}{}/{id}", client.api, endpoint.path);
+        let target = format!("GET {}{}/{}", client.api, endpoint.path, client.said(&id));
         let entry = match result {
             Ok(value @ Value::Object(_)) => Ok(value),
             Ok(other) => {
