@@ -567,12 +567,15 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
 
 /// The members of a rule file's requirements and policies as far as finding them needs: where
 /// each item is, and its id when it has a string one. Anything else in the file is ignored.
+/// The lists of a configuration (`waivers`) are read the same way.
 #[derive(serde::Deserialize)]
 struct ItemsShape {
     #[serde(default)]
     requirements: Vec<Sp<ItemShape>>,
     #[serde(default)]
     policies: Vec<Sp<ItemShape>>,
+    #[serde(default)]
+    waivers: Vec<Sp<ItemShape>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -592,7 +595,33 @@ const ITEM_BY_ITEM_BUDGET: usize = 32 * 1024 * 1024;
 /// (with places) of the broken items, or `None` when the problem is not inside an item (or the
 /// file is not laid out so that items can be told apart); then only the first problem is shown.
 fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
-    let text = &v.file.text;
+    let found = salvage::<RawSet>(v.file)?;
+    for error in &found.errors {
+        v.parse_error(error);
+    }
+    Some(Salvaged {
+        raw: found.raw,
+        broken_ids: found.broken_ids,
+        some_broken: !found.errors.is_empty(),
+    })
+}
+
+/// What [`salvage`] recovers of a YAML file that does not parse as a `T`.
+pub(crate) struct Salvage<T> {
+    /// The file without its broken items.
+    pub raw: T,
+    /// Each broken item's first structural problem, at its place in the file.
+    pub errors: Vec<serde_saphyr::Error>,
+    /// The ids of the broken items that have one, with their places.
+    pub broken_ids: Vec<(String, Location)>,
+}
+
+/// Parses each item of the file's block-style lists (`requirements`, `policies`, `waivers`) alone,
+/// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
+/// keeps each one's first structural problem; then parses the file with the broken items blanked.
+/// `None` when the problem is not inside an item (or the items cannot be told apart).
+pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option<Salvage<T>> {
+    let text = &file.text;
     let shape: ItemsShape = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let starts: Vec<usize> = lines
@@ -607,7 +636,12 @@ fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
     // Each item's lines (0-based, inclusive): from its `- ` line to the last line indented at
     // least as far as its keys (blank lines and comments included).
     let mut items: Vec<(std::ops::RangeInclusive<usize>, Option<String>, Location)> = Vec::new();
-    for item in shape.requirements.iter().chain(&shape.policies) {
+    for item in shape
+        .requirements
+        .iter()
+        .chain(&shape.policies)
+        .chain(&shape.waivers)
+    {
         if item.line == 0 || item.column == 0 {
             return None;
         }
@@ -637,7 +671,12 @@ fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
             .as_ref()
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned);
-        items.push((first..=last, id, v.location(item)));
+        let location = Location {
+            path: file.name.clone(),
+            line: item.line,
+            column: item.column,
+        };
+        items.push((first..=last, id, location));
     }
     if items.is_empty() || items.len().saturating_mul(text.len()) > ITEM_BY_ITEM_BUDGET {
         return None;
@@ -666,7 +705,7 @@ fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
     let mut errors = Vec::new();
     for (k, (range, _, _)) in items.iter().enumerate() {
         let alone = masked(&|i| i != k);
-        if let Err(e) = serde_saphyr::from_str_with_options::<RawSet>(&alone, yaml_options()) {
+        if let Err(e) = serde_saphyr::from_str_with_options::<T>(&alone, yaml_options()) {
             let line = e
                 .location()
                 .and_then(|l| usize::try_from(l.line()).ok())
@@ -687,20 +726,17 @@ fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
         }
     }
     let rest = masked(&|i| broken.contains(&i));
-    let raw = serde_saphyr::from_str_with_options::<RawSet>(&rest, yaml_options()).ok()?;
-    for error in &errors {
-        v.parse_error(error);
-    }
-    let ids = items
+    let raw = serde_saphyr::from_str_with_options::<T>(&rest, yaml_options()).ok()?;
+    let broken_ids = items
         .into_iter()
         .enumerate()
         .filter(|(i, _)| broken.contains(i))
         .filter_map(|(_, (_, id, location))| id.map(|id| (id, location)))
         .collect();
-    Some(Salvaged {
+    Some(Salvage {
         raw,
-        broken_ids: ids,
-        some_broken: !broken.is_empty(),
+        errors,
+        broken_ids,
     })
 }
 
