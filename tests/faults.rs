@@ -532,6 +532,16 @@ fn a_list_shorter_than_its_record_count_is_marked_partial() {
     );
     // One page asked for after the first, then the repetition ended it.
     assert_eq!(server.stats().by_route["GET /api/Team"], 2);
+    // And `check` says so: never a silent pass.
+    let (_, report) = check_doc(&doc);
+    let incomplete = report["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "unverifiable"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("/api/Team list is incomplete")
+    });
+    assert!(incomplete, "{report}");
 }
 
 /// A server inventing a new object on every page with an absurd `record_count`: paging is

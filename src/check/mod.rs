@@ -166,6 +166,34 @@ pub fn check(
             waiver: None,
         });
     }
+    // A list the fetch could not read whole: what it left out is not audited, and a set "not in
+    // use" may be in use. Never a silent pass.
+    for gap in tenant
+        .provenance
+        .gaps
+        .iter()
+        .filter(|g| g.reason == "partial")
+    {
+        run.findings.push(Finding {
+            code: Code::Unverifiable,
+            severity: Code::Unverifiable.default_severity(),
+            requirement_set: "baseline".to_owned(),
+            requirement: None,
+            subject: Subject::tenant(tenant),
+            permission: None,
+            expected: Some(format!("the whole {} list", gap.endpoint)),
+            actual: gap.detail.clone(),
+            message: format!(
+                "the {} list is incomplete: what it left out is not audited, and sets reported not in use may be in use",
+                gap.endpoint
+            ),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: Some("fetch again; if the list stays short, the instance or a proxy is cutting its pages".to_owned()),
+            rule_location: library.get("baseline").map(|b| b.location.clone()),
+            waiver: None,
+        });
+    }
     run.excess_scopes(&bound);
     for set in library.sets.iter().filter(|s| s.kind == SetKind::Baseline) {
         sets.push(baseline::run(&mut run, set, &bound));
