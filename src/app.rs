@@ -51,6 +51,9 @@ pub enum AppError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Fetch(#[from] crate::halo::FetchError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    SameFile(#[from] crate::fsio::SameFileError),
     #[error("invalid {flag} `{value}`: {reason}")]
     #[diagnostic(code(halo_audit::usage), help("see `halo-audit {command} --help`"))]
     Usage {
@@ -137,7 +140,19 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     match &cli.command {
         Command::Fetch(args) => {
             let config = load_config(cli, &style)?;
+            refuse_clobbering(
+                &[("-o", Some(&args.output))],
+                &[
+                    (
+                        "--client-secret-file",
+                        args.connect.client_secret_file.as_deref(),
+                    ),
+                    ("--config", config.path.as_deref()),
+                ],
+            )?;
             let settings = connection(&args.connect.with_config(&config), "fetch", &style)?;
+            // Hours of fetching must not end in "cannot write".
+            crate::fsio::check_writable(&args.output)?;
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             snap.save(&args.output)?;
             if !style.quiet {
@@ -184,7 +199,9 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let tenant = snapshot::normalise(&snap, catalog, &source)?;
             let result = crate::selfcheck::run_with(&snap, &tenant, catalog, me.as_ref());
             let text = match args.format {
-                crate::cli::SelfCheckFormat::Human => crate::selfcheck::render(&result),
+                crate::cli::SelfCheckFormat::Human => {
+                    crate::text::shown_lines(&crate::selfcheck::render(&result))
+                }
                 crate::cli::SelfCheckFormat::Json => {
                     let mut t = serde_json::to_string_pretty(&result)
                         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -299,7 +316,8 @@ fn warn_if_over_privileged(
     {
         report::status(&format!(
             "warning: self-check: {}\n  fix: {}\n",
-            item.message, item.fix
+            crate::text::shown(&item.message),
+            crate::text::shown(&item.fix)
         ));
     }
     Ok(())
@@ -320,7 +338,36 @@ fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
     Ok(config)
 }
 
+/// Refuses, before any work, an output that is the same file as an input of the run (or as
+/// another output).
+fn refuse_clobbering(
+    outputs: &[(&'static str, Option<&Path>)],
+    inputs: &[(&'static str, Option<&Path>)],
+) -> Result<(), AppError> {
+    for (index, (flag, output)) in outputs.iter().enumerate() {
+        let Some(output) = output else { continue };
+        // The other outputs count as inputs: two outputs in one file lose one of them.
+        let others = outputs
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != index)
+            .map(|(_, pair)| *pair);
+        let against: Vec<(&'static str, &Path)> = inputs
+            .iter()
+            .copied()
+            .chain(others)
+            .filter_map(|(f, p)| p.map(|p| (f, p)))
+            .collect();
+        crate::fsio::refuse_same_file(flag, output, &against)?;
+    }
+    Ok(())
+}
+
 fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    refuse_clobbering(
+        &[("-o", Some(&args.output))],
+        &[("--snapshot", args.snapshot.as_deref())],
+    )?;
     if args.output.exists() && !args.force {
         return Err(AppError::Exists {
             path: display(&args.output),
@@ -362,9 +409,15 @@ pub fn connection(
         .ok_or(FetchError::NoClientId)?;
     let secret = match &args.client_secret_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| FetchError::SecretFile {
+            // A secret is a line of text: 64 KiB is plenty, and `/dev/zero` ends at once.
+            let bytes =
+                crate::fsio::read_input(path, 64 * 1024).map_err(|e| FetchError::SecretFile {
+                    path: display(path),
+                    detail: e.to_string(),
+                })?;
+            let text = String::from_utf8(bytes).map_err(|_| FetchError::SecretFile {
                 path: display(path),
-                detail: e.to_string(),
+                detail: "it is not UTF-8 text".to_owned(),
             })?;
             SecretString::from(text.trim().to_owned())
         }
@@ -389,6 +442,9 @@ pub fn connection(
     };
     let mut settings =
         Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
+    if args.auth_url_from_config {
+        settings.check_config_auth_origin(&args.allow_auth_origin)?;
+    }
     settings.tenant = args.tenant.clone().filter(|t| !t.trim().is_empty());
     settings.scope = args.fetch_scope;
     settings.token_scope = args
@@ -423,11 +479,36 @@ fn run_check(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let library = load_library(&args.sources.with_config(config), catalog)?;
+    let sources = args.sources.with_config(config);
+    let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
+        ("--snapshot", args.snapshot.as_deref()),
+        (
+            "--client-secret-file",
+            args.connect.client_secret_file.as_deref(),
+        ),
+        ("--config", config.path.as_deref()),
+    ];
+    inputs.extend(sources.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
+    let baseline_output = args.baseline.as_deref().filter(|_| args.update_baseline);
+    if baseline_output.is_none() {
+        inputs.push(("--baseline", args.baseline.as_deref()));
+    }
+    refuse_clobbering(
+        &[
+            ("-o", args.output.as_deref()),
+            ("--save-snapshot", args.save_snapshot.as_deref()),
+            ("--baseline", baseline_output),
+        ],
+        &inputs,
+    )?;
+    let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::load_for_check(path, catalog)?,
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
+            for path in [&args.output, &args.save_snapshot].into_iter().flatten() {
+                crate::fsio::check_writable(path)?;
+            }
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
             if let Some(path) = &args.save_snapshot {
                 snap.save(path)?;
@@ -525,12 +606,12 @@ fn check_against_baseline(
     {
         return Err(AppError::DifferentInstances {
             what: "the baseline and this snapshot",
-            old: format!(
+            old: crate::text::shown_owned(&format!(
                 "{} (baseline {})",
                 baseline.instance.as_deref().unwrap_or_default(),
                 display(path)
-            ),
-            new: current.unwrap_or_default().to_owned(),
+            )),
+            new: crate::text::shown_owned(current.unwrap_or_default()),
         });
     }
     let mut ratchet = crate::ratchet::compare(&outcome.findings, &baseline);
@@ -551,8 +632,15 @@ fn check_against_baseline(
     let text = match args.format {
         crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
         crate::cli::Format::Human => {
-            let mut text = report::human::render_new(outcome, &new, context);
-            text.push_str(&report::ratchet::human(outcome, &ratchet, context.style));
+            let mut text = report::without_colour_made_safe(
+                report::human::render_new(outcome, &new, context),
+                context.style,
+            );
+            text.push_str(&crate::text::shown_lines(&report::ratchet::human(
+                outcome,
+                &ratchet,
+                context.style,
+            )));
             text
         }
         format => report::render(format, &new, context),
@@ -569,6 +657,10 @@ fn check_against_baseline(
 }
 
 fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
+    refuse_clobbering(
+        &[("-o", args.output.as_deref())],
+        &[("OLD", Some(&args.old)), ("NEW", Some(&args.new))],
+    )?;
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
     let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
     let (a, b) = (
@@ -578,27 +670,40 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
     if !args.allow_different_instances && crate::ratchet::different_instances(a, b) {
         return Err(AppError::DifferentInstances {
             what: "the two snapshots",
-            old: format!("{} ({})", a.unwrap_or_default(), display(&args.old)),
-            new: format!("{} ({})", b.unwrap_or_default(), display(&args.new)),
+            old: crate::text::shown_owned(&format!(
+                "{} ({})",
+                a.unwrap_or_default(),
+                display(&args.old)
+            )),
+            new: crate::text::shown_owned(&format!(
+                "{} ({})",
+                b.unwrap_or_default(),
+                display(&args.new)
+            )),
         });
     }
     let diff = crate::diff::diff(&old, &new, catalog);
     let paths = (display(&args.old), display(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());
-    let text = match args.format {
-        crate::cli::DiffFormat::Human => report::diff::human(&diff, paths, style),
-        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
-        crate::cli::DiffFormat::Markdown => report::diff::markdown(&diff, paths),
-        crate::cli::DiffFormat::Sarif => {
-            report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-        }
-        crate::cli::DiffFormat::Junit => {
-            report::diff::junit::render(&diff, paths, args.fail_on_drift)
-        }
-        crate::cli::DiffFormat::Github => {
-            report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-        }
-    };
+    let text =
+        match args.format {
+            crate::cli::DiffFormat::Human => {
+                report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
+            }
+            crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
+            crate::cli::DiffFormat::Markdown => {
+                crate::text::shown_lines(&report::diff::markdown(&diff, paths))
+            }
+            crate::cli::DiffFormat::Sarif => {
+                report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+            }
+            crate::cli::DiffFormat::Junit => crate::text::shown_lines(
+                &report::diff::junit::render(&diff, paths, args.fail_on_drift),
+            ),
+            crate::cli::DiffFormat::Github => {
+                report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
+            }
+        };
     let output = args
         .output
         .as_deref()
@@ -617,7 +722,14 @@ fn run_plan(
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
-    let library = load_library(&args.sources.with_config(config), catalog)?;
+    let sources = args.sources.with_config(config);
+    let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
+        ("--snapshot", args.snapshot.as_deref()),
+        ("--config", config.path.as_deref()),
+    ];
+    inputs.extend(sources.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
+    refuse_clobbering(&[("-o", args.output.as_deref())], &inputs)?;
+    let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
         None => None,
@@ -640,8 +752,13 @@ fn run_plan(
     };
     let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
     let text = match args.format {
-        crate::cli::PlanFormat::Human => report::plan::human(&plan, style),
-        crate::cli::PlanFormat::Markdown => report::plan::markdown(&plan),
+        // Plain text without colours of its own: made safe line by line.
+        crate::cli::PlanFormat::Human => {
+            crate::text::shown_lines(&report::plan::human(&plan, style))
+        }
+        crate::cli::PlanFormat::Markdown => {
+            crate::text::shown_lines(&report::plan::markdown(&plan))
+        }
         crate::cli::PlanFormat::Json => report::plan::json(&plan),
     };
     let output = args
@@ -676,7 +793,11 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
     match command {
         RulesCommand::List { sources } => {
             let library = load_library(sources, catalog)?;
-            report::emit(&report::rules::list(&library, style), &Output::Stdout)?;
+            // Rule files are untrusted text, and these renderings have no colours of their own.
+            report::emit(
+                &crate::text::shown_lines(&report::rules::list(&library, style)),
+                &Output::Stdout,
+            )?;
             Ok(exit::OK)
         }
         RulesCommand::Show { id, sources } => {
@@ -684,30 +805,39 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             let set = library
                 .get(id)
                 .ok_or_else(|| AppError::UnknownSet { id: id.clone() })?;
-            report::emit(&report::rules::show(set, catalog), &Output::Stdout)?;
+            report::emit(
+                &crate::text::shown_lines(&report::rules::show(set, catalog)),
+                &Output::Stdout,
+            )?;
             Ok(exit::OK)
         }
         RulesCommand::Validate { paths } => {
-            let files = if paths.is_empty() {
-                ruleset::builtin_files()
-            } else {
-                let mut files = Vec::new();
+            // Validated beside the shipped sets, as `check` loads them: a requirement id used by
+            // a shipped set is a duplicate here too (a set of a shipped set's id replaces it).
+            let mut files = ruleset::builtin_files();
+            let mut own = files.len();
+            if !paths.is_empty() {
+                own = 0;
                 for path in paths {
-                    files.extend(ruleset::read_path(path)?);
+                    let read = ruleset::read_path(path)?;
+                    own += read.len();
+                    files.extend(read);
                 }
-                files
-            };
+            }
             let library = ruleset::load(&files, catalog)?;
-            let requirements: usize = library
+            let sets: Vec<&ruleset::RuleSet> = library
                 .sets
+                .iter()
+                .filter(|s| paths.is_empty() || !s.builtin)
+                .collect();
+            let requirements: usize = sets
                 .iter()
                 .map(|s| s.requirements.len() + s.policies.len())
                 .sum();
             report::emit(
                 &format!(
-                    "ok: {} files, {} sets, {requirements} requirements and policies\n",
-                    files.len(),
-                    library.sets.len()
+                    "ok: {own} files, {} sets, {requirements} requirements and policies\n",
+                    sets.len()
                 ),
                 &Output::Stdout,
             )?;

@@ -156,6 +156,14 @@ pub struct ConnectArgs {
     /// The longest one request may wait between attempts in all before the fetch gives up.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub max_retry_time: String,
+    /// Allow the configuration file's `instance.auth_url` to name this origin (`https://host[:port]`)
+    /// although it is not the instance's: the client secret is sent there. Command line only.
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_auth_origin: Vec<String>,
+    /// Set by [`ConnectArgs::with_config`] when the authorisation server came from the
+    /// configuration file (which may be a repository's, so it is not trusted with the secret).
+    #[arg(skip)]
+    pub auth_url_from_config: bool,
 }
 
 impl ConnectArgs {
@@ -165,7 +173,10 @@ impl ConnectArgs {
     pub fn with_config(&self, config: &crate::config::Config) -> Self {
         let mut out = self.clone();
         out.url = out.url.or_else(|| config.url.clone());
-        out.auth_url = out.auth_url.or_else(|| config.auth_url.clone());
+        if out.auth_url.is_none() && config.auth_url.is_some() {
+            out.auth_url = config.auth_url.clone();
+            out.auth_url_from_config = true;
+        }
         out.tenant = out.tenant.or_else(|| config.tenant.clone());
         out.client_id = out.client_id.or_else(|| config.client_id.clone());
         out

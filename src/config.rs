@@ -217,15 +217,30 @@ pub fn parse(file: &RuleFile) -> Result<Config, RulesError> {
 /// the rest of the line after `key:`, and the indented lines of a block value under it. Returns
 /// the masked text and the values masked (to scrub messages).
 pub fn mask_secrets(text: &str) -> (String, Vec<String>) {
-    const MARKERS: [&str; 8] = [
+    // The words of `is_secret_name`, with the separators a YAML key may have inside them.
+    const MARKERS: [&str; 22] = [
         "secret",
         "password",
         "passwd",
+        "passphrase",
+        "pwd",
         "token",
         "apikey",
         "api_key",
+        "api-key",
         "private_key",
+        "private-key",
         "privatekey",
+        "signingkey",
+        "signing_key",
+        "signing-key",
+        "credential",
+        "authorization",
+        "bearer",
+        "jwt",
+        "connectionstring",
+        "connection_string",
+        "connection-string",
     ];
     let mut out = String::with_capacity(text.len());
     let mut values = Vec::new();
@@ -300,24 +315,38 @@ fn mask(text: &str) -> String {
 
 /// Parses `file`; diagnostics point into `shown` (the same text with secrets masked).
 fn parse_text(file: &RuleFile, shown: &RuleFile) -> Result<Config, RulesError> {
-    let raw: RawConfig = if file.text.trim().is_empty() {
-        RawConfig::default()
-    } else {
-        serde_saphyr::from_str_with_options(&file.text, yaml_options()).map_err(|e| {
-            RulesError::InvalidConfig {
-                problems: vec![parse_problem(
-                    shown,
-                    &e,
-                    "cannot parse configuration",
-                    "see docs/config.md for the members halo-audit.yaml may have".to_owned(),
-                )],
-            }
-        })?
+    let cannot_parse = |e: &serde_saphyr::Error| {
+        parse_problem(
+            shown,
+            e,
+            "cannot parse configuration",
+            "see docs/config.md for the members halo-audit.yaml may have".to_owned(),
+        )
     };
     let mut v = Check {
         file: shown,
         problems: Vec::new(),
         warnings: Vec::new(),
+    };
+    let raw: RawConfig = if file.text.trim().is_empty() {
+        RawConfig::default()
+    } else {
+        match serde_saphyr::from_str_with_options(&file.text, yaml_options()) {
+            Ok(raw) => raw,
+            // The parser stops at the first mistake: when it is inside waivers, each broken
+            // waiver is reported at its place and the rest of the file is validated too.
+            Err(e) => match crate::ruleset::salvage::<RawConfig>(file) {
+                Some(found) => {
+                    v.problems.extend(found.errors.iter().map(cannot_parse));
+                    found.raw
+                }
+                None => {
+                    return Err(RulesError::InvalidConfig {
+                        problems: vec![cannot_parse(&e)],
+                    });
+                }
+            },
+        }
     };
     let config = v.config(raw);
     if v.problems.is_empty() {

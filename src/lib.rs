@@ -23,3 +23,4 @@ pub mod selfcheck;
 pub mod snapshot;
 pub mod sources;
 pub mod tenant;
+pub mod text;

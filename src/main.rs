@@ -41,6 +41,11 @@ fn main() -> ExitCode {
             if handler.render_report(&mut text, &error).is_err() {
                 text = format!("error: {error}");
             }
+            // A diagnostic quotes untrusted files (rule files, the configuration): without
+            // colours of its own (a CI log), it is made safe line by line.
+            if !color {
+                text = halo_audit::text::shown_lines(&text);
+            }
             eprintln!("{}", text.trim_end());
             ExitCode::from(code)
         }

@@ -95,7 +95,8 @@ pub enum BaselineError {
 /// # Errors
 /// See [`BaselineError`].
 pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-    let bytes = std::fs::read(path).map_err(|cause| BaselineError::Read {
+    // A report is far below 1 GiB; a FIFO or device is refused rather than waited on.
+    let bytes = crate::fsio::read_input(path, 1 << 30).map_err(|cause| BaselineError::Read {
         path: path.to_owned(),
         cause,
     })?;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ruleset::RuleSet;
+use crate::text::{shown, shown_owned};
 
 /// At most this much of a page is read.
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -391,7 +392,7 @@ async fn fetch_one(client: &reqwest::Client, url: &str) -> (PageState, Option<St
                 response
                     .url()
                     .join(l)
-                    .map_or_else(|_| shown(l), |u| shown(u.as_str()))
+                    .map_or_else(|_| shown_owned(l), |u| shown_owned(u.as_str()))
             })
             .unwrap_or_else(|| "(no Location)".to_owned());
         return (
@@ -433,20 +434,6 @@ async fn fetch_one(client: &reqwest::Client, url: &str) -> (PageState, Option<St
         },
         Some(normalise(&String::from_utf8_lossy(&body))),
     )
-}
-
-/// Server text for display: control characters shown escaped.
-fn shown(text: &str) -> String {
-    text.chars()
-        .take(300)
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// A page or a quote as comparable words: markup and scripts dropped, entities decoded, table and
@@ -589,7 +576,7 @@ pub fn render(report: &Report, options: &Options) -> String {
         } else {
             "current"
         };
-        let _ = writeln!(out, "{} ({}): {verdict}", set.id, set.title);
+        let _ = writeln!(out, "{} ({}): {verdict}", set.id, shown(&set.title));
         for s in &set.sources {
             let age = s
                 .age_days

@@ -435,3 +435,42 @@ fn a_set_bound_to_an_agent_checks_that_agent_and_an_unknown_one_is_binding_not_f
         run.stderr
     );
 }
+
+/// Structural mistakes in several waivers (a missing member, an unknown one) are reported in one
+/// run with the other problems of the file, each at its place.
+#[test]
+fn every_broken_waiver_is_reported_with_the_rest() {
+    let dir = with_config(concat!(
+        "fail_on: sometimes\n",
+        "waivers:\n",
+        "  - code: missing-grant\n",
+        "    set: vciotoolbox\n",
+        "    reason: r\n",
+        "    expires: 2099-01-01\n",
+        "  - code: missing-grant\n",
+        "    set: vciotoolbox\n",
+        "    reason: r\n",
+        "    owner: o\n",
+        "    owenr: typo\n",
+        "    expires: 2099-01-01\n",
+        "  - code: missing-grant\n",
+        "    set: vciotoolbox\n",
+        "    reason: r\n",
+        "    owner: o\n",
+        "    expires: next week\n",
+    ));
+    let (run, _) = check_json(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for expected in [
+        "4 problems in the configuration",
+        "missing field `owner`",
+        "halo-audit.yaml:3:",
+        "unknown field `owenr`",
+        "halo-audit.yaml:11:",
+        "unknown fail_on `sometimes`",
+        "`next week` is not a date",
+        "halo-audit.yaml:17:",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+}

@@ -372,3 +372,195 @@ fn a_live_check_that_fails_leaves_the_saved_snapshot_untouched() {
     assert!(output.stdout.is_empty(), "no report from a run that failed");
     previous.assert_untouched();
 }
+
+/// `halo-audit fetch` run in `dir` (where a `halo-audit.yaml` may be) against `server`.
+fn fetch_in(dir: &Path, server: &Server, extra: &[&str]) -> (i32, String) {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HALO_URL", server.url())
+        .env("HALO_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        .env("HALO_TENANT", DEMO_TENANT)
+        .env_remove("HALO_AUTH_URL")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .args(["fetch", "-o", "snap.json"])
+        .args(FAST)
+        .args(extra)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code().expect("killed"), stderr)
+}
+
+/// A repository's `halo-audit.yaml` naming an authorisation server on another origin cannot
+/// collect the secret: refused (exit 2) before any request, unless the command line allows that
+/// origin; one on the instance's own origin is used as before.
+#[test]
+fn a_configuration_file_cannot_send_the_secret_to_another_origin() {
+    let other = Server::start(SimConfig::demo()).unwrap();
+    let server = Server::start(SimConfig::demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("halo-audit.yaml"),
+        format!("instance:\n  auth_url: {}/auth\n", other.url()),
+    )
+    .unwrap();
+    let (code, stderr) = fetch_in(dir.path(), &server, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    for words in [
+        "instance.auth_url",
+        "not on the instance's origin",
+        "--allow-auth-origin",
+    ] {
+        assert!(stderr.contains(words), "`{words}` not in:\n{stderr}");
+    }
+    assert_eq!(
+        other.stats().total,
+        0,
+        "the secret was sent to the other origin"
+    );
+    assert_eq!(server.stats().total, 0);
+    assert!(!dir.path().join("snap.json").exists());
+
+    // Allowed on the command line: the token is asked there.
+    let (_, stderr) = fetch_in(dir.path(), &server, &["--allow-auth-origin", &other.url()]);
+    assert!(other.stats().tokens_issued >= 1, "{stderr}");
+
+    // The instance's own origin needs no flag.
+    std::fs::write(
+        dir.path().join("halo-audit.yaml"),
+        format!("instance:\n  auth_url: {}/auth\n", server.url()),
+    )
+    .unwrap();
+    let (code, stderr) = fetch_in(dir.path(), &server, &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// A fetch that succeeds (exit 0) into a fresh file; the snapshot's JSON.
+fn fetch_ok(server: &Server) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = fetch_in(dir.path(), server, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap()).unwrap()
+}
+
+/// `check` of a snapshot document; its exit code and JSON report.
+fn check_doc(doc: &serde_json::Value) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(["check", "--format", "json", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+    )
+}
+
+/// 404 on every application's detail (and on one agent's) keeps the objects the lists returned:
+/// the check still finds the integrations and does not pass.
+#[test]
+fn details_answering_404_keep_the_listed_objects() {
+    let mut config = SimConfig::demo();
+    let apps = config.objects.applications.len();
+    let agents = config.objects.agents.len();
+    config.faults = vec![
+        Fault::new("/api/Application/*", FaultKind::Status(404)),
+        Fault::new("/api/Agent/*", FaultKind::Status(404)).times(1),
+    ];
+    let server = Server::start(config).unwrap();
+    let doc = fetch_ok(&server);
+    assert_eq!(
+        doc["objects"]["applications"].as_array().unwrap().len(),
+        apps
+    );
+    assert_eq!(doc["objects"]["agents"].as_array().unwrap().len(), agents);
+    let not_found = doc["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "not_found")
+        .count();
+    assert_eq!(not_found, apps + 1, "{}", doc["gaps"]);
+    let (code, report) = check_doc(&doc);
+    assert_eq!(code, 1, "{report}");
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
+
+/// A list whose pages deliver fewer objects than its `record_count` (the server repeats the
+/// same page): paging stops at the first page bringing nothing new and the list is marked
+/// partial, not stored as complete.
+#[test]
+fn a_list_shorter_than_its_record_count_is_marked_partial() {
+    let mut config = SimConfig::demo();
+    let teams = serde_json::json!({
+        "record_count": 5000,
+        "teams": [config.objects.teams[0].clone(), config.objects.teams[1].clone()],
+    });
+    config.faults = vec![Fault::new(
+        "/api/Team",
+        FaultKind::Reply(200, teams.to_string()),
+    )];
+    let server = Server::start(config).unwrap();
+    let doc = fetch_ok(&server);
+    assert_eq!(doc["objects"]["teams"].as_array().unwrap().len(), 2);
+    let partial: Vec<&serde_json::Value> = doc["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "partial")
+        .collect();
+    assert_eq!(partial.len(), 1, "{}", doc["gaps"]);
+    assert_eq!(partial[0]["endpoint"], "/api/Team");
+    assert!(
+        partial[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("said it holds 5000 but 2 were delivered"),
+        "{}",
+        partial[0]
+    );
+    // One page asked for after the first, then the repetition ended it.
+    assert_eq!(server.stats().by_route["GET /api/Team"], 2);
+    // And `check` says so: never a silent pass.
+    let (_, report) = check_doc(&doc);
+    let incomplete = report["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "unverifiable"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("/api/Team list is incomplete")
+    });
+    assert!(incomplete, "{report}");
+}
+
+/// A server inventing a new object on every page with an absurd `record_count`: paging is
+/// bounded (by the announced count, at most 2,000 pages) and the list is marked partial.
+#[test]
+fn a_list_inventing_objects_on_every_page_is_bounded() {
+    let mut config = SimConfig::demo();
+    config.faults = vec![Fault::new("/api/Roles", FaultKind::Runaway(40))];
+    let server = Server::start(config).unwrap();
+    let doc = fetch_ok(&server);
+    // Exactly the 40 announced, in 40 pages of one, and not one more request.
+    assert_eq!(doc["objects"]["roles"].as_array().unwrap().len(), 40);
+    assert_eq!(server.stats().by_route["GET /api/Roles"], 40);
+    let mut config = SimConfig::demo();
+    config.faults = vec![Fault::new("/api/Roles", FaultKind::Runaway(u64::MAX))];
+    let server = Server::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = fetch_in(dir.path(), &server, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("incomplete"), "{stderr}");
+    assert_eq!(server.stats().by_route["GET /api/Roles"], 2_000);
+}

@@ -453,3 +453,133 @@ fn a_recursive_alias_where_values_are_buffered() {
     let error = ruleset::load(&[file], Catalog::builtin().unwrap()).unwrap_err();
     assert!(render(&error).contains("recursive"));
 }
+
+/// The demo tenant with `scopes` extra scopes on its first application, `roles` extra roles and
+/// `teams` extra teams held by its first agent, and a configuration of `waivers` waivers aimed at
+/// those scopes.
+fn long_lists(
+    scopes: usize,
+    roles: usize,
+    teams: usize,
+    waivers: usize,
+) -> (Value, halo_audit::config::Config) {
+    let mut doc = DEMO.clone();
+    let team = doc["objects"]["teams"][0].clone();
+    let membership = doc["objects"]["agents"][0]["teams"][0].clone();
+    for i in 0..teams {
+        let id = 100_000 + i;
+        let mut t = team.clone();
+        t["id"] = id.into();
+        t["guid"] = format!("00000000-0000-0000-0001-{i:012}").into();
+        t["name"] = format!("Extra team {i}").into();
+        doc["objects"]["teams"].as_array_mut().unwrap().push(t);
+        let mut m = membership.clone();
+        m["team_id"] = id.into();
+        m["team_name"] = format!("Extra team {i}").into();
+        doc["objects"]["agents"][0]["teams"]
+            .as_array_mut()
+            .unwrap()
+            .push(m);
+    }
+    let app = &mut doc["objects"]["applications"][0];
+    let list = app["scopes"].as_array_mut().unwrap();
+    list.extend((0..scopes).map(|i| serde_json::json!({"name": format!("read:extra{i}")})));
+    let claims = doc["objects"]["roles"][0]["claims"].clone();
+    let new_roles: Vec<Value> = (0..roles)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("00000000-0000-0000-0000-{i:012}"),
+                "name": format!("Extra role {i}"),
+                "claims": claims,
+            })
+        })
+        .collect();
+    let held: Vec<Value> = new_roles
+        .iter()
+        .map(|r| serde_json::json!({"id": r["id"], "name": r["name"]}))
+        .collect();
+    doc["objects"]["roles"]
+        .as_array_mut()
+        .unwrap()
+        .extend(new_roles);
+    let agent_roles = &mut doc["objects"]["agents"][0]["roles"];
+    if !agent_roles.is_array() {
+        *agent_roles = Value::Array(Vec::new());
+    }
+    agent_roles.as_array_mut().unwrap().extend(held);
+    let mut text = String::from("waivers:\n");
+    for i in 0..waivers {
+        text.push_str(&format!(
+            "  - code: excessive-grant\n    set: vciotoolbox\n    permission: scope:read:extra{i}\n    reason: r\n    owner: o@example.com\n    expires: 2099-01-01\n"
+        ));
+    }
+    let file = RuleFile {
+        name: "halo-audit.yaml".to_owned(),
+        text,
+        builtin: false,
+    };
+    (doc, halo_audit::config::parse(&file).unwrap())
+}
+
+proptest! {
+    #![proptest_config(Config {
+        // Each case checks, diffs and plans a tenant of thousands of items: a few cases in the
+        // normal suite, more with PROPTEST_CASES.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4),
+        ..config()
+    })]
+
+    /// Long scope lists, many roles and teams per agent and many waivers cost output (and so memory) in
+    /// proportion: every report format, the diff and the plan stay within a linear bound of the
+    /// list lengths (a list copied into every finding about one of its items is quadratic).
+    #[test]
+    fn long_lists_cost_linear_output(
+        scopes in 0usize..1500,
+        roles in 0usize..300,
+        teams in 0usize..300,
+        waivers in 0usize..300,
+    ) {
+        let catalog = Catalog::builtin().unwrap();
+        let (doc, config) = long_lists(scopes, roles, teams, waivers);
+        let path = Path::new("long.json");
+        let tenant = snapshot::normalise(
+            &snapshot::parse(doc.to_string().as_bytes(), path).unwrap(),
+            catalog,
+            path,
+        )
+        .unwrap();
+        let mut outcome = check::check(&tenant, &LIBRARY, catalog, &Selection::default()).unwrap();
+        let today = jiff::civil::date(2026, 1, 1);
+        check::waivers::apply(&mut outcome, &config, today, true);
+        // Linear in the input (its text, and the waivers' count), whatever its shape.
+        let bound = 16 * doc.to_string().len() + 4096 * waivers + 4_000_000;
+        let style = Style { color: false, verbose: 2, quiet: false };
+        let context = Context {
+            tenant: &tenant,
+            library: &LIBRARY,
+            catalog,
+            style: &style,
+            fail_on: FailOn::Error,
+            min_coverage: None,
+        };
+        for format in Format::value_variants() {
+            let text = report::render(*format, &outcome, &context);
+            prop_assert!(text.len() <= bound, "{format:?}: {} bytes > {bound}", text.len());
+        }
+        let demo = snapshot::normalise(
+            &snapshot::parse(DEMO.to_string().as_bytes(), path).unwrap(),
+            catalog,
+            path,
+        )
+        .unwrap();
+        for (old, new) in [(&demo, &tenant), (&tenant, &demo)] {
+            let diff = halo_audit::diff::diff(old, new, catalog);
+            let text = report::diff::json(&diff, ("old.json", "new.json"));
+            prop_assert!(text.len() <= bound, "diff: {} bytes > {bound}", text.len());
+        }
+        let selection = Selection { sets: vec!["vciotoolbox".to_owned()], ..Selection::default() };
+        let plan = halo_audit::plan::plan(Some(&tenant), &LIBRARY, catalog, &selection).unwrap();
+        let text = report::plan::json(&plan);
+        prop_assert!(text.len() <= bound, "plan: {} bytes > {bound}", text.len());
+    }
+}

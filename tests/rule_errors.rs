@@ -341,3 +341,98 @@ fn rules_validate_refuses_a_broken_file() {
     assert!(stderr.contains("broken.yaml:13:"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A duplicate requirement id is reported even when one of the two requirements (here the
+/// duplicate itself) has another problem, in the same run as that problem.
+#[test]
+fn a_duplicate_id_is_reported_whatever_else_is_wrong() {
+    let text = valid_with("id: demo-sync.delete\n", "id: demo-sync.customers\n")
+        .replace("expect: no\n", "expect: sometimes\n");
+    let error = load(&[("dup.yaml", &text)]).unwrap_err();
+    let text = format!("{error:?}");
+    assert!(text.contains("already used"), "{text}");
+    assert!(problem_count(&error) >= 2, "{text}");
+}
+
+/// `rules validate` loads the given files beside the shipped sets, as `check` does: a
+/// requirement id a shipped set uses is a duplicate there too.
+#[test]
+fn rules_validate_checks_ids_against_the_shipped_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.yaml");
+    let shipped = ruleset::load(&ruleset::builtin_files(), Catalog::builtin().unwrap()).unwrap();
+    let taken = shipped.sets[0].requirements[0].id.clone();
+    std::fs::write(
+        &path,
+        valid_with("id: demo-sync.customers\n", &format!("id: {taken}\n")),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is already used"), "{stderr}");
+    assert!(stderr.contains("mine.yaml"), "{stderr}");
+    // The shipped sets alone, and a file of its own ids, still pass.
+    std::fs::write(&path, VALID).unwrap();
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["rules", "validate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "ok: 1 files, 1 sets, 2 requirements and policies\n"
+    );
+}
+
+/// Structural mistakes in several requirements (a missing member, an unknown one, a wrong type)
+/// are reported in one run with the semantic ones and a duplicate id, each at its line.
+#[test]
+fn structural_and_semantic_problems_of_every_requirement_at_once() {
+    let text = format!(
+        "{}{}",
+        valid_with("    expect: Read Only\n", "").replace(
+            "    severity: warning\n",
+            "    severity: warning\n    expekt: no\n"
+        ),
+        concat!(
+            "  - id: demo-sync.third\n    title: Third\n    permission: Custmers\n",
+            "    expect: Read Only\n    source: { quote: x }\n",
+            "  - id: demo-sync.customers\n    title: Again\n    permission: Customers\n",
+            "    expect: [1, 2]\n    source: { quote: x }\n",
+            "  - id: demo-sync.fifth\n    title: Fifth\n    permission: Customers\n",
+            "    expect: Read Only\n    source: { quote: x }\n",
+        ),
+    );
+    let error = load(&[("many.yaml", &text)]).unwrap_err();
+    let shown = render(&error);
+    let lines: Vec<usize> = match &error {
+        RulesError::Invalid { problems } => problems.iter().map(|p| p.location.line).collect(),
+        other => panic!("{other:?}"),
+    };
+    for words in [
+        "missing field `expect`",
+        "unknown field `expekt`",
+        "Custmers",
+        "already used",
+    ] {
+        assert!(shown.contains(words), "`{words}` not in:\n{shown}");
+    }
+    // Missing `expect` (the mapping at line 10), `expekt` (line 19), the unknown permission (line
+    // 23), the id used twice (line 26) and its wrong `expect` (line 29).
+    for line in [10, 19, 23, 26, 29] {
+        assert!(
+            lines.contains(&line),
+            "no problem at line {line}: {lines:?}\n{shown}"
+        );
+    }
+}

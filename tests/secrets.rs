@@ -281,6 +281,9 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
             }
         }
     });
+    // A writable output: an unwritable one is refused before any connection.
+    let dir = tempfile::tempdir().unwrap();
+    let never = dir.path().join("never-written.json");
     for host in ["127.0.0.1", "localhost"] {
         let output = Command::cargo_bin("halo-audit")
             .unwrap()
@@ -293,7 +296,7 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
                 "--client-id",
                 DEMO_CLIENT_ID,
                 "-o",
-                "/nonexistent/never-written.json",
+                never.to_str().unwrap(),
                 "--backoff",
                 "20ms",
                 "--timeout",
@@ -308,9 +311,200 @@ fn an_untrusted_certificate_ends_the_run_before_anything_is_sent() {
         assert!(stderr.contains("certificate"), "{stderr}");
         assert!(stderr.contains("cannot be turned off"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!never.exists());
     }
     assert!(
         !received.load(Ordering::SeqCst),
         "a request was sent over a connection with an untrusted certificate"
     );
+}
+
+/// A secret with characters every encoding changes: `+`, `/`, a space, a quote, `&`, non-ASCII.
+const AWKWARD_SECRET: &str = "s3cr3t+with/slash \"quote\" & ümlaut-0123456789";
+
+/// Every form a server could echo `secret` (and `id:secret`) in.
+fn encodings(id: &str, secret: &str) -> Vec<(String, String)> {
+    let form: String = secret
+        .bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    let basic = base64(format!("{id}:{secret}").as_bytes());
+    vec![
+        ("the secret".to_owned(), secret.to_owned()),
+        ("its form encoding".to_owned(), form.clone()),
+        (
+            "its lower-case form encoding".to_owned(),
+            form.to_lowercase(),
+        ),
+        ("its JSON escaping".to_owned(), json),
+        ("base64 of id:secret".to_owned(), basic),
+        ("its start".to_owned(), secret[..8].to_owned()),
+        ("its encoded start".to_owned(), form[..12].to_owned()),
+    ]
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A fetch against a simulator whose client secret is [`AWKWARD_SECRET`].
+fn fetch_awkward(server: &Server, out: &Path, extra: &[&str]) -> Output {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("HALO_URL", server.url())
+        .env("HALO_CLIENT_ID", DEMO_CLIENT_ID)
+        .env("HALO_CLIENT_SECRET", AWKWARD_SECRET)
+        .env("HALO_TENANT", DEMO_TENANT)
+        .env_remove("HALO_AUTH_URL")
+        .args(["-vvv", "fetch", "-o"])
+        .arg(out)
+        .args(FAST)
+        .args(["--max-attempts", "2"])
+        .args(extra)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code().expect("killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn awkward_server(faults: Vec<Fault>) -> Server {
+    let mut config = SimConfig::demo();
+    config.client_secret = AWKWARD_SECRET.to_owned();
+    config.faults = faults;
+    Server::start(config).unwrap()
+}
+
+/// No form of the secret nor of any issued token (nor a recognisable start of one) in `text`.
+fn assert_no_secret_in_any_form(server: &Server, name: &str, text: &str) {
+    for (what, form) in encodings(DEMO_CLIENT_ID, AWKWARD_SECRET) {
+        assert!(!text.contains(&form), "{what} is in {name}:\n{text}");
+    }
+    for token in server.issued_tokens() {
+        for (what, form) in encodings("", &token) {
+            if what != "base64 of id:secret" {
+                assert!(
+                    !text.contains(&form),
+                    "a token ({what}) is in {name}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// A token endpoint echoing the form it was sent, JSON-escaped, in `error_description`.
+#[test]
+fn a_token_endpoint_echoing_the_form_shows_no_form_of_the_secret() {
+    let server = awkward_server(vec![Fault::new("/auth/token", FaultKind::Echo(400))]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = fetch_awkward(&server, &dir.path().join("snap.json"), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("client_secret=<redacted>"),
+        "{}",
+        run.stderr
+    );
+    assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+/// A data endpoint answering 403 with the request echoed (the `Authorization` header with the
+/// bearer token): the gap is recorded, its detail in the snapshot scrubbed.
+#[test]
+fn a_forbidden_answer_echoing_the_bearer_token_is_stored_scrubbed() {
+    let server = awkward_server(vec![Fault::new("/api/Roles/*", FaultKind::Echo(403))]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    let run = fetch_awkward(&server, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let saved = std::fs::read_to_string(&out).unwrap();
+    assert!(saved.contains("Bearer <redacted>"), "{saved}");
+    assert_no_secret_in_any_form(&server, "the snapshot", &saved);
+    assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
+    // And a 5xx echoing it, which ends the fetch, shows it nowhere either.
+    let server = awkward_server(vec![Fault::new("/api/Team/*", FaultKind::Echo(500))]);
+    let run = fetch_awkward(&server, &out, &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("HTTP 500"), "{}", run.stderr);
+    assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
+}
+
+/// Answers that are not JSON: a form-encoded token, and text holding the form-encoded secret
+/// across the point where the message cuts it.
+#[test]
+fn non_json_token_answers_show_neither_the_token_nor_the_secret_across_the_cut() {
+    let form: String = encodings(DEMO_CLIENT_ID, AWKWARD_SECRET)[1].1.clone();
+    for body in [
+        "access_token=tok%2Fen-0123456789abcdef&token_type=bearer&refresh_token=refresh-0123456789"
+            .to_owned(),
+        format!("{}client_secret={form}", "x".repeat(40)),
+    ] {
+        let server = awkward_server(vec![Fault::new(
+            "/auth/token",
+            FaultKind::Reply(200, body.clone()),
+        )]);
+        let dir = tempfile::tempdir().unwrap();
+        let run = fetch_awkward(&server, &dir.path().join("snap.json"), &[]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(run.stderr.contains("not JSON"), "{}", run.stderr);
+        assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
+        for piece in ["tok%2Fen", "tok/en", "refresh-0", "s3cr"] {
+            assert!(!run.stderr.contains(piece), "{piece} in:\n{}", run.stderr);
+        }
+    }
+}
+
+/// `https://user:password@host` is refused (exit 2) without showing the password, whichever URL
+/// carries it; nothing is sent.
+#[test]
+fn a_url_with_a_user_and_password_is_refused() {
+    let server = awkward_server(Vec::new());
+    let with_password = server
+        .url()
+        .replace("http://", "http://auditor:pa55word-in-url@");
+    for flag in ["--url", "--auth-url"] {
+        let dir = tempfile::tempdir().unwrap();
+        let run = fetch_awkward(
+            &server,
+            &dir.path().join("snap.json"),
+            &[flag, &with_password],
+        );
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("user name or password"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("pa55word"), "{}", run.stderr);
+        assert!(!dir.path().join("snap.json").exists());
+    }
+    assert_eq!(server.stats().total, 0, "a request was sent");
 }

@@ -180,6 +180,34 @@ pub fn check(
             waiver: None,
         });
     }
+    // A list the fetch could not read whole: what it left out is not audited, and a set "not in
+    // use" may be in use. Never a silent pass.
+    for gap in tenant
+        .provenance
+        .gaps
+        .iter()
+        .filter(|g| g.reason == "partial")
+    {
+        run.findings.push(Finding {
+            code: Code::Unverifiable,
+            severity: Code::Unverifiable.default_severity(),
+            requirement_set: "baseline".to_owned(),
+            requirement: None,
+            subject: Subject::tenant(tenant),
+            permission: None,
+            expected: Some(format!("the whole {} list", gap.endpoint)),
+            actual: gap.detail.clone(),
+            message: format!(
+                "the {} list is incomplete: what it left out is not audited, and sets reported not in use may be in use",
+                gap.endpoint
+            ),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: Some("fetch again; if the list stays short, the instance or a proxy is cutting its pages".to_owned()),
+            rule_location: library.get("baseline").map(|b| b.location.clone()),
+            waiver: None,
+        });
+    }
     run.excess_scopes(&bound);
     // Baseline policies judge an application by every set that describes it, whether or not this
     // run selected that set: `--set cloud-depot` must not make Rewst's application "unbound".
@@ -838,6 +866,9 @@ impl Run<'_> {
                     PermRef::Agent(_) | PermRef::Role(_) => None,
                 })
                 .collect();
+            // Once per application, bounded: repeated in each excess finding, it must not grow
+            // with the square of the number of scopes.
+            let held_text = crate::text::bounded_list(held, ", ");
             // A scope a requirement forbids is reported by that requirement, not a second time here.
             let forbidden: BTreeSet<&str> = sets
                 .iter()
@@ -896,7 +927,7 @@ impl Run<'_> {
                     } else {
                         needed.iter().copied().collect::<Vec<_>>().join(", ")
                     }),
-                    actual: Some(held.join(", ")),
+                    actual: Some(held_text.clone()),
                     message,
                     chain: Vec::new(),
                     assumptions: Vec::new(),

@@ -34,6 +34,7 @@ pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, u
         return;
     }
     let mut extra = Vec::new();
+    let index = Index::of(&outcome.findings);
     for waiver in &config.waivers {
         let location = Location {
             path: waiver.at.path.clone(),
@@ -86,11 +87,14 @@ pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, u
             location: format!("{}:{}", waiver.at.path, waiver.at.line),
         };
         let mut matched = 0usize;
-        for finding in outcome
-            .findings
-            .iter_mut()
-            .filter(|f| f.waiver.is_none() && matches(waiver, f))
-        {
+        for &i in index.candidates(waiver) {
+            let Some(finding) = outcome
+                .findings
+                .get_mut(i)
+                .filter(|f| f.waiver.is_none() && matches(waiver, f))
+            else {
+                continue;
+            };
             finding.severity = Severity::Note;
             finding.message = format!(
                 "{} [waived until {} by {}: {}]",
@@ -140,6 +144,67 @@ fn describe(w: &Waiver) -> String {
         parts.push(format!("permission `{p}`"));
     }
     parts.join(", ")
+}
+
+/// The findings a waiver can match, found without looking at every finding: many waivers
+/// against many findings stay near-linear. Positions in the outcome's findings, in order.
+struct Index {
+    by_set: std::collections::HashMap<(Code, String), Vec<usize>>,
+    by_permission: std::collections::HashMap<(Code, String, String), Vec<usize>>,
+    by_subject: std::collections::HashMap<(Code, String, String, String), Vec<usize>>,
+}
+
+impl Index {
+    fn of(findings: &[Finding]) -> Self {
+        let mut index = Self {
+            by_set: std::collections::HashMap::new(),
+            by_permission: std::collections::HashMap::new(),
+            by_subject: std::collections::HashMap::new(),
+        };
+        for (i, f) in findings.iter().enumerate() {
+            let set = f.requirement_set.clone();
+            index
+                .by_set
+                .entry((f.code, set.clone()))
+                .or_default()
+                .push(i);
+            if let Some(p) = &f.permission {
+                index
+                    .by_permission
+                    .entry((f.code, set.clone(), p.clone()))
+                    .or_default()
+                    .push(i);
+            }
+            index
+                .by_subject
+                .entry((
+                    f.code,
+                    set,
+                    f.subject.kind.as_str().to_owned(),
+                    f.subject.name.to_ascii_lowercase(),
+                ))
+                .or_default()
+                .push(i);
+        }
+        index
+    }
+
+    /// Every finding `w` may match (a superset; [`matches`] decides).
+    fn candidates(&self, w: &Waiver) -> &[usize] {
+        let found = if let Some(p) = &w.permission {
+            self.by_permission.get(&(w.code, w.set.clone(), p.clone()))
+        } else if let Some((kind, name)) = w.subject.as_ref().filter(|(_, n)| !n.starts_with('#')) {
+            self.by_subject.get(&(
+                w.code,
+                w.set.clone(),
+                kind.clone(),
+                name.to_ascii_lowercase(),
+            ))
+        } else {
+            self.by_set.get(&(w.code, w.set.clone()))
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
 }
 
 fn matches(w: &Waiver, f: &Finding) -> bool {

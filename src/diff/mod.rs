@@ -232,6 +232,19 @@ impl Diff {
 /// Compares two tenants.
 #[must_use]
 pub fn diff(old: &Tenant, new: &Tenant, catalog: &Catalog) -> Diff {
+    let mut new_holders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for agent in new.agents() {
+        // An agent listed twice with a role counts once.
+        let held: BTreeSet<&str> = agent
+            .roles
+            .iter()
+            .flatten()
+            .map(|r| r.id.as_str())
+            .collect();
+        for id in held {
+            new_holders.entry(id).or_default().push(agent.name.as_str());
+        }
+    }
     let mut run = Run {
         old,
         new,
@@ -239,6 +252,8 @@ pub fn diff(old: &Tenant, new: &Tenant, catalog: &Catalog) -> Diff {
         changes: Vec::new(),
         not_compared: BTreeSet::new(),
         unknown_values: BTreeMap::new(),
+        new_roles: new.roles().iter().map(|r| (r.id.as_str(), r)).collect(),
+        new_holders,
     };
     run.applications();
     run.agents();
@@ -340,6 +355,10 @@ struct Run<'a> {
     not_compared: BTreeSet<NotCompared>,
     /// (OLD/NEW, reason) → the permissions and agents whose values could not be compared.
     unknown_values: BTreeMap<(&'static str, String), Unreadable>,
+    /// The NEW tenant's roles by id, and the agents holding each (names, in agent order): built
+    /// once, so that looking them up per role or per assignment stays linear in the tenant.
+    new_roles: BTreeMap<&'a str, &'a Role>,
+    new_holders: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -494,7 +513,12 @@ impl Run<'_> {
                         n.scopes
                             .as_deref()
                             .filter(|s| !s.is_empty())
-                            .map(|s| format!(": its scopes {} are live again", s.join(", ")))
+                            .map(|s| {
+                                format!(
+                                    ": its scopes {} are live again",
+                                    crate::text::bounded_list(s, ", ")
+                                )
+                            })
                             .unwrap_or_default()
                     ),
                     Vec::new(),
@@ -900,10 +924,8 @@ impl Run<'_> {
         let after_ids: BTreeSet<&str> = after.iter().map(|r| r.id.as_str()).collect();
         for role in after.iter().filter(|r| !before_ids.contains(r.id.as_str())) {
             let grants = self
-                .new
-                .roles()
-                .iter()
-                .find(|r| r.id == role.id)
+                .new_roles
+                .get(role.id.as_str())
                 .map(|r| self.role_settings(r))
                 .unwrap_or_default();
             self.changes.push(change(
@@ -1362,15 +1384,15 @@ impl Run<'_> {
 
     fn holders(&self, role: &Role) -> String {
         let names: Vec<String> = self
-            .new
-            .agents()
-            .iter()
-            .filter(|a| a.roles.iter().flatten().any(|r| r.id == role.id))
-            .map(|a| format!("`{}`", a.name))
+            .new_holders
+            .get(role.id.as_str())
+            .into_iter()
+            .flatten()
+            .map(|name| format!("`{name}`"))
             .collect();
         match names.len() {
             0 => " (held by no agent)".to_owned(),
-            _ => format!(" (held by {})", names.join(", ")),
+            _ => format!(" (held by {})", crate::text::bounded_list(&names, ", ")),
         }
     }
 
@@ -1476,7 +1498,8 @@ fn scopes_text(scopes: Option<&[String]>) -> String {
     match scopes {
         None => "scopes unknown".to_owned(),
         Some([]) => "no scopes".to_owned(),
-        Some(s) => format!("scopes {}", s.join(", ")),
+        // Repeated in every scope change of the application: bounded, or a long list is quadratic.
+        Some(s) => format!("scopes {}", crate::text::bounded_list(s, ", ")),
     }
 }
 

@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 
 use super::pacer::Pacer;
+use super::redact::Redactor;
 use super::{FetchError, Settings};
 
 /// What one request ended in, when it did not end in a usable answer.
@@ -105,6 +106,9 @@ pub struct Client {
     /// (a wrong URL should fail at once, not after a minute of back-off).
     reached: AtomicBool,
     jitter: AtomicU64,
+    /// The client secret and every token issued, in every encoding: scrubbed from whatever a
+    /// server says before it is shown or stored.
+    redact: Redactor,
 }
 
 /// A response that arrived in full.
@@ -133,6 +137,8 @@ impl Client {
             })?;
         let api = format!("{}/api", settings.url);
         let auth = settings.auth_url.clone();
+        let settings_id = settings.client_id.clone();
+        let settings_secret = settings.client_secret.clone();
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
@@ -151,7 +157,72 @@ impl Client {
             stats: std::sync::Mutex::new(Counters::default()),
             reached: AtomicBool::new(false),
             jitter: AtomicU64::new(seed),
+            redact: Redactor::new(&settings_id, &settings_secret),
         })
+    }
+
+    /// Text a server sent, as it may be shown or stored: every secret and token scrubbed (the
+    /// whole text, before any cut), control characters and workflow commands neutralised.
+    pub fn said(&self, text: &str) -> String {
+        crate::text::shown_owned(&self.redact.scrub(text))
+    }
+
+    /// The start of a body a server sent, for a message: scrubbed whole, then cut.
+    fn excerpt(&self, body: &[u8]) -> String {
+        crate::text::shown_owned(&self.redact.excerpt(body, EXCERPT_CHARS))
+    }
+
+    /// Learns the secrets a token answer carries (`access_token`, `refresh_token`, any member
+    /// named like a secret), in JSON or form encoding, before any of it can be shown.
+    fn learn_secrets(&self, body: &[u8]) {
+        // `token_type: Bearer` names a kind of token, it is not one.
+        let is_secret = |name: &str| {
+            crate::snapshot::secrets::is_secret_name(name)
+                && !name.eq_ignore_ascii_case("token_type")
+        };
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            for (name, value) in &map {
+                if let Some(text) = value.as_str()
+                    && is_secret(name)
+                {
+                    self.redact.add(text);
+                }
+            }
+            return;
+        }
+        // `access_token=...&token_type=bearer`, or any text holding such pairs.
+        let text = String::from_utf8_lossy(body);
+        for pair in text.split(['&', '\n', ' ', ';', ',']) {
+            if let Some((name, value)) = pair.split_once('=')
+                && is_secret(name.trim())
+            {
+                let value = value.trim();
+                self.redact.add(value);
+                self.redact.add(&percent_decode(value));
+            }
+        }
+    }
+
+    /// An error with everything the server said in it scrubbed and made safe to show.
+    fn cleaned(&self, error: ApiError) -> ApiError {
+        match error {
+            ApiError::Status { status, message } => ApiError::Status {
+                status,
+                message: message.map(|m| self.said(&m)),
+            },
+            ApiError::Redirect { status, location } => ApiError::Redirect {
+                status,
+                location: self.said(&location),
+            },
+            ApiError::Malformed { detail } => ApiError::Malformed {
+                detail: self.said(&detail),
+            },
+            ApiError::Transport { kind, detail } => ApiError::Transport {
+                kind,
+                detail: self.said(&detail),
+            },
+            other => other,
+        }
     }
 
     /// The request counters so far.
@@ -327,6 +398,11 @@ impl Client {
             .and_then(Value::as_str)
             .map(|s| s.trim().trim_end_matches('/').to_owned())
             .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+            // Never a URL carrying credentials of its own.
+            .filter(|s| {
+                reqwest::Url::parse(s)
+                    .is_ok_and(|u| u.username().is_empty() && u.password().is_none())
+            })
     }
 
     /// `POST {auth}/token` with the client credentials. A redirect is never followed: the form
@@ -354,12 +430,14 @@ impl Client {
             })
             .await
             .map(|(a, _)| a)
-            .map_err(|e| settings.unreachable(&token_url, e))?;
+            .map_err(|e| settings.unreachable(&token_url, self.cleaned(e)))?;
+        // Whatever the answer is, the secrets it carries are known before any of it is shown.
+        self.learn_secrets(&answer.body);
         if answer.status.is_redirection() {
             return Err(FetchError::Redirect {
                 endpoint: format!("POST {token_url}"),
                 status: answer.status.as_u16(),
-                location: location(&answer.headers),
+                location: self.said(&location(&answer.headers)),
             });
         }
         Ok(answer)
@@ -385,7 +463,7 @@ impl Client {
                 if !super::same_origin(&found, &self.settings.url) {
                     return Err(FetchError::ForeignAuthServer {
                         url: format!("{}/authinfo", self.api),
-                        discovered: excerpt(found.as_bytes()),
+                        discovered: self.excerpt(found.as_bytes()),
                     });
                 }
                 auth = found;
@@ -400,7 +478,7 @@ impl Client {
             body.as_ref()
                 .and_then(|b| b.get(name))
                 .and_then(Value::as_str)
-                .map(|text| settings.scrub(text))
+                .map(|text| self.said(text))
         };
         if !answer.status.is_success() {
             return Err(settings.token_refused(
@@ -417,6 +495,7 @@ impl Client {
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
         else {
+            let token_url = self.said(&token_url);
             return Err(FetchError::TokenGarbage {
                 url: token_url,
                 detail: if body.is_some() {
@@ -424,7 +503,7 @@ impl Client {
                 } else {
                     format!(
                         "the answer is not JSON (starts with {:?})",
-                        settings.scrub(&excerpt(&answer.body))
+                        self.excerpt(&answer.body)
                     )
                 },
             });
@@ -451,6 +530,7 @@ impl Client {
             grant.scopes = granted.split_whitespace().map(str::to_owned).collect();
         }
         *self.auth.lock().await = Some(auth);
+        self.redact.add(&value);
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         if let Ok(mut slot) = self.token.lock() {
             *slot = Some(Token {
@@ -520,7 +600,8 @@ impl Client {
                 .execute(route, true, &|http, token| {
                     http.get(&url).query(query).bearer_auth(token)
                 })
-                .await?;
+                .await
+                .map_err(|e| self.cleaned(e))?;
             let status = answer.status;
             if status == StatusCode::UNAUTHORIZED {
                 self.note(|s| s.unauthorized += 1);
@@ -535,13 +616,13 @@ impl Client {
             if status.is_redirection() {
                 return Err(ApiError::Redirect {
                     status: status.as_u16(),
-                    location: location(&answer.headers),
+                    location: self.said(&location(&answer.headers)),
                 });
             }
             if !status.is_success() {
                 return Err(ApiError::Status {
                     status: status.as_u16(),
-                    message: error_message(&answer.body),
+                    message: self.error_message(&answer.body),
                 });
             }
             return serde_json::from_slice(&answer.body).map_err(|e| ApiError::Malformed {
@@ -551,7 +632,7 @@ impl Client {
                     format!(
                         "{e} (the body is {} bytes and starts with {:?})",
                         answer.body.len(),
-                        excerpt(&answer.body)
+                        self.excerpt(&answer.body)
                     )
                 },
             });
@@ -564,10 +645,7 @@ fn location(headers: &HeaderMap) -> String {
     headers
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map_or_else(
-            || "(no Location header)".to_owned(),
-            |l| excerpt(l.as_bytes()),
-        )
+        .map_or_else(|| "(no Location header)".to_owned(), str::to_owned)
 }
 
 /// Reads a whole body, refusing one larger than [`MAX_RESPONSE_BYTES`] (announced or streamed).
@@ -628,17 +706,25 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
-/// The first characters of a body, for messages (never a token: bodies of data calls only).
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(60)]);
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+/// How many characters of a body a message shows.
+const EXCERPT_CHARS: usize = 60;
+
+/// How many characters of a server's error message are shown and stored.
+const MESSAGE_CHARS: usize = 200;
+
+impl Client {
+    /// Halo's error bodies: `{"Message"}`, `{"errorMessage"}`, `{"error_description"}`,
+    /// `{"error"}` or plain text; scrubbed whole, then cut.
+    fn error_message(&self, body: &[u8]) -> Option<String> {
+        error_text(body).map(|text| {
+            let text = self.said(&text);
+            text.chars().take(MESSAGE_CHARS).collect()
+        })
+    }
 }
 
-/// Halo's error bodies: `{"Message"}`, `{"errorMessage"}`, `{"error_description"}`, `{"error"}`
-/// or plain text.
-fn error_message(body: &[u8]) -> Option<String> {
+/// The message of an error body, uncut and unscrubbed (see [`Client::error_message`]).
+fn error_text(body: &[u8]) -> Option<String> {
     if body.is_empty() {
         return None;
     }
@@ -651,13 +737,38 @@ fn error_message(body: &[u8]) -> Option<String> {
             "error",
         ] {
             if let Some(text) = value.get(key).and_then(Value::as_str) {
-                return Some(text.chars().take(200).collect());
+                return Some(text.to_owned());
             }
         }
         return None;
     }
-    let text = excerpt(body);
-    (!text.trim().is_empty()).then_some(text)
+    let text = String::from_utf8_lossy(body);
+    (!text.trim().is_empty()).then(|| text.into_owned())
+}
+
+/// `%2B` and `+` decoded (a form value as a server would read it); invalid escapes kept.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|c| char::from(*c).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Every message in an error's source chain, joined.
@@ -762,18 +873,65 @@ mod tests {
     #[test]
     fn error_messages_come_from_every_halo_error_shape() {
         assert_eq!(
-            error_message(br#"{"ClassName":"X","Message":"boom"}"#).as_deref(),
+            error_text(br#"{"ClassName":"X","Message":"boom"}"#).as_deref(),
             Some("boom")
         );
         assert_eq!(
-            error_message(br#"{"resultCode":1,"errorMessage":"nope"}"#).as_deref(),
+            error_text(br#"{"resultCode":1,"errorMessage":"nope"}"#).as_deref(),
             Some("nope")
         );
-        assert_eq!(
-            error_message(b"plain words").as_deref(),
-            Some("plain words")
+        assert_eq!(error_text(b"plain words").as_deref(), Some("plain words"));
+        assert_eq!(error_text(b""), None);
+        assert_eq!(error_text(br#"{"x":1}"#), None);
+    }
+
+    fn client(secret: &str) -> Client {
+        let settings = Settings::new(
+            "https://acme.halopsa.com",
+            "client-id".to_owned(),
+            SecretString::from(secret.to_owned()),
+        )
+        .unwrap();
+        Client::new(Arc::new(settings)).unwrap()
+    }
+
+    #[test]
+    fn a_long_message_is_scrubbed_before_it_is_cut() {
+        let c = client("a-secret+that/crosses-the-cut");
+        let body = format!(
+            "{{\"Message\":\"{}client_secret=a-secret%2Bthat%2Fcrosses-the-cut\"}}",
+            "x".repeat(180)
         );
-        assert_eq!(error_message(b""), None);
-        assert_eq!(error_message(br#"{"x":1}"#), None);
+        let message = c.error_message(body.as_bytes()).unwrap();
+        assert!(!message.contains("a-se"), "{message}");
+        assert!(
+            message.ends_with("client_secret=") || message.contains("<re"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn tokens_in_a_form_encoded_token_answer_are_learnt_before_it_is_shown() {
+        let c = client("the-client-secret");
+        let body =
+            b"access_token=tok%2Fen-abcdef123456&token_type=bearer&refresh_token=refresh-987654";
+        c.learn_secrets(body);
+        let shown = c.excerpt(body);
+        assert!(
+            !shown.contains("tok%2Fen") && !shown.contains("refresh-9"),
+            "{shown}"
+        );
+        assert_eq!(c.said("got tok/en-abcdef123456"), "got <redacted>");
+        c.learn_secrets(br#"{"access_token":"json-token-value","expires_in":3600}"#);
+        assert_eq!(c.said("Bearer json-token-value"), "Bearer <redacted>");
+    }
+
+    #[test]
+    fn what_a_server_says_cannot_drive_a_terminal() {
+        let c = client("the-client-secret");
+        assert_eq!(
+            c.said("no\n::error::x\u{1b}[2J"),
+            "no\\n:\\:error:\\:x\\u{1b}[2J"
+        );
     }
 }

@@ -241,7 +241,10 @@ async fn all(
     ] {
         found.lists_tried += 1;
         match result? {
-            Listed::Items(items) => lists.push((endpoint, items)),
+            Listed::Items(items, partial) => {
+                found.gaps.extend(partial);
+                lists.push((endpoint, items));
+            }
             Listed::Gap(gap) => {
                 if gap.status == Some(403) {
                     found.forbidden_lists += 1;
@@ -302,7 +305,10 @@ async fn integrations(
     progress.planned(1);
     found.lists_tried += 1;
     let applications = match list(client, APPLICATIONS, progress).await? {
-        Listed::Items(items) => items,
+        Listed::Items(items, partial) => {
+            found.gaps.extend(partial);
+            items
+        }
         Listed::Gap(gap) => {
             if gap.status == Some(403) {
                 found.forbidden_lists += 1;
@@ -378,11 +384,17 @@ async fn integrations(
     Ok(())
 }
 
-/// A list call's result: the items, or a gap for a forbidden or missing endpoint.
+/// A list call's result: the items (with a `partial` gap when they are fewer than the list said
+/// it holds), or a gap for a forbidden or missing endpoint.
 enum Listed {
-    Items(Vec<Value>),
+    Items(Vec<Value>, Option<GapRecord>),
     Gap(GapRecord),
 }
+
+/// The most pages read of one list. Halo's largest lists (agents of a big MSP) are a few hundred
+/// pages of 50; a server announcing more is not believed past this, and the list is marked
+/// partial.
+const MAX_PAGES: usize = 2_000;
 
 /// Reads a whole list: either envelope; follows Halo's paging when the server holds back items.
 async fn list(
@@ -407,15 +419,19 @@ async fn list(
     let (mut items, total) =
         unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
             endpoint: target.clone(),
-            detail,
+            // It names the server's member names: server text, shown scrubbed and safe.
+            detail: client.said(&detail),
         })?;
+    let mut pages_read = 1;
     if let Some(total) = total
         && total > items.len()
         && !items.is_empty()
     {
-        // The server pages: ask for the rest, a page the size of the first at a time.
+        // The server pages: ask for the rest, a page the size of the first at a time; never more
+        // pages than the announced count needs (nor more than MAX_PAGES), and never past a page
+        // that brings nothing new (a server ignoring page_no, or repeating itself).
         let page_size = items.len();
-        let pages = total.div_ceil(page_size);
+        let pages = total.div_ceil(page_size).min(MAX_PAGES);
         progress.planned(pages.saturating_sub(1));
         let mut seen: HashSet<String> = items.iter().filter_map(id_of).collect();
         let size = page_size.to_string();
@@ -432,23 +448,41 @@ async fn list(
                 .await
                 .map_err(|e| classify(&target, e))?;
             progress.done();
+            pages_read += 1;
             let (page_items, _) =
                 unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
                     endpoint: target.clone(),
-                    detail,
+                    detail: client.said(&detail),
                 })?;
             let fresh: Vec<Value> = page_items
                 .into_iter()
                 .filter(|item| id_of(item).is_none_or(|id| seen.insert(id)))
                 .collect();
-            // A server that ignores page_no repeats itself: stop rather than loop.
             if fresh.is_empty() {
                 break;
             }
             items.extend(fresh);
+            // Whatever the pages hold, no more than the list said it has.
+            if items.len() >= total {
+                items.truncate(total);
+                break;
+            }
         }
     }
-    Ok(Listed::Items(items))
+    let partial = total
+        .filter(|total| items.len() < *total)
+        .map(|total| GapRecord {
+            endpoint: format!("/api{}", endpoint.path),
+            status: None,
+            reason: "partial".to_owned(),
+            detail: Some(format!(
+                "the list said it holds {total} but {} were delivered in {pages_read} pages; \
+             the missing ones are not audited",
+                items.len()
+            )),
+            object_id: None,
+        });
+    Ok(Listed::Items(items, partial))
 }
 
 /// A 403 or 404 becomes a gap; anything else stays an error.
@@ -588,7 +622,7 @@ async fn details_of(
             continue;
         };
         progress.done();
-        let target = format!("GET {}{}/{id}", client.api, endpoint.path);
+        let target = format!("GET {}{}/{}", client.api, endpoint.path, client.said(&id));
         let entry = match result {
             Ok(value @ Value::Object(_)) => Ok(value),
             Ok(other) => {
@@ -627,19 +661,18 @@ fn encode(id: &str) -> String {
         .collect()
 }
 
-/// The detail object where there is one; the list item where the detail was forbidden (its
-/// permissions then read as unknown); nothing where the object vanished (404).
+/// The detail object where there is one; the list item where the detail was forbidden or not
+/// found (403, 404): what the list did not say then reads as unknown, so requirements that depend
+/// on it are unverifiable. An object the list returned is never dropped: a server answering 404
+/// to detail calls must not make a tenant look as if it had nothing to audit.
 fn merge(items: Vec<Value>, details: Vec<Detail>, gaps: &mut Vec<GapRecord>) -> Vec<Value> {
     let mut out = Vec::with_capacity(items.len());
     for (item, detail) in items.into_iter().zip(details) {
         match detail {
             Some(Ok(full)) => out.push(full),
             Some(Err(gap)) => {
-                let keep = gap.status != Some(404);
                 gaps.push(gap);
-                if keep {
-                    out.push(item);
-                }
+                out.push(item);
             }
             None => out.push(item),
         }
@@ -699,7 +732,7 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_details_keep_the_list_item_and_missing_ones_drop_it() {
+    fn forbidden_and_missing_details_keep_the_list_item() {
         let gap = |status| GapRecord {
             endpoint: "/api/Agent/{id}".into(),
             status: Some(status),
@@ -728,6 +761,7 @@ mod tests {
             vec![
                 json!({"id": 1, "is_admin": true}),
                 json!({"id": 2}),
+                json!({"id": 3}),
                 json!({"id": 4})
             ]
         );

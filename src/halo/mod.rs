@@ -10,11 +10,12 @@
 mod client;
 mod fetch;
 pub mod pacer;
+pub mod redact;
 mod whoami;
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 pub use client::Counters;
 pub use pacer::{Rate, parse_duration};
@@ -119,6 +120,28 @@ impl Settings {
         })
     }
 
+    /// Refuses an authorisation server that came from a configuration file and is on another
+    /// origin than the instance, unless its origin is one of `allowed` (given on the command line).
+    ///
+    /// # Errors
+    /// [`FetchError::ConfigAuthOrigin`] (exit 2).
+    pub fn check_config_auth_origin(&self, allowed: &[String]) -> Result<(), FetchError> {
+        let Some(auth) = &self.auth_url else {
+            return Ok(());
+        };
+        if same_origin(auth, &self.url) || allowed.iter().any(|origin| same_origin(auth, origin)) {
+            return Ok(());
+        }
+        let origin = reqwest::Url::parse(auth)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| auth.clone());
+        Err(FetchError::ConfigAuthOrigin {
+            auth_url: auth.clone(),
+            url: self.url.clone(),
+            origin,
+        })
+    }
+
     /// Sets the authorisation server URL.
     ///
     /// # Errors
@@ -130,17 +153,6 @@ impl Settings {
 
     fn unreachable(&self, url: &str, error: ApiError) -> FetchError {
         classify(url, error)
-    }
-
-    /// `text` with every occurrence of the client secret replaced: for anything a server said
-    /// that is shown to the user (a server may echo the form it was sent).
-    fn scrub(&self, text: &str) -> String {
-        let secret = self.client_secret.expose_secret();
-        if secret.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(secret, "<redacted>")
-        }
     }
 
     fn token_refused(
@@ -188,12 +200,23 @@ pub const DEFAULT_TOKEN_SCOPE: &str = "admin";
 /// Checks and normalises an instance URL: http(s), a host, no trailing slash or `/api`.
 /// Plain `http` is refused except for loopback addresses: the client secret would travel in clear.
 fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
+    // A URL is shown in messages only with any `user:password@` masked.
+    let shown = mask_userinfo(text);
     let bad = |reason: String| FetchError::BadUrl {
         flag,
-        url: text.to_owned(),
+        url: shown.clone(),
         reason,
     };
     let parsed = reqwest::Url::parse(text.trim()).map_err(|e| bad(e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "it holds a user name or password (`user:password@`): credentials in a URL end up in \
+             logs, messages and the snapshot, and would replace the client-credentials token; \
+             give the bare instance URL and the secret through HALO_CLIENT_SECRET or \
+             --client-secret-file"
+                .to_owned(),
+        ));
+    }
     let host = parsed
         .host_str()
         .ok_or_else(|| bad("it has no host".to_owned()))?;
@@ -206,10 +229,7 @@ fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback());
             if !loopback {
-                return Err(FetchError::InsecureUrl {
-                    flag,
-                    url: text.to_owned(),
-                });
+                return Err(FetchError::InsecureUrl { flag, url: shown });
             }
         }
         other => return Err(bad(format!("the scheme is `{other}`, not https"))),
@@ -228,6 +248,19 @@ fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
         }
     }
     Ok(url)
+}
+
+/// `text` with whatever sits between `scheme://` and `@` (before the path) replaced by `***`.
+fn mask_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &rest[at..]),
+        None => text.to_owned(),
+    }
 }
 
 /// True when both URLs have the same scheme, host and port (where credentials may go).
@@ -525,6 +558,20 @@ pub enum FetchError {
         )
     )]
     ForeignAuthServer { url: String, discovered: String },
+    #[error(
+        "the configuration file's `instance.auth_url` ({auth_url}) is not on the instance's origin ({url}): the client secret is not sent there"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::config_auth_origin),
+        help(
+            "a configuration file may come from a repository and must not be able to send the secret elsewhere; if this authorisation server is genuine (API Details in Halo shows it), pass --auth-url {auth_url} or --allow-auth-origin {origin} on the command line"
+        )
+    )]
+    ConfigAuthOrigin {
+        auth_url: String,
+        url: String,
+        origin: String,
+    },
     #[error("the answer to {endpoint} does not have the shape Halo's API documents: {detail}")]
     #[diagnostic(
         code(halo_audit::fetch::shape),
@@ -549,6 +596,7 @@ impl FetchError {
                 | Self::SecretFile { .. }
                 | Self::NoUrl
                 | Self::NoClientId
+                | Self::ConfigAuthOrigin { .. }
         )
     }
 }
@@ -594,6 +642,26 @@ mod tests {
     }
 
     #[test]
+    fn urls_with_a_user_or_password_are_refused_without_showing_them() {
+        for (url, flag) in [
+            ("https://user:pw-secret@acme.halopsa.com", "--url"),
+            ("https://user@acme.halopsa.com/", "--url"),
+            ("https://:pw-secret@acme.halopsa.com", "--auth-url"),
+            ("http://u:pw-secret@127.0.0.1:8080/auth", "--auth-url"),
+            ("https://u:pw-secret@acme.halopsa.com/?tenant=x", "--url"),
+        ] {
+            let error = normalise_url(url, flag).unwrap_err();
+            let text = format!("{error} {error:?}");
+            assert!(!text.contains("pw-secret"), "{text}");
+            assert!(matches!(error, FetchError::BadUrl { .. }), "{url}");
+            assert!(error.is_usage());
+            assert!(text.contains("***@"), "{text}");
+        }
+        assert_eq!(mask_userinfo("not a url"), "not a url");
+        assert_eq!(mask_userinfo("https://a:b@h/x@y"), "https://***@h/x@y");
+    }
+
+    #[test]
     fn credentials_go_only_to_the_same_origin() {
         assert!(same_origin(
             "https://acme.halopsa.com/auth",
@@ -620,14 +688,10 @@ mod tests {
 
     #[test]
     fn what_a_server_says_is_scrubbed_of_the_secret() {
-        let s = Settings::new(
-            "https://acme.halopsa.com",
-            "id".into(),
-            SecretString::from("hunter2-very-secret".to_owned()),
-        )
-        .unwrap();
+        let secret = SecretString::from("hunter2-very-secret".to_owned());
+        let r = redact::Redactor::new("id", &secret);
         assert_eq!(
-            s.scrub("bad client_secret=hunter2-very-secret&x"),
+            r.scrub("bad client_secret=hunter2-very-secret&x"),
             "bad client_secret=<redacted>&x"
         );
     }

@@ -16,15 +16,16 @@ use crate::diag::Severity;
 use crate::diff::{Change, ChangeKind, Class, Diff, Side};
 use crate::ruleset::Location;
 use crate::snapshot::ObjectLines;
+use crate::text::shown;
 
 /// The version of the diff's JSON document.
 pub const VERSION: u32 = 1;
 
 fn side_text(label: &str, path: &str, side: &Side) -> String {
-    let mut text = format!("{label} {path}");
+    let mut text = format!("{label} {}", shown(path));
     let details: Vec<String> = [
-        side.instance.clone(),
-        side.fetched_at.clone(),
+        side.instance.as_deref().map(crate::text::shown_owned),
+        side.fetched_at.as_deref().map(crate::text::shown_owned),
         side.scope
             .as_deref()
             .filter(|s| *s != "all")
@@ -91,17 +92,17 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
             "{} {:<8} {}",
             marker(change.class),
             change.class.as_str(),
-            change.message
+            shown(&change.message)
         );
         let _ = writeln!(out, "{}", paint(change.class, &head));
         for line in &change.chain {
-            let _ = writeln!(out, "             {line}");
+            let _ = writeln!(out, "             {}", shown(line));
         }
     }
     if !diff.not_compared.is_empty() {
         let _ = writeln!(out, "\nNot compared (unknown, not unchanged):");
         for item in &diff.not_compared {
-            let _ = writeln!(out, "  {}: {}", item.what, item.reason);
+            let _ = writeln!(out, "  {}: {}", shown(&item.what), shown(&item.reason));
         }
     }
     let _ = writeln!(
@@ -180,7 +181,7 @@ pub fn json(diff: &Diff, paths: (&str, &str)) -> String {
 }
 
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    shown(text).replace('|', "\\|")
 }
 
 /// The Markdown report: a table of changes (for a ticket, a pull request or an audit file).
@@ -241,10 +242,10 @@ pub fn rule_id(kind: ChangeKind) -> String {
 
 /// A change in plain text: its message, then its chain, one line each.
 fn plain_text(change: &Change) -> String {
-    let mut text = change.message.clone();
+    let mut text = shown(&change.message).into_owned();
     for line in &change.chain {
         text.push('\n');
-        text.push_str(line);
+        text.push_str(&shown(line));
     }
     text
 }

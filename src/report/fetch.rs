@@ -58,14 +58,21 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
                 .detail
                 .as_deref()
                 .unwrap_or("no detail carries `claims`"),
+            "partial" => {
+                "incomplete: the list delivered fewer objects than it said it holds; the missing ones are not audited"
+            }
             _ => "not read",
         };
         let object = gap
             .object_id
             .as_deref()
-            .map(|id| format!(" (id {id})"))
+            .map(|id| format!(" (id {})", crate::text::shown(id)))
             .unwrap_or_default();
-        let _ = writeln!(out, "warning: {}{object}: {what}", gap.endpoint);
+        let _ = writeln!(
+            out,
+            "warning: {}{object}: {what}",
+            crate::text::shown(&gap.endpoint)
+        );
     }
     out
 }

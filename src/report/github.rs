@@ -67,13 +67,20 @@ pub(super) fn annotation(
             properties.push(format!("col={}", location.column));
         }
     }
-    properties.push(format!("title={}", escape_property(title)));
+    properties.push(format!(
+        "title={}",
+        escape_property(&crate::text::shown(title))
+    ));
+    // The message's own lines are kept (as `%0A`); each is made safe, so no text in it can drive
+    // a terminal or read as a workflow command.
+    let message: Vec<std::borrow::Cow<'_, str>> =
+        message.split('\n').map(crate::text::shown).collect();
     let _ = writeln!(
         out,
         "::{} {}::{}",
         command(severity),
         properties.join(","),
-        escape_data(message)
+        escape_data(&message.join("\n"))
     );
 }
 

@@ -30,7 +30,7 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&crate::text::shown(&self.finding.message))
     }
 }
 
@@ -143,16 +143,16 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             .rule_location
             .as_ref()
             .and_then(|l| context.library.files.get(&l.path).map(|t| (l, t)));
-        let mut help = finding.help.clone().unwrap_or_default();
+        let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
         if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
         }
         if style.verbose > 0 {
             for line in &finding.chain {
-                let _ = write!(help, "\nevidence: {line}");
+                let _ = write!(help, "\nevidence: {}", crate::text::shown(line));
             }
             for line in &finding.assumptions {
-                let _ = write!(help, "\nassumes: {line}");
+                let _ = write!(help, "\nassumes: {}", crate::text::shown(line));
             }
         }
         let diagnostic = FindingDiagnostic {
@@ -168,7 +168,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 "{}[{}]: {}",
                 finding.severity,
                 finding.code.as_str(),
-                finding.message
+                crate::text::shown(&finding.message)
             );
         }
         out.push('\n');
@@ -191,7 +191,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                     set: set.id.clone(),
                     applications: applications
                         .iter()
-                        .map(|a| a.name.clone())
+                        .map(|a| crate::text::shown_owned(&a.name))
                         .collect::<Vec<_>>()
                         .join(", "),
                     passed: set.count(Status::Passed),

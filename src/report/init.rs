@@ -8,8 +8,27 @@ use crate::ruleset::{Library, SetKind};
 use crate::tenant::Tenant;
 
 /// YAML double-quoted string.
+///
+/// Characters that could drive a terminal, and the markers of CI workflow commands (`::`, `##[`),
+/// are written as YAML escapes: the value read back is the same, the file shown is safe.
 fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.replace('"', "'")))
+    let json =
+        serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.replace('"', "'")));
+    let mut out = String::with_capacity(json.len());
+    let mut previous = None;
+    for c in json.chars() {
+        if crate::text::needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else if c == ':' && previous == Some(':') {
+            out.push_str("\\u003a");
+        } else if c == '[' && out.ends_with("##") {
+            out.push_str("\\u005b");
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
 }
 
 /// The text of a starter `halo-audit.yaml`.
@@ -66,7 +85,12 @@ pub fn starter(library: &Library, tenant: Option<&Tenant>, snapshot: Option<&Pat
                 .collect();
             if sets.is_empty() {
                 unbound.push(match &app.client_id {
-                    Some(id) => format!("{} (client id {id})", quote(&app.name)),
+                    // Listed in a comment: a newline in the id must not end it.
+                    Some(id) => format!(
+                        "{} (client id {})",
+                        quote(&app.name),
+                        crate::text::shown(id)
+                    ),
                     None => quote(&app.name),
                 });
             }

@@ -29,6 +29,7 @@ use crate::cli::{FailOn, Format};
 use crate::diag::Severity;
 use crate::ruleset::{Library, Location};
 use crate::tenant::Tenant;
+use crate::text::shown;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,13 +73,27 @@ pub enum Output {
 #[must_use]
 pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> String {
     match format {
-        Format::Human => human::render(outcome, context),
-        Format::Table => table::render(outcome, context),
+        Format::Human => without_colour_made_safe(human::render(outcome, context), context.style),
+        // Plain text: made safe line by line as well (a rule file's own text is quoted in it).
+        Format::Table => crate::text::shown_lines(&table::render(outcome, context)),
         Format::Json => json::render(outcome, context),
         Format::Sarif => sarif::render(outcome, context),
-        Format::Junit => junit::render(outcome, context),
+        // Printed in CI logs: made safe line by line (the XML has no control characters of its own).
+        Format::Junit => crate::text::shown_lines(&junit::render(outcome, context)),
         Format::Github => github::render(outcome, context),
-        Format::Markdown => markdown::render(outcome, context),
+        Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
+    }
+}
+
+/// A human rendering, made safe line by line when it carries no colours of its own (as in CI
+/// logs): the rule files it quotes are untrusted text too. Tenant text in it is made safe field by
+/// field either way.
+#[must_use]
+pub fn without_colour_made_safe(text: String, style: &Style) -> String {
+    if style.color {
+        text
+    } else {
+        crate::text::shown_lines(&text)
     }
 }
 
@@ -103,7 +118,11 @@ pub fn gates(fail_on: FailOn, severity: Severity) -> bool {
 #[must_use]
 pub fn expected_found(finding: &Finding) -> Option<String> {
     match (&finding.expected, &finding.actual) {
-        (Some(expected), Some(actual)) => Some(format!("expected {expected}, found {actual}")),
+        (Some(expected), Some(actual)) => Some(format!(
+            "expected {}, found {}",
+            shown(expected),
+            shown(actual)
+        )),
         _ => None,
     }
 }
@@ -112,14 +131,15 @@ pub fn expected_found(finding: &Finding) -> Option<String> {
 /// line.
 #[must_use]
 pub fn plain_text(finding: &Finding) -> String {
-    let mut text = finding.message.clone();
+    // Each part is tenant text made safe ([`shown`]): only these newlines start a line.
+    let mut text = shown(&finding.message).into_owned();
     if let Some(values) = expected_found(finding) {
         text.push('\n');
         text.push_str(&values);
     }
     if let Some(help) = &finding.help {
         text.push_str("\nfix: ");
-        text.push_str(help);
+        text.push_str(&shown(help));
     }
     text
 }
@@ -140,7 +160,7 @@ pub fn location(finding: &Finding, library: &Library) -> Option<Location> {
 /// `application/vCIOToolbox`, `tenant/acme`.
 #[must_use]
 pub fn qualified_name(subject: &Subject) -> String {
-    format!("{}/{}", subject.kind.as_str(), subject.name)
+    format!("{}/{}", subject.kind.as_str(), shown(&subject.name))
 }
 
 /// "Not in use (no matching application): a, b", when a set is not in use.
@@ -170,7 +190,7 @@ pub fn only_inactive_lines(outcome: &Outcome) -> Vec<String> {
             SetState::OnlyInactive { applications } => Some(format!(
                 "Not checked: `{}` matches only inactive applications ({})",
                 set.id,
-                applications.join(", ")
+                shown(&applications.join(", "))
             )),
             _ => None,
         })
@@ -182,12 +202,13 @@ pub fn only_inactive_lines(outcome: &Outcome) -> Vec<String> {
 pub fn tenant_line(tenant: &Tenant) -> Option<String> {
     tenant.provenance.instance.as_ref().map(|instance| {
         format!(
-            "Tenant {instance}{}",
+            "Tenant {}{}",
+            shown(instance),
             tenant
                 .provenance
                 .fetched_at
                 .as_deref()
-                .map(|t| format!(", snapshot of {t}"))
+                .map(|t| format!(", snapshot of {}", shown(t)))
                 .unwrap_or_default()
         )
     })
@@ -229,6 +250,7 @@ pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
     if handler.render_report(&mut text, diagnostic).is_err() {
         text = format!("warning: {diagnostic}");
     }
+    let text = without_colour_made_safe(text, style);
     let _ = writeln!(std::io::stderr(), "warning: {}", text.trim_start());
 }
 

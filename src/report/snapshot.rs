@@ -1,5 +1,6 @@
 //! `halo-audit snapshot show`: a summary of a snapshot and of what the normaliser understood.
 
+use crate::text::shown;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -72,12 +73,12 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             .instance
             .url
             .as_deref()
-            .unwrap_or("an unknown instance"),
+            .map_or("an unknown instance".into(), shown),
         snapshot
             .instance
             .tenant
             .as_deref()
-            .map(|t| format!(" (tenant {t})"))
+            .map(|t| format!(" (tenant {})", shown(t)))
             .unwrap_or_default(),
         snapshot
             .fetched_at
@@ -162,19 +163,19 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
                                 flags.push("DISABLED");
                             }
                             if flags.is_empty() {
-                                a.name.clone()
+                                shown(&a.name).into_owned()
                             } else {
-                                format!("{} ({})", a.name, flags.join(", "))
+                                format!("{} ({})", shown(&a.name), flags.join(", "))
                             }
                         }
                         None => format!(
                             "{} (id {id}, not in snapshot)",
-                            app.login_agent_name.as_deref().unwrap_or("?")
+                            shown(app.login_agent_name.as_deref().unwrap_or("?"))
                         ),
                     },
                 };
                 AppRow {
-                    name: app.name.clone(),
+                    name: shown(&app.name).into_owned(),
                     active: yes_no(app.active),
                     agent,
                     scopes: app.scopes.as_ref().map_or_else(
@@ -203,14 +204,14 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             let _ = writeln!(
                 out,
                 "  {} {}: {}{}",
-                gap.endpoint,
+                shown(&gap.endpoint),
                 gap.status
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "-".to_owned()),
-                gap.reason,
+                shown(&gap.reason),
                 gap.detail
                     .as_deref()
-                    .map(|d| format!(" ({d})"))
+                    .map(|d| format!(" ({})", shown(d)))
                     .unwrap_or_default()
             );
         }
@@ -243,12 +244,12 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             .iter()
             .map(
                 |((claim_type, value, reason), (agents, roles, first))| ClaimRow {
-                    claim_type: (*claim_type).to_owned(),
-                    value: (*value).to_owned(),
+                    claim_type: shown(claim_type).into_owned(),
+                    value: shown(value).into_owned(),
                     agents: *agents,
                     roles: *roles,
-                    example: (*first).to_owned(),
-                    reason: (*reason).to_owned(),
+                    example: shown(first).into_owned(),
+                    reason: shown(reason).into_owned(),
                 },
             )
             .collect();
@@ -270,8 +271,9 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
     if style.verbose > 0 && !tenant.notes.is_empty() {
         let _ = writeln!(out, "\nNormaliser notes:");
         for note in &tenant.notes {
-            let _ = writeln!(out, "  {note}");
+            let _ = writeln!(out, "  {}", shown(note));
         }
     }
-    out
+    // Everything above is tenant text in tables and lines: nothing in it may drive a terminal.
+    crate::text::shown_lines(&out)
 }

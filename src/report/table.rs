@@ -8,6 +8,7 @@ use tabled::{Table, Tabled};
 
 use super::Context;
 use crate::check::Outcome;
+use crate::text::shown_owned;
 
 /// Widest a value column grows before its text wraps.
 const WRAP: usize = 40;
@@ -79,12 +80,12 @@ fn findings(outcome: &Outcome) -> String {
             None => f.severity.to_string(),
         },
         code: f.code.as_str().to_owned(),
-        set: f.requirement_set.clone(),
-        requirement: f.requirement.clone().unwrap_or_default(),
-        subject: f.subject.to_string(),
-        permission: f.permission.clone().unwrap_or_default(),
-        expected: f.expected.clone().unwrap_or_default(),
-        actual: f.actual.clone().unwrap_or_default(),
+        set: shown_owned(&f.requirement_set),
+        requirement: shown_owned(f.requirement.as_deref().unwrap_or_default()),
+        subject: shown_owned(&f.subject.to_string()),
+        permission: shown_owned(f.permission.as_deref().unwrap_or_default()),
+        expected: shown_owned(f.expected.as_deref().unwrap_or_default()),
+        actual: shown_owned(f.actual.as_deref().unwrap_or_default()),
     });
     let mut table = Table::new(rows);
     table

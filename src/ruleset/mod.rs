@@ -428,7 +428,7 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
         path: path.to_owned(),
         cause,
     };
-    let file = std::fs::File::open(path).map_err(failed)?;
+    let file = crate::fsio::open_input(path).map_err(failed)?;
     let meta = file.metadata().map_err(failed)?;
     if meta.is_dir() {
         return Err(failed(std::io::Error::other("it is a directory")));
@@ -543,18 +543,41 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
             problems.extend(v.problems);
             continue;
         }
-        let raw = match serde_saphyr::from_str_with_options::<RawSet>(&file.text, yaml_options()) {
-            Ok(raw) => raw,
-            Err(e) => {
-                v.parse_error(&e);
-                problems.extend(v.problems);
-                continue;
-            }
-        };
+        let (raw, broken_ids, some_broken) =
+            match serde_saphyr::from_str_with_options::<RawSet>(&file.text, yaml_options()) {
+                Ok(raw) => (raw, Vec::new(), false),
+                // The parser stops at the first structural mistake: find every broken
+                // requirement or policy on its own, and validate the rest.
+                Err(e) => match item_by_item(&mut v) {
+                    Some(found) => (found.raw, found.broken_ids, found.some_broken),
+                    None => {
+                        v.parse_error(&e);
+                        problems.extend(v.problems);
+                        continue;
+                    }
+                },
+            };
         if file.builtin && user_ids.contains(&raw.id.value) {
             continue;
         }
+        // Every id as written, whether or not its requirement is valid: a duplicate is reported
+        // whatever else is wrong.
+        let raw_ids: Vec<(String, Location)> = raw
+            .requirements
+            .iter()
+            .map(|r| (r.value.id.value.clone(), v.location(&r.value.id)))
+            .chain(
+                raw.policies
+                    .iter()
+                    .map(|p| (p.value.id.value.clone(), v.location(&p.value.id))),
+            )
+            .chain(broken_ids)
+            .collect();
         let set = v.set(raw);
+        if some_broken {
+            // Its broken requirements were set aside, not missing.
+            v.problems.retain(|p| p.label != "empty set");
+        }
         if let Some(set) = set {
             if let Some(previous) = sets.get(&set.id) {
                 v.push(
@@ -572,12 +595,7 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
                     )),
                 );
             } else {
-                for requirement in set
-                    .requirements
-                    .iter()
-                    .map(|r| (&r.id, &r.location))
-                    .chain(set.policies.iter().map(|p| (&p.id, &p.location)))
-                {
+                for requirement in raw_ids.iter().map(|(id, location)| (id, location)) {
                     if let Some(first) = requirement_ids.get(requirement.0) {
                         let at = Sp {
                             value: (),
@@ -617,6 +635,190 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
     } else {
         Err(RulesError::Invalid { problems })
     }
+}
+
+/// The members of a rule file's requirements and policies as far as finding them needs: where
+/// each item is, and its id when it has a string one. Anything else in the file is ignored.
+/// The lists of a configuration (`waivers`) are read the same way.
+#[derive(serde::Deserialize)]
+struct ItemsShape {
+    #[serde(default)]
+    requirements: Vec<Sp<ItemShape>>,
+    #[serde(default)]
+    policies: Vec<Sp<ItemShape>>,
+    #[serde(default)]
+    waivers: Vec<Sp<ItemShape>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemShape {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+}
+
+/// The most parsing [`item_by_item`] does for one file (items × file size, in bytes): a rule
+/// file is a few kilobytes; a huge one gets its first structural problem only.
+const ITEM_BY_ITEM_BUDGET: usize = 32 * 1024 * 1024;
+
+/// When a rule file does not parse: parses each requirement and policy (block style) alone, with
+/// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
+/// records each one's first structural problem at its place; then parses the file with the broken
+/// items blanked, so the rest is validated in the same run. Returns that file's set and the ids
+/// (with places) of the broken items, or `None` when the problem is not inside an item (or the
+/// file is not laid out so that items can be told apart); then only the first problem is shown.
+fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
+    let found = salvage::<RawSet>(v.file)?;
+    for error in &found.errors {
+        v.parse_error(error);
+    }
+    Some(Salvaged {
+        raw: found.raw,
+        broken_ids: found.broken_ids,
+        some_broken: !found.errors.is_empty(),
+    })
+}
+
+/// What [`salvage`] recovers of a YAML file that does not parse as a `T`.
+pub(crate) struct Salvage<T> {
+    /// The file without its broken items.
+    pub raw: T,
+    /// Each broken item's first structural problem, at its place in the file.
+    pub errors: Vec<serde_saphyr::Error>,
+    /// The ids of the broken items that have one, with their places.
+    pub broken_ids: Vec<(String, Location)>,
+}
+
+/// Parses each item of the file's block-style lists (`requirements`, `policies`, `waivers`) alone,
+/// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
+/// keeps each one's first structural problem; then parses the file with the broken items blanked.
+/// `None` when the problem is not inside an item (or the items cannot be told apart).
+pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option<Salvage<T>> {
+    let text = &file.text;
+    let shape: ItemsShape = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .scan(0, |offset, line| {
+            let start = *offset;
+            *offset += line.len();
+            Some(start)
+        })
+        .collect();
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    // Each item's lines (0-based, inclusive): from its `- ` line to the last line indented at
+    // least as far as its keys (blank lines and comments included).
+    let mut items: Vec<(std::ops::RangeInclusive<usize>, Option<String>, Location)> = Vec::new();
+    for item in shape
+        .requirements
+        .iter()
+        .chain(&shape.policies)
+        .chain(&shape.waivers)
+    {
+        if item.line == 0 || item.column == 0 {
+            return None;
+        }
+        let mut first = item.line - 1;
+        if first > 0 && lines.get(first - 1).is_some_and(|l| l.trim() == "-") {
+            first -= 1;
+        }
+        let key_indent = item.column - 1;
+        let mut last = item.line - 1;
+        while let Some(next) = lines.get(last + 1) {
+            let blank = next.trim().is_empty() || next.trim_start().starts_with('#');
+            if !blank && indent(next) < key_indent {
+                break;
+            }
+            last += 1;
+        }
+        // Flow style (`[{...}, {...}]`) or items sharing lines cannot be told apart.
+        if items
+            .iter()
+            .any(|(r, _, _)| r.contains(&first) || r.contains(&last))
+        {
+            return None;
+        }
+        let id = item
+            .value
+            .id
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let location = Location {
+            path: file.name.clone(),
+            line: item.line,
+            column: item.column,
+        };
+        items.push((first..=last, id, location));
+    }
+    if items.is_empty() || items.len().saturating_mul(text.len()) > ITEM_BY_ITEM_BUDGET {
+        return None;
+    }
+    // The text with the items at `blank` made spaces (line breaks kept).
+    let masked = |blank: &dyn Fn(usize) -> bool| -> String {
+        let mut out = text.clone().into_bytes();
+        for (i, (range, _, _)) in items.iter().enumerate() {
+            if !blank(i) {
+                continue;
+            }
+            for line in range.clone() {
+                let (Some(&start), Some(content)) = (starts.get(line), lines.get(line)) else {
+                    continue;
+                };
+                let content = content.trim_end_matches(['\r', '\n']).len();
+                for byte in out.iter_mut().skip(start).take(content) {
+                    *byte = b' ';
+                }
+            }
+        }
+        // Whole lines of ASCII and UTF-8 sequences were replaced by spaces: still UTF-8.
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let mut broken = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (k, (range, _, _)) in items.iter().enumerate() {
+        let alone = masked(&|i| i != k);
+        if let Err(e) = serde_saphyr::from_str_with_options::<T>(&alone, yaml_options()) {
+            let line = e
+                .location()
+                .and_then(|l| usize::try_from(l.line()).ok())
+                .unwrap_or(0);
+            // The parser may place a problem of the item (a missing member) where the item
+            // ends: at the next line holding anything, the others being blank. A problem before
+            // the item is the set's own: the usual single report. (One after it that is the set's
+            // own makes the last parse below fail, with the same result.)
+            let alone_lines: Vec<&str> = alone.split_inclusive('\n').collect();
+            let end = (range.end() + 1..alone_lines.len())
+                .find(|&i| alone_lines.get(i).is_some_and(|l| !l.trim().is_empty()))
+                .unwrap_or(usize::MAX);
+            if line == 0 || line - 1 < *range.start() || line - 1 > end {
+                return None;
+            }
+            broken.insert(k);
+            errors.push(e);
+        }
+    }
+    let rest = masked(&|i| broken.contains(&i));
+    let raw = serde_saphyr::from_str_with_options::<T>(&rest, yaml_options()).ok()?;
+    let broken_ids = items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| broken.contains(i))
+        .filter_map(|(_, (_, id, location))| id.map(|id| (id, location)))
+        .collect();
+    Some(Salvage {
+        raw,
+        errors,
+        broken_ids,
+    })
+}
+
+/// What [`item_by_item`] recovers of a rule file that does not parse.
+struct Salvaged {
+    /// The set without its broken items.
+    raw: RawSet,
+    /// The ids of the broken items that have one, with their places (for duplicate ids).
+    broken_ids: Vec<(String, Location)>,
+    some_broken: bool,
 }
 
 fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {

@@ -289,7 +289,8 @@ impl Snapshot {
     /// When the file cannot be written; an existing file is left untouched.
     pub fn save(&mut self, path: &Path) -> Result<(), SnapshotError> {
         let text = self.to_json()?;
-        crate::fsio::write_atomic(path, text.as_bytes()).map_err(SnapshotError::Write)
+        // Names, e-mail addresses and permissions: readable by the owner only when created.
+        crate::fsio::write_private(path, text.as_bytes()).map_err(SnapshotError::Write)
     }
 }
 
@@ -389,7 +390,7 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
         path: path.to_owned(),
         cause,
     };
-    let file = std::fs::File::open(path).map_err(read)?;
+    let file = crate::fsio::open_input(path).map_err(read)?;
     let meta = file.metadata().map_err(read)?;
     if meta.is_dir() {
         return Err(read(std::io::Error::other("it is a directory")));

@@ -7,45 +7,80 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-/// True when a member with this name may hold a secret.
+/// The words that make a member name secret-looking, compared with the name folded to lower
+/// case without `-`, `_`, `.` and spaces (so `x-api-key`, `API_KEY` and `apiKey` all hold
+/// `apikey`).
+pub const SECRET_WORDS: [&str; 14] = [
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "token",
+    "apikey",
+    "privatekey",
+    "signingkey",
+    "credential",
+    "authorization",
+    "bearer",
+    "jwt",
+    "connectionstring",
+];
+
+/// True when a member with this name may hold a secret: it holds one of [`SECRET_WORDS`]
+/// (ignoring case, `-`, `_`, `.` and spaces), or ends in `_key`, `-key` or a camel-case `Key`.
 #[must_use]
 pub fn is_secret_name(name: &str) -> bool {
-    const PARTS: [&str; 8] = [
-        "secret",
-        "password",
-        "passwd",
-        "token",
-        "apikey",
-        "api_key",
-        "privatekey",
-        "private_key",
-    ];
-    // Called for every member of a snapshot (millions in a large tenant): compare in place,
-    // ASCII case-insensitively, without building a lower-case copy.
-    let bytes = name.as_bytes();
-    // Every part but "secret" holds a `k` or a `w`: most names are decided in one scan.
-    if !bytes
-        .iter()
-        .any(|b| matches!(b.to_ascii_lowercase(), b'k' | b'w'))
-    {
-        return contains_ignore_case(bytes, b"secret");
+    // Called for every member of a snapshot (millions in a large tenant): fold into a buffer on
+    // the stack, and try a word only where its first letter is.
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    for b in name.bytes() {
+        if matches!(b, b'-' | b'_' | b'.' | b' ') {
+            continue;
+        }
+        match buffer.get_mut(len) {
+            Some(slot) => *slot = b.to_ascii_lowercase(),
+            None => return is_secret_folded(&fold(name)) || has_key_suffix(name),
+        }
+        len += 1;
     }
-    PARTS
-        .iter()
-        .any(|part| contains_ignore_case(bytes, part.as_bytes()))
-        || bytes
-            .len()
-            .checked_sub(4)
-            .and_then(|start| bytes.get(start..))
-            .is_some_and(|end| end.eq_ignore_ascii_case(b"_key"))
+    is_secret_folded(buffer.get(..len).unwrap_or_default()) || has_key_suffix(name)
 }
 
-/// `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.len() >= needle.len()
-        && haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
+fn fold(name: &str) -> Vec<u8> {
+    name.bytes()
+        .filter(|b| !matches!(b, b'-' | b'_' | b'.' | b' '))
+        .map(|b| b.to_ascii_lowercase())
+        .collect()
+}
+
+fn is_secret_folded(folded: &[u8]) -> bool {
+    folded.iter().enumerate().any(|(i, &first)| {
+        matches!(first, b's' | b'p' | b't' | b'a' | b'c' | b'b' | b'j')
+            && folded.get(i..).is_some_and(|rest| {
+                SECRET_WORDS.iter().any(|word| {
+                    word.as_bytes().first() == Some(&first) && rest.starts_with(word.as_bytes())
+                })
+            })
+    })
+}
+
+/// `ncentral_key`, `signing-key`, `licenseKey`: a key of something.
+fn has_key_suffix(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let Some(start) = bytes.len().checked_sub(4) else {
+        return false;
+    };
+    let Some(end) = bytes.get(start..) else {
+        return false;
+    };
+    end.eq_ignore_ascii_case(b"_key")
+        || end.eq_ignore_ascii_case(b"-key")
+        || (end.get(1..) == Some(b"Key".as_slice())
+            && end
+                .first()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// Removes every secret member at any depth; returns the names removed.
@@ -83,6 +118,53 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Every name the snapshot must not keep, in the spellings servers use.
+    #[test]
+    fn every_secret_name_is_recognised_in_every_spelling() {
+        for name in [
+            "api-key",
+            "x-api-key",
+            "private-key",
+            "signingKey",
+            "pwd",
+            "passphrase",
+            "credentials",
+            "authorization",
+            "bearer",
+            "jwt",
+            "connectionString",
+            "secret",
+            "password",
+            "passwd",
+            "token",
+            "apikey",
+            "privatekey",
+            "client_secret",
+            "refresh_token",
+        ] {
+            let snake = name.replace('-', "_");
+            let kebab = name.replace('_', "-");
+            let upper = name.to_ascii_uppercase();
+            let prefixed = format!("halo_{name}");
+            let dotted = format!("{name}.value");
+            for spelling in [name, &snake, &kebab, &upper, &prefixed, &dotted] {
+                assert!(is_secret_name(spelling), "{spelling} is not recognised");
+            }
+            let mut inner = serde_json::Map::new();
+            inner.insert(name.to_owned(), "hidden-value".into());
+            let mut v = serde_json::json!({"keep": 1, "inner": [Value::Object(inner)]});
+            let removed = strip(&mut v);
+            assert!(!v.to_string().contains("hidden-value"), "{name}");
+            assert_eq!(removed.into_iter().collect::<Vec<_>>(), [name.to_owned()]);
+        }
+        for name in ["licenseKey", "ncentral_key", "signing-key", "host2Key"] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        // A long name is folded on the heap, with the same answer.
+        assert!(is_secret_name(&format!("{}_api-key", "x".repeat(100))));
+        assert!(!is_secret_name(&"x".repeat(100)));
+    }
+
     #[test]
     fn strips_nested_secrets_and_reports_names_only() {
         let mut v = json!({
@@ -112,6 +194,13 @@ mod tests {
             ("passwd_hint", true),
             ("résumé_token", true),
             ("é", false),
+            ("monkey", false),
+            ("keyboard_layout", false),
+            ("turnkey", false),
+            ("authorized", false),
+            ("exchange_authorized", false),
+            ("description", false),
+            ("passes", false),
         ] {
             assert_eq!(is_secret_name(name), secret, "{name}");
         }

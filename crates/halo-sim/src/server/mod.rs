@@ -196,6 +196,15 @@ pub enum FaultKind {
     Redirect(String),
     /// Invalidate every token issued so far, then answer this request 401.
     ExpireTokens,
+    /// Reply with this status and a JSON body echoing the request (a careless or hostile server
+    /// repeating what it was sent): `{"error": "echo", "error_description": E, "Message": E}`
+    /// where `E` is the request line, every header and the body.
+    Echo(u16),
+    /// Reply with this status and exactly this `text/plain` body.
+    Reply(u16, String),
+    /// 200 with `{"record_count": N, "items": [one object]}` whose `id` was never served before,
+    /// on every request: a list that pages without end, inventing objects.
+    Runaway(u64),
 }
 
 impl fmt::Display for FaultKind {
@@ -217,6 +226,9 @@ impl fmt::Display for FaultKind {
             FaultKind::Endless => f.write_str("endless"),
             FaultKind::Redirect(location) => write!(f, "redirect={location}"),
             FaultKind::ExpireTokens => f.write_str("expire-tokens"),
+            FaultKind::Echo(code) => write!(f, "echo={code}"),
+            FaultKind::Reply(code, body) => write!(f, "reply={code}:{body}"),
+            FaultKind::Runaway(count) => write!(f, "runaway={count}"),
         }
     }
 }
@@ -805,6 +817,34 @@ impl Shared {
             Some(FaultKind::Endless) => Action::Endless,
             Some(FaultKind::Redirect(location)) => {
                 Action::Respond(Response::empty(302).with_header("Location", location))
+            }
+            Some(FaultKind::Echo(code)) => {
+                let mut echo = format!("{} {}\n", req.method, req.target);
+                for (name, value) in &req.headers {
+                    echo.push_str(&format!("{name}: {value}\n"));
+                }
+                echo.push_str(&String::from_utf8_lossy(&req.body));
+                Action::Respond(Response::json(
+                    code,
+                    &serde_json::json!({
+                        "error": "echo",
+                        "error_description": echo,
+                        "Message": echo,
+                    }),
+                ))
+            }
+            Some(FaultKind::Runaway(count)) => {
+                let id = 1_000_000 + lock(&self.counters).stats.total;
+                Action::Respond(Response::json(
+                    200,
+                    &serde_json::json!({
+                        "record_count": count,
+                        "items": [{"id": id, "name": format!("invented {id}")}],
+                    }),
+                ))
+            }
+            Some(FaultKind::Reply(code, body)) => {
+                Action::Respond(Response::text(code, "text/plain; charset=utf-8", &body))
             }
             Some(FaultKind::ExpireTokens) => {
                 self.api.expire_all_tokens();

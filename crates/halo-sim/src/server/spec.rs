@@ -22,7 +22,8 @@ const DURATION_FORM: &str = "a whole number with a unit: ms, s, m or h (e.g. 200
 const RATE_FORM: &str = "REQUESTS/DURATION[,no-retry-after], e.g. 300/5m or 5/200ms,no-retry-after";
 const FAULT_FORM: &str = "KIND[,skip=N][,times=N][@PATH], e.g. status=500,times=2@/api/Agent/*";
 const FAULT_KINDS: &str = "status=CODE, forbidden, rate-limited[=SECS], drop, drop-mid-body, \
-                           malformed, garbage, delay=DURATION, hang, endless, redirect=URL, expire-tokens";
+                           malformed, garbage, delay=DURATION, hang, endless, redirect=URL, expire-tokens, \
+                           echo=CODE, reply=CODE:TEXT, runaway=COUNT";
 
 /// Parses a duration such as `200ms`, `30s`, `5m` or `1h` (a whole number and a unit).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -144,7 +145,7 @@ pub fn parse_fault(spec: &str) -> Result<Fault, String> {
                 times = Some(n);
             }
             // A redirect target may itself contain commas.
-            _ if name == "redirect" => {
+            _ if name == "redirect" || name == "reply" => {
                 if let Some(url) = arg.as_mut() {
                     url.push(',');
                     url.push_str(token);
@@ -247,6 +248,34 @@ fn fault_kind(spec: &str, name: &str, arg: Option<String>) -> Result<FaultKind, 
         "endless" => no_arg(FaultKind::Endless),
         "redirect" => Ok(FaultKind::Redirect(need_arg("URL")?)),
         "expire-tokens" => no_arg(FaultKind::ExpireTokens),
+        "echo" => {
+            let value = need_arg("CODE")?;
+            let code: u16 = value
+                .parse()
+                .ok()
+                .filter(|c| (200..=599).contains(c))
+                .ok_or_else(|| format!("`{spec}`: echo={value} is not an HTTP status code"))?;
+            Ok(FaultKind::Echo(code))
+        }
+        "runaway" => {
+            let value = need_arg("COUNT")?;
+            let count = value
+                .parse()
+                .map_err(|_| format!("`{spec}`: runaway={value} is not a whole number"))?;
+            Ok(FaultKind::Runaway(count))
+        }
+        "reply" => {
+            let value = need_arg("CODE:TEXT")?;
+            let (code, body) = value.split_once(':').unwrap_or((value.as_str(), ""));
+            let code: u16 = code
+                .parse()
+                .ok()
+                .filter(|c| (200..=599).contains(c))
+                .ok_or_else(|| {
+                    format!("`{spec}`: reply={value} does not start with an HTTP status code")
+                })?;
+            Ok(FaultKind::Reply(code, body.to_owned()))
+        }
         "" => Err(format!(
             "`{spec}` names no fault; expected one of: {FAULT_KINDS}"
         )),

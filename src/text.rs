@@ -1,0 +1,198 @@
+//! Tenant and server text made safe to print on a terminal or in a CI log.
+//!
+//! Owns: the one rule for showing text halo-audit did not write (agent, team, role and
+//! application names, messages a server sent, values from a snapshot or configuration).
+//! Control characters, escape sequences, bidirectional overrides and invisible format characters
+//! are shown as visible escapes (`\u{1b}`, `\n`), so such text can neither move the cursor,
+//! recolour or retitle a terminal, reorder what is shown, nor start a new output line; and the
+//! markers of CI workflow commands (`::` of GitHub Actions, `##[` of Azure Pipelines and GitHub's
+//! older syntax) are broken, so data is never read as a command. It must not be applied to text
+//! halo-audit writes itself (its own newlines and annotations are meant).
+
+use std::borrow::Cow;
+
+/// `text` as it may be shown: see the module documentation. Text that needs nothing is borrowed.
+#[must_use]
+pub fn shown(text: &str) -> Cow<'_, str> {
+    escaped(text, true)
+}
+
+/// [`shown`], breaking `::` everywhere (`every_colons`) or only where it starts the text after
+/// white space (where a workflow command would begin).
+fn escaped(text: &str, every_colons: bool) -> Cow<'_, str> {
+    let leading_colons = text.trim_start_matches([' ', '\t']).starts_with("::");
+    if !text.chars().any(needs_escape)
+        && !(if every_colons {
+            text.contains("::")
+        } else {
+            leading_colons
+        })
+        && !text.contains("##[")
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
+    let mut at_start = true;
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            // `::` becomes `:\:`, `##[` becomes `##\[`: visible, and no longer a command.
+            ':' if previous == Some(':') && (every_colons || at_start) => out.push_str("\\:"),
+            '[' if out.ends_with("##") => out.push_str("\\["),
+            c => out.push(c),
+        }
+        if !(c == ' ' || c == '\t' || (c == ':' && previous != Some(':'))) {
+            at_start = false;
+        }
+        previous = Some(c);
+    }
+    Cow::Owned(out)
+}
+
+/// [`shown`] of each line of `text`, keeping its line breaks, and breaking `::` only where it
+/// starts a line (so `halo_audit::code` stays as it is): for a whole rendered output without
+/// colours of its own, so that whatever untrusted text it holds can neither drive a terminal nor be
+/// read as a workflow command. Field by field ([`shown`]) is still better: it keeps a newline in a
+/// name from starting a line at all.
+#[must_use]
+pub fn shown_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&escaped(line, false));
+    }
+    out
+}
+
+/// The most items [`bounded_list`] names.
+pub const LIST_LIMIT: usize = 32;
+
+/// `items` joined with `, `, naming at most [`LIST_LIMIT`] of them (`a, b, … and 7 more`): for a
+/// list repeated in many findings or changes (an application's scopes), whose size a tenant
+/// chooses, so that memory stays linear in the tenant however long the list.
+#[must_use]
+pub fn bounded_list<S: AsRef<str>>(items: &[S], separator: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(LIST_LIMIT).map(AsRef::as_ref).collect();
+    let mut out = shown.join(separator);
+    if items.len() > LIST_LIMIT {
+        out.push_str(&format!(
+            "{separator}… and {} more ({} in all)",
+            items.len() - LIST_LIMIT,
+            items.len()
+        ));
+    }
+    out
+}
+
+/// [`shown`] as an owned string.
+#[must_use]
+pub fn shown_owned(text: &str) -> String {
+    shown(text).into_owned()
+}
+
+/// Characters that must never reach a terminal as they are: control characters, bidirectional
+/// overrides and isolates, invisible format characters.
+#[must_use]
+pub fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            // Zero-width characters and left-to-right / right-to-left marks.
+            '\u{200b}'..='\u{200f}'
+            // Line and paragraph separators, bidirectional embeddings and overrides.
+            | '\u{2028}'..='\u{202e}'
+            // Word joiner, invisible operators, bidirectional isolates.
+            | '\u{2060}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_text_is_borrowed_unchanged() {
+        for text in [
+            "Cloud Depot",
+            "Zoë Müller",
+            "Rewst (API)",
+            "a: b",
+            "#1 [x]",
+            "日本",
+        ] {
+            assert!(
+                matches!(shown(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_shown_visibly() {
+        assert_eq!(shown("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(shown("x\u{1b}]0;title\u{7}"), "x\\u{1b}]0;title\\u{7}");
+        assert_eq!(shown("nul\0"), "nul\\u{0}");
+        assert_eq!(shown("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(shown("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        assert_eq!(shown("c1\u{9b}31m"), "c1\\u{9b}31m");
+        assert_eq!(shown("zw\u{200b}j"), "zw\\u{200b}j");
+    }
+
+    #[test]
+    fn newlines_never_start_an_output_line() {
+        let text = shown("name\n::error::All checks passed\r\n##[error]x");
+        assert!(!text.contains('\n') && !text.contains('\r'), "{text}");
+        assert_eq!(
+            text,
+            "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x"
+        );
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        assert_eq!(bounded_list(&["a", "b"], ", "), "a, b");
+        let many: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let text = bounded_list(&many, ", ");
+        assert!(text.starts_with("0, 1, 2"), "{text}");
+        assert!(text.ends_with(", 31, … and 68 more (100 in all)"), "{text}");
+    }
+
+    #[test]
+    fn whole_outputs_keep_their_lines() {
+        assert_eq!(
+            shown_lines("a\n::error::x\n\u{1b}[2J\n"),
+            "a\n:\\:error::x\n\\u{1b}[2J\n"
+        );
+        assert_eq!(shown_lines("plain\ntext"), "plain\ntext");
+        assert_eq!(
+            shown_lines("  × halo_audit::rules::invalid\n  ::warning::x\n:::"),
+            "  × halo_audit::rules::invalid\n  :\\:warning::x\n:\\::"
+        );
+    }
+
+    #[test]
+    fn workflow_command_markers_are_broken() {
+        assert_eq!(shown("::add-mask::x"), ":\\:add-mask:\\:x");
+        assert_eq!(shown(":::"), ":\\:\\:");
+        assert_eq!(shown("see ##[group]x"), "see ##\\[group]x");
+        assert_eq!(shown("###[x"), "###\\[x");
+        for hostile in [
+            "::error::x",
+            "a::b",
+            "##[warning]",
+            "\n::set-output name=x::y",
+        ] {
+            let out = shown(hostile);
+            assert!(!out.contains("::") && !out.contains("##["), "{out}");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Bounded cost: an application with 20,000 scopes and a tenant of 20,000 roles (held by three
+//! agents) are checked, diffed and planned by the binary under `ulimit -v` of 512 MiB of address
+//! space. A list copied into every finding or change about one of its items once made these
+//! runs grow past 7-16 GB and abort. Nothing is timed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+/// The address space each run may use, in KiB.
+const LIMIT_KIB: u64 = 512 * 1024;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo() -> Value {
+    let text = std::fs::read_to_string(root().join("fixtures/demo/snapshot.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The demo tenant whose first application (vCIOToolbox) holds 20,000 more scopes.
+fn many_scopes(dir: &Path) -> PathBuf {
+    let mut doc = demo();
+    let scopes = doc["objects"]["applications"][0]["scopes"]
+        .as_array_mut()
+        .unwrap();
+    scopes.extend((0..20_000).map(|i| json!({"name": format!("read:extra{i:05}")})));
+    let path = dir.join("scopes.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// The demo tenant with 20,000 more roles, every one held by its first three agents.
+fn many_roles(dir: &Path) -> PathBuf {
+    let mut doc = demo();
+    let claims = doc["objects"]["roles"][0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>();
+    let roles: Vec<Value> = (0..20_000)
+        .map(|i| {
+            json!({
+                "id": format!("00000000-0000-0000-0000-{i:012}"),
+                "name": format!("Role {i}"),
+                "is_integration": false,
+                "claims": claims,
+            })
+        })
+        .collect();
+    let held: Vec<Value> = roles
+        .iter()
+        .map(|r| json!({"id": r["id"], "name": r["name"]}))
+        .collect();
+    for agent in doc["objects"]["agents"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .take(3)
+    {
+        agent["roles"] = Value::Array(held.clone());
+    }
+    doc["objects"]["roles"]
+        .as_array_mut()
+        .unwrap()
+        .extend(roles);
+    let path = dir.join("roles.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// Runs the binary under the address-space limit; its exit code (stdout is kept in `dir/out`).
+fn limited(dir: &Path, args: &[&str]) -> i32 {
+    let bin = assert_cmd::cargo::cargo_bin("halo-audit");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(&bin)
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("HALO_URL")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("{args:?} was killed (out of memory?): {stderr}"));
+    assert!(code <= 1, "{args:?} exited {code}: {stderr}");
+    std::fs::write(dir.join("out"), &output.stdout).unwrap();
+    code
+}
+
+#[test]
+fn twenty_thousand_scopes_check_diff_and_plan_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_scopes(dir.path());
+    let path = path.to_str().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    for format in ["json", "human", "sarif"] {
+        assert_eq!(
+            limited(
+                dir.path(),
+                &["check", "--snapshot", path, "--format", format]
+            ),
+            1
+        );
+    }
+    // Every extra scope is an excess finding; the report names them, not the list 20,000 times.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out")).unwrap()).unwrap();
+    assert!(report["runs"][0]["results"].as_array().unwrap().len() >= 20_000);
+    limited(dir.path(), &["diff", demo, path, "--format", "json"]);
+    limited(dir.path(), &["diff", path, demo]);
+    limited(
+        dir.path(),
+        &["plan", "--set", "vciotoolbox", "--snapshot", path],
+    );
+}
+
+#[test]
+fn twenty_thousand_roles_check_diff_and_plan_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_roles(dir.path());
+    let path = path.to_str().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    limited(
+        dir.path(),
+        &["check", "--snapshot", path, "--format", "json"],
+    );
+    limited(dir.path(), &["diff", demo, path, "--format", "json"]);
+    limited(dir.path(), &["diff", path, demo]);
+    limited(
+        dir.path(),
+        &["plan", "--set", "vciotoolbox", "--snapshot", path],
+    );
+}
