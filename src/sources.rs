@@ -179,11 +179,20 @@ fn set_report(
                 .ok()
                 .and_then(|d| options.today.since(d).ok())
                 .map(|span| i64::from(span.get_days()));
+            // A page listed once per retrieval is stale only when its latest retrieval is.
+            let latest = set
+                .sources
+                .iter()
+                .filter(|d| d.url == doc.url)
+                .filter_map(|d| d.retrieved.parse::<jiff::civil::Date>().ok())
+                .max()
+                .and_then(|d| options.today.since(d).ok())
+                .map(|span| i64::from(span.get_days()));
             SourceReport {
                 url: doc.url.clone(),
                 retrieved: doc.retrieved.clone(),
                 age_days,
-                stale: age_days.is_some_and(|a| a > options.max_age_days),
+                stale: latest.is_some_and(|a| a > options.max_age_days),
                 state: pages.get(&doc.url).map_or_else(
                     || PageState::Unread {
                         reason: "not read".to_owned(),

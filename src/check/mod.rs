@@ -857,28 +857,23 @@ impl Run<'_> {
                 continue;
             };
             let Some(held) = &app.scopes else { continue };
-            let needed: BTreeSet<&str> = sets
-                .iter()
-                .flat_map(|s| s.requirements.iter())
-                .filter(|r| r.expect == Expect::Granted)
-                .filter_map(|r| match &r.permission {
-                    PermRef::Scope(s) => Some(s.as_str()),
-                    PermRef::Agent(_) | PermRef::Role(_) => None,
-                })
-                .collect();
+            // The scopes the bound sets' requirements name with an expectation.
+            let scopes_expected = |expect: Expect| -> BTreeSet<&str> {
+                sets.iter()
+                    .flat_map(|s| s.requirements.iter())
+                    .filter(|r| r.expect == expect)
+                    .filter_map(|r| match &r.permission {
+                        PermRef::Scope(s) => Some(s.as_str()),
+                        PermRef::Agent(_) | PermRef::Role(_) => None,
+                    })
+                    .collect()
+            };
+            let needed = scopes_expected(Expect::Granted);
+            // A scope a requirement forbids is reported by that requirement, not a second time here.
+            let forbidden = scopes_expected(Expect::NotGranted);
             // Once per application, bounded: repeated in each excess finding, it must not grow
             // with the square of the number of scopes.
             let held_text = crate::text::bounded_list(held, ", ");
-            // A scope a requirement forbids is reported by that requirement, not a second time here.
-            let forbidden: BTreeSet<&str> = sets
-                .iter()
-                .flat_map(|s| s.requirements.iter())
-                .filter(|r| r.expect == Expect::NotGranted)
-                .filter_map(|r| match &r.permission {
-                    PermRef::Scope(s) => Some(s.as_str()),
-                    PermRef::Agent(_) | PermRef::Role(_) => None,
-                })
-                .collect();
             for scope in held
                 .iter()
                 .filter(|s| !needed.contains(s.as_str()) && !forbidden.contains(s.as_str()))

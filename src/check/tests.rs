@@ -74,6 +74,15 @@ fn run(t: &crate::tenant::Tenant, sets: &[&str]) -> Outcome {
     check(t, &library(&[]), catalog(), &selection).unwrap()
 }
 
+/// Checks `t` against the set in `text` (id `id`) alone, with the baseline.
+fn run_only(t: &crate::tenant::Tenant, text: &str, id: &str) -> Outcome {
+    let selection = Selection {
+        sets: vec![id.to_owned()],
+        ..Selection::default()
+    };
+    check(t, &library(&[text]), catalog(), &selection).unwrap()
+}
+
 fn codes(outcome: &Outcome) -> Vec<(String, String)> {
     outcome
         .findings
@@ -594,12 +603,7 @@ fn timesheets(own: &str, role: Option<&str>) -> Vec<Finding> {
         roles,
         json!([app(&["read:tickets"], 7)]),
     );
-    let selection = Selection {
-        sets: vec!["ts-set".to_owned()],
-        ..Selection::default()
-    };
-    check(&t, &library(&[TIMESHEETS]), catalog(), &selection)
-        .unwrap()
+    run_only(&t, TIMESHEETS, "ts-set")
         .findings
         .into_iter()
         .filter(|f| f.requirement.as_deref() == Some("ts.read"))
@@ -695,11 +699,7 @@ requirements:
         json!([]),
         json!([app(&["read:tickets", "admin"], 7)]),
     );
-    let selection = Selection {
-        sets: vec!["limits".to_owned()],
-        ..Selection::default()
-    };
-    let outcome = check(&t, &library(&[LIMITS]), catalog(), &selection).unwrap();
+    let outcome = run_only(&t, LIMITS, "limits");
     let api_only = outcome
         .findings
         .iter()
@@ -778,11 +778,7 @@ requirements:
         json!([]),
         json!([app(&["read:tickets", "edit:crm"], 7)]),
     );
-    let selection = Selection {
-        sets: vec!["per-kind".to_owned()],
-        ..Selection::default()
-    };
-    let outcome = check(&t, &library(&[PER_KIND]), catalog(), &selection).unwrap();
+    let outcome = run_only(&t, PER_KIND, "per-kind");
     let of = |permission: &str| {
         outcome
             .findings
@@ -821,11 +817,7 @@ alternatives:
         a["teams"] = teams;
         a["departments"] = departments;
         let t = tenant(json!([a]), json!([]), json!([app(&["read:tickets"], 7)]));
-        let selection = Selection {
-            sets: vec!["either".to_owned()],
-            ..Selection::default()
-        };
-        check(&t, &library(&[EITHER]), catalog(), &selection).unwrap()
+        run_only(&t, EITHER, "either")
     };
     let of_set = |o: &Outcome| -> Vec<(Code, Option<String>, String)> {
         o.findings
