@@ -142,6 +142,19 @@ pub fn show(set: &RuleSet, catalog: &Catalog) -> String {
             p.rationale.trim()
         );
     }
+    for alt in &set.alternatives {
+        let options: Vec<String> = alt.options.iter().map(|o| o.join(" and ")).collect();
+        let _ = writeln!(
+            out,
+            "\n  {} [alternative]\n    {}\n    any one of: {}",
+            alt.id,
+            alt.title,
+            options.join("; or ")
+        );
+        if let Some(rationale) = &alt.rationale {
+            let _ = writeln!(out, "    why: {rationale}");
+        }
+    }
     for note in &set.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
