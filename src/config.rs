@@ -151,6 +151,15 @@ pub struct Config {
     pub warnings: Vec<RuleProblem>,
 }
 
+/// The repository a directory is in: the nearest of it and its ancestors holding `.git` (a
+/// directory, or the file of a worktree or submodule).
+#[must_use]
+pub fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_owned)
+}
+
 /// Finds and loads the configuration: `explicit` if given (it must exist), else
 /// `./halo-audit.yaml` when present, else the defaults.
 ///

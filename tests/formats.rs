@@ -42,12 +42,43 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), rules.len(), "{name}: duplicate rule ids");
+        for rule in rules {
+            assert_ne!(
+                rule["name"], rule["id"],
+                "{name}: a rule's name repeats its id"
+            );
+            let tags = rule["properties"]["tags"].as_array().unwrap();
+            assert!(tags.contains(&Value::from("security")), "{name}: {rule:#}");
+            let severity: f64 = rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((0.0..=10.0).contains(&severity), "{name}");
+        }
+        assert_eq!(run["automationDetails"]["id"], "halo-audit/check/");
+        assert_eq!(
+            run["invocations"][0]["executionSuccessful"],
+            loaded.outcome.not_audited.is_empty(),
+            "{name}"
+        );
+        assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
         let results = run["results"].as_array().unwrap();
         assert_eq!(
             results.len(),
             loaded.outcome.findings.len(),
             "{name}: one result per finding"
         );
+        // What GitHub code scanning identifies an alert by: one per finding.
+        let hashes: BTreeSet<&str> = results
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(hashes.len(), results.len(), "{name}: alerts would merge");
         for (result, finding) in results.iter().zip(&loaded.outcome.findings) {
             let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"], "{name}: ruleIndex");
@@ -57,6 +88,11 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
                 .unwrap_or(finding.code.as_str());
             assert_eq!(result["ruleId"], expected_rule, "{name}");
             let physical = &result["locations"][0]["physicalLocation"];
+            assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            assert_eq!(
+                physical["region"]["endLine"],
+                physical["region"]["startLine"]
+            );
             assert!(
                 physical["artifactLocation"]["uri"]
                     .as_str()
@@ -107,6 +143,46 @@ fn the_schema_check_rejects_what_code_scanning_would() {
         .unwrap()
         .remove("message");
     assert!(validate(&schemas, index, &no_message).is_err());
+}
+
+#[test]
+fn line_hashes_are_stable_and_distinct_for_repeated_fingerprints() {
+    use report::sarif::line_hashes;
+    let hashes = line_hashes(["a|b", "c|d", "a|b"]);
+    assert_eq!(hashes, line_hashes(["a|b", "c|d", "a|b"]), "stable");
+    assert_eq!(hashes.iter().collect::<BTreeSet<_>>().len(), 3);
+    assert!(hashes[0].ends_with(":1") && hashes[2].ends_with(":2"));
+    assert_eq!(hashes[0][..16], hashes[2][..16]);
+    // The hash of a fingerprint does not depend on the findings around it.
+    assert_eq!(line_hashes(["c|d"])[0], hashes[1]);
+}
+
+#[test]
+fn paths_are_located_relative_to_the_repository_root() {
+    use report::sarif::Base;
+    let root = Path::new("/repo");
+    let sub = Base::at(Path::new("/repo/ops/audit"), Some(root));
+    assert_eq!(
+        sub.locate("rules/x.yaml"),
+        ("ops/audit/rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("../halo-audit.yaml"),
+        ("ops/halo-audit.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("/repo/rules/x.yaml"),
+        ("rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("../../../elsewhere/x.yaml"),
+        ("file:///elsewhere/x.yaml".to_owned(), None)
+    );
+    let no_repo = Base::at(Path::new("/work"), None);
+    assert_eq!(
+        no_repo.locate("./rules/x.yaml"),
+        ("rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
 }
 
 #[test]
