@@ -86,6 +86,14 @@ pub enum AppError {
         old: String,
         new: String,
     },
+    #[error("{names} exist already in {dir}")]
+    #[diagnostic(
+        code(halo_audit::rules::export_exists),
+        help(
+            "pass --force to replace them, or export into another directory; nothing was written"
+        )
+    )]
+    ExportExists { dir: String, names: String },
     #[error("unknown requirement set `{id}`")]
     #[diagnostic(
         code(halo_audit::rules::unknown_set),
@@ -847,6 +855,7 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             report::emit(&ruleset::schema::rules_schema(), &Output::Stdout)?;
             Ok(exit::OK)
         }
+        RulesCommand::Export { dir, force } => export_rules(dir, *force, style),
         RulesCommand::Sources(args) => {
             let library = load_library(&args.sources, catalog)?;
             let mut sets = Vec::new();
@@ -888,6 +897,56 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             })
         }
     }
+}
+
+/// `rules export DIR`: the shipped sets and their schema, written into DIR; nothing is written
+/// when a file exists already, unless `force`.
+fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> {
+    let mut files = ruleset::exported_files();
+    let set_count = files.len();
+    files.push((
+        ruleset::EXPORTED_SCHEMA.to_owned(),
+        ruleset::schema::rules_schema(),
+    ));
+    if !force {
+        let existing: Vec<String> = files
+            .iter()
+            .filter(|(name, _)| dir.join(name).symlink_metadata().is_ok())
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !existing.is_empty() {
+            let mut names = existing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if existing.len() > 3 {
+                names.push_str(&format!(" and {} more", existing.len() - 3));
+            }
+            return Err(AppError::ExportExists {
+                dir: display(dir),
+                names,
+            });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|cause| crate::fsio::WriteError {
+        path: dir.to_owned(),
+        cause,
+    })?;
+    for (name, text) in &files {
+        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    if !style.quiet {
+        report::status(&format!(
+            "wrote {set_count} requirement sets and {} to {}; audit with them: \
+             halo-audit check --no-default-rules --rules {}\n",
+            ruleset::EXPORTED_SCHEMA,
+            dir.display(),
+            dir.display()
+        ));
+    }
+    Ok(exit::OK)
 }
 
 /// Reads a path's display name for messages.

@@ -397,6 +397,17 @@ pub enum RulesCommand {
     },
     /// Print the JSON Schema (draft-07) of rule files.
     Schema,
+    /// Write the shipped requirement sets into DIR as YAML files, with their JSON Schema beside
+    /// them (`rules.schema.json`, named by each file's modeline), to pin, review and extend them;
+    /// audit with them through `--no-default-rules --rules DIR`.
+    Export {
+        /// The directory to write into (created when missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Replace files that exist already.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check that the vendors' pages still say what the sets quote: pages moved or vanished, quotes
     /// no longer found, retrievals grown old. Reads the pages over HTTPS (only when run), or saved
     /// copies with --saved.

@@ -415,6 +415,28 @@ pub fn builtin_files() -> Vec<RuleFile> {
         .collect()
 }
 
+/// The name the JSON Schema of rule files is exported under, beside the sets (`rules export`).
+pub const EXPORTED_SCHEMA: &str = "rules.schema.json";
+
+/// The shipped sets as files to write into a directory of the user's: (file name, contents), each
+/// starting with a `yaml-language-server` modeline naming [`EXPORTED_SCHEMA`] in the same
+/// directory (the shipped files name the schema's place in halo-audit's own sources).
+#[must_use]
+pub fn exported_files() -> Vec<(String, String)> {
+    let modeline = format!("# yaml-language-server: $schema=./{EXPORTED_SCHEMA}\n");
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            let file = name.rsplit('/').next().unwrap_or(name).to_owned();
+            let body = match text.split_once('\n') {
+                Some((first, rest)) if first.starts_with("# yaml-language-server:") => rest,
+                _ => text,
+            };
+            (file, format!("{modeline}{body}"))
+        })
+        .collect()
+}
+
 /// The largest YAML file read (rule files, the configuration): the parser's own input budget.
 pub const MAX_YAML_BYTES: u64 = 8 * 1024 * 1024;
 
