@@ -9,8 +9,7 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, ConnectArgs, FailOn, RuleSources, RulesCommand,
-    SnapshotCommand,
+    CheckArgs, Cli, Command, ConnectArgs, FailOn, RuleSources, RulesCommand, SnapshotCommand,
 };
 use crate::config::Config;
 use crate::diag::Code;
@@ -121,14 +120,7 @@ impl AppError {
 /// Any [`AppError`]; `main` renders it and exits with [`AppError::exit_code`].
 pub fn run(cli: &Cli) -> Result<u8, AppError> {
     let style = Style {
-        color: match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::IsTerminal::is_terminal(&std::io::stdout())
-            }
-        },
+        color: crate::color::enabled(cli.color, crate::color::Stream::Stdout),
         verbose: cli.verbose,
         quiet: cli.quiet,
     };
@@ -331,13 +323,18 @@ fn warn_if_over_privileged(
     Ok(())
 }
 
-/// The configuration file (`--config`, else `./halo-audit.yaml` when present); its warnings go to
-/// stderr.
+/// The configuration file (`--config`, else none with `--no-config`, else `halo-audit.yaml` found
+/// from the current directory up to the repository root); its warnings go to stderr.
 ///
 /// # Errors
 /// An unreadable or invalid configuration (exit 2).
 fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
-    let config = crate::config::discover(cli.config.as_deref())?;
+    let lookup = match (&cli.config, cli.no_config) {
+        (_, true) => crate::config::Lookup::None,
+        (Some(path), false) => crate::config::Lookup::Explicit(path),
+        (None, false) => crate::config::Lookup::Discover,
+    };
+    let config = crate::config::discover(lookup)?;
     if !style.quiet {
         for warning in &config.warnings {
             report::warning(warning, style);
@@ -352,6 +349,19 @@ fn refuse_clobbering(
     outputs: &[(&'static str, Option<&Path>)],
     inputs: &[(&'static str, Option<&Path>)],
 ) -> Result<(), AppError> {
+    let on_stdout: Vec<&'static str> = outputs
+        .iter()
+        .filter(|(_, p)| p.is_some_and(crate::fsio::is_stdio))
+        .map(|(flag, _)| *flag)
+        .collect();
+    if let [first, second, ..] = on_stdout[..] {
+        return Err(AppError::Usage {
+            command: "check",
+            flag: second,
+            value: crate::fsio::STDIO.to_owned(),
+            reason: format!("{first} writes to standard output already; give one of them a file"),
+        });
+    }
     for (index, (flag, output)) in outputs.iter().enumerate() {
         let Some(output) = output else { continue };
         // The other outputs count as inputs: two outputs in one file lose one of them.
@@ -376,7 +386,7 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
         &[("-o", Some(&args.output))],
         &[("--snapshot", args.snapshot.as_deref())],
     )?;
-    if args.output.exists() && !args.force {
+    if !crate::fsio::is_stdio(&args.output) && args.output.exists() && !args.force {
         return Err(AppError::Exists {
             path: display(&args.output),
         });
@@ -393,7 +403,7 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
     crate::fsio::write_atomic(&args.output, text.as_bytes())?;
     report::status(&format!(
         "wrote {}; review it, then run `halo-audit check`\n",
-        args.output.display()
+        crate::fsio::describe_output(&args.output)
     ));
     Ok(exit::OK)
 }
@@ -509,6 +519,20 @@ fn run_check(
         ],
         &inputs,
     )?;
+    if args
+        .save_snapshot
+        .as_deref()
+        .is_some_and(crate::fsio::is_stdio)
+        && !Output::of(args.output.as_deref()).is_file()
+    {
+        return Err(AppError::Usage {
+            command: "check",
+            flag: "--save-snapshot",
+            value: crate::fsio::STDIO.to_owned(),
+            reason: "the report goes to standard output; write it to a file with -o FILE"
+                .to_owned(),
+        });
+    }
     let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::load_for_check(path, catalog)?,
@@ -571,12 +595,9 @@ fn run_check(
         return check_against_baseline(args, path, &outcome, &context);
     }
     let text = report::render(args.format, &outcome, &context);
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
+    if !style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         for line in report::not_audited_lines(&outcome) {
             report::status(&format!("{line}\n"));
         }
@@ -653,12 +674,9 @@ fn check_against_baseline(
         }
         format => report::render(format, &new, context),
     };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !context.style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
+    if !context.style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         report::summary_line(&new, context.gate(), context.style);
     }
     Ok(report::verdict(&new, context.gate()).exit_code())
@@ -669,8 +687,31 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         &[("-o", args.output.as_deref())],
         &[("OLD", Some(&args.old)), ("NEW", Some(&args.new))],
     )?;
+    if crate::fsio::is_stdio(&args.old) && crate::fsio::is_stdio(&args.new) {
+        return Err(AppError::Usage {
+            command: "diff",
+            flag: "NEW",
+            value: crate::fsio::STDIO.to_owned(),
+            reason: "OLD is read from standard input already; give one of them as a file"
+                .to_owned(),
+        });
+    }
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
-    let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
+    // NEW is read once: the SARIF and GitHub formats locate its objects in the same bytes.
+    let (new_snapshot, new_lines) = if crate::fsio::is_stdio(&args.new) {
+        let bytes = snapshot::read_stdin()?;
+        let snap = snapshot::parse(&bytes, Path::new(snapshot::STDIN_NAME))?;
+        (
+            snap,
+            snapshot::ObjectLines::scan(&String::from_utf8_lossy(&bytes)),
+        )
+    } else {
+        (
+            snapshot::load(&args.new)?,
+            snapshot::ObjectLines::read(&args.new),
+        )
+    };
+    let new = snapshot::normalise(&new_snapshot, catalog, &args.new)?;
     let (a, b) = (
         old.provenance.instance.as_deref(),
         new.provenance.instance.as_deref(),
@@ -691,31 +732,25 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         });
     }
     let diff = crate::diff::diff(&old, &new, catalog);
-    let paths = (display(&args.old), display(&args.new));
+    let paths = (input_name(&args.old), input_name(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());
-    let text =
-        match args.format {
-            crate::cli::DiffFormat::Human => {
-                report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
-            }
-            crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
-            crate::cli::DiffFormat::Markdown => {
-                crate::text::shown_lines(&report::diff::markdown(&diff, paths))
-            }
-            crate::cli::DiffFormat::Sarif => {
-                report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-            }
-            crate::cli::DiffFormat::Junit => crate::text::shown_lines(
-                &report::diff::junit::render(&diff, paths, args.fail_on_drift),
-            ),
-            crate::cli::DiffFormat::Github => {
-                report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-            }
-        };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let text = match args.format {
+        crate::cli::DiffFormat::Human => {
+            report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
+        }
+        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
+        crate::cli::DiffFormat::Markdown => {
+            crate::text::shown_lines(&report::diff::markdown(&diff, paths))
+        }
+        crate::cli::DiffFormat::Sarif => report::diff::sarif::render(&diff, paths, &new_lines),
+        crate::cli::DiffFormat::Junit => crate::text::shown_lines(&report::diff::junit::render(
+            &diff,
+            paths,
+            args.fail_on_drift,
+        )),
+        crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines),
+    };
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
     Ok(if args.fail_on_drift && diff.is_drift() {
         exit::FINDINGS
@@ -769,10 +804,7 @@ fn run_plan(
         }
         crate::cli::PlanFormat::Json => report::plan::json(&plan),
     };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
     Ok(exit::OK)
 }
@@ -947,6 +979,15 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         ));
     }
     Ok(exit::OK)
+}
+
+/// An input's name in reports: `<stdin>` for `-`.
+fn input_name(path: &Path) -> String {
+    if crate::fsio::is_stdio(path) {
+        snapshot::STDIN_NAME.to_owned()
+    } else {
+        display(path)
+    }
 }
 
 /// Reads a path's display name for messages.

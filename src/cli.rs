@@ -19,9 +19,13 @@ pub struct Cli {
     /// Say more: evidence chains in human output, notes from the normaliser.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// The configuration file (default: `halo-audit.yaml` in the current directory, if present).
+    /// The configuration file (default: `halo-audit.yaml` or `halo-audit.yml` in the current
+    /// directory or the nearest parent up to the repository root, if present).
     #[arg(long, global = true, value_name = "FILE", env = "HALO_AUDIT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Read no configuration file (neither --config, HALO_AUDIT_CONFIG nor one found).
+    #[arg(long, global = true)]
+    pub no_config: bool,
     /// A catalog overlay: your own claim types and values for permissions (repeatable; see
     /// docs/permissions.md).
     #[arg(long = "catalog", global = true, value_name = "FILE")]

@@ -265,3 +265,281 @@ fn diff_sarif_locates_a_committed_snapshot_in_the_repository() {
     assert_code_scanning_would_show(&log, repo.path());
     assert!(run.stdout.contains("\"uri\": \"ops/new.json\""));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `-` for standard output and input
+
+#[test]
+fn dash_as_output_is_standard_output_and_never_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = demo();
+    let snapshot = snapshot.to_str().unwrap();
+    let plain = run_in(
+        dir.path(),
+        &["check", "--snapshot", snapshot, "--format", "json"],
+        None,
+    );
+    let dashed = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--snapshot",
+            snapshot,
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(dashed.code, 1);
+    assert_eq!(dashed.stdout, plain.stdout);
+    assert_eq!(dashed.stderr, plain.stderr);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff");
+    let (old, new) = (fixtures.join("old.json"), fixtures.join("new.json"));
+    let diff = expect(
+        dir.path(),
+        &[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        0,
+    );
+    assert!(diff.stdout.contains("widened"));
+    let plan = expect(
+        dir.path(),
+        &["plan", "--set", "hudu", "--format", "json", "-o", "-"],
+        0,
+    );
+    assert!(plan.stdout.starts_with('{'));
+    let init = expect(dir.path(), &["init", "-o", "-"], 0);
+    assert!(init.stdout.contains("# halo-audit configuration"));
+    assert!(
+        init.stderr.contains("wrote standard output"),
+        "{}",
+        init.stderr
+    );
+    assert!(
+        !dir.path().join("-").exists(),
+        "no file named `-` was written"
+    );
+    // Two outputs cannot share standard output.
+    let both = expect(
+        dir.path(),
+        &[
+            "check",
+            "--url",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "x",
+            "--save-snapshot",
+            "-",
+        ],
+        2,
+    );
+    assert!(both.stderr.contains("--save-snapshot"), "{}", both.stderr);
+}
+
+#[test]
+fn dash_as_a_snapshot_reads_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = demo();
+    let bytes = std::fs::read(&snapshot).unwrap();
+    let from_file = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--format",
+            "table",
+        ],
+        None,
+    );
+    let from_stdin = run_in(
+        dir.path(),
+        &["check", "--snapshot", "-", "--format", "table"],
+        Some(bytes.clone()),
+    );
+    assert_eq!(from_stdin.code, from_file.code);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    let shown = run_in(dir.path(), &["snapshot", "show", "-"], Some(bytes));
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(shown.stdout.contains("northwind"));
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff");
+    let (old, new) = (fixtures.join("old.json"), fixtures.join("new.json"));
+    let by_path = run_in(
+        dir.path(),
+        &[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let old_from_stdin = run_in(
+        dir.path(),
+        &["diff", "-", new.to_str().unwrap(), "--format", "json"],
+        Some(std::fs::read(&old).unwrap()),
+    );
+    let new_from_stdin = run_in(
+        dir.path(),
+        &["diff", old.to_str().unwrap(), "-", "--format", "sarif"],
+        Some(std::fs::read(&new).unwrap()),
+    );
+    assert_eq!(old_from_stdin.code, 0, "{}", old_from_stdin.stderr);
+    assert_eq!(new_from_stdin.code, 0, "{}", new_from_stdin.stderr);
+    let changes = |text: &str| serde_json::from_str::<Value>(text).unwrap()["changes"].clone();
+    assert_eq!(changes(&old_from_stdin.stdout), changes(&by_path.stdout));
+    let sarif: Value = serde_json::from_str(&new_from_stdin.stdout).unwrap();
+    let lines: BTreeSet<u64> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        lines.len() > 1,
+        "NEW's objects are located from standard input too"
+    );
+
+    let twice = run_in(dir.path(), &["diff", "-", "-"], Some(Vec::new()));
+    assert_eq!(twice.code, 2);
+    assert!(twice.stderr.contains("standard input"), "{}", twice.stderr);
+    let empty = run_in(dir.path(), &["check", "--snapshot", "-"], Some(Vec::new()));
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("<stdin>"), "{}", empty.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration discovery
+
+#[test]
+fn the_configuration_is_found_up_to_the_repository_root() {
+    let repo = repository();
+    let deep = repo.path().join("ops/audit");
+    std::fs::create_dir(&deep).unwrap();
+    let snapshot = demo();
+    let snapshot = snapshot.to_str().unwrap();
+    let check = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["check", "--snapshot", snapshot, "-q", "-o", "/dev/null"];
+        args.extend_from_slice(extra);
+        run_in(dir, &args, None)
+    };
+    // Without a configuration the demo fails on its errors.
+    assert_eq!(check(&deep, &[]).code, 1);
+    // `halo-audit.yml` at the root, found from two levels down.
+    std::fs::write(repo.path().join("halo-audit.yml"), "fail_on: never\n").unwrap();
+    assert_eq!(check(&deep, &[]).code, 0);
+    assert_eq!(check(&deep, &["--no-config"]).code, 1);
+    // The nearest file wins.
+    std::fs::write(repo.path().join("ops/halo-audit.yaml"), "fail_on: error\n").unwrap();
+    assert_eq!(check(&deep, &[]).code, 1);
+    std::fs::remove_file(repo.path().join("ops/halo-audit.yaml")).unwrap();
+    // Two names in one directory: which one is meant is not guessed.
+    std::fs::write(repo.path().join("halo-audit.yaml"), "fail_on: never\n").unwrap();
+    let both = check(&deep, &[]);
+    assert_eq!(both.code, 2);
+    assert!(both.stderr.contains("halo-audit.yml"), "{}", both.stderr);
+    std::fs::remove_file(repo.path().join("halo-audit.yml")).unwrap();
+    // Nothing above the repository root is read.
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(outer.path().join("halo-audit.yaml"), "fail_on: never\n").unwrap();
+    let inner = outer.path().join("repo");
+    std::fs::create_dir_all(inner.join(".git")).unwrap();
+    assert_eq!(check(&inner, &[]).code, 1);
+    // `--no-config` also overrides HALO_AUDIT_CONFIG.
+    let mut cmd = halo_audit(&inner);
+    let status = cmd
+        .env("HALO_AUDIT_CONFIG", "missing.yaml")
+        .args([
+            "--no-config",
+            "check",
+            "--snapshot",
+            snapshot,
+            "-q",
+            "-o",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+}
+
+#[test]
+fn a_missing_config_file_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = demo();
+    let run = expect(
+        dir.path(),
+        &[
+            "--config",
+            "nope.yaml",
+            "check",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        run.stderr
+            .contains("cannot read the configuration file nope.yaml"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--config"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--rules"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colour
+
+#[test]
+fn colour_follows_the_flag_and_the_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = demo();
+    let snapshot = snapshot.to_str().unwrap();
+    let coloured = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = halo_audit(dir.path());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut args = vec!["check", "--snapshot", snapshot];
+        args.extend_from_slice(extra);
+        let out = cmd.args(&args).output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.contains('\u{1b}')
+    };
+    // Standard output is a pipe here: no colour unless forced.
+    assert!(!coloured(&[], &[]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(coloured(&[("FORCE_COLOR", "1")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[]));
+    assert!(!coloured(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]));
+    assert!(coloured(&[("NO_COLOR", "1")], &["--color", "always"]));
+    assert!(!coloured(&[("TERM", "dumb")], &[]));
+    // Errors and clap's usage errors on standard error follow the same rules.
+    let stderr = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = halo_audit(dir.path());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.args(args).output().unwrap().stderr).unwrap()
+    };
+    let missing = ["check", "--snapshot", "missing.json"];
+    assert!(stderr(&[("FORCE_COLOR", "1")], &missing).contains('\u{1b}'));
+    assert!(!stderr(&[], &missing).contains('\u{1b}'));
+    assert!(stderr(&[("CLICOLOR_FORCE", "1")], &["check", "--bogus"]).contains('\u{1b}'));
+    assert!(!stderr(&[("NO_COLOR", "1")], &["check", "--bogus"]).contains('\u{1b}'));
+}

@@ -214,6 +214,23 @@ pub fn tenant_line(tenant: &Tenant) -> Option<String> {
     })
 }
 
+impl Output {
+    /// `-o FILE`: standard output without it or for `-o -`, else the file.
+    #[must_use]
+    pub fn of(path: Option<&std::path::Path>) -> Self {
+        match path {
+            Some(p) if !crate::fsio::is_stdio(p) => Self::File(p.to_owned()),
+            _ => Self::Stdout,
+        }
+    }
+
+    /// True when the report goes to a file (not standard output).
+    #[must_use]
+    pub fn is_file(&self) -> bool {
+        matches!(self, Self::File(_))
+    }
+}
+
 /// Writes a report to its destination. A closed stdout (e.g. `| head`) is not an error.
 ///
 /// # Errors
@@ -221,19 +238,11 @@ pub fn tenant_line(tenant: &Tenant) -> Option<String> {
 pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> {
     match output {
         Output::Stdout => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(crate::fsio::WriteError {
-                        path: PathBuf::from("<stdout>"),
-                        cause: e,
-                    })
-                }
-                _ => Ok(()),
-            }
+            crate::fsio::write_atomic(std::path::Path::new(crate::fsio::STDIO), text.as_bytes())
+                .map_err(|e| crate::fsio::WriteError {
+                    path: PathBuf::from("<stdout>"),
+                    cause: e.cause,
+                })
         }
         Output::File(path) => crate::fsio::write_atomic(path, text.as_bytes()),
     }
@@ -242,7 +251,7 @@ pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> 
 /// A warning diagnostic (e.g. from the configuration file) on stderr.
 pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
     let handler = if style.color {
-        miette::GraphicalReportHandler::new()
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
     } else {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
     };

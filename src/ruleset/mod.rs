@@ -332,6 +332,24 @@ pub enum RulesError {
         /// Printed in the message, not as a separate cause (which miette would print again).
         cause: std::io::Error,
     },
+    #[error("cannot read the configuration file {}: {cause}", path.display())]
+    #[diagnostic(
+        code(halo_audit::config::read),
+        help(
+            "check the path given to --config or HALO_AUDIT_CONFIG; without either, halo-audit looks for halo-audit.yaml (or halo-audit.yml) from the current directory up to the repository root, and --no-config reads none"
+        )
+    )]
+    ConfigRead {
+        path: PathBuf,
+        /// Printed in the message, not as a separate cause (which miette would print again).
+        cause: std::io::Error,
+    },
+    #[error("two configuration files in {}: {DEFAULT_CONFIG} and {ALTERNATE_CONFIG}", dir.display())]
+    #[diagnostic(
+        code(halo_audit::config::ambiguous),
+        help("keep one of them, or name the one to use with --config FILE")
+    )]
+    ConfigAmbiguous { dir: PathBuf },
     #[error("{} is {size} bytes, over the {limit}-byte limit for a YAML file", path.display())]
     #[diagnostic(
         code(halo_audit::rules::too_large),
@@ -414,6 +432,11 @@ pub fn builtin_files() -> Vec<RuleFile> {
         })
         .collect()
 }
+
+/// The configuration file's name ([`crate::config::DEFAULT_NAME`]).
+const DEFAULT_CONFIG: &str = "halo-audit.yaml";
+/// The configuration file's other accepted name.
+const ALTERNATE_CONFIG: &str = "halo-audit.yml";
 
 /// The name the JSON Schema of rule files is exported under, beside the sets (`rules export`).
 pub const EXPORTED_SCHEMA: &str = "rules.schema.json";
