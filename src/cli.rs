@@ -87,6 +87,8 @@ pub enum Format {
     Github,
     /// Markdown for a ticket or a GitHub step summary.
     Markdown,
+    /// GitLab Code Quality: a JSON array of issues for `artifacts:reports:codequality`.
+    Gitlab,
 }
 
 /// Threshold for a failing exit code.

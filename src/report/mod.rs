@@ -8,6 +8,7 @@ pub mod diff;
 pub mod explain;
 pub mod fetch;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod init;
 pub mod json;
@@ -82,6 +83,7 @@ pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> Strin
         Format::Junit => crate::text::shown_lines(&junit::render(outcome, context)),
         Format::Github => github::render(outcome, context),
         Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
+        Format::Gitlab => gitlab::render(outcome, context),
     }
 }
 

@@ -306,10 +306,26 @@ impl Base {
     /// otherwise an absolute `file:` URI.
     #[must_use]
     pub fn locate(&self, path: &str) -> (String, Option<&'static str>) {
+        match self.relative(path) {
+            Ok(rel) => (path_uri(&rel), Some(SRCROOT)),
+            Err(absolute) => (path_uri(&absolute), None),
+        }
+    }
+
+    /// A path relative to the repository root (or, without a repository, to the current
+    /// directory), with `/` separators; `Err` with the absolute path when it lies outside.
+    ///
+    /// # Errors
+    /// The absolute path of a file outside the repository.
+    pub fn relative(&self, path: &str) -> Result<String, String> {
         use std::path::{Component, Path, PathBuf};
         let given = Path::new(path);
         let Some(cwd) = &self.cwd else {
-            return (path_uri(path), (!given.is_absolute()).then_some(SRCROOT));
+            return if given.is_absolute() {
+                Err(path.to_owned())
+            } else {
+                Ok(path.replace('\\', "/").trim_start_matches("./").to_owned())
+            };
         };
         let absolute = cwd.join(given);
         // Lexically: `..` and `.` resolved without asking the file system.
@@ -323,15 +339,10 @@ impl Base {
                 other => clean.push(other),
             }
         }
-        let within = |base: &Path| {
-            clean
-                .strip_prefix(base)
-                .ok()
-                .map(|rel| rel.to_string_lossy().into_owned())
-        };
-        match self.root.as_deref().map_or_else(|| within(cwd), within) {
-            Some(rel) if !rel.is_empty() => (path_uri(&rel), Some(SRCROOT)),
-            _ => (path_uri(&clean.to_string_lossy()), None),
+        let base = self.root.as_deref().unwrap_or(cwd);
+        match clean.strip_prefix(base) {
+            Ok(rel) if !rel.as_os_str().is_empty() => Ok(rel.to_string_lossy().replace('\\', "/")),
+            _ => Err(clean.to_string_lossy().into_owned()),
         }
     }
 }
