@@ -227,6 +227,39 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let config = load_config(cli, &style)?;
             run_plan(args, catalog, &style, &config)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut bytes = Vec::new();
+            clap_complete::generate(*shell, &mut command, "halo-audit", &mut bytes);
+            report::emit(&String::from_utf8_lossy(&bytes), &Output::Stdout)?;
+            Ok(exit::OK)
+        }
+        Command::Man { dir } => {
+            let pages = manual_pages();
+            match dir {
+                None => {
+                    let (_, text) = pages.into_iter().next().unwrap_or_default();
+                    report::emit(&text, &Output::Stdout)?;
+                }
+                Some(dir) => {
+                    std::fs::create_dir_all(dir).map_err(|cause| crate::fsio::WriteError {
+                        path: dir.clone(),
+                        cause,
+                    })?;
+                    for (name, text) in &pages {
+                        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+                    }
+                    if !style.quiet {
+                        report::status(&format!(
+                            "wrote {} manual pages to {}\n",
+                            pages.len(),
+                            dir.display()
+                        ));
+                    }
+                }
+            }
+            Ok(exit::OK)
+        }
         Command::Explain { code } => {
             let text = match code {
                 None => report::explain::list(),
@@ -979,6 +1012,30 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         ));
     }
     Ok(exit::OK)
+}
+
+/// The manual pages, halo-audit(1) first, then one per command and subcommand
+/// (`halo-audit-rules-export.1`): (file name, roff text).
+fn manual_pages() -> Vec<(String, String)> {
+    fn collect(command: clap::Command, pages: &mut Vec<(String, String)>) {
+        let man = clap_mangen::Man::new(command.clone());
+        let mut bytes = Vec::new();
+        // Rendering into memory cannot fail; a page that did would be left out.
+        if man.render(&mut bytes).is_ok() {
+            pages.push((
+                man.get_filename(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub.clone(), pages);
+        }
+    }
+    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    command.build();
+    let mut pages = Vec::new();
+    collect(command, &mut pages);
+    pages
 }
 
 /// An input's name in reports: `<stdin>` for `-`.

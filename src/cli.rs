@@ -68,6 +68,19 @@ pub enum Command {
         /// A finding code such as `missing-grant`; without it, every code is listed.
         code: Option<String>,
     },
+    /// Print a shell completion script (e.g. `halo-audit completions bash >
+    /// ~/.local/share/bash-completion/completions/halo-audit`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page halo-audit(1) in roff; with --dir, write a page per command into DIR.
+    Man {
+        /// Write `halo-audit.1`, `halo-audit-check.1`, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output formats of `check`.

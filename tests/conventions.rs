@@ -543,3 +543,56 @@ fn colour_follows_the_flag_and_the_variables() {
     assert!(stderr(&[("CLICOLOR_FORCE", "1")], &["check", "--bogus"]).contains('\u{1b}'));
     assert!(!stderr(&[("NO_COLOR", "1")], &["check", "--bogus"]).contains('\u{1b}'));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Installing: completions and manual pages
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = expect(dir.path(), &["completions", shell], 0);
+        assert!(run.stdout.contains("halo-audit"), "{shell}");
+        assert!(
+            run.stdout.contains("save-snapshot"),
+            "{shell}: subcommands' options"
+        );
+    }
+    // The bash script at least parses (when bash is there to ask).
+    let script = dir.path().join("halo-audit.bash");
+    std::fs::write(
+        &script,
+        expect(dir.path(), &["completions", "bash"], 0).stdout,
+    )
+    .unwrap();
+    if let Ok(status) = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+    {
+        assert!(status.success(), "bash -n rejects the completion script");
+    }
+    expect(dir.path(), &["completions", "tcsh"], 2);
+}
+
+#[test]
+fn manual_pages_cover_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = expect(dir.path(), &["man"], 0).stdout;
+    assert!(page.contains(".TH halo-audit 1"), "{page}");
+    assert!(
+        page.contains("\\-\\-no\\-config"),
+        "global options are documented"
+    );
+    expect(dir.path(), &["man", "--dir", "man"], 0);
+    for name in [
+        "halo-audit.1",
+        "halo-audit-check.1",
+        "halo-audit-rules-export.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join("man").join(name)).unwrap();
+        assert!(text.contains(".TH"), "{name}");
+    }
+    let check = std::fs::read_to_string(dir.path().join("man/halo-audit-check.1")).unwrap();
+    assert!(check.contains("gitlab"), "the formats are listed");
+}
