@@ -615,6 +615,12 @@ fn run_check(
             }
         }
     }
+    if matches!(
+        args.format,
+        crate::cli::Format::Sarif | crate::cli::Format::Github | crate::cli::Format::Gitlab
+    ) {
+        anchor_at_bindings(&mut outcome, &library, config);
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let context = report::Context {
         tenant: &tenant,
@@ -639,6 +645,29 @@ fn run_check(
     let verdict = report::verdict(&outcome, context.gate());
     drop_in_background((tenant, outcome));
     Ok(verdict.exit_code())
+}
+
+/// For the formats that place findings in the repository (SARIF, GitHub annotations, GitLab Code
+/// Quality): a finding of a shipped set, whose rule file is no file of the user's repository, is
+/// placed at that set's binding in the configuration file when it has one. Findings of sets read
+/// from the user's own files keep their place in them.
+fn anchor_at_bindings(outcome: &mut check::Outcome, library: &Library, config: &Config) {
+    let Some(path) = &config.path else { return };
+    let path = display(path);
+    for finding in &mut outcome.findings {
+        let builtin = library
+            .get(&finding.requirement_set)
+            .is_some_and(|set| set.builtin);
+        if let (true, Some(&(line, column))) =
+            (builtin, config.binding_lines.get(&finding.requirement_set))
+        {
+            finding.rule_location = Some(ruleset::Location {
+                path: path.clone(),
+                line,
+                column,
+            });
+        }
+    }
 }
 
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
@@ -730,19 +759,18 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         });
     }
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
-    // NEW is read once: the SARIF and GitHub formats locate its objects in the same bytes.
-    let (new_snapshot, new_lines) = if crate::fsio::is_stdio(&args.new) {
+    // Standard input is read once: the SARIF and GitHub formats locate NEW's objects in the same
+    // bytes (a file is read again for that, by those formats only).
+    let (new_snapshot, new_stdin) = if crate::fsio::is_stdio(&args.new) {
         let bytes = snapshot::read_stdin()?;
         let snap = snapshot::parse(&bytes, Path::new(snapshot::STDIN_NAME))?;
-        (
-            snap,
-            snapshot::ObjectLines::scan(&String::from_utf8_lossy(&bytes)),
-        )
+        (snap, Some(bytes))
     } else {
-        (
-            snapshot::load(&args.new)?,
-            snapshot::ObjectLines::read(&args.new),
-        )
+        (snapshot::load(&args.new)?, None)
+    };
+    let new_lines = || match &new_stdin {
+        Some(bytes) => snapshot::ObjectLines::scan(&String::from_utf8_lossy(bytes)),
+        None => snapshot::ObjectLines::read(&args.new),
     };
     let new = snapshot::normalise(&new_snapshot, catalog, &args.new)?;
     let (a, b) = (
@@ -775,13 +803,13 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         crate::cli::DiffFormat::Markdown => {
             crate::text::shown_lines(&report::diff::markdown(&diff, paths))
         }
-        crate::cli::DiffFormat::Sarif => report::diff::sarif::render(&diff, paths, &new_lines),
+        crate::cli::DiffFormat::Sarif => report::diff::sarif::render(&diff, paths, &new_lines()),
         crate::cli::DiffFormat::Junit => crate::text::shown_lines(&report::diff::junit::render(
             &diff,
             paths,
             args.fail_on_drift,
         )),
-        crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines),
+        crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines()),
     };
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;

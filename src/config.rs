@@ -146,6 +146,8 @@ pub struct Config {
     pub bindings: BTreeMap<String, Vec<String>>,
     /// Set id → agent name or `#id`.
     pub agent_bindings: BTreeMap<String, String>,
+    /// Set id → where its binding is written (line, column), for every set under `bindings:`.
+    pub binding_lines: BTreeMap<String, (usize, usize)>,
     pub severity: BTreeMap<Code, Level>,
     pub fail_on: Option<crate::cli::FailOn>,
     pub fail_on_unverifiable: bool,
@@ -517,6 +519,9 @@ impl Check<'_> {
             }
         }
         for (set, binding) in raw.bindings.unwrap_or_default() {
+            config
+                .binding_lines
+                .insert(set.value.clone(), (set.line, set.column));
             let mut targets = Vec::new();
             for t in binding
                 .applications

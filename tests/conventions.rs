@@ -596,3 +596,76 @@ fn manual_pages_cover_every_command() {
     let check = std::fs::read_to_string(dir.path().join("man/halo-audit-check.1")).unwrap();
     assert!(check.contains("gitlab"), "the formats are listed");
 }
+
+#[test]
+fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
+    let repo = repository();
+    std::fs::write(
+        repo.path().join("halo-audit.yaml"),
+        "# the tenant's integrations\nbindings:\n  hudu:\n    applications: [Hudu]\n",
+    )
+    .unwrap();
+    let snapshot = demo();
+    let ops = repo.path().join("ops");
+    for format in ["sarif", "gitlab", "github"] {
+        let run = run_in(
+            &ops,
+            &[
+                "check",
+                "--snapshot",
+                snapshot.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+            None,
+        );
+        // With explicit bindings only the bound sets run: the demo's Hudu findings are warnings.
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        match format {
+            "sarif" => {
+                let log: Value = serde_json::from_str(&run.stdout).unwrap();
+                let results = log["runs"][0]["results"].as_array().unwrap();
+                for result in results {
+                    let physical = &result["locations"][0]["physicalLocation"];
+                    let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
+                    if result["properties"]["requirementSet"] == "hudu" {
+                        assert_eq!(uri, "halo-audit.yaml", "{result:#}");
+                        assert_eq!(physical["region"]["startLine"], 3);
+                        assert!(repo.path().join(uri).is_file());
+                    } else {
+                        assert!(
+                            uri.starts_with("rules/"),
+                            "{uri}: no binding, no file of the repository"
+                        );
+                    }
+                }
+            }
+            "gitlab" => {
+                let issues: Value = serde_json::from_str(&run.stdout).unwrap();
+                let at_binding = issues
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|i| i["location"]["path"] == "halo-audit.yaml")
+                    .count();
+                assert_eq!(at_binding, 7, "the demo's Hudu findings");
+            }
+            _ => assert_eq!(
+                run.stdout
+                    .lines()
+                    .filter(|l| l.contains("file=halo-audit.yaml,line=3"))
+                    .count(),
+                7,
+                "{}",
+                run.stdout
+            ),
+        }
+    }
+    // The human report still quotes the requirement in its rule file.
+    let human = run_in(
+        &ops,
+        &["check", "--snapshot", snapshot.to_str().unwrap()],
+        None,
+    );
+    assert!(human.stdout.contains("rules/hudu.yaml"), "{}", human.stdout);
+}

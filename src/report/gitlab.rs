@@ -60,6 +60,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
 /// Renders the report with paths located by `base`.
 #[must_use]
 pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> String {
+    let base = &base.clone().with_shipped(context.library);
     let fingerprints: Vec<String> = outcome.findings.iter().map(Finding::fingerprint).collect();
     let hashes = line_hashes(fingerprints.iter().map(String::as_str));
     let issues: Vec<Issue> = outcome

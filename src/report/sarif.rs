@@ -281,6 +281,9 @@ pub struct Base {
     cwd: Option<std::path::PathBuf>,
     /// The repository root, when the current directory is in one.
     root: Option<std::path::PathBuf>,
+    /// The rule files of shipped sets (`rules/<set>.yaml`): paths in halo-audit's own sources,
+    /// given as they are rather than resolved against the current directory.
+    shipped: std::collections::BTreeSet<String>,
 }
 
 impl Base {
@@ -289,7 +292,23 @@ impl Base {
     pub fn current() -> Self {
         let cwd = std::env::current_dir().ok();
         let root = cwd.as_deref().and_then(crate::config::repository_root);
-        Self { cwd, root }
+        Self {
+            cwd,
+            root,
+            shipped: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// This base, knowing the rule files of the library's shipped sets.
+    #[must_use]
+    pub fn with_shipped(mut self, library: &crate::ruleset::Library) -> Self {
+        self.shipped = library
+            .sets
+            .iter()
+            .filter(|set| set.builtin)
+            .map(|set| set.location.path.clone())
+            .collect();
+        self
     }
 
     /// A base for a given current directory and repository root (tests).
@@ -298,6 +317,7 @@ impl Base {
         Self {
             cwd: Some(cwd.to_owned()),
             root: root.map(std::path::Path::to_owned),
+            shipped: std::collections::BTreeSet::new(),
         }
     }
 
@@ -313,12 +333,16 @@ impl Base {
     }
 
     /// A path relative to the repository root (or, without a repository, to the current
-    /// directory), with `/` separators; `Err` with the absolute path when it lies outside.
+    /// directory), with `/` separators; `Err` with the absolute path when it lies outside. A
+    /// shipped set's rule file stays as it is (`rules/<set>.yaml`).
     ///
     /// # Errors
     /// The absolute path of a file outside the repository.
     pub fn relative(&self, path: &str) -> Result<String, String> {
         use std::path::{Component, Path, PathBuf};
+        if self.shipped.contains(path) {
+            return Ok(path.to_owned());
+        }
         let given = Path::new(path);
         let Some(cwd) = &self.cwd else {
             return if given.is_absolute() {
@@ -656,6 +680,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
 /// Renders the SARIF log with paths located by `base`.
 #[must_use]
 pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> String {
+    let base = &base.clone().with_shipped(context.library);
     let mut rules = Rules::default();
     for set in &outcome.sets {
         if matches!(
