@@ -669,3 +669,44 @@ fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
     );
     assert!(human.stdout.contains("rules/hudu.yaml"), "{}", human.stdout);
 }
+
+#[test]
+fn exported_sets_validate_against_the_schema_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    expect(dir.path(), &["rules", "export", "rules"], 0);
+    let rules = dir.path().join("rules");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(rules.join("rules.schema.json")).unwrap())
+            .unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = "https://halo-audit.invalid/schema/rules.schema.json";
+    compiler.add_resource(url, schema).unwrap();
+    let index = compiler.compile(url, &mut schemas).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&rules).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let set: Value = serde_saphyr::from_str(&text).unwrap();
+        if let Err(e) = schemas.validate(&set, index) {
+            panic!("{}: {e:#}", path.display());
+        }
+        checked += 1;
+    }
+    // What `rules validate` rejects, the schema rejects too.
+    let hudu: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(rules.join("hudu.yaml")).unwrap()).unwrap();
+    let mut bad = hudu.clone();
+    bad["requirements"][0]["severity"] = Value::from("fatal");
+    assert!(schemas.validate(&bad, index).is_err(), "unknown severity");
+    let mut spelled = hudu;
+    spelled["requirements"][0]["severity"] = Value::from("Warning");
+    assert!(
+        schemas.validate(&spelled, index).is_ok(),
+        "the loader ignores case"
+    );
+    assert!(checked > 30);
+}
