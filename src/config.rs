@@ -157,6 +157,22 @@ pub struct Config {
     pub warnings: Vec<RuleProblem>,
 }
 
+/// The JSON Schema (draft-07) of `halo-audit.yaml`, generated from [`RawConfig`] as pretty JSON
+/// with a trailing newline; committed as `docs/schema/config.schema.json` (a test fails when it is
+/// stale).
+#[must_use]
+pub fn schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawConfig>();
+    schema.insert(
+        "$id".to_owned(),
+        "https://halo-audit.invalid/schema/config.schema.json".into(),
+    );
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// The repository a directory is in: the nearest of it and its ancestors holding `.git` (a
 /// directory, or the file of a worktree or submodule).
 #[must_use]

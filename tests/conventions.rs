@@ -710,3 +710,41 @@ fn exported_sets_validate_against_the_schema_beside_them() {
     );
     assert!(checked > 30);
 }
+
+#[test]
+fn the_configuration_schema_accepts_a_starter_file_and_rejects_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = demo();
+    expect(
+        dir.path(),
+        &[
+            "init",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "-o",
+            "halo-audit.yaml",
+        ],
+        0,
+    );
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema/config.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = "https://halo-audit.invalid/schema/config.schema.json";
+    compiler.add_resource(url, schema).unwrap();
+    let index = compiler.compile(url, &mut schemas).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("halo-audit.yaml")).unwrap();
+    let config: Value = serde_saphyr::from_str(&text).unwrap();
+    assert!(config["bindings"].is_object(), "{text}");
+    if let Err(e) = schemas.validate(&config, index) {
+        panic!("the starter configuration: {e:#}\n{text}");
+    }
+    let mut unknown = config;
+    unknown["fail_no"] = Value::from("error");
+    assert!(schemas.validate(&unknown, index).is_err());
+}
