@@ -37,15 +37,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let code = error.exit_code();
-            let handler = if color {
-                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
-            } else {
-                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            };
-            let mut text = String::new();
-            if handler.render_report(&mut text, &error).is_err() {
-                text = format!("error: {error}");
-            }
+            let mut text = halo_audit::report::diagnostic_text(&error, color);
             // A diagnostic quotes untrusted files (rule files, the configuration): without
             // colours of its own (a CI log), it is made safe line by line.
             if !color {

@@ -250,18 +250,74 @@ pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> 
     }
 }
 
-/// A warning diagnostic (e.g. from the configuration file) on stderr.
-pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
-    let handler = if style.color {
+/// A diagnostic as a person reads it: everything but its code (`halo_audit::usage`), which names
+/// the variant for programs, not the problem for people.
+struct Uncoded<'a>(&'a dyn miette::Diagnostic);
+
+impl std::fmt::Debug for Uncoded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl std::fmt::Display for Uncoded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.0, f)
+    }
+}
+
+impl std::error::Error for Uncoded<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl miette::Diagnostic for Uncoded<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.0.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.0.diagnostic_source()
+    }
+}
+
+/// Renders a diagnostic for standard error: its message, the places it quotes and its help, in
+/// colour or not, without the internal code line.
+#[must_use]
+pub fn diagnostic_text(diagnostic: &dyn miette::Diagnostic, color: bool) -> String {
+    let handler = if color {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
     } else {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
     };
     let mut text = String::new();
-    if handler.render_report(&mut text, diagnostic).is_err() {
-        text = format!("warning: {diagnostic}");
+    if handler
+        .render_report(&mut text, &Uncoded(diagnostic))
+        .is_err()
+    {
+        text = diagnostic.to_string();
     }
-    let text = without_colour_made_safe(text, style);
+    text
+}
+
+/// A warning diagnostic (e.g. from the configuration file) on stderr.
+pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
+    let text = without_colour_made_safe(diagnostic_text(diagnostic, style.color), style);
     let _ = writeln!(std::io::stderr(), "warning: {}", text.trim_start());
 }
 
