@@ -748,3 +748,63 @@ fn the_configuration_schema_accepts_a_starter_file_and_rejects_unknown_keys() {
     unknown["fail_no"] = Value::from("error");
     assert!(schemas.validate(&unknown, index).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Markdown under GitHub's step-summary limit
+
+#[test]
+fn markdown_stays_under_a_megabyte_and_says_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap();
+    let scopes = doc["objects"]["applications"][0]["scopes"]
+        .as_array_mut()
+        .unwrap();
+    scopes.extend(
+        (0..12_000).map(|i| serde_json::json!({"name": format!("read:extra-scope-{i:05}")})),
+    );
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    let json = run_in(
+        dir.path(),
+        &["check", "--snapshot", path, "--format", "json"],
+        None,
+    );
+    let findings = serde_json::from_str::<Value>(&json.stdout).unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(findings > 12_000);
+    let markdown = run_in(
+        dir.path(),
+        &["check", "--snapshot", path, "--format", "markdown"],
+        None,
+    );
+    assert_eq!(markdown.code, json.code);
+    let text = markdown.stdout;
+    assert!(text.len() <= 1_000_000, "{} bytes", text.len());
+    assert!(text.starts_with("## halo-audit check: failed\n"));
+    assert!(
+        text.contains("not listed to keep this report under 1 MB"),
+        "the cut is said"
+    );
+    // Errors come first in their tables and survive the cut.
+    assert!(text.contains("**failed** (error)"));
+    // Every table keeps its shape.
+    for line in text.lines().filter(|l| l.starts_with('|')) {
+        assert!(line.ends_with('|'), "{line}");
+    }
+    // A small report is not cut.
+    let demo_md = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--snapshot",
+            demo().to_str().unwrap(),
+            "--format",
+            "markdown",
+        ],
+        None,
+    );
+    assert!(!demo_md.stdout.contains("not listed"));
+}
