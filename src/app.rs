@@ -9,8 +9,7 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, ConnectArgs, FailOn, RuleSources, RulesCommand,
-    SnapshotCommand,
+    CheckArgs, Cli, Command, ConnectArgs, FailOn, RuleSources, RulesCommand, SnapshotCommand,
 };
 use crate::config::Config;
 use crate::diag::Code;
@@ -86,6 +85,14 @@ pub enum AppError {
         old: String,
         new: String,
     },
+    #[error("{names} exist already in {dir}")]
+    #[diagnostic(
+        code(halo_audit::rules::export_exists),
+        help(
+            "pass --force to replace them, or export into another directory; nothing was written"
+        )
+    )]
+    ExportExists { dir: String, names: String },
     #[error("unknown requirement set `{id}`")]
     #[diagnostic(
         code(halo_audit::rules::unknown_set),
@@ -113,14 +120,7 @@ impl AppError {
 /// Any [`AppError`]; `main` renders it and exits with [`AppError::exit_code`].
 pub fn run(cli: &Cli) -> Result<u8, AppError> {
     let style = Style {
-        color: match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::IsTerminal::is_terminal(&std::io::stdout())
-            }
-        },
+        color: crate::color::enabled(cli.color, crate::color::Stream::Stdout),
         verbose: cli.verbose,
         quiet: cli.quiet,
     };
@@ -227,6 +227,39 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let config = load_config(cli, &style)?;
             run_plan(args, catalog, &style, &config)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut bytes = Vec::new();
+            clap_complete::generate(*shell, &mut command, "halo-audit", &mut bytes);
+            report::emit(&String::from_utf8_lossy(&bytes), &Output::Stdout)?;
+            Ok(exit::OK)
+        }
+        Command::Man { dir } => {
+            let pages = manual_pages();
+            match dir {
+                None => {
+                    let (_, text) = pages.into_iter().next().unwrap_or_default();
+                    report::emit(&text, &Output::Stdout)?;
+                }
+                Some(dir) => {
+                    std::fs::create_dir_all(dir).map_err(|cause| crate::fsio::WriteError {
+                        path: dir.clone(),
+                        cause,
+                    })?;
+                    for (name, text) in &pages {
+                        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+                    }
+                    if !style.quiet {
+                        report::status(&format!(
+                            "wrote {} manual pages to {}\n",
+                            pages.len(),
+                            dir.display()
+                        ));
+                    }
+                }
+            }
+            Ok(exit::OK)
+        }
         Command::Explain { code } => {
             let text = match code {
                 None => report::explain::list(),
@@ -323,13 +356,18 @@ fn warn_if_over_privileged(
     Ok(())
 }
 
-/// The configuration file (`--config`, else `./halo-audit.yaml` when present); its warnings go to
-/// stderr.
+/// The configuration file (`--config`, else none with `--no-config`, else `halo-audit.yaml` found
+/// from the current directory up to the repository root); its warnings go to stderr.
 ///
 /// # Errors
 /// An unreadable or invalid configuration (exit 2).
 fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
-    let config = crate::config::discover(cli.config.as_deref())?;
+    let lookup = match (&cli.config, cli.no_config) {
+        (_, true) => crate::config::Lookup::None,
+        (Some(path), false) => crate::config::Lookup::Explicit(path),
+        (None, false) => crate::config::Lookup::Discover,
+    };
+    let config = crate::config::discover(lookup)?;
     if !style.quiet {
         for warning in &config.warnings {
             report::warning(warning, style);
@@ -344,6 +382,19 @@ fn refuse_clobbering(
     outputs: &[(&'static str, Option<&Path>)],
     inputs: &[(&'static str, Option<&Path>)],
 ) -> Result<(), AppError> {
+    let on_stdout: Vec<&'static str> = outputs
+        .iter()
+        .filter(|(_, p)| p.is_some_and(crate::fsio::is_stdio))
+        .map(|(flag, _)| *flag)
+        .collect();
+    if let [first, second, ..] = on_stdout[..] {
+        return Err(AppError::Usage {
+            command: "check",
+            flag: second,
+            value: crate::fsio::STDIO.to_owned(),
+            reason: format!("{first} writes to standard output already; give one of them a file"),
+        });
+    }
     for (index, (flag, output)) in outputs.iter().enumerate() {
         let Some(output) = output else { continue };
         // The other outputs count as inputs: two outputs in one file lose one of them.
@@ -368,7 +419,7 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
         &[("-o", Some(&args.output))],
         &[("--snapshot", args.snapshot.as_deref())],
     )?;
-    if args.output.exists() && !args.force {
+    if !crate::fsio::is_stdio(&args.output) && args.output.exists() && !args.force {
         return Err(AppError::Exists {
             path: display(&args.output),
         });
@@ -385,7 +436,7 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
     crate::fsio::write_atomic(&args.output, text.as_bytes())?;
     report::status(&format!(
         "wrote {}; review it, then run `halo-audit check`\n",
-        args.output.display()
+        crate::fsio::describe_output(&args.output)
     ));
     Ok(exit::OK)
 }
@@ -501,6 +552,20 @@ fn run_check(
         ],
         &inputs,
     )?;
+    if args
+        .save_snapshot
+        .as_deref()
+        .is_some_and(crate::fsio::is_stdio)
+        && !Output::of(args.output.as_deref()).is_file()
+    {
+        return Err(AppError::Usage {
+            command: "check",
+            flag: "--save-snapshot",
+            value: crate::fsio::STDIO.to_owned(),
+            reason: "the report goes to standard output; write it to a file with -o FILE"
+                .to_owned(),
+        });
+    }
     let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::load_for_check(path, catalog)?,
@@ -550,6 +615,12 @@ fn run_check(
             }
         }
     }
+    if matches!(
+        args.format,
+        crate::cli::Format::Sarif | crate::cli::Format::Github | crate::cli::Format::Gitlab
+    ) {
+        anchor_at_bindings(&mut outcome, &library, config);
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let context = report::Context {
         tenant: &tenant,
@@ -563,12 +634,9 @@ fn run_check(
         return check_against_baseline(args, path, &outcome, &context);
     }
     let text = report::render(args.format, &outcome, &context);
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
+    if !style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         for line in report::not_audited_lines(&outcome) {
             report::status(&format!("{line}\n"));
         }
@@ -577,6 +645,29 @@ fn run_check(
     let verdict = report::verdict(&outcome, context.gate());
     drop_in_background((tenant, outcome));
     Ok(verdict.exit_code())
+}
+
+/// For the formats that place findings in the repository (SARIF, GitHub annotations, GitLab Code
+/// Quality): a finding of a shipped set, whose rule file is no file of the user's repository, is
+/// placed at that set's binding in the configuration file when it has one. Findings of sets read
+/// from the user's own files keep their place in them.
+fn anchor_at_bindings(outcome: &mut check::Outcome, library: &Library, config: &Config) {
+    let Some(path) = &config.path else { return };
+    let path = display(path);
+    for finding in &mut outcome.findings {
+        let builtin = library
+            .get(&finding.requirement_set)
+            .is_some_and(|set| set.builtin);
+        if let (true, Some(&(line, column))) =
+            (builtin, config.binding_lines.get(&finding.requirement_set))
+        {
+            finding.rule_location = Some(ruleset::Location {
+                path: path.clone(),
+                line,
+                column,
+            });
+        }
+    }
 }
 
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
@@ -645,12 +736,9 @@ fn check_against_baseline(
         }
         format => report::render(format, &new, context),
     };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !context.style.quiet && (args.format != crate::cli::Format::Human || args.output.is_some()) {
+    if !context.style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         report::summary_line(&new, context.gate(), context.style);
     }
     Ok(report::verdict(&new, context.gate()).exit_code())
@@ -661,8 +749,30 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         &[("-o", args.output.as_deref())],
         &[("OLD", Some(&args.old)), ("NEW", Some(&args.new))],
     )?;
+    if crate::fsio::is_stdio(&args.old) && crate::fsio::is_stdio(&args.new) {
+        return Err(AppError::Usage {
+            command: "diff",
+            flag: "NEW",
+            value: crate::fsio::STDIO.to_owned(),
+            reason: "OLD is read from standard input already; give one of them as a file"
+                .to_owned(),
+        });
+    }
     let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
-    let new = snapshot::normalise(&snapshot::load(&args.new)?, catalog, &args.new)?;
+    // Standard input is read once: the SARIF and GitHub formats locate NEW's objects in the same
+    // bytes (a file is read again for that, by those formats only).
+    let (new_snapshot, new_stdin) = if crate::fsio::is_stdio(&args.new) {
+        let bytes = snapshot::read_stdin()?;
+        let snap = snapshot::parse(&bytes, Path::new(snapshot::STDIN_NAME))?;
+        (snap, Some(bytes))
+    } else {
+        (snapshot::load(&args.new)?, None)
+    };
+    let new_lines = || match &new_stdin {
+        Some(bytes) => snapshot::ObjectLines::scan(&String::from_utf8_lossy(bytes)),
+        None => snapshot::ObjectLines::read(&args.new),
+    };
+    let new = snapshot::normalise(&new_snapshot, catalog, &args.new)?;
     let (a, b) = (
         old.provenance.instance.as_deref(),
         new.provenance.instance.as_deref(),
@@ -683,31 +793,25 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         });
     }
     let diff = crate::diff::diff(&old, &new, catalog);
-    let paths = (display(&args.old), display(&args.new));
+    let paths = (input_name(&args.old), input_name(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());
-    let text =
-        match args.format {
-            crate::cli::DiffFormat::Human => {
-                report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
-            }
-            crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
-            crate::cli::DiffFormat::Markdown => {
-                crate::text::shown_lines(&report::diff::markdown(&diff, paths))
-            }
-            crate::cli::DiffFormat::Sarif => {
-                report::diff::sarif::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-            }
-            crate::cli::DiffFormat::Junit => crate::text::shown_lines(
-                &report::diff::junit::render(&diff, paths, args.fail_on_drift),
-            ),
-            crate::cli::DiffFormat::Github => {
-                report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
-            }
-        };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let text = match args.format {
+        crate::cli::DiffFormat::Human => {
+            report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
+        }
+        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
+        crate::cli::DiffFormat::Markdown => {
+            crate::text::shown_lines(&report::diff::markdown(&diff, paths))
+        }
+        crate::cli::DiffFormat::Sarif => report::diff::sarif::render(&diff, paths, &new_lines()),
+        crate::cli::DiffFormat::Junit => crate::text::shown_lines(&report::diff::junit::render(
+            &diff,
+            paths,
+            args.fail_on_drift,
+        )),
+        crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines()),
+    };
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
     Ok(if args.fail_on_drift && diff.is_drift() {
         exit::FINDINGS
@@ -761,10 +865,7 @@ fn run_plan(
         }
         crate::cli::PlanFormat::Json => report::plan::json(&plan),
     };
-    let output = args
-        .output
-        .as_deref()
-        .map_or(Output::Stdout, |p| Output::File(p.to_owned()));
+    let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
     Ok(exit::OK)
 }
@@ -847,6 +948,7 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             report::emit(&ruleset::schema::rules_schema(), &Output::Stdout)?;
             Ok(exit::OK)
         }
+        RulesCommand::Export { dir, force } => export_rules(dir, *force, style),
         RulesCommand::Sources(args) => {
             let library = load_library(&args.sources, catalog)?;
             let mut sets = Vec::new();
@@ -887,6 +989,89 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
                 exit::OK
             })
         }
+    }
+}
+
+/// `rules export DIR`: the shipped sets and their schema, written into DIR; nothing is written
+/// when a file exists already, unless `force`.
+fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> {
+    let mut files = ruleset::exported_files();
+    let set_count = files.len();
+    files.push((
+        ruleset::EXPORTED_SCHEMA.to_owned(),
+        ruleset::schema::rules_schema(),
+    ));
+    if !force {
+        let existing: Vec<String> = files
+            .iter()
+            .filter(|(name, _)| dir.join(name).symlink_metadata().is_ok())
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !existing.is_empty() {
+            let mut names = existing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if existing.len() > 3 {
+                names.push_str(&format!(" and {} more", existing.len() - 3));
+            }
+            return Err(AppError::ExportExists {
+                dir: display(dir),
+                names,
+            });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|cause| crate::fsio::WriteError {
+        path: dir.to_owned(),
+        cause,
+    })?;
+    for (name, text) in &files {
+        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    if !style.quiet {
+        report::status(&format!(
+            "wrote {set_count} requirement sets and {} to {}; audit with them: \
+             halo-audit check --no-default-rules --rules {}\n",
+            ruleset::EXPORTED_SCHEMA,
+            dir.display(),
+            dir.display()
+        ));
+    }
+    Ok(exit::OK)
+}
+
+/// The manual pages, halo-audit(1) first, then one per command and subcommand
+/// (`halo-audit-rules-export.1`): (file name, roff text).
+fn manual_pages() -> Vec<(String, String)> {
+    fn collect(command: clap::Command, pages: &mut Vec<(String, String)>) {
+        let man = clap_mangen::Man::new(command.clone());
+        let mut bytes = Vec::new();
+        // Rendering into memory cannot fail; a page that did would be left out.
+        if man.render(&mut bytes).is_ok() {
+            pages.push((
+                man.get_filename(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub.clone(), pages);
+        }
+    }
+    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    command.build();
+    let mut pages = Vec::new();
+    collect(command, &mut pages);
+    pages
+}
+
+/// An input's name in reports: `<stdin>` for `-`.
+fn input_name(path: &Path) -> String {
+    if crate::fsio::is_stdio(path) {
+        snapshot::STDIN_NAME.to_owned()
+    } else {
+        display(path)
     }
 }
 

@@ -19,9 +19,13 @@ pub struct Cli {
     /// Say more: evidence chains in human output, notes from the normaliser.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// The configuration file (default: `halo-audit.yaml` in the current directory, if present).
+    /// The configuration file (default: `halo-audit.yaml` or `halo-audit.yml` in the current
+    /// directory or the nearest parent up to the repository root, if present).
     #[arg(long, global = true, value_name = "FILE", env = "HALO_AUDIT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Read no configuration file (neither --config, HALO_AUDIT_CONFIG nor one found).
+    #[arg(long, global = true)]
+    pub no_config: bool,
     /// A catalog overlay: your own claim types and values for permissions (repeatable; see
     /// docs/permissions.md).
     #[arg(long = "catalog", global = true, value_name = "FILE")]
@@ -64,6 +68,19 @@ pub enum Command {
         /// A finding code such as `missing-grant`; without it, every code is listed.
         code: Option<String>,
     },
+    /// Print a shell completion script (e.g. `halo-audit completions bash >
+    /// ~/.local/share/bash-completion/completions/halo-audit`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page halo-audit(1) in roff; with --dir, write a page per command into DIR.
+    Man {
+        /// Write `halo-audit.1`, `halo-audit-check.1`, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Output formats of `check`.
@@ -83,6 +100,8 @@ pub enum Format {
     Github,
     /// Markdown for a ticket or a GitHub step summary.
     Markdown,
+    /// GitLab Code Quality: a JSON array of issues for `artifacts:reports:codequality`.
+    Gitlab,
 }
 
 /// Threshold for a failing exit code.
@@ -397,6 +416,17 @@ pub enum RulesCommand {
     },
     /// Print the JSON Schema (draft-07) of rule files.
     Schema,
+    /// Write the shipped requirement sets into DIR as YAML files, with their JSON Schema beside
+    /// them (`rules.schema.json`, named by each file's modeline), to pin, review and extend them;
+    /// audit with them through `--no-default-rules --rules DIR`.
+    Export {
+        /// The directory to write into (created when missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Replace files that exist already.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check that the vendors' pages still say what the sets quote: pages moved or vanished, quotes
     /// no longer found, retrievals grown old. Reads the pages over HTTPS (only when run), or saved
     /// copies with --saved.

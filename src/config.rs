@@ -16,8 +16,12 @@ use crate::diag::Code;
 use crate::ruleset::model::Sp;
 use crate::ruleset::{RuleFile, RuleProblem, RulesError, parse_problem, problem, yaml_options};
 
-/// The file looked for in the current directory when `--config` is not given.
+/// The file looked for, from the current directory up to the repository root, when `--config` is
+/// not given.
 pub const DEFAULT_NAME: &str = "halo-audit.yaml";
+
+/// The other name accepted for it (both in one directory is an error).
+pub const ALTERNATE_NAME: &str = "halo-audit.yml";
 
 /// `halo-audit.yaml` as written.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -142,6 +146,8 @@ pub struct Config {
     pub bindings: BTreeMap<String, Vec<String>>,
     /// Set id → agent name or `#id`.
     pub agent_bindings: BTreeMap<String, String>,
+    /// Set id → where its binding is written (line, column), for every set under `bindings:`.
+    pub binding_lines: BTreeMap<String, (usize, usize)>,
     pub severity: BTreeMap<Code, Level>,
     pub fail_on: Option<crate::cli::FailOn>,
     pub fail_on_unverifiable: bool,
@@ -151,26 +157,103 @@ pub struct Config {
     pub warnings: Vec<RuleProblem>,
 }
 
-/// Finds and loads the configuration: `explicit` if given (it must exist), else
-/// `./halo-audit.yaml` when present, else the defaults.
+/// The JSON Schema (draft-07) of `halo-audit.yaml`, generated from [`RawConfig`] as pretty JSON
+/// with a trailing newline; committed as `docs/schema/config.schema.json` (a test fails when it is
+/// stale).
+#[must_use]
+pub fn schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawConfig>();
+    schema.insert(
+        "$id".to_owned(),
+        "https://halo-audit.invalid/schema/config.schema.json".into(),
+    );
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The repository a directory is in: the nearest of it and its ancestors holding `.git` (a
+/// directory, or the file of a worktree or submodule).
+#[must_use]
+pub fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_owned)
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// `--config FILE` (or `HALO_AUDIT_CONFIG`): it must exist.
+    Explicit(&'a Path),
+    /// `--no-config`: none.
+    None,
+    /// Found from the current directory up (see [`find`]).
+    Discover,
+}
+
+/// The configuration file of the current directory: `halo-audit.yaml` (or `halo-audit.yml`) in it
+/// or in the nearest of its ancestors up to the repository root (the nearest directory holding
+/// `.git`); outside a repository, only the current directory is looked in. The path is relative
+/// to the current directory (`../../halo-audit.yaml`).
 ///
 /// # Errors
-/// An unreadable file, or every problem in an invalid one.
-pub fn discover(explicit: Option<&Path>) -> Result<Config, RulesError> {
-    let path = match explicit {
-        Some(p) => p.to_owned(),
-        None => {
-            let default = PathBuf::from(DEFAULT_NAME);
-            if !default.is_file() {
-                return Ok(Config {
-                    default_rules: true,
-                    ..Config::default()
+/// Both names in one directory.
+pub fn find(cwd: &Path) -> Result<Option<PathBuf>, RulesError> {
+    let root = repository_root(cwd);
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        let found: Vec<&str> = [DEFAULT_NAME, ALTERNATE_NAME]
+            .into_iter()
+            .filter(|name| dir.join(name).is_file())
+            .collect();
+        match found[..] {
+            [] => {}
+            [name] => return Ok(Some(up.join(name))),
+            _ => {
+                return Err(RulesError::ConfigAmbiguous {
+                    dir: if up.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        up
+                    },
                 });
             }
-            default
+        }
+        if root.as_deref().is_none_or(|root| dir == root) {
+            break;
+        }
+        up.push("..");
+    }
+    Ok(None)
+}
+
+/// Finds and loads the configuration (see [`Lookup`]), else the defaults.
+///
+/// # Errors
+/// A missing or unreadable explicit file, two candidate files in one directory, or every problem
+/// in an invalid one.
+pub fn discover(lookup: Lookup<'_>) -> Result<Config, RulesError> {
+    let defaults = || Config {
+        default_rules: true,
+        ..Config::default()
+    };
+    let path = match lookup {
+        Lookup::Explicit(p) => p.to_owned(),
+        Lookup::None => return Ok(defaults()),
+        Lookup::Discover => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match find(&cwd)? {
+                Some(path) => path,
+                None => return Ok(defaults()),
+            }
         }
     };
-    let file = crate::ruleset::read_file(&path)?;
+    let file = crate::ruleset::read_file(&path).map_err(|e| match e {
+        RulesError::Read { path, cause } => RulesError::ConfigRead { path, cause },
+        other => other,
+    })?;
     let mut config = parse(&file)?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     config.rules = config.rules.iter().map(|r| base.join(r)).collect();
@@ -452,6 +535,9 @@ impl Check<'_> {
             }
         }
         for (set, binding) in raw.bindings.unwrap_or_default() {
+            config
+                .binding_lines
+                .insert(set.value.clone(), (set.line, set.column));
             let mut targets = Vec::new();
             for t in binding
                 .applications

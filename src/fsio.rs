@@ -7,7 +7,8 @@
 //! what is written (a rewrite keeps the old file's mode; private files such as snapshots are
 //! created 0600), the check that an output is writable before expensive work, the refusal of an
 //! output that is one of the run's inputs, and the refusal of inputs that are not regular files.
-//! Every file halo-audit writes goes through here.
+//! Every file halo-audit writes goes through here. A path of `-` is standard output where a file
+//! is written ([`write_with`]) and standard input where one is read ([`read_stdin`]).
 //!
 //! A temporary file exists only while bytes already in memory are written and synced (a fetch is
 //! over before it is created); an interrupt in that moment can leave it behind, named
@@ -54,6 +55,57 @@ pub enum Access {
     Private,
 }
 
+/// The path that means standard output where a file is written, standard input where one is read.
+pub const STDIO: &str = "-";
+
+/// True for `-`: standard output or input rather than a file.
+#[must_use]
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == STDIO
+}
+
+/// How a path is named in messages: `standard output` for `-`.
+#[must_use]
+pub fn describe_output(path: &Path) -> String {
+    if is_stdio(path) {
+        "standard output".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads standard input whole, at most `limit` bytes (refused beyond, without reading on). A
+/// terminal is refused rather than waited on: `-` is for a pipe or a redirected file.
+///
+/// # Errors
+/// When standard input is a terminal, cannot be read, or holds more than `limit` bytes.
+pub fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(std::io::Error::other(
+            "standard input is a terminal; pipe the file in (`... | halo-audit ... -`) or give its path",
+        ));
+    }
+    let mut bytes = Vec::new();
+    stdin.lock().take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {limit} bytes, more than such a file can hold"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// How many symbolic links are followed before giving up (as the kernel does).
 const MAX_LINKS: usize = 40;
 
@@ -80,7 +132,8 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 ///   a new one gets the mode `access` asks for;
 /// - a symbolic link: its final target is replaced that way, and the link is kept;
 /// - a FIFO, character device or socket (and `/dev/stdout`, `/proc/self/fd/N`): written into
-///   directly, never replaced.
+///   directly, never replaced;
+/// - `-`: standard output.
 ///
 /// # Errors
 /// [`WriteError`]; the destination is then untouched (a direct write may have written part).
@@ -89,6 +142,9 @@ pub fn write_with(path: &Path, bytes: &[u8], access: Access) -> Result<(), Write
         path: path.to_owned(),
         cause,
     };
+    if is_stdio(path) {
+        return write_stdout(bytes).map_err(fail);
+    }
     let target = match resolve(path).map_err(fail)? {
         Destination::Direct(target) => return write_direct(&target, bytes).map_err(fail),
         Destination::Replace(target) => target,
@@ -245,6 +301,9 @@ pub fn check_writable(path: &Path) -> Result<(), WriteError> {
         path: path.to_owned(),
         cause,
     };
+    if is_stdio(path) {
+        return Ok(());
+    }
     let target = match resolve(path).map_err(fail)? {
         Destination::Direct(_) => return Ok(()),
         Destination::Replace(target) => target,
@@ -286,6 +345,10 @@ pub fn refuse_same_file(
     output: &Path,
     inputs: &[(&'static str, &Path)],
 ) -> Result<(), SameFileError> {
+    // Standard output is no file of the run (two outputs on it are refused by the caller).
+    if is_stdio(output) {
+        return Ok(());
+    }
     let Some(out) = identity(output) else {
         return Ok(());
     };
@@ -293,7 +356,7 @@ pub fn refuse_same_file(
     if !std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
         return Ok(());
     }
-    for (input_flag, input) in inputs {
+    for (input_flag, input) in inputs.iter().filter(|(_, input)| !is_stdio(input)) {
         let mut candidates = vec![input.to_path_buf()];
         if input.is_dir()
             && let Ok(entries) = std::fs::read_dir(input)

@@ -10,6 +10,7 @@ pub mod app;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod color;
 pub mod config;
 pub mod diag;
 pub mod diff;

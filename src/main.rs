@@ -5,10 +5,22 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use halo_audit::color;
 
 fn main() -> ExitCode {
-    let cli = match halo_audit::cli::Cli::try_parse() {
+    // clap's help and usage errors are coloured as everything else is.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let clap_color = if color::enabled(color::choice_in_args(&args), color::Stream::Stderr) {
+        clap::ColorChoice::Always
+    } else {
+        clap::ColorChoice::Never
+    };
+    let parsed = halo_audit::cli::Cli::command()
+        .color(clap_color)
+        .try_get_matches_from(&args)
+        .and_then(|matches| halo_audit::cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -20,27 +32,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let color = match cli.color {
-        halo_audit::cli::ColorChoice::Always => true,
-        halo_audit::cli::ColorChoice::Never => false,
-        halo_audit::cli::ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::IsTerminal::is_terminal(&std::io::stderr())
-        }
-    };
+    let color = color::enabled(cli.color, color::Stream::Stderr);
     match halo_audit::app::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let code = error.exit_code();
-            let handler = if color {
-                miette::GraphicalReportHandler::new()
-            } else {
-                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            };
-            let mut text = String::new();
-            if handler.render_report(&mut text, &error).is_err() {
-                text = format!("error: {error}");
-            }
+            let mut text = halo_audit::report::diagnostic_text(&error, color);
             // A diagnostic quotes untrusted files (rule files, the configuration): without
             // colours of its own (a CI log), it is made safe line by line.
             if !color {

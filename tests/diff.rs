@@ -172,6 +172,25 @@ fn sarif_is_valid_and_has_a_result_per_change_in_the_new_snapshot() {
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), changes.len());
     assert_eq!(results.len(), 40);
+    let hashes: BTreeSet<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        hashes.len(),
+        results.len(),
+        "one code-scanning alert per change"
+    );
+    assert_eq!(run["automationDetails"]["id"], "halo-audit/diff/");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    for rule in rules {
+        assert_ne!(rule["name"], rule["id"]);
+        assert!(rule["properties"]["security-severity"].is_string());
+    }
     let kinds: BTreeSet<&str> = changes
         .iter()
         .map(|c| c["kind"].as_str().unwrap())

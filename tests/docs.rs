@@ -33,6 +33,11 @@ fn generated_docs_are_current() {
         &halo_audit::ruleset::schema::rules_schema(),
         &mut stale,
     );
+    check_file(
+        "docs/schema/config.schema.json",
+        &halo_audit::config::schema(),
+        &mut stale,
+    );
     for code in Code::ALL {
         check_file(&code.doc_path(), &code.markdown(), &mut stale);
     }

@@ -42,12 +42,43 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), rules.len(), "{name}: duplicate rule ids");
+        for rule in rules {
+            assert_ne!(
+                rule["name"], rule["id"],
+                "{name}: a rule's name repeats its id"
+            );
+            let tags = rule["properties"]["tags"].as_array().unwrap();
+            assert!(tags.contains(&Value::from("security")), "{name}: {rule:#}");
+            let severity: f64 = rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((0.0..=10.0).contains(&severity), "{name}");
+        }
+        assert_eq!(run["automationDetails"]["id"], "halo-audit/check/");
+        assert_eq!(
+            run["invocations"][0]["executionSuccessful"],
+            loaded.outcome.not_audited.is_empty(),
+            "{name}"
+        );
+        assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
         let results = run["results"].as_array().unwrap();
         assert_eq!(
             results.len(),
             loaded.outcome.findings.len(),
             "{name}: one result per finding"
         );
+        // What GitHub code scanning identifies an alert by: one per finding.
+        let hashes: BTreeSet<&str> = results
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(hashes.len(), results.len(), "{name}: alerts would merge");
         for (result, finding) in results.iter().zip(&loaded.outcome.findings) {
             let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"], "{name}: ruleIndex");
@@ -57,6 +88,11 @@ fn sarif_of_every_case_is_valid_sarif_2_1_0() {
                 .unwrap_or(finding.code.as_str());
             assert_eq!(result["ruleId"], expected_rule, "{name}");
             let physical = &result["locations"][0]["physicalLocation"];
+            assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            assert_eq!(
+                physical["region"]["endLine"],
+                physical["region"]["startLine"]
+            );
             assert!(
                 physical["artifactLocation"]["uri"]
                     .as_str()
@@ -107,6 +143,46 @@ fn the_schema_check_rejects_what_code_scanning_would() {
         .unwrap()
         .remove("message");
     assert!(validate(&schemas, index, &no_message).is_err());
+}
+
+#[test]
+fn line_hashes_are_stable_and_distinct_for_repeated_fingerprints() {
+    use report::sarif::line_hashes;
+    let hashes = line_hashes(["a|b", "c|d", "a|b"]);
+    assert_eq!(hashes, line_hashes(["a|b", "c|d", "a|b"]), "stable");
+    assert_eq!(hashes.iter().collect::<BTreeSet<_>>().len(), 3);
+    assert!(hashes[0].ends_with(":1") && hashes[2].ends_with(":2"));
+    assert_eq!(hashes[0][..16], hashes[2][..16]);
+    // The hash of a fingerprint does not depend on the findings around it.
+    assert_eq!(line_hashes(["c|d"])[0], hashes[1]);
+}
+
+#[test]
+fn paths_are_located_relative_to_the_repository_root() {
+    use report::sarif::Base;
+    let root = Path::new("/repo");
+    let sub = Base::at(Path::new("/repo/ops/audit"), Some(root));
+    assert_eq!(
+        sub.locate("rules/x.yaml"),
+        ("ops/audit/rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("../halo-audit.yaml"),
+        ("ops/halo-audit.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("/repo/rules/x.yaml"),
+        ("rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
+    assert_eq!(
+        sub.locate("../../../elsewhere/x.yaml"),
+        ("file:///elsewhere/x.yaml".to_owned(), None)
+    );
+    let no_repo = Base::at(Path::new("/work"), None);
+    assert_eq!(
+        no_repo.locate("./rules/x.yaml"),
+        ("rules/x.yaml".to_owned(), Some("%SRCROOT%"))
+    );
 }
 
 #[test]
@@ -379,10 +455,115 @@ fn markdown_cells_escape_pipes_and_line_breaks() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// GitLab Code Quality
+
+/// An issue as GitLab documents it (docs.gitlab.com, "Code Quality report format"): exactly
+/// these members, a severity of its scale, a relative path and a line from 1.
+fn assert_gitlab_issue(issue: &Value, name: &str) {
+    let object = issue.as_object().unwrap();
+    let keys: BTreeSet<&str> = object.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "description",
+            "check_name",
+            "fingerprint",
+            "severity",
+            "location"
+        ]),
+        "{name}: {issue:#}"
+    );
+    for key in ["description", "check_name", "fingerprint"] {
+        assert!(
+            issue[key]
+                .as_str()
+                .is_some_and(|s| !s.trim().is_empty() && !s.contains('\n')),
+            "{name}: {key} must be a one-line string: {issue:#}"
+        );
+    }
+    assert!(
+        ["info", "minor", "major", "critical", "blocker"]
+            .contains(&issue["severity"].as_str().unwrap()),
+        "{name}: {issue:#}"
+    );
+    let location = issue["location"].as_object().unwrap();
+    assert_eq!(
+        location.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["path", "lines"])
+    );
+    let path = issue["location"]["path"].as_str().unwrap();
+    assert!(
+        !path.is_empty()
+            && !path.starts_with('/')
+            && !path.contains("://")
+            && !path.starts_with("./"),
+        "{name}: location.path must be relative to the repository: {path}"
+    );
+    let lines = issue["location"]["lines"].as_object().unwrap();
+    assert_eq!(lines.keys().collect::<Vec<_>>(), ["begin"]);
+    assert!(
+        issue["location"]["lines"]["begin"]
+            .as_u64()
+            .is_some_and(|l| l >= 1)
+    );
+}
+
+#[test]
+fn gitlab_code_quality_has_the_documented_fields_and_unique_fingerprints() {
+    for loaded in all_cases() {
+        let name = &loaded.name;
+        let context = common::context(&loaded, FailOn::Error);
+        let text = report::render(Format::Gitlab, &loaded.outcome, &context);
+        let issues: Value = serde_json::from_str(&text).unwrap();
+        let issues = issues.as_array().expect("a JSON array");
+        assert_eq!(issues.len(), loaded.outcome.findings.len(), "{name}");
+        for (issue, finding) in issues.iter().zip(&loaded.outcome.findings) {
+            assert_gitlab_issue(issue, name);
+            let severity = match finding.severity {
+                Severity::Error => "critical",
+                Severity::Warning => "major",
+                Severity::Note => "minor",
+            };
+            assert_eq!(issue["severity"], severity, "{name}");
+            assert!(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(issue["location"]["path"].as_str().unwrap())
+                    .is_file(),
+                "{name}: {issue:#}"
+            );
+        }
+        let fingerprints: BTreeSet<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fingerprints.len(),
+            issues.len(),
+            "{name}: GitLab keeps one issue per fingerprint"
+        );
+        // The same fingerprints as the SARIF log's alerts: stable across runs and formats.
+        let sarif: Value =
+            serde_json::from_str(&report::render(Format::Sarif, &loaded.outcome, &context))
+                .unwrap();
+        let hashes: BTreeSet<&str> = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(fingerprints, hashes, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // From the command line
 
 const DEMO: &str = "fixtures/demo/snapshot.json";
-const NEW_FORMATS: [&str; 5] = ["table", "sarif", "junit", "github", "markdown"];
+const NEW_FORMATS: [&str; 6] = ["table", "sarif", "junit", "github", "markdown", "gitlab"];
 
 fn halo_audit(args: &[&str]) -> (i32, String, String) {
     let output = assert_cmd::Command::cargo_bin("halo-audit")
@@ -422,6 +603,10 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
                 assert!(failures >= 3, "{stdout}");
             }
             "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
+            "gitlab" => {
+                let issues: Value = serde_json::from_str(&stdout).unwrap();
+                assert_eq!(issues.as_array().unwrap().len(), 30);
+            }
             "markdown" => assert!(
                 stdout.starts_with("## halo-audit check: failed\n"),
                 "{stdout}"

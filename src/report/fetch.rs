@@ -42,7 +42,7 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
         r.throttled,
     );
     if let Some(path) = written {
-        let _ = write!(out, "; wrote {}", path.display());
+        let _ = write!(out, "; wrote {}", crate::fsio::describe_output(path));
     }
     out.push('\n');
     for gap in &snapshot.gaps {

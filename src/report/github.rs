@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use super::Context;
+use super::sarif::Base;
 use crate::check::{Finding, Outcome};
 use crate::diag::Severity;
 use crate::ruleset::Location;
@@ -49,9 +50,11 @@ fn title(finding: &Finding) -> String {
 }
 
 /// Writes one annotation line: `::warning file=F,line=L,col=C,title=T::message`, escaped. A line
-/// or column of 0 is left out.
+/// or column of 0 is left out; the file is relative to the repository root (`base`), as the runner
+/// expects.
 pub(super) fn annotation(
     out: &mut String,
+    base: &Base,
     severity: Severity,
     location: Option<&Location>,
     title: &str,
@@ -59,7 +62,10 @@ pub(super) fn annotation(
 ) {
     let mut properties = Vec::new();
     if let Some(location) = location {
-        properties.push(format!("file={}", escape_property(&location.path)));
+        let file = base
+            .relative(&location.path)
+            .unwrap_or_else(|absolute| absolute);
+        properties.push(format!("file={}", escape_property(&file)));
         if location.line > 0 {
             properties.push(format!("line={}", location.line));
         }
@@ -84,13 +90,22 @@ pub(super) fn annotation(
     );
 }
 
-/// Renders one annotation line per finding.
+/// Renders one annotation line per finding, paths relative to the repository of the current
+/// directory.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    render_at(outcome, context, &Base::current())
+}
+
+/// Renders one annotation line per finding, paths located by `base`.
+#[must_use]
+pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> String {
+    let base = &base.clone().with_shipped(context.library);
     let mut out = String::new();
     for finding in &outcome.findings {
         annotation(
             &mut out,
+            base,
             finding.severity,
             super::location(finding, context.library).as_ref(),
             &title(finding),
@@ -100,6 +115,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     for gap in &outcome.not_audited {
         annotation(
             &mut out,
+            base,
             Severity::Error,
             None,
             "halo-audit: not audited",
@@ -108,6 +124,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     }
     annotation(
         &mut out,
+        base,
         if super::below_min_coverage(outcome, context.gate()) {
             Severity::Error
         } else {

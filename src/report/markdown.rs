@@ -3,6 +3,10 @@
 //! words, then the baseline findings.
 //!
 //! Cells escape `|` and turn line breaks into `<br>`, so any message keeps the table intact.
+//!
+//! The report stays under [`MAX_BYTES`] (GitHub refuses a step summary over 1 MiB): when the whole
+//! report would be larger, requirements that passed are counted rather than listed, and table rows
+//! beyond the budget are left out, each table saying how many more are in the full report.
 
 use std::fmt::Write as _;
 
@@ -39,6 +43,95 @@ pub fn cell(text: &str) -> String {
         }
     }
     out
+}
+
+/// The largest report written: under GitHub's 1 MiB step-summary limit, with room to spare for
+/// what a workflow appends around it.
+pub const MAX_BYTES: usize = 1_000_000;
+
+/// What the text around the tables may take at most (headings, summaries, one line per set).
+const FRAME_BYTES: usize = 96 * 1024;
+
+/// How many bytes of table rows may still be written (`None`: no limit), shared among the tables
+/// still to come so that a long first table cannot crowd out the errors of the last.
+struct Budget {
+    rows_left: Option<usize>,
+    tables_left: usize,
+    /// The current table's share, and what it used of it.
+    share: usize,
+    used: usize,
+}
+
+impl Budget {
+    fn unlimited() -> Self {
+        Self {
+            rows_left: None,
+            tables_left: 0,
+            share: 0,
+            used: 0,
+        }
+    }
+
+    fn limited_to(bytes: usize, tables: usize) -> Self {
+        Self {
+            rows_left: Some(bytes),
+            tables_left: tables.max(1),
+            share: 0,
+            used: 0,
+        }
+    }
+
+    /// A table starts: its share is an equal part of what is left.
+    fn start_table(&mut self) {
+        if let Some(left) = self.rows_left {
+            self.share = left / self.tables_left.max(1);
+            self.used = 0;
+        }
+    }
+
+    /// The table ends: what it did not use goes to the tables after it.
+    fn end_table(&mut self) {
+        if let Some(left) = &mut self.rows_left {
+            *left = left.saturating_sub(self.used);
+            self.tables_left = self.tables_left.saturating_sub(1);
+        }
+    }
+
+    /// Whether a row of this length fits in the table's share; takes its bytes when it does.
+    fn take(&mut self, row: &str) -> bool {
+        if self.rows_left.is_none() {
+            return true;
+        }
+        if self.used + row.len() <= self.share {
+            self.used += row.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn limited(&self) -> bool {
+        self.rows_left.is_some()
+    }
+}
+
+/// "_12 more rows (3 passed) are in the full report: `--format json`, `sarif` or `-o`._"
+fn omitted_line(out: &mut String, rows: usize, passed: usize) {
+    if rows + passed == 0 {
+        return;
+    }
+    let mut what = Vec::new();
+    if rows > 0 {
+        what.push(super::plural(rows, "more finding row"));
+    }
+    if passed > 0 {
+        what.push(format!("{passed} passed"));
+    }
+    let _ = writeln!(
+        out,
+        "_{} not listed to keep this report under 1 MB; the full report has them all (`--format json`, `--format sarif`)._\n",
+        what.join(" and ")
+    );
 }
 
 /// A code span in a cell (an id, a code): only `|` needs escaping there.
@@ -89,7 +182,7 @@ fn fixes(findings: &[&Finding]) -> String {
     )
 }
 
-fn set_section(out: &mut String, list: &Checklist<'_>) {
+fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
     let set = list.set;
     let _ = writeln!(out, "### {} ({})\n", cell(&set.title), code(&set.id));
     let mut about = Vec::new();
@@ -138,10 +231,16 @@ fn set_section(out: &mut String, list: &Checklist<'_>) {
         ItemStatus::NotEvaluated => 2,
         ItemStatus::Passed => 3,
     });
+    let (mut omitted, mut passed) = (0, 0);
+    budget.start_table();
     for item in items {
-        let _ = writeln!(
-            out,
-            "| {}<br>{} | {} | {} | {} | {} | {} |",
+        // When space is short, what passed is counted, not listed.
+        if budget.limited() && item.status == ItemStatus::Passed {
+            passed += 1;
+            continue;
+        }
+        let row = format!(
+            "| {}<br>{} | {} | {} | {} | {} | {} |\n",
             cell(&item.title),
             code(&item.id),
             item.subject.map(|s| cell(&subject(s))).unwrap_or_default(),
@@ -152,11 +251,18 @@ fn set_section(out: &mut String, list: &Checklist<'_>) {
             joined(item.findings.iter().filter_map(|f| f.actual.as_deref())),
             fixes(&item.findings),
         );
+        if budget.take(&row) {
+            out.push_str(&row);
+        } else {
+            omitted += 1;
+        }
     }
+    budget.end_table();
     out.push('\n');
+    omitted_line(out, omitted, passed);
 }
 
-fn baseline_section(out: &mut String, list: &Checklist<'_>) {
+fn baseline_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
     let set = list.set;
     let _ = writeln!(out, "### {} ({})\n", cell(&set.title), code(&set.id));
     let findings: Vec<&Finding> = list
@@ -183,10 +289,11 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>) {
         out,
         "| severity | code | policy | subject | finding | fix |\n|---|---|---|---|---|---|"
     );
+    let mut omitted = 0;
+    budget.start_table();
     for finding in findings {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
+        let row = format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
             finding.severity,
             code(finding.code.as_str()),
             finding.requirement.as_deref().map(code).unwrap_or_default(),
@@ -194,13 +301,43 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>) {
             cell(&finding.message),
             finding.help.as_deref().map(cell).unwrap_or_default(),
         );
+        if budget.take(&row) {
+            out.push_str(&row);
+        } else {
+            omitted += 1;
+        }
     }
+    budget.end_table();
     out.push('\n');
+    omitted_line(out, omitted, 0);
 }
 
-/// Renders the Markdown report.
+/// Renders the Markdown report, under [`MAX_BYTES`].
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let full = render_with(outcome, context, Budget::unlimited());
+    if full.len() <= MAX_BYTES {
+        return full;
+    }
+    render_with(
+        outcome,
+        context,
+        Budget::limited_to(MAX_BYTES - FRAME_BYTES, 1),
+    )
+}
+
+/// Whether a set gets a table of its own (a set that could not be evaluated and found nothing is
+/// named on one line instead).
+fn has_table(list: &Checklist<'_>) -> bool {
+    match &list.set.state {
+        SetState::Baseline => true,
+        SetState::OnlyInactive { .. } | SetState::NotInUse => false,
+        SetState::NotEvaluable { .. } => list.items.iter().any(|i| !i.findings.is_empty()),
+        _ => true,
+    }
+}
+
+fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -224,6 +361,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         let _ = writeln!(out, "{line}\n");
     }
     let lists = checklist::checklists(outcome, context);
+    budget.tables_left = lists.iter().filter(|l| has_table(l)).count().max(1);
     let mut unevaluable: Vec<(&str, &str)> = Vec::new();
     for list in &lists {
         match &list.set.state {
@@ -233,12 +371,12 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
             {
                 unevaluable.push((list.set.id.as_str(), reason.as_str()));
             }
-            _ => set_section(&mut out, list),
+            _ => set_section(&mut out, list, &mut budget),
         }
     }
     for list in &lists {
         if matches!(list.set.state, SetState::Baseline) {
-            baseline_section(&mut out, list);
+            baseline_section(&mut out, list, &mut budget);
         }
     }
     if let Some((_, reason)) = unevaluable.first() {

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod explain;
 pub mod fetch;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod init;
 pub mod json;
@@ -82,6 +83,7 @@ pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> Strin
         Format::Junit => crate::text::shown_lines(&junit::render(outcome, context)),
         Format::Github => github::render(outcome, context),
         Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
+        Format::Gitlab => gitlab::render(outcome, context),
     }
 }
 
@@ -214,6 +216,23 @@ pub fn tenant_line(tenant: &Tenant) -> Option<String> {
     })
 }
 
+impl Output {
+    /// `-o FILE`: standard output without it or for `-o -`, else the file.
+    #[must_use]
+    pub fn of(path: Option<&std::path::Path>) -> Self {
+        match path {
+            Some(p) if !crate::fsio::is_stdio(p) => Self::File(p.to_owned()),
+            _ => Self::Stdout,
+        }
+    }
+
+    /// True when the report goes to a file (not standard output).
+    #[must_use]
+    pub fn is_file(&self) -> bool {
+        matches!(self, Self::File(_))
+    }
+}
+
 /// Writes a report to its destination. A closed stdout (e.g. `| head`) is not an error.
 ///
 /// # Errors
@@ -221,36 +240,84 @@ pub fn tenant_line(tenant: &Tenant) -> Option<String> {
 pub fn emit(text: &str, output: &Output) -> Result<(), crate::fsio::WriteError> {
     match output {
         Output::Stdout => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(crate::fsio::WriteError {
-                        path: PathBuf::from("<stdout>"),
-                        cause: e,
-                    })
-                }
-                _ => Ok(()),
-            }
+            crate::fsio::write_atomic(std::path::Path::new(crate::fsio::STDIO), text.as_bytes())
+                .map_err(|e| crate::fsio::WriteError {
+                    path: PathBuf::from("<stdout>"),
+                    cause: e.cause,
+                })
         }
         Output::File(path) => crate::fsio::write_atomic(path, text.as_bytes()),
     }
 }
 
-/// A warning diagnostic (e.g. from the configuration file) on stderr.
-pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
-    let handler = if style.color {
-        miette::GraphicalReportHandler::new()
+/// A diagnostic as a person reads it: everything but its code (`halo_audit::usage`), which names
+/// the variant for programs, not the problem for people.
+struct Uncoded<'a>(&'a dyn miette::Diagnostic);
+
+impl std::fmt::Debug for Uncoded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl std::fmt::Display for Uncoded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.0, f)
+    }
+}
+
+impl std::error::Error for Uncoded<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl miette::Diagnostic for Uncoded<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.0.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.0.diagnostic_source()
+    }
+}
+
+/// Renders a diagnostic for standard error: its message, the places it quotes and its help, in
+/// colour or not, without the internal code line.
+#[must_use]
+pub fn diagnostic_text(diagnostic: &dyn miette::Diagnostic, color: bool) -> String {
+    let handler = if color {
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
     } else {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
     };
     let mut text = String::new();
-    if handler.render_report(&mut text, diagnostic).is_err() {
-        text = format!("warning: {diagnostic}");
+    if handler
+        .render_report(&mut text, &Uncoded(diagnostic))
+        .is_err()
+    {
+        text = diagnostic.to_string();
     }
-    let text = without_colour_made_safe(text, style);
+    text
+}
+
+/// A warning diagnostic (e.g. from the configuration file) on stderr.
+pub fn warning(diagnostic: &dyn miette::Diagnostic, style: &Style) {
+    let text = without_colour_made_safe(diagnostic_text(diagnostic, style.color), style);
     let _ = writeln!(std::io::stderr(), "warning: {}", text.trim_start());
 }
 

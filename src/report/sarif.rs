@@ -25,6 +25,14 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `partialFingerprints` key carrying [`Finding::fingerprint`].
 pub const FINGERPRINT_KEY: &str = "haloAuditFingerprint/v1";
 
+/// The `partialFingerprints` key GitHub code scanning identifies an alert by; halo-audit fills it
+/// from each result's own fingerprint (see [`line_hashes`]) so that two findings at the same rule
+/// line stay two alerts.
+pub const LINE_HASH_KEY: &str = "primaryLocationLineHash";
+
+/// The base every relative `artifactLocation.uri` is resolved against: the repository root.
+pub const SRCROOT: &str = "%SRCROOT%";
+
 #[derive(Serialize)]
 struct Log<P> {
     #[serde(rename = "$schema")]
@@ -37,9 +45,39 @@ struct Log<P> {
 #[serde(rename_all = "camelCase")]
 struct Run<P> {
     tool: Tool,
+    automation_details: AutomationDetails,
+    invocations: Vec<Invocation>,
+    original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     results: Vec<SarifResult<P>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, Value>,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+}
+
+/// `%SRCROOT%` is not given as a URI (it is wherever the repository is checked out): it is
+/// described, and viewers resolve it against their checkout.
+#[derive(Serialize)]
+struct BaseUri {
+    description: Text,
+}
+
+/// What a log says about its run besides the results.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RunInfo {
+    /// `runAutomationDetails.id`: `halo-audit/check/` or `halo-audit/diff/`.
+    pub(super) automation_id: &'static str,
+    /// False when the run could not do its work (nothing audited).
+    pub(super) execution_successful: bool,
 }
 
 #[derive(Serialize)]
@@ -92,6 +130,9 @@ pub(super) struct Configuration {
 #[serde(rename_all = "camelCase")]
 pub(super) struct RuleProperties {
     pub(super) tags: Vec<String>,
+    /// GitHub's severity scale for security alerts (see [`security_severity`]).
+    #[serde(rename = "security-severity")]
+    pub(super) security_severity: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) requirement_set: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,8 +169,11 @@ pub(super) struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -138,6 +182,7 @@ struct Region {
     start_line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     start_column: Option<usize>,
+    end_line: usize,
 }
 
 #[derive(Serialize)]
@@ -175,6 +220,154 @@ pub fn level(severity: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "note",
+    }
+}
+
+/// GitHub's `security-severity` for a severity: error is high (8.0), warning medium (5.0), note
+/// low (2.0).
+#[must_use]
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.0",
+        Severity::Note => "2.0",
+    }
+}
+
+/// `missing-grant` → `MissingGrant`: a rule `name` in the style SARIF viewers show.
+#[must_use]
+pub fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// 64-bit FNV-1a: a small, fixed hash (the same on every platform and release).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The `primaryLocationLineHash` of each result, from its own fingerprint: the fingerprint's hash
+/// and, as GitHub writes it, the occurrence of that hash among the results before it (`:1`, `:2`,
+/// ...; results sharing a fingerprint stay distinct). Stable across runs as long as the findings
+/// are, whatever line their rule moves to.
+#[must_use]
+pub fn line_hashes<'a>(fingerprints: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    fingerprints
+        .into_iter()
+        .map(|fingerprint| {
+            let hash = fnv1a(fingerprint);
+            let n = seen.entry(hash).or_default();
+            *n += 1;
+            format!("{hash:016x}:{n}")
+        })
+        .collect()
+}
+
+/// Where relative paths are resolved: the repository root (the nearest directory up from the
+/// current one holding `.git`), as the current directory's path below it.
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    /// The current directory, absolute.
+    cwd: Option<std::path::PathBuf>,
+    /// The repository root, when the current directory is in one.
+    root: Option<std::path::PathBuf>,
+    /// The rule files of shipped sets (`rules/<set>.yaml`): paths in halo-audit's own sources,
+    /// given as they are rather than resolved against the current directory.
+    shipped: std::collections::BTreeSet<String>,
+}
+
+impl Base {
+    /// The base of the current directory.
+    #[must_use]
+    pub fn current() -> Self {
+        let cwd = std::env::current_dir().ok();
+        let root = cwd.as_deref().and_then(crate::config::repository_root);
+        Self {
+            cwd,
+            root,
+            shipped: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// This base, knowing the rule files of the library's shipped sets.
+    #[must_use]
+    pub fn with_shipped(mut self, library: &crate::ruleset::Library) -> Self {
+        self.shipped = library
+            .sets
+            .iter()
+            .filter(|set| set.builtin)
+            .map(|set| set.location.path.clone())
+            .collect();
+        self
+    }
+
+    /// A base for a given current directory and repository root (tests).
+    #[must_use]
+    pub fn at(cwd: &std::path::Path, root: Option<&std::path::Path>) -> Self {
+        Self {
+            cwd: Some(cwd.to_owned()),
+            root: root.map(std::path::Path::to_owned),
+            shipped: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// A path as SARIF locates it: relative to the repository root (`uriBaseId` `%SRCROOT%`) when
+    /// it is in the repository, or relative to the current directory when there is no repository;
+    /// otherwise an absolute `file:` URI.
+    #[must_use]
+    pub fn locate(&self, path: &str) -> (String, Option<&'static str>) {
+        match self.relative(path) {
+            Ok(rel) => (path_uri(&rel), Some(SRCROOT)),
+            Err(absolute) => (path_uri(&absolute), None),
+        }
+    }
+
+    /// A path relative to the repository root (or, without a repository, to the current
+    /// directory), with `/` separators; `Err` with the absolute path when it lies outside. A
+    /// shipped set's rule file stays as it is (`rules/<set>.yaml`).
+    ///
+    /// # Errors
+    /// The absolute path of a file outside the repository.
+    pub fn relative(&self, path: &str) -> Result<String, String> {
+        use std::path::{Component, Path, PathBuf};
+        if self.shipped.contains(path) {
+            return Ok(path.to_owned());
+        }
+        let given = Path::new(path);
+        let Some(cwd) = &self.cwd else {
+            return if given.is_absolute() {
+                Err(path.to_owned())
+            } else {
+                Ok(path.replace('\\', "/").trim_start_matches("./").to_owned())
+            };
+        };
+        let absolute = cwd.join(given);
+        // Lexically: `..` and `.` resolved without asking the file system.
+        let mut clean = PathBuf::new();
+        for component in absolute.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        let base = self.root.as_deref().unwrap_or(cwd);
+        match clean.strip_prefix(base) {
+            Ok(rel) if !rel.as_os_str().is_empty() => Ok(rel.to_string_lossy().replace('\\', "/")),
+            _ => Err(clean.to_string_lossy().into_owned()),
+        }
     }
 }
 
@@ -265,6 +458,7 @@ impl Rules {
 
 fn set_tags(set: &RuleSet, kind: &str) -> Vec<String> {
     vec![
+        "security".to_owned(),
         "halo-audit".to_owned(),
         "permissions".to_owned(),
         kind.to_owned(),
@@ -299,7 +493,7 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
             .unwrap_or_default();
         rules.push(Rule {
             id: requirement.id.clone(),
-            name: requirement.id.clone(),
+            name: format!("{}/{}", pascal_case(&set.id), pascal_case(&requirement.key)),
             short_description: Text {
                 text: requirement.title.clone(),
             },
@@ -322,6 +516,7 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
             },
             properties: RuleProperties {
                 tags: set_tags(set, "requirement"),
+                security_severity: security_severity(requirement.severity),
                 requirement_set: Some(set.id.clone()),
                 permission: Some(requirement.key.clone()),
                 expected: Some(expected),
@@ -332,7 +527,7 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
         let code = policy.check.code();
         rules.push(Rule {
             id: policy.id.clone(),
-            name: code.as_str().to_owned(),
+            name: format!("{}/{}", pascal_case(&set.id), pascal_case(code.as_str())),
             short_description: Text {
                 text: policy.title.clone(),
             },
@@ -349,6 +544,7 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
             },
             properties: RuleProperties {
                 tags: set_tags(set, "policy"),
+                security_severity: security_severity(policy.severity),
                 requirement_set: Some(set.id.clone()),
                 permission: None,
                 expected: None,
@@ -360,7 +556,7 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
 fn code_rule(code: Code) -> Rule {
     Rule {
         id: code.as_str().to_owned(),
-        name: code.as_str().to_owned(),
+        name: pascal_case(code.as_str()),
         short_description: Text {
             text: code.summary().to_owned(),
         },
@@ -377,10 +573,12 @@ fn code_rule(code: Code) -> Rule {
         },
         properties: RuleProperties {
             tags: vec![
+                "security".to_owned(),
                 "halo-audit".to_owned(),
                 "permissions".to_owned(),
                 "check".to_owned(),
             ],
+            security_severity: security_severity(code.default_severity()),
             requirement_set: None,
             permission: None,
             expected: None,
@@ -398,20 +596,20 @@ fn rule_id(finding: &Finding, rules: &Rules) -> String {
         .unwrap_or_else(|| finding.code.as_str().to_owned())
 }
 
-fn physical(location: &Location) -> PhysicalLocation {
-    physical_at(&location.path, location.line, location.column)
+fn physical(location: &Location, base: &Base) -> PhysicalLocation {
+    physical_at(&location.path, location.line, location.column, base)
 }
 
-/// A place in a file; line and column count from 1 (a line of 0 becomes 1, a column of 0 is left
-/// out).
-pub(super) fn physical_at(path: &str, line: usize, column: usize) -> PhysicalLocation {
+/// A place in a file (one line); line and column count from 1 (a line of 0 becomes 1, a column of
+/// 0 is left out). The path is located by `base`.
+pub(super) fn physical_at(path: &str, line: usize, column: usize, base: &Base) -> PhysicalLocation {
+    let (uri, uri_base_id) = base.locate(path);
     PhysicalLocation {
-        artifact_location: ArtifactLocation {
-            uri: path_uri(path),
-        },
+        artifact_location: ArtifactLocation { uri, uri_base_id },
         region: Region {
             start_line: line.max(1),
             start_column: (column > 0).then_some(column),
+            end_line: line.max(1),
         },
     }
 }
@@ -431,6 +629,7 @@ pub(super) fn log_text<P: Serialize>(
     rules: Rules,
     results: Vec<SarifResult<P>>,
     properties: BTreeMap<&'static str, Value>,
+    info: RunInfo,
 ) -> String {
     let log = Log {
         schema: SCHEMA,
@@ -445,6 +644,22 @@ pub(super) fn log_text<P: Serialize>(
                     rules: rules.rules,
                 },
             },
+            automation_details: AutomationDetails {
+                id: info.automation_id,
+            },
+            invocations: vec![Invocation {
+                execution_successful: info.execution_successful,
+            }],
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseUri {
+                    description: Text {
+                        text: "The repository root: the nearest directory up from where \
+                               halo-audit ran that holds .git (where it ran, without one)."
+                            .to_owned(),
+                    },
+                },
+            )]),
             results,
             properties,
         }],
@@ -455,9 +670,17 @@ pub(super) fn log_text<P: Serialize>(
     text
 }
 
-/// Renders the SARIF log (pretty, trailing newline).
+/// Renders the SARIF log (pretty, trailing newline), paths relative to the repository of the
+/// current directory.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    render_at(outcome, context, &Base::current())
+}
+
+/// Renders the SARIF log with paths located by `base`.
+#[must_use]
+pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> String {
+    let base = &base.clone().with_shipped(context.library);
     let mut rules = Rules::default();
     for set in &outcome.sets {
         if matches!(
@@ -481,10 +704,13 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     for code in codes {
         rules.push(code_rule(code));
     }
+    let fingerprints: Vec<String> = outcome.findings.iter().map(Finding::fingerprint).collect();
+    let hashes = line_hashes(fingerprints.iter().map(String::as_str));
     let results = outcome
         .findings
         .iter()
-        .map(|finding| {
+        .zip(fingerprints.into_iter().zip(hashes))
+        .map(|(finding, (fingerprint, hash))| {
             let id = rule_id(finding, &rules);
             SarifResult {
                 rule_index: rules.index_of(&id),
@@ -496,10 +722,13 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                 locations: vec![SarifLocation {
                     physical_location: super::location(finding, context.library)
                         .as_ref()
-                        .map(physical),
+                        .map(|l| physical(l, base)),
                     logical_locations: vec![logical(&finding.subject)],
                 }],
-                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint())]),
+                partial_fingerprints: BTreeMap::from([
+                    (FINGERPRINT_KEY, fingerprint),
+                    (LINE_HASH_KEY, hash),
+                ]),
                 properties: ResultProperties {
                     code: finding.code.as_str(),
                     requirement_set: &finding.requirement_set,
@@ -544,7 +773,15 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     if !outcome.not_audited.is_empty() {
         properties.insert("notAudited", json!(outcome.not_audited));
     }
-    log_text(rules, results, properties)
+    log_text(
+        rules,
+        results,
+        properties,
+        RunInfo {
+            automation_id: "halo-audit/check/",
+            execution_successful: outcome.not_audited.is_empty(),
+        },
+    )
 }
 
 /// `{"decided": 20, "unverifiable": 17, "notApplicable": 0, "percent": 54}`.

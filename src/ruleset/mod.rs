@@ -332,6 +332,24 @@ pub enum RulesError {
         /// Printed in the message, not as a separate cause (which miette would print again).
         cause: std::io::Error,
     },
+    #[error("cannot read the configuration file {}: {cause}", path.display())]
+    #[diagnostic(
+        code(halo_audit::config::read),
+        help(
+            "check the path given to --config or HALO_AUDIT_CONFIG; without either, halo-audit looks for halo-audit.yaml (or halo-audit.yml) from the current directory up to the repository root, and --no-config reads none"
+        )
+    )]
+    ConfigRead {
+        path: PathBuf,
+        /// Printed in the message, not as a separate cause (which miette would print again).
+        cause: std::io::Error,
+    },
+    #[error("two configuration files in {}: {DEFAULT_CONFIG} and {ALTERNATE_CONFIG}", dir.display())]
+    #[diagnostic(
+        code(halo_audit::config::ambiguous),
+        help("keep one of them, or name the one to use with --config FILE")
+    )]
+    ConfigAmbiguous { dir: PathBuf },
     #[error("{} is {size} bytes, over the {limit}-byte limit for a YAML file", path.display())]
     #[diagnostic(
         code(halo_audit::rules::too_large),
@@ -411,6 +429,33 @@ pub fn builtin_files() -> Vec<RuleFile> {
             name: (*name).to_owned(),
             text: (*text).to_owned(),
             builtin: true,
+        })
+        .collect()
+}
+
+/// The configuration file's name ([`crate::config::DEFAULT_NAME`]).
+const DEFAULT_CONFIG: &str = "halo-audit.yaml";
+/// The configuration file's other accepted name.
+const ALTERNATE_CONFIG: &str = "halo-audit.yml";
+
+/// The name the JSON Schema of rule files is exported under, beside the sets (`rules export`).
+pub const EXPORTED_SCHEMA: &str = "rules.schema.json";
+
+/// The shipped sets as files to write into a directory of the user's: (file name, contents), each
+/// starting with a `yaml-language-server` modeline naming [`EXPORTED_SCHEMA`] in the same
+/// directory (the shipped files name the schema's place in halo-audit's own sources).
+#[must_use]
+pub fn exported_files() -> Vec<(String, String)> {
+    let modeline = format!("# yaml-language-server: $schema=./{EXPORTED_SCHEMA}\n");
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            let file = name.rsplit('/').next().unwrap_or(name).to_owned();
+            let body = match text.split_once('\n') {
+                Some((first, rest)) if first.starts_with("# yaml-language-server:") => rest,
+                _ => text,
+            };
+            (file, format!("{modeline}{body}"))
         })
         .collect()
 }

@@ -166,12 +166,15 @@ pub struct RawExcess {
     pub levels: Option<bool>,
     /// Severity of excess findings (default warning).
     #[serde(default)]
+    #[schemars(schema_with = "severity_schema")]
     pub severity: Option<Sp<String>>,
     /// Severity of excess scopes, when it differs from `severity`.
     #[serde(default)]
+    #[schemars(schema_with = "severity_schema")]
     pub scope_severity: Option<Sp<String>>,
     /// Severity of levels above the requirement, when it differs from `severity`.
     #[serde(default)]
+    #[schemars(schema_with = "severity_schema")]
     pub level_severity: Option<Sp<String>>,
 }
 
@@ -228,6 +231,7 @@ pub struct RawRequirement {
     pub expect: Sp<RawExpect>,
     /// `error`, `warning` or `note` (default `error`).
     #[serde(default)]
+    #[schemars(schema_with = "severity_schema")]
     pub severity: Option<Sp<String>>,
     /// Why the integration needs it.
     #[serde(default)]
@@ -285,10 +289,27 @@ pub struct RawPolicy {
     pub check: Sp<String>,
     /// `error`, `warning` or `note`.
     #[serde(default)]
+    #[schemars(schema_with = "severity_schema")]
     pub severity: Option<Sp<String>>,
     /// Why it matters.
     pub rationale: String,
     /// Scopes the check applies to, where it takes any (e.g. `[all, admin]`).
     #[serde(default)]
     pub scopes: Vec<Sp<String>>,
+}
+
+/// A severity as the loader reads it ([`crate::diag::Severity::parse`]): `error`, `warning` or
+/// `note`, also `warn` and `info`, in any letter case, blank around it ignored. The enum gives
+/// editors the completions; the pattern accepts what the loader accepts.
+fn severity_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "enum": ["error", "warning", "note", "warn", "info"] },
+            {
+                "type": "string",
+                "pattern": "^\\s*([Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn]([Ii][Nn][Gg])?|[Nn][Oo][Tt][Ee]|[Ii][Nn][Ff][Oo])\\s*$"
+            },
+            { "type": "null" }
+        ]
+    })
 }

@@ -49,6 +49,11 @@ impl ObjectLines {
         let Ok(document) = serde_json::from_str::<Document<'_>>(text) else {
             return Self { lines };
         };
+        let newlines: Vec<usize> = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(at, b)| (b == b'\n').then_some(at))
+            .collect();
         for collection in COLLECTIONS {
             let Some(raw) = document.objects.get(collection) else {
                 continue;
@@ -66,10 +71,9 @@ impl ObjectLines {
                 let Some(id) = id_text(&object.id) else {
                     continue;
                 };
-                let Some(before) = text.get(..offset) else {
-                    continue;
-                };
-                let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+                // Counted once for the whole text: a tenant of thousands of objects on one line
+                // would otherwise be scanned once per object.
+                let line = newlines.partition_point(|&at| at < offset) + 1;
                 lines.entry((collection, id)).or_insert(line);
             }
         }

@@ -371,6 +371,9 @@ pub enum SnapshotError {
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
 pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+    if crate::fsio::is_stdio(path) {
+        return parse(&read_stdin()?, Path::new(STDIN_NAME));
+    }
     let file = open(path)?;
     // `take`: a file that grows while it is read still stops at the limit.
     let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
@@ -381,6 +384,20 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
             file,
             MAX_BYTES + 1,
         )))
+    })
+}
+
+/// How a snapshot read from standard input (`-`) is named in messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// A snapshot from standard input, at most [`MAX_BYTES`].
+///
+/// # Errors
+/// [`SnapshotError::Read`] naming standard input.
+pub fn read_stdin() -> Result<Vec<u8>, SnapshotError> {
+    crate::fsio::read_stdin(MAX_BYTES).map_err(|cause| SnapshotError::Read {
+        path: PathBuf::from(STDIN_NAME),
+        cause,
     })
 }
 
@@ -416,6 +433,9 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
 /// # Errors
 /// See [`load`] and [`normalise`].
 pub fn load_for_check(path: &Path, catalog: &Catalog) -> Result<Tenant, SnapshotError> {
+    if crate::fsio::is_stdio(path) {
+        return parse_for_check(&read_stdin()?, Path::new(STDIN_NAME), catalog);
+    }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(open(path)?, MAX_BYTES + 1),

@@ -6,16 +6,19 @@
 use crate::diag::Severity;
 use crate::diff::Diff;
 use crate::report::github::annotation;
+use crate::report::sarif::Base;
 use crate::snapshot::ObjectLines;
 
 /// Renders one annotation line per change, then one per thing not compared. `lines` locates the
-/// subjects in the NEW snapshot (`paths.1`).
+/// subjects in the NEW snapshot (`paths.1`); files are relative to the repository root.
 #[must_use]
 pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
+    let base = Base::current();
     let mut out = String::new();
     for change in &diff.changes {
         annotation(
             &mut out,
+            &base,
             super::severity(change.class),
             Some(&super::new_location(lines, paths.1, &change.subject)),
             &format!("drift: {}", super::kind_name(change.kind)),
@@ -25,6 +28,7 @@ pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
     for item in &diff.not_compared {
         annotation(
             &mut out,
+            &base,
             Severity::Note,
             None,
             "drift: not compared",

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::diff::{Change, ChangeKind, Class, Diff};
 use crate::report::sarif::{
-    Configuration, Help, RuleProperties, Rules, SarifLocation, SarifResult, Text, level, log_text,
-    logical, physical_at,
+    Base, Configuration, Help, LINE_HASH_KEY, RuleProperties, Rules, RunInfo, SarifLocation,
+    SarifResult, Text, level, line_hashes, log_text, logical, physical_at, security_severity,
 };
 use crate::snapshot::ObjectLines;
 
@@ -43,9 +43,14 @@ fn rule(kind: ChangeKind, widens: bool) -> crate::report::sarif::Rule {
     );
     let review = "Check that the change was intended (a change record, a ticket). If it was not, \
                   undo it in HaloPSA; if it was, the NEW snapshot is the one to compare against next.";
+    let severity = super::severity(if widens {
+        Class::Widened
+    } else {
+        Class::Narrowed
+    });
     crate::report::sarif::Rule {
         id: super::rule_id(kind),
-        name: kind.as_str().to_owned(),
+        name: format!("Drift/{}", crate::report::sarif::pascal_case(kind.as_str())),
         short_description: Text {
             text: summary.to_owned(),
         },
@@ -58,14 +63,12 @@ fn rule(kind: ChangeKind, widens: bool) -> crate::report::sarif::Rule {
             ),
         },
         default_configuration: Configuration {
-            level: level(super::severity(if widens {
-                Class::Widened
-            } else {
-                Class::Narrowed
-            })),
+            level: level(severity),
         },
         properties: RuleProperties {
+            security_severity: security_severity(severity),
             tags: vec![
+                "security".to_owned(),
                 "halo-audit".to_owned(),
                 "permissions".to_owned(),
                 "drift".to_owned(),
@@ -78,9 +81,15 @@ fn rule(kind: ChangeKind, widens: bool) -> crate::report::sarif::Rule {
 }
 
 /// Renders the SARIF log (pretty, trailing newline). `lines` locates the subjects in the NEW
-/// snapshot (`paths.1`).
+/// snapshot (`paths.1`); paths are relative to the repository of the current directory.
 #[must_use]
 pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
+    render_at(diff, paths, lines, &Base::current())
+}
+
+/// Renders the SARIF log with paths located by `base`.
+#[must_use]
+pub fn render_at(diff: &Diff, paths: (&str, &str), lines: &ObjectLines, base: &Base) -> String {
     let kinds: BTreeSet<ChangeKind> = diff.changes.iter().map(|c| c.kind).collect();
     let mut rules = Rules::default();
     for kind in kinds {
@@ -90,10 +99,13 @@ pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
             .any(|c| c.kind == kind && c.class == Class::Widened);
         rules.push(rule(kind, widens));
     }
+    let fingerprints: Vec<String> = diff.changes.iter().map(Change::fingerprint).collect();
+    let hashes = line_hashes(fingerprints.iter().map(String::as_str));
     let results: Vec<SarifResult<ResultProperties<'_>>> = diff
         .changes
         .iter()
-        .map(|change: &Change| {
+        .zip(fingerprints.into_iter().zip(hashes))
+        .map(|(change, (fingerprint, hash)): (&Change, _)| {
             let id = super::rule_id(change.kind);
             let location = super::new_location(lines, paths.1, &change.subject);
             SarifResult {
@@ -108,10 +120,14 @@ pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
                         &location.path,
                         location.line,
                         location.column,
+                        base,
                     )),
                     logical_locations: vec![logical(&change.subject)],
                 }],
-                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, change.fingerprint())]),
+                partial_fingerprints: BTreeMap::from([
+                    (FINGERPRINT_KEY, fingerprint),
+                    (LINE_HASH_KEY, hash),
+                ]),
                 properties: ResultProperties {
                     class: change.class,
                     kind: change.kind,
@@ -147,5 +163,13 @@ pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
             properties.insert(key, json!(value));
         }
     }
-    log_text(rules, results, properties)
+    log_text(
+        rules,
+        results,
+        properties,
+        RunInfo {
+            automation_id: "halo-audit/diff/",
+            execution_successful: true,
+        },
+    )
 }
