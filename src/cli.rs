@@ -83,6 +83,8 @@ pub enum Format {
     Github,
     /// Markdown for a ticket or a GitHub step summary.
     Markdown,
+    /// A self-contained HTML report to hand over (inline style, no script, printable).
+    Html,
 }
 
 /// Threshold for a failing exit code.

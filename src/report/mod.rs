@@ -8,6 +8,7 @@ pub mod diff;
 pub mod explain;
 pub mod fetch;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod init;
 pub mod json;
@@ -82,6 +83,8 @@ pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> Strin
         Format::Junit => crate::text::shown_lines(&junit::render(outcome, context)),
         Format::Github => github::render(outcome, context),
         Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
+        // Escaped by maud and made safe field by field; line by line as well, like every text format.
+        Format::Html => crate::text::shown_lines(&html::render(outcome, context)),
     }
 }
 
