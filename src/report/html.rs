@@ -153,7 +153,7 @@ fn chain(findings: &[&Finding], reason: Option<&str>) -> Markup {
             @if let Some(reason) = reason { (t(reason)) }
         } @else {
             details {
-                summary { "How it was decided (" (steps.len() + assumptions.len()) ")" }
+                summary { "Chain (" (steps.len() + assumptions.len()) ")" }
                 @if !steps.is_empty() {
                     ol { @for step in &steps { li { (t(step)) } } }
                 }
@@ -192,12 +192,29 @@ fn matrix_rows(list: &Checklist<'_>) -> Markup {
                         @else if state == Cell::Unverifiable { "unknown" }
                     }
                     td { (badge(state)) @if item.assumed { " (assumed)" } }
-                    td { (chain(&item.findings, item.reason.as_deref())) }
+                    td.chain { (chain(&item.findings, item.reason.as_deref())) }
                 }
                 (NL)
             }
         }
     }
+}
+
+/// "100% decided (8 of 8)", then the unverifiable and not applicable ones when there are any.
+fn short_coverage(coverage: crate::check::Coverage) -> String {
+    let mut text = format!(
+        "{}% decided ({} of {})",
+        coverage.percent(),
+        coverage.decided,
+        coverage.checkable()
+    );
+    if coverage.unverifiable > 0 {
+        text.push_str(&format!(", {} unverifiable", coverage.unverifiable));
+    }
+    if coverage.not_applicable > 0 {
+        text.push_str(&format!(", {} not applicable", coverage.not_applicable));
+    }
+    text
 }
 
 fn summary_row(list: &Checklist<'_>) -> Markup {
@@ -240,7 +257,7 @@ fn summary_row(list: &Checklist<'_>) -> Markup {
             td.num { (failed) }
             td.num { (unverifiable) }
             td.num { (list.count(ItemStatus::Passed)) }
-            td { (set.coverage.text()) }
+            td { (short_coverage(set.coverage)) }
             td { @if let Some(source) = &set.source { (link(source)) } }
         }
         (NL)
