@@ -703,6 +703,9 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
             crate::cli::DiffFormat::Github => {
                 report::diff::github::render(&diff, paths, &snapshot::ObjectLines::read(&args.new))
             }
+            crate::cli::DiffFormat::Html => {
+                crate::text::shown_lines(&report::diff::html::render(&diff, paths))
+            }
         };
     let output = args
         .output

@@ -311,6 +311,8 @@ pub enum DiffFormat {
     Junit,
     /// GitHub Actions annotations: a warning per widened change, a notice for the others.
     Github,
+    /// A self-contained HTML page: a table per class of change (inline style, no script).
+    Html,
 }
 
 /// Arguments of `diff`.

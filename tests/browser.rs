@@ -1,4 +1,4 @@
-//! The demo tenant's HTML report in a real browser: headless Chromium (Debian's `chromium`) renders
+//! The demo tenant's HTML report (and the drift page of the `diff` fixtures) in a real browser: headless Chromium (Debian's `chromium`) renders
 //! it from a `file://` address and the test fails on a console message (a script error, a
 //! resource that failed to load), on any request leaving the file, or on a blank page (the
 //! rendered DOM lacks the tenant and the sections; the screenshot is no bigger than a blank
@@ -292,6 +292,50 @@ fn the_demo_report_renders_in_chromium_without_errors_or_outside_requests() {
         rendered.screenshot_len,
         blank.screenshot_len
     );
+
+    // The drift page of `diff --format html`, under the same rules.
+    let drift = work.path().join("drift.html");
+    let status = assert_cmd::Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "diff",
+            "fixtures/diff/old.json",
+            "fixtures/diff/new.json",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&drift)
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    assert_eq!(
+        outside_references(&std::fs::read_to_string(&drift).unwrap()),
+        Vec::<String>::new()
+    );
+    let rendered_drift = render(&chromium, &drift, work.path());
+    assert_eq!(
+        rendered_drift.console,
+        Vec::<String>::new(),
+        "drift: console messages"
+    );
+    assert_eq!(
+        rendered_drift.page_requests,
+        Vec::<String>::new(),
+        "drift: requests"
+    );
+    for text in ["contoso", "Widened", "Narrowed", "Ava Stone"] {
+        assert!(
+            rendered_drift.dom.contains(text),
+            "the drift page lacks {text:?}"
+        );
+    }
+    assert!(
+        rendered_drift.screenshot_len > 4 * blank.screenshot_len,
+        "the drift page looks blank"
+    );
+
     if let Some(keep) = std::env::var_os("HALO_AUDIT_KEEP_SCREENSHOT") {
         std::fs::copy(work.path().join("report.png"), keep).unwrap();
     }

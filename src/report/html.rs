@@ -18,7 +18,7 @@ use crate::diag::{Code, Severity};
 use crate::text::shown;
 
 /// The style sheet, inlined in every report.
-const CSS: &str = include_str!("html.css");
+pub(crate) const CSS: &str = include_str!("html.css");
 
 /// A line break between block elements, so the source reads (and diffs) line by line.
 const NL: PreEscaped<&str> = PreEscaped("\n");
