@@ -1,5 +1,5 @@
-//! Human output: a miette diagnostic per finding, pointing at the requirement in its rule file,
-//! then a summary table per requirement set and a one-line verdict.
+//! Human output: a miette diagnostic per finding, showing the requirement's own lines in its rule
+//! file (not its neighbours'), then a summary table per requirement set and a one-line verdict.
 
 use std::fmt::{self, Write as _};
 
@@ -82,6 +82,51 @@ pub(crate) fn span(text: &str, line: usize, column: usize) -> Option<SourceSpan>
     Some(SourceSpan::from((start_of_line + offset, len.max(1))))
 }
 
+/// The most lines of a requirement a snippet shows.
+const BLOCK_LINES: usize = 12;
+
+/// Byte span of the requirement (or policy) item that starts at `line` (1-based; `column` is where
+/// its id is): its whole first line, and the lines after it indented at least as deep as its keys
+/// (its title, permission, source quote...), up to [`BLOCK_LINES`]. So a snippet shows the
+/// requirement's own lines and nothing of its neighbours (not the previous item's source quote).
+pub(crate) fn item_span(text: &str, line: usize, column: usize) -> Option<SourceSpan> {
+    // The whole first line (a snippet shows only what the span covers).
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let first = text.get(start..)?.lines().next()?;
+    // The location must lie in the text.
+    span(text, line, column)?;
+    // A list item's keys start after its indentation and its `- ` (`  - id: x`: column 5); a
+    // mapping key's content is indented deeper than the key.
+    let unindented = first.trim_start_matches(' ');
+    let keys = first.len() - unindented.len()
+        + unindented.strip_prefix('-').map_or(1, |after| {
+            1 + after.len() - after.trim_start_matches(' ').len()
+        });
+    let mut end = start + first.len();
+    let mut offset = start + text.get(start..)?.split_inclusive('\n').next()?.len();
+    for next in text
+        .get(offset..)?
+        .split_inclusive('\n')
+        .take(BLOCK_LINES.saturating_sub(1))
+    {
+        let content = next.trim_end_matches(['\n', '\r']);
+        let blank = content.trim().is_empty();
+        let deep = content.len() - content.trim_start_matches(' ').len() >= keys;
+        if !blank && !deep {
+            break;
+        }
+        if !blank && !content.trim_start().starts_with('#') {
+            end = offset + content.len();
+        }
+        offset += next.len();
+    }
+    Some(SourceSpan::from((start, (end - start).max(1))))
+}
+
 #[derive(Tabled)]
 struct SetRow {
     #[tabled(rename = "set")]
@@ -131,7 +176,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     } else {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
     }
-    .with_width(110);
+    .with_width(110)
+    // Only the requirement's own lines: its neighbours are no evidence for it.
+    .with_context_lines(0);
     let mut out = String::new();
     let mut hidden_notes = 0;
     for finding in &new.findings {
@@ -159,7 +206,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             finding,
             source: text
                 .map(|(l, t)| NamedSource::new(l.path.clone(), t.clone()).with_language("yaml")),
-            span: text.and_then(|(l, t)| span(t, l.line, l.column)),
+            span: text.and_then(|(l, t)| item_span(t, l.line, l.column)),
             help: help.trim().to_owned(),
         };
         if handler.render_report(&mut out, &diagnostic).is_err() {
@@ -273,4 +320,34 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     }
     let _ = writeln!(out, "{}", super::summary_text(new, context.gate()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = "requirements:\n  - id: a.one\n    title: \"One\"\n    source: { quote: \"| One | Yes |\" }\n  - id: a.two\n    title: \"Two\"\n\n    # a comment\n    source: { quote: \"| Two | Yes |\" }\n\n  - {id: a.three, title: Three}\nbinding:\n  application_name: [\"A*\"]\nlast: x";
+
+    fn shown(line: usize, column: usize) -> Option<&'static str> {
+        item_span(RULES, line, column).map(|s| &RULES[s.offset()..s.offset() + s.len()])
+    }
+
+    #[test]
+    fn a_snippet_is_the_requirement_s_own_lines() {
+        assert_eq!(
+            shown(5, 9),
+            Some(
+                "  - id: a.two\n    title: \"Two\"\n\n    # a comment\n    source: { quote: \"| Two | Yes |\" }"
+            )
+        );
+        assert_eq!(
+            shown(2, 9),
+            Some("  - id: a.one\n    title: \"One\"\n    source: { quote: \"| One | Yes |\" }")
+        );
+        assert_eq!(shown(11, 8), Some("  - {id: a.three, title: Three}"));
+        assert_eq!(shown(12, 1), Some("binding:\n  application_name: [\"A*\"]"));
+        assert_eq!(shown(14, 1), Some("last: x"));
+        assert_eq!(shown(15, 1), None);
+        assert_eq!(shown(0, 1), None);
+    }
 }
