@@ -231,7 +231,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let text = match code {
                 None => report::explain::list(),
                 Some(name) => match Code::from_name(name) {
-                    Some(code) => code.markdown(),
+                    Some(code) => report::explain::code(code, &style, report::explain::width()),
                     None => {
                         let close: Vec<String> = Code::ALL
                             .iter()

@@ -614,6 +614,17 @@ fn explain_shows_the_documentation_of_a_code() {
             run.stdout
         );
     }
+    // Plain text for a terminal, not Markdown (docs/checks/ keeps the Markdown).
+    assert!(
+        !run.stdout.contains("**") && !run.stdout.lines().any(|l| l.starts_with('#')),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        run.stdout
+    );
     let run = run_expect(&["explain"], 0);
     for code in [
         "missing-grant",
