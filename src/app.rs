@@ -123,6 +123,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         },
         verbose: cli.verbose,
         quiet: cli.quiet,
+        width: report::terminal_width(),
     };
     let builtin = Catalog::builtin()?;
     let overlaid;

@@ -37,18 +37,10 @@ pub fn list() -> String {
     )
 }
 
-/// The width `explain` wraps to: `COLUMNS` on a terminal (at least 40), else 80 (so what is
-/// written to a file or a pipe does not depend on the terminal).
+/// The width `explain` wraps to: see [`super::terminal_width`].
 #[must_use]
 pub fn width() -> usize {
-    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.trim().parse::<usize>().ok())
-            .map_or(80, |c| c.clamp(40, 200))
-    } else {
-        80
-    }
+    super::terminal_width()
 }
 
 /// Words of `text` in lines of at most `width` characters (a longer word has a line of its own),

@@ -18,6 +18,8 @@ struct FindingDiagnostic<'a> {
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
     help: String,
+    /// The most characters a label may have.
+    label_width: usize,
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -55,10 +57,15 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
+        let set = &self.finding.requirement_set;
         let text = match &self.finding.requirement {
-            Some(id) => format!("{} ({})", id, self.finding.requirement_set),
-            None => format!("set {}", self.finding.requirement_set),
+            // The set is named when the id does not already start with it.
+            Some(id) if id.starts_with(&format!("{set}.")) => id.clone(),
+            Some(id) => format!("{id} ({set})"),
+            None => format!("set {set}"),
         };
+        // Fits beside the snippet's gutter (`    · ╰──── `).
+        let text = cut_lines(&text, self.label_width);
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             Some(text),
             span,
@@ -80,6 +87,22 @@ pub(crate) fn span(text: &str, line: usize, column: usize) -> Option<SourceSpan>
     let offset = column.saturating_sub(1).min(rest.len());
     let len = rest.len() - offset;
     Some(SourceSpan::from((start_of_line + offset, len.max(1))))
+}
+
+/// `text` with every line longer than `width` characters cut to `width`, ending in `…`.
+fn cut_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.chars().count() > width {
+            out.extend(content.chars().take(width.saturating_sub(1)));
+            out.push('…');
+            out.push_str(&line[content.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// The most lines of a requirement a snippet shows.
@@ -176,9 +199,11 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     } else {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
     }
-    .with_width(110)
+    .with_width(style.columns())
     // Only the requirement's own lines: its neighbours are no evidence for it.
     .with_context_lines(0);
+    // Rule-file lines are cut to fit beside the snippet's gutter (` 100 │ ╭─▶ `).
+    let source_width = style.columns().saturating_sub(12).max(20);
     let mut out = String::new();
     let mut hidden_notes = 0;
     for finding in &new.findings {
@@ -186,10 +211,13 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             hidden_notes += 1;
             continue;
         }
-        let text = finding
-            .rule_location
-            .as_ref()
-            .and_then(|l| context.library.files.get(&l.path).map(|t| (l, t)));
+        let text = finding.rule_location.as_ref().and_then(|l| {
+            context
+                .library
+                .files
+                .get(&l.path)
+                .map(|t| (l, cut_lines(&crate::text::shown_lines(t), source_width)))
+        });
         let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
         if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
@@ -204,10 +232,12 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         }
         let diagnostic = FindingDiagnostic {
             finding,
-            source: text
-                .map(|(l, t)| NamedSource::new(l.path.clone(), t.clone()).with_language("yaml")),
-            span: text.and_then(|(l, t)| item_span(t, l.line, l.column)),
+            span: text
+                .as_ref()
+                .and_then(|(l, t)| item_span(t, l.line, l.column)),
+            source: text.map(|(l, t)| NamedSource::new(l.path.clone(), t).with_language("yaml")),
             help: help.trim().to_owned(),
+            label_width: style.columns().saturating_sub(14).max(20),
         };
         if handler.render_report(&mut out, &diagnostic).is_err() {
             let _ = writeln!(
@@ -293,32 +323,60 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             SetState::NotInUse | SetState::OnlyInactive { .. } => None,
         })
         .collect();
-    if let Some(line) = super::tenant_line(context.tenant) {
-        let _ = writeln!(out, "{line}");
+    let width = style.columns();
+    let line = |out: &mut String, text: &str| {
+        let _ = writeln!(out, "{}", super::wrap(text, width, "  "));
+    };
+    if let Some(tenant) = super::tenant_line(context.tenant) {
+        line(&mut out, &tenant);
     }
+    // A table per set when it fits the width; otherwise a line per set, wrapped.
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let applications = if r.applications.starts_with('(') {
+                r.applications.clone()
+            } else {
+                format!("({})", r.applications)
+            };
+            format!(
+                "{} {}: {} passed, {} missing, {} excessive, {} unverifiable; decided {}",
+                r.set, applications, r.passed, r.missing, r.excessive, r.unverifiable, r.decided
+            )
+        })
+        .collect();
     if !rows.is_empty() {
         let mut table = Table::new(rows);
         table.with(TableStyle::sharp());
-        let _ = writeln!(out, "{table}");
+        let table = table.to_string();
+        if table.lines().all(|l| l.chars().count() <= width) {
+            let _ = writeln!(out, "{table}");
+        } else {
+            for text in &lines {
+                line(&mut out, text);
+            }
+        }
     }
-    for line in super::not_in_use_line(outcome)
+    for text in super::not_in_use_line(outcome)
         .into_iter()
         .chain(super::only_inactive_lines(outcome))
     {
-        let _ = writeln!(out, "{line}");
+        line(&mut out, &text);
     }
     if hidden_notes > 0 {
-        let _ = writeln!(
-            out,
-            "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
-            super::plural(hidden_notes, "note"),
-            if hidden_notes == 1 { "it" } else { "them" }
+        line(
+            &mut out,
+            &format!(
+                "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
+                super::plural(hidden_notes, "note"),
+                if hidden_notes == 1 { "it" } else { "them" }
+            ),
         );
     }
-    for line in super::not_audited_lines(new) {
-        let _ = writeln!(out, "{line}");
+    for text in super::not_audited_lines(new) {
+        line(&mut out, &text);
     }
-    let _ = writeln!(out, "{}", super::summary_text(new, context.gate()));
+    line(&mut out, &super::summary_text(new, context.gate()));
     out
 }
 
