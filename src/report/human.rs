@@ -1,5 +1,7 @@
-//! Human output: a miette diagnostic per finding, showing the requirement's own lines in its rule
-//! file (not its neighbours'), then a summary table per requirement set and a one-line verdict.
+//! Human output: the tenant and a summary per requirement set first; then the findings by set
+//! (integrations, then the baseline), errors before warnings before notes, those identical but for
+//! their subject shown once with the subjects listed; each a miette diagnostic showing the
+//! requirement's own lines in its rule file (not its neighbours'); then a one-line verdict.
 
 use std::fmt::{self, Write as _};
 
@@ -15,6 +17,9 @@ use crate::diag::{Code, Severity};
 
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    /// The message as shown (safe for a terminal): the finding's, and the other subjects of a
+    /// collapsed group.
+    message: String,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
     help: String,
@@ -32,7 +37,7 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::shown(&self.finding.message))
+        f.write_str(&self.message)
     }
 }
 
@@ -150,6 +155,94 @@ pub(crate) fn item_span(text: &str, line: usize, column: usize) -> Option<Source
     Some(SourceSpan::from((start, (end - start).max(1))))
 }
 
+/// Subjects a collapsed group names without `-v`.
+const FIRST_SUBJECTS: usize = 3;
+
+/// "agent Cloud Depot API", safe for a terminal.
+fn subject_name(finding: &Finding) -> String {
+    format!(
+        "{} {}",
+        finding.subject.kind.as_str(),
+        crate::text::shown(&finding.subject.name)
+    )
+}
+
+/// The subjects of a group: every one with `-v`, else the first few and how many more.
+fn subjects(group: &[&Finding], verbose: u8) -> String {
+    let names: Vec<String> = group.iter().map(|f| subject_name(f)).collect();
+    if verbose > 0 || names.len() <= FIRST_SUBJECTS + 1 {
+        return names.join(", ");
+    }
+    format!(
+        "{}, … and {} more (-v lists all)",
+        names[..FIRST_SUBJECTS].join(", "),
+        names.len() - FIRST_SUBJECTS
+    )
+}
+
+/// What a finding is, but for its subject and wording: findings alike in all of it are shown once.
+type GroupKey<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Code,
+    Option<&'a str>,
+    Severity,
+    Option<&'a str>,
+    Option<&'a str>,
+    bool,
+);
+
+fn group_key(f: &Finding) -> GroupKey<'_> {
+    (
+        f.requirement_set.as_str(),
+        f.requirement.as_deref(),
+        f.code,
+        f.permission.as_deref(),
+        f.severity,
+        f.expected.as_deref(),
+        f.actual.as_deref(),
+        f.waiver.is_some(),
+    )
+}
+
+/// The findings shown (notes only with `-v`), grouped by set (integrations in the outcome's order,
+/// then the baseline; sets of `all`, the whole run, when `outcome` holds only new findings), errors before
+/// warnings before notes within a set, and findings identical but for their subject collapsed into
+/// one group (in the outcome's order of their first finding).
+fn groups<'a>(all: &Outcome, outcome: &'a Outcome, style: &super::Style) -> Vec<Vec<&'a Finding>> {
+    // Integration sets in the outcome's order, then the tenant-wide baseline.
+    let set_rank: std::collections::BTreeMap<&str, (bool, usize)> = all
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), (matches!(s.state, SetState::Baseline), i)))
+        .collect();
+    let mut shown: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| !(f.severity == Severity::Note && style.verbose == 0))
+        .collect();
+    shown.sort_by_key(|f| {
+        (
+            set_rank.get(f.requirement_set.as_str()).copied(),
+            std::cmp::Reverse(f.severity),
+        )
+    });
+    let mut index: std::collections::BTreeMap<GroupKey<'a>, usize> =
+        std::collections::BTreeMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in shown {
+        match index.get(&group_key(f)) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(group_key(f), groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    groups
+}
+
 #[derive(Tabled)]
 struct SetRow {
     #[tabled(rename = "set")]
@@ -205,11 +298,27 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     // Rule-file lines are cut to fit beside the snippet's gutter (` 100 │ ╭─▶ `).
     let source_width = style.columns().saturating_sub(12).max(20);
     let mut out = String::new();
-    let mut hidden_notes = 0;
-    for finding in &new.findings {
-        if finding.severity == Severity::Note && style.verbose == 0 {
-            hidden_notes += 1;
-            continue;
+    let hidden_notes = new
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Note && style.verbose == 0)
+        .count();
+    let mut current_set: Option<&str> = None;
+    for group in groups(all, new, style) {
+        let finding = group[0];
+        if current_set != Some(finding.requirement_set.as_str()) {
+            current_set = Some(finding.requirement_set.as_str());
+            let title = outcome
+                .sets
+                .iter()
+                .find(|s| s.id == finding.requirement_set)
+                .map_or(finding.requirement_set.as_str(), |s| s.title.as_str());
+            let heading = format!(
+                "== {} ({}) ==",
+                crate::text::shown(title),
+                finding.requirement_set
+            );
+            let _ = writeln!(out, "{}\n", super::wrap(&heading, style.columns(), "   "));
         }
         let text = finding.rule_location.as_ref().and_then(|l| {
             context
@@ -218,7 +327,18 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 .get(&l.path)
                 .map(|t| (l, cut_lines(&crate::text::shown_lines(t), source_width)))
         });
+        let mut message = crate::text::shown_owned(&finding.message);
         let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
+        if group.len() > 1 {
+            message.push_str(&format!(
+                "\nthe same for {} subjects: {}",
+                group.len(),
+                subjects(&group, style.verbose)
+            ));
+            if !help.is_empty() {
+                help = format!("for {}: {help}", subject_name(finding));
+            }
+        }
         if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
         }
@@ -232,6 +352,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         }
         let diagnostic = FindingDiagnostic {
             finding,
+            message,
             span: text
                 .as_ref()
                 .and_then(|(l, t)| item_span(t, l.line, l.column)),
@@ -323,6 +444,8 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             SetState::NotInUse | SetState::OnlyInactive { .. } => None,
         })
         .collect();
+    // The summary comes first, the findings after it.
+    let findings = std::mem::take(&mut out);
     let width = style.columns();
     let line = |out: &mut String, text: &str| {
         let _ = writeln!(out, "{}", super::wrap(text, width, "  "));
@@ -356,6 +479,10 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 line(&mut out, text);
             }
         }
+    }
+    if !findings.is_empty() {
+        out.push('\n');
+        out.push_str(&findings);
     }
     for text in super::not_in_use_line(outcome)
         .into_iter()
