@@ -123,6 +123,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         color: crate::color::enabled(cli.color, crate::color::Stream::Stdout),
         verbose: cli.verbose,
         quiet: cli.quiet,
+        width: report::terminal_width(),
     };
     let builtin = Catalog::builtin()?;
     let overlaid;
@@ -264,7 +265,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let text = match code {
                 None => report::explain::list(),
                 Some(name) => match Code::from_name(name) {
-                    Some(code) => code.markdown(),
+                    Some(code) => report::explain::code(code, &style, report::explain::width()),
                     None => {
                         let close: Vec<String> = Code::ALL
                             .iter()
@@ -810,6 +811,9 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
             args.fail_on_drift,
         )),
         crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines()),
+        crate::cli::DiffFormat::Html => {
+            crate::text::shown_lines(&report::diff::html::render(&diff, paths))
+        }
     };
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;

@@ -102,6 +102,8 @@ pub enum Format {
     Markdown,
     /// GitLab Code Quality: a JSON array of issues for `artifacts:reports:codequality`.
     Gitlab,
+    /// A self-contained HTML report to hand over (inline style, no script, printable).
+    Html,
 }
 
 /// Threshold for a failing exit code.
@@ -328,6 +330,8 @@ pub enum DiffFormat {
     Junit,
     /// GitHub Actions annotations: a warning per widened change, a notice for the others.
     Github,
+    /// A self-contained HTML page: a table per class of change (inline style, no script).
+    Html,
 }
 
 /// Arguments of `diff`.

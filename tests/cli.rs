@@ -85,13 +85,18 @@ fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Text with its line breaks and indentation as single spaces (the human report wraps lines).
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 // --- exit codes ---------------------------------------------------------------------------------
 
 #[test]
 fn demo_has_errors_and_exits_1() {
     let run = run_expect(&["check", "--snapshot", DEMO], 1);
     assert!(
-        run.stdout.contains("failed (--fail-on error)"),
+        words(&run.stdout).contains("failed (--fail-on error)"),
         "{}",
         run.stdout
     );
@@ -101,7 +106,7 @@ fn demo_has_errors_and_exits_1() {
 fn fail_on_never_exits_0_even_with_errors() {
     let run = run_expect(&["check", "--snapshot", DEMO, "--fail-on", "never"], 0);
     assert!(
-        run.stdout.contains("not gating (--fail-on never)"),
+        words(&run.stdout).contains("not gating (--fail-on never)"),
         "{}",
         run.stdout
     );
@@ -184,11 +189,21 @@ fn without_set_only_sets_binding_an_application_run() {
     // default selection is checked here without pinning the list of shipped sets.
     let snapshot = case("disabled-login-agent");
     let run = run_expect(&["check", "--snapshot", &snapshot], 0);
-    let not_in_use = run
+    // The line and its wrapped continuation lines (indented).
+    let not_in_use: String = run
         .stdout
         .lines()
-        .find(|l| l.starts_with("Not in use (no matching application): "))
-        .unwrap_or_else(|| panic!("no not-in-use line:\n{}", run.stdout));
+        .skip_while(|l| !l.starts_with("Not in use (no matching application): "))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("  "))
+        .map(|(_, l)| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        !not_in_use.is_empty(),
+        "no not-in-use line:\n{}",
+        run.stdout
+    );
     assert!(not_in_use.contains("vciotoolbox"), "{not_in_use}");
     assert!(!not_in_use.contains("cloud-depot"), "{not_in_use}");
     let report = json_report(&["--snapshot", &snapshot], 0);
@@ -614,6 +629,17 @@ fn explain_shows_the_documentation_of_a_code() {
             run.stdout
         );
     }
+    // Plain text for a terminal, not Markdown (docs/checks/ keeps the Markdown).
+    assert!(
+        !run.stdout.contains("**") && !run.stdout.lines().any(|l| l.starts_with('#')),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        run.stdout
+    );
     let run = run_expect(&["explain"], 0);
     for code in [
         "missing-grant",

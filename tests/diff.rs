@@ -102,6 +102,31 @@ fn markdown_is_a_table_of_changes() {
 }
 
 #[test]
+fn html_is_a_self_contained_page_of_changes_by_class() {
+    let (stdout, _) = run(&["diff", OLD, NEW, "--format", "html"], 0);
+    assert!(stdout.starts_with("<!DOCTYPE html>"), "{stdout:.200}");
+    for forbidden in ["<script", "<link", "<img", "@import", "url(", " src="] {
+        assert!(!stdout.contains(forbidden), "{forbidden}");
+    }
+    let (json, _) = run(&["diff", OLD, NEW, "--format", "json"], 0);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    for class in ["widened", "narrowed", "neutral"] {
+        let count = doc["summary"][class].as_u64().unwrap();
+        assert_eq!(
+            stdout.matches(&format!("{class}</span>")).count() as u64,
+            count,
+            "{class}"
+        );
+    }
+    assert!(stdout.contains(
+        "agent `Ava Stone` gained Invoices: Read and Modify through role Billing (was Read Only)"
+    ));
+    insta::assert_snapshot!("fixtures_html", stdout);
+    let (same, _) = run(&["diff", OLD, OLD, "--format", "html"], 0);
+    assert!(same.contains("No drift: the two snapshots grant the same."));
+}
+
+#[test]
 fn unreadable_snapshots_exit_2_naming_the_file() {
     let (_, stderr) = run(&["diff", OLD, "fixtures/diff/nope.json"], 2);
     assert!(stderr.contains("fixtures/diff/nope.json"), "{stderr}");

@@ -282,6 +282,7 @@ fn snapshot_pipeline(bytes: &[u8]) {
         color: false,
         verbose: 2,
         quiet: false,
+        width: 80,
     };
     let context = Context {
         tenant: &tenant,
@@ -553,7 +554,7 @@ proptest! {
         check::waivers::apply(&mut outcome, &config, today, true);
         // Linear in the input (its text, and the waivers' count), whatever its shape.
         let bound = 16 * doc.to_string().len() + 4096 * waivers + 4_000_000;
-        let style = Style { color: false, verbose: 2, quiet: false };
+        let style = Style { color: false, verbose: 2, quiet: false, width: 80 };
         let context = Context {
             tenant: &tenant,
             library: &LIBRARY,

@@ -50,6 +50,12 @@ fn golden_cases() {
                 .to_possible_value()
                 .map(|v| v.get_name().to_owned())
                 .unwrap();
+            if *format == Format::Human {
+                // The human report fits 80 columns (the width when not on a terminal).
+                for line in text.lines().filter(|l| l.chars().count() > 80) {
+                    failures.push(format!("{name}: human line over 80 columns: {line}"));
+                }
+            }
             insta::with_settings!({ snapshot_path => "snapshots/golden", prepend_module_to_snapshot => false, description => case.description.clone() }, {
                 insta::assert_snapshot!(format!("{name}.{suffix}"), text);
             });

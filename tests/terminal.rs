@@ -123,7 +123,7 @@ fn hostile_names_reach_no_output_raw() {
     let demo = demo.to_str().unwrap();
     let mut seen_hostile = false;
     for format in [
-        "human", "table", "json", "sarif", "junit", "github", "markdown",
+        "human", "table", "json", "sarif", "junit", "github", "markdown", "html",
     ] {
         let run = halo_audit(&["-v", "check", "--snapshot", hostile, "--format", format]);
         let name = format!("check --format {format}");
@@ -145,7 +145,9 @@ fn hostile_names_reach_no_output_raw() {
         assert!(run.stdout.contains("pwned"), "{name}: the names are gone");
     }
     assert!(seen_hostile, "the JSON report lost the data");
-    for format in ["human", "json", "markdown", "sarif", "junit", "github"] {
+    for format in [
+        "human", "json", "markdown", "sarif", "junit", "github", "html",
+    ] {
         let run = halo_audit(&[
             "diff",
             demo,

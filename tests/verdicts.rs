@@ -67,6 +67,28 @@ fn halo_audit(server: Option<&Server>, args: &[&str]) -> Run {
     run
 }
 
+/// The human report's last verdict line (`halo-audit: …`), wrapped to the width: joined again.
+fn verdict_line(stdout: &str) -> String {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|l| l.starts_with("halo-audit: "))
+        .unwrap_or_default();
+    // The line and its wrapped continuation lines (indented).
+    lines[start..]
+        .iter()
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("  "))
+        .map(|(_, l)| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Text with its line breaks and indentation as single spaces (the human report wraps lines).
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn expect(run: Run, code: i32) -> Run {
     assert_eq!(
         run.code, code,
@@ -123,13 +145,13 @@ fn a_forbidden_application_list_is_not_audited_exit_3_whatever_fail_on_says() {
             3,
         );
         assert!(
-            run.stdout.contains(
-                "Not audited: the application list could not be read (403 forbidden)\n  fix: give the auditing application's agent read access to API applications"
+            words(&run.stdout).contains(
+                "Not audited: the application list could not be read (403 forbidden) fix: give the auditing application's agent read access to API applications"
             ),
             "{}",
             run.stdout
         );
-        let verdict = run.stdout.lines().last().unwrap();
+        let verdict = verdict_line(&run.stdout);
         assert!(
             verdict.ends_with(
                 ": not audited (the application list could not be read (403 forbidden))"
@@ -248,7 +270,7 @@ fn coverage_is_in_the_verdict_and_the_json_summary() {
         ),
         0,
     );
-    let verdict = run.stdout.lines().last().unwrap();
+    let verdict = verdict_line(&run.stdout);
     assert_eq!(
         verdict,
         "halo-audit: 0 errors, 7 warnings, 1 note (7 unverifiable); 12 of 19 requirements decided (63%), 7 unverifiable, 0 not applicable: passed (--fail-on error)"
@@ -291,7 +313,7 @@ fn fail_on_unverifiable_fails_an_undecided_tenant_and_passes_the_clean_case() {
         1,
     );
     assert!(
-        run.stdout.lines().last().unwrap().starts_with(
+        verdict_line(&run.stdout).starts_with(
             "halo-audit: 7 errors, 0 warnings, 1 note (7 unverifiable); 12 of 19 requirements decided (63%)"
         ),
         "{}",
@@ -616,11 +638,7 @@ fn update_baseline_says_what_it_wrote_and_passes_coherently() {
         "{}",
         run.stderr
     );
-    let verdict = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("halo-audit: "))
-        .unwrap();
+    let verdict = verdict_line(&run.stdout);
     assert!(verdict.ends_with(": passed (--fail-on error)"), "{verdict}");
     assert!(!run.stdout.contains("failed"), "{}", run.stdout);
     // A run against what was written has nothing new.
@@ -758,7 +776,7 @@ fn findings_read_as_sentences() {
         ],
     );
     assert!(
-        run.stdout.contains(
+        words(&run.stdout).contains(
             "1 note not shown (ambiguities, grants resting on assumptions): run with -v to see it"
         ),
         "{}",

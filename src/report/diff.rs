@@ -1,8 +1,9 @@
 //! Renderers of `halo-audit diff`: human, JSON (versioned, docs/drift.md) and Markdown here;
-//! SARIF, JUnit and GitHub annotations in [`sarif`], [`junit`] and [`github`], built on the
-//! renderers of `check` of the same name. All are fed by the same [`Diff`].
+//! SARIF, JUnit, GitHub annotations and HTML in [`sarif`], [`junit`], [`github`] and [`html`],
+//! built on the renderers of `check` of the same name. All are fed by the same [`Diff`].
 
 pub mod github;
+pub mod html;
 pub mod junit;
 pub mod sarif;
 

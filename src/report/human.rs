@@ -1,5 +1,7 @@
-//! Human output: a miette diagnostic per finding, pointing at the requirement in its rule file,
-//! then a summary table per requirement set and a one-line verdict.
+//! Human output: the tenant and a summary per requirement set first; then the findings by set
+//! (integrations, then the baseline), errors before warnings before notes, those identical but for
+//! their subject shown once with the subjects listed; each a miette diagnostic showing the
+//! requirement's own lines in its rule file (not its neighbours'); then a one-line verdict.
 
 use std::fmt::{self, Write as _};
 
@@ -15,9 +17,14 @@ use crate::diag::{Code, Severity};
 
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    /// The message as shown (safe for a terminal): the finding's, and the other subjects of a
+    /// collapsed group.
+    message: String,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
     help: String,
+    /// The most characters a label may have.
+    label_width: usize,
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -30,7 +37,7 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::shown(&self.finding.message))
+        f.write_str(&self.message)
     }
 }
 
@@ -55,10 +62,15 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.span?;
+        let set = &self.finding.requirement_set;
         let text = match &self.finding.requirement {
-            Some(id) => format!("{} ({})", id, self.finding.requirement_set),
-            None => format!("set {}", self.finding.requirement_set),
+            // The set is named when the id does not already start with it.
+            Some(id) if id.starts_with(&format!("{set}.")) => id.clone(),
+            Some(id) => format!("{id} ({set})"),
+            None => format!("set {set}"),
         };
+        // Fits beside the snippet's gutter (`    · ╰──── `).
+        let text = cut_lines(&text, self.label_width);
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             Some(text),
             span,
@@ -80,6 +92,155 @@ pub(crate) fn span(text: &str, line: usize, column: usize) -> Option<SourceSpan>
     let offset = column.saturating_sub(1).min(rest.len());
     let len = rest.len() - offset;
     Some(SourceSpan::from((start_of_line + offset, len.max(1))))
+}
+
+/// `text` with every line longer than `width` characters cut to `width`, ending in `…`.
+fn cut_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.chars().count() > width {
+            out.extend(content.chars().take(width.saturating_sub(1)));
+            out.push('…');
+            out.push_str(&line[content.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The most lines of a requirement a snippet shows.
+const BLOCK_LINES: usize = 12;
+
+/// Byte span of the requirement (or policy) item that starts at `line` (1-based; `column` is where
+/// its id is): its whole first line, and the lines after it indented at least as deep as its keys
+/// (its title, permission, source quote...), up to [`BLOCK_LINES`]. So a snippet shows the
+/// requirement's own lines and nothing of its neighbours (not the previous item's source quote).
+pub(crate) fn item_span(text: &str, line: usize, column: usize) -> Option<SourceSpan> {
+    // The whole first line (a snippet shows only what the span covers).
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let first = text.get(start..)?.lines().next()?;
+    // The location must lie in the text.
+    span(text, line, column)?;
+    // A list item's keys start after its indentation and its `- ` (`  - id: x`: column 5); a
+    // mapping key's content is indented deeper than the key.
+    let unindented = first.trim_start_matches(' ');
+    let keys = first.len() - unindented.len()
+        + unindented.strip_prefix('-').map_or(1, |after| {
+            1 + after.len() - after.trim_start_matches(' ').len()
+        });
+    let mut end = start + first.len();
+    let mut offset = start + text.get(start..)?.split_inclusive('\n').next()?.len();
+    for next in text
+        .get(offset..)?
+        .split_inclusive('\n')
+        .take(BLOCK_LINES.saturating_sub(1))
+    {
+        let content = next.trim_end_matches(['\n', '\r']);
+        let blank = content.trim().is_empty();
+        let deep = content.len() - content.trim_start_matches(' ').len() >= keys;
+        if !blank && !deep {
+            break;
+        }
+        if !blank && !content.trim_start().starts_with('#') {
+            end = offset + content.len();
+        }
+        offset += next.len();
+    }
+    Some(SourceSpan::from((start, (end - start).max(1))))
+}
+
+/// Subjects a collapsed group names without `-v`.
+const FIRST_SUBJECTS: usize = 3;
+
+/// "agent Cloud Depot API", safe for a terminal.
+fn subject_name(finding: &Finding) -> String {
+    format!(
+        "{} {}",
+        finding.subject.kind.as_str(),
+        crate::text::shown(&finding.subject.name)
+    )
+}
+
+/// The subjects of a group: every one with `-v`, else the first few and how many more.
+fn subjects(group: &[&Finding], verbose: u8) -> String {
+    let names: Vec<String> = group.iter().map(|f| subject_name(f)).collect();
+    if verbose > 0 || names.len() <= FIRST_SUBJECTS + 1 {
+        return names.join(", ");
+    }
+    format!(
+        "{}, … and {} more (-v lists all)",
+        names[..FIRST_SUBJECTS].join(", "),
+        names.len() - FIRST_SUBJECTS
+    )
+}
+
+/// What a finding is, but for its subject and wording: findings alike in all of it are shown once.
+type GroupKey<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Code,
+    Option<&'a str>,
+    Severity,
+    Option<&'a str>,
+    Option<&'a str>,
+    bool,
+);
+
+fn group_key(f: &Finding) -> GroupKey<'_> {
+    (
+        f.requirement_set.as_str(),
+        f.requirement.as_deref(),
+        f.code,
+        f.permission.as_deref(),
+        f.severity,
+        f.expected.as_deref(),
+        f.actual.as_deref(),
+        f.waiver.is_some(),
+    )
+}
+
+/// The findings shown (notes only with `-v`), grouped by set (integrations in the outcome's order,
+/// then the baseline; sets of `all`, the whole run, when `outcome` holds only new findings), errors before
+/// warnings before notes within a set, and findings identical but for their subject collapsed into
+/// one group (in the outcome's order of their first finding).
+fn groups<'a>(all: &Outcome, outcome: &'a Outcome, style: &super::Style) -> Vec<Vec<&'a Finding>> {
+    // Integration sets in the outcome's order, then the tenant-wide baseline.
+    let set_rank: std::collections::BTreeMap<&str, (bool, usize)> = all
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), (matches!(s.state, SetState::Baseline), i)))
+        .collect();
+    let mut shown: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| !(f.severity == Severity::Note && style.verbose == 0))
+        .collect();
+    shown.sort_by_key(|f| {
+        (
+            set_rank.get(f.requirement_set.as_str()).copied(),
+            std::cmp::Reverse(f.severity),
+        )
+    });
+    let mut index: std::collections::BTreeMap<GroupKey<'a>, usize> =
+        std::collections::BTreeMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in shown {
+        match index.get(&group_key(f)) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(group_key(f), groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    groups
 }
 
 #[derive(Tabled)]
@@ -131,19 +292,53 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     } else {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
     }
-    .with_width(110);
+    .with_width(style.columns())
+    // Only the requirement's own lines: its neighbours are no evidence for it.
+    .with_context_lines(0);
+    // Rule-file lines are cut to fit beside the snippet's gutter (` 100 │ ╭─▶ `).
+    let source_width = style.columns().saturating_sub(12).max(20);
     let mut out = String::new();
-    let mut hidden_notes = 0;
-    for finding in &new.findings {
-        if finding.severity == Severity::Note && style.verbose == 0 {
-            hidden_notes += 1;
-            continue;
+    let hidden_notes = new
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Note && style.verbose == 0)
+        .count();
+    let mut current_set: Option<&str> = None;
+    for group in groups(all, new, style) {
+        let finding = group[0];
+        if current_set != Some(finding.requirement_set.as_str()) {
+            current_set = Some(finding.requirement_set.as_str());
+            let title = outcome
+                .sets
+                .iter()
+                .find(|s| s.id == finding.requirement_set)
+                .map_or(finding.requirement_set.as_str(), |s| s.title.as_str());
+            let heading = format!(
+                "== {} ({}) ==",
+                crate::text::shown(title),
+                finding.requirement_set
+            );
+            let _ = writeln!(out, "{}\n", super::wrap(&heading, style.columns(), "   "));
         }
-        let text = finding
-            .rule_location
-            .as_ref()
-            .and_then(|l| context.library.files.get(&l.path).map(|t| (l, t)));
+        let text = finding.rule_location.as_ref().and_then(|l| {
+            context
+                .library
+                .files
+                .get(&l.path)
+                .map(|t| (l, cut_lines(&crate::text::shown_lines(t), source_width)))
+        });
+        let mut message = crate::text::shown_owned(&finding.message);
         let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
+        if group.len() > 1 {
+            message.push_str(&format!(
+                "\nthe same for {} subjects: {}",
+                group.len(),
+                subjects(&group, style.verbose)
+            ));
+            if !help.is_empty() {
+                help = format!("for {}: {help}", subject_name(finding));
+            }
+        }
         if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
         }
@@ -157,10 +352,13 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         }
         let diagnostic = FindingDiagnostic {
             finding,
-            source: text
-                .map(|(l, t)| NamedSource::new(l.path.clone(), t.clone()).with_language("yaml")),
-            span: text.and_then(|(l, t)| span(t, l.line, l.column)),
+            message,
+            span: text
+                .as_ref()
+                .and_then(|(l, t)| item_span(t, l.line, l.column)),
+            source: text.map(|(l, t)| NamedSource::new(l.path.clone(), t).with_language("yaml")),
             help: help.trim().to_owned(),
+            label_width: style.columns().saturating_sub(14).max(20),
         };
         if handler.render_report(&mut out, &diagnostic).is_err() {
             let _ = writeln!(
@@ -246,31 +444,95 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             SetState::NotInUse | SetState::OnlyInactive { .. } => None,
         })
         .collect();
-    if let Some(line) = super::tenant_line(context.tenant) {
-        let _ = writeln!(out, "{line}");
+    // The summary comes first, the findings after it.
+    let findings = std::mem::take(&mut out);
+    let width = style.columns();
+    let line = |out: &mut String, text: &str| {
+        let _ = writeln!(out, "{}", super::wrap(text, width, "  "));
+    };
+    if let Some(tenant) = super::tenant_line(context.tenant) {
+        line(&mut out, &tenant);
     }
+    // A table per set when it fits the width; otherwise a line per set, wrapped.
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let applications = if r.applications.starts_with('(') {
+                r.applications.clone()
+            } else {
+                format!("({})", r.applications)
+            };
+            format!(
+                "{} {}: {} passed, {} missing, {} excessive, {} unverifiable; decided {}",
+                r.set, applications, r.passed, r.missing, r.excessive, r.unverifiable, r.decided
+            )
+        })
+        .collect();
     if !rows.is_empty() {
         let mut table = Table::new(rows);
         table.with(TableStyle::sharp());
-        let _ = writeln!(out, "{table}");
+        let table = table.to_string();
+        if table.lines().all(|l| l.chars().count() <= width) {
+            let _ = writeln!(out, "{table}");
+        } else {
+            for text in &lines {
+                line(&mut out, text);
+            }
+        }
     }
-    for line in super::not_in_use_line(outcome)
+    if !findings.is_empty() {
+        out.push('\n');
+        out.push_str(&findings);
+    }
+    for text in super::not_in_use_line(outcome)
         .into_iter()
         .chain(super::only_inactive_lines(outcome))
     {
-        let _ = writeln!(out, "{line}");
+        line(&mut out, &text);
     }
     if hidden_notes > 0 {
-        let _ = writeln!(
-            out,
-            "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
-            super::plural(hidden_notes, "note"),
-            if hidden_notes == 1 { "it" } else { "them" }
+        line(
+            &mut out,
+            &format!(
+                "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
+                super::plural(hidden_notes, "note"),
+                if hidden_notes == 1 { "it" } else { "them" }
+            ),
         );
     }
-    for line in super::not_audited_lines(new) {
-        let _ = writeln!(out, "{line}");
+    for text in super::not_audited_lines(new) {
+        line(&mut out, &text);
     }
-    let _ = writeln!(out, "{}", super::summary_text(new, context.gate()));
+    line(&mut out, &super::summary_text(new, context.gate()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = "requirements:\n  - id: a.one\n    title: \"One\"\n    source: { quote: \"| One | Yes |\" }\n  - id: a.two\n    title: \"Two\"\n\n    # a comment\n    source: { quote: \"| Two | Yes |\" }\n\n  - {id: a.three, title: Three}\nbinding:\n  application_name: [\"A*\"]\nlast: x";
+
+    fn shown(line: usize, column: usize) -> Option<&'static str> {
+        item_span(RULES, line, column).map(|s| &RULES[s.offset()..s.offset() + s.len()])
+    }
+
+    #[test]
+    fn a_snippet_is_the_requirement_s_own_lines() {
+        assert_eq!(
+            shown(5, 9),
+            Some(
+                "  - id: a.two\n    title: \"Two\"\n\n    # a comment\n    source: { quote: \"| Two | Yes |\" }"
+            )
+        );
+        assert_eq!(
+            shown(2, 9),
+            Some("  - id: a.one\n    title: \"One\"\n    source: { quote: \"| One | Yes |\" }")
+        );
+        assert_eq!(shown(11, 8), Some("  - {id: a.three, title: Three}"));
+        assert_eq!(shown(12, 1), Some("binding:\n  application_name: [\"A*\"]"));
+        assert_eq!(shown(14, 1), Some("last: x"));
+        assert_eq!(shown(15, 1), None);
+        assert_eq!(shown(0, 1), None);
+    }
 }

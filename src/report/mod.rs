@@ -9,6 +9,7 @@ pub mod explain;
 pub mod fetch;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod init;
 pub mod json;
@@ -38,6 +39,69 @@ pub struct Style {
     pub color: bool,
     pub verbose: u8,
     pub quiet: bool,
+    /// The columns the human report fits in: the terminal's (`COLUMNS`) when standard output is
+    /// one, else 80 so that what is written to a file or a pipe does not depend on the terminal.
+    /// 0 means 80.
+    pub width: usize,
+}
+
+impl Style {
+    /// The columns to fit in (80 unless set).
+    #[must_use]
+    pub fn columns(&self) -> usize {
+        if self.width == 0 { 80 } else { self.width }
+    }
+}
+
+/// The width of the terminal on standard output (`COLUMNS`, at least 40), or 80 when standard
+/// output is not a terminal or `COLUMNS` is not set.
+#[must_use]
+pub fn terminal_width() -> usize {
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .map_or(80, |c| c.clamp(40, 1000))
+    } else {
+        80
+    }
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word has a line of its own);
+/// every line but the first starts with `indent`. Line breaks in `text` are kept.
+#[must_use]
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    for (n, paragraph) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        let mut first = n == 0;
+        let lead = |first: bool| if first { 0 } else { indent.chars().count() };
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            if !line.is_empty()
+                && lead(first) + line.chars().count() + 1 + word.chars().count() > width
+            {
+                if !first {
+                    out.push_str(indent);
+                }
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+                first = false;
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !first {
+            out.push_str(indent);
+        }
+        out.push_str(&line);
+    }
+    out
 }
 
 /// What a reporter may consult besides the outcome.
@@ -84,6 +148,8 @@ pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> Strin
         Format::Github => github::render(outcome, context),
         Format::Markdown => crate::text::shown_lines(&markdown::render(outcome, context)),
         Format::Gitlab => gitlab::render(outcome, context),
+        // Escaped by maud and made safe field by field; line by line as well, like every text format.
+        Format::Html => crate::text::shown_lines(&html::render(outcome, context)),
     }
 }
 
@@ -475,5 +541,26 @@ fn fail_name(fail_on: FailOn) -> &'static str {
         FailOn::Warning => "warning",
         FailOn::Note => "note",
         FailOn::Never => "never",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrapping_fits_the_width_and_keeps_every_word() {
+        let text = "halo-audit: 2 errors, 0 warnings, 1 note (0 unverifiable); 47 of 47 requirements decided";
+        let out = wrap(text, 30, "  ");
+        assert!(out.lines().all(|l| l.chars().count() <= 30), "{out}");
+        assert!(out.lines().skip(1).all(|l| l.starts_with("  ")), "{out}");
+        assert_eq!(out.split_whitespace().collect::<Vec<_>>().join(" "), text);
+        // Line breaks are kept (the lines after them indented); a longer word has a line of its own.
+        assert_eq!(wrap("a\n  b", 10, "  "), "a\n  b");
+        assert_eq!(
+            wrap("x averyverylongword y", 8, ""),
+            "x\naveryverylongword\ny"
+        );
+        assert_eq!(wrap("", 8, "  "), "");
     }
 }

@@ -151,6 +151,7 @@ pub const STYLE: Style = Style {
     color: false,
     verbose: 1,
     quiet: false,
+    width: 80,
 };
 
 /// A reporter context for a loaded case.

@@ -295,6 +295,7 @@ pub fn child_phases(file: &Path) -> Result<Value, String> {
         color: false,
         verbose: 0,
         quiet: true,
+        width: 80,
     };
     let context = report::Context {
         tenant: &tenant,

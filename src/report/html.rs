@@ -1,0 +1,508 @@
+//! A self-contained HTML audit report to hand over (`check --format html -o report.html`): the
+//! tenant, snapshot time, verdict and coverage; a summary per integration; a permission matrix (each
+//! integration's permissions: needed, granted, and how each came out, with the chain that decided
+//! it); and the findings with their fix in Halo's UI words and the vendor's source.
+//!
+//! Owns: the page's markup and its inline style sheet. One file, no script, no external resource
+//! (style inline, no image, font or link element; the vendor sources are plain links, never
+//! loaded), printable (a print style sheet for A4 and Letter). Every value goes through `maud`,
+//! which escapes it; tenant and rule-file text is also made safe for a terminal ([`shown`]) as the
+//! report may be written to one. Status is always a word (with a symbol), never a colour alone.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::Context;
+use super::checklist::{self, Checklist, Item, ItemKind, ItemStatus};
+use crate::check::{Finding, Outcome, SetOutcome, SetState, Status, Subject};
+use crate::diag::{Code, Severity};
+use crate::text::shown;
+
+/// The style sheet, inlined in every report.
+pub(crate) const CSS: &str = include_str!("html.css");
+
+/// A line break between block elements, so the source reads (and diffs) line by line.
+const NL: PreEscaped<&str> = PreEscaped("\n");
+
+/// Tenant or rule-file text, made safe for a terminal (maud escapes it for HTML).
+fn t(text: &str) -> String {
+    shown(text).into_owned()
+}
+
+/// "agent vCIOToolbox API".
+fn subject(subject: &Subject) -> String {
+    format!("{} {}", subject.kind.as_str(), t(&subject.name))
+}
+
+/// A link only for an http(s) address (a rule file could carry any scheme); otherwise the text.
+fn link(url: &str) -> Markup {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        html! { a href=(t(url)) rel="noreferrer noopener" { (t(url)) } }
+    } else {
+        html! { code { (t(url)) } }
+    }
+}
+
+/// How one cell of the matrix came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Passed,
+    Missing,
+    Excessive,
+    Unverifiable,
+    Failed,
+    NotEvaluated,
+}
+
+impl Cell {
+    /// The symbol and word shown; the word carries the meaning, the colour only repeats it.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Passed => "✓ passed",
+            Self::Missing => "✗ missing",
+            Self::Excessive => "▲ excessive",
+            Self::Unverifiable => "? unverifiable",
+            Self::Failed => "✗ failed",
+            Self::NotEvaluated => "– not evaluated",
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Self::Passed => "status st-passed",
+            Self::Missing => "status st-missing",
+            Self::Excessive => "status st-excessive",
+            Self::Unverifiable => "status st-unverifiable",
+            Self::Failed => "status st-failed",
+            Self::NotEvaluated => "status st-not-evaluated",
+        }
+    }
+}
+
+fn badge(cell: Cell) -> Markup {
+    html! { span class=(cell.class()) { (cell.label()) } }
+}
+
+fn severity_badge(severity: Severity) -> Markup {
+    let (class, label) = match severity {
+        Severity::Error => ("status st-error", "✗ error"),
+        Severity::Warning => ("status st-warning", "▲ warning"),
+        Severity::Note => ("status st-note", "ℹ note"),
+    };
+    html! { span class=(class) { (label) } }
+}
+
+/// How an item of a set's checklist came out, in the matrix's words.
+fn cell(item: &Item<'_>, set: &SetOutcome) -> Cell {
+    let evaluated = set
+        .evaluations
+        .iter()
+        .find(|e| e.requirement == item.id && Some(&e.subject) == item.subject)
+        .map(|e| e.status);
+    match (item.status, evaluated) {
+        (ItemStatus::Passed, _) => Cell::Passed,
+        (ItemStatus::Unverifiable, _) => Cell::Unverifiable,
+        (ItemStatus::NotEvaluated, _) => Cell::NotEvaluated,
+        (ItemStatus::Failed, Some(Status::Missing)) => Cell::Missing,
+        (ItemStatus::Failed, Some(Status::Excessive)) => Cell::Excessive,
+        (ItemStatus::Failed, _) => {
+            if item.findings.iter().any(|f| f.code == Code::MissingGrant) {
+                Cell::Missing
+            } else if item.findings.iter().any(|f| f.code == Code::ExcessiveGrant) {
+                Cell::Excessive
+            } else {
+                Cell::Failed
+            }
+        }
+    }
+}
+
+/// Distinct texts in first-seen order.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for text in items {
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    }
+    seen
+}
+
+/// The permission key a matrix row is about.
+fn permission(item: &Item<'_>, set: &SetOutcome) -> Option<String> {
+    set.evaluations
+        .iter()
+        .find(|e| e.requirement == item.id)
+        .map(|e| e.permission.clone())
+        .or_else(|| item.findings.iter().find_map(|f| f.permission.clone()))
+}
+
+fn chain(findings: &[&Finding], reason: Option<&str>) -> Markup {
+    let steps = distinct(
+        findings
+            .iter()
+            .flat_map(|f| f.chain.iter().map(String::as_str)),
+    );
+    let assumptions = distinct(
+        findings
+            .iter()
+            .flat_map(|f| f.assumptions.iter().map(String::as_str)),
+    );
+    html! {
+        @if steps.is_empty() && assumptions.is_empty() {
+            @if let Some(reason) = reason { (t(reason)) }
+        } @else {
+            details {
+                summary { "Chain (" (steps.len() + assumptions.len()) ")" }
+                @if !steps.is_empty() {
+                    ol { @for step in &steps { li { (t(step)) } } }
+                }
+                @if !assumptions.is_empty() {
+                    p { "Assumed:" }
+                    ul { @for a in &assumptions { li { (t(a)) } } }
+                }
+            }
+        }
+    }
+}
+
+fn matrix_rows(list: &Checklist<'_>) -> Markup {
+    let set = list.set;
+    html! {
+        tbody {
+            tr {
+                th scope="rowgroup" colspan="6" id=(format!("set-{}", set.id)) {
+                    (t(&set.title)) " " code { (t(&set.id)) }
+                }
+            }
+            (NL)
+            @for item in list.items.iter().filter(|i| i.kind != ItemKind::Policy) {
+                @let state = cell(item, set);
+                @let actual = distinct(item.findings.iter().filter_map(|f| f.actual.as_deref()));
+                tr {
+                    th scope="row" {
+                        (t(&item.title))
+                        @if let Some(key) = permission(item, set) { br; code { (t(&key)) } }
+                    }
+                    td { @if let Some(s) = item.subject { (subject(s)) } }
+                    td { @if let Some(e) = &item.expected { (t(e)) } }
+                    td {
+                        @if !actual.is_empty() { (t(&actual.join("; "))) }
+                        @else if state == Cell::Passed { "as needed" }
+                        @else if state == Cell::Unverifiable { "unknown" }
+                    }
+                    td { (badge(state)) @if item.assumed { " (assumed)" } }
+                    td.chain { (chain(&item.findings, item.reason.as_deref())) }
+                }
+                (NL)
+            }
+        }
+    }
+}
+
+/// "100% decided (8 of 8)", then the unverifiable and not applicable ones when there are any.
+fn short_coverage(coverage: crate::check::Coverage) -> String {
+    let mut text = format!(
+        "{}% decided ({} of {})",
+        coverage.percent(),
+        coverage.decided,
+        coverage.checkable()
+    );
+    if coverage.unverifiable > 0 {
+        text.push_str(&format!(", {} unverifiable", coverage.unverifiable));
+    }
+    if coverage.not_applicable > 0 {
+        text.push_str(&format!(", {} not applicable", coverage.not_applicable));
+    }
+    text
+}
+
+fn summary_row(list: &Checklist<'_>) -> Markup {
+    let set = list.set;
+    let applications = match &set.state {
+        SetState::Evaluated { applications } => applications
+            .iter()
+            .map(|a| t(&a.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        SetState::Baseline => "whole tenant".to_owned(),
+        SetState::BindingNotFound => "none matches the binding".to_owned(),
+        SetState::NotEvaluable { reason } => format!("not evaluated: {}", t(reason)),
+        SetState::OnlyInactive { applications } => {
+            format!("only inactive: {}", t(&applications.join(", ")))
+        }
+        SetState::NotInUse => String::new(),
+    };
+    let failed = list.count(ItemStatus::Failed);
+    let unverifiable = list.count(ItemStatus::Unverifiable);
+    let result = if failed > 0 {
+        Cell::Failed
+    } else if unverifiable > 0 {
+        Cell::Unverifiable
+    } else if list.count(ItemStatus::NotEvaluated) > 0 {
+        Cell::NotEvaluated
+    } else {
+        Cell::Passed
+    };
+    html! {
+        tr {
+            th scope="row" {
+                @if matches!(set.state, SetState::Evaluated { .. }) {
+                    a href=(format!("#set-{}", set.id)) { (t(&set.title)) }
+                } @else { (t(&set.title)) }
+                br; code { (t(&set.id)) }
+            }
+            td { (applications) }
+            td { (badge(result)) }
+            td.num { (failed) }
+            td.num { (unverifiable) }
+            td.num { (list.count(ItemStatus::Passed)) }
+            td { (short_coverage(set.coverage)) }
+            td { @if let Some(source) = &set.source { (link(source)) } }
+        }
+        (NL)
+    }
+}
+
+fn finding_block(finding: &Finding, outcome: &Outcome) -> Markup {
+    let set = outcome
+        .sets
+        .iter()
+        .find(|s| s.id == finding.requirement_set);
+    let sev = match finding.severity {
+        Severity::Error => "finding sev-error",
+        Severity::Warning => "finding sev-warning",
+        Severity::Note => "finding sev-note",
+    };
+    html! {
+        article class=(sev) {
+            h4 {
+                (severity_badge(finding.severity)) " "
+                code { (finding.code.as_str()) } " "
+                (subject(&finding.subject))
+            }
+            p { (t(&finding.message)) }
+            dl {
+                dt { "Integration" }
+                dd {
+                    @if let Some(set) = set { (t(&set.title)) " " }
+                    code { (t(&finding.requirement_set)) }
+                }
+                @if let Some(requirement) = &finding.requirement {
+                    dt { "Requirement" } dd { code { (t(requirement)) } }
+                }
+                @if let Some(permission) = &finding.permission {
+                    dt { "Permission" } dd { code { (t(permission)) } }
+                }
+                @if let Some(expected) = &finding.expected {
+                    dt { "Needed" } dd { (t(expected)) }
+                }
+                @if let Some(actual) = &finding.actual {
+                    dt { "Granted" } dd { (t(actual)) }
+                }
+                @if let Some(help) = &finding.help {
+                    dt { "Fix" } dd.fix { (t(help)) }
+                }
+                @if let Some(waiver) = &finding.waiver {
+                    dt { "Waived" }
+                    dd { "until " (t(&waiver.expires)) " by " (t(&waiver.owner)) ": " (t(&waiver.reason)) " (" (t(&waiver.location)) ")" }
+                }
+                @if let Some(location) = &finding.rule_location {
+                    dt { "Rule" } dd { code { (t(&location.path)) ":" (location.line) ":" (location.column) } }
+                }
+                @if let Some(source) = set.and_then(|s| s.source.as_deref()) {
+                    dt { "Vendor source" } dd { (link(source)) }
+                }
+                @if !finding.chain.is_empty() || !finding.assumptions.is_empty() {
+                    dt { "Evidence" } dd { (chain(&[finding], None)) }
+                }
+            }
+        }
+        (NL)
+    }
+}
+
+/// Renders the HTML report.
+#[must_use]
+pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let gate = context.gate();
+    let verdict = super::verdict(outcome, gate);
+    let provenance = &context.tenant.provenance;
+    let tenant_name = provenance
+        .tenant
+        .as_deref()
+        .or(provenance.instance.as_deref())
+        .map(t);
+    let lists = checklist::checklists(outcome, context);
+    let matrix: Vec<&Checklist<'_>> = lists
+        .iter()
+        .filter(|l| !matches!(l.set.state, SetState::Baseline | SetState::NotInUse))
+        .collect();
+    let coverage = outcome.coverage();
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title {
+                    "halo-audit report"
+                    @if let Some(name) = &tenant_name { ": " (name) }
+                }
+                (NL)
+                style { (NL) (PreEscaped(CSS)) }
+                (NL)
+            }
+            (NL)
+            body {
+                header {
+                    h1 { "HaloPSA permission audit" }
+                    p class=(format!("verdict verdict-{}", verdict.as_str().replace(' ', "-"))) {
+                        @match verdict {
+                            super::Verdict::Failed | super::Verdict::NotAudited => "✗ ",
+                            _ => "✓ ",
+                        }
+                        "Verdict: " (verdict.as_str())
+                    }
+                    (NL)
+                    dl.meta {
+                        dt { "Tenant" } dd { @if let Some(name) = &tenant_name { (name) } @else { "unknown" } }
+                        @if let Some(instance) = &provenance.instance {
+                            dt { "Instance" } dd { (t(instance)) }
+                        }
+                        dt { "Snapshot of" } dd { (provenance.fetched_at.as_deref().map_or_else(|| "unknown".to_owned(), t)) }
+                        dt { "Coverage" } dd { (coverage.text()) }
+                        dt { "Findings" } dd {
+                            (super::plural(outcome.count(Severity::Error), "error")) ", "
+                            (super::plural(outcome.count(Severity::Warning), "warning")) ", "
+                            (super::plural(outcome.count(Severity::Note), "note"))
+                        }
+                        dt { "Summary" } dd { (t(&super::summary_text(outcome, gate))) }
+                    }
+                }
+                (NL)
+                main {
+                    @if !outcome.not_audited.is_empty() {
+                        section.alert aria-labelledby="not-audited" {
+                            h2 #not-audited { "Not audited" }
+                            @for n in &outcome.not_audited {
+                                p { strong { "Not audited: " } (t(&n.reason)) }
+                                p.fix { "Fix: " (t(&n.fix)) }
+                            }
+                        }
+                        (NL)
+                    }
+                    section aria-labelledby="summary" {
+                        h2 #summary { "Integrations" }
+                        table {
+                            caption { "What each requirement set checked and how it came out" }
+                            thead { tr {
+                                th scope="col" { "Integration" }
+                                th scope="col" { "Applications" }
+                                th scope="col" { "Result" }
+                                th scope="col" { "Failed" }
+                                th scope="col" { "Unverifiable" }
+                                th scope="col" { "Passed" }
+                                th scope="col" { "Coverage" }
+                                th scope="col" { "Vendor source" }
+                            } }
+                            (NL)
+                            tbody { @for list in &lists { (summary_row(list)) } }
+                        }
+                        @for line in super::not_in_use_line(outcome).into_iter().chain(super::only_inactive_lines(outcome)) {
+                            p { (t(&line)) }
+                        }
+                    }
+                    (NL)
+                    section aria-labelledby="matrix" {
+                        h2 #matrix { "Permission matrix" }
+                        @if matrix.is_empty() {
+                            p { "No integration was evaluated." }
+                        } @else {
+                            table {
+                                caption { "Each integration's permissions: what it needs, what is granted, and how it came out" }
+                                thead { tr {
+                                    th scope="col" { "Permission" }
+                                    th scope="col" { "Subject" }
+                                    th scope="col" { "Needed" }
+                                    th scope="col" { "Granted" }
+                                    th scope="col" { "Status" }
+                                    th scope="col" { "How it was decided" }
+                                } }
+                                (NL)
+                                @for list in &matrix { (matrix_rows(list)) }
+                            }
+                        }
+                    }
+                    (NL)
+                    section aria-labelledby="findings" {
+                        h2 #findings { "Findings" }
+                        @if outcome.findings.is_empty() { p { "No findings." } }
+                        @for (severity, heading) in [(Severity::Error, "Errors"), (Severity::Warning, "Warnings"), (Severity::Note, "Notes")] {
+                            @let these: Vec<&Finding> = outcome.findings.iter().filter(|f| f.severity == severity).collect();
+                            @if !these.is_empty() {
+                                h3 { (heading) " (" (these.len()) ")" }
+                                (NL)
+                                @for finding in these { (finding_block(finding, outcome)) }
+                            }
+                        }
+                    }
+                    (NL)
+                }
+                footer {
+                    p {
+                        "Written by halo-audit " (env!("CARGO_PKG_VERSION"))
+                        ". Each finding's code is explained by " code { "halo-audit explain CODE" } "."
+                    }
+                }
+                (NL)
+            }
+        }
+        (NL)
+    };
+    page.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_addresses_become_links() {
+        assert_eq!(
+            link("https://vendor.example/a?b=1&c=2").into_string(),
+            "<a href=\"https://vendor.example/a?b=1&amp;c=2\" rel=\"noreferrer noopener\">https://vendor.example/a?b=1&amp;c=2</a>"
+        );
+        for hostile in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            " JavaScript:x",
+            "file:///etc/passwd",
+        ] {
+            let markup = link(hostile).into_string();
+            assert!(!markup.contains("href"), "{markup}");
+        }
+    }
+
+    #[test]
+    fn status_words_never_rely_on_colour() {
+        for cell in [
+            Cell::Passed,
+            Cell::Missing,
+            Cell::Excessive,
+            Cell::Unverifiable,
+            Cell::Failed,
+            Cell::NotEvaluated,
+        ] {
+            let words = cell
+                .label()
+                .split_once(' ')
+                .map(|(_, w)| w)
+                .unwrap_or_default();
+            assert!(
+                words.len() >= 6 && words.chars().all(|c| c.is_ascii_lowercase() || c == ' '),
+                "{cell:?}"
+            );
+        }
+    }
+}
