@@ -79,6 +79,11 @@ impl Cell {
     }
 }
 
+/// A table's header row: one column header per name.
+pub(crate) fn head(columns: &[&str]) -> Markup {
+    html! { thead { tr { @for c in columns { th scope="col" { (c) } } } } }
+}
+
 fn badge(cell: Cell) -> Markup {
     html! { span class=(cell.class()) { (cell.label()) } }
 }
@@ -396,16 +401,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         h2 #summary { "Integrations" }
                         table {
                             caption { "What each requirement set checked and how it came out" }
-                            thead { tr {
-                                th scope="col" { "Integration" }
-                                th scope="col" { "Applications" }
-                                th scope="col" { "Result" }
-                                th scope="col" { "Failed" }
-                                th scope="col" { "Unverifiable" }
-                                th scope="col" { "Passed" }
-                                th scope="col" { "Coverage" }
-                                th scope="col" { "Vendor source" }
-                            } }
+                            (head(&["Integration", "Applications", "Result", "Failed", "Unverifiable", "Passed", "Coverage", "Vendor source"]))
                             (NL)
                             tbody { @for list in &lists { (summary_row(list)) } }
                         }
@@ -421,14 +417,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         } @else {
                             table {
                                 caption { "Each integration's permissions: what it needs, what is granted, and how it came out" }
-                                thead { tr {
-                                    th scope="col" { "Permission" }
-                                    th scope="col" { "Subject" }
-                                    th scope="col" { "Needed" }
-                                    th scope="col" { "Granted" }
-                                    th scope="col" { "Status" }
-                                    th scope="col" { "How it was decided" }
-                                } }
+                                (head(&["Permission", "Subject", "Needed", "Granted", "Status", "How it was decided"]))
                                 (NL)
                                 @for list in &matrix { (matrix_rows(list)) }
                             }

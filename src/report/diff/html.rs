@@ -126,14 +126,7 @@ pub fn render(diff: &Diff, paths: (&str, &str)) -> String {
                                 h2 id=(class.as_str()) { (heading) " (" (changes.len()) ")" }
                                 table {
                                     caption { (caption) }
-                                    thead { tr {
-                                        th scope="col" { "Class" }
-                                        th scope="col" { "Subject" }
-                                        th scope="col" { "Change" }
-                                        th scope="col" { "Before" }
-                                        th scope="col" { "After" }
-                                        th scope="col" { "How it was decided" }
-                                    } }
+                                    (super::super::html::head(&["Class", "Subject", "Change", "Before", "After", "How it was decided"]))
                                     (NL)
                                     tbody { @for change in changes { (row(change)) } }
                                 }
