@@ -125,11 +125,11 @@ pub fn run(args: &CheckArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn number(value: &Value, key: &str) -> f64 {
+pub(crate) fn number(value: &Value, key: &str) -> f64 {
     value.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN)
 }
 
-fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
+pub(crate) fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
     let document = halo_sim::synthetic(spec);
     let out = std::fs::File::create(file)
         .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
@@ -226,17 +226,22 @@ fn print_results(rows: &[Row], runs: usize) {
     print_table(&["agents", "phase", "s", "peak MiB", "RSS MiB"], &table);
 }
 
-/// `child floor FILE`: read the file and parse it as JSON, nothing else.
-pub fn child_floor(file: &Path) -> Result<Value, String> {
+/// `child floor FILE...`: read each file and parse it as JSON, nothing else; every tree is kept
+/// until the end (a command that reads two snapshots, `diff`, is compared with both held).
+pub fn child_floor(files: &[PathBuf]) -> Result<Value, String> {
     let start = Instant::now();
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let parsed: Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut kept = Vec::new();
+    for file in files {
+        let bytes =
+            std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let parsed: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+        kept.push((bytes, parsed));
+    }
     let seconds = start.elapsed().as_secs_f64();
     let peak = measure::peak_rss_kib();
-    // Keep both alive until measured; the process ends right after.
-    drop(bytes);
-    std::mem::forget(parsed);
+    // Keep everything alive until measured; the process ends right after.
+    std::mem::forget(kept);
     Ok(json!({"seconds": seconds, "peak_kib": peak}))
 }
 

@@ -2,6 +2,9 @@
 //!
 //! - `halo-bench check`: `halo-audit check` on synthetic tenants of 1k, 10k and 50k agents with 200
 //!   applications, against every shipped set, next to the parse floor; time and peak memory.
+//! - `halo-bench commands`: every command that reads a snapshot (check, diff, plan, self-check,
+//!   snapshot show, init, check --baseline) at 1k, 10k and 50k agents, next to the parse floor of
+//!   its input(s); time, peak memory and how the peak grows.
 //! - `halo-bench fetch`: `halo-audit fetch` against the simulator with a rate limit and with
 //!   latency: requests issued versus the minimum, 429s, wall time versus the bound.
 //!
@@ -11,6 +14,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
+mod commands;
 mod fetch;
 mod measure;
 
@@ -31,6 +35,9 @@ struct Args {
 enum Command {
     /// `check` at MSP scale versus reading and parsing the snapshot.
     Check(check::CheckArgs),
+    /// Every command that reads a snapshot (check, diff, plan, self-check, snapshot show, init,
+    /// check --baseline) versus reading and parsing its input(s).
+    Commands(commands::CommandsArgs),
     /// `fetch` against the simulator: requests, 429s and wall time versus their bounds.
     Fetch(fetch::FetchArgs),
     /// One measurement in a fresh process (used by the other commands).
@@ -40,9 +47,20 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum Child {
-    Floor { file: PathBuf },
-    Check { file: PathBuf, out: PathBuf },
-    Phases { file: PathBuf },
+    Floor {
+        files: Vec<PathBuf>,
+    },
+    Check {
+        file: PathBuf,
+        out: PathBuf,
+    },
+    Phases {
+        file: PathBuf,
+    },
+    Run {
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,15 +70,20 @@ fn main() -> ExitCode {
             println!("machine: {}", measure::machine());
             check::run(a)
         }
+        Command::Commands(a) => {
+            println!("machine: {}", measure::machine());
+            commands::run(a)
+        }
         Command::Fetch(a) => {
             println!("machine: {}", measure::machine());
             fetch::run(a)
         }
         Command::Child(child) => {
             let measured = match child {
-                Child::Floor { file } => check::child_floor(file),
+                Child::Floor { files } => check::child_floor(files),
                 Child::Check { file, out } => check::child_check(file, out),
                 Child::Phases { file } => check::child_phases(file),
+                Child::Run { args } => commands::child_run(args),
             };
             measured.map(|value| println!("{value}"))
         }
