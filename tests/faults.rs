@@ -141,12 +141,12 @@ fn fails_with(config: SimConfig, extra: &[&str], says: &[&str]) -> Server {
 #[test]
 fn a_connection_dropped_mid_body_every_time() {
     let server = fails(
-        vec![Fault::new("/api/Team/*", FaultKind::DropMidBody)],
+        vec![Fault::new("/api/Roles/*", FaultKind::DropMidBody)],
         &[],
-        &["/api/Team/", "closed before the answer was complete"],
+        &["/api/Roles/", "closed before the answer was complete"],
     );
     // Retried up to --max-attempts, then given up.
-    assert!(server.stats().by_route["GET /api/Team/{id}"] >= 3);
+    assert!(server.stats().by_route["GET /api/Roles/{id}"] >= 3);
 }
 
 #[test]
