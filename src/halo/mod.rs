@@ -345,6 +345,13 @@ fn through_proxy(endpoint: &str, kind: TransportKind, detail: &str) -> Option<Fe
         _ => return None,
     };
     let proxy = proxy::proxy_for(url)?;
+    // A SOCKS proxy without remote resolution (`socks5://`, `socks4://`) leaves the instance's
+    // name to be looked up here: a DNS failure may then be the instance's own.
+    if kind == TransportKind::Dns
+        && (proxy.shown.starts_with("socks5://") || proxy.shown.starts_with("socks4://"))
+    {
+        return None;
+    }
     Some(FetchError::Proxy {
         endpoint: endpoint.to_owned(),
         failure,
