@@ -78,10 +78,32 @@ impl Previous {
     }
 }
 
+/// The variables that send requests through a proxy: never inherited by a run.
+const PROXY_VARIABLES: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
 /// `halo-audit fetch -o <previous> FAST extra` against `server`; killed after 60 s.
 fn fetch(server: &Server, previous: &Previous, extra: &[&str]) -> Run {
-    let output = Command::cargo_bin("halo-audit")
-        .unwrap()
+    fetch_env(server, previous, extra, &[])
+}
+
+/// [`fetch`] with these environment variables set.
+fn fetch_env(server: &Server, previous: &Previous, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::cargo_bin("halo-audit").unwrap();
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
+    let output = command
+        .envs(env.iter().copied())
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env("HALO_URL", server.url())
@@ -141,12 +163,12 @@ fn fails_with(config: SimConfig, extra: &[&str], says: &[&str]) -> Server {
 #[test]
 fn a_connection_dropped_mid_body_every_time() {
     let server = fails(
-        vec![Fault::new("/api/Team/*", FaultKind::DropMidBody)],
+        vec![Fault::new("/api/Roles/*", FaultKind::DropMidBody)],
         &[],
-        &["/api/Team/", "closed before the answer was complete"],
+        &["/api/Roles/", "closed before the answer was complete"],
     );
     // Retried up to --max-attempts, then given up.
-    assert!(server.stats().by_route["GET /api/Team/{id}"] >= 3);
+    assert!(server.stats().by_route["GET /api/Roles/{id}"] >= 3);
 }
 
 #[test]
@@ -563,4 +585,55 @@ fn a_list_inventing_objects_on_every_page_is_bounded() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("incomplete"), "{stderr}");
     assert_eq!(server.stats().by_route["GET /api/Roles"], 2_000);
+}
+
+/// A proxy in the environment that refuses connections: the message names the proxy (as
+/// `scheme://host:port`, never its credentials) and the variable it came from, and points at
+/// NO_PROXY, instead of blaming `--url`. With the instance's host in NO_PROXY the same run
+/// connects directly and succeeds.
+#[test]
+fn a_proxy_refusing_connections_is_named_with_its_variable_not_its_credentials() {
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let server = Server::start(SimConfig::demo()).unwrap();
+    let credentials = "proxy-user:proxy-pass-7f3a";
+    let with_credentials = format!("http://{credentials}@127.0.0.1:{refused}/");
+    let without_scheme = format!("127.0.0.1:{refused}");
+    for (variable, value) in [
+        ("HTTP_PROXY", with_credentials.as_str()),
+        ("all_proxy", without_scheme.as_str()),
+    ] {
+        let previous = Previous::new();
+        let run = fetch_env(&server, &previous, &[], &[(variable, value)]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let named = format!("through the proxy http://127.0.0.1:{refused} (from {variable})");
+        for words in [named.as_str(), "refused the connection", "NO_PROXY"] {
+            assert!(
+                run.stderr.contains(words),
+                "`{words}` not in:\n{}",
+                run.stderr
+            );
+        }
+        for secret in ["proxy-user", "proxy-pass-7f3a"] {
+            assert!(!run.stderr.contains(secret), "{}", run.stderr);
+        }
+        assert!(
+            !run.stderr.contains("check the host and port in --url"),
+            "{}",
+            run.stderr
+        );
+        previous.assert_untouched();
+    }
+    assert_eq!(server.stats().total, 0, "nothing reached the instance");
+    let previous = Previous::new();
+    let run = fetch_env(
+        &server,
+        &previous,
+        &[],
+        &[("HTTP_PROXY", &with_credentials), ("NO_PROXY", "127.0.0.1")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(server.stats().total > 0);
 }

@@ -154,11 +154,13 @@ fn a_fetched_demo_tenant_checks_exactly_like_the_bundled_snapshot() {
     assert_eq!(snap["scope"], "all");
     assert_eq!(snap["instance"]["tenant"], DEMO_TENANT);
     assert_eq!(snap["auditor"]["client_id"], DEMO_CLIENT_ID);
-    // The minimum: a token + 4 lists + one detail per object (40 + 8 + 5 + 7); the auth server is
-    // where Halo puts it ({url}/auth), so there is no discovery request.
-    assert_eq!(snap["requests"]["total"], 65, "{}", snap["requests"]);
-    assert_eq!(server.stats().total, 65);
+    // The minimum: a token + 4 lists + one detail per agent, role and application (40 + 5 + 7);
+    // teams are stored as their list rows. The auth server is where Halo puts it ({url}/auth), so
+    // there is no discovery request.
+    assert_eq!(snap["requests"]["total"], 57, "{}", snap["requests"]);
+    assert_eq!(server.stats().total, 57);
     assert_eq!(server.stats().by_route.get("GET /api/authinfo"), None);
+    assert_eq!(server.stats().by_route.get("GET /api/Team/{id}"), None);
     assert_eq!(snap["requests"]["retries"], 0);
     let bundled = root().join("fixtures/demo/snapshot.json");
     assert_eq!(findings(&out, &[]), findings(&bundled, &[]));
@@ -173,12 +175,61 @@ fn a_fetched_demo_tenant_checks_exactly_like_the_bundled_snapshot() {
         .collect();
     assert!(undecided.is_empty(), "{undecided:#?}");
     let bundled_doc = read(&bundled);
-    for collection in ["agents", "teams", "roles", "applications"] {
+    for collection in ["agents", "roles", "applications"] {
         assert_eq!(
             snap["objects"][collection], bundled_doc["objects"][collection],
             "{collection} differ from the bundled snapshot"
         );
     }
+    // The bundled snapshot holds team details (with member rows), as fetches before the list row
+    // sufficed stored them; a fetch now stores the list row: the same team, without `agents`.
+    let teams = snap["objects"]["teams"].as_array().unwrap();
+    let detailed = bundled_doc["objects"]["teams"].as_array().unwrap();
+    assert_eq!(teams.len(), detailed.len());
+    for (row, detail) in teams.iter().zip(detailed) {
+        assert!(row.get("agents").is_none(), "{row}");
+        assert!(detail.get("agents").is_some(), "{detail}");
+        for member in ["id", "name", "inactive"] {
+            assert_eq!(row.get(member), detail.get(member), "{member} of {row}");
+        }
+        for (member, value) in row.as_object().unwrap() {
+            assert_eq!(Some(value), detail.get(member), "{member} of {row}");
+        }
+    }
+}
+
+#[test]
+fn a_snapshot_with_team_list_rows_diffs_as_unchanged_against_one_with_team_details() {
+    let server = Server::start(demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.json");
+    expect(fetch(&server, &out, &[]), 0);
+    let bundled = root().join("fixtures/demo/snapshot.json");
+    let run = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(["diff", "--format", "json", "--allow-different-instances"])
+        .arg(&bundled)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["changes"], serde_json::json!([]), "{stdout}");
+    assert_eq!(report["summary"]["drift"], false, "{stdout}");
+    assert!(
+        report["not_compared"]
+            .as_array()
+            .is_none_or(|skipped| skipped.iter().all(|s| s["what"] != "teams")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -296,7 +347,7 @@ fn a_short_token_lifetime_is_renewed_before_it_expires() {
 fn rate_limiting_with_retry_after_is_waited_out_and_counted() {
     let mut config = demo();
     config.faults = vec![fault(
-        "/api/Team/*",
+        "/api/Roles/*",
         FaultKind::RateLimited {
             retry_after: Some(1),
         },
@@ -310,7 +361,7 @@ fn rate_limiting_with_retry_after_is_waited_out_and_counted() {
     let snap = read(&out);
     assert_eq!(snap["requests"]["throttled"], 2, "{}", snap["requests"]);
     assert_eq!(snap["requests"]["retries"], 2);
-    assert_eq!(count(&snap, "teams"), 8);
+    assert_eq!(count(&snap, "roles"), 5);
 }
 
 #[test]
@@ -380,7 +431,7 @@ fn server_errors_are_retried_then_succeed() {
     expect(fetch(&server, &out, &[]), 0);
     let snap = read(&out);
     assert_eq!(snap["requests"]["retries"], 2);
-    assert_eq!(snap["requests"]["total"], 67);
+    assert_eq!(snap["requests"]["total"], 59);
     assert_eq!(count(&snap, "agents"), 40);
 }
 
@@ -752,14 +803,15 @@ fn a_full_fetch_issues_exactly_the_minimum_requests_paging_included() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap.json");
     expect(fetch(&server, &out, &["--concurrency", "8"]), 0);
-    let objects: usize = ["agents", "teams", "roles", "applications"]
+    let objects: usize = ["agents", "roles", "applications"]
         .iter()
         .map(|c| count(&doc, c))
         .sum();
-    // 1 token + the list pages (3 + 1 + 1 + 1) + one detail per object.
+    // 1 token + the list pages (3 + 1 + 1 + 1) + one detail per agent, role and application.
     let minimum = 1 + 6 + objects as u64;
     let stats = server.stats();
     assert_eq!(stats.total, minimum, "{stats:?}");
+    assert_eq!(stats.by_route.get("GET /api/Team/{id}"), None);
     assert_eq!(stats.by_route.get("GET /api/Agent"), Some(&3));
     assert_eq!(stats.by_route.get("GET /api/authinfo"), None);
     assert_eq!(stats.throttled, 0);
@@ -811,7 +863,7 @@ fn an_auth_server_elsewhere_is_found_through_authinfo() {
         "{stats:?}"
     );
     assert_eq!(stats.tokens_issued, 1);
-    assert_eq!(stats.total, 67);
+    assert_eq!(stats.total, 59);
     assert_eq!(count(&read(&out), "agents"), 40);
 }
 

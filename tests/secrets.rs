@@ -450,7 +450,7 @@ fn a_forbidden_answer_echoing_the_bearer_token_is_stored_scrubbed() {
     assert_no_secret_in_any_form(&server, "the snapshot", &saved);
     assert_no_secret_in_any_form(&server, "stderr", &run.stderr);
     // And a 5xx echoing it, which ends the fetch, shows it nowhere either.
-    let server = awkward_server(vec![Fault::new("/api/Team/*", FaultKind::Echo(500))]);
+    let server = awkward_server(vec![Fault::new("/api/Roles/*", FaultKind::Echo(500))]);
     let run = fetch_awkward(&server, &out, &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("HTTP 500"), "{}", run.stderr);

@@ -3,7 +3,8 @@
 //! Owns: which endpoints are read for `--scope all` and `--scope integrations`, both list
 //! envelopes and server-side paging, turning a 403/404 into a recorded gap (partial permission is
 //! data, not failure), and assembling the snapshot. `--scope all` costs
-//! 1 token + the list pages + one detail call per object; `--scope integrations` costs 1 token +
+//! 1 token + the list pages + one detail call per agent, role and application (a team is stored
+//! as its list row); `--scope integrations` costs 1 token +
 //! the application list + one call per login agent (+ one per role whose claims the agent detail
 //! does not carry).
 
@@ -25,7 +26,9 @@ struct Endpoint {
     /// `/Agent`: the list path under `/api`; the detail path is `{path}/{id}`.
     path: &'static str,
     list_query: &'static [(&'static str, &'static str)],
-    detail_query: &'static [(&'static str, &'static str)],
+    /// The query of the detail call; `None` where the list row holds all that is read, so no
+    /// detail call is made and the row is stored.
+    detail_query: Option<&'static [(&'static str, &'static str)]>,
 }
 
 const AGENTS: Endpoint = Endpoint {
@@ -38,25 +41,28 @@ const AGENTS: Endpoint = Endpoint {
         ("includedisabled", "true"),
         ("includeenabled", "true"),
     ],
-    detail_query: &[("includedetails", "true")],
+    detail_query: Some(&[("includedetails", "true")]),
 };
 const TEAMS: Endpoint = Endpoint {
     plural: "teams",
     path: "/Team",
     list_query: &[("includedisabled", "true"), ("includeenabled", "true")],
-    detail_query: &[("includeagents", "true"), ("includedetails", "true")],
+    // The list row (`SectionDetail_List`) carries all that is read of a team: `id`, `name`,
+    // `inactive`. Memberships and the per-team ticks come with each agent's `teams[]`, so the
+    // detail (with its member rows) is never asked for.
+    detail_query: None,
 };
 const ROLES: Endpoint = Endpoint {
     plural: "roles",
     path: "/Roles",
     list_query: &[],
-    detail_query: &[("includedetails", "true")],
+    detail_query: Some(&[("includedetails", "true")]),
 };
 const APPLICATIONS: Endpoint = Endpoint {
     plural: "applications",
     path: "/Application",
     list_query: &[],
-    detail_query: &[("includedetails", "true")],
+    detail_query: Some(&[("includedetails", "true")]),
 };
 
 impl Endpoint {
@@ -217,7 +223,7 @@ fn claims_missing(snapshot: &Snapshot) -> Option<GapRecord> {
     })
 }
 
-/// `--scope all`: every list, then every detail.
+/// `--scope all`: every list, then the details of every agent, role and application.
 async fn all(
     client: &Arc<Client>,
     snapshot: &mut Snapshot,
@@ -258,7 +264,12 @@ async fn all(
     // instead of draining at the end of each collection.
     let ids: Vec<Vec<Option<String>>> = lists
         .iter()
-        .map(|(_, items)| items.iter().map(id_of).collect())
+        .map(|(endpoint, items)| {
+            items
+                .iter()
+                .map(|item| endpoint.detail_query.and_then(|_| id_of(item)))
+                .collect()
+        })
         .collect();
     let wanted: Vec<(Endpoint, &[Option<String>])> = lists
         .iter()
@@ -605,7 +616,8 @@ async fn details_of(
             let route = route.clone();
             tasks.spawn(async move {
                 let path = format!("{}/{}", endpoint.path, encode(&id));
-                let result = client.get_json(&route, &path, endpoint.detail_query).await;
+                let query = endpoint.detail_query.unwrap_or_default();
+                let result = client.get_json(&route, &path, query).await;
                 (set, index, id, result)
             });
         }

@@ -10,6 +10,7 @@
 mod client;
 mod fetch;
 pub mod pacer;
+pub mod proxy;
 pub mod redact;
 mod whoami;
 
@@ -312,15 +313,52 @@ fn classify(endpoint: &str, error: ApiError) -> FetchError {
             limit_mib: limit / (1024 * 1024),
         },
         ApiError::Unauthorized => FetchError::Unauthorized { endpoint },
-        ApiError::Transport { kind, detail } => match kind {
-            TransportKind::Dns => FetchError::Dns { endpoint, detail },
-            TransportKind::Refused => FetchError::Refused { endpoint, detail },
-            TransportKind::Tls => FetchError::Tls { endpoint, detail },
-            TransportKind::Timeout => FetchError::Timeout { endpoint, detail },
-            TransportKind::Dropped => FetchError::Dropped { endpoint, detail },
-            TransportKind::Other => FetchError::Network { endpoint, detail },
-        },
+        ApiError::Transport { kind, detail } => {
+            if let Some(error) = through_proxy(&endpoint, kind, &detail) {
+                return error;
+            }
+            match kind {
+                TransportKind::Dns => FetchError::Dns { endpoint, detail },
+                TransportKind::Refused => FetchError::Refused { endpoint, detail },
+                TransportKind::Tls => FetchError::Tls { endpoint, detail },
+                TransportKind::Timeout => FetchError::Timeout { endpoint, detail },
+                TransportKind::Dropped => FetchError::Dropped { endpoint, detail },
+                TransportKind::Other => FetchError::Network { endpoint, detail },
+            }
+        }
     }
+}
+
+/// A connection failure that is the proxy's, when the environment sends `endpoint` (`GET
+/// https://…` or a bare URL) through one: the proxy refused the connection, its host does not
+/// resolve (through a proxy, only the proxy's host is looked up here), or it would not open the
+/// tunnel. Named as `scheme://host:port` with the variable it came from, never with credentials.
+fn through_proxy(endpoint: &str, kind: TransportKind, detail: &str) -> Option<FetchError> {
+    let url = endpoint.rsplit(' ').next().unwrap_or(endpoint);
+    let lower = detail.to_lowercase();
+    let failure = match kind {
+        TransportKind::Refused => "it refused the connection",
+        TransportKind::Dns => "its host name does not resolve",
+        TransportKind::Other if lower.contains("tunnel") || lower.contains("proxy") => {
+            "it would not open a tunnel to the instance"
+        }
+        _ => return None,
+    };
+    let proxy = proxy::proxy_for(url)?;
+    // A SOCKS proxy without remote resolution (`socks5://`, `socks4://`) leaves the instance's
+    // name to be looked up here: a DNS failure may then be the instance's own.
+    if kind == TransportKind::Dns
+        && (proxy.shown.starts_with("socks5://") || proxy.shown.starts_with("socks4://"))
+    {
+        return None;
+    }
+    Some(FetchError::Proxy {
+        endpoint: endpoint.to_owned(),
+        failure,
+        detail: proxy.scrub(detail),
+        proxy: proxy.shown,
+        variable: proxy.variable,
+    })
 }
 
 /// Why a fetch stopped. Exit code 3, except for unusable settings (2).
@@ -390,6 +428,22 @@ pub enum FetchError {
         help("nothing is listening there: check the host and port in --url")
     )]
     Refused { endpoint: String, detail: String },
+    #[error(
+        "cannot reach {endpoint} through the proxy {proxy} (from {variable}): {failure}: {detail}"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::proxy),
+        help(
+            "it is the proxy that failed, not the instance: check {variable} (scheme, host and port), or, if the instance is to be reached directly, add its host to NO_PROXY"
+        )
+    )]
+    Proxy {
+        endpoint: String,
+        proxy: String,
+        variable: &'static str,
+        failure: &'static str,
+        detail: String,
+    },
     #[error("TLS failed with {endpoint}: {detail}")]
     #[diagnostic(
         code(halo_audit::fetch::tls),
