@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use halo_audit::catalog::Catalog;
@@ -234,7 +234,6 @@ fn alias_bomb() -> String {
 fn alias_bomb_fails_fast() {
     let text = alias_bomb();
     let (tx, rx) = mpsc::channel();
-    let started = Instant::now();
     std::thread::spawn(move || {
         let _ = tx.send(
             load(&[("bomb.yaml", &text)])
@@ -243,11 +242,12 @@ fn alias_bomb_fails_fast() {
         );
     });
     let result = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("loading an alias bomb did not finish within 10 s");
-    let elapsed = started.elapsed();
+        // A guard against a hang only, far beyond any machine's time: "fast" is shown by the
+        // error naming the parser's alias limit (the expansion was refused, not performed).
+        .recv_timeout(Duration::from_secs(120))
+        .expect("loading an alias bomb did not finish");
     let out = result.expect_err("an alias bomb was accepted");
-    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert!(out.contains("YAML limits"), "{out}");
     insta::assert_snapshot!(out);
 }
 
