@@ -9,25 +9,16 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, FailOn, RuleSources, RulesCommand, SnapshotCommand,
+    CheckArgs, Cli, Command, ConnectArgs, RuleSources, RulesCommand, SnapshotCommand,
 };
 use crate::config::Config;
 use crate::diag::Code;
 use crate::report::{self, Output, Style};
 use crate::ruleset::{self, Library, RuleFile};
 use crate::snapshot;
+use crate::verdict::FailOn;
 
-/// Exit codes (docs/cli.md).
-pub mod exit {
-    /// Nothing at or above `--fail-on`.
-    pub const OK: u8 = 0;
-    /// Findings at or above `--fail-on`.
-    pub const FINDINGS: u8 = 1;
-    /// Usage error, invalid rules, configuration or snapshot.
-    pub const INVALID: u8 = 2;
-    /// The audit could not run (network, authentication, API).
-    pub const UNAVAILABLE: u8 = 3;
-}
+pub use crate::verdict::{exit, failing};
 
 /// Everything that stops a command, with its exit code.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -618,7 +609,9 @@ fn run_check(
     }
     if matches!(
         args.format,
-        crate::cli::Format::Sarif | crate::cli::Format::Github | crate::cli::Format::Gitlab
+        crate::report::Format::Sarif
+            | crate::report::Format::Github
+            | crate::report::Format::Gitlab
     ) {
         anchor_at_bindings(&mut outcome, &library, config);
     }
@@ -637,7 +630,7 @@ fn run_check(
     let text = report::render(args.format, &outcome, &context);
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
+    if !style.quiet && (args.format != crate::report::Format::Human || output.is_file()) {
         for line in report::not_audited_lines(&outcome) {
             report::status(&format!("{line}\n"));
         }
@@ -722,8 +715,10 @@ fn check_against_baseline(
     }
     let new = ratchet.new_findings(outcome);
     let text = match args.format {
-        crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
-        crate::cli::Format::Human => {
+        crate::report::Format::Json => {
+            report::json::render_with_baseline(outcome, context, &ratchet)
+        }
+        crate::report::Format::Human => {
             let mut text = report::without_colour_made_safe(
                 report::human::render_new(outcome, &new, context),
                 context.style,
@@ -739,7 +734,7 @@ fn check_against_baseline(
     };
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !context.style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
+    if !context.style.quiet && (args.format != crate::report::Format::Human || output.is_file()) {
         report::summary_line(&new, context.gate(), context.style);
     }
     Ok(report::verdict(&new, context.gate()).exit_code())
@@ -882,16 +877,6 @@ fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("drop".to_owned())
         .spawn(move || drop(value));
-}
-
-/// Number of findings at or above the threshold.
-#[must_use]
-pub fn failing(outcome: &check::Outcome, fail_on: FailOn) -> usize {
-    outcome
-        .findings
-        .iter()
-        .filter(|f| report::gates_finding(fail_on, f))
-        .count()
 }
 
 fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {

@@ -25,3 +25,4 @@ pub mod snapshot;
 pub mod sources;
 pub mod tenant;
 pub mod text;
+pub mod verdict;
