@@ -126,7 +126,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             .iter()
             .map(|path| ruleset::read_file(path))
             .collect::<Result<Vec<_>, _>>()?;
-        overlaid = crate::catalog::overlay::apply(builtin, &files)?;
+        overlaid = ruleset::overlay::apply(builtin, &files)?;
         &overlaid
     };
     match &cli.command {

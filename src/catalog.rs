@@ -4,13 +4,13 @@
 //! the scope list and the scope lattice, and the (assumed) encoding of claims. Everything Halo-specific
 //! about *names* lives in the data file, not in match arms; this module only indexes it and answers
 //! look-ups. It must not read snapshots or rules, and does no I/O beyond parsing the embedded file.
+//! A user's catalog overlay is read and applied by `ruleset::overlay`, with the rule files' YAML
+//! reader.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-
-pub mod overlay;
 
 /// The catalog shipped inside the binary.
 const EMBEDDED: &str = include_str!("../catalog/permissions.yaml");

@@ -9,9 +9,11 @@
 //! Parts: `model` (the raw, spanned model of a rule file), `files` (the shipped files, reading
 //! from disk, export), `yaml` (parser limits, problems at a place, salvage; shared with the
 //! configuration and catalog overlays), `validate` (phase two, into a [`Library`]), `set` (what a
-//! validated set holds), `error` (problems and the error carrying them) and `schema`.
+//! validated set holds), `error` (problems and the error carrying them), `schema`, and `overlay`
+//! (catalog overlays: user YAML read the same way, applied to a copy of the catalog).
 
 pub mod model;
+pub mod overlay;
 pub mod schema;
 
 mod error;
