@@ -609,9 +609,7 @@ fn run_check(
     }
     if matches!(
         args.format,
-        crate::report::Format::Sarif
-            | crate::report::Format::Github
-            | crate::report::Format::Gitlab
+        crate::cli::Format::Sarif | crate::cli::Format::Github | crate::cli::Format::Gitlab
     ) {
         anchor_at_bindings(&mut outcome, &library, config);
     }
@@ -630,7 +628,7 @@ fn run_check(
     let text = report::render(args.format, &outcome, &context);
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !style.quiet && (args.format != crate::report::Format::Human || output.is_file()) {
+    if !style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         for line in report::not_audited_lines(&outcome) {
             report::status(&format!("{line}\n"));
         }
@@ -715,10 +713,8 @@ fn check_against_baseline(
     }
     let new = ratchet.new_findings(outcome);
     let text = match args.format {
-        crate::report::Format::Json => {
-            report::json::render_with_baseline(outcome, context, &ratchet)
-        }
-        crate::report::Format::Human => {
+        crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
+        crate::cli::Format::Human => {
             let mut text = report::without_colour_made_safe(
                 report::human::render_new(outcome, &new, context),
                 context.style,
@@ -734,7 +730,7 @@ fn check_against_baseline(
     };
     let output = Output::of(args.output.as_deref());
     report::emit(&text, &output)?;
-    if !context.style.quiet && (args.format != crate::report::Format::Human || output.is_file()) {
+    if !context.style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
         report::summary_line(&new, context.gate(), context.style);
     }
     Ok(report::verdict(&new, context.gate()).exit_code())
