@@ -9,25 +9,16 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, FailOn, RuleSources, RulesCommand, SnapshotCommand,
+    CheckArgs, Cli, Command, ConnectArgs, RuleSources, RulesCommand, SnapshotCommand,
 };
 use crate::config::Config;
 use crate::diag::Code;
 use crate::report::{self, Output, Style};
 use crate::ruleset::{self, Library, RuleFile};
 use crate::snapshot;
+use crate::verdict::FailOn;
 
-/// Exit codes (docs/cli.md).
-pub mod exit {
-    /// Nothing at or above `--fail-on`.
-    pub const OK: u8 = 0;
-    /// Findings at or above `--fail-on`.
-    pub const FINDINGS: u8 = 1;
-    /// Usage error, invalid rules, configuration or snapshot.
-    pub const INVALID: u8 = 2;
-    /// The audit could not run (network, authentication, API).
-    pub const UNAVAILABLE: u8 = 3;
-}
+pub use crate::verdict::{exit, failing};
 
 /// Everything that stops a command, with its exit code.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -135,7 +126,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             .iter()
             .map(|path| ruleset::read_file(path))
             .collect::<Result<Vec<_>, _>>()?;
-        overlaid = crate::catalog::overlay::apply(builtin, &files)?;
+        overlaid = ruleset::overlay::apply(builtin, &files)?;
         &overlaid
     };
     match &cli.command {
@@ -882,16 +873,6 @@ fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("drop".to_owned())
         .spawn(move || drop(value));
-}
-
-/// Number of findings at or above the threshold.
-#[must_use]
-pub fn failing(outcome: &check::Outcome, fail_on: FailOn) -> usize {
-    outcome
-        .findings
-        .iter()
-        .filter(|f| report::gates_finding(fail_on, f))
-        .count()
 }
 
 fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {

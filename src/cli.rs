@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+// Defined with what they choose between (the reporters, the severities), so that lower layers
+// need not import the command line; named here as the options they are.
+pub use crate::report::Format;
+pub use crate::verdict::FailOn;
+
 /// Audits the permissions of a HaloPSA instance against what its integrations document they need.
 #[derive(Debug, Parser)]
 #[command(name = "halo-audit", version, about, long_about = None, propagate_version = true)]
@@ -81,38 +86,6 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-}
-
-/// Output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Diagnostics with rule-file snippets, then a summary table per set.
-    Human,
-    /// One table row per finding (severity, code, set, requirement, subject, permission, values).
-    Table,
-    /// The versioned JSON report (docs/json-report.md).
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// JUnit XML: a test suite per requirement set, a test case per requirement or policy.
-    Junit,
-    /// GitHub Actions workflow commands: one annotation per finding.
-    Github,
-    /// Markdown for a ticket or a GitHub step summary.
-    Markdown,
-    /// GitLab Code Quality: a JSON array of issues for `artifacts:reports:codequality`.
-    Gitlab,
-    /// A self-contained HTML report to hand over (inline style, no script, printable).
-    Html,
-}
-
-/// Threshold for a failing exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
 }
 
 /// Where rules come from.

@@ -149,7 +149,7 @@ pub struct Config {
     /// Set id → where its binding is written (line, column), for every set under `bindings:`.
     pub binding_lines: BTreeMap<String, (usize, usize)>,
     pub severity: BTreeMap<Code, Level>,
-    pub fail_on: Option<crate::cli::FailOn>,
+    pub fail_on: Option<crate::diag::FailOn>,
     pub fail_on_unverifiable: bool,
     pub min_coverage: Option<u8>,
     pub waivers: Vec<Waiver>,
@@ -594,7 +594,7 @@ impl Check<'_> {
         }
         if let Some(fail_on) = raw.fail_on {
             use clap::ValueEnum;
-            match crate::cli::FailOn::from_str(fail_on.value.trim(), true) {
+            match crate::diag::FailOn::from_str(fail_on.value.trim(), true) {
                 Ok(f) => config.fail_on = Some(f),
                 Err(_) => self.push(
                     &fail_on,
@@ -757,7 +757,7 @@ mod tests {
         assert_eq!(c.bindings["vciotoolbox"], vec!["vCIO", "x-1"]);
         assert_eq!(c.severity[&Code::ExcessiveGrant], Level::Deny);
         assert_eq!(c.severity[&Code::AmbiguousRequirement], Level::Allow);
-        assert_eq!(c.fail_on, Some(crate::cli::FailOn::Warning));
+        assert_eq!(c.fail_on, Some(crate::diag::FailOn::Warning));
         let w = &c.waivers[0];
         assert_eq!(
             w.subject,

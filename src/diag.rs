@@ -44,6 +44,16 @@ impl std::fmt::Display for Severity {
     }
 }
 
+/// Threshold for a failing exit code (`--fail-on`, the configuration's `fail_on`): the least
+/// severity that fails a run, or never. What it fails is decided in `verdict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
 macro_rules! codes {
     ($( $variant:ident = $name:literal, $severity:ident, $summary:literal,
         what: $what:literal, why: $why:literal, fix: $fix:literal; )*) => {

@@ -5,6 +5,10 @@
 //! `tenant` (typed model) → `check` (pure engine, driven by `ruleset` and `catalog`) → `report`.
 //! The binary (`src/main.rs`) only parses arguments, calls [`app::run`] and maps the outcome to an
 //! exit code.
+//!
+//! [`verdict`] (what fails a run, the exit codes) sits between the engine and the reporters.
+//! Modules import only modules of lower layers: `tests/architecture.rs` holds the layers and fails on
+//! an import up them.
 
 pub mod app;
 pub mod catalog;
@@ -25,3 +29,4 @@ pub mod snapshot;
 pub mod sources;
 pub mod tenant;
 pub mod text;
+pub mod verdict;

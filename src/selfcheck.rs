@@ -56,11 +56,11 @@ impl SelfCheck {
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         if self.over_privileged() {
-            crate::app::exit::FINDINGS
+            crate::verdict::exit::FINDINGS
         } else if self.undetermined.is_some() {
-            crate::app::exit::UNAVAILABLE
+            crate::verdict::exit::UNAVAILABLE
         } else {
-            crate::app::exit::OK
+            crate::verdict::exit::OK
         }
     }
 }

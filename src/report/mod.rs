@@ -25,13 +25,38 @@ pub mod table;
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::ValueEnum;
+
 use crate::catalog::Catalog;
 use crate::check::{Finding, Outcome, SetState, Subject};
-use crate::cli::{FailOn, Format};
-use crate::diag::Severity;
 use crate::ruleset::{Library, Location};
 use crate::tenant::Tenant;
 use crate::text::shown;
+use crate::verdict::FailOn;
+pub use crate::verdict::{Gate, Verdict, below_min_coverage, gates, gates_finding, verdict};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Diagnostics with rule-file snippets, then a summary table per set.
+    Human,
+    /// One table row per finding (severity, code, set, requirement, subject, permission, values).
+    Table,
+    /// The versioned JSON report (docs/json-report.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: a test suite per requirement set, a test case per requirement or policy.
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// Markdown for a ticket or a GitHub step summary.
+    Markdown,
+    /// GitLab Code Quality: a JSON array of issues for `artifacts:reports:codequality`.
+    Gitlab,
+    /// A self-contained HTML report to hand over (inline style, no script, printable).
+    Html,
+}
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -162,23 +187,6 @@ pub fn without_colour_made_safe(text: String, style: &Style) -> String {
         text
     } else {
         crate::text::shown_lines(&text)
-    }
-}
-
-/// True when this finding makes the check fail under `--fail-on` (waived findings never do).
-#[must_use]
-pub fn gates_finding(fail_on: FailOn, finding: &Finding) -> bool {
-    finding.waiver.is_none() && gates(fail_on, finding.severity)
-}
-
-/// True when a severity fails a run at this threshold.
-#[must_use]
-pub fn gates(fail_on: FailOn, severity: Severity) -> bool {
-    match fail_on {
-        FailOn::Never => false,
-        FailOn::Error => severity >= Severity::Error,
-        FailOn::Warning => severity >= Severity::Warning,
-        FailOn::Note => true,
     }
 }
 
@@ -401,84 +409,6 @@ pub fn summary_line(outcome: &Outcome, gate: Gate, style: &Style) {
         line
     };
     let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// What decides a run's verdict besides its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Gate {
-    pub fail_on: FailOn,
-    /// `--min-coverage`: the least share of requirements (in percent) that must be decided.
-    pub min_coverage: Option<u8>,
-}
-
-impl Gate {
-    /// A gate on findings only.
-    #[must_use]
-    pub fn fail_on(fail_on: FailOn) -> Self {
-        Self {
-            fail_on,
-            min_coverage: None,
-        }
-    }
-}
-
-/// How a run came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// The lists an audit needs were missing or empty: nothing was audited (exit 3).
-    NotAudited,
-    /// Findings at or above `--fail-on`, or less decided than `--min-coverage` (exit 1).
-    Failed,
-    /// Nothing at or above `--fail-on`, enough decided (exit 0).
-    Passed,
-    /// `--fail-on never` and no coverage gate failed (exit 0).
-    NotGating,
-}
-
-impl Verdict {
-    /// `not audited`, `failed`, `passed`, `not gating`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotAudited => "not audited",
-            Self::Failed => "failed",
-            Self::Passed => "passed",
-            Self::NotGating => "not gating",
-        }
-    }
-
-    /// The exit code of a check with this verdict (docs/cli.md).
-    #[must_use]
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Self::NotAudited => crate::app::exit::UNAVAILABLE,
-            Self::Failed => crate::app::exit::FINDINGS,
-            Self::Passed | Self::NotGating => crate::app::exit::OK,
-        }
-    }
-}
-
-/// True when the decided share is below the gate's `--min-coverage`.
-#[must_use]
-pub fn below_min_coverage(outcome: &Outcome, gate: Gate) -> bool {
-    gate.min_coverage
-        .is_some_and(|min| outcome.coverage().percent() < usize::from(min))
-}
-
-/// The verdict of an outcome under a gate.
-#[must_use]
-pub fn verdict(outcome: &Outcome, gate: Gate) -> Verdict {
-    if !outcome.not_audited.is_empty() {
-        Verdict::NotAudited
-    } else if below_min_coverage(outcome, gate)
-        || (gate.fail_on != FailOn::Never && crate::app::failing(outcome, gate.fail_on) > 0)
-    {
-        Verdict::Failed
-    } else if gate.fail_on == FailOn::Never {
-        Verdict::NotGating
-    } else {
-        Verdict::Passed
-    }
 }
 
 /// "halo-audit: 3 errors, 5 warnings, 2 notes (1 unverifiable); 20 of 37 requirements decided

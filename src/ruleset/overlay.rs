@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Catalog, Kind, PermRef, Source, ValueTable};
-use crate::ruleset::model::Sp;
-use crate::ruleset::{RuleFile, RuleProblem, RulesError, parse_problem, problem, yaml_options};
+use crate::catalog::{Catalog, Kind, PermRef, Source, ValueTable};
+
+use super::model::Sp;
+use super::{Location, RuleFile, RuleProblem, RulesError, parse_problem, problem, yaml_options};
 
 /// An overlay file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -80,7 +81,7 @@ pub fn apply(base: &Catalog, files: &[RuleFile]) -> Result<Catalog, RulesError> 
                 span: None,
                 label: String::new(),
                 help: Some("check the overlay's claim types and values".to_owned()),
-                location: crate::ruleset::Location {
+                location: Location {
                     path: files.first().map_or_else(String::new, |f| f.name.clone()),
                     line: 0,
                     column: 0,

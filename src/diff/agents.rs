@@ -1,0 +1,551 @@
+//! Drift of agents: their flags, roles, teams and effective permissions with the chain that
+//! decided them, and claims the catalog does not know.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{ClaimValue, Derived, Kind, PermissionDef, Source};
+use crate::check::Subject;
+use crate::tenant::{Agent, Effective, Origin, Role, Value};
+
+use super::{ChangeKind, Class, Run, change, covers_agent, missing_reason, plural, value_text};
+
+impl Run<'_> {
+    pub(super) fn agents(&mut self) {
+        let (Some(old), Some(new)) = (&self.old.agents, &self.new.agents) else {
+            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
+                if tenant.agents.is_none() {
+                    let reason = format!(
+                        "the {side} snapshot: {}",
+                        missing_reason(tenant, "agent", "/api/Agent")
+                    );
+                    self.skip("agents", reason);
+                }
+            }
+            return;
+        };
+        let old_by: BTreeMap<i64, &Agent> = old.iter().map(|a| (a.id, a)).collect();
+        let new_by: BTreeMap<i64, &Agent> = new.iter().map(|a| (a.id, a)).collect();
+        let mut unknown_presence = [0usize; 2];
+        for (id, agent) in &old_by {
+            if new_by.contains_key(id) {
+                continue;
+            }
+            if !covers_agent(self.new, *id) {
+                unknown_presence[1] += 1;
+                continue;
+            }
+            self.changes.push(change(
+                Class::Narrowed,
+                ChangeKind::Deleted,
+                Subject::agent(agent),
+                None,
+                None,
+                None,
+                format!("agent `{}` was deleted", agent.name),
+                Vec::new(),
+            ));
+        }
+        for (id, agent) in &new_by {
+            if old_by.contains_key(id) {
+                continue;
+            }
+            if !covers_agent(self.old, *id) {
+                unknown_presence[0] += 1;
+                continue;
+            }
+            let enabled = agent.enabled != Some(false);
+            let mut traits = Vec::new();
+            if agent.api_only == Some(true) {
+                traits.push("API-only".to_owned());
+            }
+            if agent.admin == Some(true) {
+                traits.push("a HaloPSA administrator".to_owned());
+            }
+            if !enabled {
+                traits.push("disabled".to_owned());
+            }
+            if let Some(roles) = agent.roles.as_ref().filter(|r| !r.is_empty()) {
+                traits.push(format!(
+                    "holding {}",
+                    roles
+                        .iter()
+                        .map(|r| format!("role {}", r.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            self.changes.push(change(
+                if enabled {
+                    Class::Widened
+                } else {
+                    Class::Neutral
+                },
+                ChangeKind::Created,
+                Subject::agent(agent),
+                None,
+                None,
+                None,
+                format!(
+                    "agent `{}` was created{}{}",
+                    agent.name,
+                    if traits.is_empty() { "" } else { ": " },
+                    traits.join(", ")
+                ),
+                Vec::new(),
+            ));
+        }
+        for (count, (absent_from, holder)) in unknown_presence
+            .into_iter()
+            .zip([("OLD", self.old), ("NEW", self.new)])
+        {
+            if count > 0 {
+                let other = if absent_from == "OLD" { "NEW" } else { "OLD" };
+                self.skip(
+                    &format!("presence of {}", plural(count, "agent")),
+                    format!(
+                        "they are in the {other} snapshot only, and the {absent_from} snapshot's scope is `{}`: it holds only the agents its applications log in as",
+                        holder.provenance.scope.as_deref().unwrap_or("?")
+                    ),
+                );
+            }
+        }
+        for (id, o) in &old_by {
+            if let Some(n) = new_by.get(id) {
+                self.agent_pair(o, n);
+            }
+        }
+    }
+
+    /// "agent `Ava` (login agent of Cloud Depot)".
+    pub(super) fn agent_words(&self, agent: &Agent) -> String {
+        let apps: Vec<&str> = self
+            .new
+            .applications()
+            .iter()
+            .filter(|a| a.login_agent_id == Some(agent.id))
+            .map(|a| a.name.as_str())
+            .collect();
+        if apps.is_empty() {
+            format!("agent `{}`", agent.name)
+        } else {
+            format!(
+                "agent `{}` (login agent of {})",
+                agent.name,
+                apps.join(", ")
+            )
+        }
+    }
+
+    pub(super) fn agent_pair(&mut self, o: &Agent, n: &Agent) {
+        let subj = Subject::agent(n);
+        let who = self.agent_words(n);
+        if o.name != n.name {
+            self.changes.push(change(
+                Class::Neutral,
+                ChangeKind::Renamed,
+                subj.clone(),
+                None,
+                Some(o.name.clone()),
+                Some(n.name.clone()),
+                format!("agent `{}` was renamed `{}`", o.name, n.name),
+                Vec::new(),
+            ));
+        }
+        let flag = |v: Option<bool>| v.map(|b| if b { "Yes" } else { "No" }.to_owned());
+        // The agent's yes/no settings: (old, new, permission key, Halo field, whether the field
+        // holds the negation, what turning it on and off is).
+        let toggles = [
+            (
+                o.enabled,
+                n.enabled,
+                "agent.enabled",
+                "isdisabled",
+                true,
+                (ChangeKind::Enabled, Class::Widened, "was enabled"),
+                (ChangeKind::Disabled, Class::Narrowed, "was disabled"),
+            ),
+            (
+                o.admin,
+                n.admin,
+                "agent.admin",
+                "is_admin",
+                false,
+                (
+                    ChangeKind::AdminGranted,
+                    Class::Widened,
+                    "became a HaloPSA administrator",
+                ),
+                (
+                    ChangeKind::AdminRevoked,
+                    Class::Narrowed,
+                    "is no longer a HaloPSA administrator",
+                ),
+            ),
+            (
+                o.api_only,
+                n.api_only,
+                "agent.api_only",
+                "isapiagent",
+                false,
+                (
+                    ChangeKind::ApiOnlySet,
+                    Class::Narrowed,
+                    "became an API-only agent (no interactive login)",
+                ),
+                (
+                    ChangeKind::ApiOnlyCleared,
+                    Class::Widened,
+                    "is no longer API-only: it can log in interactively",
+                ),
+            ),
+        ];
+        for (old, new, key, field, negated, on, off) in toggles {
+            if let (Some(a), Some(b)) = (old, new)
+                && a != b
+            {
+                let (kind, class, verb) = if b { on } else { off };
+                self.changes.push(change(
+                    class,
+                    kind,
+                    subj.clone(),
+                    Some(key.into()),
+                    flag(Some(a)),
+                    flag(Some(b)),
+                    format!("{who} {verb}"),
+                    vec![format!("field {field} = {}", b != negated)],
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (&o.default_team, &n.default_team)
+            && a.trim() != b.trim()
+        {
+            let text = |s: &str| {
+                if s.trim().is_empty() {
+                    "No Default Team".to_owned()
+                } else {
+                    s.trim().to_owned()
+                }
+            };
+            self.changes.push(change(
+                Class::Neutral,
+                ChangeKind::DefaultTeamChanged,
+                subj.clone(),
+                Some("agent.default_team".into()),
+                Some(text(a)),
+                Some(text(b)),
+                format!(
+                    "{who}: Default Team changed from {} to {}",
+                    text(a),
+                    text(b)
+                ),
+                Vec::new(),
+            ));
+        }
+        self.agent_roles(o, n, &subj, &who);
+        self.agent_teams(o, n, &subj, &who);
+        self.agent_permissions(o, n, &subj, &who);
+        self.unrecognised_claims(o.claims.as_deref(), n.claims.as_deref(), &subj, &who);
+    }
+
+    pub(super) fn agent_roles(&mut self, o: &Agent, n: &Agent, subj: &Subject, who: &str) {
+        let (Some(before), Some(after)) = (&o.roles, &n.roles) else {
+            if o.roles.is_some() != n.roles.is_some() {
+                let side = if o.roles.is_none() { "OLD" } else { "NEW" };
+                self.skip(
+                    &format!("roles of agent `{}`", n.name),
+                    format!("the {side} snapshot does not carry them"),
+                );
+            }
+            return;
+        };
+        let before_ids: BTreeSet<&str> = before.iter().map(|r| r.id.as_str()).collect();
+        let after_ids: BTreeSet<&str> = after.iter().map(|r| r.id.as_str()).collect();
+        for role in after.iter().filter(|r| !before_ids.contains(r.id.as_str())) {
+            let grants = self
+                .new_roles
+                .get(role.id.as_str())
+                .map(|r| self.role_settings(r))
+                .unwrap_or_default();
+            self.changes.push(change(
+                Class::Widened,
+                ChangeKind::RoleAssigned,
+                subj.clone(),
+                Some(format!("role:{}", role.id)),
+                None,
+                Some(role.name.clone()),
+                format!("{who} was given role `{}`", role.name),
+                grants,
+            ));
+        }
+        for role in before.iter().filter(|r| !after_ids.contains(r.id.as_str())) {
+            self.changes.push(change(
+                Class::Narrowed,
+                ChangeKind::RoleRemoved,
+                subj.clone(),
+                Some(format!("role:{}", role.id)),
+                Some(role.name.clone()),
+                None,
+                format!("{who} no longer holds role `{}`", role.name),
+                Vec::new(),
+            ));
+        }
+    }
+
+    /// "role Billing: Invoices = Read, Create and Modify", for the chain of a role assignment.
+    pub(super) fn role_settings(&self, role: &Role) -> Vec<String> {
+        role.claims
+            .iter()
+            .flatten()
+            .filter_map(|(kind, raw)| {
+                let (_, perm) = self.catalog.by_claim(kind)?;
+                let value = match self.catalog.claim_value(perm, raw)? {
+                    ClaimValue::Flag(b) => Value::Flag(b),
+                    ClaimValue::Level(l) => Value::Level(l),
+                };
+                Some(format!(
+                    "role {}: claim {kind} = \"{raw}\" → {} {}",
+                    role.name,
+                    perm.label,
+                    value_text(self.catalog, perm, value)
+                ))
+            })
+            .collect()
+    }
+
+    pub(super) fn agent_teams(&mut self, o: &Agent, n: &Agent, subj: &Subject, who: &str) {
+        let (Some(before), Some(after)) = (&o.teams, &n.teams) else {
+            if o.teams.is_some() != n.teams.is_some() {
+                let side = if o.teams.is_none() { "OLD" } else { "NEW" };
+                self.skip(
+                    &format!("team memberships of agent `{}`", n.name),
+                    format!("the {side} snapshot does not carry them"),
+                );
+            }
+            return;
+        };
+        let key = |m: &crate::tenant::Membership| match m.team_id {
+            Some(id) => format!("{id}"),
+            None => format!("name:{}", m.team_name),
+        };
+        let before_keys: BTreeMap<String, &str> = before
+            .iter()
+            .map(|m| (key(m), m.team_name.as_str()))
+            .collect();
+        let after_keys: BTreeMap<String, &str> = after
+            .iter()
+            .map(|m| (key(m), m.team_name.as_str()))
+            .collect();
+        for (k, name) in after_keys
+            .iter()
+            .filter(|(k, _)| !before_keys.contains_key(*k))
+        {
+            self.changes.push(change(
+                Class::Widened,
+                ChangeKind::TeamJoined,
+                subj.clone(),
+                Some(format!("team:{k}")),
+                None,
+                Some((*name).to_owned()),
+                format!("{who} joined team `{name}`"),
+                Vec::new(),
+            ));
+        }
+        for (k, name) in before_keys
+            .iter()
+            .filter(|(k, _)| !after_keys.contains_key(*k))
+        {
+            self.changes.push(change(
+                Class::Narrowed,
+                ChangeKind::TeamLeft,
+                subj.clone(),
+                Some(format!("team:{k}")),
+                Some((*name).to_owned()),
+                None,
+                format!("{who} left team `{name}`"),
+                Vec::new(),
+            ));
+        }
+    }
+
+    pub(super) fn agent_permissions(&mut self, o: &Agent, n: &Agent, subj: &Subject, who: &str) {
+        for perm in &self.catalog.permissions {
+            // Fields have their own change kinds; has-roles and default-team follow from the role
+            // and default-team changes reported above.
+            if matches!(
+                perm.source,
+                Source::Field(_)
+                    | Source::FieldNegated(_)
+                    | Source::Derived(Derived::HasRoles | Derived::DefaultTeam)
+            ) || perm.also_field.is_some()
+                || matches!(perm.source, Source::Unknown(_))
+            {
+                continue;
+            }
+            let empty = Effective::default();
+            let before = o.permission(&perm.key).unwrap_or(&empty);
+            let after = n.permission(&perm.key).unwrap_or(&empty);
+            let (Some(x), Some(y)) = (before.exact(), after.exact()) else {
+                for (side, effective) in [("OLD", before), ("NEW", after)] {
+                    if effective.exact().is_none() {
+                        let reason = effective
+                            .unknown
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "no value is recorded".to_owned());
+                        let entry = self.unknown_values.entry((side, reason)).or_default();
+                        entry.0.insert(perm.label.clone());
+                        entry.1.insert(n.id);
+                    }
+                }
+                continue;
+            };
+            if x == y {
+                continue;
+            }
+            let raised = y > x;
+            let kind = match (perm.kind, raised) {
+                (Kind::Level, true) => ChangeKind::LevelRaised,
+                (Kind::Level, false) => ChangeKind::LevelLowered,
+                (Kind::Flag, true) => ChangeKind::PermissionGranted,
+                (Kind::Flag, false) => ChangeKind::PermissionRevoked,
+            };
+            let (from, to) = (
+                value_text(self.catalog, perm, x),
+                value_text(self.catalog, perm, y),
+            );
+            let message = match perm.kind {
+                Kind::Level if raised => format!(
+                    "{who} gained {}: {to}{} (was {from})",
+                    perm.label,
+                    self.cause(after)
+                ),
+                Kind::Level => format!(
+                    "{who}: {} lowered to {to}{} (was {from}{})",
+                    perm.label,
+                    self.cause(after),
+                    self.cause(before)
+                ),
+                Kind::Flag if raised => {
+                    format!("{who} gained {}{}", perm.label, self.cause(after))
+                }
+                Kind::Flag => format!(
+                    "{who} lost {} (was granted{})",
+                    perm.label,
+                    self.cause(before)
+                ),
+            };
+            let mut chain: Vec<String> = before
+                .contributions
+                .iter()
+                .map(|c| format!("before: {}", self.contribution(perm, c)))
+                .collect();
+            chain.extend(
+                after
+                    .contributions
+                    .iter()
+                    .map(|c| format!("after: {}", self.contribution(perm, c))),
+            );
+            self.changes.push(change(
+                if raised {
+                    Class::Widened
+                } else {
+                    Class::Narrowed
+                },
+                kind,
+                subj.clone(),
+                Some(perm.key.clone()),
+                Some(from),
+                Some(to),
+                message,
+                chain,
+            ));
+        }
+    }
+
+    /// " through role Billing", " by its own setting", ": member of all 7 active teams".
+    pub(super) fn cause(&self, effective: &Effective) -> String {
+        match effective.decisive().map(|c| &c.origin) {
+            Some(Origin::Role { name, .. }) => format!(" through role {name}"),
+            Some(Origin::Agent) => " by its own setting".to_owned(),
+            Some(Origin::Structure) => effective
+                .decisive()
+                .map(|c| format!(": {}", c.evidence))
+                .unwrap_or_default(),
+            None => String::new(),
+        }
+    }
+
+    pub(super) fn contribution(
+        &self,
+        perm: &PermissionDef,
+        c: &crate::tenant::Contribution,
+    ) -> String {
+        let who = match &c.origin {
+            Origin::Agent => "agent".to_owned(),
+            Origin::Role { name, .. } => format!("role {name}"),
+            Origin::Structure => "structure".to_owned(),
+        };
+        format!(
+            "{who}: {} → {}",
+            c.evidence,
+            value_text(self.catalog, perm, c.value)
+        )
+    }
+
+    /// Claims the catalog does not understand, compared as raw `(type, value)` pairs.
+    pub(super) fn unrecognised_claims(
+        &mut self,
+        before: Option<&[(String, String)]>,
+        after: Option<&[(String, String)]>,
+        subj: &Subject,
+        who: &str,
+    ) {
+        let (Some(before), Some(after)) = (before, after) else {
+            return;
+        };
+        let unrecognised = |claims: &[(String, String)]| -> BTreeMap<String, BTreeSet<String>> {
+            let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (kind, value) in claims {
+                let known = self
+                    .catalog
+                    .by_claim(kind)
+                    .is_some_and(|(_, perm)| self.catalog.claim_value(perm, value).is_some());
+                if !known {
+                    out.entry(kind.clone()).or_default().insert(value.clone());
+                }
+            }
+            out
+        };
+        let (a, b) = (unrecognised(before), unrecognised(after));
+        let types: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        for kind in types {
+            let (x, y) = (a.get(kind), b.get(kind));
+            if x == y {
+                continue;
+            }
+            let text = |v: Option<&BTreeSet<String>>| {
+                v.map(|s| {
+                    s.iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            };
+            let (from, to) = (text(x), text(y));
+            self.changes.push(change(
+                Class::Neutral,
+                ChangeKind::UnrecognisedClaimChanged,
+                subj.clone(),
+                Some(format!("claim:{kind}")),
+                from.clone(),
+                to.clone(),
+                format!(
+                    "{who}: claim `{kind}` changed from {} to {}, which the permission catalog does not understand: review it (`halo-audit snapshot show`)",
+                    from.as_deref().unwrap_or("absent"),
+                    to.as_deref().unwrap_or("absent")
+                ),
+                Vec::new(),
+            ));
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Drift of API applications: matched by id, then by client id; their scopes, login agent and
+//! active state.
+
+use std::collections::BTreeSet;
+
+use crate::check::Subject;
+use crate::tenant::{Application, Effective, Tenant};
+
+use super::{ChangeKind, Class, Run, change, missing_reason, scopes_text, value_text};
+
+impl Run<'_> {
+    pub(super) fn applications(&mut self) {
+        let (Some(old), Some(new)) = (&self.old.applications, &self.new.applications) else {
+            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
+                if tenant.applications.is_none() {
+                    let reason = format!(
+                        "the {side} snapshot: {}",
+                        missing_reason(tenant, "application", "/api/Application")
+                    );
+                    self.skip("applications", reason);
+                }
+            }
+            return;
+        };
+        let mut unmatched_new: Vec<&Application> = new.iter().collect();
+        let mut pairs = Vec::new();
+        let mut gone = Vec::new();
+        for app in old {
+            let position = unmatched_new
+                .iter()
+                .position(|n| n.id == app.id)
+                .or_else(|| {
+                    app.client_id.as_deref().and_then(|c| {
+                        unmatched_new
+                            .iter()
+                            .position(|n| n.client_id.as_deref() == Some(c))
+                    })
+                });
+            match position {
+                Some(i) => pairs.push((app, unmatched_new.remove(i))),
+                None => gone.push(app),
+            }
+        }
+        for app in gone {
+            self.changes.push(change(
+                Class::Narrowed,
+                ChangeKind::Deleted,
+                Subject::application(app),
+                None,
+                Some(scopes_text(app.scopes.as_deref())),
+                None,
+                format!("application `{}` was deleted", app.name),
+                Vec::new(),
+            ));
+        }
+        for app in unmatched_new {
+            let active = app.active != Some(false);
+            let agent = app
+                .login_agent_id
+                .map(|id| self.agent_label(self.new, id, app.login_agent_name.as_deref()));
+            self.changes.push(change(
+                if active {
+                    Class::Widened
+                } else {
+                    Class::Neutral
+                },
+                ChangeKind::Created,
+                Subject::application(app),
+                None,
+                None,
+                Some(scopes_text(app.scopes.as_deref())),
+                format!(
+                    "application `{}` was created{}, {}, with {}",
+                    app.name,
+                    if active { "" } else { " inactive" },
+                    agent.map_or_else(
+                        || "logging in as no agent".to_owned(),
+                        |a| format!("logging in as {a}")
+                    ),
+                    scopes_text(app.scopes.as_deref())
+                ),
+                Vec::new(),
+            ));
+        }
+        for (o, n) in pairs {
+            self.application_pair(o, n);
+        }
+    }
+
+    pub(super) fn agent_label(&self, tenant: &Tenant, id: i64, fallback: Option<&str>) -> String {
+        let name = tenant
+            .agent(id)
+            .map(|a| a.name.clone())
+            .or_else(|| fallback.map(str::to_owned))
+            .unwrap_or_else(|| format!("agent {id}"));
+        format!("`{name}` (id {id})")
+    }
+
+    pub(super) fn application_pair(&mut self, o: &Application, n: &Application) {
+        let subj = Subject::application(n);
+        if o.name != n.name {
+            self.changes.push(change(
+                Class::Neutral,
+                ChangeKind::Renamed,
+                subj.clone(),
+                None,
+                Some(o.name.clone()),
+                Some(n.name.clone()),
+                format!(
+                    "application `{}` was renamed `{}` (requirement sets bind by display name)",
+                    o.name, n.name
+                ),
+                Vec::new(),
+            ));
+        }
+        match (o.active, n.active) {
+            (Some(false), Some(true)) => {
+                self.changes.push(change(
+                    Class::Widened,
+                    ChangeKind::Enabled,
+                    subj.clone(),
+                    None,
+                    Some("inactive".into()),
+                    Some("active".into()),
+                    format!(
+                        "application `{}` was activated{}",
+                        n.name,
+                        n.scopes
+                            .as_deref()
+                            .filter(|s| !s.is_empty())
+                            .map(|s| {
+                                format!(
+                                    ": its scopes {} are live again",
+                                    crate::text::bounded_list(s, ", ")
+                                )
+                            })
+                            .unwrap_or_default()
+                    ),
+                    Vec::new(),
+                ));
+            }
+            (Some(true), Some(false)) => self.changes.push(change(
+                Class::Narrowed,
+                ChangeKind::Disabled,
+                subj.clone(),
+                None,
+                Some("active".into()),
+                Some("inactive".into()),
+                format!("application `{}` was deactivated", n.name),
+                Vec::new(),
+            )),
+            _ => {}
+        }
+        match (&o.scopes, &n.scopes) {
+            (Some(before), Some(after)) => {
+                let before_set: BTreeSet<&String> = before.iter().collect();
+                let after_set: BTreeSet<&String> = after.iter().collect();
+                for scope in after_set.difference(&before_set) {
+                    let implied = self.catalog.implied_scopes(scope);
+                    let chain = if implied.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![format!(
+                            "`{scope}` also grants {} (scope lattice in catalog/permissions.yaml)",
+                            if implied.len() > 8 {
+                                format!("{} scopes", implied.len())
+                            } else {
+                                implied.join(", ")
+                            }
+                        )]
+                    };
+                    self.changes.push(change(
+                        Class::Widened,
+                        ChangeKind::ScopeAdded,
+                        subj.clone(),
+                        Some(format!("scope:{scope}")),
+                        Some(scopes_text(Some(before))),
+                        Some(scopes_text(Some(after))),
+                        format!("application `{}` gained scope `{scope}`", n.name),
+                        chain,
+                    ));
+                }
+                for scope in before_set.difference(&after_set) {
+                    self.changes.push(change(
+                        Class::Narrowed,
+                        ChangeKind::ScopeRemoved,
+                        subj.clone(),
+                        Some(format!("scope:{scope}")),
+                        Some(scopes_text(Some(before))),
+                        Some(scopes_text(Some(after))),
+                        format!("application `{}` lost scope `{scope}`", n.name),
+                        Vec::new(),
+                    ));
+                }
+            }
+            (None, None) => {}
+            (before, _) => {
+                let side = if before.is_none() { "OLD" } else { "NEW" };
+                self.skip(
+                    &format!("scopes of application `{}`", n.name),
+                    format!("the {side} snapshot does not carry them"),
+                );
+            }
+        }
+        if o.login_agent_id != n.login_agent_id {
+            self.login_agent_change(o, n, subj);
+        }
+    }
+
+    pub(super) fn login_agent_change(&mut self, o: &Application, n: &Application, subj: Subject) {
+        let before = o
+            .login_agent_id
+            .map(|id| self.agent_label(self.old, id, o.login_agent_name.as_deref()));
+        let after = n
+            .login_agent_id
+            .map(|id| self.agent_label(self.new, id, n.login_agent_name.as_deref()));
+        let old_agent = o.login_agent_id.and_then(|id| self.old.agent(id));
+        let new_agent = n.login_agent_id.and_then(|id| self.new.agent(id));
+        let mut gains = Vec::new();
+        let mut losses = Vec::new();
+        let mut undecided = false;
+        match (old_agent, new_agent) {
+            (Some(a), Some(b)) => {
+                for perm in &self.catalog.permissions {
+                    let (x, y) = (
+                        a.permission(&perm.key).and_then(Effective::exact),
+                        b.permission(&perm.key).and_then(Effective::exact),
+                    );
+                    match (x, y) {
+                        (Some(x), Some(y)) if y > x => gains.push(format!(
+                            "{}: {} → {}",
+                            perm.label,
+                            value_text(self.catalog, perm, x),
+                            value_text(self.catalog, perm, y)
+                        )),
+                        (Some(x), Some(y)) if y < x => losses.push(format!(
+                            "{}: {} → {}",
+                            perm.label,
+                            value_text(self.catalog, perm, x),
+                            value_text(self.catalog, perm, y)
+                        )),
+                        (Some(_), Some(_)) => {}
+                        _ => undecided = true,
+                    }
+                }
+            }
+            _ => undecided = true,
+        }
+        let class = match (&before, &after) {
+            (None, Some(_)) => Class::Widened,
+            (Some(_), None) => Class::Narrowed,
+            _ if !gains.is_empty() => Class::Widened,
+            _ if !losses.is_empty() => Class::Narrowed,
+            _ => Class::Neutral,
+        };
+        let mut message = format!(
+            "application `{}` now logs in as {} instead of {}",
+            n.name,
+            after.as_deref().unwrap_or("no agent"),
+            before.as_deref().unwrap_or("no agent")
+        );
+        match class {
+            Class::Widened if !gains.is_empty() => {
+                message.push_str(&format!(", which can do more ({})", gains.join("; ")));
+            }
+            Class::Narrowed if !losses.is_empty() => {
+                message.push_str(&format!(", which can do less ({})", losses.join("; ")));
+            }
+            Class::Neutral if undecided => {
+                message.push_str(" (their permissions could not all be compared)");
+            }
+            _ => {}
+        }
+        let mut chain: Vec<String> = gains.iter().map(|g| format!("more: {g}")).collect();
+        chain.extend(losses.iter().map(|l| format!("less: {l}")));
+        self.changes.push(change(
+            class,
+            ChangeKind::LoginAgentChanged,
+            subj,
+            None,
+            before,
+            after,
+            message,
+            chain,
+        ));
+    }
+}

@@ -1,0 +1,315 @@
+//! The YAML reading shared by rule files, the configuration and catalog overlays: parser limits,
+//! problems at a place (parse errors pointed at the mapping they concern), and the salvage of a
+//! file whose items do not all parse.
+
+use std::collections::BTreeSet;
+
+use miette::{NamedSource, SourceSpan};
+
+use super::error::RuleProblem;
+use super::files::RuleFile;
+use super::model::Sp;
+use super::set::Location;
+
+/// The members of a rule file's requirements and policies as far as finding them needs: where
+/// each item is, and its id when it has a string one. Anything else in the file is ignored.
+/// The lists of a configuration (`waivers`) are read the same way.
+#[derive(serde::Deserialize)]
+struct ItemsShape {
+    #[serde(default)]
+    requirements: Vec<Sp<ItemShape>>,
+    #[serde(default)]
+    policies: Vec<Sp<ItemShape>>,
+    #[serde(default)]
+    waivers: Vec<Sp<ItemShape>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemShape {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+}
+
+/// The most parsing [`item_by_item`] does for one file (items × file size, in bytes): a rule
+/// file is a few kilobytes; a huge one gets its first structural problem only.
+const ITEM_BY_ITEM_BUDGET: usize = 32 * 1024 * 1024;
+
+/// What [`salvage`] recovers of a YAML file that does not parse as a `T`.
+pub(crate) struct Salvage<T> {
+    /// The file without its broken items.
+    pub raw: T,
+    /// Each broken item's first structural problem, at its place in the file.
+    pub errors: Vec<serde_saphyr::Error>,
+    /// The ids of the broken items that have one, with their places.
+    pub broken_ids: Vec<(String, Location)>,
+}
+
+/// Parses each item of the file's block-style lists (`requirements`, `policies`, `waivers`) alone,
+/// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
+/// keeps each one's first structural problem; then parses the file with the broken items blanked.
+/// `None` when the problem is not inside an item (or the items cannot be told apart).
+pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option<Salvage<T>> {
+    let text = &file.text;
+    let shape: ItemsShape = serde_saphyr::from_str_with_options(text, yaml_options()).ok()?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .scan(0, |offset, line| {
+            let start = *offset;
+            *offset += line.len();
+            Some(start)
+        })
+        .collect();
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    // Each item's lines (0-based, inclusive): from its `- ` line to the last line indented at
+    // least as far as its keys (blank lines and comments included).
+    let mut items: Vec<(std::ops::RangeInclusive<usize>, Option<String>, Location)> = Vec::new();
+    for item in shape
+        .requirements
+        .iter()
+        .chain(&shape.policies)
+        .chain(&shape.waivers)
+    {
+        if item.line == 0 || item.column == 0 {
+            return None;
+        }
+        let mut first = item.line - 1;
+        if first > 0 && lines.get(first - 1).is_some_and(|l| l.trim() == "-") {
+            first -= 1;
+        }
+        let key_indent = item.column - 1;
+        let mut last = item.line - 1;
+        while let Some(next) = lines.get(last + 1) {
+            let blank = next.trim().is_empty() || next.trim_start().starts_with('#');
+            if !blank && indent(next) < key_indent {
+                break;
+            }
+            last += 1;
+        }
+        // Flow style (`[{...}, {...}]`) or items sharing lines cannot be told apart.
+        if items
+            .iter()
+            .any(|(r, _, _)| r.contains(&first) || r.contains(&last))
+        {
+            return None;
+        }
+        let id = item
+            .value
+            .id
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let location = Location {
+            path: file.name.clone(),
+            line: item.line,
+            column: item.column,
+        };
+        items.push((first..=last, id, location));
+    }
+    if items.is_empty() || items.len().saturating_mul(text.len()) > ITEM_BY_ITEM_BUDGET {
+        return None;
+    }
+    // The text with the items at `blank` made spaces (line breaks kept).
+    let masked = |blank: &dyn Fn(usize) -> bool| -> String {
+        let mut out = text.clone().into_bytes();
+        for (i, (range, _, _)) in items.iter().enumerate() {
+            if !blank(i) {
+                continue;
+            }
+            for line in range.clone() {
+                let (Some(&start), Some(content)) = (starts.get(line), lines.get(line)) else {
+                    continue;
+                };
+                let content = content.trim_end_matches(['\r', '\n']).len();
+                for byte in out.iter_mut().skip(start).take(content) {
+                    *byte = b' ';
+                }
+            }
+        }
+        // Whole lines of ASCII and UTF-8 sequences were replaced by spaces: still UTF-8.
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let mut broken = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (k, (range, _, _)) in items.iter().enumerate() {
+        let alone = masked(&|i| i != k);
+        if let Err(e) = serde_saphyr::from_str_with_options::<T>(&alone, yaml_options()) {
+            let line = e
+                .location()
+                .and_then(|l| usize::try_from(l.line()).ok())
+                .unwrap_or(0);
+            // The parser may place a problem of the item (a missing member) where the item
+            // ends: at the next line holding anything, the others being blank. A problem before
+            // the item is the set's own: the usual single report. (One after it that is the set's
+            // own makes the last parse below fail, with the same result.)
+            let alone_lines: Vec<&str> = alone.split_inclusive('\n').collect();
+            let end = (range.end() + 1..alone_lines.len())
+                .find(|&i| alone_lines.get(i).is_some_and(|l| !l.trim().is_empty()))
+                .unwrap_or(usize::MAX);
+            if line == 0 || line - 1 < *range.start() || line - 1 > end {
+                return None;
+            }
+            broken.insert(k);
+            errors.push(e);
+        }
+    }
+    let rest = masked(&|i| broken.contains(&i));
+    let raw = serde_saphyr::from_str_with_options::<T>(&rest, yaml_options()).ok()?;
+    let broken_ids = items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| broken.contains(i))
+        .filter_map(|(_, (_, id, location))| id.map(|id| (id, location)))
+        .collect();
+    Some(Salvage {
+        raw,
+        errors,
+        broken_ids,
+    })
+}
+
+pub(super) fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(at.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line = text.get(line_start..)?.lines().next()?;
+    let start = line_start + at.column.saturating_sub(1);
+    let len = line.len().saturating_sub(at.column.saturating_sub(1));
+    Some((start, len.max(1)))
+}
+
+/// Parser limits: duplicate keys rejected; aliases, nodes, depth and size bounded far below what a
+/// hostile file ("billion laughs") needs, far above what a requirement set uses.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_reader_input_bytes = Some(8 * 1024 * 1024);
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_nodes = 200_000;
+    budget.max_depth = 32;
+    budget.max_total_scalar_bytes = 8 * 1024 * 1024;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    options
+}
+
+/// A problem at a place in a YAML file (rule files, the configuration file).
+pub(crate) fn problem<T>(
+    file: &RuleFile,
+    at: &Sp<T>,
+    message: String,
+    label: &str,
+    help: Option<String>,
+) -> RuleProblem {
+    let location = Location {
+        path: file.name.clone(),
+        line: at.line,
+        column: at.column,
+    };
+    let span = at.span.or_else(|| span_of(&file.text, &location));
+    RuleProblem {
+        message,
+        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
+        label: label.to_owned(),
+        help: Some(help).flatten(),
+        location,
+    }
+}
+
+/// A YAML parse error as a [`RuleProblem`]: `{what}: {first line of the parser's message}`.
+pub(crate) fn parse_problem(
+    file: &RuleFile,
+    error: &serde_saphyr::Error,
+    what: &str,
+    help: String,
+) -> RuleProblem {
+    let (line, column, span) = error.location().map_or((0, 0, None), |l| {
+        let s = l.span();
+        let to = |v: u64| usize::try_from(v).ok();
+        (
+            to(l.line()).unwrap_or(0),
+            to(l.column()).unwrap_or(0),
+            s.byte_offset()
+                .and_then(to)
+                .map(|o| (o, s.byte_len().and_then(to).unwrap_or(1))),
+        )
+    });
+    let message = first_line(&error.to_string());
+    // The parser reports a missing member at the mapping's last key; point at its first instead,
+    // where a reader looks for what the mapping is (`- id: ...`).
+    let moved = message
+        .starts_with("missing field")
+        .then(|| mapping_start(&file.text, line, column))
+        .flatten();
+    let (at, label) = match moved {
+        Some((line, column)) => (
+            Sp {
+                value: (),
+                line,
+                column,
+                span: None,
+            },
+            "this mapping lacks it",
+        ),
+        None => (
+            Sp {
+                value: (),
+                line,
+                column,
+                span,
+            },
+            "here",
+        ),
+    };
+    problem(file, &at, format!("{what}: {message}"), label, Some(help))
+}
+
+/// The line and column (1-based) of the first key of the block mapping whose key is at `line` and
+/// `column`: the `- ` item it starts, or the first line of the same indentation above it. `None`
+/// when the place is not a key of a block mapping (flow style, a position past the text).
+pub(super) fn mapping_start(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = column.checked_sub(1)?;
+    let key_line = lines.get(line.checked_sub(1)?)?;
+    let leading = key_line.len() - key_line.trim_start_matches(' ').len();
+    if leading != indent && !key_line[leading..].starts_with("- ") {
+        return None;
+    }
+    let mut first = line;
+    for (index, text) in lines.iter().enumerate().take(line).rev() {
+        let content = text.trim_start_matches(' ');
+        let leading = text.len() - content.len();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with("- ") && leading + 2 == indent {
+            return Some((index + 1, indent + 1));
+        }
+        if leading < indent {
+            break;
+        }
+        if leading == indent {
+            first = index + 1;
+        }
+    }
+    Some((first, indent + 1))
+}
+
+pub(super) fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    // The position is shown by the label; drop serde-saphyr's copy of it.
+    let line = match line.rfind(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let line = match line.find("line ").filter(|i| *i == 0) {
+        Some(_) => line.split_once(": ").map_or(line, |(_, rest)| rest),
+        None => line,
+    };
+    line.to_owned()
+}
