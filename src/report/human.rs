@@ -542,7 +542,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             message.push_str(&format!(
                 "\nthe same for {} subjects: {}",
                 group.len(),
-                subjects(&group, style.verbose)
+                subjects(group, style.verbose)
             ));
             if !help.is_empty() {
                 help = format!("for {}: {help}", subject_name(finding));
