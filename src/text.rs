@@ -181,6 +181,43 @@ fn fitted<T: tabled::Tabled>(
     Some(table)
 }
 
+/// Every line of `text` longer than `width` characters wrapped at word boundaries, its continuation
+/// lines indented two more than it (a word longer than the room has a line of its own); shorter
+/// lines, and their spacing, as they are. For plain text without colours.
+#[must_use]
+pub fn fit_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let content = line.trim_start_matches(' ');
+        let lead = &line[..line.len() - content.len()];
+        let indent = format!("{lead}  ");
+        let mut current = lead.to_owned();
+        let mut fresh = true;
+        for word in content.split(' ').filter(|w| !w.is_empty()) {
+            if !fresh && current.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current.clone_from(&indent);
+                fresh = true;
+            }
+            if !fresh {
+                current.push(' ');
+            }
+            current.push_str(word);
+            fresh = false;
+        }
+        out.push_str(&current);
+    }
+    out
+}
+
 /// `cell` in lines of at most `width` characters, at word boundaries (a longer word is split).
 fn wrap_cell(cell: &str, width: usize) -> String {
     let width = width.max(1);
@@ -311,6 +348,16 @@ mod tests {
         assert!(fitted_table_whole([["abcdefghijklmnopqrstuvwxyz", "x"]], 20).is_none());
         assert_eq!(wrap_cell("abcdefgh ij", 3), "abc\ndef\ngh\nij");
         assert_eq!(wrap_cell("a b c", 3), "a b\nc");
+    }
+
+    #[test]
+    fn long_lines_wrap_under_their_indentation() {
+        let text = "short  line\n  - a line of several words that is too long\n\nend";
+        assert_eq!(
+            fit_lines(text, 20),
+            "short  line\n  - a line of several\n    words that is\n    too long\n\nend"
+        );
+        assert_eq!(fit_lines("abcdefghij klm", 5), "abcdefghij\n  klm");
     }
 
     #[test]

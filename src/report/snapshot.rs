@@ -273,22 +273,5 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
     // Everything above is tenant text in tables and lines: nothing in it may drive a terminal.
     let out = crate::text::shown_lines(&out);
     // Tables fit already; the lines of text are wrapped.
-    let mut fitted = String::with_capacity(out.len());
-    for (i, line) in out.split('\n').enumerate() {
-        if i > 0 {
-            fitted.push('\n');
-        }
-        if line.chars().count() <= style.columns() {
-            fitted.push_str(line);
-        } else {
-            let lead = &line[..line.len() - line.trim_start_matches(' ').len()];
-            fitted.push_str(lead);
-            fitted.push_str(&super::wrap(
-                line.trim_start_matches(' '),
-                style.columns().saturating_sub(lead.len()),
-                &format!("{lead}  "),
-            ));
-        }
-    }
-    fitted
+    crate::text::fit_lines(&out, style.columns())
 }
