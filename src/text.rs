@@ -355,7 +355,7 @@ mod tests {
         let text = "short  line\n  - a line of several words that is too long\n\nend";
         assert_eq!(
             fit_lines(text, 20),
-            "short  line\n  - a line of several\n    words that is\n    too long\n\nend"
+            "short  line\n  - a line of\n    several words\n    that is too long\n\nend"
         );
         assert_eq!(fit_lines("abcdefghij klm", 5), "abcdefghij\n  klm");
     }
