@@ -167,18 +167,28 @@ fn subject_name(finding: &Finding) -> String {
     )
 }
 
+/// Whether the values found differ within a group, and are short enough to name beside each
+/// subject.
+fn values_shown(group: &[&Finding]) -> (bool, bool) {
+    let differ = group.iter().any(|f| f.actual != group[0].actual);
+    let short = group.iter().all(|f| {
+        f.actual
+            .as_deref()
+            .is_none_or(|a| crate::text::shown(a).chars().count() <= VALUE_WIDTH)
+    });
+    (differ, differ && short)
+}
+
 /// The subjects of a group: every one with `-v`, else the first few and how many more; each with
-/// the value found on it when the group's findings found different values.
+/// the value found on it when the group's findings found different (short) values.
 fn subjects(group: &[&Finding], verbose: u8) -> String {
-    let values_differ = group.iter().any(|f| f.actual != group[0].actual);
+    let (_, with_values) = values_shown(group);
     let names: Vec<String> = group
         .iter()
-        .map(|f| match (&f.actual, values_differ) {
-            (Some(actual), true) => format!(
-                "{} (found {})",
-                subject_name(f),
-                cut_lines(&crate::text::shown(actual), VALUE_WIDTH)
-            ),
+        .map(|f| match (&f.actual, with_values) {
+            (Some(actual), true) => {
+                format!("{} (found {})", subject_name(f), crate::text::shown(actual))
+            }
             _ => subject_name(f),
         })
         .collect();
@@ -192,8 +202,8 @@ fn subjects(group: &[&Finding], verbose: u8) -> String {
     )
 }
 
-/// The most characters of a value named beside a subject.
-const VALUE_WIDTH: usize = 30;
+/// The most characters of a value named beside a subject (longer ones are not named).
+const VALUE_WIDTH: usize = 40;
 
 /// What a finding is, but for its subject, the value found on it and its wording: findings alike in
 /// all of it are shown once.
@@ -405,7 +415,13 @@ fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context
         );
         return;
     }
-    for group in block.iter().take(CONDENSED_ITEMS) {
+    // Every group when only one more would be left out.
+    let named = if block.len() <= CONDENSED_ITEMS + 1 {
+        block.len()
+    } else {
+        CONDENSED_ITEMS
+    };
+    for group in block.iter().take(named) {
         let title = group_title(group[0], context);
         let names: Vec<String> = group
             .iter()
@@ -437,11 +453,11 @@ fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context
             );
         }
     }
-    if block.len() > CONDENSED_ITEMS {
+    if block.len() > named {
         let _ = writeln!(
             out,
             "    … and {} more (-v shows each)",
-            block.len() - CONDENSED_ITEMS
+            block.len() - named
         );
     }
 }
@@ -484,11 +500,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             "{}\n",
             super::wrap(
                 &format!(
-                    "{shown} findings in {} groups, condensed to a few lines per set and \
-                     kind of finding: run with -v to see each in full (its rule lines, the \
-                     values found, the fix), or `halo-audit plan --set ID --snapshot FILE` for \
-                     a set's to-do list.",
-                    groups.len()
+                    "{shown} findings, condensed to a few lines per set and kind of finding: \
+                     run with -v to see each in full (its rule lines, the values found, the \
+                     fix), or `halo-audit plan --set ID --snapshot FILE` for a set's to-do list."
                 ),
                 style.columns(),
                 ""
@@ -548,11 +562,17 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 help = format!("for {}: {help}", subject_name(finding));
             }
         }
-        if group.iter().any(|f| f.actual != finding.actual) {
+        let (differ, with_values) = values_shown(group);
+        if differ {
             if let Some(expected) = &finding.expected {
                 help = format!(
-                    "expected {}, found what each subject above shows\n{help}",
-                    crate::text::shown(expected)
+                    "expected {}, found {}\n{help}",
+                    crate::text::shown(expected),
+                    if with_values {
+                        "what each subject above shows"
+                    } else {
+                        "a different value on each subject (--format json or table lists them)"
+                    }
                 );
             }
         } else if let Some(values) = super::expected_found(finding) {
