@@ -105,7 +105,7 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
     // about ten lines of findings per set).
     let lines = short.lines().count();
     assert!(lines < 450, "{lines} lines");
-    assert!(short.contains("findings in "), "not condensed");
+    assert!(short.contains("findings, condensed"), "not condensed");
     assert!(short.contains("(-v shows each)"));
     assert!(short.contains("(-v lists all)"));
     // -v shows each group in full, with every subject named.
