@@ -408,11 +408,12 @@ fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context
             group_title(group[0], context),
             subjects(group, 0)
         );
-        let _ = writeln!(
-            out,
+        let item = format!(
             "    {}",
             super::wrap(&item, width.saturating_sub(4), "      ")
         );
+        // A word longer than the width (a tenant's name) is cut.
+        let _ = writeln!(out, "{}", cut_lines(&item, width));
         return;
     }
     // Every group when only one more would be left out.
@@ -446,11 +447,11 @@ fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context
         if item.chars().count() <= width {
             let _ = writeln!(out, "{item}");
         } else {
-            let _ = writeln!(
-                out,
+            let item = format!(
                 "    {}",
                 super::wrap(&item[4..], width.saturating_sub(4), "      ")
             );
+            let _ = writeln!(out, "{}", cut_lines(&item, width));
         }
     }
     if block.len() > named {
