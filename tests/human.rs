@@ -115,6 +115,26 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
     // COLUMNS is not read when standard output is not a terminal: the same at 80 and at 200.
     let at_80 = run(&["check", "--snapshot", path.to_str().unwrap()], "80", 1);
     assert_eq!(at_80, short);
+    // A name longer than the width (and holding an escape sequence) does not widen it either.
+    let mut hostile = doc.clone();
+    for (list, key) in [("applications", "displayName"), ("agents", "name")] {
+        for item in hostile["objects"][list].as_array_mut().unwrap() {
+            if item[key].as_str().is_some_and(|n| n.starts_with("Rewst 1")) {
+                item[key] = format!("Rewst 1 {}\u{1b}[2J", "X".repeat(150)).into();
+            }
+        }
+    }
+    let hostile_path = dir.path().join("hostile.json");
+    std::fs::write(&hostile_path, hostile.to_string()).unwrap();
+    let text = run(
+        &["check", "--snapshot", hostile_path.to_str().unwrap()],
+        "80",
+        1,
+    );
+    assert!(text.contains("XXXX"), "the name is not shown at all");
+    assert!(!text.contains('\u{1b}'));
+    let (width, line) = widest(&text);
+    assert!(width <= 80, "{width} columns: {line}");
     // The tables of `rules list` and `snapshot show` fit too.
     for args in [
         vec!["rules", "list"],

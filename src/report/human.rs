@@ -684,8 +684,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     // The summary comes first, the findings after it.
     let findings = std::mem::take(&mut out);
     let width = style.columns();
+    // Wrapped; a word wider than the terminal (a tenant's name) is cut.
     let line = |out: &mut String, text: &str| {
-        let _ = writeln!(out, "{}", super::wrap(text, width, "  "));
+        let _ = writeln!(out, "{}", cut_lines(&super::wrap(text, width, "  "), width));
     };
     if let Some(tenant) = super::tenant_line(context.tenant) {
         line(&mut out, &tenant);
