@@ -139,6 +139,7 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
     for args in [
         vec!["rules", "list"],
         vec!["snapshot", "show", path.to_str().unwrap()],
+        vec!["snapshot", "show", hostile_path.to_str().unwrap()],
     ] {
         let text = run(&args, "80", 0);
         let (width, line) = widest(&text);

@@ -755,6 +755,59 @@ mod tests {
         item_span(RULES, line, column).map(|s| &RULES[s.offset()..s.offset() + s.len()])
     }
 
+    fn finding(name: &str, actual: &str) -> Finding {
+        Finding {
+            code: Code::MissingGrant,
+            severity: Severity::Error,
+            requirement_set: "a".to_owned(),
+            requirement: Some("a.one".to_owned()),
+            subject: crate::check::Subject {
+                kind: crate::check::SubjectKind::Agent,
+                id: name.to_owned(),
+                name: name.to_owned(),
+            },
+            permission: Some("feature.tickets".to_owned()),
+            expected: Some("Read Only".to_owned()),
+            actual: Some(actual.to_owned()),
+            message: format!("agent `{name}` lacks Tickets: Read Only"),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: None,
+            rule_location: None,
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn findings_differing_only_by_subject_and_value_are_one_group_naming_the_values() {
+        let (a, b, c) = (
+            finding("A", "No Access"),
+            finding("B", "No Access"),
+            finding("C", "Read Only (through role X)"),
+        );
+        assert_eq!(group_key(&a), group_key(&c));
+        // The same value everywhere: only names.
+        assert_eq!(subjects(&[&a, &b], 0), "agent A, agent B");
+        assert_eq!(values_shown(&[&a, &b]), (false, false));
+        // Different short values: each beside its subject.
+        assert_eq!(
+            subjects(&[&a, &c], 0),
+            "agent A (found No Access), agent C (found Read Only (through role X))"
+        );
+        // A long value: no values named, the help says they differ.
+        let long = finding("D", &"read:x, ".repeat(10));
+        assert_eq!(values_shown(&[&a, &long]), (true, false));
+        assert_eq!(subjects(&[&a, &long], 0), "agent A, agent D");
+        // Past the first few, a count; -v names every one.
+        let many: Vec<Finding> = (0..6).map(|i| finding(&format!("N{i}"), "No")).collect();
+        let many: Vec<&Finding> = many.iter().collect();
+        assert_eq!(
+            subjects(&many, 0),
+            "agent N0, agent N1, agent N2, … and 3 more (-v lists all)"
+        );
+        assert_eq!(subjects(&many, 1).matches("agent N").count(), 6);
+    }
+
     #[test]
     fn a_snippet_is_the_requirement_s_own_lines() {
         assert_eq!(
