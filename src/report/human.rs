@@ -363,10 +363,16 @@ fn group_title(finding: &Finding, context: &Context<'_>) -> String {
 fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context<'_>) {
     let width = context.style.columns();
     let finding = block[0][0];
-    let symbol = match finding.severity {
-        Severity::Error => "×",
-        Severity::Warning => "⚠",
-        Severity::Note => "☞",
+    let (symbol, colour) = match finding.severity {
+        Severity::Error => ("×", "31"),
+        Severity::Warning => ("⚠", "33"),
+        Severity::Note => ("☞", "36"),
+    };
+    // Coloured like the diagnostics' (the codes count as columns in wrapping: it only wraps sooner).
+    let symbol = if context.style.color {
+        format!("\u{1b}[{colour}m{symbol}\u{1b}[0m")
+    } else {
+        symbol.to_owned()
     };
     let findings: usize = block.iter().map(|g| g.len()).sum();
     let on: std::collections::BTreeSet<(&str, &str)> = block
