@@ -91,7 +91,7 @@ pub fn bounded_list<S: AsRef<str>>(items: &[S], separator: &str) -> String {
 }
 
 /// A table of `rows` (a sharp frame, a header row) that fits `width` columns: while it is too wide,
-/// its widest column loses a column, down to its longest word (then to 6), and cells are wrapped at
+/// its widest column loses a column, down to its longest word (then to 6, then to 1), and cells are wrapped at
 /// word boundaries (a word longer than its column is split). Nothing is cut: every word of every
 /// cell is still shown. Cell text is used as it is (make tenant text safe first).
 #[must_use]
@@ -149,7 +149,7 @@ fn fitted<T: tabled::Tabled>(
     // `│ a │ b │`: a border and a space either side of each cell.
     let frame = 3 * header.len() + 1;
     let floors_tried: &[Option<usize>] = if split_words {
-        &[None, Some(6)]
+        &[None, Some(6), Some(1)]
     } else {
         &[None]
     };

@@ -118,12 +118,12 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
             let _ = writeln!(out, "{}", crate::text::fit_lines(&line, style.columns()));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nhalo-audit diff: {} ({} changes)",
+    let total = format!(
+        "halo-audit diff: {} ({} changes)",
         totals(diff),
         diff.changes.len()
     );
+    let _ = writeln!(out, "\n{}", super::wrap(&total, style.columns(), "  "));
     out
 }
 

@@ -77,7 +77,12 @@ pub fn list(library: &Library, style: &Style) -> String {
         Some(table) => table.to_string(),
         None => listed.join("\n"),
     };
-    format!("{table}\n{count} requirement sets. `halo-audit rules show ID` prints one in full.\n")
+    let hint = super::wrap(
+        &format!("{count} requirement sets. `halo-audit rules show ID` prints one in full."),
+        width,
+        "",
+    );
+    format!("{table}\n{hint}\n")
 }
 
 fn expect_text(catalog: &Catalog, set: &RuleSet, index: usize) -> String {
