@@ -191,9 +191,10 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             let tenant = snapshot::normalise(&snap, catalog, &source)?;
             let result = crate::selfcheck::run_with(&snap, &tenant, catalog, me.as_ref());
             let text = match args.format {
-                crate::cli::SelfCheckFormat::Human => {
-                    crate::text::shown_lines(&crate::selfcheck::render(&result))
-                }
+                crate::cli::SelfCheckFormat::Human => crate::text::fit_lines(
+                    &crate::text::shown_lines(&crate::selfcheck::render(&result)),
+                    style.columns(),
+                ),
                 crate::cli::SelfCheckFormat::Json => {
                     let mut t = serde_json::to_string_pretty(&result)
                         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -254,7 +255,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Explain { code } => {
             let text = match code {
-                None => report::explain::list(),
+                None => report::explain::list(report::explain::width()),
                 Some(name) => match Code::from_name(name) {
                     Some(code) => report::explain::code(code, &style, report::explain::width()),
                     None => {
@@ -892,7 +893,10 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
                 .get(id)
                 .ok_or_else(|| AppError::UnknownSet { id: id.clone() })?;
             report::emit(
-                &crate::text::shown_lines(&report::rules::show(set, catalog)),
+                &crate::text::fit_lines(
+                    &crate::text::shown_lines(&report::rules::show(set, catalog)),
+                    style.columns(),
+                ),
                 &Output::Stdout,
             )?;
             Ok(exit::OK)

@@ -90,6 +90,163 @@ pub fn bounded_list<S: AsRef<str>>(items: &[S], separator: &str) -> String {
     out
 }
 
+/// A table of `rows` (a sharp frame, a header row) that fits `width` columns: while it is too wide,
+/// its widest column loses a column, down to its longest word (then to 6, then to 1), and cells are wrapped at
+/// word boundaries (a word longer than its column is split). Nothing is cut: every word of every
+/// cell is still shown. Cell text is used as it is (make tenant text safe first).
+#[must_use]
+pub fn fitted_table<T: tabled::Tabled>(
+    rows: impl IntoIterator<Item = T>,
+    width: usize,
+) -> tabled::Table {
+    fitted(rows, width, true).unwrap_or_default()
+}
+
+/// [`fitted_table`] if it fits without splitting a word, else `None` (for a list instead).
+#[must_use]
+pub fn fitted_table_whole<T: tabled::Tabled>(
+    rows: impl IntoIterator<Item = T>,
+    width: usize,
+) -> Option<tabled::Table> {
+    fitted(rows, width, false)
+}
+
+fn fitted<T: tabled::Tabled>(
+    rows: impl IntoIterator<Item = T>,
+    width: usize,
+    split_words: bool,
+) -> Option<tabled::Table> {
+    let header: Vec<String> = T::headers().into_iter().map(String::from).collect();
+    let records: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.fields().into_iter().map(String::from).collect())
+        .collect();
+    let line_width = |cell: &str| cell.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let word_width = |cell: &str| {
+        cell.split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let all = || std::iter::once(&header).chain(&records);
+    let mut widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            all()
+                .map(|r| r.get(c).map_or(0, |x| line_width(x)))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // Columns give way to their longest word first, then (if still too wide) down to 6.
+    let floors: Vec<usize> = (0..header.len())
+        .map(|c| {
+            all()
+                .map(|r| r.get(c).map_or(0, |x| word_width(x)))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // `│ a │ b │`: a border and a space either side of each cell.
+    let frame = 3 * header.len() + 1;
+    let floors_tried: &[Option<usize>] = if split_words {
+        &[None, Some(6), Some(1)]
+    } else {
+        &[None]
+    };
+    for &floor in floors_tried {
+        while widths.iter().sum::<usize>() + frame > width {
+            let widest = (0..widths.len())
+                .filter(|&c| widths[c] > floor.unwrap_or(floors[c]).max(1))
+                .max_by_key(|&c| (widths[c], c));
+            match widest {
+                Some(c) => widths[c] -= 1,
+                None => break,
+            }
+        }
+    }
+    if !split_words && widths.iter().sum::<usize>() + frame > width {
+        return None;
+    }
+    let mut builder = tabled::builder::Builder::default();
+    for record in all() {
+        builder.push_record(
+            record
+                .iter()
+                .zip(&widths)
+                .map(|(cell, &w)| wrap_cell(cell, w)),
+        );
+    }
+    let mut table = builder.build();
+    table.with(tabled::settings::Style::sharp());
+    Some(table)
+}
+
+/// Every line of `text` longer than `width` characters wrapped at word boundaries, its continuation
+/// lines indented two more than it (a word longer than the room has a line of its own); shorter
+/// lines, and their spacing, as they are. For plain text without colours.
+#[must_use]
+pub fn fit_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let content = line.trim_start_matches(' ');
+        let lead = &line[..line.len() - content.len()];
+        let indent = format!("{lead}  ");
+        let mut current = lead.to_owned();
+        let mut fresh = true;
+        for word in content.split(' ').filter(|w| !w.is_empty()) {
+            if !fresh && current.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current.clone_from(&indent);
+                fresh = true;
+            }
+            if !fresh {
+                current.push(' ');
+            }
+            current.push_str(word);
+            fresh = false;
+        }
+        out.push_str(&current);
+    }
+    out
+}
+
+/// `cell` in lines of at most `width` characters, at word boundaries (a longer word is split).
+fn wrap_cell(cell: &str, width: usize) -> String {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    for paragraph in cell.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let mut word: Vec<char> = word.chars().collect();
+            if !line.is_empty() && line.chars().count() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            while word.len() > width {
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                lines.push(word.drain(..width).collect());
+            }
+            if !word.is_empty() {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.extend(word);
+            }
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 /// [`shown`] as an owned string.
 #[must_use]
 pub fn shown_owned(text: &str) -> String {
@@ -155,6 +312,52 @@ mod tests {
             text,
             "name\\n:\\:error:\\:All checks passed\\r\\n##\\[error]x"
         );
+    }
+
+    #[test]
+    fn tables_fit_the_width_and_keep_every_word() {
+        let rows = [
+            [
+                "set-id",
+                "a long description of what this set needs from the tenant, in words",
+            ],
+            ["another-identifier", "short"],
+        ];
+        let text = fitted_table(rows, 40).to_string();
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        // The long column gave way; the identifiers are whole.
+        for word in [
+            "another-identifier",
+            "description",
+            "tenant,",
+            "words",
+            "short",
+        ] {
+            assert!(text.contains(word), "{word} lost: {text}");
+        }
+        // A table that fits is as tabled draws it.
+        let mut plain = tabled::Table::new([["a", "b"]]);
+        plain.with(tabled::settings::Style::sharp());
+        assert_eq!(
+            fitted_table([["a", "b"]], 40).to_string(),
+            plain.to_string()
+        );
+        // Too narrow for the longest word: words are split, still within the width.
+        let text = fitted_table([["abcdefghijklmnopqrstuvwxyz", "x"]], 20).to_string();
+        assert!(text.lines().all(|l| l.chars().count() <= 20), "{text}");
+        assert!(fitted_table_whole([["abcdefghijklmnopqrstuvwxyz", "x"]], 20).is_none());
+        assert_eq!(wrap_cell("abcdefgh ij", 3), "abc\ndef\ngh\nij");
+        assert_eq!(wrap_cell("a b c", 3), "a b\nc");
+    }
+
+    #[test]
+    fn long_lines_wrap_under_their_indentation() {
+        let text = "short  line\n  - a line of several words that is too long\n\nend";
+        assert_eq!(
+            fit_lines(text, 20),
+            "short  line\n  - a line of\n    several words\n    that is too long\n\nend"
+        );
+        assert_eq!(fit_lines("abcdefghij klm", 5), "abcdefghij\n  klm");
     }
 
     #[test]

@@ -86,11 +86,22 @@ fn an_unknown_claim_is_unverifiable_listed_and_decided_once_an_overlay_maps_it()
     assert_eq!(segments[0]["code"], "unverifiable");
     let (code, stdout, _) = halo_audit(&["snapshot", "show", &snapshot]);
     assert_eq!(code, 0);
-    let row = stdout
-        .lines()
-        .find(|l| l.contains("│ Sg "))
+    let lines: Vec<&str> = stdout.lines().collect();
+    let row = lines
+        .iter()
+        .position(|l| l.contains("│ Sg "))
         .unwrap_or_else(|| panic!("{stdout}"));
-    assert!(row.contains("claim type not in the catalog"), "{row}");
+    // The `why` cell wraps to the table's width: its words over the row's lines.
+    let why: Vec<&str> = lines[row..]
+        .iter()
+        .take_while(|l| l.starts_with('│'))
+        .filter_map(|l| l.trim_end_matches('│').rsplit('│').next())
+        .flat_map(str::split_whitespace)
+        .collect();
+    assert!(
+        why.join(" ").contains("claim type not in the catalog"),
+        "{stdout}"
+    );
 
     // With it: decided. `Sg` = 1 is Read Only, below the Read and Modify MSPortal documents.
     let (code, stdout, _) = halo_audit(&[

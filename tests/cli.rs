@@ -698,7 +698,9 @@ fn snapshot_show_lists_unknown_claims() {
     for shown in [
         "Wg",
         "tx",
-        "differs from `Tx` only in letter case",
+        // The reason's words, wrapped to the table's width.
+        "from `Tx` only",
+        "in letter case;",
         "LC",
         "northwind",
     ] {

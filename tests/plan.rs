@@ -339,6 +339,8 @@ fn without_a_snapshot_the_plan_is_the_setup_to_make() {
         .collect();
     assert_eq!(scopes, ["admin:webhooks", "all:standard", "all:teams"]);
     let human = run(&["plan", "--set", "cloud-depot"], 0);
+    // Lines wrap to the width: the words in order.
+    let human = human.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         human.contains("set \"Purchase Orders\" to Read Only"),
         "{human}"

@@ -667,14 +667,13 @@ fn plan_counts_unknown_current_values_as_unresolved_never_to_add() {
         0,
     );
     assert!(
-        run.stdout
-            .contains("0 to add, 0 to remove, 7 already right, 7 unresolved"),
+        words(&run.stdout).contains("0 to add, 0 to remove, 7 already right, 7 unresolved"),
         "{}",
         run.stdout
     );
     assert!(!run.stdout.contains("(now unknown)"), "{}", run.stdout);
     assert!(
-        run.stdout
+        words(&run.stdout)
             .contains("\"Customers\" should be Read Only, but the current value could not be read"),
         "{}",
         run.stdout
@@ -691,7 +690,7 @@ fn a_live_self_check_that_cannot_identify_its_agent_does_not_conclude_it_only_re
         3,
     );
     assert!(
-        run.stdout.contains(
+        words(&run.stdout).contains(
             "application not found in the tenant's application list; login agent unknown"
         ),
         "{}",
@@ -704,7 +703,7 @@ fn a_live_self_check_that_cannot_identify_its_agent_does_not_conclude_it_only_re
     );
     assert!(!run.stdout.contains("only reads\n"), "{}", run.stdout);
     assert!(
-        run.stdout.contains(
+        words(&run.stdout).contains(
             "self-check: cannot tell whether the auditing credential only reads: the auditing application is not in the application list; /api/Agent/me answered 403"
         ),
         "{}",
@@ -712,7 +711,7 @@ fn a_live_self_check_that_cannot_identify_its_agent_does_not_conclude_it_only_re
     );
     // The application list was read: the hint does not blame it.
     assert!(
-        run.stdout
+        words(&run.stdout)
             .contains("no application of the 7 applications read has client id halo-audit-demo"),
         "{}",
         run.stdout
@@ -741,7 +740,7 @@ fn a_live_self_check_identifies_the_agent_through_agent_me() {
 fn a_snapshot_without_its_auditor_cannot_be_self_checked() {
     let run = expect(halo_audit(None, &["self-check", "--snapshot", DEMO]), 3);
     assert!(
-        run.stdout.contains(
+        words(&run.stdout).contains(
             "self-check: cannot tell whether the auditing credential only reads: the snapshot does not record which credential fetched it"
         ),
         "{}",

@@ -82,36 +82,48 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
         format!("\u{1b}[{code}m{text}\u{1b}[0m")
     };
     let mut out = String::new();
-    let _ = writeln!(out, "{}", side_text("old:", paths.0, &diff.old));
-    let _ = writeln!(out, "{}", side_text("new:", paths.1, &diff.new));
+    for (label, path, side) in [("old:", paths.0, &diff.old), ("new:", paths.1, &diff.new)] {
+        let text = side_text(label, path, side);
+        let _ = writeln!(out, "{}", crate::text::fit_lines(&text, style.columns()));
+    }
     out.push('\n');
     if diff.changes.is_empty() {
         let _ = writeln!(out, "{}", no_drift(diff));
     }
     for change in &diff.changes {
+        // The message wraps under itself (before it is painted: colour codes take no columns).
+        let message = super::wrap(
+            &shown(&change.message),
+            style.columns().saturating_sub(11),
+            "",
+        )
+        .replace('\n', "\n           ");
         let head = format!(
-            "{} {:<8} {}",
+            "{} {:<8} {message}",
             marker(change.class),
             change.class.as_str(),
-            shown(&change.message)
         );
-        let _ = writeln!(out, "{}", paint(change.class, &head));
+        for line in head.lines() {
+            let _ = writeln!(out, "{}", paint(change.class, line));
+        }
         for line in &change.chain {
-            let _ = writeln!(out, "             {}", shown(line));
+            let line = format!("             {}", shown(line));
+            let _ = writeln!(out, "{}", crate::text::fit_lines(&line, style.columns()));
         }
     }
     if !diff.not_compared.is_empty() {
         let _ = writeln!(out, "\nNot compared (unknown, not unchanged):");
         for item in &diff.not_compared {
-            let _ = writeln!(out, "  {}: {}", shown(&item.what), shown(&item.reason));
+            let line = format!("  {}: {}", shown(&item.what), shown(&item.reason));
+            let _ = writeln!(out, "{}", crate::text::fit_lines(&line, style.columns()));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nhalo-audit diff: {} ({} changes)",
+    let total = format!(
+        "halo-audit diff: {} ({} changes)",
         totals(diff),
         diff.changes.len()
     );
+    let _ = writeln!(out, "\n{}", super::wrap(&total, style.columns(), "  "));
     out
 }
 

@@ -2,8 +2,7 @@
 //! text for a terminal (the Markdown of `docs/checks/` stays for the docs): headings as lines of
 //! their own (bold with colour), paragraphs wrapped to the width and indented, no Markdown markup.
 
-use tabled::settings::Style as TableStyle;
-use tabled::{Table, Tabled};
+use tabled::Tabled;
 
 use crate::diag::Code;
 
@@ -19,9 +18,9 @@ struct Row {
     summary: &'static str,
 }
 
-/// A table of every code.
+/// A table of every code, fitting `width` columns.
 #[must_use]
-pub fn list() -> String {
+pub fn list(width: usize) -> String {
     let rows: Vec<Row> = Code::ALL
         .iter()
         .map(|c| Row {
@@ -30,11 +29,13 @@ pub fn list() -> String {
             summary: c.summary(),
         })
         .collect();
-    let mut table = Table::new(rows);
-    table.with(TableStyle::sharp());
-    format!(
-        "{table}\n\nRun `halo-audit explain CODE` for what a code checks, why it matters and how to fix it.\n"
-    )
+    let table = crate::text::fitted_table(rows, width);
+    let hint = wrapped(
+        "Run `halo-audit explain CODE` for what a code checks, why it matters and how to fix it.",
+        width,
+        "",
+    );
+    format!("{table}\n\n{hint}\n")
 }
 
 /// The width `explain` wraps to: see [`super::terminal_width`].

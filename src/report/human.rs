@@ -167,9 +167,31 @@ fn subject_name(finding: &Finding) -> String {
     )
 }
 
-/// The subjects of a group: every one with `-v`, else the first few and how many more.
+/// Whether the values found differ within a group, and are short enough to name beside each
+/// subject.
+fn values_shown(group: &[&Finding]) -> (bool, bool) {
+    let differ = group.iter().any(|f| f.actual != group[0].actual);
+    let short = group.iter().all(|f| {
+        f.actual
+            .as_deref()
+            .is_none_or(|a| crate::text::shown(a).chars().count() <= VALUE_WIDTH)
+    });
+    (differ, differ && short)
+}
+
+/// The subjects of a group: every one with `-v`, else the first few and how many more; each with
+/// the value found on it when the group's findings found different (short) values.
 fn subjects(group: &[&Finding], verbose: u8) -> String {
-    let names: Vec<String> = group.iter().map(|f| subject_name(f)).collect();
+    let (_, with_values) = values_shown(group);
+    let names: Vec<String> = group
+        .iter()
+        .map(|f| match (&f.actual, with_values) {
+            (Some(actual), true) => {
+                format!("{} (found {})", subject_name(f), crate::text::shown(actual))
+            }
+            _ => subject_name(f),
+        })
+        .collect();
     if verbose > 0 || names.len() <= FIRST_SUBJECTS + 1 {
         return names.join(", ");
     }
@@ -180,14 +202,17 @@ fn subjects(group: &[&Finding], verbose: u8) -> String {
     )
 }
 
-/// What a finding is, but for its subject and wording: findings alike in all of it are shown once.
+/// The most characters of a value named beside a subject (longer ones are not named).
+const VALUE_WIDTH: usize = 40;
+
+/// What a finding is, but for its subject, the value found on it and its wording: findings alike in
+/// all of it are shown once.
 type GroupKey<'a> = (
     &'a str,
     Option<&'a str>,
     Code,
     Option<&'a str>,
     Severity,
-    Option<&'a str>,
     Option<&'a str>,
     bool,
 );
@@ -200,7 +225,6 @@ fn group_key(f: &Finding) -> GroupKey<'_> {
         f.permission.as_deref(),
         f.severity,
         f.expected.as_deref(),
-        f.actual.as_deref(),
         f.waiver.is_some(),
     )
 }
@@ -275,6 +299,176 @@ fn decided(coverage: crate::check::Coverage) -> String {
     text
 }
 
+/// Beyond this many groups of findings (without `-v`), the findings are condensed: a few lines per
+/// set and kind of finding instead of a diagnostic per group.
+const CONDENSE_AFTER: usize = 30;
+
+/// Groups a condensed block names (the rest are counted).
+const CONDENSED_ITEMS: usize = 2;
+
+/// `== Cloud Depot (cloud-depot) ==`, wrapped.
+fn set_heading(outcome: &Outcome, finding: &Finding, style: &super::Style) -> String {
+    let title = outcome
+        .sets
+        .iter()
+        .find(|s| s.id == finding.requirement_set)
+        .map_or(finding.requirement_set.as_str(), |s| s.title.as_str());
+    let heading = format!(
+        "== {} ({}) ==",
+        crate::text::shown(title),
+        crate::text::shown(&finding.requirement_set)
+    );
+    super::wrap(&heading, style.columns(), "   ")
+}
+
+/// What a group is about in a few words: its requirement's or policy's title, else the permission
+/// held without need, else its code.
+fn group_title(finding: &Finding, context: &Context<'_>) -> String {
+    let set = context
+        .library
+        .sets
+        .iter()
+        .find(|s| s.id == finding.requirement_set);
+    let title = finding.requirement.as_deref().and_then(|id| {
+        let set = set?;
+        set.requirements
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.title.as_str())
+            .or_else(|| {
+                set.policies
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.title.as_str())
+            })
+            .or_else(|| {
+                set.alternatives
+                    .iter()
+                    .find(|a| a.id == id)
+                    .map(|a| a.title.as_str())
+            })
+    });
+    match (title, &finding.permission) {
+        (Some(title), _) => crate::text::shown_owned(title),
+        (None, Some(permission)) if finding.code == Code::ExcessiveGrant => {
+            format!("{} (not needed)", crate::text::shown(permission))
+        }
+        (None, Some(permission)) => crate::text::shown_owned(permission),
+        (None, None) => finding.code.as_str().to_owned(),
+    }
+}
+
+/// A set's findings of one kind (code and severity) in a few lines: the kind, how many findings on
+/// how many subjects; the first groups, a line each (what, on whom); how many more.
+fn condensed_block(out: &mut String, block: &[&Vec<&Finding>], context: &Context<'_>) {
+    let width = context.style.columns();
+    let finding = block[0][0];
+    let (symbol, colour) = match finding.severity {
+        Severity::Error => ("×", "31"),
+        Severity::Warning => ("⚠", "33"),
+        Severity::Note => ("☞", "36"),
+    };
+    // Coloured like the diagnostics' (the codes count as columns in wrapping: it only wraps sooner).
+    let symbol = if context.style.color {
+        format!("\u{1b}[{colour}m{symbol}\u{1b}[0m")
+    } else {
+        symbol.to_owned()
+    };
+    let findings: usize = block.iter().map(|g| g.len()).sum();
+    let on: std::collections::BTreeSet<(&str, &str)> = block
+        .iter()
+        .flat_map(|g| g.iter())
+        .map(|f| (f.subject.kind.as_str(), f.subject.id.as_str()))
+        .collect();
+    let head = format!(
+        "{symbol} {} ({}): {} on {}{}",
+        finding.code.as_str(),
+        finding.severity,
+        super::plural(findings, "finding"),
+        super::plural(on.len(), "subject"),
+        if block.len() > 1 && finding.requirement.is_some() {
+            format!(", {} requirements", block.len())
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {}",
+        super::wrap(&head, width.saturating_sub(2), "    ")
+    );
+    if let [group] = block
+        && (group.len() > 2
+            || format!(
+                "    - {}: {}",
+                group_title(group[0], context),
+                subjects(group, 0)
+            )
+            .chars()
+            .count()
+                > width)
+    {
+        // One group: what, and on whom (the first few).
+        let item = format!(
+            "- {}\non {}",
+            group_title(group[0], context),
+            subjects(group, 0)
+        );
+        let item = format!(
+            "    {}",
+            super::wrap(&item, width.saturating_sub(4), "      ")
+        );
+        // A word longer than the width (a tenant's name) is cut.
+        let _ = writeln!(out, "{}", cut_lines(&item, width));
+        return;
+    }
+    // Every group when only one more would be left out.
+    let named = if block.len() <= CONDENSED_ITEMS + 1 {
+        block.len()
+    } else {
+        CONDENSED_ITEMS
+    };
+    for group in block.iter().take(named) {
+        let title = group_title(group[0], context);
+        let names: Vec<String> = group
+            .iter()
+            .map(|f| crate::text::shown_owned(&f.subject.name))
+            .collect();
+        // The most names that fit the line, else how many.
+        let count = names.len();
+        let candidates = (0..=count.min(2))
+            .rev()
+            .map(|shown| match (shown, count - shown) {
+                (0, _) => super::plural(count, "subject"),
+                (_, 0) => names.join(", "),
+                (_, more) => format!("{} and {more} more", names[..shown].join(", ")),
+            });
+        let mut item = String::new();
+        for on in candidates {
+            item = format!("    - {title}: {on}");
+            if item.chars().count() <= width {
+                break;
+            }
+        }
+        if item.chars().count() <= width {
+            let _ = writeln!(out, "{item}");
+        } else {
+            let item = format!(
+                "    {}",
+                super::wrap(&item[4..], width.saturating_sub(4), "      ")
+            );
+            let _ = writeln!(out, "{}", cut_lines(&item, width));
+        }
+    }
+    if block.len() > named {
+        let _ = writeln!(
+            out,
+            "    … and {} more (-v shows each)",
+            block.len() - named
+        );
+    }
+}
+
 /// Renders the human report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
@@ -304,21 +498,57 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         .filter(|f| f.severity == Severity::Note && style.verbose == 0)
         .count();
     let mut current_set: Option<&str> = None;
-    for group in groups(all, new, style) {
+    let groups = groups(all, new, style);
+    let condensed = style.verbose == 0 && groups.len() > CONDENSE_AFTER;
+    if condensed {
+        let shown: usize = groups.iter().map(Vec::len).sum();
+        let _ = writeln!(
+            out,
+            "{}\n",
+            super::wrap(
+                &format!(
+                    "{shown} findings, condensed to a few lines per set and kind of finding: \
+                     run with -v to see each in full (its rule lines, the values found, the \
+                     fix), or `halo-audit plan --set ID --snapshot FILE` for a set's to-do list."
+                ),
+                style.columns(),
+                ""
+            )
+        );
+    }
+    if condensed {
+        // A block per set and kind of finding (code and severity), in the order of their first
+        // group (sets and severities are already in order).
+        let mut blocks: Vec<Vec<&Vec<&Finding>>> = Vec::new();
+        for group in &groups {
+            let same = |a: &Finding, b: &Finding| {
+                a.requirement_set == b.requirement_set
+                    && a.code == b.code
+                    && a.severity == b.severity
+            };
+            match blocks.iter_mut().find(|b| same(b[0][0], group[0])) {
+                Some(block) => block.push(group),
+                None => blocks.push(vec![group]),
+            }
+        }
+        for block in &blocks {
+            let finding = block[0][0];
+            if current_set != Some(finding.requirement_set.as_str()) {
+                if current_set.is_some() {
+                    out.push('\n');
+                }
+                current_set = Some(finding.requirement_set.as_str());
+                let _ = writeln!(out, "{}", set_heading(outcome, finding, style));
+            }
+            condensed_block(&mut out, block, context);
+        }
+        out.push('\n');
+    }
+    for group in groups.iter().filter(|_| !condensed) {
         let finding = group[0];
         if current_set != Some(finding.requirement_set.as_str()) {
             current_set = Some(finding.requirement_set.as_str());
-            let title = outcome
-                .sets
-                .iter()
-                .find(|s| s.id == finding.requirement_set)
-                .map_or(finding.requirement_set.as_str(), |s| s.title.as_str());
-            let heading = format!(
-                "== {} ({}) ==",
-                crate::text::shown(title),
-                finding.requirement_set
-            );
-            let _ = writeln!(out, "{}\n", super::wrap(&heading, style.columns(), "   "));
+            let _ = writeln!(out, "{}\n", set_heading(outcome, finding, style));
         }
         let text = finding.rule_location.as_ref().and_then(|l| {
             context
@@ -333,13 +563,26 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             message.push_str(&format!(
                 "\nthe same for {} subjects: {}",
                 group.len(),
-                subjects(&group, style.verbose)
+                subjects(group, style.verbose)
             ));
             if !help.is_empty() {
                 help = format!("for {}: {help}", subject_name(finding));
             }
         }
-        if let Some(values) = super::expected_found(finding) {
+        let (differ, with_values) = values_shown(group);
+        if differ {
+            if let Some(expected) = &finding.expected {
+                help = format!(
+                    "expected {}, found {}\n{help}",
+                    crate::text::shown(expected),
+                    if with_values {
+                        "what each subject above shows"
+                    } else {
+                        "a different value on each subject (--format json or table lists them)"
+                    }
+                );
+            }
+        } else if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
         }
         if style.verbose > 0 {
@@ -447,8 +690,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     // The summary comes first, the findings after it.
     let findings = std::mem::take(&mut out);
     let width = style.columns();
+    // Wrapped; a word wider than the terminal (a tenant's name) is cut.
     let line = |out: &mut String, text: &str| {
-        let _ = writeln!(out, "{}", super::wrap(text, width, "  "));
+        let _ = writeln!(out, "{}", cut_lines(&super::wrap(text, width, "  "), width));
     };
     if let Some(tenant) = super::tenant_line(context.tenant) {
         line(&mut out, &tenant);
@@ -515,6 +759,59 @@ mod tests {
 
     fn shown(line: usize, column: usize) -> Option<&'static str> {
         item_span(RULES, line, column).map(|s| &RULES[s.offset()..s.offset() + s.len()])
+    }
+
+    fn finding(name: &str, actual: &str) -> Finding {
+        Finding {
+            code: Code::MissingGrant,
+            severity: Severity::Error,
+            requirement_set: "a".to_owned(),
+            requirement: Some("a.one".to_owned()),
+            subject: crate::check::Subject {
+                kind: crate::check::SubjectKind::Agent,
+                id: name.to_owned(),
+                name: name.to_owned(),
+            },
+            permission: Some("feature.tickets".to_owned()),
+            expected: Some("Read Only".to_owned()),
+            actual: Some(actual.to_owned()),
+            message: format!("agent `{name}` lacks Tickets: Read Only"),
+            chain: Vec::new(),
+            assumptions: Vec::new(),
+            help: None,
+            rule_location: None,
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn findings_differing_only_by_subject_and_value_are_one_group_naming_the_values() {
+        let (a, b, c) = (
+            finding("A", "No Access"),
+            finding("B", "No Access"),
+            finding("C", "Read Only (through role X)"),
+        );
+        assert_eq!(group_key(&a), group_key(&c));
+        // The same value everywhere: only names.
+        assert_eq!(subjects(&[&a, &b], 0), "agent A, agent B");
+        assert_eq!(values_shown(&[&a, &b]), (false, false));
+        // Different short values: each beside its subject.
+        assert_eq!(
+            subjects(&[&a, &c], 0),
+            "agent A (found No Access), agent C (found Read Only (through role X))"
+        );
+        // A long value: no values named, the help says they differ.
+        let long = finding("D", &"read:x, ".repeat(10));
+        assert_eq!(values_shown(&[&a, &long]), (true, false));
+        assert_eq!(subjects(&[&a, &long], 0), "agent A, agent D");
+        // Past the first few, a count; -v names every one.
+        let many: Vec<Finding> = (0..6).map(|i| finding(&format!("N{i}"), "No")).collect();
+        let many: Vec<&Finding> = many.iter().collect();
+        assert_eq!(
+            subjects(&many, 0),
+            "agent N0, agent N1, agent N2, … and 3 more (-v lists all)"
+        );
+        assert_eq!(subjects(&many, 1).matches("agent N").count(), 6);
     }
 
     #[test]

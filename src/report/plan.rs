@@ -191,7 +191,7 @@ pub fn human(plan: &Plan, style: &Style) -> String {
             let _ = writeln!(out, "  {note}");
         }
     }
-    out
+    crate::text::fit_lines(&out, style.columns())
 }
 
 fn capitalise(text: &str) -> String {

@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use tabled::settings::Style as TableStyle;
-use tabled::{Table, Tabled};
+use tabled::Tabled;
 
 use super::Style;
 use crate::catalog::Catalog;
@@ -25,7 +24,7 @@ struct Row {
 
 /// The list of sets.
 #[must_use]
-pub fn list(library: &Library, _style: &Style) -> String {
+pub fn list(library: &Library, style: &Style) -> String {
     let rows: Vec<Row> = library
         .sets
         .iter()
@@ -45,9 +44,45 @@ pub fn list(library: &Library, _style: &Style) -> String {
         })
         .collect();
     let count = rows.len();
-    let mut table = Table::new(rows);
-    table.with(TableStyle::sharp());
-    format!("{table}\n{count} requirement sets. `halo-audit rules show ID` prints one in full.\n")
+    let width = style.columns();
+    // A table when it fits the width with every word whole; else two lines a set.
+    let listed: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let vendor = if r.vendor.is_empty() {
+                String::new()
+            } else {
+                format!("{}, ", r.vendor)
+            };
+            let binding = if r.kind == "baseline" {
+                "binds to the whole tenant (always runs)".to_owned()
+            } else {
+                format!("binds to applications named {}", r.binding)
+            };
+            format!(
+                "{}\n  {}",
+                super::wrap(
+                    &format!(
+                        "{} ({vendor}{}, {} requirements)",
+                        r.id, r.kind, r.requirements
+                    ),
+                    width,
+                    "  "
+                ),
+                super::wrap(&binding, width.saturating_sub(2), "    ")
+            )
+        })
+        .collect();
+    let table = match crate::text::fitted_table_whole(rows, width) {
+        Some(table) => table.to_string(),
+        None => listed.join("\n"),
+    };
+    let hint = super::wrap(
+        &format!("{count} requirement sets. `halo-audit rules show ID` prints one in full."),
+        width,
+        "",
+    );
+    format!("{table}\n{hint}\n")
 }
 
 fn expect_text(catalog: &Catalog, set: &RuleSet, index: usize) -> String {

@@ -4,8 +4,7 @@ use crate::text::shown;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use tabled::settings::Style as TableStyle;
-use tabled::{Table, Tabled};
+use tabled::Tabled;
 
 use super::Style;
 use crate::snapshot::Snapshot;
@@ -140,8 +139,7 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             count: count(tenant.applications.as_ref(), |a| a.active == Some(false)),
         },
     ];
-    let mut table = Table::new(rows);
-    table.with(TableStyle::sharp());
+    let table = crate::text::fitted_table(rows, style.columns());
     let _ = writeln!(out, "{table}");
 
     if let Some(apps) = &tenant.applications {
@@ -192,8 +190,7 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
             })
             .collect();
         if !rows.is_empty() {
-            let mut table = Table::new(rows);
-            table.with(TableStyle::sharp());
+            let table = crate::text::fitted_table(rows, style.columns());
             let _ = writeln!(out, "\nAPI applications\n{table}");
         }
     }
@@ -253,8 +250,7 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
                 },
             )
             .collect();
-        let mut table = Table::new(rows);
-        table.with(TableStyle::sharp());
+        let table = crate::text::fitted_table(rows, style.columns());
         let _ = writeln!(
             out,
             "\nClaims the permission catalog does not understand ({} types and values): requirements that depend on them are unverifiable; a catalog overlay (--catalog FILE, docs/permissions.md) can map them\n{table}",
@@ -275,5 +271,7 @@ pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
         }
     }
     // Everything above is tenant text in tables and lines: nothing in it may drive a terminal.
-    crate::text::shown_lines(&out)
+    let out = crate::text::shown_lines(&out);
+    // Tables fit already; the lines of text are wrapped.
+    crate::text::fit_lines(&out, style.columns())
 }
