@@ -219,7 +219,7 @@ pub fn fit_lines(text: &str, width: usize) -> String {
 }
 
 /// `cell` in lines of at most `width` characters, at word boundaries (a longer word is split).
-fn wrap_cell(cell: &str, width: usize) -> String {
+pub(crate) fn wrap_cell(cell: &str, width: usize) -> String {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     for paragraph in cell.split('\n') {

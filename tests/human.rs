@@ -2,7 +2,7 @@
 //! set with errors before warnings before notes, condensed to a few lines per set and kind of
 //! finding (`-v` shows each group, findings identical but for their subject shown once with every
 //! subject named), a few screens long, and no line wider than 80 columns when standard output is not
-//! a terminal; `rules list` and `snapshot show` of it fit 80 columns too.
+//! a terminal; `rules list`, `snapshot show` and `--format table` of it fit 80 columns too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -146,4 +146,20 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
         assert!(width <= 80, "{args:?}: {width} columns: {line}");
         assert!(text.lines().count() > 5, "{args:?}: {text}");
     }
+    // So does `--format table`, a block per finding when the table cannot fit every word.
+    let text = run(
+        &[
+            "check",
+            "--snapshot",
+            hostile_path.to_str().unwrap(),
+            "--format",
+            "table",
+        ],
+        "80",
+        1,
+    );
+    let (width, line) = widest(&text);
+    assert!(width <= 80, "table: {width} columns: {line}");
+    assert!(text.contains("  subject     application Rewst 1"), "{text}");
+    assert!(text.contains("XXXXXXXX") && !text.contains('\u{1b}'));
 }

@@ -1,23 +1,20 @@
-//! A table of every finding, one row each: severity, code, set, requirement, subject, permission,
-//! expected, actual. Plain text (no colours), long values wrapped at word boundaries. The verdict
-//! goes to standard error like for the other machine formats.
+//! A table of every finding, one row each: severity, code, requirement (whose id starts with its
+//! set's), subject, permission, expected, actual. Plain text (no colours), fitted to the width
+//! (`COLUMNS`, or the terminal's; 80 when not a terminal): the widest columns wrap at word
+//! boundaries, nothing is cut; when the findings' table would have to split words to fit, each
+//! finding is a block of labelled lines instead. The verdict goes to standard error like for the
+//! other machine formats.
 
-use tabled::settings::object::Columns;
-use tabled::settings::{Style as TableStyle, Width};
-use tabled::{Table, Tabled};
+use tabled::Tabled;
 
 use super::Context;
 use crate::check::Outcome;
 use crate::text::shown_owned;
 
-/// Widest a value column grows before its text wraps.
-const WRAP: usize = 40;
-
 #[derive(Tabled)]
 struct Row {
     severity: String,
     code: String,
-    set: String,
     requirement: String,
     subject: String,
     permission: String,
@@ -37,8 +34,9 @@ struct CoverageRow {
 
 /// Renders the table of findings (or a line saying there is none), then the coverage per set.
 #[must_use]
-pub fn render(outcome: &Outcome, _context: &Context<'_>) -> String {
-    let mut out = findings(outcome);
+pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    let width = context.style.width;
+    let mut out = findings(outcome, width);
     let row = |set: String, c: crate::check::Coverage| CoverageRow {
         set,
         decided: c.decided,
@@ -58,8 +56,7 @@ pub fn render(outcome: &Outcome, _context: &Context<'_>) -> String {
         .map(|s| row(s.id.clone(), s.coverage))
         .chain(std::iter::once(row("(all)".to_owned(), outcome.coverage())))
         .collect();
-    let mut table = Table::new(rows);
-    table.with(TableStyle::sharp());
+    let table = crate::text::fitted_table(rows, width);
     out.push_str(&format!("{table}\n"));
     for gap in &outcome.not_audited {
         out.push_str(&format!(
@@ -70,26 +67,54 @@ pub fn render(outcome: &Outcome, _context: &Context<'_>) -> String {
     out
 }
 
-fn findings(outcome: &Outcome) -> String {
+fn findings(outcome: &Outcome, width: usize) -> String {
     if outcome.findings.is_empty() {
         return "No findings.\n".to_owned();
     }
-    let rows = outcome.findings.iter().map(|f| Row {
-        severity: match &f.waiver {
-            Some(w) => format!("{} (waived until {})", f.severity, w.expires),
-            None => f.severity.to_string(),
-        },
-        code: f.code.as_str().to_owned(),
-        set: shown_owned(&f.requirement_set),
-        requirement: shown_owned(f.requirement.as_deref().unwrap_or_default()),
-        subject: shown_owned(&f.subject.to_string()),
-        permission: shown_owned(f.permission.as_deref().unwrap_or_default()),
-        expected: shown_owned(f.expected.as_deref().unwrap_or_default()),
-        actual: shown_owned(f.actual.as_deref().unwrap_or_default()),
-    });
-    let mut table = Table::new(rows);
-    table
-        .with(TableStyle::sharp())
-        .modify(Columns::new(3..), Width::wrap(WRAP).keep_words(true));
-    format!("{table}\n")
+    let rows: Vec<Row> = outcome
+        .findings
+        .iter()
+        .map(|f| Row {
+            severity: match &f.waiver {
+                Some(w) => format!("{} (waived until {})", f.severity, w.expires),
+                None => f.severity.to_string(),
+            },
+            code: f.code.as_str().to_owned(),
+            // A finding of no single requirement (a set's own) is named by its set.
+            requirement: shown_owned(f.requirement.as_deref().unwrap_or(&f.requirement_set)),
+            subject: shown_owned(&f.subject.to_string()),
+            permission: shown_owned(f.permission.as_deref().unwrap_or_default()),
+            expected: shown_owned(f.expected.as_deref().unwrap_or_default()),
+            actual: shown_owned(f.actual.as_deref().unwrap_or_default()),
+        })
+        .collect();
+    let blocks = rows.iter().map(|r| block(r, width)).collect::<String>();
+    match crate::text::fitted_table_whole(rows, width) {
+        Some(table) => format!("{table}\n"),
+        None => blocks,
+    }
+}
+
+/// One finding as labelled lines (for a width the table cannot fit without splitting words).
+fn block(row: &Row, width: usize) -> String {
+    // `  permission  `: the values start in one column and wrap under it.
+    const LABEL: usize = 14;
+    let room = width.saturating_sub(LABEL).max(20);
+    let head = format!("{} {} {}", row.severity, row.code, row.requirement);
+    let mut out = crate::text::wrap_cell(&head, width.max(20)).replace('\n', "\n    ");
+    out.push('\n');
+    for (label, value) in [
+        ("subject", &row.subject),
+        ("permission", &row.permission),
+        ("expected", &row.expected),
+        ("actual", &row.actual),
+    ] {
+        if !value.is_empty() {
+            let value = crate::text::wrap_cell(&value.replace('\n', " "), room);
+            let value = value.replace('\n', &format!("\n{}", " ".repeat(LABEL)));
+            out.push_str(&format!("  {label:<11} {value}\n"));
+        }
+    }
+    out.push('\n');
+    out
 }
