@@ -8,7 +8,7 @@ use tabled::settings::Style as TableStyle;
 use tabled::{Table, Tabled};
 
 use super::Style;
-use crate::snapshot::Snapshot;
+use crate::snapshot::Header;
 use crate::tenant::{Tenant, Value};
 
 #[derive(Tabled)]
@@ -64,7 +64,7 @@ fn yes_no(value: Option<bool>) -> String {
 
 /// Renders the summary.
 #[must_use]
-pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
+pub fn render(snapshot: &Header, tenant: &Tenant, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

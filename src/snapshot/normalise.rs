@@ -21,7 +21,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::lean::RawAgents;
 use super::{Snapshot, SnapshotError};
 use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
 use crate::tenant::{
@@ -53,7 +52,7 @@ pub fn normalise(
 /// snapshot, which names the problem. Never `Ok(None)` without `raw`.
 pub(super) fn normalise_parts(
     snapshot: &Snapshot,
-    raw: Option<&RawAgents<'_>>,
+    raw: Option<&AgentStream<'_>>,
     catalog: &Catalog,
     path: &Path,
 ) -> Result<Option<Tenant>, SnapshotError> {
@@ -208,16 +207,7 @@ pub(super) fn normalise_parts(
         // Each record is parsed, normalised and dropped in turn. Whether the claim encoding is in
         // use depends on every agent's claims: when the roles do not settle it, assume it is and
         // normalise again in the rare tenant where no agent's claims match either.
-        let run = |ctx: &Context<'_>| {
-            map_in_parallel(raw.records(), |record| {
-                let value = raw.parse(record)?;
-                let obj = value.as_object()?;
-                let id = int_id(obj)?;
-                Some(Normalised::of(ctx, id, obj))
-            })
-            .into_iter()
-            .collect::<Option<Vec<Normalised>>>()
-        };
+        let run = raw;
         let Some(mut done) = run(&context(true, true)) else {
             return Ok(None);
         };
@@ -279,8 +269,20 @@ pub(super) fn normalise_parts(
     Ok(Some(tenant))
 }
 
+/// Reads the agents for [`normalise_parts`]: every agent record normalised with this context, in
+/// file order, or `None` when one cannot be (the caller then reads the snapshot whole).
+pub(super) type AgentStream<'a> = dyn Fn(&Context<'_>) -> Option<Vec<Normalised>> + Sync + 'a;
+
+/// One agent record (as parsed for the normaliser), normalised; `None` when it is not an object
+/// with an integer `id`.
+pub(super) fn agent_record(ctx: &Context<'_>, value: &Value) -> Option<Normalised> {
+    let obj = value.as_object()?;
+    let id = int_id(obj)?;
+    Some(Normalised::of(ctx, id, obj))
+}
+
 /// One agent record, normalised.
-struct Normalised {
+pub(super) struct Normalised {
     agent: Agent,
     /// The claims of this record the catalog does not understand.
     unknown_claims: Vec<UnknownClaim>,
@@ -476,7 +478,8 @@ fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool {
         .any(|(t, _)| catalog.by_claim(t).is_some() || catalog.informational(t).is_some())
 }
 
-struct Context<'a> {
+/// What every agent of a tenant is normalised with: its roles and teams, and the catalog's plans.
+pub(super) struct Context<'a> {
     catalog: &'a Catalog,
     roles: Option<BTreeMap<&'a str, &'a Role>>,
     active_teams: Option<BTreeMap<i64, &'a str>>,

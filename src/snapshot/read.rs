@@ -1,0 +1,330 @@
+//! The one way a command reads a snapshot: the file's header and its normalised tenant, streamed.
+//!
+//! Owns: reading a snapshot file (or standard input, or the bytes of a live fetch) into a
+//! [`Loaded`] without holding the file or its JSON tree. The file is read in bounded chunks,
+//! twice: the first pass keeps everything but the agents' records (the header, teams, roles and
+//! applications: small) and normalises it; the second hands each agent record to a worker per
+//! core, which parses only the members the normaliser reads (`lean.rs`), strips secrets,
+//! normalises the agent and drops its JSON. Memory holds the tenant model, the pruned teams and
+//! roles, and a bounded number of records in flight.
+//!
+//! A file with any problem (invalid JSON, a wrong shape, a duplicate key, an agent without an
+//! integer `id`) is read again in full by [`super::load`] and [`super::normalise`], which name the
+//! problem with its line and column; memory does not matter on that path. So every command
+//! refuses a file with the same error.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+
+use super::lean::{self, AgentSpec};
+use super::normalise::{self, Context, Normalised};
+use super::split::{self, Sink, Stop};
+use super::{
+    Auditor, GapRecord, Instance, MAX_BYTES, RequestStats, STDIN_NAME, Snapshot, SnapshotError,
+    ToolInfo,
+};
+use crate::catalog::Catalog;
+use crate::tenant::Tenant;
+
+/// Everything of a snapshot but Halo's objects: what `snapshot show` and `self-check` print
+/// besides the tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Header {
+    pub format: String,
+    pub version: u64,
+    pub instance: Instance,
+    pub fetched_at: Option<String>,
+    pub tool: Option<ToolInfo>,
+    pub scope: Option<String>,
+    pub requests: RequestStats,
+    pub auditor: Option<Auditor>,
+    pub gaps: Vec<GapRecord>,
+    /// The secret-looking member names removed: those the file lists, and any found in it.
+    pub redacted: Vec<String>,
+}
+
+impl Header {
+    /// The header of a snapshot held whole.
+    #[must_use]
+    pub fn of(snapshot: &Snapshot) -> Self {
+        Self {
+            format: snapshot.format.clone(),
+            version: snapshot.version,
+            instance: snapshot.instance.clone(),
+            fetched_at: snapshot.fetched_at.clone(),
+            tool: snapshot.tool.clone(),
+            scope: snapshot.scope.clone(),
+            requests: snapshot.requests.clone(),
+            auditor: snapshot.auditor.clone(),
+            gaps: snapshot.gaps.clone(),
+            redacted: snapshot.redacted.clone(),
+        }
+    }
+}
+
+/// A snapshot as commands use it: its header and its tenant.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub header: Header,
+    pub tenant: Tenant,
+}
+
+/// Reads a snapshot file (`-`: standard input) into its header and tenant, streaming.
+///
+/// # Errors
+/// See [`SnapshotError`]: the same error [`super::load`] and [`super::normalise`] give, naming
+/// the file and, for a syntax error, the line and column.
+pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
+    if crate::fsio::is_stdio(path) {
+        return read_bytes(&super::read_stdin()?, Path::new(STDIN_NAME), catalog);
+    }
+    // Refuses a directory or a file over the limit before anything else.
+    drop(super::open(path)?);
+    match streamed(&Input::File(path), catalog, path) {
+        Some(loaded) => Ok(loaded),
+        None => whole(&super::load(path)?, catalog, path),
+    }
+}
+
+/// [`read`] of bytes already in memory (standard input, a live fetch); `path` names them in
+/// messages.
+///
+/// # Errors
+/// See [`read`].
+pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
+    match streamed(&Input::Bytes(bytes), catalog, path) {
+        Some(loaded) => Ok(loaded),
+        None => whole(&super::parse(bytes, path)?, catalog, path),
+    }
+}
+
+/// The path that names every problem: the document parsed whole.
+fn whole(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Loaded, SnapshotError> {
+    let tenant = super::normalise(snapshot, catalog, path)?;
+    Ok(Loaded {
+        header: Header::of(snapshot),
+        tenant,
+    })
+}
+
+/// Where a snapshot is read from; read once per pass.
+enum Input<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl Input<'_> {
+    /// One pass over the document: the skeleton (when kept) and the number of bytes read.
+    fn split(&self, keep_skeleton: bool, sink: &mut dyn Sink) -> Result<(Vec<u8>, u64), Stop> {
+        match self {
+            Input::File(path) => {
+                let file = super::open(path).map_err(|_| Stop::Unusual)?;
+                split::reader(
+                    std::io::Read::take(file, MAX_BYTES + 1),
+                    MAX_BYTES,
+                    keep_skeleton,
+                    sink,
+                )
+            }
+            Input::Bytes(bytes) => Ok((
+                split::bytes(bytes, keep_skeleton, sink)?,
+                bytes.len() as u64,
+            )),
+        }
+    }
+}
+
+/// Whether keys lead to `objects.agents`.
+fn is_agents(keys: &[&[u8]]) -> bool {
+    matches!(keys, [b"objects", b"agents"])
+}
+
+/// The first pass: cuts out the agents' records (the first `objects.agents` array only: a second
+/// is a duplicate key, which the skeleton's parse refuses).
+#[derive(Default)]
+struct CutAgents {
+    found: bool,
+}
+
+impl Sink for CutAgents {
+    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
+        if self.found || !is_agents(keys) {
+            return None;
+        }
+        self.found = true;
+        Some(0)
+    }
+    fn record(&mut self, _: usize, _: usize, _: &[u8]) -> bool {
+        true
+    }
+}
+
+/// The streamed read; `None` on anything unusual (then the document is parsed whole).
+fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded> {
+    let mut cut = CutAgents::default();
+    let (skeleton, size) = input.split(true, &mut cut).ok()?;
+    let skipped = RefCell::new(BTreeSet::new());
+    let mut snapshot = lean::parse(&skeleton, catalog, &skipped)?;
+    drop(skeleton);
+    super::check_header(&snapshot.format, snapshot.version, path).ok()?;
+    if cut.found {
+        // Emptied in the skeleton; they come from the second pass.
+        snapshot.objects.agents = None;
+    }
+    snapshot.strip_secrets();
+    let spec = AgentSpec::new(catalog);
+    let found = Mutex::new(skipped.into_inner());
+    let stream = |ctx: &Context<'_>| agents(input, size, &spec, ctx, &found);
+    let tenant = normalise::normalise_parts(
+        &snapshot,
+        cut.found.then_some(&stream as &normalise::AgentStream<'_>),
+        catalog,
+        path,
+    )
+    .ok()??;
+    let mut header = Header::of(&snapshot);
+    let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
+    redacted.extend(found.into_inner().ok()?);
+    header.redacted = redacted.into_iter().collect();
+    Some(Loaded { header, tenant })
+}
+
+/// Agent records are handed to the workers in batches of about this many bytes.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// A batch of agent records: their texts one after the other, and where each ends.
+#[derive(Default)]
+struct Batch {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn records(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(start, end)| self.text.get(start..end).unwrap_or_default())
+    }
+}
+
+/// The second pass: sends each batch of agent records to the workers.
+struct Feed<'a> {
+    found: bool,
+    batch: Batch,
+    sent: usize,
+    to_workers: mpsc::SyncSender<(usize, Batch)>,
+    failed: &'a AtomicBool,
+}
+
+impl Feed<'_> {
+    fn send(&mut self) -> bool {
+        let batch = std::mem::take(&mut self.batch);
+        let index = self.sent;
+        self.sent += 1;
+        self.to_workers.send((index, batch)).is_ok()
+    }
+}
+
+impl Sink for Feed<'_> {
+    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
+        if self.found || !is_agents(keys) {
+            return None;
+        }
+        self.found = true;
+        Some(0)
+    }
+    fn record(&mut self, _: usize, _: usize, text: &[u8]) -> bool {
+        if self.failed.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.batch.text.extend_from_slice(text);
+        self.batch.ends.push(self.batch.text.len());
+        self.batch.text.len() < BATCH_BYTES || self.send()
+    }
+}
+
+/// Reads the agents' records again and normalises each on a worker thread, in file order.
+/// `None` when a record is not a valid object with an integer `id`, or when the input is not the
+/// `size` bytes the first pass read.
+fn agents(
+    input: &Input<'_>,
+    size: u64,
+    spec: &AgentSpec<'_>,
+    ctx: &Context<'_>,
+    secrets: &Mutex<BTreeSet<String>>,
+) -> Option<Vec<Normalised>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let failed = AtomicBool::new(false);
+    let (to_workers, jobs) = mpsc::sync_channel::<(usize, Batch)>(threads * 2);
+    let jobs = Mutex::new(jobs);
+    let (to_main, done) = mpsc::channel::<(usize, Vec<Normalised>)>();
+    let read = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let to_main = to_main.clone();
+            let (jobs, failed) = (&jobs, &failed);
+            scope.spawn(move || {
+                let skipped = RefCell::new(BTreeSet::new());
+                loop {
+                    let job = match jobs.lock() {
+                        Ok(jobs) => jobs.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((index, batch)) = job else { break };
+                    // After a failure the queue is still drained, so the reader never waits.
+                    if failed.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    let out: Option<Vec<Normalised>> = batch
+                        .records()
+                        .map(|record| {
+                            let mut value = spec.parse(record, &skipped)?;
+                            skipped
+                                .borrow_mut()
+                                .extend(super::secrets::strip(&mut value));
+                            normalise::agent_record(ctx, &value)
+                        })
+                        .collect();
+                    let sent = out.is_some_and(|out| to_main.send((index, out)).is_ok());
+                    if !sent {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                }
+                if let Ok(mut secrets) = secrets.lock() {
+                    secrets.extend(skipped.into_inner());
+                }
+            });
+        }
+        let mut feed = Feed {
+            found: false,
+            batch: Batch::default(),
+            sent: 0,
+            to_workers,
+            failed: &failed,
+        };
+        let read = input.split(false, &mut feed);
+        let last = feed.batch.ends.is_empty() || feed.send();
+        // Dropping the sender ends the workers once the queue is empty.
+        let sent = feed.sent;
+        drop(feed);
+        read.ok()
+            .filter(|(_, bytes)| last && *bytes == size)
+            .map(|_| sent)
+    });
+    drop(to_main);
+    let sent = read?;
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut parts: Vec<(usize, Vec<Normalised>)> = done.into_iter().collect();
+    if parts.len() != sent {
+        return None;
+    }
+    parts.sort_unstable_by_key(|(index, _)| *index);
+    Some(parts.into_iter().flat_map(|(_, part)| part).collect())
+}
