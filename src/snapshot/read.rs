@@ -14,7 +14,7 @@
 //! refuses a file with the same error.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
@@ -270,6 +270,7 @@ fn agents(
             let (jobs, failed) = (&jobs, &failed);
             scope.spawn(move || {
                 let skipped = RefCell::new(BTreeSet::new());
+                let mut pool = HashSet::new();
                 loop {
                     let job = match jobs.lock() {
                         Ok(jobs) => jobs.recv(),
@@ -287,7 +288,7 @@ fn agents(
                             skipped
                                 .borrow_mut()
                                 .extend(super::secrets::strip(&mut value));
-                            normalise::agent_record(ctx, &value)
+                            normalise::agent_record(ctx, &value, &mut pool)
                         })
                         .collect();
                     let sent = out.is_some_and(|out| to_main.send((index, out)).is_ok());

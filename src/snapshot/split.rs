@@ -15,6 +15,9 @@ const MAX_DEPTH: usize = 256;
 const KEY_BYTES: usize = 32;
 /// Keys are recorded for the first levels only (`objects`, a collection, an envelope's member).
 const KEY_LEVELS: usize = 3;
+/// A record, or the skeleton, larger than this stops the split: no Halo object comes near it,
+/// and the full parse then says what is wrong (a file of junk is not gathered into memory).
+const MAX_PIECE: usize = 64 * 1024 * 1024;
 
 /// Why a split stopped.
 #[derive(Debug)]
@@ -142,20 +145,32 @@ impl Splitter {
         Ok(self.skeleton)
     }
 
-    fn flush(&mut self, chunk: &[u8], from: usize, to: usize) {
+    fn flush(&mut self, chunk: &[u8], from: usize, to: usize) -> Result<(), Stop> {
         let part = chunk.get(from..to).unwrap_or_default();
-        match self.place {
-            Place::Skeleton if self.keep_skeleton => self.skeleton.extend_from_slice(part),
-            Place::Record => self.record.extend_from_slice(part),
-            Place::Skeleton | Place::Dropped => {}
+        let into = match self.place {
+            Place::Skeleton if self.keep_skeleton => &mut self.skeleton,
+            Place::Record => &mut self.record,
+            Place::Skeleton | Place::Dropped => return Ok(()),
+        };
+        if into.len() + part.len() > MAX_PIECE {
+            return Err(Stop::Unusual);
         }
+        into.extend_from_slice(part);
+        Ok(())
     }
 
     /// Moves to another place at `at` (the byte at `at` goes to the new place).
-    fn switch(&mut self, chunk: &[u8], start: &mut usize, at: usize, place: Place) {
-        self.flush(chunk, *start, at);
+    fn switch(
+        &mut self,
+        chunk: &[u8],
+        start: &mut usize,
+        at: usize,
+        place: Place,
+    ) -> Result<(), Stop> {
+        self.flush(chunk, *start, at)?;
         *start = at;
         self.place = place;
+        Ok(())
     }
 
     /// Ends the record being read just before `end`.
@@ -167,7 +182,7 @@ impl Splitter {
         tag: usize,
         sink: &mut dyn Sink,
     ) -> Result<(), Stop> {
-        self.switch(chunk, start, end, Place::Dropped);
+        self.switch(chunk, start, end, Place::Dropped)?;
         self.item = Item::After;
         let more = sink.record(tag, self.record_line, &self.record);
         self.record.clear();
@@ -179,7 +194,7 @@ impl Splitter {
         if !matches!(self.item, Item::First | Item::Next) {
             return Err(Stop::Unusual);
         }
-        self.switch(chunk, start, at, Place::Record);
+        self.switch(chunk, start, at, Place::Record)?;
         self.record_line = self.line;
         Ok(())
     }
@@ -287,7 +302,7 @@ impl Splitter {
                         }
                         let keys = keys.get(..self.frames.len()).unwrap_or_default();
                         if known && let Some(tag) = sink.array(keys) {
-                            self.switch(chunk, &mut start, at + 1, Place::Dropped);
+                            self.switch(chunk, &mut start, at + 1, Place::Dropped)?;
                             self.array = Some((self.frames.len() + 1, tag));
                             self.item = Item::First;
                         }
@@ -314,7 +329,7 @@ impl Splitter {
                                 return Err(Stop::Unusual);
                             }
                             self.array = None;
-                            self.switch(chunk, &mut start, at, Place::Skeleton);
+                            self.switch(chunk, &mut start, at, Place::Skeleton)?;
                         }
                         // A record that is an object or an array ends.
                         Some((depth, tag)) if depth == self.frames.len() => {
@@ -336,18 +351,20 @@ impl Splitter {
                     }
                 }
                 b'\n' => self.line += 1,
-                b' ' | b'\t' | b'\r' | b':' => {}
-                _ => {
+                b' ' | b'\t' | b'\r' => {}
+                b':' if self.at_items().is_none() => {}
+                // Numbers and literals: anything else outside a string is not JSON.
+                b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'+' | b'.' => {
                     if self.at_items().is_some() && self.item != Item::Bare {
                         self.start_record(chunk, &mut start, at)?;
                         self.item = Item::Bare;
                     }
                 }
+                _ => return Err(Stop::Unusual),
             }
             at += 1;
         }
-        self.flush(chunk, start, chunk.len());
-        Ok(())
+        self.flush(chunk, start, chunk.len())
     }
 
     fn push_key(&mut self, level: usize, bytes: &[u8], escaped: bool) {
@@ -498,6 +515,9 @@ mod tests {
             r#"{"objects": {"agents": [{"id": 1]}}"#,
             r#"{"objects": "unterminated}"#,
             "}",
+            r#"{"objects": {"agents": [1 :]}}"#,
+            "{\"objects\": {\"agents\": [\u{0}\u{0}\u{0}]}}",
+            "{\"objects\": \u{0}}",
         ] {
             assert!(
                 matches!(split_all(text), Err(Stop::Unusual)),
