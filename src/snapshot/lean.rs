@@ -154,11 +154,12 @@ struct RawObjects<'a> {
     applications: Option<&'a RawValue>,
 }
 
-/// What the normaliser reads of an agent record: [`AGENT`] and the catalog's `field` sources.
-pub(super) struct AgentSpec<'a>(Spec<'a>);
+/// What the normaliser reads of one record of a collection.
+pub(super) struct Record<'a>(Spec<'a>);
 
-impl<'a> AgentSpec<'a> {
-    pub(super) fn new(catalog: &'a Catalog) -> Self {
+impl<'a> Record<'a> {
+    /// An agent: [`AGENT`] and the catalog's `field` sources.
+    pub(super) fn agent(catalog: &'a Catalog) -> Self {
         let mut agent = Spec::of(AGENT);
         for perm in &catalog.permissions {
             if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
@@ -170,7 +171,17 @@ impl<'a> AgentSpec<'a> {
         Self(agent)
     }
 
-    /// One agent record, keeping only what the normaliser reads; the names of the secret-looking
+    /// A team.
+    pub(super) fn team() -> Self {
+        Self(Spec::of(TEAM))
+    }
+
+    /// A role.
+    pub(super) fn role() -> Self {
+        Self(Spec::of(ROLE))
+    }
+
+    /// One record, keeping only what the normaliser reads; the names of the secret-looking
     /// members it skips are added to `secrets`. `None` when it is not valid JSON or has a
     /// duplicate key (the full parse then names the problem).
     pub(super) fn parse(
@@ -202,7 +213,7 @@ pub(super) fn parse(
     let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
     let raw = split.objects;
-    let agent = AgentSpec::new(catalog);
+    let agent = Record::agent(catalog);
     let lean = |raw: Option<&RawValue>, spec: &Spec| -> Option<Option<Value>> {
         match raw {
             None => Some(None),

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
-use super::lean::{self, AgentSpec};
+use super::lean::{self, Record};
 use super::normalise::{self, Context, Normalised};
 use super::split::{self, Sink, Stop};
 use super::{
@@ -142,45 +142,90 @@ fn is_agents(keys: &[&[u8]]) -> bool {
     matches!(keys, [b"objects", b"agents"])
 }
 
-/// The first pass: cuts out the agents' records (the first `objects.agents` array only: a second
-/// is a duplicate key, which the skeleton's parse refuses).
-#[derive(Default)]
-struct CutAgents {
-    found: bool,
+/// The first pass: cuts out the records of the agents (skipped), the teams and the roles (each
+/// parsed keeping what the normaliser reads: a large tenant's teams list their agents). The first
+/// array of each only: a second is a duplicate key, which the skeleton's parse refuses.
+struct Cut<'a> {
+    agents: bool,
+    teams: Option<Vec<serde_json::Value>>,
+    roles: Option<Vec<serde_json::Value>>,
+    team: Record<'a>,
+    role: Record<'a>,
+    skipped: &'a RefCell<BTreeSet<String>>,
 }
 
-impl Sink for CutAgents {
+const AGENTS: usize = 0;
+const TEAMS: usize = 1;
+const ROLES: usize = 2;
+
+impl Sink for Cut<'_> {
     fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
-        if self.found || !is_agents(keys) {
-            return None;
+        match keys {
+            [b"objects", b"agents"] if !self.agents => {
+                self.agents = true;
+                Some(AGENTS)
+            }
+            [b"objects", b"teams"] if self.teams.is_none() => {
+                self.teams = Some(Vec::new());
+                Some(TEAMS)
+            }
+            [b"objects", b"roles"] if self.roles.is_none() => {
+                self.roles = Some(Vec::new());
+                Some(ROLES)
+            }
+            _ => None,
         }
-        self.found = true;
-        Some(0)
     }
-    fn record(&mut self, _: usize, _: usize, _: &[u8]) -> bool {
-        true
+    fn record(&mut self, tag: usize, _: usize, text: &[u8]) -> bool {
+        let (spec, into) = match tag {
+            TEAMS => (&self.team, &mut self.teams),
+            ROLES => (&self.role, &mut self.roles),
+            _ => return true,
+        };
+        match (spec.parse(text, self.skipped), into) {
+            (Some(value), Some(into)) => {
+                into.push(value);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
 /// The streamed read; `None` on anything unusual (then the document is parsed whole).
 fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded> {
-    let mut cut = CutAgents::default();
-    let (skeleton, size) = input.split(true, &mut cut).ok()?;
     let skipped = RefCell::new(BTreeSet::new());
+    let mut cut = Cut {
+        agents: false,
+        teams: None,
+        roles: None,
+        team: Record::team(),
+        role: Record::role(),
+        skipped: &skipped,
+    };
+    let (skeleton, size) = input.split(true, &mut cut).ok()?;
     let mut snapshot = lean::parse(&skeleton, catalog, &skipped)?;
     drop(skeleton);
     super::check_header(&snapshot.format, snapshot.version, path).ok()?;
-    if cut.found {
-        // Emptied in the skeleton; they come from the second pass.
+    // Emptied in the skeleton: the records cut out instead (the agents' in the second pass).
+    if cut.agents {
         snapshot.objects.agents = None;
     }
+    if let Some(teams) = cut.teams.take() {
+        snapshot.objects.teams = Some(serde_json::Value::Array(teams));
+    }
+    if let Some(roles) = cut.roles.take() {
+        snapshot.objects.roles = Some(serde_json::Value::Array(roles));
+    }
+    let streamed = cut.agents;
+    drop(cut);
     snapshot.strip_secrets();
-    let spec = AgentSpec::new(catalog);
+    let spec = Record::agent(catalog);
     let found = Mutex::new(skipped.into_inner());
     let stream = |ctx: &Context<'_>| agents(input, size, &spec, ctx, &found);
     let tenant = normalise::normalise_parts(
         &snapshot,
-        cut.found.then_some(&stream as &normalise::AgentStream<'_>),
+        streamed.then_some(&stream as &normalise::AgentStream<'_>),
         catalog,
         path,
     )
@@ -253,7 +298,7 @@ impl Sink for Feed<'_> {
 fn agents(
     input: &Input<'_>,
     size: u64,
-    spec: &AgentSpec<'_>,
+    spec: &Record<'_>,
     ctx: &Context<'_>,
     secrets: &Mutex<BTreeSet<String>>,
 ) -> Option<Vec<Normalised>> {
