@@ -1,16 +1,16 @@
-//! Lean loading for `check`: parse a snapshot keeping only the members the normaliser reads.
+//! Lean parsing: Halo's records keeping only the members the normaliser reads.
 //!
-//! Owns: the list of members `normalise.rs` reads from Halo's agents, teams and roles, and a
-//! parser that skips every other member while reading (a large tenant's agents carry dozens of
-//! members and nested rows the audit never looks at). The agents, when they are a plain array, are
-//! not parsed here at all: each record's text is handed to the normaliser, which parses it pruned,
-//! normalises it and drops it, so a large tenant's agents are never all held as JSON at once. The tenant model built from a lean snapshot
-//! is the one built from the full snapshot: `tests/scale.rs` compares both on every fixture, so a
-//! member the normaliser starts reading must be added here. A member missing here makes the
-//! permissions that depend on it unknown (`unverifiable`), never passed.
+//! Owns: the list of members `normalise/` reads from Halo's agents, teams and roles, and a parser
+//! that skips every other member while reading (a large tenant's agents carry dozens of members and
+//! nested rows the audit never looks at), noting the names of the secret-looking members it skips
+//! (for `redacted`). `read.rs` uses it for each record it cuts out of the file and for the rest of
+//! the document. The tenant built this way is the one the normaliser builds from the whole
+//! document: `tests/scale.rs` compares both on every fixture, so a member the normaliser starts
+//! reading must be added here. A member missing here makes the permissions that depend on it
+//! unknown (`unverifiable`), never passed.
 //!
-//! It must not be used where the snapshot itself is shown or written (`snapshot show`, `fetch`):
-//! those keep Halo's objects whole.
+//! It must not be used where the snapshot itself is written (`fetch`): that keeps Halo's objects
+//! whole.
 
 use std::borrow::Cow;
 use std::cell::RefCell;

@@ -1,8 +1,9 @@
 //! The snapshot file (format v1): Halo's objects as Halo returned them, plus fetch metadata.
 //!
 //! Owns: reading and writing snapshot files (atomically, secrets stripped), their error messages,
-//! normalising a snapshot into the [`crate::tenant::Tenant`] model, and finding the line of each
-//! object in the file ([`ObjectLines`]). It does no network I/O and
+//! the one streamed read every command uses ([`read`]: the header and the normalised
+//! [`crate::tenant::Tenant`] model), normalising, and finding the line of each object in the file
+//! ([`ObjectLines`]). It does no network I/O and
 //! does not interpret rules. The format is documented in `docs/snapshot-format.md`.
 
 mod lean;
@@ -31,8 +32,9 @@ pub const FORMAT: &str = "halo-audit-snapshot";
 pub const VERSION: u64 = 1;
 /// Snapshots larger than this are refused before parsing (a bound on memory). A synthetic tenant
 /// of 50,000 agents, 1,000 teams, 500 roles and 200 applications with full details is about
-/// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight; parsing
-/// takes memory proportional to the file.
+/// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight. [`read`]
+/// holds the tenant, not the file; only the full parse of a malformed file ([`load`]) takes memory
+/// in proportion to it.
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Where the snapshot came from.
@@ -367,9 +369,10 @@ pub enum SnapshotError {
     Write(crate::fsio::WriteError),
 }
 
-/// Reads and parses a snapshot file (secrets stripped on load as well). The file is streamed:
-/// memory holds the parsed document, never a copy of the file, and a malformed file is refused at
-/// its first bad byte without reading the rest.
+/// Reads and parses a whole snapshot file (secrets stripped on load as well), for what needs Halo's
+/// objects as they are; commands read snapshots with [`read`], which falls back to this to name
+/// what is wrong with a file. The file is streamed: memory holds the parsed document, never a copy
+/// of the file, and a malformed file is refused at its first bad byte without reading the rest.
 ///
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.

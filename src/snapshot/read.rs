@@ -75,7 +75,7 @@ pub struct Loaded {
 /// Reads a snapshot file (`-`: standard input) into its header and tenant, streaming.
 ///
 /// # Errors
-/// See [`SnapshotError`]: the same error [`super::load`] and [`super::normalise`] give, naming
+/// See [`SnapshotError`]: the same error [`super::load`] and [`super::normalise()`] give, naming
 /// the file and, for a syntax error, the line and column.
 pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     if crate::fsio::is_stdio(path) {

@@ -7,10 +7,16 @@
 //! `unverifiable`. Driven by the catalog's `source` of each permission; no Halo names are hard-coded
 //! here beyond the object fields themselves.
 //!
-//! `check` loads only the members read here (`lean.rs` lists them): a member newly read here must
-//! be added there too (`tests/scale.rs` compares the tenant from both loads on every fixture).
-//! For `check` the agents arrive as raw records, each parsed and normalised on its own
-//! ([`normalise_parts`]); otherwise as parsed JSON. Both give the same tenant.
+//! Commands read snapshots through `read.rs`, which parses only the members read here (`lean.rs`
+//! lists them): a member newly read here must be added there too (`tests/scale.rs` compares the
+//! tenant of the streamed read with [`normalise`]'s of the whole document on every fixture). There
+//! the agents arrive one record at a time, each normalised on a worker thread with the tenant-wide
+//! `Context` (`normalise_parts`, `agent_record`); here, in [`normalise`], as parsed JSON. Both
+//! give the same tenant.
+//!
+//! The parts: `fields` (collections, records, their members), `applications`, `agents` (the plan of
+//! every permission and one agent's record), `claims`, `restrictions` (permissions derived from the
+//! tenant's structure).
 //!
 //! Values that are the same for many agents (a claim nobody carries, `is_admin = false`) are built
 //! once per tenant and shared ([`crate::tenant::Permissions`]).
