@@ -9,7 +9,7 @@
 //! roles, and a bounded number of records in flight.
 //!
 //! A file with any problem (invalid JSON, a wrong shape, a duplicate key, an agent without an
-//! integer `id`) is read again in full by [`super::load`] and [`super::normalise`], which name the
+//! integer `id`) is read again in full by [`super::load`] and [`super::normalise()`], which name the
 //! problem with its line and column; memory does not matter on that path. So every command
 //! refuses a file with the same error.
 

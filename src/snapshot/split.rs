@@ -436,7 +436,7 @@ mod tests {
     /// Records of `objects.agents` (tag 0) and of any envelope member under `objects.roles` (1).
     #[derive(Default)]
     struct Collect {
-        records: Vec<(usize, usize, String)>,
+        records: Vec<Found>,
     }
 
     impl Sink for Collect {
@@ -454,7 +454,10 @@ mod tests {
         }
     }
 
-    fn split_all(text: &str) -> Result<(String, Vec<(usize, usize, String)>), Stop> {
+    /// A record found: tag, line, text.
+    type Found = (usize, usize, String);
+
+    fn split_all(text: &str) -> Result<(String, Vec<Found>), Stop> {
         let mut sink = Collect::default();
         let skeleton = bytes(text.as_bytes(), true, &mut sink)?;
         // In chunks of every size, the same.
