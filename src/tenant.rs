@@ -230,7 +230,8 @@ impl Permissions {
     /// Shares each value with an equal one already in `pool` (else adds it there): agents that hold
     /// the same roles have many equal values, and a large tenant then holds each once.
     pub fn share(&mut self, pool: &mut std::collections::HashSet<Arc<Effective>>) {
-        for value in &mut self.values {
+        // A value shared already is one built once per tenant: no need to look it up.
+        for value in self.values.iter_mut().filter(|v| Arc::strong_count(v) == 1) {
             match pool.get(value) {
                 Some(same) => *value = Arc::clone(same),
                 None => {

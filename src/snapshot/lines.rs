@@ -51,7 +51,7 @@ impl super::split::Sink for Found {
         Some(self.arrays.len() - 1)
     }
 
-    fn record(&mut self, tag: usize, line: usize, text: &[u8]) -> bool {
+    fn record(&mut self, tag: usize, line: usize, _: u64, text: &[u8]) -> bool {
         if text.first() == Some(&b'{')
             && let Ok(object) = serde_json::from_slice::<WithId>(text)
             && let Some(id) = id_text(&object.id)

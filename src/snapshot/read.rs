@@ -135,18 +135,59 @@ impl Input<'_> {
             )),
         }
     }
+
+    /// The second pass: each agent record, by the places the first pass found (in file order), to
+    /// `each`. `false` when the input is not the `size` bytes the first pass read, or `each` stops.
+    fn records(
+        &self,
+        places: &[(u64, usize)],
+        size: u64,
+        each: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        match self {
+            Input::Bytes(bytes) => places.iter().all(|&(at, len)| {
+                usize::try_from(at)
+                    .ok()
+                    .and_then(|at| bytes.get(at..at + len))
+                    .is_some_and(&mut *each)
+            }),
+            Input::File(path) => {
+                let Ok(file) = super::open(path) else {
+                    return false;
+                };
+                if file.metadata().ok().map(|m| m.len()) != Some(size) {
+                    return false;
+                }
+                let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let mut record = Vec::new();
+                let mut position = 0u64;
+                for &(at, len) in places {
+                    let Some(gap) = at.checked_sub(position).and_then(|g| i64::try_from(g).ok())
+                    else {
+                        return false;
+                    };
+                    record.resize(len, 0);
+                    if reader.seek_relative(gap).is_err()
+                        || std::io::Read::read_exact(&mut reader, &mut record).is_err()
+                        || !each(&record)
+                    {
+                        return false;
+                    }
+                    position = at + len as u64;
+                }
+                true
+            }
+        }
+    }
 }
 
-/// Whether keys lead to `objects.agents`.
-fn is_agents(keys: &[&[u8]]) -> bool {
-    matches!(keys, [b"objects", b"agents"])
-}
-
-/// The first pass: cuts out the records of the agents (skipped), the teams and the roles (each
+/// The first pass: cuts out the records of the agents (their places kept), the teams and the roles (each
 /// parsed keeping what the normaliser reads: a large tenant's teams list their agents). The first
 /// array of each only: a second is a duplicate key, which the skeleton's parse refuses.
 struct Cut<'a> {
     agents: bool,
+    /// Where each agent record is: its offset and length.
+    places: Vec<(u64, usize)>,
     teams: Option<Vec<serde_json::Value>>,
     roles: Option<Vec<serde_json::Value>>,
     team: Record<'a>,
@@ -176,11 +217,14 @@ impl Sink for Cut<'_> {
             _ => None,
         }
     }
-    fn record(&mut self, tag: usize, _: usize, text: &[u8]) -> bool {
+    fn record(&mut self, tag: usize, _: usize, offset: u64, text: &[u8]) -> bool {
         let (spec, into) = match tag {
             TEAMS => (&self.team, &mut self.teams),
             ROLES => (&self.role, &mut self.roles),
-            _ => return true,
+            _ => {
+                self.places.push((offset, text.len()));
+                return true;
+            }
         };
         match (spec.parse(text, self.skipped), into) {
             (Some(value), Some(into)) => {
@@ -197,6 +241,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     let skipped = RefCell::new(BTreeSet::new());
     let mut cut = Cut {
         agents: false,
+        places: Vec::new(),
         teams: None,
         roles: None,
         team: Record::team(),
@@ -218,11 +263,12 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
         snapshot.objects.roles = Some(serde_json::Value::Array(roles));
     }
     let streamed = cut.agents;
+    let places = std::mem::take(&mut cut.places);
     drop(cut);
     snapshot.strip_secrets();
     let spec = Record::agent(catalog);
     let found = Mutex::new(skipped.into_inner());
-    let stream = |ctx: &Context<'_>| agents(input, size, &spec, ctx, &found);
+    let stream = |ctx: &Context<'_>| agents(input, &places, size, &spec, ctx, &found);
     let tenant = normalise::normalise_parts(
         &snapshot,
         streamed.then_some(&stream as &normalise::AgentStream<'_>),
@@ -258,7 +304,6 @@ impl Batch {
 
 /// The second pass: sends each batch of agent records to the workers.
 struct Feed<'a> {
-    found: bool,
     batch: Batch,
     sent: usize,
     to_workers: mpsc::SyncSender<(usize, Batch)>,
@@ -272,17 +317,8 @@ impl Feed<'_> {
         self.sent += 1;
         self.to_workers.send((index, batch)).is_ok()
     }
-}
 
-impl Sink for Feed<'_> {
-    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
-        if self.found || !is_agents(keys) {
-            return None;
-        }
-        self.found = true;
-        Some(0)
-    }
-    fn record(&mut self, _: usize, _: usize, text: &[u8]) -> bool {
+    fn record(&mut self, text: &[u8]) -> bool {
         if self.failed.load(Ordering::Relaxed) {
             return false;
         }
@@ -297,6 +333,7 @@ impl Sink for Feed<'_> {
 /// `size` bytes the first pass read.
 fn agents(
     input: &Input<'_>,
+    places: &[(u64, usize)],
     size: u64,
     spec: &Record<'_>,
     ctx: &Context<'_>,
@@ -347,20 +384,17 @@ fn agents(
             });
         }
         let mut feed = Feed {
-            found: false,
             batch: Batch::default(),
             sent: 0,
             to_workers,
             failed: &failed,
         };
-        let read = input.split(false, &mut feed);
+        let read = input.records(places, size, &mut |text| feed.record(text));
         let last = feed.batch.ends.is_empty() || feed.send();
         // Dropping the sender ends the workers once the queue is empty.
         let sent = feed.sent;
         drop(feed);
-        read.ok()
-            .filter(|(_, bytes)| last && *bytes == size)
-            .map(|_| sent)
+        (read && last).then_some(sent)
     });
     drop(to_main);
     let sent = read?;

@@ -33,8 +33,8 @@ pub(super) trait Sink {
     /// tag they are reported with. Called when the array opens.
     fn array(&mut self, keys: &[&[u8]]) -> Option<usize>;
     /// One record of a chosen array (its text, from its first byte to its last), with the line
-    /// (from 1) it starts on. `false` stops the split.
-    fn record(&mut self, tag: usize, line: usize, text: &[u8]) -> bool;
+    /// (from 1) and the byte offset (from 0) it starts at. `false` stops the split.
+    fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,6 +106,7 @@ pub(super) struct Splitter {
     place: Place,
     record: Vec<u8>,
     record_line: usize,
+    record_offset: u64,
     line: usize,
     keep_skeleton: bool,
     skeleton: Vec<u8>,
@@ -127,6 +128,7 @@ impl Splitter {
             place: Place::Skeleton,
             record: Vec::new(),
             record_line: 1,
+            record_offset: 0,
             line: 1,
             keep_skeleton,
             skeleton: Vec::new(),
@@ -184,7 +186,7 @@ impl Splitter {
     ) -> Result<(), Stop> {
         self.switch(chunk, start, end, Place::Dropped)?;
         self.item = Item::After;
-        let more = sink.record(tag, self.record_line, &self.record);
+        let more = sink.record(tag, self.record_line, self.record_offset, &self.record);
         self.record.clear();
         if more { Ok(()) } else { Err(Stop::Unusual) }
     }
@@ -196,6 +198,7 @@ impl Splitter {
         }
         self.switch(chunk, start, at, Place::Record)?;
         self.record_line = self.line;
+        self.record_offset = self.bytes - chunk.len() as u64 + at as u64;
         Ok(())
     }
 
@@ -437,6 +440,8 @@ mod tests {
     #[derive(Default)]
     struct Collect {
         records: Vec<Found>,
+        /// The whole document: each record is where its offset says.
+        text: Vec<u8>,
     }
 
     impl Sink for Collect {
@@ -447,10 +452,10 @@ mod tests {
                 _ => None,
             }
         }
-        fn record(&mut self, tag: usize, line: usize, text: &[u8]) -> bool {
+        fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool {
             self.records
                 .push((tag, line, String::from_utf8_lossy(text).into_owned()));
-            true
+            self.text.get(offset as usize..offset as usize + text.len()) == Some(text)
         }
     }
 
@@ -458,11 +463,17 @@ mod tests {
     type Found = (usize, usize, String);
 
     fn split_all(text: &str) -> Result<(String, Vec<Found>), Stop> {
-        let mut sink = Collect::default();
+        let mut sink = Collect {
+            text: text.as_bytes().to_vec(),
+            ..Collect::default()
+        };
         let skeleton = bytes(text.as_bytes(), true, &mut sink)?;
         // In chunks of every size, the same.
         for size in [1, 2, 3, 7] {
-            let mut again = Collect::default();
+            let mut again = Collect {
+                text: text.as_bytes().to_vec(),
+                ..Collect::default()
+            };
             let mut splitter = Splitter::new(true);
             for chunk in text.as_bytes().chunks(size) {
                 splitter.feed(chunk, &mut again)?;
