@@ -2,11 +2,13 @@
 //!
 //! Owns: reading a snapshot file (or standard input, or the bytes of a live fetch) into a
 //! [`Loaded`] without holding the file or its JSON tree. The file is read in bounded chunks,
-//! twice: the first pass keeps everything but the agents' records (the header, teams, roles and
-//! applications: small) and normalises it; the second hands each agent record to a worker per
-//! core, which parses only the members the normaliser reads (`lean.rs`), strips secrets,
-//! normalises the agent and drops its JSON. Memory holds the tenant model, the pruned teams and
-//! roles, and a bounded number of records in flight.
+//! twice: the first pass (`split.rs`) keeps the header and applications, parses each team and role
+//! record keeping only what the normaliser reads (`lean.rs`), notes where each agent record is, and
+//! normalises all but the agents; the second reads the agent records at those places and hands
+//! them in batches to a worker per core, which parses each keeping only what the normaliser reads,
+//! strips secrets, normalises the agent and drops its JSON. Memory holds the tenant model, the
+//! pruned teams and roles, the places of the agent records, and a bounded number of batches in
+//! flight.
 //!
 //! A file with any problem (invalid JSON, a wrong shape, a duplicate key, an agent without an
 //! integer `id`) is read again in full by [`super::load`] and [`super::normalise()`], which name the
