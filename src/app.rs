@@ -159,8 +159,8 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
-            let (snap, me) = match &args.snapshot {
-                Some(path) => (snapshot::load(path)?, None),
+            let (loaded, me) = match &args.snapshot {
+                Some(path) => (snapshot::read(path, catalog)?, None),
                 None => {
                     let config = load_config(cli, &style)?;
                     let mut connect = args.connect.with_config(&config);
@@ -179,17 +179,13 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     }
                     let text = snap.to_json()?;
                     (
-                        snapshot::parse(text.as_bytes(), std::path::Path::new("<live>"))?,
+                        snapshot::read_bytes(text.as_bytes(), Path::new("<live>"), catalog)?,
                         Some(me),
                     )
                 }
             };
-            let source = args
-                .snapshot
-                .clone()
-                .unwrap_or_else(|| std::path::PathBuf::from("<live>"));
-            let tenant = snapshot::normalise(&snap, catalog, &source)?;
-            let result = crate::selfcheck::run_with(&snap, &tenant, catalog, me.as_ref());
+            let result =
+                crate::selfcheck::run_with(&loaded.header, &loaded.tenant, catalog, me.as_ref());
             let text = match args.format {
                 crate::cli::SelfCheckFormat::Human => crate::text::fit_lines(
                     &crate::text::shown_lines(&crate::selfcheck::render(&result)),
@@ -206,10 +202,9 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             Ok(result.exit_code())
         }
         Command::Snapshot(SnapshotCommand::Show { file }) => {
-            let snap = snapshot::load(file)?;
-            let tenant = snapshot::normalise(&snap, catalog, file)?;
+            let loaded = snapshot::read(file, catalog)?;
             report::emit(
-                &report::snapshot::render(&snap, &tenant, &style),
+                &report::snapshot::render(&loaded.header, &loaded.tenant, &style),
                 &Output::Stdout,
             )?;
             Ok(exit::OK)
@@ -419,10 +414,7 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
     }
     let library = ruleset::load(&ruleset::builtin_files(), catalog)?;
     let tenant = match &args.snapshot {
-        Some(path) => {
-            let snap = snapshot::load(path)?;
-            Some(snapshot::normalise(&snap, catalog, path)?)
-        }
+        Some(path) => Some(snapshot::read(path, catalog)?.tenant),
         None => None,
     };
     let text = report::init::starter(&library, tenant.as_ref(), args.snapshot.as_deref());
@@ -561,7 +553,7 @@ fn run_check(
     }
     let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
-        Some(path) => snapshot::load_for_check(path, catalog)?,
+        Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
             for path in [&args.output, &args.save_snapshot].into_iter().flatten() {
@@ -581,7 +573,7 @@ fn run_check(
             // snapshot would hold (secrets stripped).
             let text = snap.to_json()?;
             let source = std::path::PathBuf::from(format!("<{}>", settings.url));
-            snapshot::parse_for_check(text.as_bytes(), &source, catalog)?
+            snapshot::read_bytes(text.as_bytes(), &source, catalog)?.tenant
         }
     };
     let selection = Selection {
@@ -751,21 +743,20 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
                 .to_owned(),
         });
     }
-    let old = snapshot::normalise(&snapshot::load(&args.old)?, catalog, &args.old)?;
+    let old = snapshot::read(&args.old, catalog)?.tenant;
     // Standard input is read once: the SARIF and GitHub formats locate NEW's objects in the same
     // bytes (a file is read again for that, by those formats only).
-    let (new_snapshot, new_stdin) = if crate::fsio::is_stdio(&args.new) {
+    let (new, new_stdin) = if crate::fsio::is_stdio(&args.new) {
         let bytes = snapshot::read_stdin()?;
-        let snap = snapshot::parse(&bytes, Path::new(snapshot::STDIN_NAME))?;
-        (snap, Some(bytes))
+        let new = snapshot::read_bytes(&bytes, Path::new(snapshot::STDIN_NAME), catalog)?;
+        (new.tenant, Some(bytes))
     } else {
-        (snapshot::load(&args.new)?, None)
+        (snapshot::read(&args.new, catalog)?.tenant, None)
     };
     let new_lines = || match &new_stdin {
         Some(bytes) => snapshot::ObjectLines::scan(&String::from_utf8_lossy(bytes)),
         None => snapshot::ObjectLines::read(&args.new),
     };
-    let new = snapshot::normalise(&new_snapshot, catalog, &args.new)?;
     let (a, b) = (
         old.provenance.instance.as_deref(),
         new.provenance.instance.as_deref(),
@@ -831,7 +822,7 @@ fn run_plan(
     refuse_clobbering(&[("-o", args.output.as_deref())], &inputs)?;
     let library = load_library(&sources, catalog)?;
     let tenant = match &args.snapshot {
-        Some(path) => Some(snapshot::normalise(&snapshot::load(path)?, catalog, path)?),
+        Some(path) => Some(snapshot::read(path, catalog)?.tenant),
         None => None,
     };
     // The configuration's bindings of the chosen sets apply, as they do for `check`.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Kind};
 use crate::diag::Severity;
 use crate::halo::Identity;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Header, Snapshot};
 use crate::tenant::{Tenant, Value};
 
 /// Levels that only read (or less).
@@ -68,13 +68,13 @@ impl SelfCheck {
 /// Judges the credential recorded in `snapshot` against the tenant it fetched.
 #[must_use]
 pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck {
-    run_with(snapshot, tenant, catalog, None)
+    run_with(&Header::of(snapshot), tenant, catalog, None)
 }
 
 /// [`run`], with what Halo's `/api/Agent/me` said during a live run.
 #[must_use]
 pub fn run_with(
-    snapshot: &Snapshot,
+    snapshot: &Header,
     tenant: &Tenant,
     catalog: &Catalog,
     me: Option<&Identity>,

@@ -12,7 +12,7 @@ use serde::ser::SerializeMap;
 use crate::catalog::Confidence;
 
 /// A known value of a permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     /// A yes/no setting.
@@ -24,7 +24,7 @@ pub enum Value {
 }
 
 /// Who contributed a value to an agent's effective permission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     /// The agent's own setting.
@@ -36,7 +36,7 @@ pub enum Origin {
 }
 
 /// One contribution to an effective permission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Contribution {
     pub origin: Origin,
     /// Where it was read, e.g. `claim feature.customers = "2"` or `field is_admin = true`.
@@ -46,7 +46,7 @@ pub struct Contribution {
 }
 
 /// The effective value of one permission for one agent: the highest of every known contribution.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Effective {
     /// Highest known value; `None` when no contribution is known.
     pub value: Option<Value>,
@@ -225,6 +225,20 @@ impl Permissions {
             .iter()
             .map(String::as_str)
             .zip(self.values.iter().map(|v| &**v))
+    }
+
+    /// Shares each value with an equal one already in `pool` (else adds it there): agents that hold
+    /// the same roles have many equal values, and a large tenant then holds each once.
+    pub fn share(&mut self, pool: &mut std::collections::HashSet<Arc<Effective>>) {
+        // A value shared already is one built once per tenant: no need to look it up.
+        for value in self.values.iter_mut().filter(|v| Arc::strong_count(v) == 1) {
+            match pool.get(value) {
+                Some(same) => *value = Arc::clone(same),
+                None => {
+                    pool.insert(Arc::clone(value));
+                }
+            }
+        }
     }
 
     /// The number of permissions.

@@ -244,19 +244,20 @@ fn text(bytes: &[u8]) -> String {
 
 /// Parses, normalises and, when that succeeds, checks a snapshot and renders every format.
 ///
-/// `check`'s own load (agents record by record, only what the normaliser reads) must give the same
-/// tenant, or the same error, as the full load.
+/// The snapshot read every command uses (streamed, agents record by record, only what the
+/// normaliser reads) must give the tenant, or the error, the normaliser gives for the whole
+/// document.
 fn snapshot_pipeline(bytes: &[u8]) {
     let catalog = Catalog::builtin().unwrap();
     let path = Path::new("fuzz.json");
     let full = snapshot::parse(bytes, path).and_then(|s| snapshot::normalise(&s, catalog, path));
-    let lean = snapshot::parse_for_check(bytes, path, catalog);
+    let lean = snapshot::read_bytes(bytes, path, catalog).map(|loaded| loaded.tenant);
     let tenant = match (full, lean) {
         (Ok(full), Ok(lean)) => {
             assert_eq!(
                 serde_json::to_value(&full).unwrap(),
                 serde_json::to_value(&lean).unwrap(),
-                "check's load differs from the full one"
+                "the streamed read differs from the whole document's"
             );
             full
         }
@@ -266,7 +267,7 @@ fn snapshot_pipeline(bytes: &[u8]) {
             return;
         }
         (full, lean) => panic!(
-            "one load failed and the other did not: full {:?}, check's {:?}",
+            "one read failed and the other did not: whole {:?}, streamed {:?}",
             full.err().map(|e| e.to_string()),
             lean.err().map(|e| e.to_string())
         ),
@@ -543,12 +544,9 @@ proptest! {
         let catalog = Catalog::builtin().unwrap();
         let (doc, config) = long_lists(scopes, roles, teams, waivers);
         let path = Path::new("long.json");
-        let tenant = snapshot::normalise(
-            &snapshot::parse(doc.to_string().as_bytes(), path).unwrap(),
-            catalog,
-            path,
-        )
-        .unwrap();
+        let tenant = snapshot::read_bytes(doc.to_string().as_bytes(), path, catalog)
+            .unwrap()
+            .tenant;
         let mut outcome = check::check(&tenant, &LIBRARY, catalog, &Selection::default()).unwrap();
         let today = jiff::civil::date(2026, 1, 1);
         check::waivers::apply(&mut outcome, &config, today, true);
@@ -567,12 +565,9 @@ proptest! {
             let text = report::render(*format, &outcome, &context);
             prop_assert!(text.len() <= bound, "{format:?}: {} bytes > {bound}", text.len());
         }
-        let demo = snapshot::normalise(
-            &snapshot::parse(DEMO.to_string().as_bytes(), path).unwrap(),
-            catalog,
-            path,
-        )
-        .unwrap();
+        let demo = snapshot::read_bytes(DEMO.to_string().as_bytes(), path, catalog)
+            .unwrap()
+            .tenant;
         for (old, new) in [(&demo, &tenant), (&tenant, &demo)] {
             let diff = halo_audit::diff::diff(old, new, catalog);
             let text = report::diff::json(&diff, ("old.json", "new.json"));

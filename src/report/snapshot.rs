@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use tabled::Tabled;
 
 use super::Style;
-use crate::snapshot::Snapshot;
+use crate::snapshot::Header;
 use crate::tenant::{Tenant, Value};
 
 #[derive(Tabled)]
@@ -63,7 +63,7 @@ fn yes_no(value: Option<bool>) -> String {
 
 /// Renders the summary.
 #[must_use]
-pub fn render(snapshot: &Snapshot, tenant: &Tenant, style: &Style) -> String {
+pub fn render(snapshot: &Header, tenant: &Tenant, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -1,19 +1,20 @@
-//! Lean loading for `check`: parse a snapshot keeping only the members the normaliser reads.
+//! Lean parsing: Halo's records keeping only the members the normaliser reads.
 //!
-//! Owns: the list of members `normalise.rs` reads from Halo's agents, teams and roles, and a
-//! parser that skips every other member while reading (a large tenant's agents carry dozens of
-//! members and nested rows the audit never looks at). The agents, when they are a plain array, are
-//! not parsed here at all: each record's text is handed to the normaliser, which parses it pruned,
-//! normalises it and drops it, so a large tenant's agents are never all held as JSON at once. The tenant model built from a lean snapshot
-//! is the one built from the full snapshot: `tests/scale.rs` compares both on every fixture, so a
-//! member the normaliser starts reading must be added here. A member missing here makes the
-//! permissions that depend on it unknown (`unverifiable`), never passed.
+//! Owns: the list of members `normalise/` reads from Halo's agents, teams and roles, and a parser
+//! that skips every other member while reading (a large tenant's agents carry dozens of members and
+//! nested rows the audit never looks at), noting the names of the secret-looking members it skips
+//! (for `redacted`). `read.rs` uses it for each record it cuts out of the file and for the rest of
+//! the document. The tenant built this way is the one the normaliser builds from the whole
+//! document: `tests/scale.rs` compares both on every fixture, so a member the normaliser starts
+//! reading must be added here. A member missing here makes the permissions that depend on it
+//! unknown (`unverifiable`), never passed.
 //!
-//! It must not be used where the snapshot itself is shown or written (`snapshot show`, `fetch`):
-//! those keep Halo's objects whole.
+//! It must not be used where the snapshot itself is written (`fetch`): that keeps Halo's objects
+//! whole.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -153,51 +154,66 @@ struct RawObjects<'a> {
     applications: Option<&'a RawValue>,
 }
 
-/// A snapshot parsed for `check`: teams, roles and applications parsed (pruned), and the agents,
-/// when they are a plain array, left as the raw text of each record so that each is parsed,
-/// normalised and dropped in turn (on every core) instead of all being held as JSON at once.
-pub(super) struct Lean<'a> {
-    /// Everything but the agents when `agents` is `Some`; with them (pruned) otherwise.
-    pub snapshot: Snapshot,
-    pub agents: Option<RawAgents<'a>>,
-}
+/// What the normaliser reads of one record of a collection.
+pub(super) struct Record<'a>(Spec<'a>);
 
-/// The agent records of a snapshot, unparsed.
-pub(super) struct RawAgents<'a> {
-    records: Vec<&'a RawValue>,
-    spec: Spec<'a>,
-}
-
-impl RawAgents<'_> {
-    /// The raw records, in file order.
-    pub fn records(&self) -> &[&RawValue] {
-        &self.records
+impl<'a> Record<'a> {
+    /// An agent: [`AGENT`] and the catalog's `field` sources.
+    pub(super) fn agent(catalog: &'a Catalog) -> Self {
+        let mut agent = Spec::of(AGENT);
+        for perm in &catalog.permissions {
+            if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
+                && agent.get(field).is_none()
+            {
+                agent.members.push((field.as_str(), Child::Whole));
+            }
+        }
+        Self(agent)
     }
 
-    /// One record, keeping only what the normaliser reads. `None` when it is not valid JSON or has
-    /// a duplicate key (the full parse then names the problem).
-    pub fn parse(&self, record: &RawValue) -> Option<Value> {
-        let mut de = serde_json::Deserializer::from_str(record.get());
-        let value = Object { spec: &self.spec }.deserialize(&mut de).ok()?;
+    /// A team.
+    pub(super) fn team() -> Self {
+        Self(Spec::of(TEAM))
+    }
+
+    /// A role.
+    pub(super) fn role() -> Self {
+        Self(Spec::of(ROLE))
+    }
+
+    /// One record, keeping only what the normaliser reads; the names of the secret-looking
+    /// members it skips are added to `secrets`. `None` when it is not valid JSON or has a
+    /// duplicate key (the full parse then names the problem).
+    pub(super) fn parse(
+        &self,
+        record: &[u8],
+        secrets: &RefCell<BTreeSet<String>>,
+    ) -> Option<Value> {
+        let mut de = serde_json::Deserializer::from_slice(record);
+        let value = Object {
+            spec: &self.0,
+            secrets,
+        }
+        .deserialize(&mut de)
+        .ok()?;
         de.end().ok()?;
         Some(value)
     }
 }
 
-/// Parses snapshot bytes keeping only what the normaliser reads. `None` for anything unusual
-/// (the caller then parses in full, which names the problem).
-pub(super) fn parse<'a>(bytes: &'a [u8], catalog: &'a Catalog) -> Option<Lean<'a>> {
-    let split: Split<'a> = serde_json::from_slice(bytes).ok()?;
+/// Parses snapshot bytes (a whole snapshot, or the skeleton of one whose agents were cut out)
+/// keeping only what the normaliser reads; the names of the secret-looking members skipped are
+/// added to `secrets`. `None` for anything unusual (the caller then parses in full, which names
+/// the problem).
+pub(super) fn parse(
+    bytes: &[u8],
+    catalog: &Catalog,
+    secrets: &RefCell<BTreeSet<String>>,
+) -> Option<Snapshot> {
+    let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
     let raw = split.objects;
-    let mut agent = Spec::of(AGENT);
-    for perm in &catalog.permissions {
-        if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
-            && agent.get(field).is_none()
-        {
-            agent.members.push((field.as_str(), Child::Whole));
-        }
-    }
+    let agent = Record::agent(catalog);
     let lean = |raw: Option<&RawValue>, spec: &Spec| -> Option<Option<Value>> {
         match raw {
             None => Some(None),
@@ -206,6 +222,7 @@ pub(super) fn parse<'a>(bytes: &'a [u8], catalog: &'a Catalog) -> Option<Lean<'a
                 let value = List {
                     spec,
                     envelope: true,
+                    secrets,
                 }
                 .deserialize(&mut de)
                 .ok()?;
@@ -216,22 +233,16 @@ pub(super) fn parse<'a>(bytes: &'a [u8], catalog: &'a Catalog) -> Option<Lean<'a
     };
     snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM))?;
     snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE))?;
+    snapshot.objects.agents = lean(raw.agents, &agent.0)?;
     snapshot.objects.applications = match raw.applications {
         None => None,
-        Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+        Some(raw) => Some(
+            serde_json::from_str::<super::strict::Strict>(raw.get())
+                .ok()?
+                .0,
+        ),
     };
-    // A plain array of agents stays raw; a list envelope (hand-written snapshots) is parsed pruned.
-    let agents = match raw.agents {
-        Some(list) if list.get().trim_start().starts_with('[') => Some(RawAgents {
-            records: serde_json::from_str(list.get()).ok()?,
-            spec: agent,
-        }),
-        other => {
-            snapshot.objects.agents = lean(other, &agent)?;
-            None
-        }
-    };
-    Some(Lean { snapshot, agents })
+    Some(snapshot)
 }
 
 /// A list of objects pruned by `spec`; with `envelope`, also Halo's list envelope
@@ -241,12 +252,14 @@ pub(super) fn parse<'a>(bytes: &'a [u8], catalog: &'a Catalog) -> Option<Lean<'a
 struct List<'s> {
     spec: &'s Spec<'s>,
     envelope: bool,
+    secrets: &'s RefCell<BTreeSet<String>>,
 }
 
 /// One object pruned by `spec` (anything but an object is kept whole).
 #[derive(Clone, Copy)]
 struct Object<'s> {
     spec: &'s Spec<'s>,
+    secrets: &'s RefCell<BTreeSet<String>>,
 }
 
 impl<'de> DeserializeSeed<'de> for List<'_> {
@@ -304,7 +317,10 @@ impl<'de> Visitor<'de> for List<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(Object { spec: self.spec })? {
+        while let Some(item) = seq.next_element_seed(Object {
+            spec: self.spec,
+            secrets: self.secrets,
+        })? {
             items.push(item);
         }
         Ok(Value::Array(items))
@@ -320,6 +336,7 @@ impl<'de> Visitor<'de> for List<'_> {
                 map.next_value_seed(List {
                     spec: self.spec,
                     envelope: false,
+                    secrets: self.secrets,
                 })?
             } else {
                 map.next_value::<super::strict::Strict>()?.0
@@ -357,7 +374,14 @@ impl<'de> Visitor<'de> for Object<'_> {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             match self.spec.get(&key) {
-                None => map.next_value_seed(Skip)?,
+                None => {
+                    if super::secrets::is_secret_name(&key) {
+                        self.secrets.borrow_mut().insert(key);
+                    }
+                    map.next_value_seed(Skip {
+                        secrets: self.secrets,
+                    })?;
+                }
                 Some(Child::Whole) => {
                     let value = map.next_value::<super::strict::Strict>()?.0;
                     out.insert(key, value);
@@ -366,6 +390,7 @@ impl<'de> Visitor<'de> for Object<'_> {
                     let value = map.next_value_seed(List {
                         spec,
                         envelope: false,
+                        secrets: self.secrets,
                     })?;
                     out.insert(key, value);
                 }
@@ -379,20 +404,23 @@ impl<'de> Visitor<'de> for Object<'_> {
 /// the full parse does: a member `check` does not read is still held to the same rules, so a file
 /// is never accepted by one command and refused by another.
 #[derive(Clone, Copy)]
-struct Skip;
+struct Skip<'s> {
+    /// Where the names of secret-looking members are added (the values are never read).
+    secrets: &'s RefCell<BTreeSet<String>>,
+}
 
 /// Objects up to this many members are checked for repeated keys by a linear search; larger ones
 /// by a hash set, so a hostile object of a million members costs no more than parsing it.
 const LINEAR_KEYS: usize = 16;
 
-impl<'de> DeserializeSeed<'de> for Skip {
+impl<'de> DeserializeSeed<'de> for Skip<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Skip {
+impl<'de> Visitor<'de> for Skip<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -422,7 +450,7 @@ impl<'de> Visitor<'de> for Skip {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Skip)?.is_some() {}
+        while seq.next_element_seed(self)?.is_some() {}
         Ok(())
     }
 
@@ -430,6 +458,9 @@ impl<'de> Visitor<'de> for Skip {
         let mut few: Vec<Cow<'de, str>> = Vec::new();
         let mut many: HashSet<Cow<'de, str>> = HashSet::new();
         while let Some(key) = map.next_key_seed(Key)? {
+            if super::secrets::is_secret_name(&key) {
+                self.secrets.borrow_mut().insert(key.clone().into_owned());
+            }
             let repeated = if many.is_empty() && few.len() < LINEAR_KEYS {
                 let repeated = few.contains(&key);
                 few.push(key);
@@ -441,7 +472,7 @@ impl<'de> Visitor<'de> for Skip {
             if repeated {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
-            map.next_value_seed(Skip)?;
+            map.next_value_seed(self)?;
         }
         Ok(())
     }

@@ -1,16 +1,16 @@
 //! Where each Halo object starts in a snapshot file, so that a report can point at it.
 //!
 //! Owns: finding the line of every object of `objects.agents`, `teams`, `roles` and
-//! `applications` (a bare array or a list envelope, as [`super::normalise`] reads them), keyed by
-//! collection and `id`. It reads the text only and never fails: a file it cannot read or follow
-//! gives no lines, and a report then points at line 1. It does not interpret the objects.
+//! `applications` (a bare array or a list envelope, as [`super::normalise()`] reads them), keyed by
+//! collection and `id`. It reads the text only, in chunks (`split.rs` finds the records), and
+//! never fails: a file it cannot read or follow gives no lines, and a report then points at line
+//! 1. It does not interpret the objects.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// The collections of a snapshot, as named under `objects`.
 pub const COLLECTIONS: [&str; 4] = ["agents", "teams", "roles", "applications"];
@@ -22,59 +22,106 @@ pub struct ObjectLines {
 }
 
 #[derive(Deserialize)]
-struct Document<'a> {
-    #[serde(borrow, default)]
-    objects: BTreeMap<String, &'a RawValue>,
-}
-
-#[derive(Deserialize)]
 struct WithId {
     #[serde(default)]
     id: Value,
 }
 
+/// Collects the first line of every record of the collections, bare or in an envelope.
+#[derive(Default)]
+struct Found {
+    /// The arrays met: collection, envelope member (`None`: the collection is the array).
+    arrays: Vec<(&'static str, Option<Vec<u8>>)>,
+    /// For each array met, the id and line of each record that is an object with a usable id.
+    records: Vec<Vec<(String, usize)>>,
+}
+
+impl super::split::Sink for Found {
+    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
+        let (collection, member) = match keys {
+            [b"objects", collection] => (*collection, None),
+            [b"objects", collection, member] => (*collection, Some(member.to_vec())),
+            _ => return None,
+        };
+        let collection = COLLECTIONS
+            .into_iter()
+            .find(|c| c.as_bytes() == collection)?;
+        self.arrays.push((collection, member));
+        self.records.push(Vec::new());
+        Some(self.arrays.len() - 1)
+    }
+
+    fn record(&mut self, tag: usize, line: usize, _: u64, text: &[u8]) -> bool {
+        if text.first() == Some(&b'{')
+            && let Ok(object) = serde_json::from_slice::<WithId>(text)
+            && let Some(id) = id_text(&object.id)
+            && let Some(records) = self.records.get_mut(tag)
+        {
+            records.push((id, line));
+        }
+        true
+    }
+}
+
 impl ObjectLines {
-    /// Reads a snapshot file; nothing when it cannot be read or parsed.
+    /// Reads a snapshot file, streaming (memory holds a chunk of it and the lines found);
+    /// nothing when it cannot be read or followed.
     #[must_use]
     pub fn read(path: &Path) -> Self {
-        std::fs::read_to_string(path)
-            .map(|text| Self::scan(&text))
-            .unwrap_or_default()
+        let Ok(file) = std::fs::File::open(path) else {
+            return Self::default();
+        };
+        let mut found = Found::default();
+        match super::split::reader(file, super::MAX_BYTES, true, &mut found) {
+            Ok((skeleton, _)) => Self::of(&skeleton, found),
+            Err(_) => Self::default(),
+        }
     }
 
     /// Finds the objects in a snapshot's text.
     #[must_use]
     pub fn scan(text: &str) -> Self {
+        let mut found = Found::default();
+        match super::split::bytes(text.as_bytes(), true, &mut found) {
+            Ok(skeleton) => Self::of(&skeleton, found),
+            Err(_) => Self::default(),
+        }
+    }
+
+    /// The lines found, once the rest of the document (`skeleton`) is known to be JSON: of each
+    /// collection, the records of its array, or of its envelope's member named after it, else of
+    /// the envelope's only array.
+    fn of(skeleton: &[u8], found: Found) -> Self {
         let mut lines = BTreeMap::new();
-        let Ok(document) = serde_json::from_str::<Document<'_>>(text) else {
+        if serde_json::from_slice::<serde::de::IgnoredAny>(skeleton).is_err() {
             return Self { lines };
-        };
-        let newlines: Vec<usize> = text
-            .bytes()
-            .enumerate()
-            .filter_map(|(at, b)| (b == b'\n').then_some(at))
-            .collect();
+        }
         for collection in COLLECTIONS {
-            let Some(raw) = document.objects.get(collection) else {
+            let of = |member: Option<&[u8]>| {
+                found
+                    .arrays
+                    .iter()
+                    .position(|(c, m)| *c == collection && m.as_deref() == member)
+            };
+            let envelope: Vec<usize> = found
+                .arrays
+                .iter()
+                .enumerate()
+                .filter(|(_, (c, m))| *c == collection && m.is_some())
+                .map(|(at, _)| at)
+                .collect();
+            let chosen =
+                of(None)
+                    .or_else(|| of(Some(collection.as_bytes())))
+                    .or(match envelope[..] {
+                        [only] => Some(only),
+                        _ => None,
+                    });
+            let Some(records) = chosen.and_then(|at| found.records.get(at)) else {
                 continue;
             };
-            for item in records(raw, collection) {
-                if !item.get().starts_with('{') {
-                    continue;
-                }
-                let (Ok(object), Some(offset)) = (
-                    serde_json::from_str::<WithId>(item.get()),
-                    (item.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize),
-                ) else {
-                    continue;
-                };
-                let Some(id) = id_text(&object.id) else {
-                    continue;
-                };
-                // Counted once for the whole text: a tenant of thousands of objects on one line
-                // would otherwise be scanned once per object.
-                let line = newlines.partition_point(|&at| at < offset) + 1;
-                lines.entry((collection, id)).or_insert(line);
+            for (id, line) in records {
+                lines.entry((collection, id.clone())).or_insert(*line);
             }
         }
         Self { lines }
@@ -87,33 +134,6 @@ impl ObjectLines {
         let key = COLLECTIONS.into_iter().find(|c| *c == collection)?;
         self.lines.get(&(key, id.to_owned())).copied()
     }
-}
-
-/// The items of a collection: a bare array, or the array of a list envelope (the member named
-/// after the collection, else its only array).
-fn records<'a>(raw: &'a RawValue, collection: &str) -> Vec<&'a RawValue> {
-    let text = raw.get();
-    if text.starts_with('[') {
-        return serde_json::from_str(text).unwrap_or_default();
-    }
-    let Ok(members) = serde_json::from_str::<BTreeMap<String, &RawValue>>(text) else {
-        return Vec::new();
-    };
-    let is_array = |value: &&RawValue| value.get().starts_with('[');
-    let array = members
-        .get(collection)
-        .copied()
-        .filter(is_array)
-        .or_else(|| {
-            let mut arrays = members.values().copied().filter(is_array);
-            match (arrays.next(), arrays.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
-        });
-    array
-        .and_then(|a| serde_json::from_str(a.get()).ok())
-        .unwrap_or_default()
 }
 
 /// An id as the normaliser reads it: a number, or a non-empty string (an integer in a string is

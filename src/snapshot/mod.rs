@@ -1,14 +1,17 @@
 //! The snapshot file (format v1): Halo's objects as Halo returned them, plus fetch metadata.
 //!
 //! Owns: reading and writing snapshot files (atomically, secrets stripped), their error messages,
-//! normalising a snapshot into the [`crate::tenant::Tenant`] model, and finding the line of each
-//! object in the file ([`ObjectLines`]). It does no network I/O and
+//! the one streamed read every command uses ([`read`]: the header and the normalised
+//! [`crate::tenant::Tenant`] model), normalising, and finding the line of each object in the file
+//! ([`ObjectLines`]). It does no network I/O and
 //! does not interpret rules. The format is documented in `docs/snapshot-format.md`.
 
 mod lean;
 pub mod lines;
 pub mod normalise;
+mod read;
 pub mod secrets;
+mod split;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use crate::tenant::Tenant;
 pub use lines::ObjectLines;
 
 pub use normalise::normalise;
+pub use read::{Header, Loaded, read, read_bytes};
 
 /// The `format` member of every snapshot.
 pub const FORMAT: &str = "halo-audit-snapshot";
@@ -28,8 +32,9 @@ pub const FORMAT: &str = "halo-audit-snapshot";
 pub const VERSION: u64 = 1;
 /// Snapshots larger than this are refused before parsing (a bound on memory). A synthetic tenant
 /// of 50,000 agents, 1,000 teams, 500 roles and 200 applications with full details is about
-/// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight; parsing
-/// takes memory proportional to the file.
+/// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight. [`read`]
+/// holds the tenant, not the file; only the full parse of a malformed file ([`load`]) takes memory
+/// in proportion to it.
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Where the snapshot came from.
@@ -364,9 +369,10 @@ pub enum SnapshotError {
     Write(crate::fsio::WriteError),
 }
 
-/// Reads and parses a snapshot file (secrets stripped on load as well). The file is streamed:
-/// memory holds the parsed document, never a copy of the file, and a malformed file is refused at
-/// its first bad byte without reading the rest.
+/// Reads and parses a whole snapshot file (secrets stripped on load as well), for what needs Halo's
+/// objects as they are; commands read snapshots with [`read`], which falls back to this to name
+/// what is wrong with a file. The file is streamed: memory holds the parsed document, never a copy
+/// of the file, and a malformed file is refused at its first bad byte without reading the rest.
 ///
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
@@ -423,51 +429,25 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
     Ok(file)
 }
 
-/// Reads and normalises a snapshot for `check`: the tenant [`load`] then [`normalise`] give, for
-/// less memory and time on a large tenant. Of Halo's agents, teams and roles only what the
-/// normaliser reads is parsed (the rest is skipped while parsing), and the agents are parsed,
-/// normalised and dropped one at a time on every core, so their JSON is never all held at once. A
-/// file with any problem is reported exactly as [`load`] and [`normalise`] report it. The file is
-/// read whole (it is at most [`MAX_BYTES`]).
+/// The tenant of a snapshot file: [`read`] without the header.
 ///
 /// # Errors
-/// See [`load`] and [`normalise`].
+/// See [`read`].
 pub fn load_for_check(path: &Path, catalog: &Catalog) -> Result<Tenant, SnapshotError> {
-    if crate::fsio::is_stdio(path) {
-        return parse_for_check(&read_stdin()?, Path::new(STDIN_NAME), catalog);
-    }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(open(path)?, MAX_BYTES + 1),
-        &mut bytes,
-    )
-    .map_err(|cause| SnapshotError::Read {
-        path: path.to_owned(),
-        cause,
-    })?;
-    parse_for_check(&bytes, path, catalog)
+    read(path, catalog).map(|loaded| loaded.tenant)
 }
 
-/// [`load_for_check`] of bytes already read; `path` is only used in messages.
+/// The tenant of snapshot bytes: [`read_bytes`] without the header; `path` is only used in
+/// messages.
 ///
 /// # Errors
-/// See [`parse`] and [`normalise`].
+/// See [`read`].
 pub fn parse_for_check(
     bytes: &[u8],
     path: &Path,
     catalog: &Catalog,
 ) -> Result<Tenant, SnapshotError> {
-    if let Some(mut lean) = lean::parse(bytes, catalog) {
-        check_header(&lean.snapshot.format, lean.snapshot.version, path)?;
-        lean.snapshot.strip_secrets();
-        if let Some(tenant) =
-            normalise::normalise_parts(&lean.snapshot, lean.agents.as_ref(), catalog, path)?
-        {
-            return Ok(tenant);
-        }
-    }
-    // The full parse names whatever is wrong.
-    normalise(&parse(bytes, path)?, catalog, path)
+    read_bytes(bytes, path, catalog).map(|loaded| loaded.tenant)
 }
 
 /// Parses snapshot bytes; `path` is only used in messages.

@@ -1,0 +1,363 @@
+//! Normaliser: snapshot (Halo's raw objects) → [`Tenant`] (typed model with effective permissions).
+//!
+//! Owns: reading Halo's field names (swagger `Uname`, `SectionDetail`, `NHD_Roles`,
+//! `NHD_Identity_Application`), both list envelopes, and computing each agent's effective value of
+//! every catalog permission as the highest of its own setting and every role's. It never guesses:
+//! a value it cannot read is recorded as unknown with the reason, and the engine reports it
+//! `unverifiable`. Driven by the catalog's `source` of each permission; no Halo names are hard-coded
+//! here beyond the object fields themselves.
+//!
+//! Commands read snapshots through `read.rs`, which parses only the members read here (`lean.rs`
+//! lists them): a member newly read here must be added there too (`tests/scale.rs` compares the
+//! tenant of the streamed read with [`normalise`]'s of the whole document on every fixture). There
+//! the agents arrive one record at a time, each normalised on a worker thread with the tenant-wide
+//! `Context` (`normalise_parts`, `agent_record`); here, in [`normalise`], as parsed JSON. Both
+//! give the same tenant.
+//!
+//! The parts: `fields` (collections, records, their members), `applications`, `agents` (the plan of
+//! every permission and one agent's record), `claims`, `restrictions` (permissions derived from the
+//! tenant's structure).
+//!
+//! Values that are the same for many agents (a claim nobody carries, `is_admin = false`) are built
+//! once per tenant and shared ([`crate::tenant::Permissions`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+mod agents;
+mod applications;
+mod claims;
+mod fields;
+mod restrictions;
+#[cfg(test)]
+mod tests;
+
+pub(in crate::snapshot) use agents::Context;
+use agents::*;
+use applications::*;
+use claims::*;
+use fields::*;
+use restrictions::*;
+
+use super::{Snapshot, SnapshotError};
+use crate::catalog::{Catalog, ClaimValue, Confidence, Derived, Kind, PermissionDef, Source};
+use crate::tenant::{
+    Agent, Application, Contribution, Effective, Gap, Membership, Origin, Permissions, Provenance,
+    Role, RoleRef, Team, Tenant, UnknownClaim, Value as PermValue,
+};
+
+/// Builds the tenant model from a snapshot.
+///
+/// # Errors
+/// Only for structural corruption: a collection that is neither an array nor a list envelope, a
+/// record that is not an object, or an object without a usable `id`. Odd or missing *fields* are
+/// not errors; they make the affected permissions unknown.
+pub fn normalise(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    path: &Path,
+) -> Result<Tenant, SnapshotError> {
+    normalise_parts(snapshot, None, catalog, path)?.ok_or_else(|| SnapshotError::Shape {
+        path: path.to_owned(),
+        pointer: "/objects/agents".to_owned(),
+        message: "the agents could not be read".to_owned(),
+    })
+}
+
+/// [`normalise`], with the agents either in `snapshot` or, when `raw` is given, as the raw text of
+/// each record (parsed, normalised and dropped in turn). `Ok(None)` when a raw record is not an
+/// object with an integer `id` or not valid JSON: the caller then normalises the fully parsed
+/// snapshot, which names the problem. Never `Ok(None)` without `raw`.
+pub(in crate::snapshot) fn normalise_parts(
+    snapshot: &Snapshot,
+    raw: Option<&AgentStream<'_>>,
+    catalog: &Catalog,
+    path: &Path,
+) -> Result<Option<Tenant>, SnapshotError> {
+    let shape = |pointer: String, message: String| SnapshotError::Shape {
+        path: path.to_owned(),
+        pointer,
+        message,
+    };
+    let mut tenant = Tenant {
+        provenance: Provenance {
+            instance: snapshot.instance.url.clone(),
+            tenant: snapshot.instance.tenant.clone(),
+            fetched_at: snapshot.fetched_at.clone(),
+            scope: snapshot.scope.clone(),
+            gaps: snapshot
+                .gaps
+                .iter()
+                .map(|g| Gap {
+                    endpoint: g.endpoint.clone(),
+                    status: g.status,
+                    reason: g.reason.clone(),
+                    detail: g.detail.clone(),
+                })
+                .collect(),
+        },
+        ..Tenant::default()
+    };
+
+    let teams = match &snapshot.objects.teams {
+        Some(v) => Some(records(v, "teams").map_err(|m| shape("/objects/teams".into(), m))?),
+        None => None,
+    };
+    let roles = match &snapshot.objects.roles {
+        Some(v) => Some(records(v, "roles").map_err(|m| shape("/objects/roles".into(), m))?),
+        None => None,
+    };
+    let agents = match &snapshot.objects.agents {
+        Some(v) => Some(records(v, "agents").map_err(|m| shape("/objects/agents".into(), m))?),
+        None => None,
+    };
+    let applications = match &snapshot.objects.applications {
+        Some(v) => {
+            Some(records(v, "applications").map_err(|m| shape("/objects/applications".into(), m))?)
+        }
+        None => None,
+    };
+
+    if let Some(items) = teams {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/teams/{i}"), m))?;
+            let id = int_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/teams/{i}"),
+                    "team has no integer `id`".into(),
+                )
+            })?;
+            out.push(Team {
+                id,
+                name: string(obj, "name").unwrap_or_else(|| format!("team {id}")),
+                inactive: boolean(obj, "inactive").unwrap_or(false),
+            });
+        }
+        dedupe(&mut out, |t| t.id, "team", &mut tenant.notes);
+        tenant.teams = Some(out);
+    }
+
+    if let Some(items) = roles {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/roles/{i}"), m))?;
+            let id = any_id(obj)
+                .ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
+            out.push(Role {
+                name: string(obj, "name").unwrap_or_else(|| format!("role {id}")),
+                is_integration: boolean(obj, "is_integration"),
+                claims: claims(obj),
+                id,
+            });
+        }
+        dedupe(&mut out, |r| r.id.clone(), "role", &mut tenant.notes);
+        tenant.roles = Some(out);
+    }
+
+    if let Some(items) = applications {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/applications/{i}"), m))?;
+            let id = any_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/applications/{i}"),
+                    "application has no `id`".into(),
+                )
+            })?;
+            out.push(application(obj, id));
+        }
+        dedupe(&mut out, |a| a.id.clone(), "application", &mut tenant.notes);
+        tenant.applications = Some(out);
+    }
+
+    // Borrowed field by field: the agents, notes and flags of `tenant` are written below.
+    let roles: &[Role] = tenant.roles.as_deref().unwrap_or_default();
+    let fetched_roles: BTreeSet<&str> = roles.iter().map(|r| r.id.as_str()).collect();
+    let mut unknown = BTreeSet::new();
+    for role in roles {
+        if let Some(claims) = &role.claims {
+            scan_claims(
+                catalog,
+                || format!("role {} ({})", role.id, role.name),
+                claims,
+                &mut unknown,
+            );
+        }
+    }
+    let roles_recognised = roles
+        .iter()
+        .any(|r| r.claims.as_deref().is_some_and(|c| recognised(catalog, c)));
+    let roles_carry_claims = roles.iter().any(|r| r.claims.is_some());
+    let (keys, plans_returned) = plans(catalog, true);
+    let (_, plans_missing) = plans(catalog, false);
+    // `claims_returned`: whether any agent or role record carries `claims` at all.
+    let context = |claims_recognised: bool, claims_returned: bool| Context {
+        catalog,
+        roles: tenant
+            .roles
+            .as_deref()
+            .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+        active_teams: tenant.teams.as_deref().map(|t| {
+            t.iter()
+                .filter(|team| !team.inactive)
+                .map(|team| (team.id, team.name.as_str()))
+                .collect()
+        }),
+        active_team_names: {
+            let mut names: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+            for team in tenant.teams.iter().flatten().filter(|team| !team.inactive) {
+                names.entry(team.name.as_str()).or_default().push(team.id);
+            }
+            names
+        },
+        claims_recognised,
+        fetched_roles: &fetched_roles,
+        keys: Arc::clone(&keys),
+        plans: if claims_returned {
+            &plans_returned
+        } else {
+            &plans_missing
+        },
+    };
+
+    let normalised = if let Some(raw) = raw {
+        // Each record is parsed, normalised and dropped in turn. Whether the claim encoding is in
+        // use depends on every agent's claims: when the roles do not settle it, assume it is and
+        // normalise again in the rare tenant where no agent's claims match either.
+        let run = raw;
+        let Some(mut done) = run(&context(true, true)) else {
+            return Ok(None);
+        };
+        if !roles_recognised && !done.iter().any(|n| n.own_claims_recognised) {
+            let returned = roles_carry_claims || done.iter().any(|n| n.agent.claims.is_some());
+            let Some(again) = run(&context(false, returned)) else {
+                return Ok(None);
+            };
+            done = again;
+        }
+        tenant.claims_recognised = roles_recognised || done.iter().any(|n| n.own_claims_recognised);
+        Some(done)
+    } else if let Some(items) = agents {
+        let mut objects = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let obj = object(item).map_err(|m| shape(format!("/objects/agents/{i}"), m))?;
+            let id = int_id(obj).ok_or_else(|| {
+                shape(
+                    format!("/objects/agents/{i}"),
+                    "agent has no integer `id`".into(),
+                )
+            })?;
+            objects.push((id, obj));
+        }
+        tenant.claims_recognised = roles_recognised
+            || objects
+                .iter()
+                .any(|(_, obj)| claims(obj).is_some_and(|c| recognised(catalog, &c)));
+        let returned = roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
+        let ctx = context(tenant.claims_recognised, returned);
+        Some(map_in_parallel(&objects, |(id, obj)| {
+            Normalised::of(&ctx, *id, obj)
+        }))
+    } else {
+        None
+    };
+    if let Some(mut done) = normalised {
+        // Sorted by id; the sort is stable, so of a duplicate id the first in the file is kept.
+        done.sort_by_key(|n| n.agent.id);
+        let mut agents: Vec<Agent> = Vec::with_capacity(done.len());
+        let mut duplicates = 0;
+        for n in done {
+            // A duplicate's claims are listed too.
+            unknown.extend(n.unknown_claims);
+            if agents.last().is_some_and(|a| a.id == n.agent.id) {
+                duplicates += 1;
+            } else {
+                agents.push(n.agent);
+            }
+        }
+        if duplicates > 0 {
+            tenant.notes.push(format!(
+                "{duplicates} duplicate agent ids ignored (first kept)"
+            ));
+        }
+        tenant.agents = Some(agents);
+    }
+    tenant.unknown_claims = unknown.into_iter().collect();
+    Ok(Some(tenant))
+}
+
+/// Reads the agents for [`normalise_parts`]: every agent record normalised with this context, in
+/// file order, or `None` when one cannot be (the caller then reads the snapshot whole).
+pub(in crate::snapshot) type AgentStream<'a> =
+    dyn Fn(&Context<'_>) -> Option<Vec<Normalised>> + Sync + 'a;
+
+/// One agent record (as parsed for the normaliser), normalised, its permission values shared with
+/// the equal ones in `pool`; `None` when it is not an object with an integer `id`.
+pub(in crate::snapshot) fn agent_record(
+    ctx: &Context<'_>,
+    value: &Value,
+    pool: &mut HashSet<Arc<Effective>>,
+) -> Option<Normalised> {
+    let obj = value.as_object()?;
+    let id = int_id(obj)?;
+    let mut normalised = Normalised::of(ctx, id, obj);
+    normalised.agent.permissions.share(pool);
+    Some(normalised)
+}
+
+/// One agent record, normalised.
+pub(in crate::snapshot) struct Normalised {
+    agent: Agent,
+    /// The claims of this record the catalog does not understand.
+    unknown_claims: Vec<UnknownClaim>,
+    /// Whether the agent's own claims include one the catalog knows.
+    own_claims_recognised: bool,
+}
+
+impl Normalised {
+    fn of(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Self {
+        let mut unknown = BTreeSet::new();
+        agent_unknown_claims(ctx.catalog, obj, ctx.fetched_roles, &mut unknown);
+        let agent = agent(ctx, id, obj);
+        Self {
+            own_claims_recognised: agent
+                .claims
+                .as_deref()
+                .is_some_and(|c| recognised(ctx.catalog, c)),
+            agent,
+            unknown_claims: unknown.into_iter().collect(),
+        }
+    }
+}
+
+/// `items.iter().map(f).collect()` on the machine's cores: agents are normalised independently of
+/// each other (tens of thousands in a large tenant), and the order is kept.
+fn map_in_parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let mut parts = items.chunks(items.len().div_ceil(threads));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let f = &f;
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out: Vec<U> = Vec::with_capacity(items.len());
+        out.extend(first.iter().map(f));
+        for handle in others {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}

@@ -1,0 +1,542 @@
+//! A byte-level splitter of a snapshot's text: finds the records of chosen arrays (such as
+//! `objects.agents`) without parsing them, so that each can be parsed on its own, on any core,
+//! while the file is read in bounded chunks.
+//!
+//! Owns: following JSON's structure (strings, escapes, nesting) closely enough to tell where an
+//! array's records begin and end, checking the separators between them, and keeping everything
+//! outside those records (the "skeleton": the header, and the arrays emptied to `[]`). It does
+//! not validate anything else: the skeleton and every record are parsed by serde_json afterwards,
+//! and a text that is valid once the records are put back is valid JSON. Any surprise stops the
+//! split ([`Stop::Unusual`]) and the caller parses the file in full, which names the problem.
+
+/// Arrays and objects nested deeper than this stop the split (serde_json refuses 128 levels).
+const MAX_DEPTH: usize = 256;
+/// Object keys longer than this are never the name of a collection: not recorded.
+const KEY_BYTES: usize = 32;
+/// Keys are recorded for the first levels only (`objects`, a collection, an envelope's member).
+const KEY_LEVELS: usize = 3;
+/// A record, or the skeleton, larger than this stops the split: no Halo object comes near it,
+/// and the full parse then says what is wrong (a file of junk is not gathered into memory).
+const MAX_PIECE: usize = 64 * 1024 * 1024;
+
+/// Why a split stopped.
+#[derive(Debug)]
+pub(super) enum Stop {
+    /// Anything not as a well-formed snapshot has it (the full parse names it), the sink asked
+    /// to stop, or the input could not be read (the full read reports why).
+    Unusual,
+}
+
+/// What the splitter calls with what it finds.
+pub(super) trait Sink {
+    /// Whether records of the array at these keys (from the top level down) are wanted, and the
+    /// tag they are reported with. Called when the array opens.
+    fn array(&mut self, keys: &[&[u8]]) -> Option<usize>;
+    /// One record of a chosen array (its text, from its first byte to its last), with the line
+    /// (from 1) and the byte offset (from 0) it starts at. `false` stops the split.
+    fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Normal,
+    String,
+    Escape,
+}
+
+/// Where the bytes being read go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Skeleton,
+    Record,
+    Dropped,
+}
+
+/// Where the reader is in a chosen array.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Item {
+    /// After `[`: a record or `]`.
+    First,
+    /// After a record: `,` or `]`.
+    After,
+    /// After `,`: a record.
+    Next,
+    /// In a record that is an object or an array.
+    Nested,
+    /// In a record that is a string.
+    Text,
+    /// In a record that is a number or a literal.
+    Bare,
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    object: bool,
+    expect_key: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Key {
+    bytes: [u8; KEY_BYTES],
+    len: usize,
+    /// False when too long or escaped: such a key names no collection.
+    plain: bool,
+}
+
+impl Key {
+    fn get(&self) -> Option<&[u8]> {
+        if self.plain {
+            self.bytes.get(..self.len)
+        } else {
+            None
+        }
+    }
+}
+
+/// The state of a split between two chunks.
+pub(super) struct Splitter {
+    mode: Mode,
+    frames: Vec<Frame>,
+    keys: [Key; KEY_LEVELS],
+    /// Recording the key being read, at this level (index into `keys`).
+    key_at: Option<usize>,
+    /// The chosen array being read: its depth (the number of open containers inside it) and tag.
+    array: Option<(usize, usize)>,
+    item: Item,
+    place: Place,
+    record: Vec<u8>,
+    record_line: usize,
+    record_offset: u64,
+    line: usize,
+    keep_skeleton: bool,
+    skeleton: Vec<u8>,
+    /// Bytes read so far.
+    pub(super) bytes: u64,
+}
+
+impl Splitter {
+    /// A split of a document from its first byte; with `keep_skeleton`, the text outside the
+    /// chosen arrays' records is kept ([`Splitter::finish`] returns it).
+    pub(super) fn new(keep_skeleton: bool) -> Self {
+        Self {
+            mode: Mode::Normal,
+            frames: Vec::new(),
+            keys: [Key::default(); KEY_LEVELS],
+            key_at: None,
+            array: None,
+            item: Item::First,
+            place: Place::Skeleton,
+            record: Vec::new(),
+            record_line: 1,
+            record_offset: 0,
+            line: 1,
+            keep_skeleton,
+            skeleton: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The skeleton, once the whole document has been read (nothing unless asked for).
+    ///
+    /// # Errors
+    /// [`Stop::Unusual`] when the document ended inside a string, an array or an object.
+    pub(super) fn finish(self) -> Result<Vec<u8>, Stop> {
+        if self.mode != Mode::Normal || !self.frames.is_empty() || self.array.is_some() {
+            return Err(Stop::Unusual);
+        }
+        Ok(self.skeleton)
+    }
+
+    fn flush(&mut self, chunk: &[u8], from: usize, to: usize) -> Result<(), Stop> {
+        let part = chunk.get(from..to).unwrap_or_default();
+        let into = match self.place {
+            Place::Skeleton if self.keep_skeleton => &mut self.skeleton,
+            Place::Record => &mut self.record,
+            Place::Skeleton | Place::Dropped => return Ok(()),
+        };
+        if into.len() + part.len() > MAX_PIECE {
+            return Err(Stop::Unusual);
+        }
+        into.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// Moves to another place at `at` (the byte at `at` goes to the new place).
+    fn switch(
+        &mut self,
+        chunk: &[u8],
+        start: &mut usize,
+        at: usize,
+        place: Place,
+    ) -> Result<(), Stop> {
+        self.flush(chunk, *start, at)?;
+        *start = at;
+        self.place = place;
+        Ok(())
+    }
+
+    /// Ends the record being read just before `end`.
+    fn end_record(
+        &mut self,
+        chunk: &[u8],
+        start: &mut usize,
+        end: usize,
+        tag: usize,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Stop> {
+        self.switch(chunk, start, end, Place::Dropped)?;
+        self.item = Item::After;
+        let more = sink.record(tag, self.record_line, self.record_offset, &self.record);
+        self.record.clear();
+        if more { Ok(()) } else { Err(Stop::Unusual) }
+    }
+
+    /// Starts a record at `at`, after checking a record may start there.
+    fn start_record(&mut self, chunk: &[u8], start: &mut usize, at: usize) -> Result<(), Stop> {
+        if !matches!(self.item, Item::First | Item::Next) {
+            return Err(Stop::Unusual);
+        }
+        self.switch(chunk, start, at, Place::Record)?;
+        self.record_line = self.line;
+        self.record_offset = self.bytes - chunk.len() as u64 + at as u64;
+        Ok(())
+    }
+
+    /// Whether the reader is directly inside the chosen array (between its records).
+    fn at_items(&self) -> Option<usize> {
+        match self.array {
+            Some((depth, tag)) if depth == self.frames.len() => Some(tag),
+            _ => None,
+        }
+    }
+
+    /// Reads the next chunk of the document.
+    ///
+    /// # Errors
+    /// [`Stop::Unusual`] on anything a split cannot follow, or when the sink stops it.
+    #[allow(clippy::too_many_lines)]
+    pub(super) fn feed(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> Result<(), Stop> {
+        self.bytes += chunk.len() as u64;
+        let mut start = 0;
+        let mut at = 0;
+        while let Some(&b) = chunk.get(at) {
+            match self.mode {
+                Mode::String => {
+                    // The bulk of a snapshot: run to the next quote or backslash.
+                    let rest = chunk.get(at..).unwrap_or_default();
+                    let Some(found) = rest.iter().position(|&c| c == b'"' || c == b'\\') else {
+                        if let Some(level) = self.key_at {
+                            self.push_key(level, rest, false);
+                        }
+                        break;
+                    };
+                    let stop = at + found;
+                    if let Some(level) = self.key_at {
+                        self.push_key(level, rest.get(..found).unwrap_or_default(), false);
+                    }
+                    at = stop;
+                    if chunk.get(stop) == Some(&b'\\') {
+                        if let Some(level) = self.key_at {
+                            self.push_key(level, &[], true);
+                        }
+                        self.mode = Mode::Escape;
+                    } else {
+                        self.mode = Mode::Normal;
+                        if self.key_at.take().is_some()
+                            && let Some(frame) = self.frames.last_mut()
+                        {
+                            frame.expect_key = false;
+                        }
+                        if self.item == Item::Text
+                            && let Some(tag) = self.at_items()
+                        {
+                            self.end_record(chunk, &mut start, stop + 1, tag, sink)?;
+                        }
+                    }
+                    at += 1;
+                    continue;
+                }
+                Mode::Escape => {
+                    self.mode = Mode::String;
+                    at += 1;
+                    continue;
+                }
+                Mode::Normal => {}
+            }
+            if self.item == Item::Bare
+                && let Some(tag) = self.at_items()
+                && matches!(b, b',' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                self.end_record(chunk, &mut start, at, tag, sink)?;
+            }
+            match b {
+                b'"' => {
+                    self.mode = Mode::String;
+                    if self.at_items().is_some() {
+                        self.start_record(chunk, &mut start, at)?;
+                        self.item = Item::Text;
+                    } else if let Some(frame) = self.frames.last()
+                        && frame.object
+                        && frame.expect_key
+                    {
+                        let level = self.frames.len() - 1;
+                        if level < KEY_LEVELS {
+                            self.keys[level] = Key {
+                                plain: true,
+                                ..Key::default()
+                            };
+                            self.key_at = Some(level);
+                        }
+                    }
+                }
+                b'{' | b'[' => {
+                    if self.at_items().is_some() {
+                        self.start_record(chunk, &mut start, at)?;
+                        self.item = Item::Nested;
+                    }
+                    if b == b'[' && self.array.is_none() && self.frames.len() <= KEY_LEVELS {
+                        let mut keys: [&[u8]; KEY_LEVELS] = [&[]; KEY_LEVELS];
+                        let mut known = true;
+                        for (level, frame) in self.frames.iter().enumerate() {
+                            match (frame.object, self.keys.get(level).and_then(Key::get)) {
+                                (true, Some(key)) => keys[level] = key,
+                                _ => known = false,
+                            }
+                        }
+                        let keys = keys.get(..self.frames.len()).unwrap_or_default();
+                        if known && let Some(tag) = sink.array(keys) {
+                            self.switch(chunk, &mut start, at + 1, Place::Dropped)?;
+                            self.array = Some((self.frames.len() + 1, tag));
+                            self.item = Item::First;
+                        }
+                    }
+                    if self.frames.len() >= MAX_DEPTH {
+                        return Err(Stop::Unusual);
+                    }
+                    self.frames.push(Frame {
+                        object: b == b'{',
+                        expect_key: b == b'{',
+                    });
+                }
+                b'}' | b']' => {
+                    let Some(frame) = self.frames.pop() else {
+                        return Err(Stop::Unusual);
+                    };
+                    if frame.object != (b == b'}') {
+                        return Err(Stop::Unusual);
+                    }
+                    match self.array {
+                        // The chosen array closes: no record may be missing after a comma.
+                        Some((depth, _)) if depth == self.frames.len() + 1 => {
+                            if !matches!(self.item, Item::First | Item::After) {
+                                return Err(Stop::Unusual);
+                            }
+                            self.array = None;
+                            self.switch(chunk, &mut start, at, Place::Skeleton)?;
+                        }
+                        // A record that is an object or an array ends.
+                        Some((depth, tag)) if depth == self.frames.len() => {
+                            self.end_record(chunk, &mut start, at + 1, tag, sink)?;
+                        }
+                        _ => {}
+                    }
+                }
+                b',' => {
+                    if self.at_items().is_some() {
+                        if self.item != Item::After {
+                            return Err(Stop::Unusual);
+                        }
+                        self.item = Item::Next;
+                    } else if let Some(frame) = self.frames.last_mut()
+                        && frame.object
+                    {
+                        frame.expect_key = true;
+                    }
+                }
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' => {}
+                b':' if self.at_items().is_none() => {}
+                // Numbers and literals: anything else outside a string is not JSON.
+                b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'+' | b'.' => {
+                    if self.at_items().is_some() && self.item != Item::Bare {
+                        self.start_record(chunk, &mut start, at)?;
+                        self.item = Item::Bare;
+                    }
+                }
+                _ => return Err(Stop::Unusual),
+            }
+            at += 1;
+        }
+        self.flush(chunk, start, chunk.len())
+    }
+
+    fn push_key(&mut self, level: usize, bytes: &[u8], escaped: bool) {
+        let Some(key) = self.keys.get_mut(level) else {
+            return;
+        };
+        if escaped {
+            key.plain = false;
+            return;
+        }
+        match key.bytes.get_mut(key.len..key.len + bytes.len()) {
+            Some(room) if key.plain => {
+                room.copy_from_slice(bytes);
+                key.len += bytes.len();
+            }
+            _ => key.plain = false,
+        }
+    }
+}
+
+/// Splits a whole document held in memory.
+///
+/// # Errors
+/// See [`Splitter::feed`] and [`Splitter::finish`].
+pub(super) fn bytes(
+    text: &[u8],
+    keep_skeleton: bool,
+    sink: &mut dyn Sink,
+) -> Result<Vec<u8>, Stop> {
+    let mut splitter = Splitter::new(keep_skeleton);
+    splitter.feed(text, sink)?;
+    splitter.finish()
+}
+
+/// Splits a document read from `reader` in chunks of a fixed size (memory holds one chunk and
+/// one record at a time, plus the skeleton when kept), reading at most `limit` bytes (more stops
+/// the split). Returns the skeleton and the number of bytes read.
+///
+/// # Errors
+/// See [`Splitter::feed`] and [`Splitter::finish`].
+pub(super) fn reader(
+    mut reader: impl std::io::Read,
+    limit: u64,
+    keep_skeleton: bool,
+    sink: &mut dyn Sink,
+) -> Result<(Vec<u8>, u64), Stop> {
+    let mut splitter = Splitter::new(keep_skeleton);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let read = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(Stop::Unusual),
+        };
+        splitter.feed(chunk.get(..read).unwrap_or_default(), sink)?;
+        if splitter.bytes > limit {
+            return Err(Stop::Unusual);
+        }
+    }
+    let bytes = splitter.bytes;
+    Ok((splitter.finish()?, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of `objects.agents` (tag 0) and of any envelope member under `objects.roles` (1).
+    #[derive(Default)]
+    struct Collect {
+        records: Vec<Found>,
+        /// The whole document: each record is where its offset says.
+        text: Vec<u8>,
+    }
+
+    impl Sink for Collect {
+        fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
+            match keys {
+                [b"objects", b"agents"] => Some(0),
+                [b"objects", b"roles", _] => Some(1),
+                _ => None,
+            }
+        }
+        fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool {
+            self.records
+                .push((tag, line, String::from_utf8_lossy(text).into_owned()));
+            self.text.get(offset as usize..offset as usize + text.len()) == Some(text)
+        }
+    }
+
+    /// A record found: tag, line, text.
+    type Found = (usize, usize, String);
+
+    fn split_all(text: &str) -> Result<(String, Vec<Found>), Stop> {
+        let mut sink = Collect {
+            text: text.as_bytes().to_vec(),
+            ..Collect::default()
+        };
+        let skeleton = bytes(text.as_bytes(), true, &mut sink)?;
+        // In chunks of every size, the same.
+        for size in [1, 2, 3, 7] {
+            let mut again = Collect {
+                text: text.as_bytes().to_vec(),
+                ..Collect::default()
+            };
+            let mut splitter = Splitter::new(true);
+            for chunk in text.as_bytes().chunks(size) {
+                splitter.feed(chunk, &mut again)?;
+            }
+            assert_eq!(splitter.finish()?, skeleton, "chunks of {size}");
+            assert_eq!(again.records, sink.records, "chunks of {size}");
+        }
+        Ok((String::from_utf8(skeleton).unwrap(), sink.records))
+    }
+
+    #[test]
+    fn records_are_cut_out_and_the_rest_kept() {
+        let text = "{\"format\": \"x\", \"objects\": {\"agents\": [\n {\"id\": 1, \"n\": \"a]\\\"}\"},\n 2 , \"s,\\\\\", [3], null],\n \"roles\": {\"count\": 1, \"roles\": [{\"id\": \"r\"}]}, \"teams\": [{\"id\": 4}]}}";
+        let (skeleton, records) = split_all(text).unwrap();
+        assert_eq!(
+            skeleton,
+            "{\"format\": \"x\", \"objects\": {\"agents\": [],\n \"roles\": {\"count\": 1, \"roles\": []}, \"teams\": [{\"id\": 4}]}}"
+        );
+        let texts: Vec<(usize, usize, &str)> = records
+            .iter()
+            .map(|(t, l, s)| (*t, *l, s.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (0, 2, "{\"id\": 1, \"n\": \"a]\\\"}\"}"),
+                (0, 3, "2"),
+                (0, 3, "\"s,\\\\\""),
+                (0, 3, "[3]"),
+                (0, 3, "null"),
+                (1, 4, "{\"id\": \"r\"}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_elsewhere_or_escaped_are_not_collections() {
+        let text = r#"{"x": {"objects": {"agents": [1]}}, "objects": {"age\u006ets": [2], "agentsX": [3]}, "agents": [4]}"#;
+        let (skeleton, records) = split_all(text).unwrap();
+        assert!(records.is_empty(), "{records:?}");
+        assert_eq!(skeleton, text);
+    }
+
+    #[test]
+    fn bad_separators_and_unfinished_documents_stop_the_split() {
+        for text in [
+            r#"{"objects": {"agents": [{"id": 1} {"id": 2}]}}"#,
+            r#"{"objects": {"agents": [{"id": 1},]}}"#,
+            r#"{"objects": {"agents": [,{"id": 1}]}}"#,
+            r#"{"objects": {"agents": [{"id": 1},,{"id": 2}]}}"#,
+            r#"{"objects": {"agents": [1 2]}}"#,
+            r#"{"objects": {"agents": [{"id": 1}"#,
+            r#"{"objects": {"agents": [{"id": 1]}}"#,
+            r#"{"objects": "unterminated}"#,
+            "}",
+            r#"{"objects": {"agents": [1 :]}}"#,
+            "{\"objects\": {\"agents\": [\u{0}\u{0}\u{0}]}}",
+            "{\"objects\": \u{0}}",
+        ] {
+            assert!(
+                matches!(split_all(text), Err(Stop::Unusual)),
+                "{text} was split"
+            );
+        }
+    }
+}
