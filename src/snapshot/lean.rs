@@ -368,9 +368,18 @@ impl<'de> Visitor<'de> for Object<'_> {
         let mut out = Map::new();
         // A key written twice is an error of the full parse (which names the object): give up
         // here so it runs. Ignored members are tracked too.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut many: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
         while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
+            let repeated = if many.is_empty() && seen.len() < LINEAR_KEYS {
+                let repeated = seen.contains(&key);
+                seen.push(key.clone());
+                repeated
+            } else {
+                many.extend(seen.drain(..));
+                !many.insert(key.clone())
+            };
+            if repeated {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             match self.spec.get(&key) {
@@ -456,7 +465,7 @@ impl<'de> Visitor<'de> for Skip<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut few: Vec<Cow<'de, str>> = Vec::new();
-        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+        let mut many: HashSet<Cow<'de, str>, foldhash::fast::RandomState> = HashSet::default();
         while let Some(key) = map.next_key_seed(Key)? {
             if super::secrets::is_secret_name(&key) {
                 self.secrets.borrow_mut().insert(key.clone().into_owned());

@@ -19,8 +19,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::Catalog;
-use crate::tenant::Tenant;
 pub use lines::ObjectLines;
 
 pub use normalise::normalise;
@@ -427,27 +425,6 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
         });
     }
     Ok(file)
-}
-
-/// The tenant of a snapshot file: [`read`] without the header.
-///
-/// # Errors
-/// See [`read`].
-pub fn load_for_check(path: &Path, catalog: &Catalog) -> Result<Tenant, SnapshotError> {
-    read(path, catalog).map(|loaded| loaded.tenant)
-}
-
-/// The tenant of snapshot bytes: [`read_bytes`] without the header; `path` is only used in
-/// messages.
-///
-/// # Errors
-/// See [`read`].
-pub fn parse_for_check(
-    bytes: &[u8],
-    path: &Path,
-    catalog: &Catalog,
-) -> Result<Tenant, SnapshotError> {
-    read_bytes(bytes, path, catalog).map(|loaded| loaded.tenant)
 }
 
 /// Parses snapshot bytes; `path` is only used in messages.

@@ -16,7 +16,7 @@
 //! refuses a file with the same error.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
@@ -354,7 +354,7 @@ fn agents(
             let (jobs, failed) = (&jobs, &failed);
             scope.spawn(move || {
                 let skipped = RefCell::new(BTreeSet::new());
-                let mut pool = HashSet::new();
+                let mut pool = crate::tenant::SharePool::default();
                 loop {
                     let job = match jobs.lock() {
                         Ok(jobs) => jobs.recv(),

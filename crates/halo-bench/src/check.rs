@@ -281,8 +281,6 @@ pub fn child_phases(file: &Path) -> Result<Value, String> {
         }));
         clock = Instant::now();
     };
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    mark("read the file", &mut phases);
     let catalog = Catalog::builtin().map_err(|e| e.to_string())?;
     let sources = RuleSources {
         rules: Vec::new(),
@@ -290,9 +288,13 @@ pub fn child_phases(file: &Path) -> Result<Value, String> {
     };
     let library = app::load_library(&sources, catalog).map_err(|e| e.to_string())?;
     mark("load the rules", &mut phases);
-    let tenant = snapshot::parse_for_check(&bytes, file, catalog).map_err(|e| e.to_string())?;
-    drop(bytes);
-    mark("parse and normalise (agents record by record)", &mut phases);
+    let tenant = snapshot::read(file, catalog)
+        .map_err(|e| e.to_string())?
+        .tenant;
+    mark(
+        "read, parse and normalise (streamed, agents on every core)",
+        &mut phases,
+    );
     let outcome = check::check(&tenant, &library, catalog, &Selection::default())
         .map_err(|e| e.to_string())?;
     mark("check", &mut phases);

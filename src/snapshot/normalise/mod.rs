@@ -21,7 +21,7 @@
 //! Values that are the same for many agents (a claim nobody carries, `is_admin = false`) are built
 //! once per tenant and shared ([`crate::tenant::Permissions`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -300,7 +300,7 @@ pub(in crate::snapshot) type AgentStream<'a> =
 pub(in crate::snapshot) fn agent_record(
     ctx: &Context<'_>,
     value: &Value,
-    pool: &mut HashSet<Arc<Effective>>,
+    pool: &mut crate::tenant::SharePool,
 ) -> Option<Normalised> {
     let obj = value.as_object()?;
     let id = int_id(obj)?;
