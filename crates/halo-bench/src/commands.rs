@@ -53,19 +53,20 @@ struct Files {
     out: String,
 }
 
-/// One measured command: its name in the tables, its arguments, how many snapshots it reads.
+/// One measured command: its name in the tables, its arguments, the files it reads.
 struct Case {
     name: &'static str,
     args: Vec<String>,
-    inputs: usize,
+    inputs: Vec<String>,
 }
 
 fn cases(f: &Files) -> Vec<Case> {
-    let case = |name, args: &[&str], inputs| Case {
+    let case = |name, args: &[&str], inputs: &[&str]| Case {
         name,
         args: args.iter().map(|a| (*a).to_owned()).collect(),
-        inputs,
+        inputs: inputs.iter().map(|a| (*a).to_owned()).collect(),
     };
+    let one: &[&str] = &[&f.a];
     vec![
         case(
             "check",
@@ -78,7 +79,7 @@ fn cases(f: &Files) -> Vec<Case> {
                 "-o",
                 &f.out,
             ],
-            1,
+            one,
         ),
         case(
             "check --baseline",
@@ -93,12 +94,12 @@ fn cases(f: &Files) -> Vec<Case> {
                 "--baseline",
                 &f.baseline,
             ],
-            1,
+            &[&f.a, &f.baseline],
         ),
         case(
             "diff",
             &["diff", &f.a, &f.b, "--format", "json", "-o", &f.out],
-            2,
+            &[&f.a, &f.b],
         ),
         case(
             "plan",
@@ -111,18 +112,18 @@ fn cases(f: &Files) -> Vec<Case> {
                 "-o",
                 &f.out,
             ],
-            1,
+            one,
         ),
         case(
             "self-check",
             &["self-check", "--snapshot", &f.a, "--format", "json"],
-            1,
+            one,
         ),
-        case("snapshot show", &["snapshot", "show", &f.a], 1),
+        case("snapshot show", &["snapshot", "show", &f.a], one),
         case(
             "init",
             &["init", "--snapshot", &f.a, "-o", &f.out, "--force"],
-            1,
+            one,
         ),
     ]
 }
@@ -130,7 +131,7 @@ fn cases(f: &Files) -> Vec<Case> {
 struct Row {
     command: &'static str,
     agents: usize,
-    inputs: usize,
+    /// Megabytes of input, every file.
     mb: f64,
     floor_s: f64,
     floor_kib: u64,
@@ -165,9 +166,6 @@ pub fn run(args: &CommandsArgs) -> Result<(), String> {
         );
         write_snapshot(&spec, &a)?;
         std::fs::copy(&a, &b).map_err(|e| format!("cannot copy {}: {e}", a.display()))?;
-        let bytes = std::fs::metadata(&a)
-            .map_err(|e| format!("cannot stat {}: {e}", a.display()))?
-            .len();
         let files = Files {
             a: text(&a),
             b: text(&b),
@@ -189,22 +187,26 @@ pub fn run(args: &CommandsArgs) -> Result<(), String> {
             ],
             &dir,
         )?;
-        let mut floors: [(Vec<f64>, u64); 2] = [(Vec::new(), 0), (Vec::new(), 0)];
-        for run in 1..=runs {
-            for (inputs, floor) in floors.iter_mut().enumerate() {
-                let mut argv = vec!["floor", files.a.as_str()];
-                if inputs == 1 {
-                    argv.push(&files.b);
-                }
-                let f = measure::child(&argv, &dir)?;
-                floor.0.push(number(&f, "seconds"));
-                floor.1 = floor.1.max(number(&f, "peak_kib") as u64);
+        // The floor of each set of inputs: read and parse them all, keeping every tree.
+        let mut floors: Vec<(Vec<String>, Vec<f64>, u64)> = Vec::new();
+        for case in cases(&files) {
+            if !floors.iter().any(|(inputs, ..)| *inputs == case.inputs) {
+                floors.push((case.inputs.clone(), Vec::new(), 0));
             }
-            eprintln!(
-                "halo-bench: {agents} agents, floor run {run}/{runs}: one file {:.3} s, two {:.3} s",
-                floors[0].0.last().copied().unwrap_or(f64::NAN),
-                floors[1].0.last().copied().unwrap_or(f64::NAN)
-            );
+        }
+        for run in 1..=runs {
+            for (inputs, seconds, peak) in &mut floors {
+                let mut argv = vec!["floor"];
+                argv.extend(inputs.iter().map(String::as_str));
+                let f = measure::child(&argv, &dir)?;
+                seconds.push(number(&f, "seconds"));
+                *peak = (*peak).max(number(&f, "peak_kib") as u64);
+                eprintln!(
+                    "halo-bench: {agents} agents, floor of {} file(s), run {run}/{runs}: {:.3} s",
+                    inputs.len(),
+                    number(&f, "seconds")
+                );
+            }
         }
         for case in cases(&files) {
             if !args.only.is_empty() && !args.only.iter().any(|o| o == case.name) {
@@ -225,14 +227,22 @@ pub fn run(args: &CommandsArgs) -> Result<(), String> {
                     mib(number(&r, "peak_kib") as u64)
                 );
             }
-            let floor = &floors[case.inputs.clamp(1, 2) - 1];
+            let (_, floor_s, floor_kib) = floors
+                .iter()
+                .find(|(inputs, ..)| *inputs == case.inputs)
+                .ok_or("no floor measured")?;
+            let mb = case
+                .inputs
+                .iter()
+                .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+                .sum::<u64>() as f64
+                / 1e6;
             rows.push(Row {
                 command: case.name,
                 agents,
-                inputs: case.inputs,
-                mb: bytes as f64 / 1e6,
-                floor_s: median(&floor.0),
-                floor_kib: floor.1,
+                mb,
+                floor_s: median(floor_s),
+                floor_kib: *floor_kib,
                 seconds: median(&seconds),
                 peak_kib: peak,
                 exit,
@@ -292,7 +302,7 @@ fn print_results(rows: &[Row], runs: usize) {
             vec![
                 r.command.to_owned(),
                 r.agents.to_string(),
-                format!("{:.1}", r.mb * r.inputs as f64),
+                format!("{:.1}", r.mb),
                 format!("{:.3}", r.floor_s),
                 format!("{:.3}", r.seconds),
                 format!("{:.2}", r.seconds / r.floor_s),
