@@ -11,13 +11,12 @@ use serde::ser::SerializeMap;
 
 use crate::catalog::Confidence;
 
-/// A known value of a permission.
-
 /// The values [`Permissions::share`] shares, by equality. Hashed with `foldhash` (the map is
 /// private to one read, its keys are the tool's own values): most of an agent's values are
 /// looked up here, and SipHash made that a tenth of reading a snapshot.
 pub type SharePool = std::collections::HashSet<Arc<Effective>, foldhash::fast::RandomState>;
 
+/// A known value of a permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Value {
