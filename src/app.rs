@@ -743,23 +743,15 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
                 .to_owned(),
         });
     }
+    let old = snapshot::read(&args.old, catalog)?.tenant;
     // Standard input is read once: the SARIF and GitHub formats locate NEW's objects in the same
     // bytes (a file is read again for that, by those formats only).
-    let (old, new, new_stdin) = if crate::fsio::is_stdio(&args.new) {
-        let old = snapshot::read(&args.old, catalog)?.tenant;
+    let (new, new_stdin) = if crate::fsio::is_stdio(&args.new) {
         let bytes = snapshot::read_stdin()?;
         let new = snapshot::read_bytes(&bytes, Path::new(snapshot::STDIN_NAME), catalog)?;
-        (old, new.tenant, Some(bytes))
+        (new.tenant, Some(bytes))
     } else {
-        // The two are read at the same time (each read's first pass is one thread); OLD's error,
-        // if both have one, is the one reported.
-        let (old, new) = std::thread::scope(|scope| {
-            let new = scope.spawn(|| snapshot::read(&args.new, catalog));
-            let old = snapshot::read(&args.old, catalog);
-            (old, new.join())
-        });
-        let new = new.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (old?.tenant, new?.tenant, None)
+        (snapshot::read(&args.new, catalog)?.tenant, None)
     };
     let new_lines = || match &new_stdin {
         Some(bytes) => snapshot::ObjectLines::scan(&String::from_utf8_lossy(bytes)),
