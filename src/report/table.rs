@@ -88,10 +88,9 @@ fn findings(outcome: &Outcome, width: usize) -> String {
             actual: shown_owned(f.actual.as_deref().unwrap_or_default()),
         })
         .collect();
-    let blocks = rows.iter().map(|r| block(r, width)).collect::<String>();
-    match crate::text::fitted_table_whole(rows, width) {
+    match crate::text::fitted_table_whole(&rows, width) {
         Some(table) => format!("{table}\n"),
-        None => blocks,
+        None => rows.iter().map(|r| block(r, width)).collect(),
     }
 }
 

@@ -368,18 +368,9 @@ impl<'de> Visitor<'de> for Object<'_> {
         let mut out = Map::new();
         // A key written twice is an error of the full parse (which names the object): give up
         // here so it runs. Ignored members are tracked too.
-        let mut seen: Vec<String> = Vec::new();
-        let mut many: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
+        let mut seen = SeenKeys::default();
         while let Some(key) = map.next_key::<String>()? {
-            let repeated = if many.is_empty() && seen.len() < LINEAR_KEYS {
-                let repeated = seen.contains(&key);
-                seen.push(key.clone());
-                repeated
-            } else {
-                many.extend(seen.drain(..));
-                !many.insert(key.clone())
-            };
-            if repeated {
+            if seen.repeated(key.clone()) {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             match self.spec.get(&key) {
@@ -421,6 +412,35 @@ struct Skip<'s> {
 /// Objects up to this many members are checked for repeated keys by a linear search; larger ones
 /// by a hash set, so a hostile object of a million members costs no more than parsing it.
 const LINEAR_KEYS: usize = 16;
+
+/// The keys of one object read so far, to find one written twice.
+struct SeenKeys<K> {
+    few: Vec<K>,
+    many: HashSet<K, foldhash::fast::RandomState>,
+}
+
+impl<K> Default for SeenKeys<K> {
+    fn default() -> Self {
+        Self {
+            few: Vec::new(),
+            many: HashSet::default(),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash> SeenKeys<K> {
+    /// Records `key`; true when it was seen already.
+    fn repeated(&mut self, key: K) -> bool {
+        if self.many.is_empty() && self.few.len() < LINEAR_KEYS {
+            let repeated = self.few.contains(&key);
+            self.few.push(key);
+            repeated
+        } else {
+            self.many.extend(self.few.drain(..));
+            !self.many.insert(key)
+        }
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for Skip<'_> {
     type Value = ();
@@ -464,21 +484,12 @@ impl<'de> Visitor<'de> for Skip<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut few: Vec<Cow<'de, str>> = Vec::new();
-        let mut many: HashSet<Cow<'de, str>, foldhash::fast::RandomState> = HashSet::default();
+        let mut seen = SeenKeys::default();
         while let Some(key) = map.next_key_seed(Key)? {
             if super::secrets::is_secret_name(&key) {
                 self.secrets.borrow_mut().insert(key.clone().into_owned());
             }
-            let repeated = if many.is_empty() && few.len() < LINEAR_KEYS {
-                let repeated = few.contains(&key);
-                few.push(key);
-                repeated
-            } else {
-                many.extend(few.drain(..));
-                !many.insert(key)
-            };
-            if repeated {
+            if seen.repeated(key) {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             map.next_value_seed(self)?;

@@ -68,24 +68,12 @@ struct Row {
 /// # Errors
 /// A message for anything that stopped it.
 pub fn run(args: &CheckArgs) -> Result<(), String> {
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("halo-bench"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = work_dir(args.dir.as_deref())?;
     let runs = args.runs.max(1);
     let mut rows = Vec::new();
     for &agents in &args.agents {
-        let spec = spec(agents, args.applications);
-        let file = dir.join(format!(
-            "synthetic-{}a-{}t-{}r-{}app.json",
-            spec.agents, spec.teams, spec.roles, spec.applications
-        ));
-        eprintln!(
-            "halo-bench: generating {} agents, {} teams, {} roles, {} applications",
-            spec.agents, spec.teams, spec.roles, spec.applications
-        );
-        write_snapshot(&spec, &file)?;
+        let (spec, stem) = generate(&dir, agents, args.applications)?;
+        let file = dir.join(format!("{stem}.json"));
         let bytes = std::fs::metadata(&file)
             .map_err(|e| format!("cannot stat {}: {e}", file.display()))?
             .len();
@@ -125,11 +113,40 @@ pub fn run(args: &CheckArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The directory the generated files go to (the system's temporary one by default), created.
+pub(crate) fn work_dir(dir: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = dir.map_or_else(
+        || std::env::temp_dir().join("halo-bench"),
+        Path::to_path_buf,
+    );
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes the synthetic tenant of a size to `DIR/STEM.json`; returns its spec and the stem.
+pub(crate) fn generate(
+    dir: &Path,
+    agents: usize,
+    applications: usize,
+) -> Result<(SyntheticSpec, String), String> {
+    let spec = spec(agents, applications);
+    let stem = format!(
+        "synthetic-{}a-{}t-{}r-{}app",
+        spec.agents, spec.teams, spec.roles, spec.applications
+    );
+    eprintln!(
+        "halo-bench: generating {} agents, {} teams, {} roles, {} applications",
+        spec.agents, spec.teams, spec.roles, spec.applications
+    );
+    write_snapshot(&spec, &dir.join(format!("{stem}.json")))?;
+    Ok((spec, stem))
+}
+
 pub(crate) fn number(value: &Value, key: &str) -> f64 {
     value.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN)
 }
 
-pub(crate) fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
+fn write_snapshot(spec: &SyntheticSpec, file: &Path) -> Result<(), String> {
     let document = halo_sim::synthetic(spec);
     let out = std::fs::File::create(file)
         .map_err(|e| format!("cannot create {}: {e}", file.display()))?;

@@ -15,7 +15,7 @@ use halo_audit::app;
 use halo_audit::cli::Cli;
 use serde_json::{Value, json};
 
-use crate::check::{number, spec, write_snapshot};
+use crate::check::number;
 use crate::measure::{self, median, print_table};
 
 /// Options of `halo-bench commands`.
@@ -145,26 +145,13 @@ struct Row {
 /// # Errors
 /// A message for anything that stopped it.
 pub fn run(args: &CommandsArgs) -> Result<(), String> {
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("halo-bench"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = crate::check::work_dir(args.dir.as_deref())?;
     let runs = args.runs.max(1);
     let mut rows = Vec::new();
     for &agents in &args.agents {
-        let spec = spec(agents, args.applications);
-        let stem = format!(
-            "synthetic-{}a-{}t-{}r-{}app",
-            spec.agents, spec.teams, spec.roles, spec.applications
-        );
+        let (_, stem) = crate::check::generate(&dir, agents, args.applications)?;
         let a = dir.join(format!("{stem}.json"));
         let b = dir.join(format!("{stem}-copy.json"));
-        eprintln!(
-            "halo-bench: generating {} agents, {} teams, {} roles, {} applications",
-            spec.agents, spec.teams, spec.roles, spec.applications
-        );
-        write_snapshot(&spec, &a)?;
         std::fs::copy(&a, &b).map_err(|e| format!("cannot copy {}: {e}", a.display()))?;
         let files = Files {
             a: text(&a),
