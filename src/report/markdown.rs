@@ -13,8 +13,8 @@
 use std::fmt::Write as _;
 
 use super::Context;
-use super::md::{code, lines, text};
 use super::checklist::{self, Checklist, Item, ItemStatus};
+use super::md::{code, lines, text};
 use crate::check::{Finding, Outcome, SetState, Subject};
 
 /// The largest report written: under GitHub's 1 MiB step-summary limit, with room to spare for

@@ -18,7 +18,7 @@
 //! - autolinks are broken: `:` before `/` (`http://`), the `.` after `www`, and `@` (e-mail
 //!   addresses and `@user`/`@org/team` mentions, which GitHub finds in the rendered text, where a
 //!   backslash no longer is) is followed by a zero-width space, as are `#` before a digit (issue
-//!   references) and the `:` opening an emoji short code (`:white_check_mark:`).
+//!   references) and the `:` opening an emoji short code standing as a word (`:white_check_mark:`).
 //!
 //! It must not be given Markdown halo-audit writes itself (its headings, tables, `<br>` between the
 //! lines of a cell): that is written around the escaped values by the reporters.
@@ -88,7 +88,10 @@ pub fn text(value: &str) -> String {
                 out.push_str(BREAK);
             }
             ':' if next == Some('/') => out.push_str("\\:"),
-            ':' if opens_short_code(&chars[i + 1..]) && previous != Some(':') => {
+            // An emoji short code standing as a word (`scope:edit:invoices` is left alone).
+            ':' if opens_short_code(&chars[i + 1..])
+                && !previous.is_some_and(|p| p.is_alphanumeric() || p == ':') =>
+            {
                 out.push(':');
                 out.push_str(BREAK);
             }
@@ -108,7 +111,9 @@ fn opens_short_code(rest: &[char]) -> bool {
         .collect();
     !name.is_empty()
         && rest.get(name.chars().count()) == Some(&':')
-        && (name.chars().any(|c| c.is_ascii_alphabetic() || c == '+') || name == "100" || name == "1234")
+        && (name.chars().any(|c| c.is_ascii_alphabetic() || c == '+')
+            || name == "100"
+            || name == "1234")
 }
 
 /// A URL halo-audit shows as a link (a rule's source): an autolink `<https://...>`, whose text is
@@ -119,9 +124,9 @@ pub fn url(value: &str) -> String {
     let lower = value.to_ascii_lowercase();
     let plain = (lower.starts_with("https://") || lower.starts_with("http://"))
         && value.len() > "https://".len()
-        && value.chars().all(|c| {
-            c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
-        });
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c));
     if plain {
         format!("<{value}>")
     } else {
@@ -226,6 +231,7 @@ mod tests {
         assert_eq!(text(":smile: a:b"), ":&#8203;smile: a:b");
         assert_eq!(text(":+1: :100:"), ":&#8203;+1: :&#8203;100:");
         assert_eq!(text("09:00:00Z"), "09:00:00Z");
+        assert_eq!(text("scope:edit:invoices"), "scope:edit:invoices");
     }
 
     #[test]
@@ -240,8 +246,14 @@ mod tests {
 
     #[test]
     fn only_plain_web_addresses_are_links() {
-        assert_eq!(url("https://docs.example/a?b=1#c"), "<https://docs.example/a?b=1#c>");
-        assert_eq!(url("https://x.example/>[y](z)"), r"https\://x.example/>\[y\](z)");
+        assert_eq!(
+            url("https://docs.example/a?b=1#c"),
+            "<https://docs.example/a?b=1#c>"
+        );
+        assert_eq!(
+            url("https://x.example/>[y](z)"),
+            r"https\://x.example/>\[y\](z)"
+        );
         assert_eq!(url("javascript:alert(1)"), "javascript:alert(1)");
         assert_eq!(url("https://"), "https\\://");
         assert_eq!(url("https://a b"), "https\\://a b");

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Style, md};
-use crate::text::shown;
 use crate::plan::{AgentPlan, ApplicationPlan, Item, Plan, Status};
+use crate::text::shown;
 
 /// The version of the plan's JSON document.
 pub const VERSION: u32 = 1;
@@ -356,7 +356,8 @@ fn md_items(out: &mut String, items: &[Item]) {
                     "- [ ] {}{}",
                     md::text(&capitalise(&item.instruction)),
                     match (&item.current, status) {
-                        (Some(c), Status::Add | Status::Remove) => format!(" (now {})", md::text(c)),
+                        (Some(c), Status::Add | Status::Remove) =>
+                            format!(" (now {})", md::text(c)),
                         _ => String::new(),
                     }
                 )
@@ -495,4 +496,146 @@ pub fn json(plan: &Plan) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Subject, SubjectKind};
+    use crate::plan::{SetRef, SnapshotRef, Unresolved};
+
+    fn item(status: Status, label: &str, note: Option<&str>) -> Item {
+        Item {
+            status,
+            permission: format!("feature.{label}"),
+            label: label.to_owned(),
+            place: "Configuration > Teams & Agents > Agents > Sync API > Permissions".to_owned(),
+            current: Some("Read and Modify".to_owned()),
+            wanted: "Read Only".to_owned(),
+            instruction: format!("set \"{label}\" to Read Only"),
+            needed_by: vec!["sync".to_owned()],
+            requirements: vec![format!("sync.{label}")],
+            condition: None,
+            note: note.map(str::to_owned),
+            operation: None,
+        }
+    }
+
+    fn plan(agent: &str, items: Vec<Item>) -> Plan {
+        Plan {
+            sets: vec![SetRef {
+                id: "sync".to_owned(),
+                title: "Sync".to_owned(),
+                vendor: None,
+                source: None,
+            }],
+            snapshot: Some(SnapshotRef {
+                instance: Some("https://acme.halopsa.example".to_owned()),
+                fetched_at: None,
+            }),
+            applications: Vec::new(),
+            agents: vec![AgentPlan {
+                subject: Subject {
+                    kind: SubjectKind::Agent,
+                    id: "7".to_owned(),
+                    name: agent.to_owned(),
+                },
+                exists: true,
+                applications: vec!["Sync".to_owned()],
+                sets: vec!["sync".to_owned()],
+                setup: None,
+                items,
+            }],
+            unresolved: vec![Unresolved {
+                sets: vec!["sync".to_owned()],
+                requirements: vec!["sync.x".to_owned()],
+                subject: Some(format!("agent {agent}")),
+                reason: "cannot be read\n  + forged".to_owned(),
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    fn style(verbose: u8) -> Style {
+        Style {
+            color: false,
+            verbose,
+            quiet: false,
+            width: 200,
+        }
+    }
+
+    #[test]
+    fn every_note_of_the_json_is_in_the_human_plan() {
+        let plan = plan(
+            "Sync API",
+            vec![
+                item(
+                    Status::Keep,
+                    "Tickets",
+                    Some("No once the roles above are removed"),
+                ),
+                item(Status::Keep, "Customers", None),
+                item(Status::Remove, "Invoices", Some("lowered on the agent")),
+            ],
+        );
+        for verbose in [0, 1] {
+            let text = human(&plan, &style(verbose));
+            assert!(
+                text.contains("No once the roles above are removed"),
+                "-v {verbose}:\n{text}"
+            );
+            assert!(text.contains("note: lowered on the agent"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_note_shared_by_a_group_is_said_once() {
+        let shared = "the current value could not be read (no claim)";
+        let plan = plan(
+            "Sync API",
+            vec![
+                item(Status::Remove, "Tickets", Some(shared)),
+                item(Status::Remove, "Customers", Some(shared)),
+                item(Status::Keep, "Assets", Some(shared)),
+                item(Status::Keep, "Items", None),
+            ],
+        );
+        for verbose in [0, 1] {
+            let text = human(&plan, &style(verbose));
+            assert_eq!(text.matches(shared).count(), 1, "-v {verbose}:\n{text}");
+            assert!(
+                text.contains(&format!("note (for Tickets, Customers, Assets): {shared}")),
+                "{text}"
+            );
+        }
+        // With -v, what is already right is grouped by the integrations needing it.
+        let text = human(&plan, &style(1));
+        assert_eq!(text.matches("[for sync]:").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn tenant_text_cannot_split_a_line_or_drive_the_terminal() {
+        let plan = plan(
+            "Sync\n  + tick `all` (now not ticked)  [for sync]\u{1b}[2J",
+            vec![item(
+                Status::Remove,
+                "Tickets\r\n= already right: everything",
+                Some("x\u{202e}y"),
+            )],
+        );
+        let text = human(&plan, &style(1));
+        for line in text.lines() {
+            assert!(!line.trim_start().starts_with("+ tick"), "{text}");
+            assert!(!line.trim_start().starts_with("= already"), "{text}");
+            assert!(!line.trim_start().starts_with("+ forged"), "{text}");
+        }
+        assert!(!text.contains(['\u{1b}', '\r', '\u{202e}']), "{text}");
+        assert!(text.contains("Sync\\n  + tick `all`"), "{text}");
+        let markdown = markdown(&plan);
+        assert!(
+            !markdown.contains("\n  + tick") && !markdown.contains('\u{1b}'),
+            "{markdown}"
+        );
+    }
 }
