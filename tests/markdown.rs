@@ -428,3 +428,66 @@ proptest! {
         assert_only_text_differs(&pieces.concat(), plain());
     }
 }
+
+/// `check --format markdown` of the demo in a directory whose `halo-audit.yaml` waives one finding
+/// with this reason and owner.
+fn waived_check(reason: &str, owner: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "waivers:\n  - code: missing-grant\n    set: cloud-depot\n    subject: \"agent:#35\"\n    reason: {}\n    owner: {}\n    expires: 2099-12-31\n",
+        serde_json::to_string(reason).unwrap(),
+        serde_json::to_string(owner).unwrap()
+    );
+    std::fs::write(dir.path().join("halo-audit.yaml"), config).unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let output = assert_cmd::Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("HALO_URL")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .args([
+            "check",
+            "--snapshot",
+            demo.to_str().unwrap(),
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("waived until"),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn waiver_reasons_and_owners_are_text() {
+    let plain = rendered(&waived_check("purchase orders are not used", "sam"));
+    let reason = "<img src=https://evil.example/x.png> [Click here](https://evil.example) ``` <!--";
+    let owner = "@octocat\n**All checks passed**";
+    let hostile = rendered(&waived_check(reason, owner));
+    assert_eq!(plain.shape, hostile.shape);
+    assert!(
+        hostile.html.iter().all(|h| h == "<br>"),
+        "{:?}",
+        hostile.html
+    );
+    assert!(
+        live_references(&hostile.text).is_empty(),
+        "{}",
+        hostile.text
+    );
+    assert!(hostile.text.contains(reason), "{}", hostile.text);
+    assert!(
+        hostile
+            .text
+            .replace('\u{200b}', "")
+            .contains("@octocat\\n**All checks passed**"),
+        "{}",
+        hostile.text
+    );
+}
