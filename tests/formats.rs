@@ -13,7 +13,7 @@ use std::path::Path;
 use halo_audit::check::{Finding, SetState, Status};
 use halo_audit::cli::{FailOn, Format};
 use halo_audit::diag::{Code, Severity};
-use halo_audit::report::{self, checklist, github, markdown};
+use halo_audit::report::{self, checklist, github, md};
 use serde_json::Value;
 
 use common::formats::{Counts, junit_counts, sarif_schema, validate};
@@ -446,12 +446,11 @@ fn markdown_tables_keep_their_shape() {
 }
 
 #[test]
-fn markdown_cells_escape_pipes_and_line_breaks() {
-    assert_eq!(markdown::cell("a | b\nc\\"), "a \\| b<br>c\\\\");
-    assert_eq!(
-        cells(&format!("| {} | x |", markdown::cell("p|q\\|r"))).len(),
-        4
-    );
+fn markdown_values_escape_pipes_and_line_breaks() {
+    // A line break in a value is shown (`\n`), never a new row; `|` and `\` are escaped.
+    assert_eq!(md::text("a | b\nc\\"), "a \\| b\\\\nc\\\\");
+    assert_eq!(cells(&format!("| {} | x |", md::text("p|q\\|r"))).len(), 4);
+    assert_eq!(md::lines(["a", "b"]), "a<br>b");
 }
 
 // ---------------------------------------------------------------------------------------------

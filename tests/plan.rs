@@ -373,7 +373,7 @@ fn markdown_is_a_checklist() {
     );
     assert!(
         text.contains(
-            "**To remove**\n\n- [ ] Untick `admin` (now ticked). Needed by no chosen integration"
+            "**To remove**\n\n- [ ] Untick \\`admin\\` (now ticked). Needed by no chosen integration"
         ),
         "{text}"
     );
@@ -432,5 +432,47 @@ fn the_examples_in_docs_plan_md_are_current() {
             page.contains(&stdout),
             "docs/plan.md does not hold the current output of {args:?}:\n{stdout}"
         );
+    }
+}
+
+#[test]
+fn the_human_plan_says_every_note_and_condition_of_the_json() {
+    let sets = [
+        "vciotoolbox",
+        "cloud-depot",
+        "rewst",
+        "cipp",
+        "hudu",
+        "mspbots",
+    ];
+    let mut args = vec!["plan"];
+    for set in &sets {
+        args.extend(["--set", set]);
+    }
+    args.extend(["--snapshot", DEMO]);
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let plan: Value =
+        serde_json::from_str(&run(&[&args[..], &["--format", "json"]].concat(), 0)).unwrap();
+    let mut said = Vec::new();
+    for item in items(&plan) {
+        for key in ["note", "condition"] {
+            if let Some(text) = item[key].as_str() {
+                said.push(text.to_owned());
+            }
+        }
+    }
+    assert!(said.len() >= 5, "{said:?}");
+    for verbose in [false, true] {
+        let mut all = args.clone();
+        if verbose {
+            all.insert(0, "-v");
+        }
+        let human = words(&run(&all, 0));
+        for text in &said {
+            assert!(
+                human.contains(&words(text)),
+                "-v {verbose}: {text:?} missing:\n{human}"
+            );
+        }
     }
 }

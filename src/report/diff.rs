@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::Style;
+use super::{Style, md};
 use crate::check::{Subject, SubjectKind};
 use crate::diag::Severity;
 use crate::diff::{Change, ChangeKind, Class, Diff, Side};
@@ -193,40 +193,65 @@ pub fn json(diff: &Diff, paths: (&str, &str)) -> String {
     text
 }
 
-fn cell(text: &str) -> String {
-    shown(text).replace('|', "\\|")
+/// "Old: `path` (instance, fetched at, scope)" in Markdown: every part through the writer.
+fn md_side(label: &str, path: &str, side: &Side) -> String {
+    let mut line = format!("{label} {}", md::text(path));
+    let details: Vec<String> = [
+        side.instance.as_deref().map(md::text),
+        side.fetched_at.as_deref().map(md::text),
+        side.scope
+            .as_deref()
+            .filter(|s| *s != "all")
+            .map(|s| format!("scope {}", md::text(s))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !details.is_empty() {
+        let _ = write!(line, " ({})", details.join(", "));
+    }
+    line
 }
 
-/// The Markdown report: a table of changes (for a ticket, a pull request or an audit file).
+/// The Markdown report: a table of changes (for a ticket, a pull request or an audit file). Every
+/// value from the snapshots (names, values, chains, paths) goes through the one Markdown writer
+/// ([`md`]).
 #[must_use]
 pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
     let mut out = String::from("# Permission drift\n\n");
-    let _ = writeln!(out, "- {}", side_text("Old:", paths.0, &diff.old));
-    let _ = writeln!(out, "- {}", side_text("New:", paths.1, &diff.new));
+    let _ = writeln!(out, "- {}", md_side("Old:", paths.0, &diff.old));
+    let _ = writeln!(out, "- {}", md_side("New:", paths.1, &diff.new));
     let _ = writeln!(out, "- **{}**\n", totals(diff));
     if diff.changes.is_empty() {
         let _ = writeln!(out, "{}", no_drift(diff));
     } else {
         out.push_str("| | class | subject | change | before | after | chain |\n|---|---|---|---|---|---|---|\n");
         for change in &diff.changes {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} {} | {} | {} | {} | {} |",
-                marker(change.class),
-                change.class.as_str(),
-                change.subject.kind.as_str(),
-                cell(&change.subject.name),
-                cell(&change.message),
-                cell(change.before.as_deref().unwrap_or("")),
-                cell(change.after.as_deref().unwrap_or("")),
-                cell(&change.chain.join("<br>")),
-            );
+            out.push_str(&md::row(&[
+                // Table cells hold inline text only: a `-` or `+` starts no list there.
+                marker(change.class).to_owned(),
+                change.class.as_str().to_owned(),
+                format!(
+                    "{} {}",
+                    change.subject.kind.as_str(),
+                    md::text(&change.subject.name)
+                ),
+                md::text(&change.message),
+                md::text(change.before.as_deref().unwrap_or("")),
+                md::text(change.after.as_deref().unwrap_or("")),
+                md::lines(change.chain.iter().map(String::as_str)),
+            ]));
         }
     }
     if !diff.not_compared.is_empty() {
         out.push_str("\n## Not compared\n\nUnknown, not unchanged:\n\n");
         for item in &diff.not_compared {
-            let _ = writeln!(out, "- {}: {}", cell(&item.what), cell(&item.reason));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                md::text(&item.what),
+                md::text(&item.reason)
+            );
         }
     }
     out

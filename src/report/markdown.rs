@@ -2,7 +2,9 @@
 //! per integration set a table of its requirements with their status and the fix in Halo's UI
 //! words, then the baseline findings.
 //!
-//! Cells escape `|` and turn line breaks into `<br>`, so any message keeps the table intact.
+//! Every value it did not write itself (names, messages, rule titles and sources, the instance,
+//! waivers) goes through the one Markdown writer ([`super::md`]): it shows as text, never as markup,
+//! a link, a mention or a new line.
 //!
 //! The report stays under [`MAX_BYTES`] (GitHub refuses a step summary over 1 MiB): when the whole
 //! report would be larger, requirements that passed are counted rather than listed, and table rows
@@ -12,38 +14,8 @@ use std::fmt::Write as _;
 
 use super::Context;
 use super::checklist::{self, Checklist, Item, ItemStatus};
+use super::md::{code, lines, text};
 use crate::check::{Finding, Outcome, SetState, Subject};
-
-/// Escapes a table cell: `|` would end the cell and a line break the row; outside code spans,
-/// characters that start emphasis, links or HTML are escaped so values show as written (a binding
-/// pattern `*vCIO*` is not italics). Backslashes are doubled everywhere, so none escapes a `|`.
-#[must_use]
-pub fn cell(text: &str) -> String {
-    let spans = text.matches('`').count().is_multiple_of(2);
-    let mut in_code = false;
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '`' if spans => {
-                in_code = !in_code;
-                out.push(c);
-            }
-            '|' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => out.push_str("<br>"),
-            '`' | '*' | '_' | '[' | ']' | '<' | '~' if !in_code => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// The largest report written: under GitHub's 1 MiB step-summary limit, with room to spare for
 /// what a workflow appends around it.
@@ -134,36 +106,26 @@ fn omitted_line(out: &mut String, rows: usize, passed: usize) {
     );
 }
 
-/// A code span in a cell (an id, a code): only `|` needs escaping there.
-fn code(text: &str) -> String {
-    format!("`{}`", text.replace('|', "\\|"))
-}
-
-/// Joins findings' texts for one cell; empty when there is none.
-fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for text in items {
-        if !seen.contains(&text) {
-            seen.push(text);
-        }
-    }
-    cell(&seen.join("\n"))
-}
-
 /// "agent Cloud Depot API": the kind and name (the id is in the machine formats).
 fn subject(subject: &Subject) -> String {
     format!("{} {}", subject.kind.as_str(), subject.name)
 }
 
 fn status(item: &Item<'_>) -> String {
-    let waivers: Vec<String> = item
-        .findings
-        .iter()
-        .filter_map(|f| f.waiver.as_ref())
-        .map(|w| format!("waived until {} by {}: {}", w.expires, w.owner, w.reason))
-        .collect();
+    let mut waivers: Vec<String> = Vec::new();
+    for w in item.findings.iter().filter_map(|f| f.waiver.as_ref()) {
+        let line = format!(
+            "waived until {} by {}: {}",
+            text(&w.expires),
+            text(&w.owner),
+            text(&w.reason)
+        );
+        if !waivers.contains(&line) {
+            waivers.push(line);
+        }
+    }
     if !waivers.is_empty() && item.findings.iter().all(|f| f.waiver.is_some()) {
-        return cell(&waivers.join("; "));
+        return waivers.join("<br>");
     }
     match item.status {
         ItemStatus::Failed => format!("**failed** ({})", item.severity),
@@ -175,7 +137,7 @@ fn status(item: &Item<'_>) -> String {
 
 /// The fix: each finding's help, or its message when it has none (ambiguities).
 fn fixes(findings: &[&Finding]) -> String {
-    joined(
+    lines(
         findings
             .iter()
             .map(|f| f.help.as_deref().unwrap_or(f.message.as_str())),
@@ -184,7 +146,7 @@ fn fixes(findings: &[&Finding]) -> String {
 
 fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
     let set = list.set;
-    let _ = writeln!(out, "### {} ({})\n", cell(&set.title), code(&set.id));
+    let _ = writeln!(out, "### {} ({})\n", text(&set.title), code(&set.id));
     let mut about = Vec::new();
     match &set.state {
         SetState::Evaluated { applications } => {
@@ -192,7 +154,7 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
                 "Applications: {}.",
                 applications
                     .iter()
-                    .map(|a| cell(&a.name))
+                    .map(|a| text(&a.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -211,12 +173,12 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
             about.push("No active application matches the set's binding.".to_owned());
         }
         SetState::NotEvaluable { reason } => {
-            about.push(format!("Not evaluated: {}.", cell(reason)));
+            about.push(format!("Not evaluated: {}.", text(reason)));
         }
         _ => {}
     }
     if let Some(source) = &set.source {
-        about.push(format!("Source: <{source}>"));
+        about.push(format!("Source: {}", super::md::url(source)));
     }
     let _ = writeln!(out, "{}\n", about.join(" "));
     let _ = writeln!(
@@ -241,14 +203,14 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
         }
         let row = format!(
             "| {}<br>{} | {} | {} | {} | {} | {} |\n",
-            cell(&item.title),
+            text(&item.title),
             code(&item.id),
-            item.subject.map(|s| cell(&subject(s))).unwrap_or_default(),
+            item.subject.map(|s| text(&subject(s))).unwrap_or_default(),
             status(item),
-            item.expected.as_deref().map(cell).unwrap_or_else(|| joined(
+            item.expected.as_deref().map(text).unwrap_or_else(|| lines(
                 item.findings.iter().filter_map(|f| f.expected.as_deref())
             )),
-            joined(item.findings.iter().filter_map(|f| f.actual.as_deref())),
+            lines(item.findings.iter().filter_map(|f| f.actual.as_deref())),
             fixes(&item.findings),
         );
         if budget.take(&row) {
@@ -264,7 +226,7 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
 
 fn baseline_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
     let set = list.set;
-    let _ = writeln!(out, "### {} ({})\n", cell(&set.title), code(&set.id));
+    let _ = writeln!(out, "### {} ({})\n", text(&set.title), code(&set.id));
     let findings: Vec<&Finding> = list
         .items
         .iter()
@@ -297,9 +259,9 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget)
             finding.severity,
             code(finding.code.as_str()),
             finding.requirement.as_deref().map(code).unwrap_or_default(),
-            cell(&subject(&finding.subject)),
-            cell(&finding.message),
-            finding.help.as_deref().map(cell).unwrap_or_default(),
+            text(&subject(&finding.subject)),
+            text(&finding.message),
+            finding.help.as_deref().map(text).unwrap_or_default(),
         );
         if budget.take(&row) {
             out.push_str(&row);
@@ -347,18 +309,29 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
     let _ = writeln!(
         out,
         "{}\n",
-        cell(&super::summary_text(outcome, context.gate()))
+        text(&super::summary_text(outcome, context.gate()))
     );
     for not_audited in &outcome.not_audited {
         let _ = writeln!(
             out,
             "**Not audited**: {}. Fix: {}\n",
-            cell(&not_audited.reason),
-            cell(&not_audited.fix)
+            text(&not_audited.reason),
+            text(&not_audited.fix)
         );
     }
-    if let Some(line) = super::tenant_line(context.tenant) {
-        let _ = writeln!(out, "{line}\n");
+    if let Some(instance) = &context.tenant.provenance.instance {
+        let _ = writeln!(
+            out,
+            "Tenant {}{}\n",
+            text(instance),
+            context
+                .tenant
+                .provenance
+                .fetched_at
+                .as_deref()
+                .map(|t| format!(", snapshot of {}", text(t)))
+                .unwrap_or_default()
+        );
     }
     let lists = checklist::checklists(outcome, context);
     budget.tables_left = lists.iter().filter(|l| has_table(l)).count().max(1);
@@ -383,7 +356,7 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
         let _ = writeln!(
             out,
             "Not evaluated ({}): {}\n",
-            cell(reason),
+            text(reason),
             unevaluable
                 .iter()
                 .map(|(id, _)| code(id))
@@ -391,11 +364,32 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
                 .join(", ")
         );
     }
-    for line in super::not_in_use_line(outcome)
-        .into_iter()
-        .chain(super::only_inactive_lines(outcome))
-    {
-        let _ = writeln!(out, "{line}\n");
+    let unused: Vec<String> = outcome
+        .sets
+        .iter()
+        .filter(|s| matches!(s.state, SetState::NotInUse))
+        .map(|s| code(&s.id))
+        .collect();
+    if !unused.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not in use (no matching application): {}\n",
+            unused.join(", ")
+        );
+    }
+    for set in &outcome.sets {
+        if let SetState::OnlyInactive { applications } = &set.state {
+            let _ = writeln!(
+                out,
+                "Not checked: {} matches only inactive applications ({})\n",
+                code(&set.id),
+                applications
+                    .iter()
+                    .map(|a| text(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     while out.ends_with("\n\n") {
         out.pop();

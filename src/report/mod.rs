@@ -15,6 +15,7 @@ pub mod init;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod md;
 pub mod plan;
 pub mod ratchet;
 pub mod rules;

@@ -487,9 +487,10 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
             .as_deref()
             .map(|u| format!(" ({u})"))
             .unwrap_or_default();
+        // The rule file's text through the one Markdown writer: GitHub renders this help.
         let source_md = url
             .as_deref()
-            .map(|u| format!(" ([source]({u}))"))
+            .map(|u| format!(" (source: {})", super::md::url(u)))
             .unwrap_or_default();
         rules.push(Rule {
             id: requirement.id.clone(),
@@ -503,10 +504,17 @@ fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
                     requirement.quote.trim()
                 ),
                 markdown: format!(
-                    "{full}\n\nThe vendor's words:\n\n> {}{source_md}\n\nSet: `{}` ({}).",
-                    requirement.quote.trim().replace('\n', "\n> "),
-                    set.id,
-                    set.title
+                    "{}\n\nThe vendor's words:\n\n> {}{source_md}\n\nSet: {} ({}).",
+                    super::md::text(&full),
+                    requirement
+                        .quote
+                        .trim()
+                        .lines()
+                        .map(super::md::text)
+                        .collect::<Vec<_>>()
+                        .join("\n> "),
+                    super::md::code(&set.id),
+                    super::md::text(&set.title)
                 ),
             },
             full_description: Text { text: full },

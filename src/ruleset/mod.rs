@@ -63,6 +63,11 @@ mod tests {
         assert!(glob_match("ab?d", "abcd"));
         assert!(!glob_match("vCIO*", "The vCIO app"));
         assert!(!glob_match("Hudu", "Hudu Sync"));
+        // A `*` in the name is text: the pattern's `*` stays a wildcard.
+        assert!(glob_match("*CIPP*", "CIPP*em*"));
+        assert!(glob_match("*CIPP*", "CIPP*"));
+        assert!(glob_match("a*", "a*"));
+        assert!(!glob_match("*CIPP", "CIPP*"));
     }
 
     #[test]
