@@ -120,7 +120,11 @@ fn saved_pages_hold_every_quote_of_their_sets() {
         for source in set["sources"].as_array().unwrap() {
             assert_eq!(source["state"], "read", "{id}: {source}");
         }
-        assert_eq!(set["missing"], Value::Array(vec![]), "{id}: quotes not found");
+        assert_eq!(
+            set["missing"],
+            Value::Array(vec![]),
+            "{id}: quotes not found"
+        );
         assert_eq!(set["quotes_unchecked"], 0, "{id}");
         let quoted = library
             .sets
@@ -131,7 +135,10 @@ fn saved_pages_hold_every_quote_of_their_sets() {
             .iter()
             .filter(|r| !r.quote.trim().is_empty())
             .count();
-        assert_eq!(set["quotes_checked"], quoted, "{id}: every quote is checked");
+        assert_eq!(
+            set["quotes_checked"], quoted,
+            "{id}: every quote is checked"
+        );
     }
 }
 
@@ -141,7 +148,9 @@ fn a_quote_missing_from_its_saved_page_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let name = format!(
         "{}.txt",
-        saved_name("https://support.huntress.io/hc/en-us/articles/22491122152723-HaloPSA-Ticket-Integration")
+        saved_name(
+            "https://support.huntress.io/hc/en-us/articles/22491122152723-HaloPSA-Ticket-Integration"
+        )
     );
     let text = std::fs::read_to_string(pages().join(&name)).unwrap();
     let cut: String = text
@@ -154,17 +163,27 @@ fn a_quote_missing_from_its_saved_page_is_reported() {
     std::fs::copy(
         pages().join(format!(
             "{}.txt",
-            saved_name("https://support.huntress.io/hc/en-us/articles/47779889750547-HaloPSA-Billing-Sync")
+            saved_name(
+                "https://support.huntress.io/hc/en-us/articles/47779889750547-HaloPSA-Billing-Sync"
+            )
         )),
         tmp.path().join(format!(
             "{}.txt",
-            saved_name("https://support.huntress.io/hc/en-us/articles/47779889750547-HaloPSA-Billing-Sync")
+            saved_name(
+                "https://support.huntress.io/hc/en-us/articles/47779889750547-HaloPSA-Billing-Sync"
+            )
         )),
     )
     .unwrap();
     let dir = tmp.path().to_string_lossy().into_owned();
     let (code, stdout, _) = run(&[
-        "rules", "sources", "huntress", "--saved", &dir, "--max-age", "36500",
+        "rules",
+        "sources",
+        "huntress",
+        "--saved",
+        &dir,
+        "--max-age",
+        "36500",
     ]);
     assert_eq!(code, 1, "{stdout}");
     assert!(
@@ -190,6 +209,9 @@ fn rules_list_shows_every_integration_set() {
     let (code, stdout, stderr) = run(&["rules", "list"]);
     assert_eq!(code, 0, "{stderr}");
     for id in integrations.iter().chain(&["baseline"]) {
-        assert!(stdout.contains(id), "{id} missing from rules list:\n{stdout}");
+        assert!(
+            stdout.contains(id),
+            "{id} missing from rules list:\n{stdout}"
+        );
     }
 }
