@@ -268,7 +268,10 @@ pub fn integrations_table(library: &Library, catalog: &Catalog) -> String {
                 set.excess_scope_severity, set.excess_level_severity
             ),
             (true, false) => format!("scopes ({})", set.excess_scope_severity),
-            (false, true) => format!("levels ({}); *scopes not read*", set.excess_level_severity),
+            (false, true) => format!(
+                "levels ({}); *scopes not reported*",
+                set.excess_level_severity
+            ),
             (false, false) => "none".to_owned(),
         };
         let _ = writeln!(

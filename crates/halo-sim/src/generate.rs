@@ -659,6 +659,14 @@ pub const INTEGRATIONS: &[&str] = &[
     "RoboShadow",
     "COW Warranty Sync",
     "Propel Your MSP",
+    "Huntress",
+    "AutoElevate",
+    "Gradient MSP",
+    "MSP Process",
+    "ThreatLocker",
+    "Guardz",
+    "n8n workflows",
+    "Nango",
 ];
 
 // ------------------------------------------------------------------------------------------------
