@@ -584,6 +584,9 @@ fn run_check(
         },
         bindings: config.bindings.clone(),
         agents: config.agent_bindings.clone(),
+        // `--set X` asks whether X is ready; the tenant-wide baseline runs when asked for too
+        // (`--set baseline`), or when no `--set` is given (the configuration's `sets:` included).
+        readiness: !args.sets.is_empty() && !args.sets.iter().any(|s| s == "baseline"),
     };
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
@@ -840,6 +843,7 @@ fn run_plan(
             .filter(|(set, _)| args.sets.contains(set))
             .map(|(set, agent)| (set.clone(), agent.clone()))
             .collect(),
+        readiness: false,
     };
     let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
     let text = match args.format {

@@ -654,7 +654,10 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                     .count();
                 Some(SetRow {
                     set: set.id.clone(),
-                    applications: "(whole tenant)".to_owned(),
+                    applications: format!(
+                        "({})",
+                        crate::text::shown_owned(&set.baseline_scope())
+                    ),
                     passed: 0,
                     missing: 0,
                     excessive: count,

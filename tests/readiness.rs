@@ -1,0 +1,196 @@
+//! Readiness checks (`check --set X`), waivers that keep their trail, and a self-check that gives
+//! the same answer live and from a snapshot.
+//!
+//! The live cases run against the simulator (crates/halo-sim) on 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const DEMO: &str = "fixtures/demo/snapshot.json";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a finished run left behind.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs halo-audit in `dir` (the repository when `None`), with no configuration from outside.
+fn halo_audit_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::cargo_bin("halo-audit").unwrap();
+    command
+        .current_dir(dir.unwrap_or(root()))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .env_remove("HALO_URL")
+        .env_remove("HALO_AUTH_URL")
+        .env_remove("HALO_AUDIT_FAIL_ON")
+        .env_remove("HALO_AUDIT_CONFIG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let run = Run {
+        code: output.status.code().expect("killed (timeout?)"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
+    run
+}
+
+fn halo_audit(args: &[&str]) -> Run {
+    halo_audit_in(None, args, &[])
+}
+
+
+/// `(kind, name)` of every finding's subject in a JSON report.
+fn subjects(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["subject"]["kind"].as_str().unwrap().to_owned(),
+                f["subject"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readiness mode
+
+#[test]
+fn a_readiness_check_reports_only_the_integrations_application_and_agent() {
+    let run = halo_audit(&[
+        "check",
+        "--snapshot",
+        DEMO,
+        "--set",
+        "cloud-depot",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let found = subjects(&report);
+    assert!(!found.is_empty());
+    for (kind, name) in &found {
+        assert!(
+            (kind == "application" && name == "Cloud Depot")
+                || (kind == "agent" && name == "Cloud Depot API"),
+            "a finding about {kind} {name} in a readiness check of Cloud Depot: {found:?}"
+        );
+    }
+    // The baseline says what it judged, and its coverage and the counts follow.
+    let baseline = report["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "baseline")
+        .unwrap();
+    let focus: Vec<&str> = baseline["focus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(focus, ["Cloud Depot", "Cloud Depot API"], "{baseline}");
+    let findings = report["findings"].as_array().unwrap();
+    let count = |severity: &str| findings.iter().filter(|f| f["severity"] == severity).count();
+    assert_eq!(report["summary"]["errors"], count("error"));
+    assert_eq!(report["summary"]["warnings"], count("warning"));
+    assert_eq!(report["summary"]["notes"], count("note"));
+
+    // The terminal names the narrower baseline and nothing about the other applications.
+    let human = halo_audit(&["check", "--snapshot", DEMO, "--set", "cloud-depot"]);
+    assert!(
+        human
+            .stdout
+            .contains("baseline (only application Cloud Depot, agent Cloud Depot API)"),
+        "{}",
+        human.stdout
+    );
+    for other in ["Old PowerShell Sync", "BI Export API", "Legacy RMM Connector"] {
+        assert!(!human.stdout.contains(other), "{other}:\n{}", human.stdout);
+    }
+}
+
+#[test]
+fn the_tenant_wide_baseline_runs_when_asked_or_without_set() {
+    for args in [
+        &["check", "--snapshot", DEMO, "--set", "cloud-depot", "--set", "baseline", "--format", "json"][..],
+        &["check", "--snapshot", DEMO, "--format", "json"][..],
+    ] {
+        let report = halo_audit(args).json();
+        let found = subjects(&report);
+        assert!(
+            found.contains(&("application".to_owned(), "Old PowerShell Sync".to_owned())),
+            "{args:?}: {found:?}"
+        );
+        let baseline = report["sets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "baseline")
+            .unwrap();
+        assert!(baseline.get("focus").is_none(), "{baseline}");
+    }
+}
+
+#[test]
+fn a_readiness_check_keeps_the_baselines_findings_about_the_integration() {
+    // PowerShell Sync is an integration of its own here: its readiness check reports the
+    // baseline's findings about its application and its (administrator) agent, and no other's.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sync.yaml"),
+        "id: old-sync\ntitle: Old PowerShell Sync\nsources:\n  - url: https://example.com/old-sync\n    title: Old sync\n    retrieved: 2026-11-24\nbinding:\n  application_name: [\"Old PowerShell Sync\"]\nrequirements:\n  - id: old-sync.tickets\n    title: Tickets\n    permission: scope:read:tickets\n    expect: granted\n    source: { line: 1, quote: \"tickets\" }\n",
+    )
+    .unwrap();
+    let rules = dir.path().join("sync.yaml");
+    let run = halo_audit(&[
+        "check",
+        "--snapshot",
+        DEMO,
+        "--rules",
+        rules.to_str().unwrap(),
+        "--set",
+        "old-sync",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    let found = subjects(&report);
+    assert!(
+        found.contains(&("agent".to_owned(), "PowerShell Sync (old)".to_owned())),
+        "{found:?}\n{}",
+        run.stderr
+    );
+    assert!(
+        !found.contains(&("agent".to_owned(), "BI Export API".to_owned())),
+        "{found:?}"
+    );
+}
