@@ -160,7 +160,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
             let (loaded, me) = match &args.snapshot {
-                Some(path) => (snapshot::read(path, catalog)?, None),
+                Some(path) => {
+                    let loaded = snapshot::read(path, catalog)?;
+                    let me = crate::selfcheck::recorded_agent(&loaded.header);
+                    (loaded, me)
+                }
                 None => {
                     let config = load_config(cli, &style)?;
                     let mut connect = args.connect.with_config(&config);

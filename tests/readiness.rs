@@ -194,3 +194,141 @@ fn a_readiness_check_keeps_the_baselines_findings_about_the_integration() {
         "{found:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Self-check: live and offline agree, and "only reads" rests on evidence
+
+use halo_sim::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, Server, SimConfig};
+
+/// The demo tenant with a dedicated API-only auditing agent (id 901) that `/api/Agent/me`
+/// names, carrying `claims`.
+fn with_audit_agent(claims: Value) -> SimConfig {
+    let mut config = SimConfig::demo();
+    config.objects.agents.push(serde_json::json!({
+        "id": 901, "name": "Audit Reader", "isdisabled": false, "isapiagent": true,
+        "is_admin": true, "roles": [], "teams": [], "claims": claims
+    }));
+    config.auditor_agent_id = Some(901);
+    config
+}
+
+/// Runs halo-audit against the simulator with the demo credentials.
+fn live(server: &Server, args: &[&str]) -> Run {
+    let url = server.url();
+    halo_audit_in(
+        None,
+        args,
+        &[
+            ("HALO_URL", url.as_str()),
+            ("HALO_CLIENT_ID", DEMO_CLIENT_ID),
+            ("HALO_CLIENT_SECRET", DEMO_CLIENT_SECRET),
+            ("HALO_TENANT", DEMO_TENANT),
+        ],
+    )
+}
+
+/// Every claim the catalog reads, at its lowest setting: a credential that provably only reads.
+fn lowest_claims() -> Value {
+    use halo_audit::catalog::{Catalog, ClaimValue, Kind, Source};
+    let catalog = Catalog::builtin().unwrap();
+    let claims: Vec<Value> = catalog
+        .permissions
+        .iter()
+        .filter_map(|p| {
+            let Source::Claim(kind) = &p.source else {
+                return None;
+            };
+            let lowest = match p.kind {
+                Kind::Flag => ClaimValue::Flag(false),
+                Kind::Level => ClaimValue::Level(0),
+            };
+            let value = catalog.claim_raw(p, lowest)?;
+            Some(serde_json::json!({"type": kind, "value": value}))
+        })
+        .collect();
+    assert!(claims.len() > 40, "{claims:?}");
+    Value::Array(claims)
+}
+
+#[test]
+fn live_and_offline_self_checks_agree_on_a_tenant_whose_claims_cannot_be_read() {
+    let mut config = with_audit_agent(lowest_claims());
+    config.objects = config.objects.without_claims();
+    let server = Server::start(config).unwrap();
+
+    let live_run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    assert_eq!(live_run.code, 3, "{}\n{}", live_run.stdout, live_run.stderr);
+    let live_report = live_run.json();
+
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let fetched = live(
+        &server,
+        &["fetch", "-o", snap.to_str().unwrap(), "--rate", "off"],
+    );
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    let offline_run = halo_audit(&[
+        "self-check",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(offline_run.code, 3, "{}", offline_run.stdout);
+    let offline_report = offline_run.json();
+
+    assert_eq!(live_report["verdict"], "cannot-tell", "{live_report}");
+    assert_eq!(live_report["verdict"], offline_report["verdict"]);
+    // Live, the agent is known (from /api/Agent/me) but its permissions are not: said so.
+    assert_eq!(live_report["agent"], "Audit Reader", "{live_report}");
+    let missing = live_report["missing"].to_string();
+    assert!(missing.contains("not read"), "{missing}");
+    assert!(missing.contains("Ticket Permissions"), "{missing}");
+
+    // The human report says the same in words, never "only reads".
+    let human = live(&server, &["self-check", "--rate", "off"]);
+    assert_eq!(human.code, 3);
+    assert!(
+        human
+            .stdout
+            .contains("self-check: cannot tell whether the auditing credential only reads"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("not known: "), "{}", human.stdout);
+    assert!(!human.stdout.contains("credential only reads\n"), "{}", human.stdout);
+}
+
+#[test]
+fn an_absent_claim_read_as_no_is_not_evidence_that_the_credential_only_reads() {
+    // The tenant's claims are readable, but the auditing agent carries none: every permission
+    // that can change data would be "No" only by assumption.
+    let server = Server::start(with_audit_agent(serde_json::json!([]))).unwrap();
+    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(report["verdict"], "cannot-tell");
+    let missing = report["missing"].to_string();
+    assert!(missing.contains("only assumed No"), "{missing}");
+
+    // The same agent with every claim seen at its lowest setting only reads.
+    let server = Server::start(with_audit_agent(lowest_claims())).unwrap();
+    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(report["verdict"], "only-reads", "{report}");
+    assert!(report.get("missing").is_none(), "{report}");
+
+    // One write right seen on the agent: beyond reading, whatever else is known.
+    let mut claims = lowest_claims();
+    for claim in claims.as_array_mut().unwrap() {
+        if claim["type"] == "l4" {
+            claim["value"] = Value::from("1");
+        }
+    }
+    let server = Server::start(with_audit_agent(claims)).unwrap();
+    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.json()["verdict"], "beyond-reading");
+    assert!(run.stdout.contains("Can Delete Tickets"), "{}", run.stdout);
+}
