@@ -556,6 +556,8 @@ fn run_check(
         });
     }
     let library = load_library(&sources, catalog)?;
+    // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
+    config.check_waivers(&library)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {

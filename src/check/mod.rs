@@ -320,30 +320,9 @@ pub fn validate(library: &Library, selection: &Selection) -> Result<(), CheckErr
         .chain(selection.agents.keys())
     {
         if library.get(id).is_none() {
-            let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
-            let close: Vec<&str> = ids
-                .iter()
-                .copied()
-                .filter(|s| crate::catalog::edit_distance(s, id) <= 3 || s.contains(id.as_str()))
-                .collect();
-            let help = if close.is_empty() {
-                format!(
-                    "`halo-audit rules list` shows the {} sets available",
-                    ids.len()
-                )
-            } else {
-                format!(
-                    "did you mean {}?",
-                    close
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
             return Err(CheckError::UnknownSet {
                 id: id.clone(),
-                help,
+                help: library.unknown_set_help(id),
             });
         }
     }
