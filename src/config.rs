@@ -834,7 +834,9 @@ impl Config {
                 .map(|r| r.id.as_str())
                 .chain(set.policies.iter().map(|p| p.id.as_str()))
                 .collect();
-            if ids.contains(&id.as_str()) {
+            // Written in full, or without the set's prefix (as the waiver matches it).
+            let full = format!("{}.{id}", set.id);
+            if ids.contains(&id.as_str()) || ids.contains(&full.as_str()) {
                 continue;
             }
             let elsewhere = library.sets.iter().find(|s| {
@@ -842,7 +844,10 @@ impl Config {
             });
             let close: Vec<String> = ids
                 .iter()
-                .filter(|r| crate::catalog::edit_distance(r, id) <= 3)
+                .filter(|r| {
+                    crate::catalog::edit_distance(r, id) <= 3
+                        || crate::catalog::edit_distance(r, &full) <= 3
+                })
                 .map(|r| format!("`{r}`"))
                 .collect();
             let help = match elsewhere {

@@ -332,3 +332,187 @@ fn an_absent_claim_read_as_no_is_not_evidence_that_the_credential_only_reads() {
     assert_eq!(run.json()["verdict"], "beyond-reading");
     assert!(run.stdout.contains("Can Delete Tickets"), "{}", run.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waivers keep their trail
+
+use halo_audit::ruleset::RuleFile;
+
+fn parse_config(text: &str) -> halo_audit::config::Config {
+    halo_audit::config::parse(&RuleFile {
+        name: "halo-audit.yaml".to_owned(),
+        text: text.to_owned(),
+        builtin: false,
+    })
+    .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+}
+
+/// The quoted reason written on a `reason:` line.
+fn quoted_reason(block: &str) -> String {
+    let line = block
+        .lines()
+        .find(|l| l.trim_start().starts_with("reason:"))
+        .unwrap();
+    let (_, rest) = line.split_once("reason:").unwrap();
+    let rest = rest.trim();
+    assert!(rest.starts_with('"'), "the reason is not quoted: {line}");
+    rest[1..rest[1..].find('"').unwrap() + 1].to_owned()
+}
+
+#[test]
+fn the_documented_waiver_keeps_its_whole_reason() {
+    let doc = std::fs::read_to_string(root().join("docs/config.md")).unwrap();
+    let block = doc
+        .split("```yaml")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.contains("waivers:"))
+        .expect("a YAML block with waivers in docs/config.md");
+    let config = parse_config(block);
+    let written = quoted_reason(block);
+    assert!(written.contains("#1234"), "{written}");
+    assert_eq!(config.waivers.len(), 1);
+    assert_eq!(config.waivers[0].reason, written);
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn the_init_templates_waiver_keeps_its_whole_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("halo-audit.yaml");
+    let run = halo_audit(&["init", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    // Uncomment the example waiver, as a user would.
+    let start = text.find("# waivers:").unwrap();
+    let block: String = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or_default()))
+        .collect();
+    let config = parse_config(&block);
+    assert_eq!(config.waivers.len(), 1, "{block}");
+    assert_eq!(config.waivers[0].reason, quoted_reason(&block));
+    assert!(config.waivers[0].reason.ends_with("#1234)"), "{block}");
+}
+
+/// Runs `check --snapshot DEMO --set cloud-depot` with `config` as halo-audit.yaml.
+fn check_with_config(config: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("halo-audit.yaml");
+    std::fs::write(&path, config).unwrap();
+    let demo = root().join(DEMO);
+    halo_audit_in(
+        Some(dir.path()),
+        &[
+            "--config",
+            "halo-audit.yaml",
+            "check",
+            "--snapshot",
+            demo.to_str().unwrap(),
+            "--set",
+            "cloud-depot",
+        ],
+        &[],
+    )
+}
+
+const WAIVER: &str = "waivers:\n  - code: excessive-grant\n    set: SET\n    requirement: REQ\n    reason: REASON\n    owner: jane@msp.example\n    expires: 2099-03-31\n";
+
+fn waiver(set: &str, requirement: &str, reason: &str) -> String {
+    WAIVER
+        .replace("SET", set)
+        .replace("REQ", requirement)
+        .replace("REASON", reason)
+}
+
+#[test]
+fn a_waiver_naming_an_unknown_set_or_requirement_is_an_error_with_a_suggestion() {
+    let run = check_with_config(&waiver("clouddepot", "feature.customers", "\"agreed\""));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown requirement set `clouddepot` in a waiver"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("did you mean `cloud-depot`?"), "{}", run.stderr);
+    assert!(run.stderr.contains("halo-audit.yaml:3:10"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+
+    let run = check_with_config(&waiver("cloud-depot", "feature.customer", "\"agreed\""));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("unknown requirement `feature.customer` of set `cloud-depot`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("did you mean `cloud-depot.feature.customers`?"),
+        "{}",
+        run.stderr
+    );
+
+    // A requirement of another set says which.
+    let run = check_with_config(&waiver("cloud-depot", "baseline.admin-api-agent", "\"agreed\""));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("write `set: baseline`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_reason_cut_by_a_yaml_comment_is_a_warning_saying_why() {
+    for (reason, kept, why) in [
+        (
+            "agreed with the vendor (ticket #1234)",
+            "agreed with the vendor (ticket",
+            "it leaves `(` unclosed",
+        ),
+        ("approved, see ticket #99", "approved, see ticket", "it ends with `ticket`"),
+        ("approved by the CAB #4411", "approved by the CAB", "the comment starts with a number"),
+    ] {
+        let run = check_with_config(&waiver("cloud-depot", "feature.customers", reason));
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let stderr = run.stderr.replace('\n', " ");
+        assert!(stderr.contains("the waiver's reason looks cut"), "{}", run.stderr);
+        assert!(
+            stderr.contains(&format!("the reason is stored as `{kept}` ({why})")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            stderr.contains(&format!("reason: \"{reason}\"")),
+            "{}",
+            run.stderr
+        );
+    }
+    // Quoted, or with a comment that cuts nothing: no warning.
+    for reason in [
+        "\"agreed with the vendor (ticket #1234)\"",
+        "agreed with the vendor   # signed off in the CAB",
+    ] {
+        let run = check_with_config(&waiver("cloud-depot", "feature.customers", reason));
+        assert!(!run.stderr.contains("looks cut"), "{reason}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn waived_findings_are_listed_and_counted_in_the_terminal_report() {
+    let run = check_with_config(&waiver(
+        "cloud-depot",
+        "feature.customers",
+        "\"agreed with the vendor (ticket #1234)\"",
+    ));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = run.stdout.replace("\n    ", " ").replace("\n  ", " ");
+    assert!(text.contains("== Waived (1) =="), "{}", run.stdout);
+    assert!(
+        text.contains(
+            "waived until 2099-03-31 by jane@msp.example (halo-audit.yaml:2): agreed with the vendor (ticket #1234)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(text.contains("\"Customers\" is Read and Modify"), "{}", run.stdout);
+    assert!(text.contains("(0 unverifiable, 1 waived)"), "{}", run.stdout);
+}
