@@ -765,8 +765,23 @@ impl Check<'_> {
 
 /// Last words that leave a waiver's reason hanging (`... see ticket`, `... per change`).
 const TRAILING_WORDS: &[&str] = &[
-    "ticket", "tickets", "issue", "case", "incident", "change", "request", "ref", "reference", "see",
-    "per", "pr", "cr", "bug", "jira", "no", "number",
+    "ticket",
+    "tickets",
+    "issue",
+    "case",
+    "incident",
+    "change",
+    "request",
+    "ref",
+    "reference",
+    "see",
+    "per",
+    "pr",
+    "cr",
+    "bug",
+    "jira",
+    "no",
+    "number",
 ];
 
 /// The comment that follows a plain scalar on its own line (after ` #`), trimmed; `None` when

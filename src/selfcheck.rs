@@ -51,7 +51,10 @@ fn write_capable(def: &PermissionDef) -> bool {
         return false;
     }
     match def.kind {
-        Kind::Level => def.levels.iter().any(|l| !READ_LEVELS.contains(&l.as_str())),
+        Kind::Level => def
+            .levels
+            .iter()
+            .any(|l| !READ_LEVELS.contains(&l.as_str())),
         Kind::Flag => WRITE_FLAGS.contains(&def.key.as_str()) || def.section == "Creation Rights",
     }
 }
@@ -70,11 +73,7 @@ fn not_on_evidence(effective: &Effective) -> Option<Unsettled> {
         .iter()
         .filter(|c| c.value == value)
         .any(|c| c.evidence.starts_with("claim ") || c.evidence.starts_with("field "));
-    if seen {
-        None
-    } else {
-        Some(Unsettled::Assumed)
-    }
+    if seen { None } else { Some(Unsettled::Assumed) }
 }
 
 /// Whether the catalog can read a permission at all: not when no source says which claim carries

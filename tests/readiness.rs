@@ -63,7 +63,6 @@ fn halo_audit(args: &[&str]) -> Run {
     halo_audit_in(None, args, &[])
 }
 
-
 /// `(kind, name)` of every finding's subject in a JSON report.
 fn subjects(report: &Value) -> Vec<(String, String)> {
     report["findings"]
@@ -119,7 +118,12 @@ fn a_readiness_check_reports_only_the_integrations_application_and_agent() {
         .collect();
     assert_eq!(focus, ["Cloud Depot", "Cloud Depot API"], "{baseline}");
     let findings = report["findings"].as_array().unwrap();
-    let count = |severity: &str| findings.iter().filter(|f| f["severity"] == severity).count();
+    let count = |severity: &str| {
+        findings
+            .iter()
+            .filter(|f| f["severity"] == severity)
+            .count()
+    };
     assert_eq!(report["summary"]["errors"], count("error"));
     assert_eq!(report["summary"]["warnings"], count("warning"));
     assert_eq!(report["summary"]["notes"], count("note"));
@@ -133,7 +137,11 @@ fn a_readiness_check_reports_only_the_integrations_application_and_agent() {
         "{}",
         human.stdout
     );
-    for other in ["Old PowerShell Sync", "BI Export API", "Legacy RMM Connector"] {
+    for other in [
+        "Old PowerShell Sync",
+        "BI Export API",
+        "Legacy RMM Connector",
+    ] {
         assert!(!human.stdout.contains(other), "{other}:\n{}", human.stdout);
     }
 }
@@ -141,7 +149,17 @@ fn a_readiness_check_reports_only_the_integrations_application_and_agent() {
 #[test]
 fn the_tenant_wide_baseline_runs_when_asked_or_without_set() {
     for args in [
-        &["check", "--snapshot", DEMO, "--set", "cloud-depot", "--set", "baseline", "--format", "json"][..],
+        &[
+            "check",
+            "--snapshot",
+            DEMO,
+            "--set",
+            "cloud-depot",
+            "--set",
+            "baseline",
+            "--format",
+            "json",
+        ][..],
         &["check", "--snapshot", DEMO, "--format", "json"][..],
     ] {
         let report = halo_audit(args).json();
@@ -256,7 +274,10 @@ fn live_and_offline_self_checks_agree_on_a_tenant_whose_claims_cannot_be_read() 
     config.objects = config.objects.without_claims();
     let server = Server::start(config).unwrap();
 
-    let live_run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    let live_run = live(
+        &server,
+        &["self-check", "--rate", "off", "--format", "json"],
+    );
     assert_eq!(live_run.code, 3, "{}\n{}", live_run.stdout, live_run.stderr);
     let live_report = live_run.json();
 
@@ -296,7 +317,11 @@ fn live_and_offline_self_checks_agree_on_a_tenant_whose_claims_cannot_be_read() 
         human.stdout
     );
     assert!(human.stdout.contains("not known: "), "{}", human.stdout);
-    assert!(!human.stdout.contains("credential only reads\n"), "{}", human.stdout);
+    assert!(
+        !human.stdout.contains("credential only reads\n"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
@@ -304,7 +329,10 @@ fn an_absent_claim_read_as_no_is_not_evidence_that_the_credential_only_reads() {
     // The tenant's claims are readable, but the auditing agent carries none: every permission
     // that can change data would be "No" only by assumption.
     let server = Server::start(with_audit_agent(serde_json::json!([]))).unwrap();
-    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    let run = live(
+        &server,
+        &["self-check", "--rate", "off", "--format", "json"],
+    );
     assert_eq!(run.code, 3, "{}", run.stdout);
     let report = run.json();
     assert_eq!(report["verdict"], "cannot-tell");
@@ -313,7 +341,10 @@ fn an_absent_claim_read_as_no_is_not_evidence_that_the_credential_only_reads() {
 
     // The same agent with every claim seen at its lowest setting only reads.
     let server = Server::start(with_audit_agent(lowest_claims())).unwrap();
-    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    let run = live(
+        &server,
+        &["self-check", "--rate", "off", "--format", "json"],
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let report = run.json();
     assert_eq!(report["verdict"], "only-reads", "{report}");
@@ -327,7 +358,10 @@ fn an_absent_claim_read_as_no_is_not_evidence_that_the_credential_only_reads() {
         }
     }
     let server = Server::start(with_audit_agent(claims)).unwrap();
-    let run = live(&server, &["self-check", "--rate", "off", "--format", "json"]);
+    let run = live(
+        &server,
+        &["self-check", "--rate", "off", "--format", "json"],
+    );
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(run.json()["verdict"], "beyond-reading");
     assert!(run.stdout.contains("Can Delete Tickets"), "{}", run.stdout);
@@ -431,12 +465,21 @@ fn a_waiver_naming_an_unknown_set_or_requirement_is_an_error_with_a_suggestion()
     let run = check_with_config(&waiver("clouddepot", "feature.customers", "\"agreed\""));
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("unknown requirement set `clouddepot` in a waiver"),
+        run.stderr
+            .contains("unknown requirement set `clouddepot` in a waiver"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("did you mean `cloud-depot`?"), "{}", run.stderr);
-    assert!(run.stderr.contains("halo-audit.yaml:3:10"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `cloud-depot`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("halo-audit.yaml:3:10"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 
     let run = check_with_config(&waiver("cloud-depot", "feature.customer", "\"agreed\""));
@@ -455,9 +498,17 @@ fn a_waiver_naming_an_unknown_set_or_requirement_is_an_error_with_a_suggestion()
     );
 
     // A requirement of another set says which.
-    let run = check_with_config(&waiver("cloud-depot", "baseline.admin-api-agent", "\"agreed\""));
+    let run = check_with_config(&waiver(
+        "cloud-depot",
+        "baseline.admin-api-agent",
+        "\"agreed\"",
+    ));
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("write `set: baseline`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("write `set: baseline`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -468,13 +519,25 @@ fn a_reason_cut_by_a_yaml_comment_is_a_warning_saying_why() {
             "agreed with the vendor (ticket",
             "it leaves `(` unclosed",
         ),
-        ("approved, see ticket #99", "approved, see ticket", "it ends with `ticket`"),
-        ("approved by the CAB #4411", "approved by the CAB", "the comment starts with a number"),
+        (
+            "approved, see ticket #99",
+            "approved, see ticket",
+            "it ends with `ticket`",
+        ),
+        (
+            "approved by the CAB #4411",
+            "approved by the CAB",
+            "the comment starts with a number",
+        ),
     ] {
         let run = check_with_config(&waiver("cloud-depot", "feature.customers", reason));
         assert_eq!(run.code, 1, "{}", run.stderr);
         let stderr = run.stderr.replace('\n', " ");
-        assert!(stderr.contains("the waiver's reason looks cut"), "{}", run.stderr);
+        assert!(
+            stderr.contains("the waiver's reason looks cut"),
+            "{}",
+            run.stderr
+        );
         assert!(
             stderr.contains(&format!("the reason is stored as `{kept}` ({why})")),
             "{}",
@@ -492,7 +555,11 @@ fn a_reason_cut_by_a_yaml_comment_is_a_warning_saying_why() {
         "agreed with the vendor   # signed off in the CAB",
     ] {
         let run = check_with_config(&waiver("cloud-depot", "feature.customers", reason));
-        assert!(!run.stderr.contains("looks cut"), "{reason}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("looks cut"),
+            "{reason}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -513,6 +580,14 @@ fn waived_findings_are_listed_and_counted_in_the_terminal_report() {
         "{}",
         run.stdout
     );
-    assert!(text.contains("\"Customers\" is Read and Modify"), "{}", run.stdout);
-    assert!(text.contains("(0 unverifiable, 1 waived)"), "{}", run.stdout);
+    assert!(
+        text.contains("\"Customers\" is Read and Modify"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        text.contains("(0 unverifiable, 1 waived)"),
+        "{}",
+        run.stdout
+    );
 }

@@ -252,9 +252,9 @@ pub fn check(
             // describes it); only what they found about the selected integrations is kept.
             let found = run.findings.split_off(first);
             run.findings.extend(
-                found
-                    .into_iter()
-                    .filter(|f| f.subject.kind == SubjectKind::Tenant || focus.contains(&f.subject)),
+                found.into_iter().filter(|f| {
+                    f.subject.kind == SubjectKind::Tenant || focus.contains(&f.subject)
+                }),
             );
             outcome.focus = Some(focus.clone());
         }

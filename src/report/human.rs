@@ -654,10 +654,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                     .count();
                 Some(SetRow {
                     set: set.id.clone(),
-                    applications: format!(
-                        "({})",
-                        crate::text::shown_owned(&set.baseline_scope())
-                    ),
+                    applications: format!("({})", crate::text::shown_owned(&set.baseline_scope())),
                     passed: 0,
                     missing: 0,
                     excessive: count,
@@ -790,7 +787,11 @@ fn waived_section(out: &mut String, outcome: &Outcome, width: usize) {
             crate::text::shown_owned(&waiver.location),
             crate::text::shown_owned(&waiver.reason)
         );
-        let _ = writeln!(out, "  {}", super::wrap(&trail, width.saturating_sub(2), "    "));
+        let _ = writeln!(
+            out,
+            "  {}",
+            super::wrap(&trail, width.saturating_sub(2), "    ")
+        );
     }
     out.push('\n');
 }
