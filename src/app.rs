@@ -160,7 +160,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
             let (loaded, me) = match &args.snapshot {
-                Some(path) => (snapshot::read(path, catalog)?, None),
+                Some(path) => {
+                    let loaded = snapshot::read(path, catalog)?;
+                    let me = crate::selfcheck::recorded_agent(&loaded.header);
+                    (loaded, me)
+                }
                 None => {
                     let config = load_config(cli, &style)?;
                     let mut connect = args.connect.with_config(&config);
@@ -552,6 +556,8 @@ fn run_check(
         });
     }
     let library = load_library(&sources, catalog)?;
+    // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
+    config.check_waivers(&library)?;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {
@@ -584,6 +590,9 @@ fn run_check(
         },
         bindings: config.bindings.clone(),
         agents: config.agent_bindings.clone(),
+        // `--set X` asks whether X is ready; the tenant-wide baseline runs when asked for too
+        // (`--set baseline`), or when no `--set` is given (the configuration's `sets:` included).
+        readiness: !args.sets.is_empty() && !args.sets.iter().any(|s| s == "baseline"),
     };
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
@@ -840,6 +849,7 @@ fn run_plan(
             .filter(|(set, _)| args.sets.contains(set))
             .map(|(set, agent)| (set.clone(), agent.clone()))
             .collect(),
+        readiness: false,
     };
     let plan = crate::plan::plan(tenant.as_ref(), &library, catalog, &selection)?;
     let text = match args.format {

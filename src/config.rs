@@ -128,6 +128,10 @@ pub struct Waiver {
     pub owner: String,
     pub expires: jiff::civil::Date,
     pub at: At,
+    /// Where `set:` and `requirement:` are written, for the errors [`Config::check_waivers`]
+    /// reports once the requirement sets are loaded.
+    pub set_at: Sp<String>,
+    pub requirement_at: Option<Sp<String>>,
 }
 
 /// The validated configuration.
@@ -155,6 +159,8 @@ pub struct Config {
     pub waivers: Vec<Waiver>,
     /// Problems that do not stop a run (a secret in the file), shown on stderr.
     pub warnings: Vec<RuleProblem>,
+    /// The file as diagnostics show it (secrets masked), for problems found after parsing.
+    pub shown: Option<RuleFile>,
 }
 
 /// The JSON Schema (draft-07) of `halo-audit.yaml`, generated from [`RawConfig`] as pretty JSON
@@ -435,6 +441,7 @@ fn parse_text(file: &RuleFile, shown: &RuleFile) -> Result<Config, RulesError> {
     if v.problems.is_empty() {
         Ok(Config {
             warnings: v.warnings,
+            shown: Some(shown.clone()),
             ..config
         })
     } else {
@@ -654,6 +661,7 @@ impl Check<'_> {
         let code = self.code(&w.code);
         let set = self.nonempty(&w.set, "`set`");
         let reason = self.nonempty(&w.reason, "`reason`");
+        self.reason_cut(&w.reason);
         let owner = self.nonempty(&w.owner, "`owner`");
         let expires = match w.expires.value.trim().parse::<jiff::civil::Date>() {
             Ok(d) => Some(d),
@@ -714,7 +722,174 @@ impl Check<'_> {
                 path: self.file.name.clone(),
                 line: raw.line,
             },
+            set_at: w.set.clone(),
+            requirement_at: w.requirement.clone(),
         })
+    }
+
+    /// Warns when a waiver's reason looks cut at a ` #`: YAML reads `#` after a space as the start
+    /// of a comment, so `reason: accepted (ticket #1234)` keeps only `accepted (ticket`.
+    fn reason_cut(&mut self, reason: &Sp<String>) {
+        let Some(comment) = comment_after(&self.file.text, reason) else {
+            return;
+        };
+        let value = reason.value.trim_end();
+        let why = if let Some(open) = unclosed_bracket(value) {
+            format!("it leaves `{open}` unclosed")
+        } else if let Some(word) = value
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .filter(|w| TRAILING_WORDS.contains(&w.to_lowercase().as_str()))
+        {
+            format!("it ends with `{word}`")
+        } else if comment.starts_with(|c: char| c.is_ascii_digit()) {
+            "the comment starts with a number".to_owned()
+        } else {
+            return;
+        };
+        let whole = format!("{value} #{comment}");
+        self.warnings.push(problem(
+            self.file,
+            reason,
+            format!(
+                "the waiver's reason looks cut: YAML reads ` #{comment}` as a comment, so the reason is stored as `{value}` ({why})"
+            ),
+            "reason cut here",
+            Some(format!(
+                "quote the whole reason: reason: \"{}\"",
+                whole.replace('\\', "\\\\").replace('"', "\\\"")
+            )),
+        ));
+    }
+}
+
+/// Last words that leave a waiver's reason hanging (`... see ticket`, `... per change`).
+const TRAILING_WORDS: &[&str] = &[
+    "ticket",
+    "tickets",
+    "issue",
+    "case",
+    "incident",
+    "change",
+    "request",
+    "ref",
+    "reference",
+    "see",
+    "per",
+    "pr",
+    "cr",
+    "bug",
+    "jira",
+    "no",
+    "number",
+];
+
+/// The comment that follows a plain scalar on its own line (after ` #`), trimmed; `None` when
+/// nothing but white space follows it, or the span is unknown.
+fn comment_after(text: &str, at: &Sp<String>) -> Option<String> {
+    let (offset, len) = at.span?;
+    let rest = text.get(offset + len..)?;
+    let line = rest.split('\n').next().unwrap_or_default();
+    let trimmed = line.trim_start();
+    // A space (or tab) before `#` makes it a comment; the scalar's span ends before the spaces.
+    if trimmed.len() < line.len() || line.is_empty() {
+        trimmed
+            .strip_prefix('#')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    } else {
+        None
+    }
+}
+
+/// The first opening bracket of `text` left unclosed.
+fn unclosed_bracket(text: &str) -> Option<char> {
+    let mut open = Vec::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => open.push(c),
+            ')' | ']' | '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.first().copied()
+}
+
+impl Config {
+    /// Checks every waiver's `set:` and `requirement:` against the loaded requirement sets: a
+    /// waiver naming a set or requirement that does not exist would silently waive nothing.
+    ///
+    /// # Errors
+    /// [`RulesError::InvalidConfig`] with one problem per unknown set or requirement, each with
+    /// the close ids as a hint.
+    pub fn check_waivers(&self, library: &crate::ruleset::Library) -> Result<(), RulesError> {
+        let Some(file) = &self.shown else {
+            return Ok(());
+        };
+        let mut problems = Vec::new();
+        for waiver in &self.waivers {
+            let Some(set) = library.get(&waiver.set) else {
+                problems.push(problem(
+                    file,
+                    &waiver.set_at,
+                    format!("unknown requirement set `{}` in a waiver", waiver.set),
+                    "unknown set",
+                    Some(library.unknown_set_help(&waiver.set)),
+                ));
+                continue;
+            };
+            let (Some(id), Some(at)) = (&waiver.requirement, &waiver.requirement_at) else {
+                continue;
+            };
+            let ids: Vec<&str> = set
+                .requirements
+                .iter()
+                .map(|r| r.id.as_str())
+                .chain(set.policies.iter().map(|p| p.id.as_str()))
+                .collect();
+            // Written in full, or without the set's prefix (as the waiver matches it).
+            let full = format!("{}.{id}", set.id);
+            if ids.contains(&id.as_str()) || ids.contains(&full.as_str()) {
+                continue;
+            }
+            let elsewhere = library.sets.iter().find(|s| {
+                s.requirements.iter().any(|r| &r.id == id) || s.policies.iter().any(|p| &p.id == id)
+            });
+            let close: Vec<String> = ids
+                .iter()
+                .filter(|r| {
+                    crate::catalog::edit_distance(r, id) <= 3
+                        || crate::catalog::edit_distance(r, &full) <= 3
+                })
+                .map(|r| format!("`{r}`"))
+                .collect();
+            let help = match elsewhere {
+                Some(other) => format!(
+                    "`{id}` is a requirement of set `{}`: write `set: {}`",
+                    other.id, other.id
+                ),
+                None if !close.is_empty() => format!("did you mean {}?", close.join(", ")),
+                None => format!(
+                    "`halo-audit rules show {}` lists its {} requirement ids",
+                    set.id,
+                    ids.len()
+                ),
+            };
+            problems.push(problem(
+                file,
+                at,
+                format!("unknown requirement `{id}` of set `{}` in a waiver", set.id),
+                "unknown requirement",
+                Some(help),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RulesError::InvalidConfig { problems })
+        }
     }
 }
 

@@ -5,17 +5,117 @@
 //! tenant). halo-audit only reads, so its own application should hold no write scope and log in as
 //! an API-only agent with no write access. `admin` and the administrator flag are reported as notes:
 //! they are assumed to be needed to read agents, roles and applications (docs/fetching.md).
+//!
+//! "Only reads" is concluded only on evidence: the credential's scopes as Halo listed them, and
+//! every permission of its agent that can change data decided by a claim or field seen. A
+//! permission read as No Access only because no claim carries it, or not read at all, leaves the
+//! answer "cannot tell" with what is missing (exit 3). The credential's agent comes from one place,
+//! [`run_with`]'s `me`: Halo's `/api/Agent/me` during a live run, [`recorded_agent`] offline.
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Kind};
+use crate::catalog::{Catalog, Kind, PermissionDef, Source};
 use crate::diag::Severity;
 use crate::halo::Identity;
 use crate::snapshot::{Header, Snapshot};
-use crate::tenant::{Tenant, Value};
+use crate::tenant::{Effective, Tenant, Value};
 
 /// Levels that only read (or less).
 const READ_LEVELS: &[&str] = &["none", "view_names", "read"];
+
+/// Yes/no permissions that let the agent change data (besides every `Creation Rights` one).
+const WRITE_FLAGS: &[&str] = &[
+    "ticket.can_add",
+    "ticket.can_edit_closed",
+    "ticket.can_change_type",
+    "ticket.can_reassign",
+    "ticket.can_edit_advanced",
+    "ticket.can_delete",
+    "ticket.can_assign_outside_teams",
+    "ticket.can_edit_not_assigned",
+    "ticket.can_update_status_outside_actions",
+    "ticket.can_override_priority_escalation",
+    "ticket.can_override_review",
+    "ticket.can_mark_spam",
+    "ticket.can_remove_todos",
+    "ticket.can_override_approvals",
+    "ticket.can_queue_powershell",
+    "general.change_active",
+];
+
+/// Whether a permission has a setting that changes data (a level beyond reading, or a yes/no
+/// right to write, delete or create).
+fn write_capable(def: &PermissionDef) -> bool {
+    // Every level of Visibility of Appointments only shows more.
+    if def.key == "calendar.visibility" {
+        return false;
+    }
+    match def.kind {
+        Kind::Level => def
+            .levels
+            .iter()
+            .any(|l| !READ_LEVELS.contains(&l.as_str())),
+        Kind::Flag => WRITE_FLAGS.contains(&def.key.as_str()) || def.section == "Creation Rights",
+    }
+}
+
+/// Why an effective value that does not write is not known on evidence: `None` when a claim or
+/// field seen decides it.
+fn not_on_evidence(effective: &Effective) -> Option<Unsettled> {
+    if let Some(reason) = effective.unknown.first() {
+        return Some(Unsettled::NotRead(reason.clone()));
+    }
+    let Some(value) = effective.value else {
+        return Some(Unsettled::NotRead("no value was read".to_owned()));
+    };
+    let seen = effective
+        .contributions
+        .iter()
+        .filter(|c| c.value == value)
+        .any(|c| c.evidence.starts_with("claim ") || c.evidence.starts_with("field "));
+    if seen { None } else { Some(Unsettled::Assumed) }
+}
+
+/// Whether the catalog can read a permission at all: not when no source says which claim carries
+/// it, or which value of its claim means what (Chat).
+fn unreadable(def: &PermissionDef) -> bool {
+    match def.source {
+        Source::Unknown(_) => true,
+        Source::Claim(_) => def.values.0.is_empty(),
+        _ => false,
+    }
+}
+
+/// Permissions by label, or by section with a count when there are many.
+fn listed(defs: &[&PermissionDef]) -> String {
+    if defs.len() <= 8 {
+        return defs
+            .iter()
+            .map(|d| d.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let mut sections: Vec<(&str, usize)> = Vec::new();
+    for def in defs {
+        match sections.iter_mut().find(|(s, _)| *s == def.section) {
+            Some((_, n)) => *n += 1,
+            None => sections.push((def.section.as_str(), 1)),
+        }
+    }
+    sections
+        .iter()
+        .map(|(s, n)| format!("{s} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A write-capable permission the self-check could not settle.
+enum Unsettled {
+    /// Not read: the value may be anything.
+    NotRead(String),
+    /// Read as the lowest setting because no claim carries it: an assumption.
+    Assumed,
+}
 
 /// One observation about the auditing credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +142,12 @@ pub struct SelfCheck {
     /// identified or read); `None` when it could judge it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undetermined: Option<String>,
+    /// What the verdict would need and the snapshot does not show: each write-capable permission
+    /// of the agent not decided on evidence, the scopes when no list of them was seen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// `only-reads`, `beyond-reading` or `cannot-tell`: the same for a live run and its snapshot.
+    pub verdict: &'static str,
     pub items: Vec<Item>,
 }
 
@@ -50,6 +156,18 @@ impl SelfCheck {
     #[must_use]
     pub fn over_privileged(&self) -> bool {
         self.items.iter().any(|i| i.severity >= Severity::Warning)
+    }
+
+    /// `beyond-reading`, `cannot-tell` or `only-reads`.
+    #[must_use]
+    pub fn verdict(&self) -> &'static str {
+        if self.over_privileged() {
+            "beyond-reading"
+        } else if self.undetermined.is_some() {
+            "cannot-tell"
+        } else {
+            "only-reads"
+        }
     }
 
     /// The exit code: 1 beyond read access, 3 when that cannot be told, else 0.
@@ -68,10 +186,20 @@ impl SelfCheck {
 /// Judges the credential recorded in `snapshot` against the tenant it fetched.
 #[must_use]
 pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck {
-    run_with(&Header::of(snapshot), tenant, catalog, None)
+    let header = Header::of(snapshot);
+    run_with(&header, tenant, catalog, recorded_agent(&header).as_ref())
 }
 
-/// [`run`], with what Halo's `/api/Agent/me` said during a live run.
+/// The agent the credential acted as, as a snapshot's header records it: the one place an
+/// offline self-check learns it (a live one asks `/api/Agent/me`). The header has no such record
+/// yet, so a snapshot is judged by its auditing application's login agent alone.
+#[must_use]
+pub fn recorded_agent(_header: &Header) -> Option<Identity> {
+    None
+}
+
+/// [`run`], with the agent the credential acts as (`me`): Halo's `/api/Agent/me` during a live
+/// run, [`recorded_agent`] for a snapshot.
 #[must_use]
 pub fn run_with(
     snapshot: &Header,
@@ -102,6 +230,8 @@ pub fn run_with(
             undetermined: Some(
                 "the snapshot does not record which credential fetched it".to_owned(),
             ),
+            missing: vec!["which credential fetched the snapshot".to_owned()],
+            verdict: "cannot-tell",
             items,
         };
     };
@@ -110,10 +240,20 @@ pub fn run_with(
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case(&auditor.client_id))
     });
-    // The application's own scopes when the tenant lists it; else what the token endpoint granted.
-    let scopes: Vec<String> = app
-        .and_then(|a| a.scopes.clone())
-        .unwrap_or_else(|| auditor.granted_scopes.clone());
+    let mut missing = Vec::new();
+    // The application's own scopes when the tenant lists them; else what the token endpoint
+    // said it granted; else nothing seen.
+    let scopes: Vec<String> = match app.and_then(|a| a.scopes.clone()) {
+        Some(scopes) => scopes,
+        None if !auditor.granted_scopes.is_empty() => auditor.granted_scopes.clone(),
+        None => {
+            missing.push(
+                "the credential's scopes (its application's scope list was not read and the token endpoint did not say which it granted)"
+                    .to_owned(),
+            );
+            Vec::new()
+        }
+    };
     let writes: Vec<&String> = scopes
         .iter()
         .filter(|s| !(s.starts_with("read:") || s.as_str() == "admin" || s.as_str() == "openid"))
@@ -174,8 +314,8 @@ pub fn run_with(
     } else {
         None
     };
-    let undetermined = agent.is_none().then(|| {
-        let mut reasons = Vec::new();
+    let mut reasons = Vec::new();
+    if agent.is_none() {
         match (app, app.and_then(|a| a.login_agent_id)) {
             (None, _) => {
                 reasons.push("the auditing application is not in the application list".to_owned())
@@ -194,22 +334,27 @@ pub fn run_with(
             Some(Identity::Unknown { reason }) => reasons.push(reason.clone()),
             None => {}
         }
-        reasons.join("; ")
-    });
+        missing.push("which agent the credential acts as, and its permissions".to_owned());
+    }
     let agent_name = agent.map(|a| a.name.clone()).or_else(|| match me {
         Some(Identity::Agent { name, .. }) => Some(name.clone()),
         _ => None,
     });
     if let Some(agent) = agent {
-        if agent.api_only == Some(false) {
-            push(
+        match agent.api_only {
+            Some(false) => push(
                 Severity::Warning,
                 format!(
                     "the auditing application logs in as `{}`, an agent people can log in with",
                     agent.name
                 ),
                 "use a dedicated API-only agent (Configuration > Teams & Agents > Agents > the agent > Is an API-only agent)",
-            );
+            ),
+            Some(true) => {}
+            None => missing.push(format!(
+                "whether `{}` is an API-only agent (its `isapiagent` field was not read)",
+                agent.name
+            )),
         }
         if agent.admin == Some(true) {
             push(
@@ -222,27 +367,45 @@ pub fn run_with(
             );
         }
         let mut write_features = Vec::new();
+        let (mut not_read, mut assumed, mut no_source) = (Vec::new(), Vec::new(), Vec::new());
+        let mut why_not_read = Vec::new();
         for (key, effective) in agent.permissions.iter() {
             let Some((_, def)) = catalog.permission(key) else {
                 continue;
             };
-            // Every level of Visibility of Appointments only shows more.
-            if key == "calendar.visibility" {
+            if !write_capable(def) {
                 continue;
             }
-            match (def.kind, effective.value) {
-                (Kind::Level, Some(Value::Level(i)))
-                    if def
-                        .levels
-                        .get(i)
-                        .is_some_and(|l| !READ_LEVELS.contains(&l.as_str())) =>
-                {
-                    write_features.push(format!("{}: {}", def.label, catalog.level_label(def, i)));
+            let writes = effective.maxima().any(|value| match (def.kind, value) {
+                (Kind::Level, Value::Level(i)) => def
+                    .levels
+                    .get(i)
+                    .is_some_and(|l| !READ_LEVELS.contains(&l.as_str())),
+                (Kind::Flag, Value::Flag(b)) => b,
+                _ => false,
+            });
+            if writes {
+                let value = effective.value.map_or_else(String::new, |v| match v {
+                    Value::Level(i) => format!(": {}", catalog.level_label(def, i)),
+                    Value::Flag(_) => String::new(),
+                });
+                write_features.push(format!("{}{value}", def.label));
+                continue;
+            }
+            match not_on_evidence(effective) {
+                None => {}
+                // Halo has the setting but no source says where the API carries it, or which
+                // value of its claim means what.
+                Some(_) if unreadable(def) => {
+                    no_source.push(def.label.clone());
                 }
-                (_, Some(Value::Flag(true))) if key == "ticket.can_delete" => {
-                    write_features.push(def.label.clone());
+                Some(Unsettled::NotRead(reason)) => {
+                    not_read.push(def);
+                    if !why_not_read.contains(&reason) {
+                        why_not_read.push(reason);
+                    }
                 }
-                _ => {}
+                Some(Unsettled::Assumed) => assumed.push(def),
             }
         }
         if !write_features.is_empty() {
@@ -256,16 +419,56 @@ pub fn run_with(
                 "lower these to Read Only (or No Access) on the agent and its roles: halo-audit never writes",
             );
         }
+        if !not_read.is_empty() {
+            missing.push(format!(
+                "{} of `{}` that can change data, not read ({}): {}",
+                crate::report::plural(not_read.len(), "permission"),
+                agent.name,
+                why_not_read.join("; "),
+                listed(&not_read)
+            ));
+        }
+        if !assumed.is_empty() {
+            missing.push(format!(
+                "{} of `{}` that can change data, carried by no claim on the agent or its roles and so only assumed No: {}",
+                crate::report::plural(assumed.len(), "permission"),
+                agent.name,
+                listed(&assumed)
+            ));
+        }
+        if !no_source.is_empty() {
+            push(
+                Severity::Note,
+                format!(
+                    "{} cannot be read through Halo's API (no source says which claim carries {} or what its values mean), so the self-check does not judge {}",
+                    no_source.join(", "),
+                    if no_source.len() == 1 { "it" } else { "them" },
+                    if no_source.len() == 1 { "it" } else { "them" },
+                ),
+                "check them in Configuration > Teams & Agents > Agents > the agent > Permissions; a catalog overlay that names their claims lets halo-audit read them",
+            );
+        }
     }
-    SelfCheck {
+    if agent.is_some() && !missing.is_empty() {
+        reasons.push(
+            "not every scope and permission that can change data was decided on evidence (each is listed above as `not known`)"
+                .to_owned(),
+        );
+    }
+    let undetermined = (!reasons.is_empty()).then(|| reasons.join("; "));
+    let mut check = SelfCheck {
         client_id: Some(auditor.client_id.clone()),
         granted_scopes: auditor.granted_scopes.clone(),
         application: app.map(|a| a.name.clone()),
         agent: agent_name,
         identified_by,
         undetermined,
+        missing,
+        verdict: "",
         items,
-    }
+    };
+    check.verdict = check.verdict();
+    check
 }
 
 /// The human rendering.
@@ -299,6 +502,9 @@ pub fn render(check: &SelfCheck) -> String {
             "{}: {}\n  fix: {}",
             item.severity, item.message, item.fix
         );
+    }
+    for what in &check.missing {
+        let _ = writeln!(out, "not known: {what}");
     }
     let verdict = if check.over_privileged() {
         "self-check: the auditing credential holds more than read access".to_owned()

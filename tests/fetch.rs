@@ -717,11 +717,28 @@ fn the_self_check_warns_when_the_auditing_credential_can_write() {
 #[test]
 fn the_self_check_of_a_read_only_credential_passes() {
     // The credential acts as a dedicated API-only agent with no feature access (Halo names it
-    // through /api/Agent/me: the demo's auditing application is not in its application list).
+    // through /api/Agent/me: the demo's auditing application is not in its application list),
+    // every claim seen at its lowest setting: "only reads" rests on evidence, not on absent claims.
+    let catalog = halo_audit::catalog::Catalog::builtin().unwrap();
+    let claims: Vec<Value> = catalog
+        .permissions
+        .iter()
+        .filter_map(|p| {
+            let halo_audit::catalog::Source::Claim(kind) = &p.source else {
+                return None;
+            };
+            let lowest = match p.kind {
+                halo_audit::catalog::Kind::Flag => halo_audit::catalog::ClaimValue::Flag(false),
+                halo_audit::catalog::Kind::Level => halo_audit::catalog::ClaimValue::Level(0),
+            };
+            let value = catalog.claim_raw(p, lowest)?;
+            Some(serde_json::json!({"type": kind, "value": value}))
+        })
+        .collect();
     let mut config = demo();
     config.objects.agents.push(serde_json::json!({
         "id": 901, "name": "Audit Reader", "isdisabled": false, "isapiagent": true,
-        "is_admin": true, "roles": [], "teams": [], "claims": []
+        "is_admin": true, "roles": [], "teams": [], "claims": claims
     }));
     config.auditor_agent_id = Some(901);
     let server = Server::start(config).unwrap();

@@ -6,7 +6,8 @@
 //! ```json
 //! {
 //!   "description": "what the case shows",
-//!   "sets": ["cloud-depot"],              // --set (optional; default: every bound set)
+//!   "sets": ["cloud-depot"],              // as the configuration's `sets:` (optional; default: every
+//!                                         // bound set); the baseline judges the whole tenant
 //!   "rules": "rules",                      // optional extra rules dir, relative to the case
 //!   "expect": {
 //!     "findings": [{"code": "missing-grant", "requirement": "cloud-depot.feature.invoices", "subject_kind": "agent"}],

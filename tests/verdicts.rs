@@ -432,6 +432,9 @@ fn selecting_one_set_does_not_make_the_other_integrations_unbound() {
             "off",
             "--set",
             "cloud-depot",
+            // The tenant-wide baseline: a readiness check alone reports nothing about Rewst.
+            "--set",
+            "baseline",
             "--format",
             "json",
         ],

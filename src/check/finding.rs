@@ -253,6 +253,10 @@ pub struct SetOutcome {
     pub evaluations: Vec<Evaluation>,
     /// How many of its requirements were decided, unverifiable, not applicable.
     pub coverage: super::Coverage,
+    /// A baseline in readiness mode (`check --set X`): the only applications and agents whose
+    /// findings it reports. `None`: the whole tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Vec<Subject>>,
 }
 
 impl SetOutcome {
@@ -265,6 +269,27 @@ impl SetOutcome {
             state,
             evaluations: Vec::new(),
             coverage: super::Coverage::default(),
+            focus: None,
+        }
+    }
+
+    /// What a baseline judged, in words: `whole tenant`, or in readiness mode `only application
+    /// Cloud Depot, agent Cloud Depot API` (names are tenant data: the caller makes them safe).
+    #[must_use]
+    pub fn baseline_scope(&self) -> String {
+        match &self.focus {
+            None => "whole tenant".to_owned(),
+            Some(subjects) if subjects.is_empty() => {
+                "only the selected integrations, none found".to_owned()
+            }
+            Some(subjects) => format!(
+                "only {}",
+                subjects
+                    .iter()
+                    .map(|s| format!("{} {}", s.kind.as_str(), s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 

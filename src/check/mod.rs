@@ -43,6 +43,10 @@ pub struct Selection {
     /// Explicit agent bindings: set id → the agent (name, or `#id`) whose permissions the set's
     /// agent requirements are checked against, instead of its applications' login agent.
     pub agents: BTreeMap<String, String>,
+    /// Readiness mode (`check --set X` without `--set baseline`): the baseline reports only what
+    /// it finds about the selected sets' applications and their login agents (and the tenant-wide
+    /// gaps that undermine any answer), not about the rest of the tenant.
+    pub readiness: bool,
 }
 
 /// A selection that cannot run.
@@ -237,8 +241,24 @@ pub fn check(
             }
         }
     }
+    let focus = selection
+        .readiness
+        .then(|| readiness_subjects(tenant, &sets, &run.agent_for));
     for set in library.sets.iter().filter(|s| s.kind == SetKind::Baseline) {
-        sets.push(baseline::run(&mut run, set, &described));
+        let first = run.findings.len();
+        let mut outcome = baseline::run(&mut run, set, &described);
+        if let Some(focus) = &focus {
+            // The policies ran over the whole tenant (they judge an application by every set that
+            // describes it); only what they found about the selected integrations is kept.
+            let found = run.findings.split_off(first);
+            run.findings.extend(
+                found.into_iter().filter(|f| {
+                    f.subject.kind == SubjectKind::Tenant || focus.contains(&f.subject)
+                }),
+            );
+            outcome.focus = Some(focus.clone());
+        }
+        sets.push(outcome);
     }
     let mut findings = run.findings;
     findings.sort_by_key(|a| a.sort_key());
@@ -258,6 +278,36 @@ pub fn check(
     Ok(outcome)
 }
 
+/// The applications the evaluated sets bound, and their login agents (or the agent a set is bound
+/// to explicitly): what a readiness check's baseline reports on.
+fn readiness_subjects(
+    tenant: &Tenant,
+    sets: &[SetOutcome],
+    agent_for: &BTreeMap<String, i64>,
+) -> Vec<Subject> {
+    let mut focus: BTreeSet<Subject> = BTreeSet::new();
+    for set in sets {
+        let SetState::Evaluated { applications } = &set.state else {
+            continue;
+        };
+        for subject in applications {
+            focus.insert(subject.clone());
+            let login = tenant
+                .applications()
+                .iter()
+                .find(|a| a.id == subject.id)
+                .and_then(|a| a.login_agent_id);
+            if let Some(agent) = login.and_then(|id| tenant.agent(id)) {
+                focus.insert(Subject::agent(agent));
+            }
+        }
+        if let Some(agent) = agent_for.get(&set.id).and_then(|&id| tenant.agent(id)) {
+            focus.insert(Subject::agent(agent));
+        }
+    }
+    focus.into_iter().collect()
+}
+
 /// Checks that every set a selection names is in the library.
 ///
 /// # Errors
@@ -270,30 +320,9 @@ pub fn validate(library: &Library, selection: &Selection) -> Result<(), CheckErr
         .chain(selection.agents.keys())
     {
         if library.get(id).is_none() {
-            let ids: Vec<&str> = library.sets.iter().map(|s| s.id.as_str()).collect();
-            let close: Vec<&str> = ids
-                .iter()
-                .copied()
-                .filter(|s| crate::catalog::edit_distance(s, id) <= 3 || s.contains(id.as_str()))
-                .collect();
-            let help = if close.is_empty() {
-                format!(
-                    "`halo-audit rules list` shows the {} sets available",
-                    ids.len()
-                )
-            } else {
-                format!(
-                    "did you mean {}?",
-                    close
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
             return Err(CheckError::UnknownSet {
                 id: id.clone(),
-                help,
+                help: library.unknown_set_help(id),
             });
         }
     }

@@ -230,7 +230,7 @@ fn summary_row(list: &Checklist<'_>) -> Markup {
             .map(|a| t(&a.name))
             .collect::<Vec<_>>()
             .join(", "),
-        SetState::Baseline => "whole tenant".to_owned(),
+        SetState::Baseline => t(&set.baseline_scope()),
         SetState::BindingNotFound => "none matches the binding".to_owned(),
         SetState::NotEvaluable { reason } => format!("not evaluated: {}", t(reason)),
         SetState::OnlyInactive { applications } => {

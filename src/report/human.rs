@@ -495,7 +495,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     let hidden_notes = new
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Note && style.verbose == 0)
+        .filter(|f| f.severity == Severity::Note && style.verbose == 0 && f.waiver.is_none())
         .count();
     let mut current_set: Option<&str> = None;
     let groups = groups(all, new, style);
@@ -654,7 +654,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                     .count();
                 Some(SetRow {
                     set: set.id.clone(),
-                    applications: "(whole tenant)".to_owned(),
+                    applications: format!("({})", crate::text::shown_owned(&set.baseline_scope())),
                     passed: 0,
                     missing: 0,
                     excessive: count,
@@ -734,6 +734,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     {
         line(&mut out, &text);
     }
+    waived_section(&mut out, new, style.columns());
     if hidden_notes > 0 {
         line(
             &mut out,
@@ -749,6 +750,50 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     }
     line(&mut out, &super::summary_text(new, context.gate()));
     out
+}
+
+/// The findings accepted by a waiver, each with who accepted it, until when, why and where:
+/// shown at every verbosity, so a waiver never hides a finding from the terminal.
+fn waived_section(out: &mut String, outcome: &Outcome, width: usize) {
+    let waived: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_some())
+        .collect();
+    if waived.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "== Waived ({}) ==\n", waived.len());
+    for finding in waived {
+        let Some(waiver) = &finding.waiver else {
+            continue;
+        };
+        // The message without the `[waived until …]` the waiver appended: said below in full.
+        let message = finding
+            .message
+            .rsplit_once(" [waived until ")
+            .map_or(finding.message.as_str(), |(m, _)| m);
+        let head = format!(
+            "- {} ({}): {}",
+            finding.code.as_str(),
+            finding.requirement_set,
+            crate::text::shown_owned(message)
+        );
+        let _ = writeln!(out, "{}", super::wrap(&head, width, "  "));
+        let trail = format!(
+            "waived until {} by {} ({}): {}",
+            waiver.expires,
+            crate::text::shown_owned(&waiver.owner),
+            crate::text::shown_owned(&waiver.location),
+            crate::text::shown_owned(&waiver.reason)
+        );
+        let _ = writeln!(
+            out,
+            "  {}",
+            super::wrap(&trail, width.saturating_sub(2), "    ")
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

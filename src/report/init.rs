@@ -157,7 +157,7 @@ pub fn starter(library: &Library, tenant: Option<&Tenant>, snapshot: Option<&Pat
          #     set: cloud-depot\n\
          #     subject: application:Cloud Depot     # kind:name, or kind:#id\n\
          #     permission: feature.customers\n\
-         #     reason: the vendor's sync of customer notes needs it (ticket #1234)\n\
+         #     reason: \"the vendor's sync of customer notes needs it (ticket #1234)\"   # always quoted\n\
          #     owner: jane.doe@msp.example\n\
          #     expires: 2027-03-31\n",
     );

@@ -119,7 +119,7 @@ fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        SetState::Baseline => "baseline (whole tenant)".to_owned(),
+        SetState::Baseline => format!("baseline ({})", set.baseline_scope()),
         SetState::BindingNotFound => "binding not found".to_owned(),
         SetState::NotEvaluable { .. } => "not evaluable".to_owned(),
         SetState::OnlyInactive { .. } => "only inactive applications".to_owned(),

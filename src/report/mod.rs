@@ -434,12 +434,22 @@ pub fn summary_text(outcome: &Outcome, gate: Gate) -> String {
             .map(|n| n.reason.clone())
             .collect();
     }
+    let waived = outcome
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_some())
+        .count();
     format!(
-        "halo-audit: {}, {}, {} ({} unverifiable); {}: {} ({})",
+        "halo-audit: {}, {}, {} ({} unverifiable{}); {}: {} ({})",
         plural(outcome.count(Severity::Error), "error"),
         plural(outcome.count(Severity::Warning), "warning"),
         plural(outcome.count(Severity::Note), "note"),
         outcome.unverifiable(),
+        if waived > 0 {
+            format!(", {waived} waived")
+        } else {
+            String::new()
+        },
         outcome.coverage().text(),
         verdict.as_str(),
         why.join("; ")

@@ -276,6 +276,38 @@ pub struct Library {
 }
 
 impl Library {
+    /// The hint for an unknown set id: the close ids (`did you mean `cloud-depot`?`), else where to
+    /// find the ids.
+    #[must_use]
+    pub fn unknown_set_help(&self, id: &str) -> String {
+        let ids: Vec<&str> = self.sets.iter().map(|s| s.id.as_str()).collect();
+        let folded = id.replace(['-', '_', ' '], "").to_lowercase();
+        let close: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|s| {
+                crate::catalog::edit_distance(s, id) <= 3
+                    || s.contains(id)
+                    || s.replace('-', "") == folded
+            })
+            .collect();
+        if close.is_empty() {
+            format!(
+                "`halo-audit rules list` shows the {} sets available",
+                ids.len()
+            )
+        } else {
+            format!(
+                "did you mean {}?",
+                close
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+
     /// The set with this id.
     #[must_use]
     pub fn get(&self, id: &str) -> Option<&RuleSet> {
