@@ -506,6 +506,9 @@ pub fn connection(
         ..RetryPolicy::default()
     };
     settings.progress = !style.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if let Some(max) = args.max_records {
+        settings.max_records = usize::try_from(max).unwrap_or(usize::MAX);
+    }
     Ok(settings)
 }
 

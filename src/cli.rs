@@ -150,6 +150,11 @@ pub struct ConnectArgs {
     /// The longest one request may wait between attempts in all before the fetch gives up.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub max_retry_time: String,
+    /// The most records read of one list (agents, teams, roles, applications); a list holding
+    /// more is cut there and recorded as not read whole, and `check` exits 3 [default: the
+    /// configuration's `instance.max_records`, else 50000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_records: Option<u64>,
     /// Allow the configuration file's `instance.auth_url` to name this origin (`https://host[:port]`)
     /// although it is not the instance's: the client secret is sent there. Command line only.
     #[arg(long, value_name = "ORIGIN")]
@@ -173,6 +178,7 @@ impl ConnectArgs {
         }
         out.tenant = out.tenant.or_else(|| config.tenant.clone());
         out.client_id = out.client_id.or_else(|| config.client_id.clone());
+        out.max_records = out.max_records.or(config.max_records);
         out
     }
 }

@@ -225,6 +225,12 @@ impl Client {
         }
     }
 
+    /// The most records read of one list.
+    #[must_use]
+    pub fn max_records(&self) -> usize {
+        self.settings.max_records
+    }
+
     /// The request counters so far.
     #[must_use]
     pub fn counters(&self) -> Counters {

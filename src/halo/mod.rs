@@ -10,6 +10,7 @@
 mod client;
 mod fetch;
 pub mod pacer;
+pub mod paging;
 pub mod proxy;
 pub mod redact;
 mod whoami;
@@ -93,6 +94,9 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// The most records read of one list (`--max-records`); a list holding more is cut there and
+    /// recorded as a gap.
+    pub max_records: usize,
 }
 
 impl Settings {
@@ -118,6 +122,7 @@ impl Settings {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             progress: false,
+            max_records: paging::DEFAULT_MAX_RECORDS,
         })
     }
 

@@ -88,6 +88,19 @@ pub struct Auditor {
     pub granted_scopes: Vec<String>,
 }
 
+/// The gap reasons of a list the fetch did not read whole: fewer records than its `record_count`
+/// (`partial`), a page larger than asked for, a `record_count` not believed, more records than it
+/// said, more than `--max-records`, an id listed more than once. `check` reports such a list as
+/// not audited (exit 3): what it left out may be what matters.
+pub const INCOMPLETE_LIST: [&str; 6] = [
+    "partial",
+    "page-too-large",
+    "implausible-count",
+    "count-exceeded",
+    "over-limit",
+    "duplicate",
+];
+
 /// An endpoint that could not be read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct GapRecord {
