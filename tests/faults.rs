@@ -519,9 +519,9 @@ fn details_answering_404_keep_the_listed_objects() {
     assert!(!report["findings"].as_array().unwrap().is_empty());
 }
 
-/// A list whose pages deliver fewer objects than its `record_count` (the server repeats the
-/// same page): paging stops at the first page bringing nothing new and the list is marked
-/// partial, not stored as complete.
+/// A list whose answer holds fewer objects than its `record_count` on a page shorter than the
+/// page size asked for (the server's last page): the list is marked partial, not stored as
+/// complete, and `check` says it was not audited (exit 3).
 #[test]
 fn a_list_shorter_than_its_record_count_is_marked_partial() {
     let mut config = SimConfig::demo();
@@ -552,10 +552,11 @@ fn a_list_shorter_than_its_record_count_is_marked_partial() {
         "{}",
         partial[0]
     );
-    // One page asked for after the first, then the repetition ended it.
-    assert_eq!(server.stats().by_route["GET /api/Team"], 2);
+    // A page shorter than the 100 asked for is the server's last: nothing more is asked.
+    assert_eq!(server.stats().by_route["GET /api/Team"], 1);
     // And `check` says so: never a silent pass.
-    let (_, report) = check_doc(&doc);
+    let (code, report) = check_doc(&doc);
+    assert_eq!(code, 3, "{report}");
     let incomplete = report["findings"].as_array().unwrap().iter().any(|f| {
         f["code"] == "unverifiable"
             && f["message"]
@@ -564,27 +565,34 @@ fn a_list_shorter_than_its_record_count_is_marked_partial() {
                 .contains("/api/Team list is incomplete")
     });
     assert!(incomplete, "{report}");
+    assert!(
+        report.to_string().contains("the team list was not read whole (partial)"),
+        "{report}"
+    );
 }
 
-/// A server inventing a new object on every page with an absurd `record_count`: paging is
-/// bounded (by the announced count, at most 2,000 pages) and the list is marked partial.
+/// A server inventing a new object on every page under an absurd `record_count`: the count is
+/// not believed and nothing more is asked; under a plausible one, the first page (shorter than
+/// asked) is the last.
 #[test]
 fn a_list_inventing_objects_on_every_page_is_bounded() {
     let mut config = SimConfig::demo();
     config.faults = vec![Fault::new("/api/Roles", FaultKind::Runaway(40))];
     let server = Server::start(config).unwrap();
     let doc = fetch_ok(&server);
-    // Exactly the 40 announced, in 40 pages of one, and not one more request.
-    assert_eq!(doc["objects"]["roles"].as_array().unwrap().len(), 40);
-    assert_eq!(server.stats().by_route["GET /api/Roles"], 40);
+    assert_eq!(doc["objects"]["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(server.stats().by_route["GET /api/Roles"], 1);
     let mut config = SimConfig::demo();
     config.faults = vec![Fault::new("/api/Roles", FaultKind::Runaway(u64::MAX))];
     let server = Server::start(config).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (code, stderr) = fetch_in(dir.path(), &server, &[]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("incomplete"), "{stderr}");
-    assert_eq!(server.stats().by_route["GET /api/Roles"], 2_000);
+    assert!(
+        stderr.contains("/api/Roles: not read whole (over-limit)"),
+        "{stderr}"
+    );
+    assert_eq!(server.stats().by_route["GET /api/Roles"], 1);
 }
 
 /// A proxy in the environment that refuses connections: the message names the proxy (as

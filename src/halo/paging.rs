@@ -103,9 +103,9 @@ impl ListReader {
                 }
                 Count::Said(n) if n > self.max_records as u64 => {
                     return self.stop(
-                        "implausible-count",
+                        "over-limit",
                         format!(
-                            "the list says it holds {n} records, more than the {} read of one list at most (--max-records); not believed, nothing of it was kept",
+                            "the list says it holds {n} records, more than the {} read of one list at most (--max-records); nothing of it was kept",
                             self.max_records
                         ),
                     );
@@ -366,7 +366,7 @@ mod tests {
         assert!(!r.page(page(0..20_000), Count::Said(1_000_000_000), &said));
         let (items, gaps) = r.finish();
         assert!(items.is_empty());
-        assert_eq!(reasons(&gaps), ["implausible-count"]);
+        assert_eq!(reasons(&gaps), ["over-limit"]);
         let detail = gaps[0].detail.as_deref().unwrap();
         assert!(detail.contains("1000000000") && detail.contains("--max-records"), "{detail}");
         let mut r = ListReader::new("/api/Agent", 50_000);
