@@ -438,6 +438,14 @@ pub fn connection(
     use crate::halo::{FetchError, Rate, RetryPolicy, Settings, parse_duration};
     use secrecy::{ExposeSecret, SecretString};
     let url = args.url.as_deref().ok_or(FetchError::NoUrl)?;
+    // The secret goes only where the command line or the environment said: a repository's
+    // configuration file must not be able to send it elsewhere.
+    if args.url_from_config && !args.trust_config_url {
+        return Err(FetchError::ConfigUrl {
+            url: crate::halo::shown_url(url),
+        }
+        .into());
+    }
     let client_id = args
         .client_id
         .clone()

@@ -159,6 +159,16 @@ pub struct ConnectArgs {
     /// although it is not the instance's: the client secret is sent there. Command line only.
     #[arg(long, value_name = "ORIGIN")]
     pub allow_auth_origin: Vec<String>,
+    /// Send the client secret to the configuration file's `instance.url` when neither --url nor
+    /// HALO_URL names the instance. Without it, an instance URL found only in the file (which a
+    /// pull request can change) is refused. Command line only.
+    #[arg(long)]
+    pub trust_config_url: bool,
+    /// Set by [`ConnectArgs::with_config`] when the instance URL came from the configuration file
+    /// (neither `--url` nor `HALO_URL` gave one): the secret is not sent there unless
+    /// `--trust-config-url`.
+    #[arg(skip)]
+    pub url_from_config: bool,
     /// Set by [`ConnectArgs::with_config`] when the authorisation server came from the
     /// configuration file (which may be a repository's, so it is not trusted with the secret).
     #[arg(skip)]
@@ -171,7 +181,10 @@ impl ConnectArgs {
     #[must_use]
     pub fn with_config(&self, config: &crate::config::Config) -> Self {
         let mut out = self.clone();
-        out.url = out.url.or_else(|| config.url.clone());
+        if out.url.is_none() && config.url.is_some() {
+            out.url = config.url.clone();
+            out.url_from_config = true;
+        }
         if out.auth_url.is_none() && config.auth_url.is_some() {
             out.auth_url = config.auth_url.clone();
             out.auth_url_from_config = true;

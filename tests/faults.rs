@@ -566,7 +566,9 @@ fn a_list_shorter_than_its_record_count_is_marked_partial() {
     });
     assert!(incomplete, "{report}");
     assert!(
-        report.to_string().contains("the team list was not read whole (partial)"),
+        report
+            .to_string()
+            .contains("the team list was not read whole (partial)"),
         "{report}"
     );
 }

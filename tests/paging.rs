@@ -141,7 +141,10 @@ fn a_server_promising_a_billion_agents_in_pages_of_twenty_thousand_ends_in_exit_
     ] {
         assert!(said.contains(words), "`{words}` not in {said}");
     }
-    assert!(stderr.contains("not audited") || stderr.contains("not read whole"), "{stderr}");
+    assert!(
+        stderr.contains("not audited") || stderr.contains("not read whole"),
+        "{stderr}"
+    );
     assert_eq!(server.stats().by_route["GET /api/Agent"], 1);
 
     // Told to believe up to two billion records, the pages themselves are too large: still one
@@ -153,12 +156,12 @@ fn a_server_promising_a_billion_agents_in_pages_of_twenty_thousand_ends_in_exit_
             per_page: 20_000,
         },
     )]);
-    let (code, report, stderr) =
-        live_check(&server, &["--max-records", "2000000000"], true);
+    let (code, report, stderr) = live_check(&server, &["--max-records", "2000000000"], true);
     assert_eq!(code, 3, "{stderr}");
     let said = not_audited(&report);
     assert!(
-        said.contains("(page-too-large)") && said.contains("20000 records, more than the 100 asked for"),
+        said.contains("(page-too-large)")
+            && said.contains("20000 records, more than the 100 asked for"),
         "{said}"
     );
     assert_eq!(server.stats().by_route["GET /api/Agent"], 1);
@@ -203,7 +206,11 @@ fn pages_too_large_counts_exceeded_and_the_record_limit_each_stop_the_list() {
             stderr.contains(&format!("/api/Agent: not read whole ({reason})")),
             "{fault}: {stderr}"
         );
-        assert_eq!(server.stats().by_route["GET /api/Agent"], requests, "{fault}");
+        assert_eq!(
+            server.stats().by_route["GET /api/Agent"],
+            requests,
+            "{fault}"
+        );
         let kept = doc["objects"]["agents"].as_array().unwrap().len();
         match reason {
             // The page that broke the bound is not kept.
@@ -242,7 +249,11 @@ fn the_record_limit_comes_from_the_configuration_too() {
     };
     let run1 = fetch(&[]);
     assert_eq!(run1.code, 0, "{}", run1.stderr);
-    assert!(run1.stderr.contains("not read whole (over-limit)"), "{}", run1.stderr);
+    assert!(
+        run1.stderr.contains("not read whole (over-limit)"),
+        "{}",
+        run1.stderr
+    );
     let run2 = fetch(&["--max-records", "1000"]);
     assert_eq!(run2.code, 0, "{}", run2.stderr);
     assert!(!run2.stderr.contains("not read whole"), "{}", run2.stderr);
@@ -269,7 +280,10 @@ fn paging_that_repeats_the_first_page_stops_at_once() {
     config.faults = vec![Fault::new("/api/Agent", FaultKind::StuckPaging)];
     let server = Server::start(config).unwrap();
     let (doc, _) = fetched(&server, &[]);
-    let reasons: Vec<&Value> = gaps(&doc, "/api/Agent").iter().map(|g| &g["reason"]).collect();
+    let reasons: Vec<&Value> = gaps(&doc, "/api/Agent")
+        .iter()
+        .map(|g| &g["reason"])
+        .collect();
     assert_eq!(reasons, ["partial", "duplicate"], "{}", doc["gaps"]);
     assert_eq!(server.stats().by_route["GET /api/Agent"], 2);
     assert_eq!(doc["objects"]["agents"].as_array().unwrap().len(), 100);

@@ -680,7 +680,9 @@ mod tests {
         for odd in [json!(-1), json!(1.5), json!("12"), json!(1e300)] {
             assert!(
                 matches!(
-                    unwrap_list(json!({"record_count": odd, "agents": []}), "agents").unwrap().1,
+                    unwrap_list(json!({"record_count": odd, "agents": []}), "agents")
+                        .unwrap()
+                        .1,
                     Count::Invalid(_)
                 ),
                 "{odd}"

@@ -256,6 +256,13 @@ fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
     Ok(url)
 }
 
+/// A URL from a file or the command line as it may be shown: any `user:password@` masked,
+/// control characters and workflow commands neutralised.
+#[must_use]
+pub fn shown_url(text: &str) -> String {
+    crate::text::shown_owned(&mask_userinfo(text))
+}
+
 /// `text` with whatever sits between `scheme://` and `@` (before the path) replaced by `***`.
 fn mask_userinfo(text: &str) -> String {
     let Some(start) = text.find("://").map(|i| i + 3) else {
@@ -408,6 +415,16 @@ pub enum FetchError {
     )]
     #[diagnostic(code(halo_audit::fetch::no_url))]
     NoUrl,
+    #[error(
+        "the instance URL `{url}` comes only from the configuration file (`instance.url`): the client secret is not sent there"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::config_url),
+        help(
+            "a configuration file may come from a repository (a pull request can change it), so it cannot choose where the secret goes: pass --url or set HALO_URL; or, if this file is trusted, add --trust-config-url on the command line"
+        )
+    )]
+    ConfigUrl { url: String },
     #[error("no client id: pass --client-id or set HALO_CLIENT_ID")]
     #[diagnostic(
         code(halo_audit::fetch::no_client_id),
@@ -656,6 +673,7 @@ impl FetchError {
                 | Self::NoUrl
                 | Self::NoClientId
                 | Self::ConfigAuthOrigin { .. }
+                | Self::ConfigUrl { .. }
         )
     }
 }

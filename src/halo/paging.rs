@@ -87,7 +87,12 @@ impl ListReader {
 
     /// Takes the answer to page `self.pages + 1`; true when the next page should be asked for.
     /// `said` cleans server text (an id) for a message.
-    pub fn page(&mut self, records: Vec<Value>, count: Count, said: &dyn Fn(&str) -> String) -> bool {
+    pub fn page(
+        &mut self,
+        records: Vec<Value>,
+        count: Count,
+        said: &dyn Fn(&str) -> String,
+    ) -> bool {
         self.pages += 1;
         let page = self.pages;
         if page == 1 {
@@ -114,10 +119,7 @@ impl ListReader {
                 Count::Absent => {}
             }
         }
-        let whole = page == 1
-            && self
-                .total
-                .is_none_or(|total| total == records.len() as u64);
+        let whole = page == 1 && self.total.is_none_or(|total| total == records.len() as u64);
         if records.len() > PAGE_SIZE && !whole {
             return self.stop(
                 "page-too-large",
@@ -245,9 +247,17 @@ impl ListReader {
             let mut detail = format!(
                 "{} record{} listed more than once (ids {}{})",
                 self.repeated_count,
-                if self.repeated_count == 1 { " was" } else { "s were" },
+                if self.repeated_count == 1 {
+                    " was"
+                } else {
+                    "s were"
+                },
                 named.join(", "),
-                if self.repeated_count > named.len() { ", ..." } else { "" }
+                if self.repeated_count > named.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
             );
             if differing.is_empty() {
                 detail.push_str(
@@ -296,7 +306,12 @@ fn differing(a: &Value, b: &Value) -> Vec<String> {
             names.truncate(5);
             names
                 .into_iter()
-                .map(|n| format!("`{}`", crate::text::shown(&n.chars().take(40).collect::<String>())))
+                .map(|n| {
+                    format!(
+                        "`{}`",
+                        crate::text::shown(&n.chars().take(40).collect::<String>())
+                    )
+                })
                 .collect()
         }
         _ if a == b => Vec::new(),
@@ -368,7 +383,10 @@ mod tests {
         assert!(items.is_empty());
         assert_eq!(reasons(&gaps), ["over-limit"]);
         let detail = gaps[0].detail.as_deref().unwrap();
-        assert!(detail.contains("1000000000") && detail.contains("--max-records"), "{detail}");
+        assert!(
+            detail.contains("1000000000") && detail.contains("--max-records"),
+            "{detail}"
+        );
         let mut r = ListReader::new("/api/Agent", 50_000);
         assert!(!r.page(page(0..1), Count::Invalid("-1".into()), &said));
         assert_eq!(reasons(&r.finish().1), ["implausible-count"]);
@@ -416,10 +434,25 @@ mod tests {
         let (items, gaps) = r.finish();
         assert_eq!(items.len(), 100);
         assert_eq!(reasons(&gaps), ["partial", "duplicate"]);
-        assert!(gaps[0].detail.as_deref().unwrap().contains("page 2 brought no record"));
+        assert!(
+            gaps[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("page 2 brought no record")
+        );
         // A short page is the server's last: the list is partial, and no further page is asked.
         let mut r = ListReader::new("/api/Team", 50_000);
-        assert_eq!(read(&mut r, vec![(page(0..2), Count::Said(5000)), (page(2..4), Count::Said(5000))]), 1);
+        assert_eq!(
+            read(
+                &mut r,
+                vec![
+                    (page(0..2), Count::Said(5000)),
+                    (page(2..4), Count::Said(5000))
+                ]
+            ),
+            1
+        );
         assert_eq!(reasons(&r.finish().1), ["partial"]);
     }
 
@@ -452,8 +485,13 @@ mod tests {
     fn a_repeated_id_is_a_gap_that_names_the_members_its_copies_differ_in() {
         let mut r = ListReader::new("/api/Application", 1000);
         let app = json!({"id": "a1", "name": "CIPP", "scopes": [{"name": "read:tickets"}]});
-        let twin = json!({"id": "a1", "name": "CIPP", "scopes": [{"name": "all"}, {"name": "admin"}]});
-        assert!(!r.page(vec![app.clone(), json!({"id": "b"}), twin], Count::Absent, &said));
+        let twin =
+            json!({"id": "a1", "name": "CIPP", "scopes": [{"name": "all"}, {"name": "admin"}]});
+        assert!(!r.page(
+            vec![app.clone(), json!({"id": "b"}), twin],
+            Count::Absent,
+            &said
+        ));
         let (items, gaps) = r.finish();
         assert_eq!(items.len(), 2, "one record per id");
         assert_eq!(reasons(&gaps), ["duplicate"]);
@@ -478,7 +516,10 @@ mod tests {
         assert!(!r.page(records, Count::Absent, &said));
         let (_, gaps) = r.finish();
         let detail = gaps[0].detail.as_deref().unwrap();
-        assert!(detail.starts_with("50 records were listed more than once"), "{detail}");
+        assert!(
+            detail.starts_with("50 records were listed more than once"),
+            "{detail}"
+        );
         assert!(detail.contains("49 (differing in `name`)"), "{detail}");
         assert!(detail.contains(", ...)"), "{detail}");
     }

@@ -992,8 +992,18 @@ fn hostile_list_faults() {
         parse_fault("repeat-record@/api/Roles").unwrap(),
         parse_fault("stuck-paging@/api/Team").unwrap(),
     ]);
-    let first = get(&server, "/api/Agent?pageinate=true&page_size=2&page_no=1", &token).json();
-    let second = get(&server, "/api/Agent?pageinate=true&page_size=2&page_no=2", &token).json();
+    let first = get(
+        &server,
+        "/api/Agent?pageinate=true&page_size=2&page_no=1",
+        &token,
+    )
+    .json();
+    let second = get(
+        &server,
+        "/api/Agent?pageinate=true&page_size=2&page_no=2",
+        &token,
+    )
+    .json();
     assert_eq!(first["record_count"], 1_000_000_000_u64);
     let ids = |page: &serde_json::Value| -> Vec<u64> {
         page["items"]
@@ -1004,19 +1014,32 @@ fn hostile_list_faults() {
             .collect()
     };
     assert_eq!(ids(&first).len(), 3, "more than the page size asked for");
-    assert!(ids(&second).iter().all(|id| !ids(&first).contains(id)), "new ids every time");
+    assert!(
+        ids(&second).iter().all(|id| !ids(&first).contains(id)),
+        "new ids every time"
+    );
 
     let apps = get(&server, "/api/Application", &token).json();
     let apps = apps.as_array().unwrap();
     let (head, copy) = (&apps[0], &apps[apps.len() - 1]);
     assert_eq!(head["id"], copy["id"]);
     assert_ne!(head["scopes"], copy["scopes"]);
-    assert_eq!(copy["scopes"], serde_json::json!([{"name": "all"}, {"name": "admin"}]));
+    assert_eq!(
+        copy["scopes"],
+        serde_json::json!([{"name": "all"}, {"name": "admin"}])
+    );
     let roles = get(&server, "/api/Roles", &token).json();
     let roles = roles.as_array().unwrap();
     assert_eq!(roles[0], roles[roles.len() - 1], "an identical copy");
 
-    let page = |n: u32| get(&server, &format!("/api/Team?pageinate=true&page_size=2&page_no={n}"), &token).json();
+    let page = |n: u32| {
+        get(
+            &server,
+            &format!("/api/Team?pageinate=true&page_size=2&page_no={n}"),
+            &token,
+        )
+        .json()
+    };
     assert_eq!(page(1), page(3));
     assert_eq!(page(1)["teams"].as_array().unwrap().len(), 2);
 }
@@ -1577,11 +1600,17 @@ fn fault_grammar() {
         ),
         (
             "repeat-record@/api/Application",
-            Fault::new("/api/Application", FaultKind::RepeatRecord { changed: false }),
+            Fault::new(
+                "/api/Application",
+                FaultKind::RepeatRecord { changed: false },
+            ),
         ),
         (
             "repeat-record=changed@/api/Application",
-            Fault::new("/api/Application", FaultKind::RepeatRecord { changed: true }),
+            Fault::new(
+                "/api/Application",
+                FaultKind::RepeatRecord { changed: true },
+            ),
         ),
         (
             "stuck-paging@/api/Team",
