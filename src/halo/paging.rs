@@ -15,6 +15,11 @@ use crate::snapshot::GapRecord;
 /// The records asked for per page (`page_size`): the most Halo's swagger allows a list page.
 pub const PAGE_SIZE: usize = 100;
 
+/// The smallest page followed: Halo's own default page size. A server that pages smaller than
+/// asked is followed at its own size down to this (so a list never takes more than
+/// `--max-records` ÷ 50 requests); smaller pages are not followed.
+pub const MIN_PAGE_SIZE: usize = 50;
+
 /// The most records of one list read by default (`--max-records`, `instance.max_records`): ten
 /// times the largest tenants in sight, so a real tenant never meets it.
 pub const DEFAULT_MAX_RECORDS: usize = 50_000;
@@ -44,6 +49,9 @@ pub struct ListReader {
     index: HashMap<String, usize>,
     /// The `record_count` of the first page, once believed.
     total: Option<u64>,
+    /// The server's page size: [`PAGE_SIZE`], or what its first page held when it pages smaller
+    /// (at least [`MIN_PAGE_SIZE`]).
+    page_size: usize,
     pages: usize,
     /// Ids listed again: (id, the members whose values differ between the copies).
     repeated: Vec<(String, Vec<String>)>,
@@ -61,6 +69,7 @@ impl ListReader {
             items: Vec::new(),
             index: HashMap::new(),
             total: None,
+            page_size: PAGE_SIZE,
             pages: 0,
             repeated: Vec::new(),
             repeated_count: 0,
@@ -74,7 +83,7 @@ impl ListReader {
         self.total.map_or(1, |total| {
             usize::try_from(total)
                 .unwrap_or(usize::MAX)
-                .div_ceil(PAGE_SIZE)
+                .div_ceil(self.page_size)
                 .max(1)
         })
     }
@@ -130,6 +139,22 @@ impl ListReader {
             );
         }
         let on_page = records.len();
+        let mut too_small = None;
+        if page == 1
+            && !whole
+            && on_page < PAGE_SIZE
+            && let Some(total) = self.total
+            && total > on_page as u64
+        {
+            // The server pages smaller than asked: followed at its size if Halo could page so;
+            // smaller pages end the list after this one.
+            self.page_size = on_page.max(1);
+            if on_page < MIN_PAGE_SIZE {
+                too_small = Some(format!(
+                    "page 1 held {on_page} of the {total} records the list says it holds: pages smaller than {MIN_PAGE_SIZE} (of the {PAGE_SIZE} asked for) are not followed"
+                ));
+            }
+        }
         let before = self.items.len();
         for record in records {
             let id = id_of(&record);
@@ -170,6 +195,9 @@ impl ListReader {
             self.items.push(record);
         }
         let brought = self.items.len() - before;
+        if let Some(detail) = too_small {
+            return self.stop("partial", detail);
+        }
         let Some(total) = self.total else {
             // No count: the answer is the list (the server did not page it).
             return false;
@@ -187,7 +215,7 @@ impl ListReader {
             );
         }
         // A page shorter than asked is the server's last; never more pages than the count needs.
-        on_page >= PAGE_SIZE && page < self.pages_needed()
+        on_page >= self.page_size && page < self.pages_needed()
     }
 
     /// Notes an id listed again; the few named prefer copies that differ.
@@ -410,6 +438,35 @@ mod tests {
     }
 
     #[test]
+    fn a_server_paging_smaller_than_asked_is_followed_at_its_size_down_to_fifty() {
+        let mut r = ListReader::new("/api/Agent", 50_000);
+        let pages = (0..5)
+            .map(|p| (page(p * 50..(p * 50 + 50).min(220)), Count::Said(220)))
+            .collect();
+        assert_eq!(read(&mut r, pages), 5);
+        let (items, gaps) = r.finish();
+        assert_eq!(items.len(), 220);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        // Pages of five: not followed (12,013 requests once).
+        let mut r = ListReader::new("/api/Agent", 50_000);
+        assert!(!r.page(page(0..5), Count::Said(40_000), &said));
+        let (items, gaps) = r.finish();
+        assert_eq!(items.len(), 5);
+        assert_eq!(reasons(&gaps), ["partial"]);
+        assert!(
+            gaps[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("smaller than 50")
+        );
+        // A small whole list is no page at all.
+        let mut r = ListReader::new("/api/Agent", 50_000);
+        assert!(!r.page(page(0..5), Count::Said(5), &said));
+        assert_eq!(r.finish().0.len(), 5);
+    }
+
+    #[test]
     fn more_records_than_the_count_said_are_cut_at_the_count() {
         let mut r = ListReader::new("/api/Agent", 50_000);
         let pages = vec![
@@ -443,17 +500,15 @@ mod tests {
         );
         // A short page is the server's last: the list is partial, and no further page is asked.
         let mut r = ListReader::new("/api/Team", 50_000);
-        assert_eq!(
-            read(
-                &mut r,
-                vec![
-                    (page(0..2), Count::Said(5000)),
-                    (page(2..4), Count::Said(5000))
-                ]
-            ),
-            1
-        );
-        assert_eq!(reasons(&r.finish().1), ["partial"]);
+        let pages = vec![
+            (page(0..100), Count::Said(5000)),
+            (page(100..130), Count::Said(5000)),
+            (page(130..200), Count::Said(5000)),
+        ];
+        assert_eq!(read(&mut r, pages), 2);
+        let (items, gaps) = r.finish();
+        assert_eq!(items.len(), 130);
+        assert_eq!(reasons(&gaps), ["partial"]);
     }
 
     #[test]
