@@ -166,14 +166,10 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     let mut connect = args.connect.with_config(&config);
                     connect.fetch_scope = crate::halo::FetchScope::Integrations;
                     let settings = connection(&connect, "self-check", &style)?;
-                    let mut snap = crate::halo::fetch_snapshot(&settings)?;
-                    // Which agent the credential acts as, in Halo's own words; its object joins
-                    // the agents read so its permissions are judged like a login agent's.
-                    let me = crate::halo::whoami(&settings).unwrap_or_else(|e| {
-                        crate::halo::Identity::Unknown {
-                            reason: format!("/api/Agent/me could not be asked ({e})"),
-                        }
-                    });
+                    // The fetch asks which agent the credential acts as, in Halo's own words;
+                    // its object joins the agents read so its permissions are judged like a
+                    // login agent's.
+                    let (mut snap, me) = crate::halo::fetch_with_identity(&settings)?;
                     if let crate::halo::Identity::Agent { id, object, .. } = &me {
                         add_agent(&mut snap, *id, object);
                     }

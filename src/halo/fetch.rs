@@ -16,8 +16,9 @@ use tokio::task::JoinSet;
 
 use super::client::{ApiError, Client};
 use super::paging::{Count, ListReader, PAGE_SIZE, id_of};
+use super::whoami::{self, Identity};
 use super::{FetchError, FetchScope, Settings, classify};
-use crate::snapshot::{Auditor, GapRecord, Instance, RequestStats, Snapshot};
+use crate::snapshot::{Auditor, AuditorAgent, GapRecord, Instance, RequestStats, Snapshot};
 
 /// One of Halo's collections as the fetcher reads it.
 #[derive(Debug, Clone, Copy)]
@@ -124,7 +125,7 @@ struct Findings {
     lists_tried: usize,
 }
 
-pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
+pub(super) async fn run(settings: Settings) -> Result<(Snapshot, Identity), FetchError> {
     let settings = Arc::new(settings);
     let client = Arc::new(Client::new(Arc::clone(&settings))?);
     let progress = Progress::new(settings.progress);
@@ -150,6 +151,24 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
                 scope: settings.token_scope.clone(),
             });
         }
+        // Who the credential is, so that an offline self-check knows it as a live one does.
+        progress.message("asking who the credential is");
+        progress.planned(1);
+        let me = whoami::identify(&client).await?;
+        progress.done();
+        snapshot.auditor = Some(match &me {
+            Identity::Agent { id, name, .. } => Auditor {
+                agent: Some(AuditorAgent {
+                    id: *id,
+                    name: name.clone(),
+                }),
+                ..Auditor::default()
+            },
+            Identity::Unknown { reason } => Auditor {
+                agent_unknown: Some(client.said(reason)),
+                ..Auditor::default()
+            },
+        });
         if let Some(gap) = claims_missing(&snapshot) {
             found.gaps.push(gap);
         }
@@ -157,11 +176,11 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
             .gaps
             .sort_by(|a, b| (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id)));
         snapshot.gaps = found.gaps;
-        Ok(snapshot)
+        Ok((snapshot, me))
     }
     .await;
     progress.finish();
-    let mut snapshot = result?;
+    let (mut snapshot, me) = result?;
     let counters = client.counters();
     snapshot.requests = RequestStats {
         total: counters.total,
@@ -180,12 +199,14 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
         .lock()
         .map(|g| g.scopes.clone())
         .unwrap_or_default();
+    let identity = snapshot.auditor.take().unwrap_or_default();
     snapshot.auditor = Some(Auditor {
         client_id: settings.client_id.clone(),
         requested_scope: settings.token_scope.clone(),
         granted_scopes: granted,
+        ..identity
     });
-    Ok(snapshot)
+    Ok((snapshot, me))
 }
 
 /// A gap when agents (or roles) were read and not one detail carries `claims`: feature access,

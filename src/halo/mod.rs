@@ -290,6 +290,15 @@ fn same_origin(a: &str, b: &str) -> bool {
 /// [`FetchError`]: everything that stops a fetch, each with its own advice. A 403 on one endpoint
 /// is not an error: it is recorded as a gap in the snapshot.
 pub fn fetch_snapshot(settings: &Settings) -> Result<Snapshot, FetchError> {
+    fetch_with_identity(settings).map(|(snapshot, _)| snapshot)
+}
+
+/// [`fetch_snapshot`], and the agent the credential acts as with Halo's whole answer to
+/// `GET /api/Agent/me` (the snapshot records its id and name in `auditor.agent`).
+///
+/// # Errors
+/// As [`fetch_snapshot`].
+pub fn fetch_with_identity(settings: &Settings) -> Result<(Snapshot, Identity), FetchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
