@@ -428,11 +428,16 @@ fn a_token_endpoint_echoing_the_form_shows_no_form_of_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let run = fetch_awkward(&server, &dir.path().join("snap.json"), &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
+    // The message as one line, whatever width it was wrapped to.
+    let flat = run
+        .stderr
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        run.stderr.contains("HTTP 400")
-            && run
-                .stderr
-                .contains("a JSON object with 3 members: error, error_description, Message"),
+        flat.contains("HTTP 400")
+            && flat.contains("a JSON object with 3 members: error, error_description, Message"),
         "{}",
         run.stderr
     );
