@@ -170,14 +170,10 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     let mut connect = args.connect.with_config(&config);
                     connect.fetch_scope = crate::halo::FetchScope::Integrations;
                     let settings = connection(&connect, "self-check", &style)?;
-                    let mut snap = crate::halo::fetch_snapshot(&settings)?;
-                    // Which agent the credential acts as, in Halo's own words; its object joins
-                    // the agents read so its permissions are judged like a login agent's.
-                    let me = crate::halo::whoami(&settings).unwrap_or_else(|e| {
-                        crate::halo::Identity::Unknown {
-                            reason: format!("/api/Agent/me could not be asked ({e})"),
-                        }
-                    });
+                    // The fetch asks which agent the credential acts as, in Halo's own words;
+                    // its object joins the agents read so its permissions are judged like a
+                    // login agent's.
+                    let (mut snap, me) = crate::halo::fetch_with_identity(&settings)?;
                     if let crate::halo::Identity::Agent { id, object, .. } = &me {
                         add_agent(&mut snap, *id, object);
                     }
@@ -442,6 +438,14 @@ pub fn connection(
     use crate::halo::{FetchError, Rate, RetryPolicy, Settings, parse_duration};
     use secrecy::{ExposeSecret, SecretString};
     let url = args.url.as_deref().ok_or(FetchError::NoUrl)?;
+    // The secret goes only where the command line or the environment said: a repository's
+    // configuration file must not be able to send it elsewhere.
+    if args.url_from_config && !args.trust_config_url {
+        return Err(FetchError::ConfigUrl {
+            url: crate::halo::shown_url(url),
+        }
+        .into());
+    }
     let client_id = args
         .client_id
         .clone()
@@ -510,6 +514,9 @@ pub fn connection(
         ..RetryPolicy::default()
     };
     settings.progress = !style.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if let Some(max) = args.max_records {
+        settings.max_records = usize::try_from(max).unwrap_or(usize::MAX);
+    }
     Ok(settings)
 }
 

@@ -150,10 +150,25 @@ pub struct ConnectArgs {
     /// The longest one request may wait between attempts in all before the fetch gives up.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub max_retry_time: String,
+    /// The most records read of one list (agents, teams, roles, applications); a list holding
+    /// more is cut there and recorded as not read whole, and `check` exits 3 [default: the
+    /// configuration's `instance.max_records`, else 50000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_records: Option<u64>,
     /// Allow the configuration file's `instance.auth_url` to name this origin (`https://host[:port]`)
     /// although it is not the instance's: the client secret is sent there. Command line only.
     #[arg(long, value_name = "ORIGIN")]
     pub allow_auth_origin: Vec<String>,
+    /// Send the client secret to the configuration file's `instance.url` when neither --url nor
+    /// HALO_URL names the instance. Without it, an instance URL found only in the file (which a
+    /// pull request can change) is refused. Command line only.
+    #[arg(long)]
+    pub trust_config_url: bool,
+    /// Set by [`ConnectArgs::with_config`] when the instance URL came from the configuration file
+    /// (neither `--url` nor `HALO_URL` gave one): the secret is not sent there unless
+    /// `--trust-config-url`.
+    #[arg(skip)]
+    pub url_from_config: bool,
     /// Set by [`ConnectArgs::with_config`] when the authorisation server came from the
     /// configuration file (which may be a repository's, so it is not trusted with the secret).
     #[arg(skip)]
@@ -166,13 +181,17 @@ impl ConnectArgs {
     #[must_use]
     pub fn with_config(&self, config: &crate::config::Config) -> Self {
         let mut out = self.clone();
-        out.url = out.url.or_else(|| config.url.clone());
+        if out.url.is_none() && config.url.is_some() {
+            out.url = config.url.clone();
+            out.url_from_config = true;
+        }
         if out.auth_url.is_none() && config.auth_url.is_some() {
             out.auth_url = config.auth_url.clone();
             out.auth_url_from_config = true;
         }
         out.tenant = out.tenant.or_else(|| config.tenant.clone());
         out.client_id = out.client_id.or_else(|| config.client_id.clone());
+        out.max_records = out.max_records.or(config.max_records);
         out
     }
 }

@@ -61,6 +61,9 @@ pub struct RawInstance {
     pub client_id: Option<Sp<String>>,
     /// Never put a secret here: it is refused with a warning. Use HALO_CLIENT_SECRET.
     pub client_secret: Option<Sp<String>>,
+    /// The most records read of one list (agents, teams, roles, applications), as
+    /// `--max-records`; a list holding more is recorded as not read whole (default 50000).
+    pub max_records: Option<Sp<i64>>,
 }
 
 /// A set's explicit binding.
@@ -143,6 +146,8 @@ pub struct Config {
     pub auth_url: Option<String>,
     pub tenant: Option<String>,
     pub client_id: Option<String>,
+    /// `instance.max_records`.
+    pub max_records: Option<u64>,
     /// Rule paths, resolved against the file's directory.
     pub rules: Vec<PathBuf>,
     pub default_rules: bool,
@@ -501,6 +506,17 @@ impl Check<'_> {
             config.client_id = instance
                 .client_id
                 .and_then(|u| self.nonempty(&u, "`instance.client_id`"));
+            if let Some(max) = instance.max_records {
+                match u64::try_from(max.value).ok().filter(|m| *m >= 1) {
+                    Some(m) => config.max_records = Some(m),
+                    None => self.push(
+                        &max,
+                        format!("`instance.max_records` {} is not a count of records", max.value),
+                        "not a whole number of at least 1",
+                        "give the most records one list may hold (50000 by default, far above any real tenant)",
+                    ),
+                }
+            }
             if let Some(secret) = instance.client_secret {
                 // A warning, not an error: the run goes on without it. The value is never echoed,
                 // not even in the source snippet of the warning.

@@ -154,11 +154,23 @@ fn a_fetched_demo_tenant_checks_exactly_like_the_bundled_snapshot() {
     assert_eq!(snap["scope"], "all");
     assert_eq!(snap["instance"]["tenant"], DEMO_TENANT);
     assert_eq!(snap["auditor"]["client_id"], DEMO_CLIENT_ID);
-    // The minimum: a token + 4 lists + one detail per agent, role and application (40 + 5 + 7);
-    // teams are stored as their list rows. The auth server is where Halo puts it ({url}/auth), so
-    // there is no discovery request.
-    assert_eq!(snap["requests"]["total"], 57, "{}", snap["requests"]);
-    assert_eq!(server.stats().total, 57);
+    // The minimum: a token + 4 lists + one detail per agent, role and application (40 + 5 + 7)
+    // + who the credential is (`/api/Agent/me`); teams are stored as their list rows. The auth
+    // server is where Halo puts it ({url}/auth), so there is no discovery request.
+    assert_eq!(snap["requests"]["total"], 58, "{}", snap["requests"]);
+    assert_eq!(server.stats().total, 58);
+    assert_eq!(snap["requests"]["by_endpoint"]["GET /api/Agent/me"], 1);
+    // Who the credential is, recorded for an offline self-check.
+    assert!(
+        snap["auditor"]["agent"]["id"].is_i64(),
+        "{}",
+        snap["auditor"]
+    );
+    assert!(
+        snap["auditor"]["agent"]["name"].is_string(),
+        "{}",
+        snap["auditor"]
+    );
     assert_eq!(server.stats().by_route.get("GET /api/authinfo"), None);
     assert_eq!(server.stats().by_route.get("GET /api/Team/{id}"), None);
     assert_eq!(snap["requests"]["retries"], 0);
@@ -245,9 +257,10 @@ fn the_wrapped_envelope_and_server_side_paging_give_the_same_objects() {
     expect(fetch(&paged, &b, &[]), 0);
     let (a, b) = (read(&a), read(&b));
     assert_eq!(a["objects"], b["objects"]);
-    // 40 agents in pages of 7: 6 agent list requests instead of 1; 8 teams: 2.
-    assert_eq!(b["requests"]["by_endpoint"]["GET /api/Agent"], 6);
-    assert_eq!(b["requests"]["by_endpoint"]["GET /api/Team"], 2);
+    // Every list is asked for in pages of 100, which the server honours: one page each.
+    assert_eq!(b["requests"]["by_endpoint"]["GET /api/Agent"], 1);
+    assert_eq!(b["requests"]["by_endpoint"]["GET /api/Team"], 1);
+    assert!(b["gaps"].as_array().unwrap().is_empty(), "{}", b["gaps"]);
 }
 
 #[test]
@@ -431,7 +444,7 @@ fn server_errors_are_retried_then_succeed() {
     expect(fetch(&server, &out, &[]), 0);
     let snap = read(&out);
     assert_eq!(snap["requests"]["retries"], 2);
-    assert_eq!(snap["requests"]["total"], 59);
+    assert_eq!(snap["requests"]["total"], 60);
     assert_eq!(count(&snap, "agents"), 40);
 }
 
@@ -529,8 +542,8 @@ fn the_integrations_scope_is_a_handful_of_requests_whatever_the_tenant_size() {
     // The seven login agents (one per application), no team, no other agent.
     assert_eq!(count(&snap, "agents"), 7);
     assert!(snap["objects"].get("teams").is_none());
-    // token + application list + 7 login agents.
-    assert_eq!(snap["requests"]["total"], 9, "{}", snap["requests"]);
+    // token + application list + 7 login agents + who the credential is.
+    assert_eq!(snap["requests"]["total"], 10, "{}", snap["requests"]);
     // The integration findings match those of the full snapshot for the apps' own requirements.
     let live = findings(&out, &["vciotoolbox", "cloud-depot"]);
     let missing: Vec<&Value> = live
@@ -757,9 +770,10 @@ fn the_self_check_of_a_read_only_credential_passes() {
         "{}",
         run.stdout
     );
-    // Live self-checks read only applications and login agents, then ask (with a token of its
-    // own) which agent the credential acts as.
+    // Live self-checks read only applications and login agents, and which agent the credential
+    // acts as, with one token.
     assert!(server.stats().total <= 11, "{:?}", server.stats());
+    assert_eq!(server.stats().tokens_issued, 1);
     assert_eq!(
         server.stats().by_route.get("GET /api/Agent/me"),
         Some(&1),
@@ -824,8 +838,9 @@ fn a_full_fetch_issues_exactly_the_minimum_requests_paging_included() {
         .iter()
         .map(|c| count(&doc, c))
         .sum();
-    // 1 token + the list pages (3 + 1 + 1 + 1) + one detail per agent, role and application.
-    let minimum = 1 + 6 + objects as u64;
+    // 1 token + the list pages (3 + 1 + 1 + 1) + one detail per agent, role and application
+    // + `/api/Agent/me`.
+    let minimum = 1 + 6 + objects as u64 + 1;
     let stats = server.stats();
     assert_eq!(stats.total, minimum, "{stats:?}");
     assert_eq!(stats.by_route.get("GET /api/Team/{id}"), None);
@@ -851,8 +866,8 @@ fn the_integrations_scope_stays_under_ten_requests_on_a_tenant_of_thousands_of_a
         .filter_map(|a| a["loginas_agent_id"].as_i64())
         .collect();
     let stats = server.stats();
-    // 1 token + the application list + one call per login agent.
-    assert_eq!(stats.total, 2 + login_agents.len() as u64, "{stats:?}");
+    // 1 token + the application list + one call per login agent + `/api/Agent/me`.
+    assert_eq!(stats.total, 3 + login_agents.len() as u64, "{stats:?}");
     assert!(stats.total < 10, "{stats:?}");
     let snap = read(&out);
     assert_eq!(count(&snap, "agents"), login_agents.len());
@@ -880,7 +895,7 @@ fn an_auth_server_elsewhere_is_found_through_authinfo() {
         "{stats:?}"
     );
     assert_eq!(stats.tokens_issued, 1);
-    assert_eq!(stats.total, 59);
+    assert_eq!(stats.total, 60);
     assert_eq!(count(&read(&out), "agents"), 40);
 }
 

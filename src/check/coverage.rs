@@ -71,7 +71,7 @@ impl Coverage {
 /// Why a run audited nothing it could stand behind, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotAudited {
-    /// What is missing: `applications` or `agents`.
+    /// What is missing: `applications`, `agents`, or a list not read whole (`teams`, `roles`).
     pub what: &'static str,
     pub reason: String,
     pub fix: String,
@@ -169,6 +169,10 @@ fn not_audited(tenant: &Tenant) -> Vec<NotAudited> {
         if what == "agents" && len == Some(0) && !agents_needed {
             continue;
         }
+        // A list the fetch stopped reading is said below, with its own reason.
+        if incomplete(tenant, endpoint).is_some() {
+            continue;
+        }
         let reason = match len {
             Some(0) => format!(
                 "the {noun} list is empty (Halo answers `200 []` on {endpoint} when the reading agent lacks permission, and the auditing credential itself belongs in it)"
@@ -191,7 +195,36 @@ fn not_audited(tenant: &Tenant) -> Vec<NotAudited> {
             ),
         });
     }
+    // Every list the fetch did not read whole: what it left out may be what matters.
+    for (what, noun, endpoint) in [
+        ("applications", "application", "/api/Application"),
+        ("agents", "agent", "/api/Agent"),
+        ("teams", "team", "/api/Team"),
+        ("roles", "role", "/api/Roles"),
+    ] {
+        if let Some(gap) = incomplete(tenant, endpoint) {
+            out.push(NotAudited {
+                what,
+                reason: format!(
+                    "the {noun} list was not read whole ({}){}",
+                    gap.reason,
+                    gap.detail
+                        .as_deref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                ),
+                fix: "fetch again (a list that changed while it was read is read whole the next time); if the tenant really holds more records than --max-records, raise it (or `instance.max_records`); a server whose paging breaks these bounds is not HaloPSA as halo-audit knows it (docs/fetching.md)".to_owned(),
+            });
+        }
+    }
     out
+}
+
+/// The gap of a list (exactly `endpoint`) that the fetch did not read whole.
+fn incomplete<'t>(tenant: &'t Tenant, endpoint: &str) -> Option<&'t crate::tenant::Gap> {
+    tenant.provenance.gaps.iter().find(|g| {
+        g.endpoint == endpoint && crate::snapshot::INCOMPLETE_LIST.contains(&g.reason.as_str())
+    })
 }
 
 #[cfg(test)]

@@ -200,7 +200,7 @@ pub fn check(
         .provenance
         .gaps
         .iter()
-        .filter(|g| g.reason == "partial")
+        .filter(|g| crate::snapshot::INCOMPLETE_LIST.contains(&g.reason.as_str()))
     {
         run.findings.push(Finding {
             code: Code::Unverifiable,

@@ -180,7 +180,7 @@ impl Client {
             crate::snapshot::secrets::is_secret_name(name)
                 && !name.eq_ignore_ascii_case("token_type")
         };
-        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(without_bom(body)) {
             for (name, value) in &map {
                 if let Some(text) = value.as_str()
                     && is_secret(name)
@@ -189,6 +189,13 @@ impl Client {
                 }
             }
             return;
+        }
+        // Almost JSON (trailing bytes, a truncated body, a number out of range): every
+        // `"name": "value"` pair it holds, read one by one.
+        for (name, value) in json_pairs(body) {
+            if is_secret(&name) {
+                self.redact.add(&value);
+            }
         }
         // `access_token=...&token_type=bearer`, or any text holding such pairs.
         let text = String::from_utf8_lossy(body);
@@ -223,6 +230,12 @@ impl Client {
             },
             other => other,
         }
+    }
+
+    /// The most records read of one list.
+    #[must_use]
+    pub fn max_records(&self) -> usize {
+        self.settings.max_records
     }
 
     /// The request counters so far.
@@ -434,10 +447,17 @@ impl Client {
         // Whatever the answer is, the secrets it carries are known before any of it is shown.
         self.learn_secrets(&answer.body);
         if answer.status.is_redirection() {
+            // Of the token endpoint's answer only the origin it points at is shown: a Location
+            // may carry a token in its path, query or fragment.
+            let target = location(&answer.headers);
+            let origin = reqwest::Url::parse(&target).map_or_else(
+                |_| "a location that is not an absolute URL".to_owned(),
+                |u| format!("{} (path not shown)", u.origin().ascii_serialization()),
+            );
             return Err(FetchError::Redirect {
                 endpoint: format!("POST {token_url}"),
                 status: answer.status.as_u16(),
-                location: self.said(&location(&answer.headers)),
+                location: self.said(&origin),
             });
         }
         Ok(answer)
@@ -472,20 +492,24 @@ impl Client {
         }
         let token_url = format!("{auth}/token");
         let settings = &self.settings;
-        let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
-        // Whatever the server says is shown to the user: never with the secret in it.
+        // A UTF-8 byte order mark (as .NET servers may send) is not part of the JSON.
+        let body: Option<Value> = serde_json::from_slice(without_bom(&answer.body)).ok();
         let field = |name: &str| {
             body.as_ref()
                 .and_then(|b| b.get(name))
                 .and_then(Value::as_str)
-                .map(|text| self.said(text))
         };
         if !answer.status.is_success() {
+            // No part of a token endpoint's answer is shown: its OAuth error code when it is one
+            // (`invalid_client`), and the answer's shape.
+            let code = field("error")
+                .filter(|c| is_oauth_code(c))
+                .map(str::to_owned);
             return Err(settings.token_refused(
                 &token_url,
                 answer.status.as_u16(),
-                field("error"),
-                field("error_description"),
+                code,
+                Some(self.shape(&answer)),
             ));
         }
         let Some(value) = body
@@ -499,12 +523,9 @@ impl Client {
             return Err(FetchError::TokenGarbage {
                 url: token_url,
                 detail: if body.is_some() {
-                    "the JSON answer has no `access_token`".to_owned()
+                    format!("it has no `access_token` ({})", self.shape(&answer))
                 } else {
-                    format!(
-                        "the answer is not JSON (starts with {:?})",
-                        self.excerpt(&answer.body)
-                    )
+                    format!("the answer is not JSON ({})", self.shape(&answer))
                 },
             });
         };
@@ -524,7 +545,7 @@ impl Client {
         // arrival (`expires_in: 0`) is tried (a 401 then renews it once), never renewed in a loop.
         let renew_at =
             (asked_at + lifetime.saturating_sub(margin)).max(Instant::now() + MIN_TOKEN_USE);
-        if let Some(granted) = field("scope")
+        if let Some(granted) = field("scope").map(|text| self.said(text))
             && let Ok(mut grant) = self.grant.lock()
         {
             grant.scopes = granted.split_whitespace().map(str::to_owned).collect();
@@ -682,7 +703,7 @@ fn is_token_endpoint(answer: &Answer) -> bool {
     if matches!(status, 404 | 405) || answer.status.is_redirection() {
         return false;
     }
-    serde_json::from_slice::<Value>(&answer.body)
+    serde_json::from_slice::<Value>(without_bom(&answer.body))
         .ok()
         .is_some_and(|body| body.get("access_token").is_some() || body.get("error").is_some())
 }
@@ -704,6 +725,147 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
     let wait = when.duration_since(jiff::Timestamp::now());
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// `body` without a leading UTF-8 byte order mark.
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// An OAuth error code as RFC 6749 spells them (`invalid_client`): safe to show.
+fn is_oauth_code(text: &str) -> bool {
+    (1..=40).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// Every `"name": "value"` pair of string members in text that is JSON or almost JSON (cut
+/// short, followed by other bytes, holding a number JSON cannot): what a token answer carries
+/// even when it does not parse.
+fn json_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(body);
+    let bytes = text.as_bytes();
+    // Each JSON string: (start, end) byte offsets, quotes included.
+    let mut strings = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' {
+            let start = i;
+            i += 1;
+            while let Some(&c) = bytes.get(i) {
+                match c {
+                    b'\\' => i += 2,
+                    b'"' => break,
+                    _ => i += 1,
+                }
+            }
+            if i >= bytes.len() {
+                break;
+            }
+            strings.push((start, i + 1));
+        }
+        i += 1;
+    }
+    let decode = |(start, end): (usize, usize)| -> Option<String> {
+        serde_json::from_str::<String>(text.get(start..end)?).ok()
+    };
+    strings
+        .windows(2)
+        .filter_map(|pair| {
+            let (key, value) = (pair[0], pair[1]);
+            let between = text.get(key.1..value.0)?;
+            if between.trim() != ":" {
+                return None;
+            }
+            Some((decode(key)?, decode(value)?))
+        })
+        .collect()
+}
+
+impl Client {
+    /// What a token endpoint answered, described without any of its content: status, content
+    /// type, length, and whether it is JSON (with its top-level member names) or how it is not.
+    fn shape(&self, answer: &Answer) -> String {
+        let content_type = answer
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(
+                || "no content type".to_owned(),
+                |t| {
+                    format!(
+                        "content type `{}`",
+                        self.said(&t.chars().take(60).collect::<String>())
+                    )
+                },
+            );
+        let mut out = format!(
+            "HTTP {}, {content_type}, {} bytes",
+            answer.status.as_u16(),
+            answer.body.len()
+        );
+        let body = &answer.body;
+        if body.starts_with(b"\xEF\xBB\xBF") {
+            out.push_str(", starting with a UTF-8 byte order mark");
+        }
+        let json = without_bom(body);
+        let mut values = serde_json::Deserializer::from_slice(json).into_iter::<Value>();
+        let described = match values.next() {
+            None => "empty".to_owned(),
+            Some(Ok(value)) => {
+                let offset = values.byte_offset();
+                let rest = json.get(offset..).unwrap_or_default();
+                let mut text = match &value {
+                    Value::Object(map) => {
+                        let names: Vec<String> = map
+                            .keys()
+                            .take(10)
+                            .map(|k| self.said(&k.chars().take(40).collect::<String>()))
+                            .collect();
+                        format!(
+                            "a JSON object with {} member{}{}{}",
+                            map.len(),
+                            if map.len() == 1 { "" } else { "s" },
+                            if names.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {}", names.join(", "))
+                            },
+                            if map.len() > names.len() { ", ..." } else { "" }
+                        )
+                    }
+                    Value::Array(items) => format!("a JSON list of {} items", items.len()),
+                    Value::String(_) => "a JSON string".to_owned(),
+                    Value::Number(_) => "a JSON number".to_owned(),
+                    Value::Bool(_) => "a JSON boolean".to_owned(),
+                    Value::Null => "JSON null".to_owned(),
+                };
+                let trailing = rest.iter().filter(|b| !b.is_ascii_whitespace()).count();
+                if trailing > 0 {
+                    text.push_str(&format!(" followed by {} more bytes", rest.len()));
+                }
+                text
+            }
+            Some(Err(e)) => match e.classify() {
+                serde_json::error::Category::Eof => format!(
+                    "JSON cut short: it ends at line {} column {} before the document is complete",
+                    e.line(),
+                    e.column()
+                ),
+                serde_json::error::Category::Data => format!(
+                    "JSON holding a value that cannot be read (a number out of range?) at line {} column {}",
+                    e.line(),
+                    e.column()
+                ),
+                // serde_json's own words ("number out of range", "trailing characters", ...
+                // at line L column C): they quote nothing of the text.
+                serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                    format!("not JSON: {}", self.said(&e.to_string()))
+                }
+            },
+        };
+        out.push_str(", ");
+        out.push_str(&described);
+        out
+    }
 }
 
 /// How many characters of a body a message shows.
@@ -924,6 +1086,63 @@ mod tests {
         assert_eq!(c.said("got tok/en-abcdef123456"), "got <redacted>");
         c.learn_secrets(br#"{"access_token":"json-token-value","expires_in":3600}"#);
         assert_eq!(c.said("Bearer json-token-value"), "Bearer <redacted>");
+    }
+
+    #[test]
+    fn tokens_in_almost_json_are_learnt_and_their_answer_is_described_not_shown() {
+        for body in [
+            "\u{feff}{\"access_token\":\"tok-bom-0123456789\",\"expires_in\":3600}".to_owned(),
+            "{\"access_token\":\"tok-trail-0123456789\",\"expires_in\":3600}garbage".to_owned(),
+            "{\"token_type\":\"Bearer\",\"access_token\":\"tok-cut-0123456789\",\"expi".to_owned(),
+            "{\"access_token\":\"tok-1e400-0123456789\",\"expires_in\":1e400}".to_owned(),
+            "{\"access_token\" : \"tok-esc\\/0123456789\", \"x\": 1}".to_owned(),
+        ] {
+            let c = client("the-client-secret");
+            c.learn_secrets(body.as_bytes());
+            let token = body
+                .split("tok-")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(|t| format!("tok-{}", t.replace("\\/", "/")))
+                .unwrap();
+            assert_eq!(c.said(&format!("x {token} y")), "x <redacted> y", "{body}");
+            let answer = Answer {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: body.clone().into_bytes(),
+            };
+            let shape = c.shape(&answer);
+            assert!(!shape.contains("tok-"), "{shape}");
+            assert!(
+                shape.starts_with(&format!("HTTP 200, no content type, {} bytes", body.len())),
+                "{shape}"
+            );
+        }
+        let c = client("s");
+        let shape_of = |body: &str| {
+            c.shape(&Answer {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: body.as_bytes().to_vec(),
+            })
+        };
+        assert!(shape_of("\u{feff}{}").contains("byte order mark, a JSON object with 0 members"));
+        assert!(
+            shape_of("{\"a\":1}xyz")
+                .contains("a JSON object with 1 member: a followed by 3 more bytes")
+        );
+        assert!(shape_of("{\"a\":").contains("JSON cut short"));
+        assert!(shape_of("{\"a\":1e400}").contains("not JSON: number out of range at line 1"));
+        assert!(shape_of("<html>").contains("not JSON: expected value at line 1 column 1"));
+        assert!(shape_of("").ends_with("0 bytes, empty"));
+    }
+
+    #[test]
+    fn oauth_codes_are_told_from_text() {
+        assert!(is_oauth_code("invalid_client"));
+        assert!(!is_oauth_code("Invalid client"));
+        assert!(!is_oauth_code("eyJhbGciOi"));
+        assert!(!is_oauth_code(""));
     }
 
     #[test]

@@ -8,15 +8,17 @@
 //! the application list + one call per login agent (+ one per role whose claims the agent detail
 //! does not carry).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::client::{ApiError, Client};
+use super::paging::{Count, ListReader, PAGE_SIZE, id_of};
+use super::whoami::{self, Identity};
 use super::{FetchError, FetchScope, Settings, classify};
-use crate::snapshot::{Auditor, GapRecord, Instance, RequestStats, Snapshot};
+use crate::snapshot::{Auditor, AuditorAgent, GapRecord, Instance, RequestStats, Snapshot};
 
 /// One of Halo's collections as the fetcher reads it.
 #[derive(Debug, Clone, Copy)]
@@ -123,7 +125,7 @@ struct Findings {
     lists_tried: usize,
 }
 
-pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
+pub(super) async fn run(settings: Settings) -> Result<(Snapshot, Identity), FetchError> {
     let settings = Arc::new(settings);
     let client = Arc::new(Client::new(Arc::clone(&settings))?);
     let progress = Progress::new(settings.progress);
@@ -149,6 +151,24 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
                 scope: settings.token_scope.clone(),
             });
         }
+        // Who the credential is, so that an offline self-check knows it as a live one does.
+        progress.message("asking who the credential is");
+        progress.planned(1);
+        let me = whoami::identify(&client).await?;
+        progress.done();
+        snapshot.auditor = Some(match &me {
+            Identity::Agent { id, name, .. } => Auditor {
+                agent: Some(AuditorAgent {
+                    id: *id,
+                    name: name.clone(),
+                }),
+                ..Auditor::default()
+            },
+            Identity::Unknown { reason } => Auditor {
+                agent_unknown: Some(client.said(reason)),
+                ..Auditor::default()
+            },
+        });
         if let Some(gap) = claims_missing(&snapshot) {
             found.gaps.push(gap);
         }
@@ -156,11 +176,11 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
             .gaps
             .sort_by(|a, b| (&a.endpoint, &a.object_id).cmp(&(&b.endpoint, &b.object_id)));
         snapshot.gaps = found.gaps;
-        Ok(snapshot)
+        Ok((snapshot, me))
     }
     .await;
     progress.finish();
-    let mut snapshot = result?;
+    let (mut snapshot, me) = result?;
     let counters = client.counters();
     snapshot.requests = RequestStats {
         total: counters.total,
@@ -179,12 +199,14 @@ pub(super) async fn run(settings: Settings) -> Result<Snapshot, FetchError> {
         .lock()
         .map(|g| g.scopes.clone())
         .unwrap_or_default();
+    let identity = snapshot.auditor.take().unwrap_or_default();
     snapshot.auditor = Some(Auditor {
         client_id: settings.client_id.clone(),
         requested_scope: settings.token_scope.clone(),
         granted_scopes: granted,
+        ..identity
     });
-    Ok(snapshot)
+    Ok((snapshot, me))
 }
 
 /// A gap when agents (or roles) were read and not one detail carries `claims`: feature access,
@@ -284,12 +306,15 @@ async fn all(
         let objects = merge(items, found_details, &mut found.gaps);
         set(snapshot, endpoint, objects);
     }
+    // An empty agent list is suspicious unless the fetch stopped reading it for a reason of its
+    // own (then that gap says why).
     if snapshot
         .objects
         .agents
         .as_ref()
         .and_then(Value::as_array)
         .is_some_and(Vec::is_empty)
+        && !found.gaps.iter().any(|g| g.endpoint == "/api/Agent")
     {
         found.gaps.push(GapRecord {
             endpoint: "/api/Agent".to_owned(),
@@ -395,19 +420,17 @@ async fn integrations(
     Ok(())
 }
 
-/// A list call's result: the items (with a `partial` gap when they are fewer than the list said
-/// it holds), or a gap for a forbidden or missing endpoint.
+/// A list call's result: the records kept (with gaps when the list was not read whole: see
+/// [`ListReader`]), or a gap for a forbidden or missing endpoint.
 enum Listed {
-    Items(Vec<Value>, Option<GapRecord>),
+    Items(Vec<Value>, Vec<GapRecord>),
     Gap(GapRecord),
 }
 
-/// The most pages read of one list. Halo's largest lists (agents of a big MSP) are a few hundred
-/// pages of 50; a server announcing more is not believed past this, and the list is marked
-/// partial.
-const MAX_PAGES: usize = 2_000;
-
-/// Reads a whole list: either envelope; follows Halo's paging when the server holds back items.
+/// Reads a whole list, a page of [`PAGE_SIZE`] at a time, holding the server to that size, to
+/// its `record_count` and to `--max-records` (see [`ListReader`]). Either envelope is accepted; an
+/// answer without `record_count` (Halo's lists mostly ignore paging and answer a bare array) is
+/// the whole list.
 async fn list(
     client: &Arc<Client>,
     endpoint: Endpoint,
@@ -415,85 +438,44 @@ async fn list(
 ) -> Result<Listed, FetchError> {
     let route = endpoint.list_route();
     let target = format!("GET {}{}", client.api, endpoint.path);
-    let first = client
-        .get_json(&route, endpoint.path, endpoint.list_query)
-        .await;
-    progress.done();
-    let value = match first {
-        Ok(value) => value,
-        Err(error) => {
-            return gap_for(&format!("/api{}", endpoint.path), None, error)
-                .map(Listed::Gap)
-                .map_err(|e| classify(&target, e));
+    let mut reader = ListReader::new(&format!("/api{}", endpoint.path), client.max_records());
+    let size = PAGE_SIZE.to_string();
+    let said = |text: &str| client.said(text);
+    loop {
+        let page_no = (reader.pages_read() + 1).to_string();
+        let mut query: Vec<(&str, &str)> = endpoint.list_query.to_vec();
+        query.extend([
+            ("pageinate", "true"),
+            ("page_size", size.as_str()),
+            ("page_no", page_no.as_str()),
+        ]);
+        let answer = client.get_json(&route, endpoint.path, &query).await;
+        progress.done();
+        let value = match answer {
+            Ok(value) => value,
+            Err(error) if reader.pages_read() == 0 => {
+                return gap_for(&format!("/api{}", endpoint.path), None, error)
+                    .map(Listed::Gap)
+                    .map_err(|e| classify(&target, e));
+            }
+            Err(error) => return Err(classify(&target, error)),
+        };
+        let (records, count) =
+            unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
+                endpoint: target.clone(),
+                // It names the server's member names: server text, shown scrubbed and safe.
+                detail: client.said(&detail),
+            })?;
+        let first = reader.pages_read() == 0;
+        if !reader.page(records, count, &said) {
+            break;
         }
-    };
-    let (mut items, total) =
-        unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
-            endpoint: target.clone(),
-            // It names the server's member names: server text, shown scrubbed and safe.
-            detail: client.said(&detail),
-        })?;
-    let mut pages_read = 1;
-    if let Some(total) = total
-        && total > items.len()
-        && !items.is_empty()
-    {
-        // The server pages: ask for the rest, a page the size of the first at a time; never more
-        // pages than the announced count needs (nor more than MAX_PAGES), and never past a page
-        // that brings nothing new (a server ignoring page_no, or repeating itself).
-        let page_size = items.len();
-        let pages = total.div_ceil(page_size).min(MAX_PAGES);
-        progress.planned(pages.saturating_sub(1));
-        let mut seen: HashSet<String> = items.iter().filter_map(id_of).collect();
-        let size = page_size.to_string();
-        for page in 2..=pages {
-            let page_no = page.to_string();
-            let mut query: Vec<(&str, &str)> = endpoint.list_query.to_vec();
-            query.extend([
-                ("pageinate", "true"),
-                ("page_size", size.as_str()),
-                ("page_no", page_no.as_str()),
-            ]);
-            let value = client
-                .get_json(&route, endpoint.path, &query)
-                .await
-                .map_err(|e| classify(&target, e))?;
-            progress.done();
-            pages_read += 1;
-            let (page_items, _) =
-                unwrap_list(value, endpoint.plural).map_err(|detail| FetchError::Shape {
-                    endpoint: target.clone(),
-                    detail: client.said(&detail),
-                })?;
-            let fresh: Vec<Value> = page_items
-                .into_iter()
-                .filter(|item| id_of(item).is_none_or(|id| seen.insert(id)))
-                .collect();
-            if fresh.is_empty() {
-                break;
-            }
-            items.extend(fresh);
-            // Whatever the pages hold, no more than the list said it has.
-            if items.len() >= total {
-                items.truncate(total);
-                break;
-            }
+        if first {
+            progress.planned(reader.pages_needed().saturating_sub(1));
         }
     }
-    let partial = total
-        .filter(|total| items.len() < *total)
-        .map(|total| GapRecord {
-            endpoint: format!("/api{}", endpoint.path),
-            status: None,
-            reason: "partial".to_owned(),
-            detail: Some(format!(
-                "the list said it holds {total} but {} were delivered in {pages_read} pages; \
-             the missing ones are not audited",
-                items.len()
-            )),
-            object_id: None,
-        });
-    Ok(Listed::Items(items, partial))
+    let (items, gaps) = reader.finish();
+    Ok(Listed::Items(items, gaps))
 }
 
 /// A 403 or 404 becomes a gap; anything else stays an error.
@@ -523,14 +505,17 @@ fn gap_for(
 }
 
 /// Halo's list answer: a bare array, or `{"record_count": N, "<plural>": [...]}`.
-fn unwrap_list(value: Value, plural: &str) -> Result<(Vec<Value>, Option<usize>), String> {
+fn unwrap_list(value: Value, plural: &str) -> Result<(Vec<Value>, Count), String> {
     match value {
-        Value::Array(items) => Ok((items, None)),
+        Value::Array(items) => Ok((items, Count::Absent)),
         Value::Object(mut map) => {
-            let total = map
-                .get("record_count")
-                .and_then(Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok());
+            let total = match map.get("record_count") {
+                None | Some(Value::Null) => Count::Absent,
+                Some(Value::Number(n)) if n.as_u64().is_some() => {
+                    Count::Said(n.as_u64().unwrap_or_default())
+                }
+                Some(other) => Count::Invalid(other.to_string()),
+            };
             let key = if map.get(plural).is_some_and(Value::is_array) {
                 Some(plural.to_owned())
             } else {
@@ -564,15 +549,6 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
-    }
-}
-
-/// An object's `id` as text (agents and teams have integers, roles and applications GUIDs).
-fn id_of(item: &Value) -> Option<String> {
-    match item.get("id")? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 
@@ -711,17 +687,28 @@ mod tests {
     fn lists_come_bare_or_in_either_envelope() {
         assert_eq!(
             unwrap_list(json!([1, 2]), "agents").unwrap(),
-            (vec![json!(1), json!(2)], None)
+            (vec![json!(1), json!(2)], Count::Absent)
         );
         assert_eq!(
             unwrap_list(json!({"record_count": 5, "agents": [1]}), "agents").unwrap(),
-            (vec![json!(1)], Some(5))
+            (vec![json!(1)], Count::Said(5))
         );
         assert_eq!(
             unwrap_list(json!({"record_count": 1, "items": [1]}), "agents").unwrap(),
-            (vec![json!(1)], Some(1)),
+            (vec![json!(1)], Count::Said(1)),
             "a single array member is taken whatever its name"
         );
+        for odd in [json!(-1), json!(1.5), json!("12"), json!(1e300)] {
+            assert!(
+                matches!(
+                    unwrap_list(json!({"record_count": odd, "agents": []}), "agents")
+                        .unwrap()
+                        .1,
+                    Count::Invalid(_)
+                ),
+                "{odd}"
+            );
+        }
         assert!(
             unwrap_list(json!({"a": [], "b": []}), "agents")
                 .unwrap_err()

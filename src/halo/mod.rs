@@ -10,6 +10,7 @@
 mod client;
 mod fetch;
 pub mod pacer;
+pub mod paging;
 pub mod proxy;
 pub mod redact;
 mod whoami;
@@ -93,6 +94,9 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// The most records read of one list (`--max-records`); a list holding more is cut there and
+    /// recorded as a gap.
+    pub max_records: usize,
 }
 
 impl Settings {
@@ -118,6 +122,7 @@ impl Settings {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             progress: false,
+            max_records: paging::DEFAULT_MAX_RECORDS,
         })
     }
 
@@ -251,6 +256,13 @@ fn normalise_url(text: &str, flag: &'static str) -> Result<String, FetchError> {
     Ok(url)
 }
 
+/// A URL from a file or the command line as it may be shown: any `user:password@` masked,
+/// control characters and workflow commands neutralised.
+#[must_use]
+pub fn shown_url(text: &str) -> String {
+    crate::text::shown_owned(&mask_userinfo(text))
+}
+
 /// `text` with whatever sits between `scheme://` and `@` (before the path) replaced by `***`.
 fn mask_userinfo(text: &str) -> String {
     let Some(start) = text.find("://").map(|i| i + 3) else {
@@ -278,6 +290,15 @@ fn same_origin(a: &str, b: &str) -> bool {
 /// [`FetchError`]: everything that stops a fetch, each with its own advice. A 403 on one endpoint
 /// is not an error: it is recorded as a gap in the snapshot.
 pub fn fetch_snapshot(settings: &Settings) -> Result<Snapshot, FetchError> {
+    fetch_with_identity(settings).map(|(snapshot, _)| snapshot)
+}
+
+/// [`fetch_snapshot`], and the agent the credential acts as with Halo's whole answer to
+/// `GET /api/Agent/me` (the snapshot records its id and name in `auditor.agent`).
+///
+/// # Errors
+/// As [`fetch_snapshot`].
+pub fn fetch_with_identity(settings: &Settings) -> Result<(Snapshot, Identity), FetchError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -403,6 +424,16 @@ pub enum FetchError {
     )]
     #[diagnostic(code(halo_audit::fetch::no_url))]
     NoUrl,
+    #[error(
+        "the instance URL `{url}` comes only from the configuration file (`instance.url`): the client secret is not sent there"
+    )]
+    #[diagnostic(
+        code(halo_audit::fetch::config_url),
+        help(
+            "a configuration file may come from a repository (a pull request can change it), so it cannot choose where the secret goes: pass --url or set HALO_URL; or, if this file is trusted, add --trust-config-url on the command line"
+        )
+    )]
+    ConfigUrl { url: String },
     #[error("no client id: pass --client-id or set HALO_CLIENT_ID")]
     #[diagnostic(
         code(halo_audit::fetch::no_client_id),
@@ -651,6 +682,7 @@ impl FetchError {
                 | Self::NoUrl
                 | Self::NoClientId
                 | Self::ConfigAuthOrigin { .. }
+                | Self::ConfigUrl { .. }
         )
     }
 }

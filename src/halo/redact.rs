@@ -57,6 +57,12 @@ impl Redactor {
         ];
         let lower: Vec<String> = forms[1..3].iter().map(|f| lower_hex(f)).collect();
         forms.extend(lower);
+        // Matching ignores ASCII case; these catch a server echoing non-ASCII letters in the
+        // other case (`ü` as `Ü`).
+        if !secret.is_ascii() {
+            forms.push(secret.to_uppercase());
+            forms.push(secret.to_lowercase());
+        }
         for form in forms {
             self.add_encoded(&form);
         }
@@ -76,7 +82,8 @@ impl Redactor {
         }
     }
 
-    /// `text` with every secret, in every encoding, replaced by [`REDACTED`].
+    /// `text` with every secret, in every encoding and in any case (a server may echo it in
+    /// upper case), replaced by [`REDACTED`].
     #[must_use]
     pub fn scrub(&self, text: &str) -> String {
         let Ok(needles) = self.needles.lock() else {
@@ -84,9 +91,8 @@ impl Redactor {
         };
         let mut out = text.to_owned();
         for needle in needles.iter() {
-            let needle = needle.expose_secret();
-            if out.contains(needle) {
-                out = out.replace(needle, REDACTED);
+            if let Some(replaced) = replace_ignoring_ascii_case(&out, needle.expose_secret()) {
+                out = replaced;
             }
         }
         out
@@ -102,6 +108,25 @@ impl Redactor {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect()
     }
+}
+
+/// `text` with every occurrence of `needle`, ASCII letters matched in either case, replaced by
+/// [`REDACTED`]; `None` when there is none. Linear: both are lower-cased once (ASCII lower-casing
+/// keeps every byte offset, so a match in the copies is a match at the same place in `text`).
+fn replace_ignoring_ascii_case(text: &str, needle: &str) -> Option<String> {
+    let lower_text = text.to_ascii_lowercase();
+    let lower_needle = needle.to_ascii_lowercase();
+    let mut found = lower_text.match_indices(&lower_needle).peekable();
+    found.peek()?;
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, _) in found {
+        out.push_str(text.get(at..start)?);
+        out.push_str(REDACTED);
+        at = start + needle.len();
+    }
+    out.push_str(text.get(at..)?);
+    Some(out)
 }
 
 /// As a form body carries it (`application/x-www-form-urlencoded`: space as `+`).
@@ -290,6 +315,23 @@ mod tests {
         assert!(!excerpt.contains("s3cr"), "{excerpt}");
         assert!(excerpt.starts_with(&"x".repeat(50)));
         assert!(excerpt.ends_with("<redacted>"), "{excerpt}");
+    }
+
+    #[test]
+    fn the_secret_is_scrubbed_in_any_case() {
+        let r = redactor();
+        for echoed in [
+            SECRET.to_uppercase(),
+            SECRET.to_lowercase(),
+            form_encode(SECRET).to_uppercase(),
+            "S3cR3T+WiTh/SlAsH \"QuOtE\" & üMLAUT".to_owned(),
+        ] {
+            let scrubbed = r.scrub(&format!("got {echoed}!"));
+            assert_eq!(scrubbed, "got <redacted>!", "{echoed}");
+        }
+        // Offsets stay right around multi-byte text.
+        let r = Redactor::new("id", &SecretString::from("abcdef".to_owned()));
+        assert_eq!(r.scrub("ü ABCDEF ü AbCdEf"), "ü <redacted> ü <redacted>");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `GET /api/Agent/me`: the agent the auditing credential acts as, for `self-check` during a live
-//! run. Halo answers with the agent the API application logs in as.
+//! `GET /api/Agent/me`: the agent the auditing credential acts as. Every fetch asks it once and
+//! records the answer in the snapshot (`auditor.agent`); a live `self-check` asks it too. Halo
+//! answers with the agent the API application logs in as.
 //!
 //! Owns: that one request and reading the agent's id and name from the answer. It stores nothing.
 
@@ -37,17 +38,25 @@ pub fn whoami(settings: &Settings) -> Result<Identity, FetchError> {
         })?;
     runtime.block_on(async {
         let client = Client::new(Arc::new(settings.clone()))?;
-        match client.get_json("GET /api/Agent/me", "/Agent/me", &[]).await {
-            Ok(value) => Ok(identity(&value)),
-            Err(ApiError::Fatal(e)) => Err(*e),
-            Err(ApiError::Status { status, .. }) => Ok(Identity::Unknown {
-                reason: format!("/api/Agent/me answered {status}"),
-            }),
-            Err(other) => Ok(Identity::Unknown {
-                reason: format!("/api/Agent/me could not be read ({})", describe(&other)),
-            }),
-        }
+        identify(&client).await
     })
+}
+
+/// `GET /api/Agent/me` with a client that is already set up (a fetch records it this way).
+///
+/// # Errors
+/// As [`whoami`].
+pub(super) async fn identify(client: &Client) -> Result<Identity, FetchError> {
+    match client.get_json("GET /api/Agent/me", "/Agent/me", &[]).await {
+        Ok(value) => Ok(identity(&value)),
+        Err(ApiError::Fatal(e)) => Err(*e),
+        Err(ApiError::Status { status, .. }) => Ok(Identity::Unknown {
+            reason: format!("/api/Agent/me answered {status}"),
+        }),
+        Err(other) => Ok(Identity::Unknown {
+            reason: format!("/api/Agent/me could not be read ({})", describe(&other)),
+        }),
+    }
 }
 
 fn describe(error: &ApiError) -> String {

@@ -46,6 +46,7 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
     }
     out.push('\n');
     for gap in &snapshot.gaps {
+        let incomplete: String;
         let what = match gap.reason.as_str() {
             "forbidden" => {
                 "403 Forbidden: requirements that depend on it are reported unverifiable"
@@ -58,8 +59,12 @@ pub fn summary(snapshot: &Snapshot, written: Option<&Path>) -> String {
                 .detail
                 .as_deref()
                 .unwrap_or("no detail carries `claims`"),
-            "partial" => {
-                "incomplete: the list delivered fewer objects than it said it holds; the missing ones are not audited"
+            reason if crate::snapshot::INCOMPLETE_LIST.contains(&reason) => {
+                incomplete = format!(
+                    "not read whole ({reason}): {}; `check` reports this list not audited (exit 3)",
+                    crate::text::shown(gap.detail.as_deref().unwrap_or("no detail recorded"))
+                );
+                incomplete.as_str()
             }
             _ => "not read",
         };

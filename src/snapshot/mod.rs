@@ -86,7 +86,34 @@ pub struct Auditor {
     /// The scopes the token endpoint said it granted (empty when it did not say).
     #[serde(default)]
     pub granted_scopes: Vec<String>,
+    /// The agent the credential acts as, as `GET /api/Agent/me` named it at fetch time. Absent in
+    /// snapshots written before it was recorded, and when Halo did not say (`agent_unknown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AuditorAgent>,
+    /// Why `GET /api/Agent/me` named no agent (`/api/Agent/me answered 403`), when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_unknown: Option<String>,
 }
+
+/// The agent a credential acts as (its id and name as Halo gave them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditorAgent {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The gap reasons of a list the fetch did not read whole: fewer records than its `record_count`
+/// (`partial`), a page larger than asked for, a `record_count` not believed, more records than it
+/// said, more than `--max-records`, an id listed more than once. `check` reports such a list as
+/// not audited (exit 3): what it left out may be what matters.
+pub const INCOMPLETE_LIST: [&str; 6] = [
+    "partial",
+    "page-too-large",
+    "implausible-count",
+    "count-exceeded",
+    "over-limit",
+    "duplicate",
+];
 
 /// An endpoint that could not be read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -82,16 +82,28 @@ struct Measured {
     wall: Duration,
 }
 
-/// The requests a fetch cannot do without: one token, one page per list, one detail per agent,
-/// role and application (a team is stored as its list row).
+/// The requests a fetch cannot do without: one token, each list in pages of 100 (one page at
+/// least), one detail per agent, role and application (a team is stored as its list row), and
+/// `GET /api/Agent/me`.
 fn minimum(doc: &Value, scope: FetchScope) -> u64 {
     let count = |plural: &str| {
         doc.pointer(&format!("/objects/{plural}"))
             .and_then(Value::as_array)
             .map_or(0, Vec::len) as u64
     };
+    let page_size = halo_audit::halo::paging::PAGE_SIZE as u64;
+    let pages = |plural: &str| count(plural).div_ceil(page_size).max(1);
     match scope {
-        FetchScope::All => 1 + 4 + count("agents") + count("roles") + count("applications"),
+        FetchScope::All => {
+            1 + ["agents", "teams", "roles", "applications"]
+                .iter()
+                .map(|p| pages(p))
+                .sum::<u64>()
+                + count("agents")
+                + count("roles")
+                + count("applications")
+                + 1
+        }
         FetchScope::Integrations => {
             let mut agents: Vec<i64> = doc
                 .pointer("/objects/applications")
@@ -103,7 +115,7 @@ fn minimum(doc: &Value, scope: FetchScope) -> u64 {
                 .collect();
             agents.sort_unstable();
             agents.dedup();
-            1 + 1 + agents.len() as u64
+            1 + pages("applications") + agents.len() as u64 + 1
         }
     }
 }
@@ -354,11 +366,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_minimum_is_a_token_the_lists_and_one_call_per_agent_role_and_application() {
+    fn the_minimum_is_a_token_the_list_pages_and_one_call_per_agent_role_and_application() {
         let doc = halo_sim::synthetic(&spec(120, 5));
-        // 120 agents, 10 teams (their list rows suffice), 8 roles, 5 applications.
-        assert_eq!(minimum(&doc, FetchScope::All), 1 + 4 + 120 + 8 + 5);
+        // 120 agents (two pages of 100), 10 teams (their list rows suffice), 8 roles, 5
+        // applications, and who the credential is.
+        assert_eq!(minimum(&doc, FetchScope::All), 1 + 5 + 120 + 8 + 5 + 1);
         // Five applications log in as five distinct agents.
-        assert_eq!(minimum(&doc, FetchScope::Integrations), 1 + 1 + 5);
+        assert_eq!(minimum(&doc, FetchScope::Integrations), 1 + 1 + 5 + 1);
     }
 }

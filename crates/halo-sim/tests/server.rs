@@ -982,6 +982,68 @@ fn drop_mid_body_with_skip_announces_the_full_length() {
     assert_eq!(get(&server, "/api/Agent/2", &token).status, 200, "times=1");
 }
 
+/// The hostile list modes: a flood of new ids under an absurd count, a record listed twice (the
+/// same or changed), and paging that repeats the first page.
+#[test]
+fn hostile_list_faults() {
+    let (server, token) = with_faults(vec![
+        parse_fault("flood=1000000000:3@/api/Agent").unwrap(),
+        parse_fault("repeat-record=changed@/api/Application").unwrap(),
+        parse_fault("repeat-record@/api/Roles").unwrap(),
+        parse_fault("stuck-paging@/api/Team").unwrap(),
+    ]);
+    let first = get(
+        &server,
+        "/api/Agent?pageinate=true&page_size=2&page_no=1",
+        &token,
+    )
+    .json();
+    let second = get(
+        &server,
+        "/api/Agent?pageinate=true&page_size=2&page_no=2",
+        &token,
+    )
+    .json();
+    assert_eq!(first["record_count"], 1_000_000_000_u64);
+    let ids = |page: &serde_json::Value| -> Vec<u64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&first).len(), 3, "more than the page size asked for");
+    assert!(
+        ids(&second).iter().all(|id| !ids(&first).contains(id)),
+        "new ids every time"
+    );
+
+    let apps = get(&server, "/api/Application", &token).json();
+    let apps = apps.as_array().unwrap();
+    let (head, copy) = (&apps[0], &apps[apps.len() - 1]);
+    assert_eq!(head["id"], copy["id"]);
+    assert_ne!(head["scopes"], copy["scopes"]);
+    assert_eq!(
+        copy["scopes"],
+        serde_json::json!([{"name": "all"}, {"name": "admin"}])
+    );
+    let roles = get(&server, "/api/Roles", &token).json();
+    let roles = roles.as_array().unwrap();
+    assert_eq!(roles[0], roles[roles.len() - 1], "an identical copy");
+
+    let page = |n: u32| {
+        get(
+            &server,
+            &format!("/api/Team?pageinate=true&page_size=2&page_no={n}"),
+            &token,
+        )
+        .json()
+    };
+    assert_eq!(page(1), page(3));
+    assert_eq!(page(1)["teams"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn drop_closes_without_a_response() {
     let (server, token) = with_faults(vec![Fault::new("/api/Roles", FaultKind::Drop).times(1)]);
@@ -1526,6 +1588,34 @@ fn fault_grammar() {
             "expire-tokens,times=1@/api/Team",
             Fault::new("/api/Team", FaultKind::ExpireTokens).times(1),
         ),
+        (
+            "flood=1000000000:20000@/api/Agent",
+            Fault::new(
+                "/api/Agent",
+                FaultKind::Flood {
+                    count: 1_000_000_000,
+                    per_page: 20_000,
+                },
+            ),
+        ),
+        (
+            "repeat-record@/api/Application",
+            Fault::new(
+                "/api/Application",
+                FaultKind::RepeatRecord { changed: false },
+            ),
+        ),
+        (
+            "repeat-record=changed@/api/Application",
+            Fault::new(
+                "/api/Application",
+                FaultKind::RepeatRecord { changed: true },
+            ),
+        ),
+        (
+            "stuck-paging@/api/Team",
+            Fault::new("/api/Team", FaultKind::StuckPaging),
+        ),
     ];
     for (spec, expected) in &cases {
         let parsed = parse_fault(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
@@ -1555,6 +1645,10 @@ fn fault_grammar() {
         ("delay", "needs a value"),
         ("redirect", "needs a value"),
         ("rate-limited=soon", "number of seconds"),
+        ("flood=10", "COUNT:PER_PAGE"),
+        ("flood=a:b", "COUNT:PER_PAGE"),
+        ("repeat-record=twice", "`=changed`"),
+        ("stuck-paging=1", "takes no value"),
     ] {
         let err = parse_fault(bad).unwrap_err();
         assert!(err.contains(needle), "{bad}: {err}");

@@ -205,6 +205,25 @@ pub enum FaultKind {
     /// 200 with `{"record_count": N, "items": [one object]}` whose `id` was never served before,
     /// on every request: a list that pages without end, inventing objects.
     Runaway(u64),
+    /// 200 with `{"record_count": count, "items": [per_page objects]}` whose ids were never
+    /// served before, on every request whatever page or page size is asked: a server promising
+    /// more than any tenant holds and flooding the client with tiny objects.
+    Flood {
+        /// The `record_count` announced.
+        count: u64,
+        /// Objects per answer.
+        per_page: u64,
+    },
+    /// The normal answer of a list with a copy of its first record appended, so one id is listed
+    /// twice; with `changed`, the copy holds the scopes `all` and `admin` and another name (a
+    /// record that differs between its copies, as one edited between two pages would).
+    RepeatRecord {
+        /// Whether the copy differs from the first.
+        changed: bool,
+    },
+    /// The normal answer of a list as if `page_no=1` had been asked, whatever page is asked: a
+    /// server ignoring `page_no`, so every page repeats the first.
+    StuckPaging,
 }
 
 impl fmt::Display for FaultKind {
@@ -229,6 +248,10 @@ impl fmt::Display for FaultKind {
             FaultKind::Echo(code) => write!(f, "echo={code}"),
             FaultKind::Reply(code, body) => write!(f, "reply={code}:{body}"),
             FaultKind::Runaway(count) => write!(f, "runaway={count}"),
+            FaultKind::Flood { count, per_page } => write!(f, "flood={count}:{per_page}"),
+            FaultKind::RepeatRecord { changed: false } => f.write_str("repeat-record"),
+            FaultKind::RepeatRecord { changed: true } => f.write_str("repeat-record=changed"),
+            FaultKind::StuckPaging => f.write_str("stuck-paging"),
         }
     }
 }
@@ -777,7 +800,12 @@ impl Shared {
         // Only these let the request reach the simulated Halo.
         let reaches_halo = matches!(
             fault,
-            None | Some(FaultKind::Delay(_) | FaultKind::DropMidBody)
+            None | Some(
+                FaultKind::Delay(_)
+                    | FaultKind::DropMidBody
+                    | FaultKind::RepeatRecord { .. }
+                    | FaultKind::StuckPaging
+            )
         );
         let normal = || self.api.respond(req, &route, &self.base_url);
         outcome.action = match fault {
@@ -842,6 +870,32 @@ impl Shared {
                         "items": [{"id": id, "name": format!("invented {id}")}],
                     }),
                 ))
+            }
+            Some(FaultKind::Flood { count, per_page }) => {
+                let total = lock(&self.counters).stats.total;
+                let base = 1_000_000_u64.saturating_add(total.saturating_mul(per_page));
+                let items: Vec<Value> = (0..per_page)
+                    .map(|i| {
+                        let id = base.saturating_add(i);
+                        serde_json::json!({"id": id, "name": format!("f{id}")})
+                    })
+                    .collect();
+                Action::Respond(Response::json(
+                    200,
+                    &serde_json::json!({"record_count": count, "items": items}),
+                ))
+            }
+            Some(FaultKind::RepeatRecord { changed }) => {
+                Action::Respond(repeat_first_record(normal(), changed))
+            }
+            Some(FaultKind::StuckPaging) => {
+                let mut first = req.clone();
+                for (name, value) in &mut first.query {
+                    if name.eq_ignore_ascii_case("page_no") {
+                        "1".clone_into(value);
+                    }
+                }
+                Action::Respond(self.api.respond(&first, &route, &self.base_url))
             }
             Some(FaultKind::Reply(code, body)) => {
                 Action::Respond(Response::text(code, "text/plain; charset=utf-8", &body))
@@ -942,6 +996,38 @@ impl Shared {
 
 /// Writes a 200 JSON head without `Content-Length`, then array items until a write fails (the
 /// client went away or stopped reading past the write timeout) or the server stops.
+/// A list answer (bare or in its envelope) with a copy of its first record appended; `changed`
+/// gives the copy the scopes `all` and `admin` and another name. Other answers pass unchanged.
+fn repeat_first_record(response: Response, changed: bool) -> Response {
+    let Ok(mut body) = serde_json::from_slice::<Value>(&response.body) else {
+        return response;
+    };
+    let list = match &mut body {
+        Value::Array(items) => Some(items),
+        Value::Object(map) => map.values_mut().find_map(Value::as_array_mut),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return response;
+    };
+    let Some(mut copy) = list.first().cloned() else {
+        return response;
+    };
+    if changed && let Some(object) = copy.as_object_mut() {
+        object.insert(
+            "scopes".to_owned(),
+            serde_json::json!([{"name": "all"}, {"name": "admin"}]),
+        );
+        let name = object
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| "changed".to_owned(), |n| format!("{n} (changed)"));
+        object.insert("name".to_owned(), Value::String(name));
+    }
+    list.push(copy);
+    Response::json(response.status, &body)
+}
+
 fn stream_endless(shared: &Shared, writer: &mut TcpStream) {
     use std::io::Write;
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\

@@ -23,7 +23,8 @@ const RATE_FORM: &str = "REQUESTS/DURATION[,no-retry-after], e.g. 300/5m or 5/20
 const FAULT_FORM: &str = "KIND[,skip=N][,times=N][@PATH], e.g. status=500,times=2@/api/Agent/*";
 const FAULT_KINDS: &str = "status=CODE, forbidden, rate-limited[=SECS], drop, drop-mid-body, \
                            malformed, garbage, delay=DURATION, hang, endless, redirect=URL, expire-tokens, \
-                           echo=CODE, reply=CODE:TEXT, runaway=COUNT";
+                           echo=CODE, reply=CODE:TEXT, runaway=COUNT, flood=COUNT:PER_PAGE, \
+                           repeat-record[=changed], stuck-paging";
 
 /// Parses a duration such as `200ms`, `30s`, `5m` or `1h` (a whole number and a unit).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -264,6 +265,26 @@ fn fault_kind(spec: &str, name: &str, arg: Option<String>) -> Result<FaultKind, 
                 .map_err(|_| format!("`{spec}`: runaway={value} is not a whole number"))?;
             Ok(FaultKind::Runaway(count))
         }
+        "flood" => {
+            let value = need_arg("COUNT:PER_PAGE")?;
+            let parsed = value
+                .split_once(':')
+                .and_then(|(c, p)| Some((c.parse().ok()?, p.parse().ok()?)));
+            match parsed {
+                Some((count, per_page)) => Ok(FaultKind::Flood { count, per_page }),
+                None => Err(format!(
+                    "`{spec}`: flood={value} is not COUNT:PER_PAGE (two whole numbers)"
+                )),
+            }
+        }
+        "repeat-record" => match arg.as_deref() {
+            None => Ok(FaultKind::RepeatRecord { changed: false }),
+            Some("changed") => Ok(FaultKind::RepeatRecord { changed: true }),
+            Some(other) => Err(format!(
+                "`{spec}`: repeat-record takes no value or `=changed` (got `={other}`)"
+            )),
+        },
+        "stuck-paging" => no_arg(FaultKind::StuckPaging),
         "reply" => {
             let value = need_arg("CODE:TEXT")?;
             let (code, body) = value.split_once(':').unwrap_or((value.as_str(), ""));
