@@ -190,12 +190,25 @@ pub fn run(snapshot: &Snapshot, tenant: &Tenant, catalog: &Catalog) -> SelfCheck
     run_with(&header, tenant, catalog, recorded_agent(&header).as_ref())
 }
 
-/// The agent the credential acted as, as a snapshot's header records it: the one place an
-/// offline self-check learns it (a live one asks `/api/Agent/me`). The header has no such record
-/// yet, so a snapshot is judged by its auditing application's login agent alone.
+/// The agent the credential acted as, as a snapshot's header records it (`auditor.agent`, from
+/// `/api/Agent/me` at fetch time): the one place an offline self-check learns it, so that it
+/// answers as the live one did. Halo's reason when it did not say (`auditor.agent_unknown`);
+/// `None` for a snapshot written before the agent was recorded, which is judged by its auditing
+/// application's login agent alone.
 #[must_use]
-pub fn recorded_agent(_header: &Header) -> Option<Identity> {
-    None
+pub fn recorded_agent(header: &Header) -> Option<Identity> {
+    let auditor = header.auditor.as_ref()?;
+    match (&auditor.agent, &auditor.agent_unknown) {
+        (Some(agent), _) => Some(Identity::Agent {
+            id: agent.id,
+            name: agent.name.clone(),
+            object: serde_json::Value::Null,
+        }),
+        (None, Some(reason)) => Some(Identity::Unknown {
+            reason: reason.clone(),
+        }),
+        (None, None) => None,
+    }
 }
 
 /// [`run`], with the agent the credential acts as (`me`): Halo's `/api/Agent/me` during a live
