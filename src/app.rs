@@ -191,12 +191,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     &crate::text::shown_lines(&crate::selfcheck::render(&result)),
                     style.columns(),
                 ),
-                crate::cli::SelfCheckFormat::Json => {
-                    let mut t = serde_json::to_string_pretty(&result)
-                        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-                    t.push('\n');
-                    t
-                }
+                crate::cli::SelfCheckFormat::Json => report::schema::self_check_json(&result),
             };
             report::emit(&text, &Output::Stdout)?;
             Ok(result.exit_code())

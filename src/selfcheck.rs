@@ -18,7 +18,7 @@ use crate::tenant::{Tenant, Value};
 const READ_LEVELS: &[&str] = &["none", "view_names", "read"];
 
 /// One observation about the auditing credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Item {
     pub severity: Severity,
     pub message: String,
@@ -26,7 +26,7 @@ pub struct Item {
 }
 
 /// The self-check's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SelfCheck {
     pub client_id: Option<String>,
     pub granted_scopes: Vec<String>,

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod ratchet;
 pub mod rules;
 pub mod sarif;
+pub mod schema;
 pub mod snapshot;
 pub mod table;
 
