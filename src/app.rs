@@ -528,7 +528,35 @@ fn run_check(
     let mut outputs = target_outputs(&targets, args.output.as_deref());
     outputs.push(("--save-snapshot", args.save_snapshot.as_deref()));
     outputs.push(("--baseline", baseline_output));
+    refuse_same_output("check", &outputs)?;
     refuse_clobbering(&outputs, &inputs)?;
+    if !style.quiet {
+        let has = |format: Format| targets.iter().any(|t| t.format == format);
+        for (given, flag, format) in [
+            (
+                args.sarif_category.is_some(),
+                "--sarif-category",
+                Format::Sarif,
+            ),
+            (
+                args.sarif_suppressions,
+                "--sarif-suppressions",
+                Format::Sarif,
+            ),
+            (
+                args.junit_fail_on_warning,
+                "--junit-fail-on-warning",
+                Format::Junit,
+            ),
+        ] {
+            if given && !has(format) {
+                report::status(&format!(
+                    "warning: {flag} has no effect: no --format {} report is written\n",
+                    format_name(&format)
+                ));
+            }
+        }
+    }
     // Every report file can be written, before any work: a run never ends with some reports
     // written and the next one refused.
     check_writable_targets(&targets)?;
@@ -604,10 +632,10 @@ fn run_check(
             let mut copy = outcome.clone();
             let unplaced =
                 anchor_in_repository(&mut copy, &library, config, args.snapshot.as_deref());
-            if !style.quiet {
-                if let Some(text) = unplaced.warning() {
-                    report::status(&text);
-                }
+            if !style.quiet
+                && let Some(text) = unplaced.warning()
+            {
+                report::status(&text);
             }
             copy
         });
@@ -770,7 +798,8 @@ fn anchor_in_repository(
             .is_some_and(|s| s.kind == ruleset::SetKind::Baseline);
         let bound =
             config.path.is_some() && config.binding_lines.contains_key(&finding.requirement_set);
-        if !bound && !(baseline && place.is_some()) {
+        let placed_baseline = baseline && place.is_some();
+        if !(bound || placed_baseline) {
             unplaced.sets.insert(finding.requirement_set.clone());
         }
         if let Some((path, line, column)) = place {
@@ -932,6 +961,35 @@ fn check_writable_targets<F>(targets: &[ReportTarget<F>]) -> Result<(), AppError
     for target in targets {
         if let Output::File(path) = &target.output {
             crate::fsio::check_writable(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses two outputs of a run naming the same file (`r.json` and `./r.json`), whether or not it
+/// exists yet ([`refuse_clobbering`] compares the files that exist).
+fn refuse_same_output(
+    command: &'static str,
+    outputs: &[(&'static str, Option<&Path>)],
+) -> Result<(), AppError> {
+    let files: Vec<(&'static str, &Path)> = outputs
+        .iter()
+        .filter_map(|(flag, path)| path.map(|p| (*flag, p)))
+        .filter(|(_, p)| !crate::fsio::is_stdio(p))
+        .collect();
+    for (index, (flag, path)) in files.iter().enumerate() {
+        if let Some((other, _)) = files[..index]
+            .iter()
+            .find(|(_, earlier)| lexical(earlier) == lexical(path))
+        {
+            return Err(AppError::Usage {
+                command,
+                flag,
+                value: display(path),
+                reason: format!(
+                    "{other} writes to that file already; give each output a file of its own"
+                ),
+            });
         }
     }
     Ok(())

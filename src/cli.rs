@@ -71,7 +71,7 @@ pub fn parse_target<F: ValueEnum + Clone>(value: &str) -> Result<Target<F>, Stri
     })?;
     let path = match path {
         None => None,
-        Some(p) if p.is_empty() => {
+        Some("") => {
             return Err(format!(
                 "no file after `{name}=`; give one (`{name}=report.{name}`), or `{name}` alone for \
                  standard output"

@@ -124,7 +124,17 @@ fn bad_format_lists_are_usage_errors_that_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = demo();
     std::fs::write(dir.path().join("kept.json"), "previous report\n").unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &[
+                "--format",
+                "json=b.json",
+                "--baseline",
+                "./b.json",
+                "--update-baseline",
+            ],
+            "--format writes to that file already",
+        ),
         (
             &[
                 "--format",
@@ -428,6 +438,31 @@ fn junit_failures_are_the_errors_whatever_fail_on_says() {
     let (code, with_warnings) = failures(&["--fail-on", "never", "--junit-fail-on-warning"]);
     assert_eq!(code, 0);
     assert!(with_warnings > 3, "{with_warnings}");
+    // An option of a format that is not written says so.
+    let (_, _, stderr) = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--snapshot",
+            &snapshot,
+            "--format",
+            "json",
+            "--junit-fail-on-warning",
+            "--sarif-category",
+            "x",
+        ],
+    );
+    assert!(
+        stderr.contains(
+            "warning: --junit-fail-on-warning has no effect: no --format junit report is written"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: --sarif-category has no effect"),
+        "{stderr}"
+    );
 }
 
 /// A tenant whose names are hostile to spreadsheets and CSV parsers.
