@@ -82,6 +82,52 @@ pub fn parse_target<F: ValueEnum + Clone>(value: &str) -> Result<Target<F>, Stri
     Ok(Target { format, path })
 }
 
+/// clap's value parser for `--format`: [`parse_target`], naming the formats as possible values
+/// (for completions and `--help`).
+#[derive(Debug, Clone, Copy)]
+pub struct TargetParser<F>(std::marker::PhantomData<F>);
+
+impl<F> TargetParser<F> {
+    /// The parser.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<F> Default for TargetParser<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> clap::builder::TypedValueParser
+    for TargetParser<F>
+{
+    type Value = Target<F>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        // The errors are clap's for a function parser: `invalid value 'X' for '--format': why`.
+        let parser: fn(&str) -> Result<Target<F>, String> = parse_target::<F>;
+        clap::builder::TypedValueParser::parse_ref(&parser, cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            F::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
 /// Parses `--sarif-category`: not empty, printable, no whitespace.
 ///
 /// # Errors
@@ -284,7 +330,7 @@ pub struct CheckArgs {
     /// [default: human]. `FORMAT=PATH` writes that report to PATH (atomically); repeat it to
     /// write several reports from one run (`--format sarif=r.sarif --format html=r.html`). A
     /// plain `FORMAT` goes to standard output, or to `-o FILE`.
-    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = parse_target::<Format>)]
+    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = TargetParser::<Format>::new(), hide_possible_values = true)]
     pub format: Vec<Target<Format>>,
     /// Write the report of the plain `--format` to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -398,7 +444,7 @@ pub struct DiffArgs {
     /// Report format: human, json, markdown, sarif, junit, github or html [default: human].
     /// `FORMAT=PATH` writes that report to PATH (atomically); repeat it to write several
     /// reports from one comparison. A plain `FORMAT` goes to standard output, or to `-o FILE`.
-    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = parse_target::<DiffFormat>)]
+    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = TargetParser::<DiffFormat>::new(), hide_possible_values = true)]
     pub format: Vec<Target<DiffFormat>>,
     /// Write the report of the plain `--format` to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
