@@ -191,7 +191,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     &crate::text::shown_lines(&crate::selfcheck::render(&result)),
                     style.columns(),
                 ),
-                crate::cli::SelfCheckFormat::Json => report::schema::self_check_json(&result),
+                crate::cli::SelfCheckFormat::Json => crate::selfcheck::json(&result),
             };
             report::emit(&text, &Output::Stdout)?;
             Ok(result.exit_code())

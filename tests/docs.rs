@@ -38,7 +38,7 @@ fn generated_docs_are_current() {
         &halo_audit::config::schema(),
         &mut stale,
     );
-    for (name, text) in halo_audit::report::schema::all() {
+    for (name, text) in halo_audit::schema::all() {
         check_file(&format!("docs/schema/{name}"), &text, &mut stale);
     }
     for code in Code::ALL {

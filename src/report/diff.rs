@@ -128,7 +128,7 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-pub(super) struct Document<'a> {
+pub(crate) struct Document<'a> {
     version: u32,
     kind: &'static str,
     tool: Tool,

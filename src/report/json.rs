@@ -13,7 +13,7 @@ use crate::diag::Severity;
 pub const VERSION: u32 = 1;
 
 #[derive(Serialize, schemars::JsonSchema)]
-pub(super) struct Report<'a> {
+pub(crate) struct Report<'a> {
     version: u32,
     tool: Tool,
     snapshot: SnapshotInfo<'a>,

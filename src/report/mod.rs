@@ -20,7 +20,6 @@ pub mod plan;
 pub mod ratchet;
 pub mod rules;
 pub mod sarif;
-pub mod schema;
 pub mod snapshot;
 pub mod table;
 

@@ -303,7 +303,7 @@ pub fn markdown(plan: &Plan) -> String {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-pub(super) struct Document<'a> {
+pub(crate) struct Document<'a> {
     version: u32,
     kind: &'static str,
     tool: Tool,

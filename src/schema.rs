@@ -3,13 +3,10 @@
 //! `docs/schema/` (`tests/docs.rs` fails when a committed copy is stale; `tests/schemas.rs`
 //! validates real outputs against them).
 //!
-//! Also the self-check's JSON document, which carries its version like every other.
+//! Owns: the list of schemas and how they are generated; it writes nothing itself. It sits above
+//! the reporters and the self-check (it names their documents' types); only the tests use it.
 
 use schemars::{JsonSchema, Schema};
-use serde::Serialize;
-
-/// The version of the self-check's JSON document.
-pub const SELF_CHECK_VERSION: u32 = 1;
 
 /// The base of every schema's `$id` (the same as the rules' and the configuration's schemas).
 const ID_BASE: &str = "https://halo-audit.invalid/schema/";
@@ -37,7 +34,7 @@ pub fn all() -> Vec<(&'static str, String)> {
     vec![
         (
             "check-report.schema.json",
-            text(&generate::<super::json::Report<'static>>(
+            text(&generate::<crate::report::json::Report<'static>>(
                 "check-report.schema.json",
                 "halo-audit check report",
                 "`halo-audit check --format json` (docs/json-report.md). Members may be added \
@@ -46,7 +43,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ),
         (
             "diff-report.schema.json",
-            text(&generate::<super::diff::Document<'static>>(
+            text(&generate::<crate::report::diff::Document<'static>>(
                 "diff-report.schema.json",
                 "halo-audit diff report",
                 "`halo-audit diff --format json` (docs/drift.md).",
@@ -54,7 +51,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ),
         (
             "plan.schema.json",
-            text(&generate::<super::plan::Document<'static>>(
+            text(&generate::<crate::report::plan::Document<'static>>(
                 "plan.schema.json",
                 "halo-audit plan",
                 "`halo-audit plan --format json` (docs/plan.md).",
@@ -62,7 +59,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ),
         (
             "self-check.schema.json",
-            text(&generate::<SelfCheckDocument<'static>>(
+            text(&generate::<crate::selfcheck::Document<'static>>(
                 "self-check.schema.json",
                 "halo-audit self-check",
                 "`halo-audit self-check --format json` (docs/fetching.md).",
@@ -79,36 +76,4 @@ pub fn all() -> Vec<(&'static str, String)> {
             )),
         ),
     ]
-}
-
-#[derive(Serialize, JsonSchema)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
-/// The self-check's JSON document: its version, the tool, then the result's members.
-#[derive(Serialize, JsonSchema)]
-struct SelfCheckDocument<'a> {
-    version: u32,
-    tool: Tool,
-    #[serde(flatten)]
-    result: &'a crate::selfcheck::SelfCheck,
-}
-
-/// The self-check's JSON document (pretty, trailing newline).
-#[must_use]
-pub fn self_check_json(result: &crate::selfcheck::SelfCheck) -> String {
-    let document = SelfCheckDocument {
-        version: SELF_CHECK_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        result,
-    };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
 }
