@@ -528,8 +528,8 @@ fn run_check(
     let mut outputs = target_outputs(&targets, args.output.as_deref());
     outputs.push(("--save-snapshot", args.save_snapshot.as_deref()));
     outputs.push(("--baseline", baseline_output));
-    refuse_same_output("check", &outputs)?;
     refuse_clobbering(&outputs, &inputs)?;
+    refuse_same_output("check", &outputs)?;
     if !style.quiet {
         let has = |format: Format| targets.iter().any(|t| t.format == format);
         for (given, flag, format) in [
