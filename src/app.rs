@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
 use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, RuleSources, RulesCommand, SnapshotCommand,
+    CheckArgs, Cli, Command, ConnectArgs, Format, RuleSources, RulesCommand, SnapshotCommand,
 };
 use crate::config::Config;
 use crate::diag::Code;
@@ -191,12 +191,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                     &crate::text::shown_lines(&crate::selfcheck::render(&result)),
                     style.columns(),
                 ),
-                crate::cli::SelfCheckFormat::Json => {
-                    let mut t = serde_json::to_string_pretty(&result)
-                        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-                    t.push('\n');
-                    t
-                }
+                crate::cli::SelfCheckFormat::Json => crate::selfcheck::json(&result),
             };
             report::emit(&text, &Output::Stdout)?;
             Ok(result.exit_code())
@@ -540,19 +535,47 @@ fn run_check(
     if baseline_output.is_none() {
         inputs.push(("--baseline", args.baseline.as_deref()));
     }
-    refuse_clobbering(
-        &[
-            ("-o", args.output.as_deref()),
-            ("--save-snapshot", args.save_snapshot.as_deref()),
-            ("--baseline", baseline_output),
-        ],
-        &inputs,
-    )?;
+    let targets = report_targets("check", &args.format, args.output.as_deref(), Format::Human)?;
+    let mut outputs = target_outputs(&targets, args.output.as_deref());
+    outputs.push(("--save-snapshot", args.save_snapshot.as_deref()));
+    outputs.push(("--baseline", baseline_output));
+    refuse_clobbering(&outputs, &inputs)?;
+    refuse_same_output("check", &outputs)?;
+    if !style.quiet {
+        let has = |format: Format| targets.iter().any(|t| t.format == format);
+        for (given, flag, format) in [
+            (
+                args.sarif_category.is_some(),
+                "--sarif-category",
+                Format::Sarif,
+            ),
+            (
+                args.sarif_suppressions,
+                "--sarif-suppressions",
+                Format::Sarif,
+            ),
+            (
+                args.junit_fail_on_warning,
+                "--junit-fail-on-warning",
+                Format::Junit,
+            ),
+        ] {
+            if given && !has(format) {
+                report::status(&format!(
+                    "warning: {flag} has no effect: no --format {} report is written\n",
+                    format_name(&format)
+                ));
+            }
+        }
+    }
+    // Every report file can be written, before any work: a run never ends with some reports
+    // written and the next one refused.
+    check_writable_targets(&targets)?;
     if args
         .save_snapshot
         .as_deref()
         .is_some_and(crate::fsio::is_stdio)
-        && !Output::of(args.output.as_deref()).is_file()
+        && targets.iter().any(|t| !t.output.is_file())
     {
         return Err(AppError::Usage {
             command: "check",
@@ -569,7 +592,7 @@ fn run_check(
         Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {
             let settings = connection(&args.connect.with_config(config), "check", style)?;
-            for path in [&args.output, &args.save_snapshot].into_iter().flatten() {
+            if let Some(path) = &args.save_snapshot {
                 crate::fsio::check_writable(path)?;
             }
             let mut snap = crate::halo::fetch_snapshot(&settings)?;
@@ -616,12 +639,22 @@ fn run_check(
             }
         }
     }
-    if matches!(
-        args.format,
-        crate::cli::Format::Sarif | crate::cli::Format::Github | crate::cli::Format::Gitlab
-    ) {
-        anchor_at_bindings(&mut outcome, &library, config);
-    }
+    // The formats that place findings in the repository read a copy whose shipped-set findings
+    // are placed at files of the repository; the others name the requirement's own place.
+    let anchored = targets
+        .iter()
+        .any(|t| places_in_repository(t.format))
+        .then(|| {
+            let mut copy = outcome.clone();
+            let unplaced =
+                anchor_in_repository(&mut copy, &library, config, args.snapshot.as_deref());
+            if !style.quiet
+                && let Some(text) = unplaced.warning()
+            {
+                report::status(&text);
+            }
+            copy
+        });
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let context = report::Context {
         tenant: &tenant,
@@ -632,12 +665,22 @@ fn run_check(
         min_coverage: args.min_coverage.or(config.min_coverage),
     };
     if let Some(path) = &args.baseline {
-        return check_against_baseline(args, path, &outcome, &context);
+        return check_against_baseline(args, path, &outcome, anchored.as_ref(), &context, &targets);
     }
-    let text = report::render(args.format, &outcome, &context);
-    let output = Output::of(args.output.as_deref());
-    report::emit(&text, &output)?;
-    if !style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
+    for target in &targets {
+        let shown = match &anchored {
+            Some(copy) if places_in_repository(target.format) => copy,
+            _ => &outcome,
+        };
+        let style = target.style(style);
+        let context = report::Context {
+            style: &style,
+            ..context
+        };
+        let text = render_check(target.format, shown, &context, args);
+        report::emit(&text, &target.output)?;
+    }
+    if !style.quiet && !human_on_stdout_only(&targets) {
         for line in report::not_audited_lines(&outcome) {
             report::status(&format!("{line}\n"));
         }
@@ -648,27 +691,342 @@ fn run_check(
     Ok(verdict.exit_code())
 }
 
+/// The formats that place findings at files of the repository: SARIF, GitHub annotations and
+/// GitLab Code Quality.
+fn places_in_repository(format: Format) -> bool {
+    matches!(format, Format::Sarif | Format::Github | Format::Gitlab)
+}
+
+/// Renders one report of `check` with the options of the command line.
+fn render_check(
+    format: Format,
+    outcome: &check::Outcome,
+    context: &report::Context<'_>,
+    args: &CheckArgs,
+) -> String {
+    match format {
+        Format::Sarif => report::sarif::render_with(
+            outcome,
+            context,
+            &report::sarif::Base::current(),
+            &report::sarif::Options {
+                category: args.sarif_category.clone(),
+                suppressions: args.sarif_suppressions,
+            },
+        ),
+        Format::Junit => crate::text::shown_lines(&report::junit::render_with(
+            outcome,
+            context,
+            report::junit::Options {
+                fail_on_warning: args.junit_fail_on_warning,
+            },
+        )),
+        format => report::render(format, outcome, context),
+    }
+}
+
+/// Where the findings of shipped sets without a binding of their own were placed.
+#[derive(Debug, Default)]
+struct Unplaced {
+    /// The shipped sets whose findings were not placed at their binding.
+    sets: std::collections::BTreeSet<String>,
+    /// Where they were placed instead (`halo-audit.yaml`, `snapshot.json`), or none when no file
+    /// of the repository could hold them (they name `rules/<set>.yaml`).
+    at: Option<String>,
+}
+
+impl Unplaced {
+    /// The warning for standard error, when some findings are not at their set's binding.
+    fn warning(&self) -> Option<String> {
+        if self.sets.is_empty() {
+            return None;
+        }
+        let sets = self.sets.iter().cloned().collect::<Vec<_>>().join(", ");
+        let place = match &self.at {
+            Some(file) => format!("are placed in {file}, not at a line of their own"),
+            None => "point at rules/<set>.yaml, a file of halo-audit's own sources that is not \
+                     in your repository"
+                .to_owned(),
+        };
+        Some(format!(
+            "warning: in SARIF, GitHub and GitLab reports the findings of the shipped sets {sets} {place}\n  \
+             hint: for precise places, bind each set in halo-audit.yaml (`bindings:`; `halo-audit init` \
+             writes them), or export the sets into the repository (`halo-audit rules export rules`) \
+             and audit with `--no-default-rules --rules rules`\n"
+        ))
+    }
+}
+
 /// For the formats that place findings in the repository (SARIF, GitHub annotations, GitLab Code
 /// Quality): a finding of a shipped set, whose rule file is no file of the user's repository, is
-/// placed at that set's binding in the configuration file when it has one. Findings of sets read
-/// from the user's own files keep their place in them.
-fn anchor_at_bindings(outcome: &mut check::Outcome, library: &Library, config: &Config) {
-    let Some(path) = &config.path else { return };
-    let path = display(path);
-    for finding in &mut outcome.findings {
-        let builtin = library
+/// placed at that set's binding in the configuration file when it has one; else at the
+/// configuration file's first line; else, when the snapshot is a file inside the repository, at
+/// the subject's object in it (its first line for the tenant). Findings of sets read from the
+/// user's own files keep their place in them.
+fn anchor_in_repository(
+    outcome: &mut check::Outcome,
+    library: &Library,
+    config: &Config,
+    snapshot: Option<&Path>,
+) -> Unplaced {
+    let shipped = |set: &str| library.get(set).is_some_and(|s| s.builtin);
+    let base = report::sarif::Base::current();
+    let snapshot = snapshot
+        .filter(|p| !crate::fsio::is_stdio(p) && p.is_file())
+        .filter(|p| base.relative(&display(p)).is_ok());
+    let mut unplaced = Unplaced {
+        at: config
+            .path
+            .as_deref()
+            .or(snapshot)
+            .map(|p| crate::text::shown_owned(&display(p))),
+        ..Unplaced::default()
+    };
+    let mut lines = None;
+    for finding in outcome
+        .findings
+        .iter_mut()
+        .filter(|f| shipped(&f.requirement_set))
+    {
+        let place = match (
+            &config.path,
+            config.binding_lines.get(&finding.requirement_set),
+        ) {
+            (Some(path), Some(&(line, column))) => Some((display(path), line, column)),
+            (Some(path), None) => Some((display(path), 1, 1)),
+            (None, _) => snapshot.map(|path| {
+                let lines = lines.get_or_insert_with(|| snapshot::ObjectLines::read(path));
+                let collection = match finding.subject.kind {
+                    check::SubjectKind::Application => "applications",
+                    check::SubjectKind::Agent => "agents",
+                    check::SubjectKind::Team => "teams",
+                    check::SubjectKind::Role => "roles",
+                    check::SubjectKind::Tenant => "",
+                };
+                let line = lines.line(collection, &finding.subject.id).unwrap_or(1);
+                (display(path), line, 1)
+            }),
+        };
+        // A baseline binds to no application: in the configuration file or the snapshot, its
+        // findings are where they can be; only an integration set can be bound more precisely.
+        let baseline = library
             .get(&finding.requirement_set)
-            .is_some_and(|set| set.builtin);
-        if let (true, Some(&(line, column))) =
-            (builtin, config.binding_lines.get(&finding.requirement_set))
+            .is_some_and(|s| s.kind == ruleset::SetKind::Baseline);
+        let bound =
+            config.path.is_some() && config.binding_lines.contains_key(&finding.requirement_set);
+        let placed_baseline = baseline && place.is_some();
+        if !(bound || placed_baseline) {
+            unplaced.sets.insert(finding.requirement_set.clone());
+        }
+        if let Some((path, line, column)) = place {
+            finding.rule_location = Some(ruleset::Location { path, line, column });
+        }
+    }
+    unplaced
+}
+
+/// One report a run writes: its format and where it goes.
+#[derive(Debug, Clone)]
+pub struct ReportTarget<F> {
+    pub format: F,
+    pub output: Output,
+}
+
+impl<F> ReportTarget<F> {
+    /// How to render this report: as the terminal asks on standard output; without colours and
+    /// at 80 columns in a file, so a file does not depend on the terminal.
+    fn style(&self, style: &Style) -> Style {
+        match self.output {
+            Output::Stdout => *style,
+            Output::File(_) => Style {
+                color: false,
+                width: 80,
+                ..*style
+            },
+        }
+    }
+}
+
+/// True when the only report is `human` on standard output (the summary line is then in it).
+fn human_on_stdout_only(targets: &[ReportTarget<Format>]) -> bool {
+    matches!(targets, [only] if only.format == Format::Human && !only.output.is_file())
+}
+
+/// The name of a format, as `--format` takes it.
+fn format_name<F: clap::ValueEnum>(format: &F) -> String {
+    format
+        .to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+/// A path made absolute and cleaned of `.` and `..` without asking the file system, to tell
+/// whether two outputs name the same file.
+fn lexical(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let absolute = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_owned());
+    let mut clean = std::path::PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// The reports `--format` (repeatable, `FORMAT` or `FORMAT=PATH`) and `-o` ask for, in the order
+/// given; `default` on standard output (or `-o`) when no `--format` is given.
+///
+/// # Errors
+/// Usage errors (exit 2): two reports on standard output, a file named twice, `-o` with no plain
+/// `--format` to apply to.
+pub fn report_targets<F: clap::ValueEnum + Copy>(
+    command: &'static str,
+    formats: &[crate::cli::Target<F>],
+    output: Option<&Path>,
+    default: F,
+) -> Result<Vec<ReportTarget<F>>, AppError> {
+    let usage = |flag: &'static str, value: String, reason: String| AppError::Usage {
+        command,
+        flag,
+        value,
+        reason,
+    };
+    let plain: Vec<&crate::cli::Target<F>> = formats.iter().filter(|t| t.path.is_none()).collect();
+    if let [first, second, ..] = plain[..] {
+        let second = format_name(&second.format);
+        return Err(usage(
+            "--format",
+            second.clone(),
+            format!(
+                "`--format {}` writes to standard output already; give this one a file: \
+                 `--format {second}=PATH`",
+                format_name(&first.format)
+            ),
+        ));
+    }
+    if plain.is_empty()
+        && !formats.is_empty()
+        && let Some(path) = output
+    {
+        return Err(usage(
+            "-o",
+            display(path),
+            "every --format names its own file (FORMAT=PATH); -o is the file of a plain \
+             `--format FORMAT`"
+                .to_owned(),
+        ));
+    }
+    let mut targets: Vec<ReportTarget<F>> = formats
+        .iter()
+        .map(|t| ReportTarget {
+            format: t.format,
+            output: match &t.path {
+                Some(path) => Output::of(Some(path)),
+                None => Output::of(output),
+            },
+        })
+        .collect();
+    if targets.is_empty() {
+        targets.push(ReportTarget {
+            format: default,
+            output: Output::of(output),
+        });
+    }
+    let on_stdout: Vec<&ReportTarget<F>> = targets.iter().filter(|t| !t.output.is_file()).collect();
+    if let [first, second, ..] = on_stdout[..] {
+        return Err(usage(
+            "--format",
+            format!("{}=-", format_name(&second.format)),
+            format!(
+                "the {} report goes to standard output already; give this one a file",
+                format_name(&first.format)
+            ),
+        ));
+    }
+    let mut seen: Vec<(std::path::PathBuf, String)> = Vec::new();
+    for target in &targets {
+        if let Output::File(path) = &target.output {
+            let key = lexical(path);
+            let name = format_name(&target.format);
+            if let Some((_, other)) = seen.iter().find(|(k, _)| *k == key) {
+                return Err(usage(
+                    "--format",
+                    format!("{name}={}", display(path)),
+                    format!(
+                        "the {other} report is written to {} already; give each report a file \
+                         of its own",
+                        display(path)
+                    ),
+                ));
+            }
+            seen.push((key, name));
+        }
+    }
+    Ok(targets)
+}
+
+/// Checks that every report file of `targets` can be written.
+fn check_writable_targets<F>(targets: &[ReportTarget<F>]) -> Result<(), AppError> {
+    for target in targets {
+        if let Output::File(path) = &target.output {
+            crate::fsio::check_writable(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses two outputs of a run naming the same file (`r.json` and `./r.json`), whether or not it
+/// exists yet ([`refuse_clobbering`] compares the files that exist).
+fn refuse_same_output(
+    command: &'static str,
+    outputs: &[(&'static str, Option<&Path>)],
+) -> Result<(), AppError> {
+    let files: Vec<(&'static str, &Path)> = outputs
+        .iter()
+        .filter_map(|(flag, path)| path.map(|p| (*flag, p)))
+        .filter(|(_, p)| !crate::fsio::is_stdio(p))
+        .collect();
+    for (index, (flag, path)) in files.iter().enumerate() {
+        if let Some((other, _)) = files[..index]
+            .iter()
+            .find(|(_, earlier)| lexical(earlier) == lexical(path))
         {
-            finding.rule_location = Some(ruleset::Location {
-                path: path.clone(),
-                line,
-                column,
+            return Err(AppError::Usage {
+                command,
+                flag,
+                value: display(path),
+                reason: format!(
+                    "{other} writes to that file already; give each output a file of its own"
+                ),
             });
         }
     }
+    Ok(())
+}
+
+/// The report files of `targets` as outputs for [`refuse_clobbering`].
+fn target_outputs<'a, F>(
+    targets: &'a [ReportTarget<F>],
+    output: Option<&'a Path>,
+) -> Vec<(&'static str, Option<&'a Path>)> {
+    let mut outputs: Vec<(&'static str, Option<&'a Path>)> = targets
+        .iter()
+        .filter_map(|t| match &t.output {
+            Output::File(path) if Some(path.as_path()) != output => {
+                Some(("--format", Some(path.as_path())))
+            }
+            _ => None,
+        })
+        .collect();
+    outputs.push(("-o", output));
+    outputs
 }
 
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
@@ -678,7 +1036,9 @@ fn check_against_baseline(
     args: &CheckArgs,
     path: &Path,
     outcome: &check::Outcome,
+    anchored: Option<&check::Outcome>,
     context: &report::Context<'_>,
+    targets: &[ReportTarget<Format>],
 ) -> Result<u8, AppError> {
     let baseline = match crate::ratchet::load(path) {
         Ok(b) => b,
@@ -721,35 +1081,56 @@ fn check_against_baseline(
         ratchet.baselined = vec![true; outcome.findings.len()];
     }
     let new = ratchet.new_findings(outcome);
-    let text = match args.format {
-        crate::cli::Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
-        crate::cli::Format::Human => {
-            let mut text = report::without_colour_made_safe(
-                report::human::render_new(outcome, &new, context),
-                context.style,
-            );
-            text.push_str(&crate::text::shown_lines(&report::ratchet::human(
-                outcome,
-                &ratchet,
-                context.style,
-            )));
-            text
-        }
-        format => report::render(format, &new, context),
-    };
-    let output = Output::of(args.output.as_deref());
-    report::emit(&text, &output)?;
-    if !context.style.quiet && (args.format != crate::cli::Format::Human || output.is_file()) {
+    let new_anchored = anchored.map(|a| ratchet.new_findings(a));
+    for target in targets {
+        let style = target.style(context.style);
+        let context = &report::Context {
+            style: &style,
+            ..*context
+        };
+        let text = match target.format {
+            Format::Json => report::json::render_with_baseline(outcome, context, &ratchet),
+            Format::Human => {
+                let mut text = report::without_colour_made_safe(
+                    report::human::render_new(outcome, &new, context),
+                    context.style,
+                );
+                text.push_str(&crate::text::shown_lines(&report::ratchet::human(
+                    outcome,
+                    &ratchet,
+                    context.style,
+                )));
+                text
+            }
+            format => {
+                let shown = match &new_anchored {
+                    Some(copy) if places_in_repository(format) => copy,
+                    _ => &new,
+                };
+                render_check(format, shown, context, args)
+            }
+        };
+        report::emit(&text, &target.output)?;
+    }
+    if !context.style.quiet && !human_on_stdout_only(targets) {
         report::summary_line(&new, context.gate(), context.style);
     }
     Ok(report::verdict(&new, context.gate()).exit_code())
 }
 
 fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
+    use crate::cli::DiffFormat;
+    let targets = report_targets(
+        "diff",
+        &args.format,
+        args.output.as_deref(),
+        DiffFormat::Human,
+    )?;
     refuse_clobbering(
-        &[("-o", args.output.as_deref())],
+        &target_outputs(&targets, args.output.as_deref()),
         &[("OLD", Some(&args.old)), ("NEW", Some(&args.new))],
     )?;
+    check_writable_targets(&targets)?;
     if crate::fsio::is_stdio(&args.old) && crate::fsio::is_stdio(&args.new) {
         return Err(AppError::Usage {
             command: "diff",
@@ -795,27 +1176,32 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
     let diff = crate::diff::diff(&old, &new, catalog);
     let paths = (input_name(&args.old), input_name(&args.new));
     let paths = (paths.0.as_str(), paths.1.as_str());
-    let text = match args.format {
-        crate::cli::DiffFormat::Human => {
-            report::without_colour_made_safe(report::diff::human(&diff, paths, style), style)
-        }
-        crate::cli::DiffFormat::Json => report::diff::json(&diff, paths),
-        crate::cli::DiffFormat::Markdown => {
-            crate::text::shown_lines(&report::diff::markdown(&diff, paths))
-        }
-        crate::cli::DiffFormat::Sarif => report::diff::sarif::render(&diff, paths, &new_lines()),
-        crate::cli::DiffFormat::Junit => crate::text::shown_lines(&report::diff::junit::render(
-            &diff,
-            paths,
-            args.fail_on_drift,
-        )),
-        crate::cli::DiffFormat::Github => report::diff::github::render(&diff, paths, &new_lines()),
-        crate::cli::DiffFormat::Html => {
-            crate::text::shown_lines(&report::diff::html::render(&diff, paths))
-        }
-    };
-    let output = Output::of(args.output.as_deref());
-    report::emit(&text, &output)?;
+    let mut object_lines = None;
+    for target in &targets {
+        let style = target.style(style);
+        let mut lines = || object_lines.get_or_insert_with(new_lines).clone();
+        let text = match target.format {
+            DiffFormat::Human => {
+                report::without_colour_made_safe(report::diff::human(&diff, paths, &style), &style)
+            }
+            DiffFormat::Json => report::diff::json(&diff, paths),
+            DiffFormat::Markdown => crate::text::shown_lines(&report::diff::markdown(&diff, paths)),
+            DiffFormat::Sarif => report::diff::sarif::render_in(
+                &diff,
+                paths,
+                &lines(),
+                args.sarif_category.as_deref(),
+            ),
+            DiffFormat::Junit => crate::text::shown_lines(&report::diff::junit::render(
+                &diff,
+                paths,
+                args.fail_on_drift,
+            )),
+            DiffFormat::Github => report::diff::github::render(&diff, paths, &lines()),
+            DiffFormat::Html => crate::text::shown_lines(&report::diff::html::render(&diff, paths)),
+        };
+        report::emit(&text, &target.output)?;
+    }
     Ok(if args.fail_on_drift && diff.is_drift() {
         exit::FINDINGS
     } else {

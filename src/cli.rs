@@ -37,6 +37,115 @@ pub struct Cli {
     pub catalog: Vec<PathBuf>,
 }
 
+/// One `--format` value: a format, and the file its report goes to (`FORMAT=PATH`), or none for
+/// the plain `FORMAT` (standard output, or `-o`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target<F> {
+    pub format: F,
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `FORMAT` or `FORMAT=PATH` (clap's value parser for `--format`).
+///
+/// # Errors
+/// An unknown format (the known ones are listed) or an empty path.
+pub fn parse_target<F: ValueEnum + Clone>(value: &str) -> Result<Target<F>, String> {
+    let (name, path) = match value.split_once('=') {
+        Some((name, path)) => (name, Some(path)),
+        None => (value, None),
+    };
+    let known = || {
+        F::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let format = F::from_str(name.trim(), true).map_err(|_| {
+        format!(
+            "unknown format `{}`; the formats are {}",
+            crate::text::shown(name),
+            known()
+        )
+    })?;
+    let path = match path {
+        None => None,
+        Some("") => {
+            return Err(format!(
+                "no file after `{name}=`; give one (`{name}=report.{name}`), or `{name}` alone for \
+                 standard output"
+            ));
+        }
+        Some(p) => Some(PathBuf::from(p)),
+    };
+    Ok(Target { format, path })
+}
+
+/// clap's value parser for `--format`: [`parse_target`], naming the formats as possible values
+/// (for completions and `--help`).
+#[derive(Debug, Clone, Copy)]
+pub struct TargetParser<F>(std::marker::PhantomData<F>);
+
+impl<F> TargetParser<F> {
+    /// The parser.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<F> Default for TargetParser<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> clap::builder::TypedValueParser
+    for TargetParser<F>
+{
+    type Value = Target<F>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        // The errors are clap's for a function parser: `invalid value 'X' for '--format': why`.
+        let parser: fn(&str) -> Result<Target<F>, String> = parse_target::<F>;
+        clap::builder::TypedValueParser::parse_ref(&parser, cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            F::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// Parses `--sarif-category`: not empty, printable, no whitespace.
+///
+/// # Errors
+/// An empty category, or one with whitespace or control characters.
+pub fn parse_category(value: &str) -> Result<String, String> {
+    if value.is_empty() || value == "/" {
+        return Err("the category is empty; give a name such as `halo-audit-acme`".to_owned());
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{}` holds whitespace or control characters; use letters, digits, `-`, `_`, `.` \
+             and `/`",
+            crate::text::shown(value)
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 /// Colour choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -236,12 +345,28 @@ pub struct CheckArgs {
     /// `binding-not-found` error. Repeatable. Without it, every set whose binding matches runs.
     #[arg(long = "set", value_name = "ID")]
     pub sets: Vec<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Report format: human, table, json, sarif, junit, github, markdown, gitlab, html or csv
+    /// [default: human]. `FORMAT=PATH` writes that report to PATH (atomically); repeat it to
+    /// write several reports from one run (`--format sarif=r.sarif --format html=r.html`). A
+    /// plain `FORMAT` goes to standard output, or to `-o FILE`.
+    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = TargetParser::<Format>::new(), hide_possible_values = true)]
+    pub format: Vec<Target<Format>>,
+    /// Write the report of the plain `--format` to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF: the run's `automationDetails.id` (written `CATEGORY/`), so that several audits
+    /// uploaded for one commit (two tenants, check and diff) stay apart in code scanning.
+    /// Without it the log has none, and upload-sarif's `category` input applies.
+    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
+    pub sarif_category: Option<String>,
+    /// SARIF: keep waived findings as results marked with a `suppressions` entry (kind
+    /// `external`, the waiver's reason as justification) instead of leaving them out.
+    #[arg(long)]
+    pub sarif_suppressions: bool,
+    /// JUnit: warnings fail their test case too (by default only errors do, whatever
+    /// `--fail-on` says).
+    #[arg(long)]
+    pub junit_fail_on_warning: bool,
     /// Exit with 1 when a finding at or above this severity remains [default: the
     /// configuration's `fail_on`, else error].
     #[arg(long, value_enum, env = "HALO_AUDIT_FAIL_ON")]
@@ -335,12 +460,18 @@ pub struct DiffArgs {
     /// The newer snapshot.
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
-    pub format: DiffFormat,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Report format: human, json, markdown, sarif, junit, github or html [default: human].
+    /// `FORMAT=PATH` writes that report to PATH (atomically); repeat it to write several
+    /// reports from one comparison. A plain `FORMAT` goes to standard output, or to `-o FILE`.
+    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = TargetParser::<DiffFormat>::new(), hide_possible_values = true)]
+    pub format: Vec<Target<DiffFormat>>,
+    /// Write the report of the plain `--format` to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF: the run's `automationDetails.id` (written `CATEGORY/`); without it the log has
+    /// none, and upload-sarif's `category` input applies.
+    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
+    pub sarif_category: Option<String>,
     /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
     #[arg(long)]
     pub fail_on_drift: bool,

@@ -7,7 +7,19 @@
 use serde::{Deserialize, Serialize};
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -58,7 +70,7 @@ macro_rules! codes {
     ($( $variant:ident = $name:literal, $severity:ident, $summary:literal,
         what: $what:literal, why: $why:literal, fix: $fix:literal; )*) => {
         /// A finding code.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
         pub enum Code { $( #[serde(rename = $name)] $variant, )* }
 
         impl Code {

@@ -24,6 +24,7 @@ pub mod plan;
 pub mod ratchet;
 pub mod report;
 pub mod ruleset;
+pub mod schema;
 pub mod selfcheck;
 pub mod snapshot;
 pub mod sources;

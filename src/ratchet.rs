@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::check::{Finding, Outcome};
 
 /// A finding as recorded in a baseline report: enough to list it when it is fixed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineEntry {
     pub fingerprint: String,
     #[serde(default)]
@@ -35,7 +35,7 @@ pub struct BaselineEntry {
 }
 
 /// The subject of a baseline entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineSubject {
     #[serde(default)]
     pub kind: Option<String>,

@@ -118,7 +118,7 @@ enum Unsettled {
 }
 
 /// One observation about the auditing credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Item {
     pub severity: Severity,
     pub message: String,
@@ -126,7 +126,7 @@ pub struct Item {
 }
 
 /// The self-check's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SelfCheck {
     pub client_id: Option<String>,
     pub granted_scopes: Vec<String>,
@@ -528,4 +528,39 @@ pub fn render(check: &SelfCheck) -> String {
     };
     let _ = writeln!(out, "{verdict}");
     out
+}
+
+/// The version of the self-check's JSON document.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// The self-check's JSON document: its version, the tool, then the result's members.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    #[serde(flatten)]
+    result: &'a SelfCheck,
+}
+
+/// The self-check's JSON document (pretty, trailing newline).
+#[must_use]
+pub fn json(result: &SelfCheck) -> String {
+    let document = Document {
+        version: VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        result,
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
 }

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the reporters", &["report"]),
     ("the credential's self-check", &["selfcheck"]),
+    ("the JSON Schemas of the documents above", &["schema"]),
     ("the command line", &["cli"]),
     ("the colour decision (reads --color)", &["color"]),
     ("the dispatch", &["app"]),

@@ -385,11 +385,13 @@ fn waived_findings_stay_visible_in_every_format() {
     for format in [
         "human", "table", "json", "sarif", "junit", "github", "markdown",
     ] {
-        let run = run_in(
-            dir.path(),
-            &["-v", "check", "--snapshot", &snapshot, "--format", format],
-            &[],
-        );
+        // SARIF leaves waived findings out (they would be open code-scanning alerts) unless
+        // asked to keep them as suppressed results.
+        let mut args = vec!["-v", "check", "--snapshot", &snapshot, "--format", format];
+        if format == "sarif" {
+            args.push("--sarif-suppressions");
+        }
+        let run = run_in(dir.path(), &args, &[]);
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
         assert!(
             run.stdout.contains("waived until"),
@@ -397,6 +399,19 @@ fn waived_findings_stay_visible_in_every_format() {
             run.stdout
         );
     }
+    let run = run_in(
+        dir.path(),
+        &["check", "--snapshot", &snapshot, "--format", "sarif"],
+        &[],
+    );
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(!run.stdout.contains("waived until"), "{}", run.stdout);
+    assert!(
+        log["runs"][0]["properties"]["suppressed"]["waived"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]

@@ -633,22 +633,31 @@ fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
                         assert_eq!(physical["region"]["startLine"], 3);
                         assert!(repo.path().join(uri).is_file());
                     } else {
-                        assert!(
-                            uri.starts_with("rules/"),
-                            "{uri}: no binding, no file of the repository"
-                        );
+                        // No binding (the baseline): the configuration file's first line, a
+                        // file of the repository all the same.
+                        assert_eq!(uri, "halo-audit.yaml", "{result:#}");
+                        assert_eq!(physical["region"]["startLine"], 1);
                     }
                 }
+                assert_code_scanning_would_show(&log, repo.path());
             }
             "gitlab" => {
                 let issues: Value = serde_json::from_str(&run.stdout).unwrap();
+                let issues = issues.as_array().unwrap();
                 let at_binding = issues
-                    .as_array()
-                    .unwrap()
                     .iter()
-                    .filter(|i| i["location"]["path"] == "halo-audit.yaml")
+                    .filter(|i| {
+                        i["location"]["path"] == "halo-audit.yaml"
+                            && i["location"]["lines"]["begin"] == 3
+                    })
                     .count();
                 assert_eq!(at_binding, 7, "the demo's Hudu findings");
+                assert!(
+                    issues
+                        .iter()
+                        .all(|i| i["location"]["path"] == "halo-audit.yaml"),
+                    "the baseline's at the file's first line"
+                );
             }
             _ => assert_eq!(
                 run.stdout

@@ -38,6 +38,9 @@ fn generated_docs_are_current() {
         &halo_audit::config::schema(),
         &mut stale,
     );
+    for (name, text) in halo_audit::schema::all() {
+        check_file(&format!("docs/schema/{name}"), &text, &mut stale);
+    }
     for code in Code::ALL {
         check_file(&code.doc_path(), &code.markdown(), &mut stale);
     }

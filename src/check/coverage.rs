@@ -15,7 +15,7 @@ use crate::ruleset::{Library, RuleSet};
 use crate::tenant::Tenant;
 
 /// How many requirements a set (or a whole run) decided.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Passed, missing or excessive: the snapshot settled them.
     pub decided: usize,
@@ -69,7 +69,7 @@ impl Coverage {
 }
 
 /// Why a run audited nothing it could stand behind, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NotAudited {
     /// What is missing: `applications`, `agents`, or a list not read whole (`teams`, `roles`).
     pub what: &'static str,

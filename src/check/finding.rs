@@ -7,7 +7,9 @@ use crate::ruleset::{Location, Requirement, RuleSet};
 use crate::tenant::{Agent, Application, Tenant};
 
 /// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SubjectKind {
     Application,
@@ -32,7 +34,7 @@ impl SubjectKind {
 }
 
 /// A Halo object a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Subject {
     pub kind: SubjectKind,
     pub id: String,
@@ -97,7 +99,7 @@ pub type SortKey = (
 );
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
@@ -122,7 +124,7 @@ pub struct Finding {
 }
 
 /// Why a finding is accepted, from the configuration's waiver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WaiverNote {
     pub reason: String,
     pub owner: String,
@@ -165,7 +167,7 @@ impl Finding {
 }
 
 /// How a requirement came out for one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -188,7 +190,7 @@ impl Status {
 }
 
 /// One requirement evaluated for one subject.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evaluation {
     pub requirement: String,
     pub title: String,
@@ -224,7 +226,7 @@ impl Evaluation {
 }
 
 /// Whether and how a set ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SetState {
     /// Bound to these active applications and evaluated.
@@ -242,7 +244,7 @@ pub enum SetState {
 }
 
 /// One set's outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SetOutcome {
     pub id: String,
     pub title: String,

@@ -25,7 +25,9 @@ mod roles;
 mod teams;
 
 /// What a change does to access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Something can now do more.
@@ -49,7 +51,9 @@ impl Class {
 }
 
 /// The kinds of change. Combined with the subject kind (application, agent, team, role).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Created,
@@ -147,7 +151,7 @@ impl ChangeKind {
 }
 
 /// One change between the two snapshots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub class: Class,
     pub kind: ChangeKind,
@@ -186,7 +190,7 @@ impl Change {
 }
 
 /// Something the two snapshots do not let halo-audit compare.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct NotCompared {
     /// What was not compared (`agents`, `teams`, `Customers of 3 agents`, ...).
     pub what: String,
@@ -194,7 +198,7 @@ pub struct NotCompared {
 }
 
 /// Where a snapshot came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Side {
     pub instance: Option<String>,
     pub tenant: Option<String>,
@@ -214,7 +218,7 @@ impl Side {
 }
 
 /// The drift between two snapshots.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Diff {
     pub old: Side,
     pub new: Side,

@@ -30,7 +30,7 @@ mod permissions;
 mod roles;
 
 /// What to do with one grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Grant it, or raise it (the snapshot lacks it).
@@ -57,7 +57,7 @@ impl Status {
 }
 
 /// A change to Halo's objects (as the snapshot stores them) that carries out one item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     /// Add `{"name": scope}` to the application's `scopes`.
@@ -99,7 +99,7 @@ pub enum Operation {
 }
 
 /// One grant of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Item {
     pub status: Status,
     /// Canonical key (`scope:edit:invoices`, `feature.invoices`), `role:GUID` or `team:ID`.
@@ -127,7 +127,7 @@ pub struct Item {
 }
 
 /// The plan for one API application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ApplicationPlan {
     /// The application (`id` empty when it does not exist yet).
     pub subject: Subject,
@@ -142,7 +142,7 @@ pub struct ApplicationPlan {
 }
 
 /// The plan for one login agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AgentPlan {
     /// The agent (`id` empty when it does not exist yet).
     pub subject: Subject,
@@ -155,7 +155,7 @@ pub struct AgentPlan {
 }
 
 /// A requirement the plan cannot turn into an operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Unresolved {
     pub sets: Vec<String>,
     pub requirements: Vec<String>,
@@ -164,7 +164,7 @@ pub struct Unresolved {
 }
 
 /// A set of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SetRef {
     pub id: String,
     pub title: String,
@@ -173,14 +173,14 @@ pub struct SetRef {
 }
 
 /// The snapshot a plan was made against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SnapshotRef {
     pub instance: Option<String>,
     pub fetched_at: Option<String>,
 }
 
 /// A least-privilege plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     pub sets: Vec<SetRef>,
     pub snapshot: Option<SnapshotRef>,

@@ -127,8 +127,8 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Document<'a> {
     version: u32,
     kind: &'static str,
     tool: Tool,
@@ -139,20 +139,20 @@ struct Document<'a> {
     not_compared: &'a [crate::diff::NotCompared],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SideDoc<'a> {
     path: &'a str,
     #[serde(flatten)]
     side: &'a Side,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Summary {
     widened: usize,
     narrowed: usize,

@@ -12,8 +12,8 @@ use crate::diag::Severity;
 /// The report's version.
 pub const VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Report<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Report<'a> {
     version: u32,
     tool: Tool,
     snapshot: SnapshotInfo<'a>,
@@ -25,7 +25,7 @@ struct Report<'a> {
     baseline: Option<BaselineInfo<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct BaselineInfo<'a> {
     path: &'a str,
     new: usize,
@@ -33,19 +33,19 @@ struct BaselineInfo<'a> {
     fixed: &'a [crate::ratchet::BaselineEntry],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SnapshotInfo<'a> {
     instance: Option<&'a str>,
     fetched_at: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Summary<'a> {
     errors: usize,
     warnings: usize,
@@ -62,7 +62,7 @@ struct Summary<'a> {
     min_coverage: Option<u8>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonCoverage {
     #[serde(flatten)]
     counts: crate::check::Coverage,
@@ -79,7 +79,7 @@ impl JsonCoverage {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
@@ -89,7 +89,7 @@ struct JsonFinding<'a> {
     baseline_state: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonSet<'a> {
     #[serde(flatten)]
     set: &'a SetOutcome,

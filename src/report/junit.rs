@@ -1,16 +1,40 @@
 //! JUnit XML (with `quick-junit`): a test suite per requirement set that ran or was asked for, a
 //! test case per item of its [checklist](super::checklist).
 //!
-//! A test case fails when one of its findings is at or above `--fail-on` (so the report's failure
-//! count is zero exactly when the exit code is 0), is skipped when it could not be decided or the
-//! set could not be evaluated, and passes otherwise. Findings below the threshold are written in
-//! the test case's `system-out`. No timestamps or durations: the same inputs give the same bytes.
+//! A test case fails when one of its findings is an error (with `--junit-fail-on-warning`, a
+//! warning too), whatever `--fail-on` says: a test report shows what is wrong even when the gate
+//! is off (`--fail-on never`). It is skipped when it could not be decided or the set could not be
+//! evaluated, and passes otherwise. Findings that do not fail it (notes, warnings, waived
+//! findings) are written in the test case's `system-out`. No timestamps or durations: the same
+//! inputs give the same bytes.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::Context;
 use super::checklist::{self, Checklist, Item, ItemKind, ItemStatus};
 use crate::check::{Finding, Outcome, SetState};
+use crate::diag::Severity;
+
+/// How the JUnit report decides failures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--junit-fail-on-warning`: warnings fail their test case too, not only errors.
+    pub fail_on_warning: bool,
+}
+
+impl Options {
+    /// Whether a finding fails its test case: an error (or a warning, when asked), never a
+    /// waived finding.
+    #[must_use]
+    pub fn fails(self, finding: &Finding) -> bool {
+        finding.waiver.is_none()
+            && match finding.severity {
+                Severity::Error => true,
+                Severity::Warning => self.fail_on_warning,
+                Severity::Note => false,
+            }
+    }
+}
 
 /// A finding as a block of text: severity, code, message, values, fix, place, evidence.
 fn block(finding: &Finding, context: &Context<'_>) -> String {
@@ -62,11 +86,14 @@ fn name(list: &Checklist<'_>, item: &Item<'_>) -> String {
     }
 }
 
-fn test_case(list: &Checklist<'_>, item: &Item<'_>, context: &Context<'_>) -> TestCase {
-    let (failing, other): (Vec<&Finding>, Vec<&Finding>) = item
-        .findings
-        .iter()
-        .partition(|f| super::gates_finding(context.fail_on, f));
+fn test_case(
+    list: &Checklist<'_>,
+    item: &Item<'_>,
+    context: &Context<'_>,
+    options: Options,
+) -> TestCase {
+    let (failing, other): (Vec<&Finding>, Vec<&Finding>) =
+        item.findings.iter().partition(|f| options.fails(f));
     let status = if let Some(first) = failing.first() {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
@@ -100,7 +127,7 @@ fn test_case(list: &Checklist<'_>, item: &Item<'_>, context: &Context<'_>) -> Te
     case
 }
 
-fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
+fn test_suite(list: &Checklist<'_>, context: &Context<'_>, options: Options) -> TestSuite {
     let set = list.set;
     let mut suite = TestSuite::new(set.id.as_str());
     suite.add_property(Property::new("title", set.title.as_str()));
@@ -127,19 +154,29 @@ fn test_suite(list: &Checklist<'_>, context: &Context<'_>) -> TestSuite {
     };
     suite.add_property(Property::new("state", state));
     suite.add_property(Property::new("coverage", set.coverage.text()));
-    suite.add_test_cases(list.items.iter().map(|item| test_case(list, item, context)));
+    suite.add_test_cases(
+        list.items
+            .iter()
+            .map(|item| test_case(list, item, context, options)),
+    );
     suite
 }
 
-/// Renders the JUnit report.
+/// Renders the JUnit report: errors fail their test cases.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
+    render_with(outcome, context, Options::default())
+}
+
+/// Renders the JUnit report as `options` say.
+#[must_use]
+pub fn render_with(outcome: &Outcome, context: &Context<'_>, options: Options) -> String {
     let mut report = Report::new("halo-audit");
     report.add_test_suite(run_suite(outcome, context));
     report.add_test_suites(
         checklist::checklists(outcome, context)
             .iter()
-            .map(|list| test_suite(list, context)),
+            .map(|list| test_suite(list, context, options)),
     );
     xml(&report)
 }

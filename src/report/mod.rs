@@ -4,6 +4,7 @@
 //! crate prints. Reporters never change findings; they only render them.
 
 pub mod checklist;
+pub mod csv;
 pub mod diff;
 pub mod explain;
 pub mod fetch;
@@ -57,6 +58,8 @@ pub enum Format {
     Gitlab,
     /// A self-contained HTML report to hand over (inline style, no script, printable).
     Html,
+    /// CSV (RFC 4180): one row per finding, for spreadsheets.
+    Csv,
 }
 
 /// How to render.
@@ -176,6 +179,8 @@ pub fn render(format: Format, outcome: &Outcome, context: &Context<'_>) -> Strin
         Format::Gitlab => gitlab::render(outcome, context),
         // Escaped by maud and made safe field by field; line by line as well, like every text format.
         Format::Html => crate::text::shown_lines(&html::render(outcome, context)),
+        // Made safe field by field (line breaks inside quoted fields are data).
+        Format::Csv => csv::render(outcome, context),
     }
 }
 

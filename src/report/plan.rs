@@ -448,8 +448,8 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Document<'a> {
     version: u32,
     kind: &'static str,
     tool: Tool,
@@ -458,13 +458,13 @@ struct Document<'a> {
     plan: &'a Plan,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Summary {
     add: usize,
     remove: usize,

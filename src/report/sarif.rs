@@ -45,7 +45,8 @@ struct Log<P> {
 #[serde(rename_all = "camelCase")]
 struct Run<P> {
     tool: Tool,
-    automation_details: AutomationDetails,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automation_details: Option<AutomationDetails>,
     invocations: Vec<Invocation>,
     original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     results: Vec<SarifResult<P>>,
@@ -55,7 +56,7 @@ struct Run<P> {
 
 #[derive(Serialize)]
 struct AutomationDetails {
-    id: &'static str,
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -72,10 +73,11 @@ struct BaseUri {
 }
 
 /// What a log says about its run besides the results.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct RunInfo {
-    /// `runAutomationDetails.id`: `halo-audit/check/` or `halo-audit/diff/`.
-    pub(super) automation_id: &'static str,
+    /// `runAutomationDetails.id` (`CATEGORY/`), from `--sarif-category`; none without it, so
+    /// that upload-sarif's own `category` applies.
+    pub(super) automation_id: Option<String>,
     /// False when the run could not do its work (nothing audited).
     pub(super) execution_successful: bool,
 }
@@ -96,7 +98,7 @@ struct Driver {
     rules: Vec<Rule>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Rule {
     pub(super) id: String,
@@ -110,23 +112,23 @@ pub(super) struct Rule {
     pub(super) properties: RuleProperties,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct Text {
     pub(super) text: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct Help {
     pub(super) text: String,
     pub(super) markdown: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct Configuration {
     pub(super) level: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RuleProperties {
     pub(super) tags: Vec<String>,
@@ -150,7 +152,48 @@ pub(super) struct SarifResult<P> {
     pub(super) message: Text,
     pub(super) locations: Vec<SarifLocation>,
     pub(super) partial_fingerprints: BTreeMap<&'static str, String>,
+    /// Why the result is accepted (a waiver), with `--sarif-suppressions`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) suppressions: Vec<Suppression>,
     pub(super) properties: P,
+}
+
+/// A result accepted by a waiver of the configuration (SARIF's `suppression`, kind `external`:
+/// written apart from the rule file the result is placed in).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+    properties: BTreeMap<&'static str, String>,
+}
+
+/// How `check --format sarif` writes its log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--sarif-category`: written as `automationDetails.id` (`CATEGORY/`), so that two audits
+    /// uploaded for one commit stay two analyses. None: no `automationDetails`, and
+    /// upload-sarif's own `category` applies.
+    pub category: Option<String>,
+    /// `--sarif-suppressions`: keep waived findings as results carrying `suppressions` (for
+    /// viewers that honour them) instead of leaving them out.
+    pub suppressions: bool,
+}
+
+impl Options {
+    /// The `automationDetails.id` for a category: the category followed by `/` (SARIF's
+    /// `category/run` form, with no run id), none for no category.
+    #[must_use]
+    pub fn automation_id(category: Option<&str>) -> Option<String> {
+        category.map(|c| {
+            if c.ends_with('/') {
+                c.to_owned()
+            } else {
+                format!("{c}/")
+            }
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -224,7 +267,8 @@ pub fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity` for a severity: error is high (8.0), warning medium (5.0), note
-/// low (2.0).
+/// low (2.0). GitHub reads it from the rule, never the result: a result whose level is not its
+/// rule's default reports under a rule of its own level ([`Rules::at_level`]).
 #[must_use]
 pub fn security_severity(severity: Severity) -> &'static str {
     match severity {
@@ -454,6 +498,42 @@ impl Rules {
     pub(super) fn index_of(&self, id: &str) -> usize {
         self.index.get(id).copied().unwrap_or_default()
     }
+
+    /// The rule a result of rule `id` at `level` reports under, and its index: `id` itself when
+    /// its default level is `level`, else a descriptor of its own, `id/level` (SARIF's
+    /// hierarchical rule ids), with that level and its `security-severity`. GitHub reads
+    /// `security-severity` from the rule only, so a note under a rule of an error would show as a
+    /// high-severity alert.
+    pub(super) fn at_level(&mut self, id: &str, level: &'static str) -> (String, usize) {
+        let Some(&index) = self.index.get(id) else {
+            return (id.to_owned(), 0);
+        };
+        let base = &self.rules[index];
+        if base.default_configuration.level == level {
+            return (id.to_owned(), index);
+        }
+        let split = format!("{id}/{level}");
+        if let Some(&index) = self.index.get(&split) {
+            return (split, index);
+        }
+        let mut rule = base.clone();
+        rule.id.clone_from(&split);
+        rule.name = format!("{}/{}", rule.name, pascal_case(level));
+        rule.default_configuration.level = level;
+        rule.properties.security_severity = security_severity_of_level(level);
+        self.push(rule);
+        let index = self.index_of(&split);
+        (split, index)
+    }
+}
+
+/// GitHub's `security-severity` for a SARIF level (see [`security_severity`]).
+fn security_severity_of_level(level: &str) -> &'static str {
+    match level {
+        "error" => security_severity(Severity::Error),
+        "warning" => security_severity(Severity::Warning),
+        _ => security_severity(Severity::Note),
+    }
 }
 
 fn set_tags(set: &RuleSet, kind: &str) -> Vec<String> {
@@ -652,9 +732,7 @@ pub(super) fn log_text<P: Serialize>(
                     rules: rules.rules,
                 },
             },
-            automation_details: AutomationDetails {
-                id: info.automation_id,
-            },
+            automation_details: info.automation_id.map(|id| AutomationDetails { id }),
             invocations: vec![Invocation {
                 execution_successful: info.execution_successful,
             }],
@@ -682,12 +760,23 @@ pub(super) fn log_text<P: Serialize>(
 /// current directory.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
-    render_at(outcome, context, &Base::current())
+    render_with(outcome, context, &Base::current(), &Options::default())
 }
 
 /// Renders the SARIF log with paths located by `base`.
 #[must_use]
 pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> String {
+    render_with(outcome, context, base, &Options::default())
+}
+
+/// Renders the SARIF log with paths located by `base`, as `options` say.
+#[must_use]
+pub fn render_with(
+    outcome: &Outcome,
+    context: &Context<'_>,
+    base: &Base,
+    options: &Options,
+) -> String {
     let base = &base.clone().with_shipped(context.library);
     let mut rules = Rules::default();
     for set in &outcome.sets {
@@ -701,8 +790,18 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
             requirement_rules(rule_set, context, &mut rules);
         }
     }
-    let mut codes: Vec<Code> = outcome
+    // Waived findings are left out unless asked for; then they carry their waiver.
+    let shown: Vec<&Finding> = outcome
         .findings
+        .iter()
+        .filter(|f| options.suppressions || f.waiver.is_none())
+        .collect();
+    let waived = outcome
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_some())
+        .count();
+    let mut codes: Vec<Code> = shown
         .iter()
         .filter(|f| rule_id(f, &rules) == f.code.as_str())
         .map(|f| f.code)
@@ -712,18 +811,18 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
     for code in codes {
         rules.push(code_rule(code));
     }
-    let fingerprints: Vec<String> = outcome.findings.iter().map(Finding::fingerprint).collect();
+    let fingerprints: Vec<String> = shown.iter().map(|f| f.fingerprint()).collect();
     let hashes = line_hashes(fingerprints.iter().map(String::as_str));
-    let results = outcome
-        .findings
+    let results = shown
         .iter()
         .zip(fingerprints.into_iter().zip(hashes))
         .map(|(finding, (fingerprint, hash))| {
-            let id = rule_id(finding, &rules);
+            let level = level(finding.severity);
+            let (rule_id, rule_index) = rules.at_level(&rule_id(finding, &rules), level);
             SarifResult {
-                rule_index: rules.index_of(&id),
-                rule_id: id,
-                level: level(finding.severity),
+                rule_index,
+                rule_id,
+                level,
                 message: Text {
                     text: super::plain_text(finding),
                 },
@@ -737,6 +836,12 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
                     (FINGERPRINT_KEY, fingerprint),
                     (LINE_HASH_KEY, hash),
                 ]),
+                suppressions: finding
+                    .waiver
+                    .as_ref()
+                    .map(suppression)
+                    .into_iter()
+                    .collect(),
                 properties: ResultProperties {
                     code: finding.code.as_str(),
                     requirement_set: &finding.requirement_set,
@@ -775,6 +880,13 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
                 .collect::<BTreeMap<_, _>>()
         ),
     );
+    properties.insert(
+        "suppressed",
+        json!({
+            "waived": waived,
+            "inResults": options.suppressions,
+        }),
+    );
     if let Some(min) = context.min_coverage {
         properties.insert("minCoverage", json!(min));
     }
@@ -786,10 +898,25 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
         results,
         properties,
         RunInfo {
-            automation_id: "halo-audit/check/",
+            automation_id: Options::automation_id(options.category.as_deref()),
             execution_successful: outcome.not_audited.is_empty(),
         },
     )
+}
+
+/// A waiver as SARIF's suppression: accepted, kind `external` (it is written in the
+/// configuration, not where the result is placed), its reason as the justification.
+fn suppression(waiver: &crate::check::WaiverNote) -> Suppression {
+    Suppression {
+        kind: "external",
+        status: "accepted",
+        justification: waiver.reason.clone(),
+        properties: BTreeMap::from([
+            ("owner", waiver.owner.clone()),
+            ("expires", waiver.expires.clone()),
+            ("location", waiver.location.clone()),
+        ]),
+    }
 }
 
 /// `{"decided": 20, "unverifiable": 17, "notApplicable": 0, "percent": 54}`.

@@ -7,7 +7,9 @@ use crate::catalog::{Catalog, PermRef};
 use crate::diag::Severity;
 
 /// Where a rule element was written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 pub struct Location {
     pub path: String,
     pub line: usize,

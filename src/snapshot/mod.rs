@@ -36,7 +36,7 @@ pub const VERSION: u64 = 1;
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Where the snapshot came from.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Instance {
     #[serde(default)]
     pub url: Option<String>,
@@ -45,7 +45,7 @@ pub struct Instance {
 }
 
 /// The program that wrote the snapshot.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
@@ -63,7 +63,7 @@ impl ToolInfo {
 }
 
 /// Request statistics of the fetch.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct RequestStats {
     #[serde(default)]
     pub total: u64,
@@ -76,7 +76,7 @@ pub struct RequestStats {
 }
 
 /// The credential that made the fetch (never its secret), for the self-check.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Auditor {
     /// The auditing application's client id (an identifier, not a secret).
     pub client_id: String,
@@ -116,7 +116,7 @@ pub const INCOMPLETE_LIST: [&str; 6] = [
 ];
 
 /// An endpoint that could not be read.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct GapRecord {
     pub endpoint: String,
     #[serde(default)]
@@ -130,7 +130,7 @@ pub struct GapRecord {
 
 /// Halo's objects. `None` means "not fetched". A key written twice in one object is refused
 /// when reading (which of two `is_admin` members is the evidence?).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Objects {
     #[serde(
         default,
@@ -239,7 +239,7 @@ pub(crate) mod strict {
 }
 
 /// A snapshot document.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Snapshot {
     pub format: String,
     pub version: u64,

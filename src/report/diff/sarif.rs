@@ -87,9 +87,33 @@ pub fn render(diff: &Diff, paths: (&str, &str), lines: &ObjectLines) -> String {
     render_at(diff, paths, lines, &Base::current())
 }
 
+/// Renders the SARIF log, paths relative to the repository of the current directory, with
+/// `category` (`--sarif-category`) as `automationDetails.id`.
+#[must_use]
+pub fn render_in(
+    diff: &Diff,
+    paths: (&str, &str),
+    lines: &ObjectLines,
+    category: Option<&str>,
+) -> String {
+    render_with(diff, paths, lines, &Base::current(), category)
+}
+
 /// Renders the SARIF log with paths located by `base`.
 #[must_use]
 pub fn render_at(diff: &Diff, paths: (&str, &str), lines: &ObjectLines, base: &Base) -> String {
+    render_with(diff, paths, lines, base, None)
+}
+
+/// Renders the SARIF log with paths located by `base` and `category` as `automationDetails.id`.
+#[must_use]
+pub fn render_with(
+    diff: &Diff,
+    paths: (&str, &str),
+    lines: &ObjectLines,
+    base: &Base,
+    category: Option<&str>,
+) -> String {
     let kinds: BTreeSet<ChangeKind> = diff.changes.iter().map(|c| c.kind).collect();
     let mut rules = Rules::default();
     for kind in kinds {
@@ -106,12 +130,13 @@ pub fn render_at(diff: &Diff, paths: (&str, &str), lines: &ObjectLines, base: &B
         .iter()
         .zip(fingerprints.into_iter().zip(hashes))
         .map(|(change, (fingerprint, hash)): (&Change, _)| {
-            let id = super::rule_id(change.kind);
+            let level = level(super::severity(change.class));
+            let (rule_id, rule_index) = rules.at_level(&super::rule_id(change.kind), level);
             let location = super::new_location(lines, paths.1, &change.subject);
             SarifResult {
-                rule_index: rules.index_of(&id),
-                rule_id: id,
-                level: level(super::severity(change.class)),
+                rule_index,
+                rule_id,
+                level,
                 message: Text {
                     text: super::plain_text(change),
                 },
@@ -128,6 +153,7 @@ pub fn render_at(diff: &Diff, paths: (&str, &str), lines: &ObjectLines, base: &B
                     (FINGERPRINT_KEY, fingerprint),
                     (LINE_HASH_KEY, hash),
                 ]),
+                suppressions: Vec::new(),
                 properties: ResultProperties {
                     class: change.class,
                     kind: change.kind,
@@ -168,7 +194,7 @@ pub fn render_at(diff: &Diff, paths: (&str, &str), lines: &ObjectLines, base: &B
         results,
         properties,
         RunInfo {
-            automation_id: "halo-audit/diff/",
+            automation_id: crate::report::sarif::Options::automation_id(category),
             execution_successful: true,
         },
     )
