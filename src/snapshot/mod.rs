@@ -96,7 +96,7 @@ pub struct Auditor {
 }
 
 /// The agent a credential acts as (its id and name as Halo gave them).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct AuditorAgent {
     pub id: i64,
     pub name: String,
