@@ -945,6 +945,7 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             let options = crate::sources::Options {
                 saved: args.saved.clone(),
                 timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+                allow_http_loopback: args.allow_http_loopback,
                 max_age_days: args.max_age,
                 today: jiff::tz::Offset::UTC
                     .to_datetime(jiff::Timestamp::now())
