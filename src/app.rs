@@ -234,8 +234,12 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                         path: dir.clone(),
                         cause,
                     })?;
+                    // Every page is checked before the first is written.
+                    for (name, _) in &pages {
+                        crate::fsio::check_in_dir(dir, name)?;
+                    }
                     for (name, text) in &pages {
-                        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+                        crate::fsio::write_in_dir(dir, name, text.as_bytes())?;
                     }
                     if !style.quiet {
                         report::status(&format!(
@@ -1008,8 +1012,12 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         path: dir.to_owned(),
         cause,
     })?;
+    // Every file is checked before the first is written.
+    for (name, _) in &files {
+        crate::fsio::check_in_dir(dir, name)?;
+    }
     for (name, text) in &files {
-        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+        crate::fsio::write_in_dir(dir, name, text.as_bytes())?;
     }
     if !style.quiet {
         report::status(&format!(
