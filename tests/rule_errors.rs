@@ -500,3 +500,39 @@ requirements:
     assert_eq!(problems.len(), 9, "{found:#?}");
     insta::assert_snapshot!(shown);
 }
+
+/// A list of flow mappings, one a line, every one broken: each still reports its problems.
+#[test]
+fn every_requirement_broken_in_flow_mappings_is_reported() {
+    let text = r#"id: flowy
+title: Flowy
+sources:
+  - {url: "https://a.example/", retrieved: 2026-11-24}
+binding: {application_name: ["Flowy*"]}
+requirements:
+  - {id: flowy.a, title: a, permission: Bogus Perm, source: {quote: q}}
+  - {id: flowy.b, title: [x], permission: Tickets, expect: Read Only, source: {quote: q}}
+  - {id: flowy.c, permission: Customers, expect: Sort of, source: {quote: q}}
+"#;
+    let error = load(&[("flowy.yaml", text)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line))
+        .collect();
+    for (message, line) in [
+        ("missing field `expect`", 7),
+        ("unknown permission `Bogus Perm`", 7),
+        ("expected string scalar", 8),
+        ("missing field `title`", 9),
+        ("`Sort of` is not a level", 9),
+    ] {
+        assert!(
+            found.iter().any(|(m, l)| m.contains(message) && *l == line),
+            "{message} at line {line} is missing from {found:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 5, "{found:#?}");
+}

@@ -172,7 +172,31 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
             });
         }
     }
-    let rest = masked(&|i| broken.contains(&i));
+    let mut rest = masked(&|i| broken.contains(&i));
+    // A list whose every item is broken would be left empty, which is not a list: it becomes `[]`
+    // where its first item's `- ` was.
+    let lists = [
+        0..requirements,
+        requirements..requirements + shape.policies.len(),
+        requirements + shape.policies.len()..items.len(),
+    ];
+    for list in lists {
+        if list.is_empty() || !list.clone().all(|i| broken.contains(&i)) {
+            continue;
+        }
+        let Some(first) = items.get(list.start).map(|(range, _, _)| *range.start()) else {
+            continue;
+        };
+        let (Some(&start), Some(line)) = (starts.get(first), lines.get(first)) else {
+            continue;
+        };
+        let dash = indent(line);
+        if line.get(dash..).is_some_and(|l| l.starts_with("- "))
+            && rest.is_char_boundary(start + dash + 2)
+        {
+            rest.replace_range(start + dash..start + dash + 2, "[]");
+        }
+    }
     let raw = serde_saphyr::from_str_with_options::<T>(&rest, yaml_options()).ok()?;
     let broken_ids = items
         .into_iter()
