@@ -262,14 +262,20 @@ mod shape {
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("a JSON value")
                 }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Findings<'de>, A::Error> {
+                fn visit_seq<A: SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Findings<'de>, A::Error> {
                     let mut items = Vec::new();
                     while let Some(item) = seq.next_element::<&'de RawValue>()? {
                         items.push(item);
                     }
                     Ok(Findings(Some(items)))
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Findings<'de>, A::Error> {
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Findings<'de>, A::Error> {
                     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                     Ok(Findings(None))
                 }
@@ -486,9 +492,9 @@ pub fn compare(findings: &[Finding], baseline: &Baseline) -> Ratchet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
     use crate::check::{Subject, SubjectKind};
     use crate::diag::{Code, Severity};
+    use serde_json::Value;
 
     fn finding(requirement: &str, subject: &str, message: &str) -> Finding {
         Finding {

@@ -453,9 +453,11 @@ fn fetchable(url: &str, allow_http_loopback: bool) -> Result<(reqwest::Url, Sche
         "https" => Scheme::Https,
         "http" if allow_http_loopback => Scheme::HttpLoopback,
         "http" => {
-            return Err("plain http is not fetched (only https; http from this machine with \
+            return Err(
+                "plain http is not fetched (only https; http from this machine with \
                         --allow-http-loopback)"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         other => return Err(format!("scheme `{other}` is not fetched (only https)")),
     };
@@ -527,11 +529,8 @@ async fn fetch_one(
     allow_http_loopback: bool,
 ) -> (PageState, Option<String>) {
     let deadline = tokio::time::Instant::now() + timeout;
-    let body = match tokio::time::timeout_at(
-        deadline,
-        read_page(url, timeout, allow_http_loopback),
-    )
-    .await
+    let body = match tokio::time::timeout_at(deadline, read_page(url, timeout, allow_http_loopback))
+        .await
     {
         Ok(Ok(body)) => body,
         Ok(Err(state)) => return (state, None),
@@ -727,7 +726,9 @@ fn drop_blocks(text: &str) -> String {
     let (mut copied, mut from) = (0, 0);
     while let Some(found) = lower[from..].find('<') {
         let at = from + found;
-        let Some((_, close)) = BLOCKS.iter().find(|(open, _)| lower[at..].starts_with(open))
+        let Some((_, close)) = BLOCKS
+            .iter()
+            .find(|(open, _)| lower[at..].starts_with(open))
         else {
             from = at + 1;
             continue;
@@ -814,12 +815,7 @@ pub fn render(report: &Report, options: &Options) -> String {
         } else {
             "current"
         };
-        let _ = writeln!(
-            out,
-            "{} ({}): {verdict}",
-            shown(&set.id),
-            shown(&set.title)
-        );
+        let _ = writeln!(out, "{} ({}): {verdict}", shown(&set.id), shown(&set.title));
         for s in &set.sources {
             let age = s
                 .age_days
@@ -939,7 +935,11 @@ mod tests {
         page.push_str(" and &lt;this&gt;<script>never closed");
         let text = normalise(&page);
         assert!(text.starts_with("keep this &amp&amp"), "{}", &text[..40]);
-        assert!(text.ends_with("&amp and <this>"), "{}", &text[text.len() - 40..]);
+        assert!(
+            text.ends_with("&amp and <this>"),
+            "{}",
+            &text[text.len() - 40..]
+        );
         assert!(!text.contains("drop") && !text.contains("comment"));
         assert_eq!(normalise("a<!---->b<!-- x -->c<style>d"), "abc");
     }
@@ -948,7 +948,10 @@ mod tests {
     fn a_late_scan_gives_up() {
         let past = Instant::now().checked_sub(Duration::from_millis(1));
         assert_eq!(normalise_within("<p>text</p>", past), None);
-        assert_eq!(normalise_within("<p>text</p>", None).as_deref(), Some("text"));
+        assert_eq!(
+            normalise_within("<p>text</p>", None).as_deref(),
+            Some("text")
+        );
     }
 
     #[test]

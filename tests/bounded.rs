@@ -187,7 +187,10 @@ fn a_junk_array_in_a_record_is_skipped_not_built() {
     let demo_shown = std::fs::read_to_string(dir.path().join("out")).unwrap();
     assert_eq!(shown, demo_shown, "the junk member changes nothing");
     assert_eq!(
-        limited(dir.path(), &["check", "--snapshot", path, "--format", "json"]),
+        limited(
+            dir.path(),
+            &["check", "--snapshot", path, "--format", "json"]
+        ),
         1
     );
 }
@@ -199,7 +202,13 @@ fn a_large_baseline_report_is_read_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let demo = root().join("fixtures/demo/snapshot.json");
     let demo = demo.to_str().unwrap();
-    assert_eq!(limited(dir.path(), &["check", "--snapshot", demo, "--format", "json"]), 1);
+    assert_eq!(
+        limited(
+            dir.path(),
+            &["check", "--snapshot", demo, "--format", "json"]
+        ),
+        1
+    );
     let mut report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out")).unwrap()).unwrap();
     let findings = report["findings"].as_array().unwrap().clone();
@@ -218,7 +227,13 @@ fn a_large_baseline_report_is_read_in_bounded_memory() {
     assert_eq!(
         limited(
             dir.path(),
-            &["check", "--snapshot", demo, "--baseline", baseline.to_str().unwrap()]
+            &[
+                "check",
+                "--snapshot",
+                demo,
+                "--baseline",
+                baseline.to_str().unwrap()
+            ]
         ),
         0
     );

@@ -229,12 +229,19 @@ fn writers_into_a_directory_never_follow_a_planted_link() {
             halo_audit(args!["man", "--dir", &target])
         };
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "{command}");
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "precious",
+            "{command}"
+        );
         assert!(!never.exists(), "{command} wrote through a dangling link");
         for name in [first, second] {
             let path = target.join(name);
             assert!(!is_link(&path), "{command}: {name} is still a link");
-            assert!(std::fs::metadata(&path).unwrap().len() > 100, "{command}: {name}");
+            assert!(
+                std::fs::metadata(&path).unwrap().len() > 100,
+                "{command}: {name}"
+            );
         }
     }
 }
@@ -245,7 +252,10 @@ fn writers_into_a_directory_never_follow_a_planted_link() {
 #[test]
 fn a_special_file_in_a_filled_directory_is_refused_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    for (command, name) in [("export", "rules.schema.json"), ("man", "halo-audit-check.1")] {
+    for (command, name) in [
+        ("export", "rules.schema.json"),
+        ("man", "halo-audit-check.1"),
+    ] {
         let target = dir.path().join(command);
         std::fs::create_dir_all(&target).unwrap();
         mkfifo(&target.join(name));

@@ -296,7 +296,10 @@ fn private_link_local_odd_spellings_and_userinfo_are_refused_with_the_reason() {
             "https://169.254.169.254/latest/meta-data".to_owned(),
             "169.254.169.254 is a link-local address",
         ),
-        ("https://10.0.0.1/".to_owned(), "10.0.0.1 is a private address"),
+        (
+            "https://10.0.0.1/".to_owned(),
+            "10.0.0.1 is a private address",
+        ),
         ("https://192.168.1.1/".to_owned(), "private address"),
         ("https://[fd12::1]/".to_owned(), "unique local"),
         ("https://[::1]/".to_owned(), "loopback"),
@@ -313,10 +316,7 @@ fn private_link_local_odd_spellings_and_userinfo_are_refused_with_the_reason() {
             format!("https://2130706433:{port}/"),
             "`2130706433` is an unusual spelling",
         ),
-        (
-            format!("http://127.1:{port}/page"),
-            "unusual spelling",
-        ),
+        (format!("http://127.1:{port}/page"), "unusual spelling"),
         (
             "http://10.0.0.1/".to_owned(),
             "plain http is fetched only from this machine",
@@ -347,7 +347,10 @@ fn private_link_local_odd_spellings_and_userinfo_are_refused_with_the_reason() {
         "--timeout",
         "10",
     ]);
-    assert_eq!(code, 0, "the quote is on the one page read: {stdout}{stderr}");
+    assert_eq!(
+        code, 0,
+        "the quote is on the one page read: {stdout}{stderr}"
+    );
     let reasons = reasons(&stdout);
     assert_eq!(reasons.len(), cases.len());
     for ((url, expected), (shown_url, reason)) in cases.iter().zip(&reasons) {
@@ -365,8 +368,14 @@ fn private_link_local_odd_spellings_and_userinfo_are_refused_with_the_reason() {
         &rules,
         "--allow-http-loopback",
     ]);
-    assert!(!human.contains("hunter2") && !human.contains("someone"), "{human}");
-    assert!(human.contains("169.254.169.254 is a link-local address"), "{human}");
+    assert!(
+        !human.contains("hunter2") && !human.contains("someone"),
+        "{human}"
+    );
+    assert!(
+        human.contains("169.254.169.254 is a link-local address"),
+        "{human}"
+    );
     assert_eq!(
         count.load(std::sync::atomic::Ordering::SeqCst),
         2,
@@ -415,14 +424,23 @@ requirements:
     ]);
     eprintln!("160,000 blocks read and scanned in {:?}", started.elapsed());
     assert_eq!(code, 1, "one quote is missing: {stdout}{stderr}");
-    assert!(stdout.contains("quotes: 2 checked, 1 not found"), "{stdout}");
+    assert!(
+        stdout.contains("quotes: 2 checked, 1 not found"),
+        "{stdout}"
+    );
     assert!(stdout.contains("hostile.gone: \""), "{stdout}");
     for raw in ['\u{1b}', '\u{7}', '\r'] {
-        assert!(!stdout.contains(raw) && !stderr.contains(raw), "{raw:?} came out raw: {stdout}");
+        assert!(
+            !stdout.contains(raw) && !stderr.contains(raw),
+            "{raw:?} came out raw: {stdout}"
+        );
     }
     for line in stdout.lines() {
         let line = line.trim_start();
         assert!(!line.starts_with("::") && !line.contains("##["), "{line}");
-        assert!(!line.contains("::error::") && !line.contains("::add-mask::"), "{line}");
+        assert!(
+            !line.contains("::error::") && !line.contains("::add-mask::"),
+            "{line}"
+        );
     }
 }

@@ -116,10 +116,9 @@ impl Diagnostic for Windowed<'_> {
         }
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
-        if self.inner.related().is_none() {
-            return None;
-        }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+        let mine: Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b> =
+            Box::new(self.related.iter().map(|r| r as &dyn Diagnostic));
+        self.inner.related().map(|_| mine)
     }
     fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
         self.cause.as_deref().map(|c| c as &dyn Diagnostic)
@@ -235,7 +234,8 @@ impl WindowedSource {
         } else if offset == cut.new_start {
             cut.start
         } else {
-            cut.from + (offset.clamp(cut.new_from, cut.new_from + (cut.to - cut.from)) - cut.new_from)
+            cut.from
+                + (offset.clamp(cut.new_from, cut.new_from + (cut.to - cut.from)) - cut.new_from)
         }
     }
 }
@@ -256,10 +256,10 @@ impl SourceCode for WindowedSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, MietteError> {
-        let contents = self
-            .text
-            .as_bytes()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let contents =
+            self.text
+                .as_bytes()
+                .read_span(span, context_lines_before, context_lines_after)?;
         // The column of the real file (bytes from the start of its line, as miette counts).
         let column = if context_lines_before == 0 {
             let at = span.offset().min(self.text.len());
@@ -278,7 +278,9 @@ impl SourceCode for WindowedSource {
             contents.line_count(),
         );
         Ok(Box::new(match &self.name {
-            Some(name) => MietteSpanContents::new_named(name.clone(), data, at, line, column, lines),
+            Some(name) => {
+                MietteSpanContents::new_named(name.clone(), data, at, line, column, lines)
+            }
             None => MietteSpanContents::new(data, at, line, column, lines),
         }))
     }

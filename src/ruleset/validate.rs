@@ -231,7 +231,11 @@ impl Validator<'_> {
     /// missing, then what the members that are there say (an unknown permission, a level the
     /// permission does not have). False when the item cannot be read that way (its first problem
     /// is then reported alone).
-    fn broken_requirement(&mut self, item: &super::yaml::BrokenItem, source_urls: &[String]) -> bool {
+    fn broken_requirement(
+        &mut self,
+        item: &super::yaml::BrokenItem,
+        source_urls: &[String],
+    ) -> bool {
         /// At most this many members are blanked, one per reading.
         const MAX_MEMBERS: usize = 32;
         let lines: Vec<&str> = item.alone.split_inclusive('\n').collect();
@@ -248,7 +252,9 @@ impl Validator<'_> {
                     dash + 1 + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
                 }
                 // A lone `-` line: the keys start on the next line.
-                _ => lines.get(*item.lines.start() + 1).map_or(dash + 2, |l| indent(l)),
+                _ => lines
+                    .get(*item.lines.start() + 1)
+                    .map_or(dash + 2, |l| indent(l)),
             }
         };
         let mut blanked: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
@@ -271,7 +277,11 @@ impl Validator<'_> {
                     };
                     let content = content.trim_end_matches(['\r', '\n']);
                     // The `- ` of the item's first line stays, so the item stays an item.
-                    let keep = if line == *item.lines.start() { key_indent } else { 0 };
+                    let keep = if line == *item.lines.start() {
+                        key_indent
+                    } else {
+                        0
+                    };
                     for byte in text
                         .iter_mut()
                         .skip(start + keep)
@@ -304,9 +314,9 @@ impl Validator<'_> {
                     };
                     let mut end = key;
                     while end < *item.lines.end()
-                        && lines.get(end + 1).is_some_and(|l| {
-                            l.trim().is_empty() || indent(l) > key_indent
-                        })
+                        && lines
+                            .get(end + 1)
+                            .is_some_and(|l| l.trim().is_empty() || indent(l) > key_indent)
                     {
                         end += 1;
                     }
@@ -361,7 +371,10 @@ impl Validator<'_> {
                 &at,
                 format!("cannot parse rule file: missing field `{name}`"),
                 "this mapping lacks it",
-                Some("every requirement needs `id`, `title`, `permission`, `expect` and `source`".to_owned()),
+                Some(
+                    "every requirement needs `id`, `title`, `permission`, `expect` and `source`"
+                        .to_owned(),
+                ),
             );
         }
         // What is there is checked as for any requirement.
