@@ -514,7 +514,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn modes_are_kept_on_rewrite_and_private_files_are_created_0600() {
+    fn modes_are_kept_on_rewrite_and_private_files_are_always_0600() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -526,12 +526,12 @@ mod tests {
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&shared, b"new").unwrap();
         assert_eq!(mode(&shared), 0o640);
-        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o666)).unwrap();
         write_private(&private, b"{}").unwrap();
         assert_eq!(
             mode(&private),
-            0o644,
-            "a rewrite keeps the mode the user chose"
+            0o600,
+            "a private file does not take over a looser mode"
         );
     }
 
