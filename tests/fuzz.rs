@@ -593,6 +593,7 @@ proptest! {
         kind in 0usize..3,
     ) {
         let padding = pad.repeat(width / pad.len().max(1));
+        let padded = padding.len();
         let (name, text) = match kind {
             0 => (
                 "long.yaml",
@@ -613,6 +614,9 @@ proptest! {
         let place = format!("{name}:{}:{column}]", line + 1);
         prop_assert!(shown.contains(&place), "{} not in {}", place, shown);
         prop_assert!(shown.contains("bogus: 1"), "{}", shown);
-        prop_assert!(shown.len() < 4_000, "the whole line was shown ({} bytes)", shown.len());
+        // A line over 512 bytes is shown as a window; a shorter one whole (a tab is four columns).
+        if padded > 512 {
+            prop_assert!(shown.len() < 4_000, "the whole line was shown ({} bytes)", shown.len());
+        }
     }
 }

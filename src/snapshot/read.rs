@@ -90,7 +90,11 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     }
     // What the split could not follow (a record over its 64 MiB limit, a layout it does not
     // know) is parsed whole, still skipping what the normaliser does not read: a junk member of
-    // any size costs the file's bytes, not a JSON tree of it.
+    // any size costs the file's bytes, not a JSON tree of it. Only valid JSON is read whole (one
+    // pass that keeps nothing tells): a file that goes bad early is refused at its first bad byte.
+    if !valid_json(path) {
+        return whole(&super::load(path)?, catalog, path);
+    }
     let bytes = {
         use std::io::Read as _;
         let mut bytes = Vec::new();
@@ -123,6 +127,17 @@ pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded
             None => whole(&super::parse(bytes, path)?, catalog, path),
         },
     }
+}
+
+/// Whether the file is one JSON document, read in chunks keeping nothing.
+fn valid_json(path: &Path) -> bool {
+    use serde::Deserialize as _;
+    let Ok(file) = super::open(path) else {
+        return false;
+    };
+    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
 }
 
 /// The document parsed whole at once, keeping only what the normaliser reads (see
