@@ -229,8 +229,12 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
                         path: dir.clone(),
                         cause,
                     })?;
+                    // Every page is checked before the first is written.
+                    for (name, _) in &pages {
+                        crate::fsio::check_in_dir(dir, name)?;
+                    }
                     for (name, text) in &pages {
-                        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+                        crate::fsio::write_in_dir(dir, name, text.as_bytes())?;
                     }
                     if !style.quiet {
                         report::status(&format!(
@@ -1348,6 +1352,7 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             let options = crate::sources::Options {
                 saved: args.saved.clone(),
                 timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+                allow_http_loopback: args.allow_http_loopback,
                 max_age_days: args.max_age,
                 today: jiff::tz::Offset::UTC
                     .to_datetime(jiff::Timestamp::now())
@@ -1410,8 +1415,12 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         path: dir.to_owned(),
         cause,
     })?;
+    // Every file is checked before the first is written.
+    for (name, _) in &files {
+        crate::fsio::check_in_dir(dir, name)?;
+    }
     for (name, text) in &files {
-        crate::fsio::write_atomic(&dir.join(name), text.as_bytes())?;
+        crate::fsio::write_in_dir(dir, name, text.as_bytes())?;
     }
     if !style.quiet {
         report::status(&format!(

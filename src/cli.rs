@@ -571,9 +571,13 @@ pub struct SourcesArgs {
     /// URL `https://a.example/b/c` is looked up as `a-example-b-c.html` (or .htm, .md, .txt).
     #[arg(long, value_name = "DIR")]
     pub saved: Option<PathBuf>,
-    /// Seconds to wait for each page.
+    /// Seconds each page may take, all of it: resolving, connecting, reading and scanning.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Also fetch plain http pages from this machine (127.0.0.1, [::1], localhost), e.g. a local
+    /// mirror; without it only https pages on public addresses are fetched.
+    #[arg(long)]
+    pub allow_http_loopback: bool,
     /// A retrieval older than this many days is reported as stale.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub max_age: i64,

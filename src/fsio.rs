@@ -2,11 +2,13 @@
 //! special file and never destroys an input.
 //!
 //! Owns: atomic replacement of a destination file (write a temporary sibling, flush, rename), what
-//! happens when the destination is not a regular file (a symbolic link's target is replaced and
-//! the link kept; a FIFO or device such as `/dev/stdout` is written into directly), the mode of
-//! what is written (a rewrite keeps the old file's mode; private files such as snapshots are
-//! created 0600), the check that an output is writable before expensive work, the refusal of an
-//! output that is one of the run's inputs, and the refusal of inputs that are not regular files.
+//! happens when the destination is not a regular file (a symbolic link the user named: its target
+//! is replaced and the link kept; a FIFO or device such as `/dev/stdout` is written into directly),
+//! files written into a directory halo-audit fills (`rules export`, `man --dir`), where a symbolic
+//! link found is replaced itself and never written through, the mode of what is written (a
+//! rewrite keeps the old file's mode; private files such as snapshots are 0600 whatever was
+//! there), the check that an output is writable before expensive work, the refusal of an output
+//! that is one of the run's inputs, and the refusal of inputs that are not regular files.
 //! Every file halo-audit writes goes through here. A path of `-` is standard output where a file
 //! is written ([`write_with`]) and standard input where one is read ([`read_stdin`]).
 //!
@@ -118,8 +120,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_with(path, bytes, Access::Shared)
 }
 
-/// [`write_atomic`] of a file only its owner may read when it is created (an existing file keeps
-/// its mode).
+/// [`write_atomic`] of a file only its owner may read (0600), whatever the mode of the file it
+/// replaces.
 ///
 /// # Errors
 /// As [`write_atomic`].
@@ -159,6 +161,57 @@ pub fn write_with(path: &Path, bytes: &[u8], access: Access) -> Result<(), Write
         Err(e) => return Err(fail(e)),
     };
     replace(&target, bytes, old_mode, access).map_err(fail)
+}
+
+/// Writes `bytes` as the file `name` of `dir`, a directory halo-audit fills with files of its own
+/// naming (`rules export`, `man --dir`): atomically, as [`write_atomic`], but the entry is never
+/// followed. A symbolic link there (planted, or left by a package manager) is replaced by the new
+/// file, its target untouched; a regular file keeps its mode; a directory, FIFO, device or socket
+/// is refused. The caller decides beforehand whether existing files may be replaced.
+///
+/// # Errors
+/// [`WriteError`]; the entry is then untouched.
+pub fn write_in_dir(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), WriteError> {
+    let old_mode = check_in_dir(dir, name)?;
+    let path = dir.join(name);
+    // The rename replaces whatever the entry has become since: a link is replaced, not followed.
+    replace(&path, bytes, old_mode, Access::Shared).map_err(|cause| WriteError { path, cause })
+}
+
+/// Whether [`write_in_dir`] may write `name` in `dir`: `Ok` with the mode of the regular file
+/// there (`None` for nothing or a symbolic link, which is replaced), else why not. For checking
+/// every file before the first is written.
+///
+/// # Errors
+/// [`WriteError`]: not a plain file name, a directory, a FIFO, device or socket, or unreadable.
+pub fn check_in_dir(dir: &Path, name: &str) -> Result<Option<u32>, WriteError> {
+    let path = dir.join(name);
+    let fail = |cause| WriteError {
+        path: path.clone(),
+        cause,
+    };
+    let mut parts = Path::new(name).components();
+    if !matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    ) {
+        return Err(fail(std::io::Error::other("not a plain file name")));
+    }
+    let old_mode = match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => None,
+        Ok(meta) if meta.is_dir() => {
+            return Err(fail(std::io::Error::other("it is a directory")));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(fail(std::io::Error::other(
+                "it is not a regular file (a FIFO, device or socket); remove it first",
+            )));
+        }
+        Ok(meta) => Some(mode_of(&meta)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(fail(e)),
+    };
+    Ok(old_mode)
 }
 
 /// Where a write goes once links are followed.
@@ -211,8 +264,8 @@ fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.flush()
 }
 
-/// Writes a temporary sibling of `target`, gives it `old_mode` (or the mode `access` asks for),
-/// syncs it and renames it over `target`.
+/// Writes a temporary sibling of `target`, gives it the mode `access` asks for (private: 0600) or
+/// else `old_mode`, syncs it and renames it over `target`.
 fn replace(
     target: &Path,
     bytes: &[u8],
@@ -231,8 +284,11 @@ fn replace(
     let (tmp_path, mut file) = create_temporary(&dir, &name, private)?;
     let result = (|| {
         file.write_all(bytes)?;
-        if let Some(mode) = old_mode {
-            set_mode(&file, mode)?;
+        match (access, old_mode) {
+            // Created 0600; the old file's looser mode is not taken over.
+            (Access::Private, _) => set_mode(&file, 0o600)?,
+            (Access::Shared, Some(mode)) => set_mode(&file, mode)?,
+            (Access::Shared, None) => {}
         }
         file.sync_all()?;
         drop(file);
@@ -458,7 +514,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn modes_are_kept_on_rewrite_and_private_files_are_created_0600() {
+    fn modes_are_kept_on_rewrite_and_private_files_are_always_0600() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -470,12 +526,12 @@ mod tests {
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&shared, b"new").unwrap();
         assert_eq!(mode(&shared), 0o640);
-        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o666)).unwrap();
         write_private(&private, b"{}").unwrap();
         assert_eq!(
             mode(&private),
-            0o644,
-            "a rewrite keeps the mode the user chose"
+            0o600,
+            "a private file does not take over a looser mode"
         );
     }
 

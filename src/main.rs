@@ -1,8 +1,6 @@
 //! The `halo-audit` binary: parse arguments, run, render errors, exit with the documented code.
 
-// The binary is where errors are printed.
-#![allow(clippy::print_stderr)]
-
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -43,7 +41,8 @@ fn main() -> ExitCode {
             if !color {
                 text = halo_audit::text::shown_lines(&text);
             }
-            eprintln!("{}", text.trim_end());
+            // A closed or full standard error loses the message, never the exit code.
+            let _ = writeln!(std::io::stderr(), "{}", text.trim_end());
             ExitCode::from(code)
         }
     }

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::check::{Finding, Outcome};
 
@@ -113,7 +112,9 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
         path: path.to_owned(),
         reason,
     };
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    // Read in one pass keeping only what is checked and the findings' own text (each finding
+    // parsed on its own below): no JSON tree of the document, whatever it holds.
+    let report: shape::Report<'_> = serde_json::from_slice(bytes).map_err(|e| {
         not(format!(
             "it is not valid JSON (line {} column {}: {})",
             e.line(),
@@ -121,21 +122,16 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
             strip_position(&e.to_string())
         ))
     })?;
-    let Value::Object(map) = &value else {
+    if !report.object {
         return Err(not("the document is not a JSON object".to_owned()));
-    };
-    if map.get("format").and_then(Value::as_str) == Some(crate::snapshot::FORMAT) {
+    }
+    if report.format.text.as_deref() == Some(crate::snapshot::FORMAT) {
         return Err(not("it is a snapshot".to_owned()));
     }
-    if map
-        .get("tool")
-        .and_then(|t| t.get("name"))
-        .and_then(Value::as_str)
-        != Some(env!("CARGO_PKG_NAME"))
-    {
+    if report.tool_name.text.as_deref() != Some(env!("CARGO_PKG_NAME")) {
         return Err(not("it has no `tool.name` of \"halo-audit\"".to_owned()));
     }
-    match map.get("version").and_then(Value::as_u64) {
+    match report.version.number {
         Some(1) => {}
         Some(version) if version > 1 => {
             return Err(BaselineError::FutureVersion {
@@ -145,36 +141,249 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Baseline, BaselineError> {
         }
         _ => return Err(not("its `version` is not 1".to_owned())),
     }
-    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
+    if let Some(kind) = &report.kind.text {
         return Err(not(format!(
             "it is a halo-audit {kind}, not a check report"
         )));
     }
-    if !map.get("summary").is_some_and(Value::is_object) {
+    if !report.summary.object {
         return Err(not("it has no `summary`".to_owned()));
     }
-    let Some(findings) = map.get("findings").and_then(Value::as_array) else {
+    let Some(findings) = report.findings.0 else {
         return Err(not("it has no `findings` array".to_owned()));
     };
     let mut entries = Vec::with_capacity(findings.len());
     for (i, finding) in findings.iter().enumerate() {
-        let entry: BaselineEntry = serde_json::from_value(finding.clone())
+        let entry: BaselineEntry = serde_json::from_str(finding.get())
             .map_err(|e| not(format!("findings[{i}]: {}", strip_position(&e.to_string()))))?;
         if entry.fingerprint.trim().is_empty() {
             return Err(not(format!("findings[{i}] has an empty `fingerprint`")));
         }
         entries.push(entry);
     }
-    let instance = map
-        .get("snapshot")
-        .and_then(|s| s.get("instance"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
     Ok(Baseline {
         path: path.to_owned(),
         entries,
-        instance,
+        instance: report.instance.text,
     })
+}
+
+/// The parts of a report document a baseline reads, each as lenient as a JSON tree would be
+/// (a member of another type is as good as absent; a key written twice: the last wins), and
+/// everything else skipped while parsing.
+mod shape {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    /// A member read only as far as the checks go: its text, its unsigned number, whether it is
+    /// an object.
+    #[derive(Debug, Default)]
+    pub(super) struct Scalar {
+        pub text: Option<String>,
+        pub number: Option<u64>,
+        pub object: bool,
+    }
+
+    impl<'de> serde::Deserialize<'de> for Scalar {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(ScalarVisitor { pick: None })
+        }
+    }
+
+    /// Reads a [`Scalar`], or with `pick` the member of that name of an object.
+    struct ScalarVisitor {
+        pick: Option<&'static str>,
+    }
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Scalar;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+            Ok(Scalar::default())
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+            Ok(Scalar {
+                number: u64::try_from(v).ok().filter(|_| self.pick.is_none()),
+                ..Scalar::default()
+            })
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+            Ok(Scalar {
+                number: Some(v).filter(|_| self.pick.is_none()),
+                ..Scalar::default()
+            })
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
+            Ok(Scalar::default())
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+            Ok(Scalar {
+                text: Some(v.to_owned()).filter(|_| self.pick.is_none()),
+                ..Scalar::default()
+            })
+        }
+        fn visit_unit<E>(self) -> Result<Scalar, E> {
+            Ok(Scalar::default())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Scalar::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+            let mut picked = Scalar::default();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if self.pick == Some(key.as_ref()) {
+                    picked = map.next_value::<Scalar>()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(match self.pick {
+                Some(_) => picked,
+                None => Scalar {
+                    object: true,
+                    ..Scalar::default()
+                },
+            })
+        }
+    }
+
+    /// The findings, each left as its text: `None` when `findings` is not an array.
+    #[derive(Debug, Default)]
+    pub(super) struct Findings<'a>(pub Option<Vec<&'a RawValue>>);
+
+    impl<'de> serde::Deserialize<'de> for Findings<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Items;
+            impl<'de> Visitor<'de> for Items {
+                type Value = Findings<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON value")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Findings<'de>, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                        items.push(item);
+                    }
+                    Ok(Findings(Some(items)))
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Findings<'de>, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(Findings(None))
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+                fn visit_unit<E>(self) -> Result<Findings<'de>, E> {
+                    Ok(Findings(None))
+                }
+            }
+            deserializer.deserialize_any(Items)
+        }
+    }
+
+    /// The document.
+    #[derive(Debug, Default)]
+    pub(super) struct Report<'a> {
+        pub object: bool,
+        pub format: Scalar,
+        pub tool_name: Scalar,
+        pub version: Scalar,
+        pub kind: Scalar,
+        pub summary: Scalar,
+        pub instance: Scalar,
+        pub findings: Findings<'a>,
+    }
+
+    impl<'de> serde::Deserialize<'de> for Report<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Document;
+            impl<'de> Visitor<'de> for Document {
+                type Value = Report<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Report<'de>, A::Error> {
+                    let mut report = Report {
+                        object: true,
+                        ..Report::default()
+                    };
+                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        match key.as_ref() {
+                            "format" => report.format = map.next_value()?,
+                            "version" => report.version = map.next_value()?,
+                            "kind" => report.kind = map.next_value()?,
+                            "summary" => report.summary = map.next_value()?,
+                            "findings" => report.findings = map.next_value()?,
+                            "tool" => {
+                                report.tool_name = map.next_value_seed(Pick("name"))?;
+                            }
+                            "snapshot" => {
+                                report.instance = map.next_value_seed(Pick("instance"))?;
+                            }
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(report)
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Report<'de>, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Report::default())
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+                fn visit_unit<E>(self) -> Result<Report<'de>, E> {
+                    Ok(Report::default())
+                }
+            }
+            deserializer.deserialize_any(Document)
+        }
+    }
+
+    /// The member `.0` of an object, read as a [`Scalar`].
+    struct Pick(&'static str);
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Pick {
+        type Value = Scalar;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Scalar, D::Error> {
+            deserializer.deserialize_any(ScalarVisitor { pick: Some(self.0) })
+        }
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -285,6 +494,7 @@ mod tests {
     use super::*;
     use crate::check::{Subject, SubjectKind};
     use crate::diag::{Code, Severity};
+    use serde_json::Value;
 
     fn finding(requirement: &str, subject: &str, message: &str) -> Finding {
         Finding {

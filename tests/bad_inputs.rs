@@ -665,3 +665,66 @@ fn wrong_types_in_every_member_of_the_configuration_are_refused_at_their_line() 
         );
     }
 }
+
+/// Runs halo-audit with its standard error redirected by the shell (`2>&-`: closed,
+/// `2>/dev/full`: every write fails) and gives its exit code.
+#[cfg(unix)]
+fn code_with_stderr(redirect: &str, args: &[&str]) -> Option<i32> {
+    let bin = assert_cmd::cargo::cargo_bin("halo-audit");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$0\" \"$@\" {redirect}"))
+        .arg(&bin)
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .env_remove("HALO_URL")
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    output.status.code()
+}
+
+/// A diagnostic, a warning or a summary line that cannot be written is lost quietly: the run
+/// still exits with its own code, never 101 (a panic).
+#[cfg(unix)]
+#[test]
+fn a_closed_or_full_standard_error_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("broken.yaml");
+    std::fs::write(&rules, "id: broken\nrequirements: [\n").unwrap();
+    let rules = rules.to_string_lossy().into_owned();
+    let report = dir.path().join("report.json");
+    let report = report.to_string_lossy().into_owned();
+    let cases: &[(&[&str], i32)] = &[
+        // A usage error from the argument parser.
+        (&["check", "--no-such-flag"], 2),
+        // An invalid rule file: a rendered diagnostic.
+        (&["rules", "validate", &rules], 2),
+        // Findings, with the summary line on standard error.
+        (
+            &[
+                "check",
+                "--snapshot",
+                "fixtures/demo/snapshot.json",
+                "--format",
+                "json",
+                "-o",
+                &report,
+            ],
+            1,
+        ),
+        // A snapshot that does not exist.
+        (&["snapshot", "show", "fixtures/no-such-snapshot.json"], 2),
+    ];
+    for redirect in ["2>&-", "2>/dev/full"] {
+        for (args, expected) in cases {
+            assert_eq!(
+                code_with_stderr(redirect, args),
+                Some(*expected),
+                "{args:?} {redirect}"
+            );
+        }
+    }
+}

@@ -147,3 +147,94 @@ fn twenty_thousand_roles_check_diff_and_plan_in_bounded_memory() {
         &["plan", "--set", "vciotoolbox", "--snapshot", path],
     );
 }
+
+/// The demo tenant whose first agent carries a member the audit never reads: an array of
+/// `count` zeros (two bytes each in the file, a JSON value of 32 bytes each once parsed).
+fn junk_member(dir: &Path, count: usize) -> PathBuf {
+    let mut doc = demo();
+    doc["objects"]["agents"][0]["junk"] = json!("JUNK");
+    let text = doc.to_string();
+    let mut junk = String::with_capacity(count * 2 + 2);
+    junk.push('[');
+    for i in 0..count {
+        if i > 0 {
+            junk.push(',');
+        }
+        junk.push('0');
+    }
+    junk.push(']');
+    let path = dir.join("junk.json");
+    std::fs::write(&path, text.replacen("\"JUNK\"", &junk, 1)).unwrap();
+    path
+}
+
+/// A 70 MB agent record (over the 64 MiB the streamed read cuts out, so the document is parsed
+/// whole) whose junk member once became a JSON tree of 16 times the file: `snapshot show`, `check`,
+/// `diff` and `plan` now stay within 4 times the file plus the base of the binary. (The run is
+/// limited to 512 MiB of address space; the tree alone would need more than 1 GiB.)
+#[test]
+fn a_junk_array_in_a_record_is_skipped_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = junk_member(dir.path(), 35_000_000);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 64 * 1024 * 1024 && 4 * size < LIMIT_KIB * 1024 + 256 * 1024 * 1024);
+    let path = path.to_str().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    assert_eq!(limited(dir.path(), &["snapshot", "show", path]), 0);
+    let shown = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    assert_eq!(limited(dir.path(), &["snapshot", "show", demo]), 0);
+    let demo_shown = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    assert_eq!(shown, demo_shown, "the junk member changes nothing");
+    assert_eq!(
+        limited(
+            dir.path(),
+            &["check", "--snapshot", path, "--format", "json"]
+        ),
+        1
+    );
+}
+
+/// A 100 MB baseline report (the demo's findings, many times over): read without a JSON tree of
+/// it (which once took 7 times the file), within the 512 MiB limit.
+#[test]
+fn a_large_baseline_report_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    assert_eq!(
+        limited(
+            dir.path(),
+            &["check", "--snapshot", demo, "--format", "json"]
+        ),
+        1
+    );
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out")).unwrap()).unwrap();
+    let findings = report["findings"].as_array().unwrap().clone();
+    let one = serde_json::to_string(&findings).unwrap().len();
+    let copies = 100_000_000 / one + 1;
+    let mut all = Vec::with_capacity(findings.len() * copies);
+    for _ in 0..copies {
+        all.extend(findings.iter().cloned());
+    }
+    report["findings"] = Value::Array(all);
+    let baseline = dir.path().join("baseline.json");
+    std::fs::write(&baseline, report.to_string()).unwrap();
+    drop(report);
+    assert!(std::fs::metadata(&baseline).unwrap().len() > 100_000_000);
+    // Every finding is in the baseline: nothing new, exit 0.
+    assert_eq!(
+        limited(
+            dir.path(),
+            &[
+                "check",
+                "--snapshot",
+                demo,
+                "--baseline",
+                baseline.to_str().unwrap()
+            ]
+        ),
+        0
+    );
+}

@@ -174,7 +174,7 @@ fn fetch(server: &Server, args: &[&std::ffi::OsStr]) -> Run {
 
 #[cfg(unix)]
 #[test]
-fn a_new_snapshot_is_private_and_a_rewritten_one_keeps_its_mode() {
+fn a_snapshot_is_private_whatever_file_it_replaces() {
     use std::os::unix::fs::PermissionsExt;
     let server = Server::start(SimConfig::demo()).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -182,10 +182,93 @@ fn a_new_snapshot_is_private_and_a_rewritten_one_keeps_its_mode() {
     let run = fetch(&server, args!["-o", &snap]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(mode(&snap), 0o600);
-    std::fs::set_permissions(&snap, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // A world-writable file where the snapshot goes (left by someone, or by a looser tool).
+    std::fs::set_permissions(&snap, std::fs::Permissions::from_mode(0o666)).unwrap();
     let run = fetch(&server, args!["-o", &snap]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(mode(&snap), 0o640);
+    assert_eq!(mode(&snap), 0o600);
+    // Through a link the user named: the target is replaced, 0600, and the link kept.
+    let target = dir.path().join("target.json");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let run = fetch(&server, args!["-o", &link]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(mode(&target), 0o600);
+}
+
+/// Symbolic links planted in a directory halo-audit fills (`rules export`, `man --dir`), one to
+/// a file outside and one dangling: neither is written through; each is replaced by the file.
+#[cfg(unix)]
+#[test]
+fn writers_into_a_directory_never_follow_a_planted_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let victim = outside.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let never = outside.join("never-created");
+    let is_link = |p: &Path| p.symlink_metadata().unwrap().file_type().is_symlink();
+
+    for (command, first, second) in [
+        ("export", "cipp.yaml", "rules.schema.json"),
+        ("man", "halo-audit.1", "halo-audit-check.1"),
+    ] {
+        let target = dir.path().join(command);
+        std::fs::create_dir_all(&target).unwrap();
+        std::os::unix::fs::symlink(&victim, target.join(first)).unwrap();
+        std::os::unix::fs::symlink(&never, target.join(second)).unwrap();
+        let run = if command == "export" {
+            // Without --force, links (even dangling ones) are files that exist: refused.
+            let refused = halo_audit(args!["rules", "export", &target]);
+            assert_eq!(refused.code, 2, "{}", refused.stderr);
+            halo_audit(args!["rules", "export", &target, "--force"])
+        } else {
+            halo_audit(args!["man", "--dir", &target])
+        };
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "precious",
+            "{command}"
+        );
+        assert!(!never.exists(), "{command} wrote through a dangling link");
+        for name in [first, second] {
+            let path = target.join(name);
+            assert!(!is_link(&path), "{command}: {name} is still a link");
+            assert!(
+                std::fs::metadata(&path).unwrap().len() > 100,
+                "{command}: {name}"
+            );
+        }
+    }
+}
+
+/// A FIFO where `rules export --force` or `man --dir` would write a file: refused before any file
+/// is written, without hanging on it.
+#[cfg(unix)]
+#[test]
+fn a_special_file_in_a_filled_directory_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, name) in [
+        ("export", "rules.schema.json"),
+        ("man", "halo-audit-check.1"),
+    ] {
+        let target = dir.path().join(command);
+        std::fs::create_dir_all(&target).unwrap();
+        mkfifo(&target.join(name));
+        let run = if command == "export" {
+            halo_audit(args!["rules", "export", &target, "--force"])
+        } else {
+            halo_audit(args!["man", "--dir", &target])
+        };
+        assert_eq!(run.code, 3, "{command}: {}", run.stderr);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+        let written = std::fs::read_dir(&target).unwrap().count();
+        assert_eq!(written, 1, "{command} wrote files before refusing");
+    }
 }
 
 /// An output directory that cannot be written is found before a single request is sent.

@@ -20,7 +20,7 @@ use halo_audit::cli::{FailOn, Format};
 use halo_audit::report::{self, Context, Style};
 use halo_audit::ruleset::{self, Library, RuleFile};
 use halo_audit::snapshot;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use miette::Diagnostic;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::Value;
@@ -229,12 +229,11 @@ fn input(seeds: &'static LazyLock<Vec<Vec<u8>>>) -> impl Strategy<Value = Vec<u8
     ]
 }
 
-/// Renders a diagnostic the way `main` does; rendering must not panic either.
+/// Renders a diagnostic the way `main` does; rendering must not panic either, nor fall back to
+/// the bare message (which has no `×`).
 fn render(error: &dyn Diagnostic) -> String {
-    let mut out = String::new();
-    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .render_report(&mut out, error)
-        .unwrap();
+    let out = report::diagnostic_text(error, false);
+    assert!(out.contains('×'), "not rendered as a diagnostic: {out}");
     out
 }
 
@@ -577,5 +576,47 @@ proptest! {
         let plan = halo_audit::plan::plan(Some(&tenant), &LIBRARY, catalog, &selection).unwrap();
         let text = report::plan::json(&plan);
         prop_assert!(text.len() <= bound, "plan: {} bytes > {bound}", text.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// An error anywhere along a line of any length, in a rule file, a configuration or a catalog
+    /// overlay: the diagnostic renders (the renderer cannot place a label past column 65,535, so
+    /// the line is shown as a window), names the real line and column, shows the place, and does
+    /// not print the whole line.
+    #[test]
+    fn an_error_far_along_a_long_line_renders_a_window_of_it(
+        width in prop_oneof![0usize..600, 60_000usize..140_000],
+        pad in prop::sample::select(vec!["x", "é", "字", "\t", " ", "🦀"]),
+        kind in 0usize..3,
+    ) {
+        let padding = pad.repeat(width / pad.len().max(1));
+        let padded = padding.len();
+        let (name, text) = match kind {
+            0 => (
+                "long.yaml",
+                format!("id: long\ntitle: t\nsources:\n  - {{url: \"https://a.example/\", retrieved: 2026-11-24}}\nbinding: {{application_name: [\"L*\"]}}\nrequirements:\n  - {{id: long.a, title: \"{padding}\", permission: \"scope:read:tickets\", expect: yes, source: {{quote: q}}, bogus: 1}}\n"),
+            ),
+            1 => ("halo-audit.yaml", format!("instance: {{url: \"{padding}\", bogus: 1}}\n")),
+            _ => ("overlay.yaml", format!("permissions: [{{permission: \"{padding}\", bogus: 1}}]\n")),
+        };
+        let line = text.lines().position(|l| l.contains("bogus")).unwrap();
+        let column = text.lines().nth(line).unwrap().find("bogus").unwrap() + 1;
+        let file = RuleFile { name: name.to_owned(), text, builtin: false };
+        let error: Box<dyn Diagnostic> = match kind {
+            0 => Box::new(ruleset::load(&[file], Catalog::builtin().unwrap()).err().unwrap()),
+            1 => Box::new(halo_audit::config::parse(&file).err().unwrap()),
+            _ => Box::new(ruleset::overlay::apply(Catalog::builtin().unwrap(), &[file]).err().unwrap()),
+        };
+        let shown = render(error.as_ref());
+        let place = format!("{name}:{}:{column}]", line + 1);
+        prop_assert!(shown.contains(&place), "{} not in {}", place, shown);
+        prop_assert!(shown.contains("bogus: 1"), "{}", shown);
+        // A line over 512 bytes is shown as a window; a shorter one whole (a tab is four columns).
+        if padded > 512 {
+            prop_assert!(shown.len() < 4_000, "the whole line was shown ({} bytes)", shown.len());
+        }
     }
 }

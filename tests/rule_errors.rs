@@ -436,3 +436,103 @@ fn structural_and_semantic_problems_of_every_requirement_at_once() {
         );
     }
 }
+
+/// Every broken requirement of one file reports every problem it has, each at its place: members
+/// missing, members of the wrong type or unknown, and beside them what the members that are there
+/// say (an unknown permission, an unknown level) and a duplicate id.
+#[test]
+fn several_broken_requirements_report_every_problem_in_one_run() {
+    let text = r#"id: multi
+title: Multi
+sources:
+  - {url: "https://a.example/", retrieved: 2026-11-24}
+binding: {application_name: ["Multi*"]}
+requirements:
+  - id: multi.a
+    title: lacks expect
+    permission: Tickets
+    source: {quote: q}
+  - id: multi.b
+    title: lacks expect, unknown permission
+    permission: No Such Permission
+    source: {quote: q}
+  - id: multi.c
+    permission: Customers
+    expect: Sort of
+    source: {quote: q}
+  - id: multi.a
+    title: [not, a, string]
+    permission: Assets
+    expect: Read Only
+    allow_higher: perhaps
+    source: {quote: q, page: 4}
+  - id: multi.e
+    title: fine
+    permission: Tickets
+    expect: Read Only
+    source: {quote: q}
+"#;
+    let error = load(&[("multi.yaml", text)]).unwrap_err();
+    let shown = render(&error);
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line))
+        .collect();
+    for (message, line) in [
+        ("missing field `expect`", 7),
+        ("missing field `expect`", 11),
+        ("unknown permission `No Such Permission`", 13),
+        ("missing field `title`", 15),
+        ("`Sort of` is not a level", 17),
+        ("expected string scalar", 20),
+        ("invalid boolean", 23),
+        ("unknown field `page`", 24),
+        ("requirement id `multi.a` is already used", 19),
+    ] {
+        assert!(
+            found.iter().any(|(m, l)| m.contains(message) && *l == line),
+            "{message} at line {line} is missing from {found:#?}\n{shown}"
+        );
+    }
+    assert_eq!(problems.len(), 9, "{found:#?}");
+    insta::assert_snapshot!(shown);
+}
+
+/// A list of flow mappings, one a line, every one broken: each still reports its problems.
+#[test]
+fn every_requirement_broken_in_flow_mappings_is_reported() {
+    let text = r#"id: flowy
+title: Flowy
+sources:
+  - {url: "https://a.example/", retrieved: 2026-11-24}
+binding: {application_name: ["Flowy*"]}
+requirements:
+  - {id: flowy.a, title: a, permission: Bogus Perm, source: {quote: q}}
+  - {id: flowy.b, title: [x], permission: Tickets, expect: Read Only, source: {quote: q}}
+  - {id: flowy.c, permission: Customers, expect: Sort of, source: {quote: q}}
+"#;
+    let error = load(&[("flowy.yaml", text)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line))
+        .collect();
+    for (message, line) in [
+        ("missing field `expect`", 7),
+        ("unknown permission `Bogus Perm`", 7),
+        ("expected string scalar", 8),
+        ("missing field `title`", 9),
+        ("`Sort of` is not a level", 9),
+    ] {
+        assert!(
+            found.iter().any(|(m, l)| m.contains(message) && *l == line),
+            "{message} at line {line} is missing from {found:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 5, "{found:#?}");
+}

@@ -101,7 +101,14 @@ fn changed_quotes_moved_and_vanished_pages_are_reported() {
     std::fs::write(dir.path().join("drifty.yaml"), set(&base)).unwrap();
     let rules = dir.path().to_string_lossy().into_owned();
     let (code, stdout, stderr) = run(&[
-        "rules", "sources", "drifty", "--rules", &rules, "--format", "json",
+        "rules",
+        "sources",
+        "drifty",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--allow-http-loopback",
     ]);
     assert_eq!(code, 1, "drift is exit 1: {stdout}{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
@@ -136,7 +143,14 @@ fn changed_quotes_moved_and_vanished_pages_are_reported() {
     assert_eq!(drifty["quotes_checked"], 3);
     assert_eq!(drifty["quotes_unchecked"], 1, "the vanished page's quote");
 
-    let (_, human, _) = run(&["rules", "sources", "drifty", "--rules", &rules]);
+    let (_, human, _) = run(&[
+        "rules",
+        "sources",
+        "drifty",
+        "--rules",
+        &rules,
+        "--allow-http-loopback",
+    ]);
     for expected in [
         "drifty (Drifty integration): drifted",
         "MOVED (301) to",
@@ -187,4 +201,246 @@ fn saved_copies_are_read_offline() {
         "{stdout}"
     );
     assert!(stdout.contains("older than 365 days"), "{stdout}");
+}
+
+/// A listener that answers every request with one page and counts the connections it was sent.
+fn counting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let body = "Grant the read:tickets scope.";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port.to_string(), count)
+}
+
+fn set_of(urls: &[String]) -> String {
+    let sources: String = urls
+        .iter()
+        .map(|u| format!("  - {{url: \"{u}\", retrieved: 2026-11-24}}\n"))
+        .collect();
+    format!(
+        r#"id: reach
+title: Reach
+sources:
+{sources}binding: {{application_name: ["Reach*"]}}
+requirements:
+  - {{id: reach.scope, title: t, permission: "scope:read:tickets", expect: yes, source: {{quote: "Grant the read:tickets scope."}}}}
+"#
+    )
+}
+
+fn reasons(stdout: &str) -> Vec<(String, String)> {
+    let report: Value = serde_json::from_str(stdout).unwrap();
+    report["sets"][0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["url"].as_str().unwrap().to_owned(),
+                s["reason"].as_str().unwrap_or("(read)").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn plain_http_needs_the_flag_even_on_this_machine() {
+    let (port, count) = counting_server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("reach.yaml"),
+        set_of(&[format!("http://127.0.0.1:{port}/page")]),
+    )
+    .unwrap();
+    let rules = dir.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&[
+        "rules", "sources", "reach", "--rules", &rules, "--format", "json",
+    ]);
+    assert_eq!(code, 3, "no page read: {stdout}{stderr}");
+    let reasons = reasons(&stdout);
+    assert!(
+        reasons[0].1.contains("--allow-http-loopback"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn private_link_local_odd_spellings_and_userinfo_are_refused_with_the_reason() {
+    let (port, count) = counting_server();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "https://169.254.169.254/latest/meta-data".to_owned(),
+            "169.254.169.254 is a link-local address",
+        ),
+        (
+            "https://10.0.0.1/".to_owned(),
+            "10.0.0.1 is a private address",
+        ),
+        ("https://192.168.1.1/".to_owned(), "private address"),
+        ("https://[fd12::1]/".to_owned(), "unique local"),
+        ("https://[::1]/".to_owned(), "loopback"),
+        ("https://[::ffff:7f00:1]/".to_owned(), "loopback"),
+        (
+            "https://[::ffff:127.0.0.1]/".to_owned(),
+            "unusual spelling of the address [::ffff:7f00:1]",
+        ),
+        (
+            format!("https://127.1:{port}/"),
+            "`127.1` is an unusual spelling of the address 127.0.0.1",
+        ),
+        (
+            format!("https://2130706433:{port}/"),
+            "`2130706433` is an unusual spelling",
+        ),
+        (format!("http://127.1:{port}/page"), "unusual spelling"),
+        (
+            "http://10.0.0.1/".to_owned(),
+            "plain http is fetched only from this machine",
+        ),
+        (
+            format!("https://localhost:{port}/page"),
+            "the host `localhost` resolves to",
+        ),
+        (
+            format!("http://someone:hunter2@127.0.0.1:{port}/page"),
+            "holds a user name or password",
+        ),
+        (format!("http://127.0.0.1:{port}/page"), "(read)"),
+    ];
+    let urls: Vec<String> = cases.iter().map(|(u, _)| u.clone()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reach.yaml"), set_of(&urls)).unwrap();
+    let rules = dir.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&[
+        "rules",
+        "sources",
+        "reach",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--allow-http-loopback",
+        "--timeout",
+        "10",
+    ]);
+    assert_eq!(
+        code, 0,
+        "the quote is on the one page read: {stdout}{stderr}"
+    );
+    let reasons = reasons(&stdout);
+    assert_eq!(reasons.len(), cases.len());
+    for ((url, expected), (shown_url, reason)) in cases.iter().zip(&reasons) {
+        assert!(reason.contains(expected), "{url}: {reason}");
+        if url.contains("hunter2") {
+            assert_eq!(shown_url, &format!("http://127.0.0.1:{port}/page"));
+        }
+    }
+    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    let (_, human, _) = run(&[
+        "rules",
+        "sources",
+        "reach",
+        "--rules",
+        &rules,
+        "--allow-http-loopback",
+    ]);
+    assert!(
+        !human.contains("hunter2") && !human.contains("someone"),
+        "{human}"
+    );
+    assert!(
+        human.contains("169.254.169.254 is a link-local address"),
+        "{human}"
+    );
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "only the plain loopback page was fetched, once per run"
+    );
+}
+
+#[test]
+fn a_page_of_160000_blocks_is_scanned_and_hostile_quotes_print_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::create_dir_all(&saved).unwrap();
+    std::fs::write(
+        rules.join("hostile.yaml"),
+        r#"id: hostile
+title: Hostile
+sources:
+  - {url: "https://docs.example/blocks", retrieved: 2026-11-24}
+binding: {application_name: ["Hostile*"]}
+requirements:
+  - {id: hostile.kept, title: t, permission: "scope:read:tickets", expect: yes, source: {quote: "Grant the read:tickets scope."}}
+  - {id: hostile.gone, title: t, permission: "scope:edit:tickets", expect: yes, source: {quote: "\e]0;owned\a\e[2J\n::error::forged\n::add-mask::x\n##[group]folded"}}
+"#,
+    )
+    .unwrap();
+    let mut page = String::from("<p>Grant the read:tickets scope.</p>");
+    for i in 0..160_000 {
+        page.push_str(match i % 3 {
+            0 => "<!-- c -->",
+            1 => "<script>s</script>",
+            _ => "<style>t</style>",
+        });
+    }
+    std::fs::write(saved.join("docs-example-blocks.html"), page).unwrap();
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = run(&[
+        "rules",
+        "sources",
+        "--no-default-rules",
+        "--rules",
+        &rules.to_string_lossy(),
+        "--saved",
+        &saved.to_string_lossy(),
+    ]);
+    eprintln!("160,000 blocks read and scanned in {:?}", started.elapsed());
+    assert_eq!(code, 1, "one quote is missing: {stdout}{stderr}");
+    assert!(
+        stdout.contains("quotes: 2 checked, 1 not found"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("hostile.gone: \""), "{stdout}");
+    for raw in ['\u{1b}', '\u{7}', '\r'] {
+        assert!(
+            !stdout.contains(raw) && !stderr.contains(raw),
+            "{raw:?} came out raw: {stdout}"
+        );
+    }
+    for line in stdout.lines() {
+        let line = line.trim_start();
+        assert!(!line.starts_with("::") && !line.contains("##["), "{line}");
+        assert!(
+            !line.contains("::error::") && !line.contains("::add-mask::"),
+            "{line}"
+        );
+    }
 }

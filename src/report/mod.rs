@@ -23,6 +23,7 @@ pub mod rules;
 pub mod sarif;
 pub mod snapshot;
 pub mod table;
+mod window;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -386,8 +387,10 @@ pub fn diagnostic_text(diagnostic: &dyn miette::Diagnostic, color: bool) -> Stri
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
     };
     let mut text = String::new();
+    // Long lines are shown as windows: the renderer cannot place a label past column 65,535.
+    let uncoded = Uncoded(diagnostic);
     if handler
-        .render_report(&mut text, &Uncoded(diagnostic))
+        .render_report(&mut text, &window::Windowed::new(&uncoded))
         .is_err()
     {
         text = diagnostic.to_string();

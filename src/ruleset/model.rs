@@ -251,6 +251,45 @@ pub struct RawRequirement {
     pub source: Sp<RawCitation>,
 }
 
+/// A requirement that does not parse, read again with every member optional: so that every
+/// member missing is found at once, and what is there can still be checked (an unknown permission
+/// or level beside a missing `expect`). Never a source of requirements.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LooseRequirement {
+    #[serde(default)]
+    pub id: Option<Sp<String>>,
+    #[serde(default)]
+    pub title: Option<Sp<String>>,
+    #[serde(default)]
+    pub permission: Option<Sp<String>>,
+    #[serde(default)]
+    pub expect: Option<Sp<RawExpect>>,
+    #[serde(default)]
+    pub severity: Option<Sp<String>>,
+    /// Read so that its type is checked; nothing else to check.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub rationale: Option<String>,
+    #[serde(default)]
+    pub allow_higher: Option<bool>,
+    /// Read so that its type is checked; nothing else to check.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub ambiguity: Option<String>,
+    #[serde(default)]
+    pub condition: Option<Sp<String>>,
+    #[serde(default)]
+    pub source: Option<Sp<RawCitation>>,
+}
+
+/// The requirements of a rule file read as [`LooseRequirement`]s; the rest is ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LooseSet {
+    #[serde(default)]
+    pub requirements: Vec<Sp<LooseRequirement>>,
+}
+
 /// A choice between requirements of the set.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -157,8 +157,17 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
 /// file is not laid out so that items can be told apart); then only the first problem is shown.
 fn item_by_item(v: &mut Validator<'_>) -> Option<Salvaged> {
     let found = salvage::<RawSet>(v.file)?;
-    for error in &found.errors {
-        v.parse_error(error);
+    let source_urls: Vec<String> = found
+        .raw
+        .sources
+        .iter()
+        .map(|s| s.value.url.value.clone())
+        .collect();
+    for (error, item) in found.errors.iter().zip(&found.broken_items) {
+        // A requirement gets every problem it has; anything else its first.
+        if !(item.requirement && v.broken_requirement(item, &source_urls)) {
+            v.parse_error(error);
+        }
     }
     Some(Salvaged {
         raw: found.raw,
@@ -215,6 +224,228 @@ impl Validator<'_> {
             "cannot parse rule file",
             help.to_owned(),
         ));
+    }
+
+    /// Every problem of a requirement that does not parse: each member of the wrong type or
+    /// unknown (read again with that member blanked, until the rest parses), then every member
+    /// missing, then what the members that are there say (an unknown permission, a level the
+    /// permission does not have). False when the item cannot be read that way (its first problem
+    /// is then reported alone).
+    fn broken_requirement(
+        &mut self,
+        item: &super::yaml::BrokenItem,
+        source_urls: &[String],
+    ) -> bool {
+        /// At most this many members are blanked, one per reading.
+        const MAX_MEMBERS: usize = 32;
+        let lines: Vec<&str> = item.alone.split_inclusive('\n').collect();
+        let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+        // Members start at the item's key column: the `- ` line's text after the dash.
+        let Some(first) = lines.get(*item.lines.start()) else {
+            return false;
+        };
+        let key_indent = {
+            let after_dash = first.trim_start_matches([' ', '\t']);
+            let dash = indent(first);
+            match after_dash.strip_prefix('-') {
+                Some(rest) if after_dash.trim() != "-" => {
+                    dash + 1 + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
+                }
+                // A lone `-` line: the keys start on the next line.
+                _ => lines
+                    .get(*item.lines.start() + 1)
+                    .map_or(dash + 2, |l| indent(l)),
+            }
+        };
+        let mut blanked: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
+        let mut blanked_keys: BTreeSet<String> = BTreeSet::new();
+        let mut problems = Vec::new();
+        let loose = loop {
+            let mut text = item.alone.clone().into_bytes();
+            let starts: Vec<usize> = lines
+                .iter()
+                .scan(0, |at, l| {
+                    let start = *at;
+                    *at += l.len();
+                    Some(start)
+                })
+                .collect();
+            for range in &blanked {
+                for line in range.clone() {
+                    let (Some(&start), Some(content)) = (starts.get(line), lines.get(line)) else {
+                        continue;
+                    };
+                    let content = content.trim_end_matches(['\r', '\n']);
+                    // The `- ` of the item's first line stays, so the item stays an item.
+                    let keep = if line == *item.lines.start() {
+                        key_indent
+                    } else {
+                        0
+                    };
+                    for byte in text
+                        .iter_mut()
+                        .skip(start + keep)
+                        .take(content.len().saturating_sub(keep))
+                    {
+                        *byte = b' ';
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&text).into_owned();
+            match serde_saphyr::from_str_with_options::<model::LooseSet>(&text, yaml_options()) {
+                Ok(set) => break set.requirements.into_iter().next(),
+                Err(e) => {
+                    let Some(line) = e
+                        .location()
+                        .and_then(|l| usize::try_from(l.line()).ok())
+                        .and_then(|l| l.checked_sub(1))
+                        .filter(|l| item.lines.contains(l))
+                    else {
+                        return false;
+                    };
+                    // The member holding that line: its key line, through its deeper lines.
+                    let Some(key) = (*item.lines.start()..=line).rev().find(|&i| {
+                        lines.get(i).is_some_and(|l| {
+                            i == *item.lines.start()
+                                || (indent(l) == key_indent && !l.trim().is_empty())
+                        })
+                    }) else {
+                        return false;
+                    };
+                    let mut end = key;
+                    while end < *item.lines.end()
+                        && lines
+                            .get(end + 1)
+                            .is_some_and(|l| l.trim().is_empty() || indent(l) > key_indent)
+                    {
+                        end += 1;
+                    }
+                    if blanked.len() >= MAX_MEMBERS || blanked.iter().any(|r| r.contains(&key)) {
+                        return false;
+                    }
+                    // A flow mapping on one line cannot lose one member: read no further.
+                    if key == *item.lines.start() && end == *item.lines.end() {
+                        return false;
+                    }
+                    let name = lines.get(key).map_or("", |l| {
+                        let l = l.trim_start_matches([' ', '\t']);
+                        let l = if key == *item.lines.start() {
+                            l.trim_start_matches('-').trim_start()
+                        } else {
+                            l
+                        };
+                        l.split(':').next().unwrap_or_default().trim()
+                    });
+                    blanked_keys.insert(name.to_owned());
+                    blanked.push(key..=end);
+                    problems.push(e);
+                }
+            }
+        };
+        let Some(loose) = loose else {
+            return false;
+        };
+        for error in &problems {
+            self.parse_error(error);
+        }
+        let r = &loose.value;
+        let missing: Vec<&str> = [
+            ("id", r.id.is_none()),
+            ("title", r.title.is_none()),
+            ("permission", r.permission.is_none()),
+            ("expect", r.expect.is_none()),
+            ("source", r.source.is_none()),
+        ]
+        .into_iter()
+        .filter(|(name, absent)| *absent && !blanked_keys.contains(*name))
+        .map(|(name, _)| name)
+        .collect();
+        let at = Sp {
+            value: (),
+            line: loose.line,
+            column: loose.column,
+            span: None,
+        };
+        for name in &missing {
+            self.push(
+                &at,
+                format!("cannot parse rule file: missing field `{name}`"),
+                "this mapping lacks it",
+                Some(
+                    "every requirement needs `id`, `title`, `permission`, `expect` and `source`"
+                        .to_owned(),
+                ),
+            );
+        }
+        // What is there is checked as for any requirement.
+        if let Some(id) = &r.id
+            && !is_id(&id.value, true)
+        {
+            self.push(
+                id,
+                format!(
+                    "requirement id `{}` is not lower-case letters, digits, dots and dashes",
+                    id.value
+                ),
+                "invalid id",
+                Some("e.g. `cloud-depot.customers-read-only`".to_owned()),
+            );
+        }
+        let _ = self.severity(r.severity.as_ref(), Severity::Error);
+        if let Some(condition) = &r.condition
+            && condition.value.trim().is_empty()
+        {
+            self.push(
+                condition,
+                "empty condition".to_owned(),
+                "empty",
+                Some("write the vendor's condition, e.g. `Knowledge Base sync is used`, or remove `condition`".to_owned()),
+            );
+        }
+        if let Some(permission) = &r.permission {
+            match self.catalog.resolve(&permission.value) {
+                None => self.unknown_permission(permission),
+                Some(resolved) => {
+                    if let Some(expect) = &r.expect {
+                        let _ = self.expect(&resolved, expect, r.allow_higher);
+                    }
+                }
+            }
+        }
+        if let Some(source) = &r.source
+            && let Some(url) = &source.value.url
+            && !source_urls.contains(&url.value)
+        {
+            self.push(
+                url,
+                format!("`{}` is not one of the set's sources", url.value),
+                "unknown source",
+                Some("add it to the set's `sources`".to_owned()),
+            );
+        }
+        true
+    }
+
+    fn unknown_permission(&mut self, permission: &Sp<String>) {
+        let suggestions = self.catalog.suggest(&permission.value);
+        let help = if suggestions.is_empty() {
+            "use a key or UI label from docs/permissions.md".to_owned()
+        } else {
+            format!(
+                "did you mean {}? (all keys and labels: docs/permissions.md)",
+                suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        self.push(
+            permission,
+            format!("unknown permission `{}`", permission.value),
+            "not in the permission catalog",
+            Some(help),
+        );
     }
 
     fn severity(&mut self, raw: Option<&Sp<String>>, default: Severity) -> Severity {
@@ -570,25 +801,7 @@ impl Validator<'_> {
             );
         }
         let Some(permission) = self.catalog.resolve(&r.permission.value) else {
-            let suggestions = self.catalog.suggest(&r.permission.value);
-            let help = if suggestions.is_empty() {
-                "use a key or UI label from docs/permissions.md".to_owned()
-            } else {
-                format!(
-                    "did you mean {}? (all keys and labels: docs/permissions.md)",
-                    suggestions
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            self.push(
-                &r.permission,
-                format!("unknown permission `{}`", r.permission.value),
-                "not in the permission catalog",
-                Some(help),
-            );
+            self.unknown_permission(&r.permission);
             return None;
         };
         let expect = self.expect(&permission, &r.expect, r.allow_higher)?;

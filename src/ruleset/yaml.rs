@@ -42,6 +42,18 @@ pub(crate) struct Salvage<T> {
     pub errors: Vec<serde_saphyr::Error>,
     /// The ids of the broken items that have one, with their places.
     pub broken_ids: Vec<(String, Location)>,
+    /// Each broken item, in the order of `errors`.
+    pub broken_items: Vec<BrokenItem>,
+}
+
+/// One item that does not parse.
+pub(crate) struct BrokenItem {
+    /// Its lines (0-based, inclusive).
+    pub lines: std::ops::RangeInclusive<usize>,
+    /// True for an item of `requirements`.
+    pub requirement: bool,
+    /// The file with every other item blanked (so offsets are the file's).
+    pub alone: String,
 }
 
 /// Parses each item of the file's block-style lists (`requirements`, `policies`, `waivers`) alone,
@@ -64,6 +76,7 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
     // Each item's lines (0-based, inclusive): from its `- ` line to the last line indented at
     // least as far as its keys (blank lines and comments included).
     let mut items: Vec<(std::ops::RangeInclusive<usize>, Option<String>, Location)> = Vec::new();
+    let requirements = shape.requirements.len();
     for item in shape
         .requirements
         .iter()
@@ -131,6 +144,7 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
     };
     let mut broken = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut broken_items = Vec::new();
     for (k, (range, _, _)) in items.iter().enumerate() {
         let alone = masked(&|i| i != k);
         if let Err(e) = serde_saphyr::from_str_with_options::<T>(&alone, yaml_options()) {
@@ -151,9 +165,38 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
             }
             broken.insert(k);
             errors.push(e);
+            broken_items.push(BrokenItem {
+                lines: range.clone(),
+                requirement: k < requirements,
+                alone,
+            });
         }
     }
-    let rest = masked(&|i| broken.contains(&i));
+    let mut rest = masked(&|i| broken.contains(&i));
+    // A list whose every item is broken would be left empty, which is not a list: it becomes `[]`
+    // where its first item's `- ` was.
+    let lists = [
+        0..requirements,
+        requirements..requirements + shape.policies.len(),
+        requirements + shape.policies.len()..items.len(),
+    ];
+    for list in lists {
+        if list.is_empty() || !list.clone().all(|i| broken.contains(&i)) {
+            continue;
+        }
+        let Some(first) = items.get(list.start).map(|(range, _, _)| *range.start()) else {
+            continue;
+        };
+        let (Some(&start), Some(line)) = (starts.get(first), lines.get(first)) else {
+            continue;
+        };
+        let dash = indent(line);
+        if line.get(dash..).is_some_and(|l| l.starts_with("- "))
+            && rest.is_char_boundary(start + dash + 2)
+        {
+            rest.replace_range(start + dash..start + dash + 2, "[]");
+        }
+    }
     let raw = serde_saphyr::from_str_with_options::<T>(&rest, yaml_options()).ok()?;
     let broken_ids = items
         .into_iter()
@@ -165,6 +208,7 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
         raw,
         errors,
         broken_ids,
+        broken_items,
     })
 }
 

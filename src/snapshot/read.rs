@@ -85,10 +85,33 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     }
     // Refuses a directory or a file over the limit before anything else.
     drop(super::open(path)?);
-    match streamed(&Input::File(path), catalog, path) {
-        Some(loaded) => Ok(loaded),
-        None => whole(&super::load(path)?, catalog, path),
+    if let Some(loaded) = streamed(&Input::File(path), catalog, path) {
+        return Ok(loaded);
     }
+    // What the split could not follow (a record over its 64 MiB limit, a layout it does not
+    // know) is parsed whole, still skipping what the normaliser does not read: a junk member of
+    // any size costs the file's bytes, not a JSON tree of it. Only valid JSON is read whole (one
+    // pass that keeps nothing tells): a file that goes bad early is refused at its first bad byte.
+    if !valid_json(path) {
+        return whole(&super::load(path)?, catalog, path);
+    }
+    let bytes = {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        super::open(path)?
+            .take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|cause| SnapshotError::Read {
+                path: path.to_owned(),
+                cause,
+            })?;
+        bytes
+    };
+    if let Some(loaded) = lean_whole(&bytes, catalog, path) {
+        return Ok(loaded);
+    }
+    drop(bytes);
+    whole(&super::load(path)?, catalog, path)
 }
 
 /// [`read`] of bytes already in memory (standard input, a live fetch); `path` names them in
@@ -99,8 +122,37 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
 pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     match streamed(&Input::Bytes(bytes), catalog, path) {
         Some(loaded) => Ok(loaded),
-        None => whole(&super::parse(bytes, path)?, catalog, path),
+        None => match lean_whole(bytes, catalog, path) {
+            Some(loaded) => Ok(loaded),
+            None => whole(&super::parse(bytes, path)?, catalog, path),
+        },
     }
+}
+
+/// Whether the file is one JSON document, read in chunks keeping nothing.
+fn valid_json(path: &Path) -> bool {
+    use serde::Deserialize as _;
+    let Ok(file) = super::open(path) else {
+        return false;
+    };
+    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
+}
+
+/// The document parsed whole at once, keeping only what the normaliser reads (see
+/// [`lean::parse`]); `None` on anything unusual (the full parse then names it).
+fn lean_whole(bytes: &[u8], catalog: &Catalog, path: &Path) -> Option<Loaded> {
+    let skipped = RefCell::new(BTreeSet::new());
+    let mut snapshot = lean::parse(bytes, catalog, &skipped)?;
+    super::check_header(&snapshot.format, snapshot.version, path).ok()?;
+    snapshot.strip_secrets();
+    let tenant = normalise::normalise_parts(&snapshot, None, catalog, path).ok()??;
+    let mut header = Header::of(&snapshot);
+    let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
+    redacted.extend(skipped.into_inner());
+    header.redacted = redacted.into_iter().collect();
+    Some(Loaded { header, tenant })
 }
 
 /// The path that names every problem: the document parsed whole.
