@@ -101,10 +101,11 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
             "{name}: a set's findings are together"
         );
     }
-    // A few screens: 1,473 findings on 34 sets in under 450 lines (a line or two of summary and
-    // about ten lines of findings per set).
+    // A few screens: 1,473 findings on 34 sets in under 600 lines (a few lines of summary and
+    // about ten lines of findings per set, the notes resting on an assumption, which are never
+    // hidden, and the decisions on an assumption condensed to a line per assumption).
     let lines = short.lines().count();
-    assert!(lines < 450, "{lines} lines");
+    assert!(lines < 600, "{lines} lines");
     assert!(short.contains("findings, condensed"), "not condensed");
     assert!(short.contains("(-v shows each)"));
     assert!(short.contains("(-v lists all)"));

@@ -166,7 +166,22 @@ fn status(item: &Item<'_>) -> String {
         return cell(&waivers.join("; "));
     }
     match item.status {
-        ItemStatus::Failed => format!("**failed** ({})", item.severity),
+        ItemStatus::Failed => {
+            // The finding's own word and severity (a level above the need is a warning even
+            // when the requirement is an error).
+            let reported = item.findings.iter().filter(|f| f.waiver.is_none());
+            let severity = reported
+                .clone()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(item.severity);
+            let word = match reported.map(|f| f.code).next() {
+                Some(crate::diag::Code::MissingGrant) => "missing",
+                Some(crate::diag::Code::ExcessiveGrant) => "excessive",
+                _ => "failed",
+            };
+            format!("**{word}** ({severity})")
+        }
         ItemStatus::Passed if item.assumed => "passed (assumed)".to_owned(),
         ItemStatus::Unverifiable => "**unverifiable**".to_owned(),
         other => other.as_str().to_owned(),
@@ -196,15 +211,7 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            let counts: Vec<String> = [
-                ItemStatus::Failed,
-                ItemStatus::Unverifiable,
-                ItemStatus::Passed,
-            ]
-            .iter()
-            .map(|s| format!("{} {}", list.count(*s), s.as_str()))
-            .collect();
-            about.push(format!("{}.", counts.join(", ")));
+            about.push(format!("Requirements: {}.", set.coverage.breakdown()));
             about.push(format!("Coverage: {}.", set.coverage.text()));
         }
         SetState::BindingNotFound => {
@@ -274,15 +281,16 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget)
     if findings.is_empty() {
         let _ = writeln!(
             out,
-            "No findings: {checked} policies passed. Coverage: {}.\n",
+            "No findings: {checked} policies passed. Policies: {}. Coverage: {}.\n",
+            set.coverage.breakdown(),
             set.coverage.text()
         );
         return;
     }
     let _ = writeln!(
         out,
-        "{} of {checked} policies passed. Coverage: {}.\n",
-        list.count(ItemStatus::Passed),
+        "Policies: {}. Coverage: {}.\n",
+        set.coverage.breakdown(),
         set.coverage.text()
     );
     let _ = writeln!(
@@ -349,6 +357,37 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
         "{}\n",
         cell(&super::summary_text(outcome, context.gate()))
     );
+    let numbers = outcome.summary();
+    let _ = writeln!(
+        out,
+        "- Requirements: {}\n- Findings: {}",
+        cell(&numbers.requirements.breakdown()),
+        cell(&numbers.findings.text())
+    );
+    for notice in outcome.inputs.notices(&numbers) {
+        let _ = writeln!(out, "- {}", cell(&notice));
+    }
+    if !numbers.assumed.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Decided on an assumption ({}): {}",
+            numbers.assumed.len(),
+            numbers
+                .assumed
+                .iter()
+                .take(10)
+                .map(|d| format!(
+                    "{} for {} ({})",
+                    code(&d.requirement),
+                    cell(&subject(&d.subject)),
+                    cell(&d.because)
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+                + if numbers.assumed.len() > 10 { "; …" } else { "" }
+        );
+    }
+    out.push('\n');
     for not_audited in &outcome.not_audited {
         let _ = writeln!(
             out,

@@ -22,42 +22,87 @@ struct Row {
     actual: String,
 }
 
+/// A set's requirement counts (they add up: passed + missing + excessive = decided).
 #[derive(Tabled)]
 struct CoverageRow {
     set: String,
-    decided: usize,
+    passed: usize,
+    missing: usize,
+    excessive: usize,
     unverifiable: usize,
     #[tabled(rename = "not applicable")]
     not_applicable: usize,
+    decided: usize,
+    #[tabled(rename = "on an assumption")]
+    assumed: usize,
     coverage: String,
+    findings: String,
 }
 
-/// Renders the table of findings (or a line saying there is none), then the coverage per set.
+/// Renders the table of findings (or a line saying there is none), then the requirement counts
+/// and finding counts per set and overall, then what the run was told that changes the report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     let width = context.style.width;
     let mut out = findings(outcome, width);
-    let row = |set: String, c: crate::check::Coverage| CoverageRow {
-        set,
-        decided: c.decided,
-        unverifiable: c.unverifiable,
-        not_applicable: c.not_applicable,
-        coverage: format!("{}%", c.percent()),
+    let summary = outcome.summary();
+    let row = |set: String, c: crate::check::Coverage, f: &crate::check::FindingCounts| {
+        CoverageRow {
+            set,
+            passed: c.passed,
+            missing: c.missing,
+            excessive: c.excessive,
+            unverifiable: c.unverifiable,
+            not_applicable: c.not_applicable,
+            decided: c.decided,
+            assumed: c.assumed,
+            coverage: format!("{}%", c.percent()),
+            findings: format!(
+                "{}E {}W {}N{}{}",
+                f.errors,
+                f.warnings,
+                f.notes,
+                if f.waived > 0 {
+                    format!(" {} waived", f.waived)
+                } else {
+                    String::new()
+                },
+                if f.silenced > 0 {
+                    format!(" {} silenced", f.silenced)
+                } else {
+                    String::new()
+                }
+            ),
+        }
     };
-    let rows: Vec<CoverageRow> = outcome
+    let rows: Vec<CoverageRow> = summary
         .sets
         .iter()
-        .filter(|s| {
-            !matches!(
-                s.state,
-                crate::check::SetState::NotInUse | crate::check::SetState::OnlyInactive { .. }
-            )
-        })
-        .map(|s| row(s.id.clone(), s.coverage))
-        .chain(std::iter::once(row("(all)".to_owned(), outcome.coverage())))
+        .filter(|s| !matches!(s.state, "not_in_use" | "only_inactive"))
+        .map(|s| row(s.id.clone(), s.requirements, &s.findings))
+        .chain(std::iter::once(row(
+            "(all)".to_owned(),
+            summary.requirements,
+            &summary.findings,
+        )))
         .collect();
     let table = crate::text::fitted_table(rows, width);
     out.push_str(&format!("{table}\n"));
+    // Lines of words, wrapped to the width when there is one.
+    let mut line = |text: &str| {
+        let text = if width == 0 {
+            text.to_owned()
+        } else {
+            super::wrap(text, width, "  ")
+        };
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(&format!("Requirements: {}", summary.requirements.breakdown()));
+    line(&format!("Findings: {}", summary.findings.text()));
+    for notice in outcome.inputs.notices(&summary) {
+        line(&shown_owned(&notice));
+    }
     for gap in &outcome.not_audited {
         out.push_str(&format!(
             "Not audited: {}\n  fix: {}\n",
