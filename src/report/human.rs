@@ -770,7 +770,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     }
     let assumed = assumed_lines(&summary, style);
     if !assumed.is_empty() {
-        out.push('\n');
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         for text in &assumed {
             line(&mut out, text);
         }
