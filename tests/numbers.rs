@@ -48,7 +48,12 @@ fn adds_up(name: &str, outcome: &Outcome, summary: &Summary) {
     for (set, numbers) in outcome.sets.iter().zip(&summary.sets) {
         let c = set.coverage;
         assert_eq!(numbers.requirements, c, "{name}/{}", set.id);
-        assert_eq!(c.passed + c.missing + c.excessive, c.decided, "{name}/{}", set.id);
+        assert_eq!(
+            c.passed + c.missing + c.excessive,
+            c.decided,
+            "{name}/{}",
+            set.id
+        );
         assert_eq!(c.total(), set.evaluations.len(), "{name}/{}: {c:?}", set.id);
         assert!(c.assumed + c.overlay <= c.decided, "{name}/{}", set.id);
         let count = |status: Status| {
@@ -72,7 +77,11 @@ fn adds_up(name: &str, outcome: &Outcome, summary: &Summary) {
     }
     assert_eq!(total, summary.requirements, "{name}");
     let f = summary.findings;
-    let reported = outcome.findings.iter().filter(|f| f.waiver.is_none()).count();
+    let reported = outcome
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none())
+        .count();
     assert_eq!(f.reported(), reported, "{name}");
     assert_eq!(f.waived, outcome.findings.len() - reported, "{name}");
     assert_eq!(f.silenced, outcome.silenced.len(), "{name}");
@@ -89,10 +98,16 @@ fn row<'a>(text: &'a str, id: &str) -> Option<Vec<&'a str>> {
 }
 
 fn numbers_of(c: &Coverage) -> Vec<String> {
-    [c.passed, c.missing, c.excessive, c.unverifiable, c.not_applicable]
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+    [
+        c.passed,
+        c.missing,
+        c.excessive,
+        c.unverifiable,
+        c.not_applicable,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect()
 }
 
 fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
@@ -107,25 +122,47 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
             Format::Human => {
                 assert!(text.contains(&text_line), "{what}: no verdict line\n{text}");
                 for set in summary.sets.iter().filter(|s| listed(s.state)) {
-                    let cells = row(&text, &set.id).unwrap_or_else(|| panic!("{what}: no row of {}\n{text}", set.id));
-                    assert_eq!(cells[3..8], numbers_of(&set.requirements), "{what}: {}", set.id);
+                    let cells = row(&text, &set.id)
+                        .unwrap_or_else(|| panic!("{what}: no row of {}\n{text}", set.id));
+                    assert_eq!(
+                        cells[3..8],
+                        numbers_of(&set.requirements),
+                        "{what}: {}",
+                        set.id
+                    );
                 }
             }
             Format::Table => {
                 assert!(
-                    text.contains(&format!("Requirements: {}", summary.requirements.breakdown())),
+                    text.contains(&format!(
+                        "Requirements: {}",
+                        summary.requirements.breakdown()
+                    )),
                     "{what}\n{text}"
                 );
-                assert!(text.contains(&format!("Findings: {}", summary.findings.text())), "{what}");
+                assert!(
+                    text.contains(&format!("Findings: {}", summary.findings.text())),
+                    "{what}"
+                );
                 for set in summary.sets.iter().filter(|s| listed(s.state)) {
-                    let cells = row(&text, &set.id).unwrap_or_else(|| panic!("{what}: no row of {}\n{text}", set.id));
-                    assert_eq!(cells[2..7], numbers_of(&set.requirements), "{what}: {}", set.id);
+                    let cells = row(&text, &set.id)
+                        .unwrap_or_else(|| panic!("{what}: no row of {}\n{text}", set.id));
+                    assert_eq!(
+                        cells[2..7],
+                        numbers_of(&set.requirements),
+                        "{what}: {}",
+                        set.id
+                    );
                 }
             }
             Format::Json => {
                 let json: Value = serde_json::from_str(&text).unwrap();
                 let s = &json["summary"];
-                assert_eq!(s["findings"], serde_json::to_value(summary.findings).unwrap(), "{what}");
+                assert_eq!(
+                    s["findings"],
+                    serde_json::to_value(summary.findings).unwrap(),
+                    "{what}"
+                );
                 for key in ["requirements", "coverage"] {
                     for (field, n) in counts(&summary.requirements) {
                         assert_eq!(s[key][field], n, "{what}: {key}.{field}");
@@ -134,28 +171,67 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
                 for (i, set) in summary.sets.iter().enumerate() {
                     assert_eq!(json["sets"][i]["id"], set.id.as_str(), "{what}");
                     for (field, n) in counts(&set.requirements) {
-                        assert_eq!(json["sets"][i]["coverage"][field], n, "{what}: {}.{field}", set.id);
-                        assert_eq!(s["sets"][i]["requirements"][field], n, "{what}: {}.{field}", set.id);
+                        assert_eq!(
+                            json["sets"][i]["coverage"][field], n,
+                            "{what}: {}.{field}",
+                            set.id
+                        );
+                        assert_eq!(
+                            s["sets"][i]["requirements"][field], n,
+                            "{what}: {}.{field}",
+                            set.id
+                        );
                     }
                 }
                 assert_eq!(s["unverifiable"], summary.findings.unverifiable, "{what}");
-                assert_eq!(json["silenced"].as_array().unwrap().len(), summary.findings.silenced, "{what}");
-                assert_eq!(s["assumed"].as_array().unwrap().len(), summary.assumed.len(), "{what}");
+                assert_eq!(
+                    json["silenced"].as_array().unwrap().len(),
+                    summary.findings.silenced,
+                    "{what}"
+                );
+                assert_eq!(
+                    s["assumed"].as_array().unwrap().len(),
+                    summary.assumed.len(),
+                    "{what}"
+                );
             }
             Format::Markdown => {
                 assert!(
-                    text.contains(&format!("- Requirements: {}", summary.requirements.breakdown())),
+                    text.contains(&format!(
+                        "- Requirements: {}",
+                        summary.requirements.breakdown()
+                    )),
                     "{what}\n{text}"
                 );
-                assert!(text.contains(&format!("- Findings: {}", summary.findings.text())), "{what}");
-                for set in summary.sets.iter().filter(|s| matches!(s.state, "evaluated" | "baseline")) {
-                    assert!(text.contains(&set.requirements.breakdown()), "{what}: {}\n{text}", set.id);
+                assert!(
+                    text.contains(&format!("- Findings: {}", summary.findings.text())),
+                    "{what}"
+                );
+                for set in summary
+                    .sets
+                    .iter()
+                    .filter(|s| matches!(s.state, "evaluated" | "baseline"))
+                {
+                    assert!(
+                        text.contains(&set.requirements.breakdown()),
+                        "{what}: {}\n{text}",
+                        set.id
+                    );
                 }
-                assert!(!text.contains("**failed** (error)") || summary.findings.errors > 0, "{what}");
+                assert!(
+                    !text.contains("**failed** (error)") || summary.findings.errors > 0,
+                    "{what}"
+                );
             }
             Format::Html => {
-                assert!(text.contains(&format!("<dd>{}</dd>", summary.requirements.breakdown())), "{what}");
-                assert!(text.contains(&format!("<dd>{}</dd>", summary.findings.text())), "{what}");
+                assert!(
+                    text.contains(&format!("<dd>{}</dd>", summary.requirements.breakdown())),
+                    "{what}"
+                );
+                assert!(
+                    text.contains(&format!("<dd>{}</dd>", summary.findings.text())),
+                    "{what}"
+                );
                 for set in summary.sets.iter().filter(|s| listed(s.state)) {
                     let at = text
                         .find(&format!("<code>{}</code>", set.id))
@@ -181,11 +257,27 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
                 }
                 let f = &p["findingCounts"];
                 assert_eq!(
-                    (f["errors"].as_u64(), f["warnings"].as_u64(), f["notes"].as_u64(), f["waived"].as_u64(), f["silenced"].as_u64()),
-                    (Some(summary.findings.errors as u64), Some(summary.findings.warnings as u64), Some(summary.findings.notes as u64), Some(summary.findings.waived as u64), Some(summary.findings.silenced as u64)),
+                    (
+                        f["errors"].as_u64(),
+                        f["warnings"].as_u64(),
+                        f["notes"].as_u64(),
+                        f["waived"].as_u64(),
+                        f["silenced"].as_u64()
+                    ),
+                    (
+                        Some(summary.findings.errors as u64),
+                        Some(summary.findings.warnings as u64),
+                        Some(summary.findings.notes as u64),
+                        Some(summary.findings.waived as u64),
+                        Some(summary.findings.silenced as u64)
+                    ),
                     "{what}"
                 );
-                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), outcome.findings.len(), "{what}");
+                assert_eq!(
+                    log["runs"][0]["results"].as_array().unwrap().len(),
+                    outcome.findings.len(),
+                    "{what}"
+                );
             }
             Format::Junit => {
                 let doc = roxmltree::Document::parse(&text).unwrap();
@@ -193,20 +285,46 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
                     doc.descendants()
                         .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some(suite))
                         .and_then(|s| {
-                            s.descendants().find(|p| p.has_tag_name("property") && p.attribute("name") == Some(name))
+                            s.descendants().find(|p| {
+                                p.has_tag_name("property") && p.attribute("name") == Some(name)
+                            })
                         })
                         .and_then(|p| p.attribute("value").map(str::to_owned))
                 };
-                assert_eq!(property("halo-audit", "requirements"), Some(summary.requirements.breakdown()), "{what}");
-                assert_eq!(property("halo-audit", "findings"), Some(summary.findings.text()), "{what}");
+                assert_eq!(
+                    property("halo-audit", "requirements"),
+                    Some(summary.requirements.breakdown()),
+                    "{what}"
+                );
+                assert_eq!(
+                    property("halo-audit", "findings"),
+                    Some(summary.findings.text()),
+                    "{what}"
+                );
                 for set in summary.sets.iter().filter(|s| s.state != "not_in_use") {
-                    assert_eq!(property(&set.id, "requirements"), Some(set.requirements.breakdown()), "{what}: {}", set.id);
-                    assert_eq!(property(&set.id, "findings"), Some(set.findings.text()), "{what}: {}", set.id);
+                    assert_eq!(
+                        property(&set.id, "requirements"),
+                        Some(set.requirements.breakdown()),
+                        "{what}: {}",
+                        set.id
+                    );
+                    assert_eq!(
+                        property(&set.id, "findings"),
+                        Some(set.findings.text()),
+                        "{what}: {}",
+                        set.id
+                    );
                 }
             }
             Format::Github => {
-                let last = text.lines().filter(|l| l.contains("halo-audit coverage")).last().unwrap();
-                let decoded = last.replace("%25", "%").replace("%0A", "\n").replace("%0D", "\r");
+                let last = text
+                    .lines()
+                    .rfind(|l| l.contains("halo-audit coverage"))
+                    .unwrap();
+                let decoded = last
+                    .replace("%25", "%")
+                    .replace("%0A", "\n")
+                    .replace("%0D", "\r");
                 assert!(decoded.contains(&text_line), "{what}: {decoded}");
                 for notice in &notices {
                     assert!(decoded.contains(notice.as_str()), "{what}: {notice}");
@@ -215,13 +333,23 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
             Format::Gitlab => {
                 let issues: Value = serde_json::from_str(&text).unwrap();
                 let issues = issues.as_array().unwrap();
-                assert_eq!(issues.len(), outcome.findings.len() + usize::from(!notices.is_empty()), "{what}");
+                assert_eq!(
+                    issues.len(),
+                    outcome.findings.len() + usize::from(!notices.is_empty()),
+                    "{what}"
+                );
             }
         }
-        if matches!(format, Format::Human | Format::Table | Format::Markdown | Format::Html) {
+        if matches!(
+            format,
+            Format::Human | Format::Table | Format::Markdown | Format::Html
+        ) {
             for notice in &notices {
                 let plain = notice.replace('`', "");
-                let found = text.replace('`', "").replace("&lt;", "<").replace("&gt;", ">");
+                let found = text
+                    .replace('`', "")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">");
                 assert!(found.contains(&plain), "{what}: notice `{notice}` missing");
             }
         }
@@ -309,10 +437,20 @@ fn silenced_waived_and_changed_findings_are_counted_alike_in_every_format() {
         .iter()
         .filter(|f| f.code.as_str().contains("waiver"))
         .count();
-    assert_eq!(outcome.findings.len() + outcome.silenced.len(), before + about_waivers);
-    let allow: Vec<&check::summary::OverrideEffect> =
-        outcome.inputs.overrides.iter().filter(|o| o.level == "allow").collect();
-    assert_eq!(allow.iter().map(|o| o.dropped).sum::<usize>(), summary.findings.silenced);
+    assert_eq!(
+        outcome.findings.len() + outcome.silenced.len(),
+        before + about_waivers
+    );
+    let allow: Vec<&check::summary::OverrideEffect> = outcome
+        .inputs
+        .overrides
+        .iter()
+        .filter(|o| o.level == "allow")
+        .collect();
+    assert_eq!(
+        allow.iter().map(|o| o.dropped).sum::<usize>(),
+        summary.findings.silenced
+    );
     let context = wide(&loaded);
     check_formats("excessive-grant with overrides", &loaded.outcome, &context);
     for format in ALL {
@@ -381,15 +519,22 @@ fn flat(bytes: &[u8]) -> String {
 }
 
 fn json_of(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr))
-    })
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)))
 }
 
 #[test]
 fn decisions_on_absent_claims_are_counted_named_and_gated() {
     let out = halo()
-        .args(["check", "--no-config", "--format", "json", "--fail-on", "never", "--snapshot"])
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+        ])
         .arg(demo())
         .output()
         .unwrap();
@@ -403,7 +548,10 @@ fn decisions_on_absent_claims_are_counted_named_and_gated() {
     );
     let list = json["summary"]["assumed"].as_array().unwrap();
     assert_eq!(list.len() as u64, assumed);
-    assert!(list.iter().all(|d| d["because"].as_str().is_some_and(|b| !b.is_empty())));
+    assert!(
+        list.iter()
+            .all(|d| d["because"].as_str().is_some_and(|b| !b.is_empty()))
+    );
     // Evaluations carry their grade; at least one rests on an absent claim.
     let absent = json["sets"]
         .as_array()
@@ -411,7 +559,12 @@ fn decisions_on_absent_claims_are_counted_named_and_gated() {
         .iter()
         .flat_map(|s| s["evaluations"].as_array().unwrap())
         .filter(|e| e["evidence"]["grade"] == "assumed")
-        .filter(|e| e["evidence"]["because"].as_str().unwrap().contains("claim on the agent or its roles"))
+        .filter(|e| {
+            e["evidence"]["because"]
+                .as_str()
+                .unwrap()
+                .contains("claim on the agent or its roles")
+        })
         .count();
     assert!(absent > 0);
 
@@ -422,13 +575,28 @@ fn decisions_on_absent_claims_are_counted_named_and_gated() {
         .output()
         .unwrap();
     let text = flat(&out.stdout);
-    assert!(text.contains(&format!("Decided on an assumption ({assumed};")), "{text}");
+    assert!(
+        text.contains(&format!("Decided on an assumption ({assumed};")),
+        "{text}"
+    );
     assert!(text.contains("claim on the agent or its roles"), "{text}");
-    assert!(text.contains(&format!("{assumed} of them on an assumption")), "{text}");
+    assert!(
+        text.contains(&format!("{assumed} of them on an assumption")),
+        "{text}"
+    );
 
     // The gate: on the command line and in the configuration, whatever --fail-on says.
     let out = halo()
-        .args(["check", "--no-config", "--fail-on", "never", "--fail-on-assumed", "--format", "json", "--snapshot"])
+        .args([
+            "check",
+            "--no-config",
+            "--fail-on",
+            "never",
+            "--fail-on-assumed",
+            "--format",
+            "json",
+            "--snapshot",
+        ])
         .arg(demo())
         .output()
         .unwrap();
@@ -460,7 +628,14 @@ fn a_config_that_allows_every_code_is_counted_in_every_format_and_undone_by_no_c
     std::fs::write(&cfg, &text).unwrap();
     let run = |format: &str, extra: &[&str]| {
         halo()
-            .args(["check", "--fail-on", "warning", "--format", format, "--config"])
+            .args([
+                "check",
+                "--fail-on",
+                "warning",
+                "--format",
+                format,
+                "--config",
+            ])
             .arg(&cfg)
             .args(extra)
             .arg("--snapshot")
@@ -474,7 +649,10 @@ fn a_config_that_allows_every_code_is_counted_in_every_format_and_undone_by_no_c
     assert!(silenced > 10, "{:#}", json["summary"]);
     assert_eq!(json["findings"].as_array().unwrap().len(), 0);
     assert_eq!(json["silenced"].as_array().unwrap().len() as u64, silenced);
-    assert_eq!(json["inputs"]["config"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        json["inputs"]["config"]["sha256"].as_str().unwrap().len(),
+        64
+    );
     let dropped: u64 = json["inputs"]["overrides"]
         .as_array()
         .unwrap()
@@ -483,14 +661,19 @@ fn a_config_that_allows_every_code_is_counted_in_every_format_and_undone_by_no_c
         .sum();
     assert_eq!(dropped, silenced);
     let expected = format!("{silenced} findings silenced by configuration");
-    for format in ["human", "table", "markdown", "html", "sarif", "junit", "github", "gitlab"] {
+    for format in [
+        "human", "table", "markdown", "html", "sarif", "junit", "github", "gitlab",
+    ] {
         let out = run(format, &[]);
         let text = flat(&out.stdout);
         assert!(text.contains(&expected), "{format}: {text}");
     }
     let out = run("sarif", &[]);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(sarif["runs"][0]["properties"]["findingCounts"]["silenced"].as_u64(), Some(silenced));
+    assert_eq!(
+        sarif["runs"][0]["properties"]["findingCounts"]["silenced"].as_u64(),
+        Some(silenced)
+    );
 
     // --no-config-overrides: every finding back, at its own severity; the gate fails again.
     let out = run("json", &["--no-config-overrides"]);
@@ -512,7 +695,15 @@ fn an_overlay_that_turns_an_excess_into_a_pass_is_named_with_the_decision_it_cha
     .unwrap();
     let run = |format: &str| {
         halo()
-            .args(["check", "--no-config", "--fail-on", "never", "--format", format, "--catalog"])
+            .args([
+                "check",
+                "--no-config",
+                "--fail-on",
+                "never",
+                "--format",
+                format,
+                "--catalog",
+            ])
             .arg(&overlay)
             .arg("--snapshot")
             .arg(demo())
@@ -523,13 +714,19 @@ fn an_overlay_that_turns_an_excess_into_a_pass_is_named_with_the_decision_it_cha
     let overlays = json["inputs"]["overlays"].as_array().unwrap();
     assert_eq!(overlays.len(), 1);
     assert_eq!(overlays[0]["sha256"].as_str().unwrap().len(), 64);
-    assert_eq!(overlays[0]["redefines"][0]["permission"], "feature.invoices");
+    assert_eq!(
+        overlays[0]["redefines"][0]["permission"],
+        "feature.invoices"
+    );
     let changed = json["inputs"]["changed_by_overlays"].as_array().unwrap();
     let invoices = changed
         .iter()
         .find(|c| c["requirement"] == "vciotoolbox.feature.invoices")
         .unwrap_or_else(|| panic!("{changed:#?}"));
-    assert_eq!((invoices["shipped"].as_str(), invoices["overlaid"].as_str()), (Some("excessive"), Some("passed")));
+    assert_eq!(
+        (invoices["shipped"].as_str(), invoices["overlaid"].as_str()),
+        (Some("excessive"), Some("passed"))
+    );
     assert!(json["summary"]["coverage"]["overlay"].as_u64().unwrap() > 0);
     let evaluation = json["sets"]
         .as_array()
@@ -539,7 +736,9 @@ fn an_overlay_that_turns_an_excess_into_a_pass_is_named_with_the_decision_it_cha
         .find(|e| e["requirement"] == "vciotoolbox.feature.invoices")
         .unwrap();
     assert_eq!(evaluation["evidence"]["grade"], "overlay");
-    for format in ["human", "table", "markdown", "html", "sarif", "junit", "github", "gitlab"] {
+    for format in [
+        "human", "table", "markdown", "html", "sarif", "junit", "github", "gitlab",
+    ] {
         let out = run(format);
         let text = flat(&out.stdout);
         assert!(text.contains("catalog overlay"), "{format}: {text}");

@@ -303,7 +303,8 @@ fn assumed_for_login_agents(tenant: &Tenant, key: &str) -> Option<Basis> {
         .find_map(|agent| {
             let effective = agent.permission(key)?;
             let c = effective.contributions.iter().find(|c| {
-                c.confidence == crate::catalog::Confidence::Assumed && Some(c.value) == effective.value
+                c.confidence == crate::catalog::Confidence::Assumed
+                    && Some(c.value) == effective.value
             })?;
             Some(Basis::because(
                 Grade::Assumed,
@@ -539,7 +540,14 @@ requirements:
         );
         let c = demo.coverage;
         assert_eq!(
-            (c.decided, c.assumed, c.on_evidence(), c.passed, c.missing, c.excessive),
+            (
+                c.decided,
+                c.assumed,
+                c.on_evidence(),
+                c.passed,
+                c.missing,
+                c.excessive
+            ),
             (3, 1, 2, 1, 1, 1),
             "{c:?}"
         );
@@ -562,7 +570,12 @@ requirements:
             Some(Grade::Assumed)
         );
         let summary = outcome.summary();
-        assert!(summary.assumed.iter().any(|d| d.requirement == "demo.customers"));
+        assert!(
+            summary
+                .assumed
+                .iter()
+                .any(|d| d.requirement == "demo.customers")
+        );
         assert_eq!(summary.findings.assumed, 1, "{:?}", summary.findings);
     }
 

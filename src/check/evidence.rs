@@ -135,7 +135,11 @@ pub(super) fn basis(
                 format!("the mapping of \"{}\" to the API is assumed", perm.label)
             }),
             Some(c) => effective.notes.first().cloned().unwrap_or_else(|| {
-                format!("{}: read as {}", c.evidence, value_text(catalog, perm, c.value))
+                format!(
+                    "{}: read as {}",
+                    c.evidence,
+                    value_text(catalog, perm, c.value)
+                )
             }),
             None => format!("\"{}\" is read by assumption", perm.label),
         };

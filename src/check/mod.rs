@@ -24,11 +24,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) use agents::{role_effective, role_matches, role_permission};
 pub use coverage::{Coverage, NotAudited};
-pub use summary::{FindingCounts, Inputs, SetSummary, Summary};
 pub use finding::{
     Basis, Evaluation, Finding, Grade, SetOutcome, SetState, Status, Subject, SubjectKind,
     WaiverNote,
 };
+pub use summary::{FindingCounts, Inputs, SetSummary, Summary};
 
 use crate::catalog::{Catalog, PermRef};
 use crate::diag::{Code, Severity};

@@ -138,15 +138,11 @@ impl Summary {
                 requirements: set.coverage,
                 findings,
             });
-            for e in set
-                .evaluations
-                .iter()
-                .filter(|e| {
-                    e.evidence.grade == Grade::Assumed
-                        && e.status != Status::Unverifiable
-                        && !e.not_applicable
-                })
-            {
+            for e in set.evaluations.iter().filter(|e| {
+                e.evidence.grade == Grade::Assumed
+                    && e.status != Status::Unverifiable
+                    && !e.not_applicable
+            }) {
                 summary.assumed.push(AssumedDecision {
                     set: set.id.clone(),
                     requirement: e.requirement.clone(),
@@ -230,9 +226,7 @@ impl Outcome {
         let baseline = matches!(set.state, SetState::Baseline);
         set.evaluations
             .iter()
-            .find(|e| {
-                e.requirement == requirement && (baseline || e.subject == finding.subject)
-            })
+            .find(|e| e.requirement == requirement && (baseline || e.subject == finding.subject))
             .map(|e| &e.evidence)
     }
 }

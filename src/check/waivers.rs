@@ -36,11 +36,8 @@ pub fn apply_with(
     };
     outcome.inputs.overrides_ignored = !use_overrides && !config.severity.is_empty();
     outcome.inputs.waivers_ignored = !use_waivers && !config.waivers.is_empty();
-    let mut effects: std::collections::BTreeMap<Code, (usize, usize)> = config
-        .severity
-        .keys()
-        .map(|code| (*code, (0, 0)))
-        .collect();
+    let mut effects: std::collections::BTreeMap<Code, (usize, usize)> =
+        config.severity.keys().map(|code| (*code, (0, 0))).collect();
     let mut silenced = Vec::new();
     for mut f in std::mem::take(&mut outcome.findings) {
         match severities.get(&f.code) {

@@ -384,7 +384,11 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
                 ))
                 .collect::<Vec<_>>()
                 .join("; ")
-                + if numbers.assumed.len() > 10 { "; …" } else { "" }
+                + if numbers.assumed.len() > 10 {
+                    "; …"
+                } else {
+                    ""
+                }
         );
     }
     out.push('\n');

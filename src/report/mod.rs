@@ -451,7 +451,11 @@ pub fn summary_text(outcome: &Outcome, gate: Gate) -> String {
     format!(
         "halo-audit: findings: {}; requirements: {}: {} ({})",
         summary.findings.text(),
-        summary.requirements.text().replacen(" requirements decided", " decided", 1).replacen(" requirement decided", " decided", 1),
+        summary
+            .requirements
+            .text()
+            .replacen(" requirements decided", " decided", 1)
+            .replacen(" requirement decided", " decided", 1),
         verdict.as_str(),
         why.join("; ")
     )

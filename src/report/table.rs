@@ -22,68 +22,50 @@ struct Row {
     actual: String,
 }
 
-/// A set's requirement counts (they add up: passed + missing + excessive = decided).
+/// A set's requirement counts (they add up: pass + miss + exc = decided; with unv and n/a, every
+/// requirement), under short headers so that the table fits 80 columns; the lines after it spell
+/// them out.
 #[derive(Tabled)]
 struct CoverageRow {
     set: String,
-    passed: usize,
-    missing: usize,
-    excessive: usize,
-    unverifiable: usize,
-    #[tabled(rename = "not applicable")]
+    pass: usize,
+    miss: usize,
+    exc: usize,
+    unv: usize,
+    #[tabled(rename = "n/a")]
     not_applicable: usize,
     decided: usize,
-    #[tabled(rename = "on an assumption")]
     assumed: usize,
+    #[tabled(rename = "cov")]
     coverage: String,
-    findings: String,
 }
 
 /// Renders the table of findings (or a line saying there is none), then the requirement counts
-/// and finding counts per set and overall, then what the run was told that changes the report.
+/// per set and overall, the finding counts, and what the run was told that changes the report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     let width = context.style.width;
     let mut out = findings(outcome, width);
     let summary = outcome.summary();
-    let row = |set: String, c: crate::check::Coverage, f: &crate::check::FindingCounts| {
-        CoverageRow {
-            set,
-            passed: c.passed,
-            missing: c.missing,
-            excessive: c.excessive,
-            unverifiable: c.unverifiable,
-            not_applicable: c.not_applicable,
-            decided: c.decided,
-            assumed: c.assumed,
-            coverage: format!("{}%", c.percent()),
-            findings: format!(
-                "{}E {}W {}N{}{}",
-                f.errors,
-                f.warnings,
-                f.notes,
-                if f.waived > 0 {
-                    format!(" {} waived", f.waived)
-                } else {
-                    String::new()
-                },
-                if f.silenced > 0 {
-                    format!(" {} silenced", f.silenced)
-                } else {
-                    String::new()
-                }
-            ),
-        }
+    let row = |set: String, c: crate::check::Coverage| CoverageRow {
+        set,
+        pass: c.passed,
+        miss: c.missing,
+        exc: c.excessive,
+        unv: c.unverifiable,
+        not_applicable: c.not_applicable,
+        decided: c.decided,
+        assumed: c.assumed,
+        coverage: format!("{}%", c.percent()),
     };
     let rows: Vec<CoverageRow> = summary
         .sets
         .iter()
         .filter(|s| !matches!(s.state, "not_in_use" | "only_inactive"))
-        .map(|s| row(s.id.clone(), s.requirements, &s.findings))
+        .map(|s| row(s.id.clone(), s.requirements))
         .chain(std::iter::once(row(
             "(all)".to_owned(),
             summary.requirements,
-            &summary.findings,
         )))
         .collect();
     let table = crate::text::fitted_table(rows, width);
@@ -98,7 +80,13 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         out.push_str(&text);
         out.push('\n');
     };
-    line(&format!("Requirements: {}", summary.requirements.breakdown()));
+    line(
+        "pass, miss, exc, unv, n/a: requirements passed, missing, excessive, unverifiable, not applicable",
+    );
+    line(&format!(
+        "Requirements: {}",
+        summary.requirements.breakdown()
+    ));
     line(&format!("Findings: {}", summary.findings.text()));
     for notice in outcome.inputs.notices(&summary) {
         line(&shown_owned(&notice));
