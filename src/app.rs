@@ -118,6 +118,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     };
     let builtin = Catalog::builtin()?;
     let overlaid;
+    let mut overlay_files: Vec<RuleFile> = Vec::new();
     let catalog: &Catalog = if cli.catalog.is_empty() {
         builtin
     } else {
@@ -127,6 +128,7 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
             .map(|path| ruleset::read_file(path))
             .collect::<Result<Vec<_>, _>>()?;
         overlaid = ruleset::overlay::apply(builtin, &files)?;
+        overlay_files = files;
         &overlaid
     };
     match &cli.command {
@@ -155,7 +157,16 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Check(args) => {
             let config = load_config(cli, &style)?;
-            run_check(args, catalog, &style, &config)
+            run_check(
+                args,
+                Catalogs {
+                    catalog,
+                    shipped: builtin,
+                    overlays: &overlay_files,
+                },
+                &style,
+                &config,
+            )
         }
         Command::Init(args) => run_init(args, catalog),
         Command::SelfCheck(args) => {
@@ -284,6 +295,11 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
 /// # Errors
 /// Unreadable paths or invalid rules.
 pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library, AppError> {
+    Ok(ruleset::load(&rule_files(sources)?, catalog)?)
+}
+
+/// The rule files of a run: the shipped ones (unless excluded) plus the given paths, each read once.
+fn rule_files(sources: &RuleSources) -> Result<Vec<RuleFile>, AppError> {
     let mut files: Vec<RuleFile> = if sources.no_default_rules {
         Vec::new()
     } else {
@@ -292,7 +308,7 @@ pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library,
     for path in &sources.rules {
         files.extend(ruleset::read_path(path)?);
     }
-    Ok(ruleset::load(&files, catalog)?)
+    Ok(files)
 }
 
 /// Adds an agent object to a snapshot's agents unless an agent with its id is there already.
@@ -519,12 +535,20 @@ pub fn connection(
     Ok(settings)
 }
 
+/// The catalog a run uses, the shipped one, and the overlays that made the first from the second.
+struct Catalogs<'a> {
+    catalog: &'a Catalog,
+    shipped: &'a Catalog,
+    overlays: &'a [RuleFile],
+}
+
 fn run_check(
     args: &CheckArgs,
-    catalog: &Catalog,
+    catalogs: Catalogs<'_>,
     style: &Style,
     config: &Config,
 ) -> Result<u8, AppError> {
+    let catalog = catalogs.catalog;
     let sources = args.sources.with_config(config);
     let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
         ("--snapshot", args.snapshot.as_deref()),
@@ -589,9 +613,13 @@ fn run_check(
                 .to_owned(),
         });
     }
-    let library = load_library(&sources, catalog)?;
+    let rule_files = rule_files(&sources)?;
+    let library = ruleset::load(&rule_files, catalog)?;
     // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
     config.check_waivers(&library)?;
+    // The snapshot's text when it was fetched live: read again with the shipped catalog when an
+    // overlay is loaded.
+    let mut fetched: Option<(String, std::path::PathBuf)> = None;
     let tenant = match &args.snapshot {
         Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {
@@ -613,7 +641,11 @@ fn run_check(
             // snapshot would hold (secrets stripped).
             let text = snap.to_json()?;
             let source = std::path::PathBuf::from(format!("<{}>", settings.url));
-            snapshot::read_bytes(text.as_bytes(), &source, catalog)?.tenant
+            let tenant = snapshot::read_bytes(text.as_bytes(), &source, catalog)?.tenant;
+            if !catalogs.overlays.is_empty() {
+                fetched = Some((text, source));
+            }
+            tenant
         }
     };
     let selection = Selection {
@@ -633,7 +665,24 @@ fn run_check(
     let today = jiff::tz::Offset::UTC
         .to_datetime(jiff::Timestamp::now())
         .date();
-    check::waivers::apply(&mut outcome, config, today, !args.no_waivers);
+    check::waivers::apply_with(
+        &mut outcome,
+        config,
+        today,
+        !args.no_waivers,
+        !args.no_config_overrides,
+    );
+    record_inputs(&mut outcome, &selection, &sources, &rule_files, config);
+    if !catalogs.overlays.is_empty() {
+        record_overlays(
+            &mut outcome,
+            &catalogs,
+            args.snapshot.as_deref(),
+            fetched.as_ref(),
+            &rule_files,
+            &selection,
+        );
+    }
     if args.fail_on_unverifiable || config.fail_on_unverifiable {
         // Every requirement that could not be decided fails the run: an error, whatever the
         // configuration's `severity:` says of `unverifiable`; a waived one stays accepted.
@@ -667,6 +716,7 @@ fn run_check(
         style,
         fail_on,
         min_coverage: args.min_coverage.or(config.min_coverage),
+        fail_on_assumed: args.fail_on_assumed || config.fail_on_assumed,
     };
     if let Some(path) = &args.baseline {
         return check_against_baseline(args, path, &outcome, anchored.as_ref(), &context, &targets);
@@ -759,6 +809,122 @@ impl Unplaced {
              and audit with `--no-default-rules --rules rules`\n"
         ))
     }
+}
+
+/// Records what the run was told: tool and catalog version, the configuration file and its hash,
+/// the sets asked for, the requirement files read. (Severity overrides and waivers are recorded
+/// where they are applied.)
+fn record_inputs(
+    outcome: &mut check::Outcome,
+    selection: &Selection,
+    sources: &RuleSources,
+    rule_files: &[RuleFile],
+    config: &Config,
+) {
+    let inputs = &mut outcome.inputs;
+    inputs.tool_version = env!("CARGO_PKG_VERSION").to_owned();
+    inputs.catalog_version = Catalog::builtin().map_or(0, |c| c.version);
+    inputs.config = config
+        .path
+        .as_ref()
+        .zip(config.sha256.as_ref())
+        .map(|(path, sha256)| check::summary::InputFile {
+            path: display(path),
+            sha256: sha256.clone(),
+        });
+    inputs.sets = selection.sets.clone();
+    inputs.default_rules = !sources.no_default_rules;
+    inputs.rules = rule_files
+        .iter()
+        .filter(|file| !file.builtin)
+        .map(|file| check::summary::InputFile {
+            path: file.name.clone(),
+            sha256: crate::text::sha256_hex(file.text.as_bytes()),
+        })
+        .collect();
+}
+
+/// Records the catalog overlays (path, hash, the permissions each redefines) and the decisions
+/// that differ from what the shipped catalog gives: the snapshot is read and checked again with
+/// the shipped catalog. When that cannot be done (a rule file needs a permission only an overlay
+/// defines), no decision is listed as changed and the overlays are still recorded.
+fn record_overlays(
+    outcome: &mut check::Outcome,
+    catalogs: &Catalogs<'_>,
+    snapshot_path: Option<&Path>,
+    fetched: Option<&(String, std::path::PathBuf)>,
+    rule_files: &[RuleFile],
+    selection: &Selection,
+) {
+    outcome.inputs.overlays = catalogs
+        .overlays
+        .iter()
+        .map(|file| check::summary::OverlayInput {
+            file: check::summary::InputFile {
+                path: file.name.clone(),
+                sha256: crate::text::sha256_hex(file.text.as_bytes()),
+            },
+            redefines: catalogs
+                .catalog
+                .permissions
+                .iter()
+                .filter_map(|p| {
+                    let at = p.user_source.as_ref()?;
+                    at.strip_prefix(file.name.as_str())
+                        .filter(|rest| rest.starts_with(':'))
+                        .map(|_| check::summary::Redefined {
+                            permission: p.key.clone(),
+                            label: p.label.clone(),
+                            at: at.clone(),
+                        })
+                })
+                .collect(),
+        })
+        .collect();
+    let shipped_tenant = match (snapshot_path, fetched) {
+        // Read again only from a regular file: a pipe or a device gives its bytes once.
+        (Some(path), _) if std::fs::metadata(path).is_ok_and(|m| m.is_file()) => {
+            snapshot::read(path, catalogs.shipped).ok()
+        }
+        (Some(_), _) => None,
+        (None, Some((text, source))) => {
+            snapshot::read_bytes(text.as_bytes(), source, catalogs.shipped).ok()
+        }
+        (None, None) => None,
+    };
+    let Some(shipped_tenant) = shipped_tenant.map(|l| l.tenant) else {
+        return;
+    };
+    let Ok(library) = ruleset::load(rule_files, catalogs.shipped) else {
+        return;
+    };
+    let Ok(shipped) = check::check(&shipped_tenant, &library, catalogs.shipped, selection) else {
+        return;
+    };
+    let mut changed = Vec::new();
+    for set in &outcome.sets {
+        let Some(before) = shipped.sets.iter().find(|s| s.id == set.id) else {
+            continue;
+        };
+        for e in &set.evaluations {
+            if let Some(b) = before
+                .evaluations
+                .iter()
+                .find(|b| b.requirement == e.requirement && b.subject == e.subject)
+                && b.status != e.status
+            {
+                changed.push(check::summary::ChangedDecision {
+                    set: set.id.clone(),
+                    requirement: e.requirement.clone(),
+                    subject: e.subject.clone(),
+                    shipped: b.status,
+                    overlaid: e.status,
+                });
+            }
+        }
+    }
+    outcome.inputs.changed_by_overlays = changed;
+    drop_in_background((shipped_tenant, shipped));
 }
 
 /// For the formats that place findings in the repository (SARIF, GitHub annotations, GitLab Code

@@ -380,9 +380,18 @@ pub struct CheckArgs {
     /// `min_coverage`, else none].
     #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub min_coverage: Option<u8>,
+    /// Fail (exit 1) when a decision rests on an assumption (an absent claim read as the lowest
+    /// value, an assumed scope implication or claim mapping) [default: the configuration's
+    /// `fail_on_assumed`, else off].
+    #[arg(long)]
+    pub fail_on_assumed: bool,
     /// Ignore every waiver in the configuration (for gates that must not be bypassed).
     #[arg(long)]
     pub no_waivers: bool,
+    /// Ignore the configuration's severity overrides (`severity:`): every finding keeps its own
+    /// severity and none is silenced (for gates that must not be bypassed).
+    #[arg(long)]
+    pub no_config_overrides: bool,
     /// Compare with a `--baseline` written for another HaloPSA instance (refused by default).
     #[arg(long, requires = "baseline")]
     pub allow_different_instances: bool,

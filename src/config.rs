@@ -47,6 +47,8 @@ pub struct RawConfig {
     /// Exit 1 when less than this share (percent, 0-100) of the requirements checked was decided
     /// (as `check --min-coverage`).
     pub min_coverage: Option<Sp<i64>>,
+    /// Exit 1 when a decision rests on an assumption (as `check --fail-on-assumed`).
+    pub fail_on_assumed: Option<Sp<bool>>,
     /// Accepted findings, each with a reason, an owner and an expiry date.
     pub waivers: Option<Vec<Sp<RawWaiver>>>,
 }
@@ -142,6 +144,8 @@ pub struct Waiver {
 pub struct Config {
     /// The file it came from (`None`: no file).
     pub path: Option<PathBuf>,
+    /// The SHA-256 of the file's text, in hex (`None`: no file).
+    pub sha256: Option<String>,
     pub url: Option<String>,
     pub auth_url: Option<String>,
     pub tenant: Option<String>,
@@ -161,6 +165,7 @@ pub struct Config {
     pub fail_on: Option<crate::diag::FailOn>,
     pub fail_on_unverifiable: bool,
     pub min_coverage: Option<u8>,
+    pub fail_on_assumed: bool,
     pub waivers: Vec<Waiver>,
     /// Problems that do not stop a run (a secret in the file), shown on stderr.
     pub warnings: Vec<RuleProblem>,
@@ -266,6 +271,7 @@ pub fn discover(lookup: Lookup<'_>) -> Result<Config, RulesError> {
         other => other,
     })?;
     let mut config = parse(&file)?;
+    config.sha256 = Some(crate::text::sha256_hex(file.text.as_bytes()));
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     config.rules = config.rules.iter().map(|r| base.join(r)).collect();
     config.path = Some(path);
@@ -629,6 +635,9 @@ impl Check<'_> {
         }
         if let Some(flag) = raw.fail_on_unverifiable {
             config.fail_on_unverifiable = flag.value;
+        }
+        if let Some(flag) = raw.fail_on_assumed {
+            config.fail_on_assumed = flag.value;
         }
         if let Some(min) = raw.min_coverage {
             match u8::try_from(min.value).ok().filter(|m| *m <= 100) {

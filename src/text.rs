@@ -272,6 +272,18 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
+/// The SHA-256 of some bytes, in lower-case hex (a report's record of the files a run read).
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.as_ref() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The verdict of a check: which findings fail a run, and the exit code that follows.
 //!
 //! Owns: the exit codes (docs/cli.md), which findings a `--fail-on` threshold fails, the gate
-//! (`--fail-on`, `--min-coverage`) and the verdict of an outcome under it. Below both the dispatch
+//! (`--fail-on`, `--min-coverage`, `--fail-on-assumed`) and the verdict of an outcome under it. Below both the dispatch
 //! (`app`) and the reporters (`report`), which read the verdict; it renders nothing. The threshold
 //! itself ([`FailOn`]) is a word of `diag`'s severity vocabulary, so that the configuration reads
 //! it without depending on the engine.
@@ -55,6 +55,8 @@ pub struct Gate {
     pub fail_on: FailOn,
     /// `--min-coverage`: the least share of requirements (in percent) that must be decided.
     pub min_coverage: Option<u8>,
+    /// `--fail-on-assumed`: fail when a decision rests on an assumption.
+    pub fail_on_assumed: bool,
 }
 
 impl Gate {
@@ -64,6 +66,7 @@ impl Gate {
         Self {
             fail_on,
             min_coverage: None,
+            fail_on_assumed: false,
         }
     }
 }
@@ -73,7 +76,8 @@ impl Gate {
 pub enum Verdict {
     /// The lists an audit needs were missing or empty: nothing was audited (exit 3).
     NotAudited,
-    /// Findings at or above `--fail-on`, or less decided than `--min-coverage` (exit 1).
+    /// Findings at or above `--fail-on`, less decided than `--min-coverage`, or a decision on an
+    /// assumption with `--fail-on-assumed` (exit 1).
     Failed,
     /// Nothing at or above `--fail-on`, enough decided (exit 0).
     Passed,
@@ -111,12 +115,19 @@ pub fn below_min_coverage(outcome: &Outcome, gate: Gate) -> bool {
         .is_some_and(|min| outcome.coverage().percent() < usize::from(min))
 }
 
+/// True when the gate's `--fail-on-assumed` fails: some decision rests on an assumption.
+#[must_use]
+pub fn fails_on_assumed(outcome: &Outcome, gate: Gate) -> bool {
+    gate.fail_on_assumed && outcome.coverage().assumed > 0
+}
+
 /// The verdict of an outcome under a gate.
 #[must_use]
 pub fn verdict(outcome: &Outcome, gate: Gate) -> Verdict {
     if !outcome.not_audited.is_empty() {
         Verdict::NotAudited
     } else if below_min_coverage(outcome, gate)
+        || fails_on_assumed(outcome, gate)
         || (gate.fail_on != FailOn::Never && failing(outcome, gate.fail_on) > 0)
     {
         Verdict::Failed

@@ -798,7 +798,7 @@ fn markdown_stays_under_a_megabyte_and_says_what_it_left_out() {
         "the cut is said"
     );
     // Errors come first in their tables and survive the cut.
-    assert!(text.contains("**failed** (error)"));
+    assert!(text.contains("**missing** (error)"));
     // Every table keeps its shape.
     for line in text.lines().filter(|l| l.starts_with('|')) {
         assert!(line.ends_with('|'), "{line}");

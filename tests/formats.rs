@@ -438,7 +438,7 @@ fn github_annotations_are_one_well_formed_line_per_finding() {
         let last = lines.last().unwrap();
         assert!(
             last.starts_with("::notice title=halo-audit coverage::halo-audit: ")
-                && last.contains("requirements decided"),
+                && last.contains("; requirements: "),
             "{last}"
         );
         for (line, finding) in lines.iter().zip(&loaded.outcome.findings) {
@@ -661,7 +661,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         };
         assert_eq!(
             summary,
-            "halo-audit: 3 errors, 14 warnings, 13 notes (0 unverifiable); 74 of 74 requirements decided (100%), 0 unverifiable, 4 not applicable: failed (--fail-on error)",
+            "halo-audit: findings: 3 errors, 14 warnings, 13 notes (0 unverifiable, 3 on an assumption); requirements: 74 of 74 decided (100%), 6 of them on an assumption, 0 unverifiable, 4 not applicable: failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {

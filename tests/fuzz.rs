@@ -291,6 +291,7 @@ fn snapshot_pipeline(bytes: &[u8]) {
         style: &style,
         fail_on: FailOn::Error,
         min_coverage: None,
+        fail_on_assumed: false,
     };
     for format in Format::value_variants() {
         let _ = report::render(*format, &outcome, &context);
@@ -559,6 +560,7 @@ proptest! {
             style: &style,
             fail_on: FailOn::Error,
             min_coverage: None,
+            fail_on_assumed: false,
         };
         for format in Format::value_variants() {
             let text = report::render(*format, &outcome, &context);

@@ -175,6 +175,7 @@ fn markup_in_tenant_names_renders_as_text() {
         style: &common::STYLE,
         fail_on: FailOn::Error,
         min_coverage: None,
+        fail_on_assumed: false,
     };
     let html = report::render(Format::Html, &outcome, &context);
     assert_self_contained("hostile", &html);

@@ -102,12 +102,13 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
         );
     }
     // A few screens: about a dozen lines per set (a line or two of summary and about ten lines of
-    // findings), whatever the number of findings (thousands on 42 sets here): under 450 lines for
-    // 34 sets, under 550 for 42.
+    // findings), whatever the number of findings (thousands on 42 sets here), plus the notes resting
+    // on an assumption, which are never hidden, and the decisions on an assumption condensed to a
+    // line per assumption.
     let sets = short.lines().filter(|l| l.starts_with("== ")).count();
     let lines = short.lines().count();
     assert!(sets > 30, "{sets} sets with findings");
-    assert!(lines < 12 * sets + 40, "{lines} lines for {sets} sets");
+    assert!(lines < 16 * sets + 60, "{lines} lines for {sets} sets");
     assert!(short.contains("findings, condensed"), "not condensed");
     assert!(short.contains("(-v shows each)"));
     assert!(short.contains("(-v lists all)"));

@@ -141,6 +141,7 @@ fn reports(suffix: &str) -> Vec<(&'static str, String)> {
         style: &STYLE,
         fail_on: FailOn::Error,
         min_coverage: None,
+        fail_on_assumed: false,
     };
     let check = report::render(Format::Markdown, &outcome, &context);
     let selection = Selection {

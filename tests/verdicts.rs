@@ -273,7 +273,7 @@ fn coverage_is_in_the_verdict_and_the_json_summary() {
     let verdict = verdict_line(&run.stdout);
     assert_eq!(
         verdict,
-        "halo-audit: 0 errors, 7 warnings, 1 note (7 unverifiable); 12 of 19 requirements decided (63%), 7 unverifiable, 0 not applicable: passed (--fail-on error)"
+        "halo-audit: findings: 0 errors, 7 warnings, 1 note (7 unverifiable); requirements: 12 of 19 decided (63%), 1 of them on an assumption, 7 unverifiable, 0 not applicable: passed (--fail-on error)"
     );
     let run = halo_audit(
         None,
@@ -314,7 +314,7 @@ fn fail_on_unverifiable_fails_an_undecided_tenant_and_passes_the_clean_case() {
     );
     assert!(
         verdict_line(&run.stdout).starts_with(
-            "halo-audit: 7 errors, 0 warnings, 1 note (7 unverifiable); 12 of 19 requirements decided (63%)"
+            "halo-audit: findings: 7 errors, 0 warnings, 1 note (7 unverifiable); requirements: 12 of 19 decided (63%)"
         ),
         "{}",
         run.stdout

@@ -6,7 +6,7 @@ use crate::diag::{Code, Severity};
 use crate::ruleset::{Expect, Requirement, RuleSet, glob_match};
 use crate::tenant::{Agent, Application, Contribution, Effective, Origin, Value};
 
-use super::evidence::{assumptions, chain, decide, describe, fix_text};
+use super::evidence::{assumptions, basis, chain, decide, describe, fix_text};
 use super::finding::{Evaluation, Status, Subject, SubjectKind};
 use super::{Run, applies_only_if, missing_severity, only_if};
 
@@ -84,6 +84,12 @@ impl Run<'_> {
         let context = format!("login agent `{}` of application `{}`", agent.name, app.name);
         let decision = decide(requirement.expect, effective, perm, set.excess_levels);
         let status = decision.status;
+        let catalog = self.catalog;
+        let evaluated = |subject: Subject, status: Status| {
+            let mut e = Evaluation::new(set, requirement, subject, status);
+            e.evidence = basis(catalog, perm, effective, requirement.expect, status);
+            e
+        };
         let (code, severity, message) = match status {
             Status::Unverifiable if decision.incomparable => (
                 Code::AmbiguousRequirement,
@@ -94,7 +100,7 @@ impl Run<'_> {
                     self.expected_text(requirement)
                 ),
             ),
-            Status::Passed => return Evaluation::new(set, requirement, subject, Status::Passed),
+            Status::Passed => return evaluated(subject, Status::Passed),
             Status::Missing => (
                 Code::MissingGrant,
                 missing_severity(requirement),
@@ -157,7 +163,7 @@ impl Run<'_> {
             fix_text(self.catalog, perm, requirement, agent, effective)
         });
         self.findings.push(f);
-        Evaluation::new(set, requirement, subject, status)
+        evaluated(subject, status)
     }
 }
 

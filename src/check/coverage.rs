@@ -9,12 +9,14 @@
 
 use serde::Serialize;
 
-use super::{Outcome, SetOutcome, SetState, Status};
+use super::{Basis, Evaluation, Finding, Grade, Outcome, SetOutcome, SetState, Status, Subject};
 use crate::diag::Code;
 use crate::ruleset::{Library, RuleSet};
 use crate::tenant::Tenant;
 
-/// How many requirements a set (or a whole run) decided.
+/// How a set's (or a whole run's) requirements came out: each requirement for each subject, each
+/// baseline policy. Requirement counts, not finding counts: `passed + missing + excessive =
+/// decided`, and `decided + unverifiable + not_applicable` is every requirement counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Passed, missing or excessive: the snapshot settled them.
@@ -25,6 +27,18 @@ pub struct Coverage {
     /// Conditional requirements (`condition:`) that are not met: they apply only when the tenant
     /// uses the feature they name, which the snapshot cannot tell.
     pub not_applicable: usize,
+    /// Decided and met.
+    pub passed: usize,
+    /// Decided and not met (conditional ones are `not_applicable` instead).
+    pub missing: usize,
+    /// Decided and granted beyond what is needed (a baseline policy that fails counts here unless
+    /// it reports something missing).
+    pub excessive: usize,
+    /// Of the decided, those resting on an assumption (an absent claim read as the lowest value,
+    /// an assumed scope implication or claim mapping): never evidence.
+    pub assumed: usize,
+    /// Of the decided, those resting on a catalog overlay's definition (`--catalog`).
+    pub overlay: usize,
 }
 
 impl Coverage {
@@ -32,6 +46,18 @@ impl Coverage {
     #[must_use]
     pub fn checkable(&self) -> usize {
         self.decided + self.unverifiable
+    }
+
+    /// Every requirement counted: decided, unverifiable and not applicable.
+    #[must_use]
+    pub fn total(&self) -> usize {
+        self.checkable() + self.not_applicable
+    }
+
+    /// Decided on evidence: decided and not on an assumption.
+    #[must_use]
+    pub fn on_evidence(&self) -> usize {
+        self.decided.saturating_sub(self.assumed)
     }
 
     /// The decided share in whole percent, rounded down; 0 when nothing could be checked.
@@ -42,18 +68,55 @@ impl Coverage {
             .unwrap_or_default()
     }
 
+    /// The share decided on evidence in whole percent, rounded down.
+    #[must_use]
+    pub fn evidence_percent(&self) -> usize {
+        (self.on_evidence() * 100)
+            .checked_div(self.checkable())
+            .unwrap_or_default()
+    }
+
     /// Adds another coverage to this one.
     pub fn add(&mut self, other: Coverage) {
         self.decided += other.decided;
         self.unverifiable += other.unverifiable;
         self.not_applicable += other.not_applicable;
+        self.passed += other.passed;
+        self.missing += other.missing;
+        self.excessive += other.excessive;
+        self.assumed += other.assumed;
+        self.overlay += other.overlay;
     }
 
-    /// "20 of 37 requirements decided (54%), 17 unverifiable, 0 not applicable".
+    /// Counts one evaluation.
+    fn count(&mut self, evaluation: &Evaluation) {
+        match evaluation.status {
+            Status::Unverifiable => {
+                self.unverifiable += 1;
+                return;
+            }
+            Status::Missing if evaluation.not_applicable => {
+                self.not_applicable += 1;
+                return;
+            }
+            Status::Passed => self.passed += 1,
+            Status::Missing => self.missing += 1,
+            Status::Excessive => self.excessive += 1,
+        }
+        self.decided += 1;
+        match evaluation.evidence.grade {
+            Grade::Assumed => self.assumed += 1,
+            Grade::Overlay => self.overlay += 1,
+            Grade::Seen | Grade::Implied | Grade::Undecided => {}
+        }
+    }
+
+    /// "20 of 37 requirements decided (54%), 3 of them on an assumption, 17 unverifiable, 0 not
+    /// applicable".
     #[must_use]
     pub fn text(&self) -> String {
         format!(
-            "{} of {} {} decided ({}%), {} unverifiable, {} not applicable",
+            "{} of {} {} decided ({}%){}, {} unverifiable, {} not applicable",
             self.decided,
             self.checkable(),
             if self.checkable() == 1 {
@@ -62,9 +125,55 @@ impl Coverage {
                 "requirements"
             },
             self.percent(),
+            self.assumed_text(),
             self.unverifiable,
             self.not_applicable
         )
+    }
+
+    /// ", 3 of them on an assumption" (and on a catalog overlay), or nothing.
+    #[must_use]
+    pub fn assumed_text(&self) -> String {
+        let mut text = String::new();
+        if self.assumed > 0 {
+            text.push_str(&format!(", {} of them on an assumption", self.assumed));
+        }
+        if self.overlay > 0 {
+            text.push_str(&format!(
+                ", {} {} on a catalog overlay",
+                self.overlay,
+                if self.assumed > 0 { "" } else { "of them" }
+            ));
+        }
+        text.replace("  ", " ")
+    }
+
+    /// "3 passed, 1 missing, 0 excessive, 2 unverifiable, 1 not applicable (7 requirements; 2
+    /// decided on an assumption)": requirement counts that add up.
+    #[must_use]
+    pub fn breakdown(&self) -> String {
+        let mut text = format!(
+            "{} passed, {} missing, {} excessive, {} unverifiable, {} not applicable ({} {}",
+            self.passed,
+            self.missing,
+            self.excessive,
+            self.unverifiable,
+            self.not_applicable,
+            self.total(),
+            if self.total() == 1 {
+                "requirement"
+            } else {
+                "requirements"
+            }
+        );
+        if self.assumed > 0 {
+            text.push_str(&format!("; {} decided on an assumption", self.assumed));
+        }
+        if self.overlay > 0 {
+            text.push_str(&format!("; {} on a catalog overlay", self.overlay));
+        }
+        text.push(')');
+        text
     }
 }
 
@@ -77,61 +186,155 @@ pub struct NotAudited {
     pub fix: String,
 }
 
-/// The coverage of one set of an outcome.
-pub(super) fn of_set(set: &SetOutcome, rules: Option<&RuleSet>, outcome: &Outcome) -> Coverage {
+/// Marks the set's unmet conditional requirements not applicable, and counts its evaluations.
+pub(super) fn of_set(set: &mut SetOutcome, rules: Option<&RuleSet>) -> Coverage {
+    let conditional: std::collections::BTreeSet<&str> = rules
+        .map(|r| r.requirements.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|q| q.condition.is_some())
+        .map(|q| q.id.as_str())
+        .collect();
     let mut coverage = Coverage::default();
-    match &set.state {
-        SetState::Evaluated { .. } => {
-            let conditional: std::collections::BTreeSet<&str> = rules
-                .map(|r| r.requirements.as_slice())
-                .unwrap_or_default()
-                .iter()
-                .filter(|q| q.condition.is_some())
-                .map(|q| q.id.as_str())
-                .collect();
-            for evaluation in &set.evaluations {
-                let conditional = conditional.contains(evaluation.requirement.as_str());
-                match evaluation.status {
-                    Status::Unverifiable => coverage.unverifiable += 1,
-                    Status::Missing if conditional => coverage.not_applicable += 1,
-                    Status::Passed | Status::Missing | Status::Excessive => coverage.decided += 1,
-                }
-            }
-        }
-        SetState::Baseline => {
-            for policy in rules.map(|r| r.policies.as_slice()).unwrap_or_default() {
-                let mut findings = outcome.findings.iter().filter(|f| {
-                    f.requirement_set == set.id && f.requirement.as_deref() == Some(&policy.id)
-                });
-                let (mut any, mut decided) = (false, false);
-                for f in findings.by_ref() {
-                    any = true;
-                    decided |= f.code != Code::Unverifiable;
-                }
-                if any && !decided {
-                    coverage.unverifiable += 1;
-                } else {
-                    coverage.decided += 1;
-                }
-            }
-        }
-        SetState::NotEvaluable { .. } => {
-            coverage.unverifiable += rules.map_or(0, |r| r.requirements.len());
-        }
-        SetState::NotInUse | SetState::OnlyInactive { .. } | SetState::BindingNotFound => {}
+    for evaluation in &mut set.evaluations {
+        evaluation.not_applicable = evaluation.status == Status::Missing
+            && conditional.contains(evaluation.requirement.as_str());
+        coverage.count(evaluation);
     }
     coverage
 }
 
-/// Fills in every set's coverage and the reasons the run audited nothing.
-pub(super) fn fill(outcome: &mut Outcome, tenant: &Tenant, library: &Library) {
-    let coverages: Vec<Coverage> = outcome
-        .sets
+/// The evaluations of a baseline set: one per policy, over the whole tenant, decided by the
+/// policy's findings (none: passed; only `unverifiable` ones: unverifiable; a finding of something
+/// missing: missing; else excessive).
+fn baseline_evaluations(
+    set: &SetOutcome,
+    rules: &RuleSet,
+    findings: &[Finding],
+    tenant: &Tenant,
+) -> Vec<Evaluation> {
+    rules
+        .policies
         .iter()
-        .map(|set| of_set(set, library.get(&set.id), outcome))
+        .map(|policy| {
+            let of: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| {
+                    f.requirement_set == set.id && f.requirement.as_deref() == Some(&policy.id)
+                })
+                .collect();
+            let decided: Vec<&&Finding> =
+                of.iter().filter(|f| f.code != Code::Unverifiable).collect();
+            let status = if of.is_empty() {
+                Status::Passed
+            } else if decided.is_empty() {
+                Status::Unverifiable
+            } else if decided.iter().any(|f| {
+                matches!(
+                    f.code,
+                    Code::MissingGrant
+                        | Code::LoginAgentDisabled
+                        | Code::LoginAgentMissing
+                        | Code::SuspiciousEmptyList
+                )
+            }) {
+                Status::Missing
+            } else {
+                Status::Excessive
+            };
+            let permission = policy.check.agent_right().map(str::to_owned).or_else(|| {
+                matches!(policy.check, crate::ruleset::PolicyCheck::AdminApiAgent)
+                    .then(|| "agent.admin".to_owned())
+            });
+            let evidence = match status {
+                Status::Unverifiable => Basis::plain(Grade::Undecided),
+                Status::Passed => permission
+                    .as_deref()
+                    .and_then(|key| assumed_for_login_agents(tenant, key))
+                    .unwrap_or_else(|| Basis::plain(Grade::Seen)),
+                _ => finding_basis(&decided),
+            };
+            Evaluation {
+                requirement: policy.id.clone(),
+                title: policy.title.clone(),
+                permission: permission.unwrap_or_default(),
+                subject: Subject::tenant(tenant),
+                status,
+                assumed: false,
+                severity: policy.severity,
+                evidence,
+                not_applicable: false,
+            }
+        })
+        .collect()
+}
+
+/// The basis of a failed policy, from its findings: a catalog overlay they cite, an absent claim
+/// in their chain, or else what they saw.
+fn finding_basis(findings: &[&&Finding]) -> Basis {
+    for f in findings {
+        if let Some(line) = f.chain.iter().find(|l| l.contains(ABSENT_CLAIM)) {
+            return Basis::because(Grade::Assumed, line.clone());
+        }
+    }
+    for f in findings {
+        if let Some(line) = f.assumptions.iter().find(|l| l.contains("catalog overlay")) {
+            return Basis::because(Grade::Overlay, line.clone());
+        }
+    }
+    Basis::plain(Grade::Seen)
+}
+
+/// How the evidence of an absent claim reads (`no Ux claim on the agent or its roles`).
+const ABSENT_CLAIM: &str = "claim on the agent or its roles";
+
+/// A policy that passed because no login agent has a right: an assumption when that "no" is an
+/// absent claim read as the lowest value on some login agent.
+fn assumed_for_login_agents(tenant: &Tenant, key: &str) -> Option<Basis> {
+    let mut ids: Vec<i64> = tenant
+        .applications()
+        .iter()
+        .filter_map(|a| a.login_agent_id)
         .collect();
-    for (set, coverage) in outcome.sets.iter_mut().zip(coverages) {
-        set.coverage = coverage;
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter()
+        .filter_map(|id| tenant.agent(*id))
+        .find_map(|agent| {
+            let effective = agent.permission(key)?;
+            let c = effective.contributions.iter().find(|c| {
+                c.confidence == crate::catalog::Confidence::Assumed
+                    && Some(c.value) == effective.value
+            })?;
+            Some(Basis::because(
+                Grade::Assumed,
+                format!("agent `{}`: {}: read as No", agent.name, c.evidence),
+            ))
+        })
+}
+
+/// Gives every set its evaluations (a baseline one per policy; a set whose application list
+/// cannot be read one per requirement, unverifiable), fills in every set's coverage and the
+/// reasons the run audited nothing.
+pub(super) fn fill(outcome: &mut Outcome, tenant: &Tenant, library: &Library) {
+    for i in 0..outcome.sets.len() {
+        let Some(rules) = library.get(&outcome.sets[i].id) else {
+            continue;
+        };
+        let set = &outcome.sets[i];
+        let evaluations = match &set.state {
+            SetState::Baseline => baseline_evaluations(set, rules, &outcome.findings, tenant),
+            SetState::NotEvaluable { .. } => rules
+                .requirements
+                .iter()
+                .map(|q| Evaluation::new(rules, q, Subject::tenant(tenant), Status::Unverifiable))
+                .collect(),
+            _ => continue,
+        };
+        outcome.sets[i].evaluations = evaluations;
+    }
+    for set in &mut outcome.sets {
+        set.coverage = of_set(set, library.get(&set.id));
     }
     outcome.not_audited = not_audited(tenant);
 }
@@ -316,8 +519,11 @@ requirements:
                 decided: 1,
                 unverifiable: 2,
                 not_applicable: 1,
+                passed: 1,
+                ..Coverage::default()
             }
         );
+        assert_eq!(demo.total(), 4, "every requirement counted once");
         assert_eq!(demo.percent(), 33);
         assert_eq!(
             demo.text(),
@@ -331,6 +537,107 @@ requirements:
         assert_eq!(total.decided, demo.decided + baseline.decided);
         assert_eq!(total.unverifiable, 5);
         assert!(outcome.not_audited.is_empty());
+    }
+
+    #[test]
+    fn an_absent_claim_is_a_decision_on_an_assumption_counted_apart() {
+        // The tenant's claims are readable (`l4` is known), but neither the agent nor a role
+        // carries a Customers claim: read as No Access, an assumption.
+        let t = tenant(
+            json!([{"type": "l4", "value": "1"}]),
+            true,
+            Some(demo_app()),
+        );
+        let outcome = run(&t);
+        let demo = set(&outcome, "demo-set");
+        let customers = demo
+            .evaluations
+            .iter()
+            .find(|e| e.requirement == "demo.customers")
+            .unwrap();
+        assert_eq!(customers.status, Status::Missing);
+        assert_eq!(customers.evidence.grade, Grade::Assumed);
+        assert_eq!(
+            customers.evidence.because.as_deref(),
+            Some("no Ux claim on the agent or its roles: read as No Access")
+        );
+        // The claim that is there is evidence; a scope held is seen.
+        let delete = demo
+            .evaluations
+            .iter()
+            .find(|e| e.requirement == "demo.no-delete")
+            .unwrap();
+        assert_eq!(
+            (delete.status, delete.evidence.grade),
+            (Status::Excessive, Grade::Seen)
+        );
+        let c = demo.coverage;
+        assert_eq!(
+            (
+                c.decided,
+                c.assumed,
+                c.on_evidence(),
+                c.passed,
+                c.missing,
+                c.excessive
+            ),
+            (3, 1, 2, 1, 1, 1),
+            "{c:?}"
+        );
+        assert_eq!(
+            c.text(),
+            "3 of 3 requirements decided (100%), 1 of them on an assumption, 0 unverifiable, 1 not applicable"
+        );
+        assert_eq!(
+            c.breakdown(),
+            "1 passed, 1 missing, 1 excessive, 0 unverifiable, 1 not applicable (4 requirements; 1 decided on an assumption)"
+        );
+        // The finding of the assumed decision points at its basis.
+        let finding = outcome
+            .findings
+            .iter()
+            .find(|f| f.requirement.as_deref() == Some("demo.customers"))
+            .unwrap();
+        assert_eq!(
+            outcome.basis_of(finding).map(|b| b.grade),
+            Some(Grade::Assumed)
+        );
+        let summary = outcome.summary();
+        assert!(
+            summary
+                .assumed
+                .iter()
+                .any(|d| d.requirement == "demo.customers")
+        );
+        assert_eq!(summary.findings.assumed, 1, "{:?}", summary.findings);
+    }
+
+    #[test]
+    fn the_baseline_has_an_evaluation_per_policy_adding_up_to_its_coverage() {
+        let t = tenant(
+            json!([{"type": "l4", "value": "1"}]),
+            true,
+            Some(demo_app()),
+        );
+        let outcome = run(&t);
+        let baseline = set(&outcome, "baseline");
+        let policies = library().get("baseline").unwrap().policies.len();
+        assert_eq!(baseline.evaluations.len(), policies);
+        let c = baseline.coverage;
+        assert_eq!(c.total(), policies);
+        assert_eq!(c.passed + c.missing + c.excessive, c.decided);
+        // Every failed policy has its findings; every policy with a decided finding failed.
+        for e in &baseline.evaluations {
+            let decided = outcome.findings.iter().any(|f| {
+                f.requirement.as_deref() == Some(e.requirement.as_str())
+                    && f.code != Code::Unverifiable
+            });
+            assert_eq!(
+                decided,
+                matches!(e.status, Status::Missing | Status::Excessive),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]

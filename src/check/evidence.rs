@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Confidence, Kind, PermissionDef, Source};
 use crate::ruleset::{Expect, Requirement};
 use crate::tenant::{Agent, Effective, Origin, Value};
 
-use super::finding::Status;
+use super::finding::{Basis, Grade, Status};
 
 /// A requirement's outcome, and whether it rests on levels that are not comparable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,72 @@ pub(super) fn decide(
         (Expect::Granted, _) | (Expect::AtLeast { .. }, _) => decided(Status::Missing),
         (Expect::NotGranted | Expect::AtMost(_), _) => decided(Status::Passed),
     }
+}
+
+/// What a decision on an effective permission rests on: the contributions that decide it (those
+/// reaching the effective value when the value is high enough to pass or to be excessive; every
+/// contribution when the decision is that nothing reaches it) and the weakest of their grades.
+pub(super) fn basis(
+    catalog: &Catalog,
+    perm: &PermissionDef,
+    effective: &Effective,
+    expect: Expect,
+    status: Status,
+) -> Basis {
+    if status == Status::Unverifiable {
+        return Basis::plain(Grade::Undecided);
+    }
+    let high_enough = match status {
+        Status::Excessive => true,
+        Status::Passed => matches!(expect, Expect::Granted | Expect::AtLeast { .. }),
+        Status::Missing | Status::Unverifiable => false,
+    };
+    let maxima: Vec<Value> = effective.maxima().collect();
+    let deciding: Vec<&crate::tenant::Contribution> = effective
+        .contributions
+        .iter()
+        .filter(|c| !high_enough || maxima.contains(&c.value))
+        .collect();
+    let Some(weakest) = deciding.iter().map(|c| c.confidence).min() else {
+        return Basis::because(
+            Grade::Assumed,
+            format!(
+                "nothing in the snapshot sets \"{}\": read as not granted",
+                perm.label
+            ),
+        );
+    };
+    if weakest == Confidence::Assumed {
+        let assumed = deciding
+            .iter()
+            .find(|c| c.confidence == Confidence::Assumed);
+        let why = match assumed {
+            Some(c) if c.evidence.starts_with("no ") && c.origin == Origin::Agent => format!(
+                "{}: read as {}",
+                c.evidence,
+                value_text(catalog, perm, c.value)
+            ),
+            _ if perm.confidence == Confidence::Assumed => perm.note.clone().unwrap_or_else(|| {
+                format!("the mapping of \"{}\" to the API is assumed", perm.label)
+            }),
+            Some(c) => effective.notes.first().cloned().unwrap_or_else(|| {
+                format!(
+                    "{}: read as {}",
+                    c.evidence,
+                    value_text(catalog, perm, c.value)
+                )
+            }),
+            None => format!("\"{}\" is read by assumption", perm.label),
+        };
+        return Basis::because(Grade::Assumed, why);
+    }
+    if let Some(place) = &perm.user_source {
+        return Basis::because(Grade::Overlay, format!("catalog overlay {place}"));
+    }
+    if let Some(c) = deciding.iter().find(|c| c.origin == Origin::Structure) {
+        return Basis::because(Grade::Implied, c.evidence.clone());
+    }
+    Basis::plain(Grade::Seen)
 }
 
 pub(super) fn value_text(catalog: &Catalog, perm: &PermissionDef, value: Value) -> String {

@@ -189,6 +189,69 @@ impl Status {
     }
 }
 
+/// What a decision rests on, from firmest to weakest; `Undecided` when there is no decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// A claim, field, role or scope seen in the snapshot.
+    Seen,
+    /// Implied by something seen: a scope that includes the one required, the agent's team or
+    /// role lists.
+    Implied,
+    /// A permission defined by the user's catalog overlay (`--catalog`): the overlay, not the
+    /// shipped catalog, says how to read it.
+    Overlay,
+    /// An assumption: an absent claim read as the lowest value ("Not set"), a scope implication or
+    /// a claim mapping the catalog marks assumed.
+    Assumed,
+    /// Not decided (`unverifiable`).
+    Undecided,
+}
+
+impl Grade {
+    /// `seen`, `implied`, `overlay`, `assumed`, `undecided`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Seen => "seen",
+            Self::Implied => "implied",
+            Self::Overlay => "overlay",
+            Self::Assumed => "assumed",
+            Self::Undecided => "undecided",
+        }
+    }
+}
+
+/// What a decision rests on, and in plain words why when it is not plainly seen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
+pub struct Basis {
+    pub grade: Grade,
+    /// "no Ux claim on the agent or its roles: read as No Access", "catalog overlay
+    /// mine.yaml:3", "`all:standard` includes `read:tickets`".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+}
+
+impl Basis {
+    /// A basis without words.
+    #[must_use]
+    pub fn plain(grade: Grade) -> Self {
+        Self {
+            grade,
+            because: None,
+        }
+    }
+
+    /// A basis with its reason.
+    #[must_use]
+    pub fn because(grade: Grade, why: impl Into<String>) -> Self {
+        Self {
+            grade,
+            because: Some(why.into()),
+        }
+    }
+}
+
 /// One requirement evaluated for one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evaluation {
@@ -200,6 +263,12 @@ pub struct Evaluation {
     /// Passed only through an assumed scope implication.
     pub assumed: bool,
     pub severity: Severity,
+    /// What the decision rests on.
+    pub evidence: Basis,
+    /// A conditional requirement that is not met: it applies only when the tenant uses the
+    /// feature it names, so it counts as not applicable, not as missing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_applicable: bool,
 }
 
 impl Evaluation {
@@ -216,6 +285,12 @@ impl Evaluation {
             subject,
             status,
             assumed: false,
+            not_applicable: false,
+            evidence: Basis::plain(if status == Status::Unverifiable {
+                Grade::Undecided
+            } else {
+                Grade::Seen
+            }),
             severity: if requirement.condition.is_some() {
                 Severity::Note
             } else {

@@ -17,6 +17,7 @@ pub mod coverage;
 mod evidence;
 mod finding;
 mod scopes;
+pub mod summary;
 pub mod waivers;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,8 +25,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) use agents::{role_effective, role_matches, role_permission};
 pub use coverage::{Coverage, NotAudited};
 pub use finding::{
-    Evaluation, Finding, SetOutcome, SetState, Status, Subject, SubjectKind, WaiverNote,
+    Basis, Evaluation, Finding, Grade, SetOutcome, SetState, Status, Subject, SubjectKind,
+    WaiverNote,
 };
+pub use summary::{FindingCounts, Inputs, SetSummary, Summary};
 
 use crate::catalog::{Catalog, PermRef};
 use crate::diag::{Code, Severity};
@@ -64,9 +67,21 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Why the run audited nothing it can stand behind (empty when it did): never a pass.
     pub not_audited: Vec<NotAudited>,
+    /// Findings the configuration's `severity: {code: allow}` dropped: counted as silenced in
+    /// every report's summary, listed in the JSON report.
+    pub silenced: Vec<Finding>,
+    /// What the run was told (configuration, overrides, overlays, waivers, sets); filled in by
+    /// the dispatch.
+    pub inputs: Inputs,
 }
 
 impl Outcome {
+    /// The run's numbers ([`Summary`]), which every reporter renders.
+    #[must_use]
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+
     /// Number of findings of a severity (waived findings excluded by the caller).
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
@@ -272,7 +287,7 @@ pub fn check(
     let mut outcome = Outcome {
         sets,
         findings,
-        not_audited: Vec::new(),
+        ..Outcome::default()
     };
     coverage::fill(&mut outcome, tenant, library);
     Ok(outcome)
@@ -517,6 +532,10 @@ impl Run<'_> {
                             && matches!(e.status, Status::Missing | Status::Unverifiable)
                         {
                             e.status = Status::Passed;
+                            e.evidence = Basis::because(
+                                Grade::Implied,
+                                format!("another option of \"{}\" is met", alt.title),
+                            );
                         }
                     }
                     let mut i = findings_from;

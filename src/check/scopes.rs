@@ -8,7 +8,7 @@ use crate::diag::{Code, Severity};
 use crate::ruleset::{Expect, Requirement, RuleSet};
 use crate::tenant::Application;
 
-use super::finding::{Evaluation, Finding, Status, Subject};
+use super::finding::{Basis, Evaluation, Finding, Grade, Status, Subject};
 use super::{Run, applies_only_if, missing_severity, only_if};
 
 impl Run<'_> {
@@ -82,6 +82,18 @@ impl Run<'_> {
                     ));
                     self.findings.push(f);
                     evaluation.assumed = true;
+                    evaluation.evidence = Basis::because(
+                        Grade::Assumed,
+                        format!(
+                            "`{}` is assumed to include `{scope}`",
+                            grant.chain.first().map_or("", String::as_str)
+                        ),
+                    );
+                } else if !grant.is_direct() {
+                    evaluation.evidence = Basis::because(
+                        Grade::Implied,
+                        format!("scope chain: {}", grant.chain.join(" ⊇ ")),
+                    );
                 }
                 evaluation
             }

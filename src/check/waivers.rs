@@ -16,20 +16,72 @@ pub const EXPIRING_WITHIN_DAYS: i32 = 14;
 
 /// Applies severity overrides, then (unless `use_waivers` is false) the waivers.
 pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, use_waivers: bool) {
-    outcome
-        .findings
-        .retain_mut(|f| match config.severity.get(&f.code) {
-            Some(Level::Allow) => false,
+    apply_with(outcome, config, today, use_waivers, true);
+}
+
+/// As [`apply`]; without `use_overrides` (`--no-config-overrides`) the configuration's `severity:`
+/// is not applied: no finding is dropped or changed.
+pub fn apply_with(
+    outcome: &mut Outcome,
+    config: &Config,
+    today: jiff::civil::Date,
+    use_waivers: bool,
+    use_overrides: bool,
+) {
+    let no_overrides = std::collections::BTreeMap::new();
+    let severities = if use_overrides {
+        &config.severity
+    } else {
+        &no_overrides
+    };
+    outcome.inputs.overrides_ignored = !use_overrides && !config.severity.is_empty();
+    outcome.inputs.waivers_ignored = !use_waivers && !config.waivers.is_empty();
+    let mut effects: std::collections::BTreeMap<Code, (usize, usize)> =
+        config.severity.keys().map(|code| (*code, (0, 0))).collect();
+    let mut silenced = Vec::new();
+    for mut f in std::mem::take(&mut outcome.findings) {
+        match severities.get(&f.code) {
+            Some(Level::Allow) => {
+                if let Some(e) = effects.get_mut(&f.code) {
+                    e.0 += 1;
+                }
+                silenced.push(f);
+            }
             Some(level) => {
-                f.severity = match level {
+                let severity = match level {
                     Level::Note => Severity::Note,
                     Level::Warn => Severity::Warning,
                     _ => Severity::Error,
                 };
-                true
+                if severity != f.severity
+                    && let Some(e) = effects.get_mut(&f.code)
+                {
+                    e.1 += 1;
+                }
+                f.severity = severity;
+                outcome.findings.push(f);
             }
-            None => true,
-        });
+            None => outcome.findings.push(f),
+        }
+    }
+    outcome.silenced.extend(silenced);
+    outcome.inputs.overrides = effects
+        .into_iter()
+        .filter_map(|(code, (dropped, changed))| {
+            let level = severities.get(&code)?;
+            Some(super::summary::OverrideEffect {
+                code,
+                level: match level {
+                    Level::Allow => "allow",
+                    Level::Note => "note",
+                    Level::Warn => "warn",
+                    Level::Deny => "deny",
+                },
+                dropped,
+                changed,
+            })
+        })
+        .collect();
     if !use_waivers {
         return;
     }
@@ -43,8 +95,7 @@ pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, u
         };
         let about = |code: Code, message: String, help: &str| Finding {
             code,
-            severity: config
-                .severity
+            severity: severities
                 .get(&code)
                 .map_or(code.default_severity(), |l| match l {
                     Level::Note | Level::Allow => Severity::Note,
@@ -102,6 +153,14 @@ pub fn apply(outcome: &mut Outcome, config: &Config, today: jiff::civil::Date, u
             );
             finding.waiver = Some(note.clone());
             matched += 1;
+        }
+        if matched > 0 {
+            outcome.inputs.waivers.push(super::summary::WaiverApplied {
+                at: note.location.clone(),
+                owner: note.owner.clone(),
+                expires: note.expires.clone(),
+                findings: matched,
+            });
         }
         if matched == 0 {
             extra.push(about(

@@ -122,17 +122,24 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
             &format!("{}\nfix: {}", gap.reason, gap.fix),
         );
     }
+    let mut text = super::summary_text(outcome, context.gate());
+    for notice in outcome.inputs.notices(&outcome.summary()) {
+        text.push('\n');
+        text.push_str(&crate::text::shown_owned(&notice));
+    }
     annotation(
         &mut out,
         base,
-        if super::below_min_coverage(outcome, context.gate()) {
+        if super::below_min_coverage(outcome, context.gate())
+            || crate::verdict::fails_on_assumed(outcome, context.gate())
+        {
             Severity::Error
         } else {
             Severity::Note
         },
         None,
         "halo-audit coverage",
-        &super::summary_text(outcome, context.gate()),
+        &text,
     );
     out
 }

@@ -91,6 +91,29 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
             }
         })
         .collect();
+    let mut issues = issues;
+    // What the run was told that changes the report (findings silenced by configuration, a
+    // catalog overlay, waivers): one `info` issue at the configuration file, so that a report
+    // emptied by configuration does not read as a clean tenant.
+    let notices = outcome.inputs.notices(&outcome.summary());
+    if !notices.is_empty() {
+        let path = outcome.inputs.config.as_ref().map_or_else(
+            || "halo-audit.yaml".to_owned(),
+            |c| base.relative(&c.path).unwrap_or_else(|absolute| absolute),
+        );
+        let description =
+            crate::text::shown_owned(&format!("halo-audit run inputs: {}", notices.join("; ")));
+        issues.push(Issue {
+            fingerprint: crate::text::sha256_hex(description.as_bytes()),
+            description,
+            check_name: "halo-audit-run-inputs".to_owned(),
+            severity: "info",
+            location: IssueLocation {
+                path,
+                lines: Lines { begin: 1 },
+            },
+        });
+    }
     let mut text =
         serde_json::to_string_pretty(&issues).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

@@ -219,10 +219,16 @@ fn short_coverage(coverage: crate::check::Coverage) -> String {
     if coverage.not_applicable > 0 {
         text.push_str(&format!(", {} not applicable", coverage.not_applicable));
     }
+    if coverage.assumed > 0 {
+        text.push_str(&format!(", {} on an assumption", coverage.assumed));
+    }
+    if coverage.overlay > 0 {
+        text.push_str(&format!(", {} on a catalog overlay", coverage.overlay));
+    }
     text
 }
 
-fn summary_row(list: &Checklist<'_>) -> Markup {
+fn summary_row(list: &Checklist<'_>, numbers: Option<&crate::check::SetSummary>) -> Markup {
     let set = list.set;
     let applications = match &set.state {
         SetState::Evaluated { applications } => applications
@@ -259,10 +265,13 @@ fn summary_row(list: &Checklist<'_>) -> Markup {
             }
             td { (applications) }
             td { (badge(result)) }
-            td.num { (failed) }
-            td.num { (unverifiable) }
-            td.num { (list.count(ItemStatus::Passed)) }
+            td.num { (set.coverage.passed) }
+            td.num { (set.coverage.missing) }
+            td.num { (set.coverage.excessive) }
+            td.num { (set.coverage.unverifiable) }
+            td.num { (set.coverage.not_applicable) }
             td { (short_coverage(set.coverage)) }
+            td { (numbers.map(|n| n.findings.text()).unwrap_or_default()) }
             td { @if let Some(source) = &set.source { (link(source)) } }
         }
         (NL)
@@ -343,7 +352,9 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         .iter()
         .filter(|l| !matches!(l.set.state, SetState::Baseline | SetState::NotInUse))
         .collect();
-    let coverage = outcome.coverage();
+    let numbers = outcome.summary();
+    let coverage = numbers.requirements;
+    let notices = outcome.inputs.notices(&numbers);
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -377,10 +388,12 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         }
                         dt { "Snapshot of" } dd { (provenance.fetched_at.as_deref().map_or_else(|| "unknown".to_owned(), t)) }
                         dt { "Coverage" } dd { (coverage.text()) }
-                        dt { "Findings" } dd {
-                            (super::plural(outcome.count(Severity::Error), "error")) ", "
-                            (super::plural(outcome.count(Severity::Warning), "warning")) ", "
-                            (super::plural(outcome.count(Severity::Note), "note"))
+                        dt { "Requirements" } dd { (coverage.breakdown()) }
+                        dt { "Findings" } dd { (numbers.findings.text()) }
+                        @if !notices.is_empty() {
+                            dt { "This run was told" } dd {
+                                ul.notices { @for n in &notices { li { (t(n)) } } }
+                            }
                         }
                         dt { "Summary" } dd { (t(&super::summary_text(outcome, gate))) }
                     }
@@ -401,9 +414,21 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         h2 #summary { "Integrations" }
                         table {
                             caption { "What each requirement set checked and how it came out" }
-                            (head(&["Integration", "Applications", "Result", "Failed", "Unverifiable", "Passed", "Coverage", "Vendor source"]))
+                            (head(&["Integration", "Applications", "Result", "Passed", "Missing", "Excessive", "Unverifiable", "Not applicable", "Coverage", "Findings", "Vendor source"]))
                             (NL)
-                            tbody { @for list in &lists { (summary_row(list)) } }
+                            tbody { @for list in &lists { (summary_row(list, numbers.set(&list.set.id))) } }
+                        }
+                        p { "Passed, missing, excessive, unverifiable and not applicable count requirements (each requirement for each subject, each baseline policy); findings count findings." }
+                        @if !numbers.assumed.is_empty() {
+                            h3 #assumed { "Decided on an assumption (" (numbers.assumed.len()) ")" }
+                            ul.assumed {
+                                @for d in &numbers.assumed {
+                                    li {
+                                        code { (t(&d.requirement)) } " " (d.status.as_str()) " for "
+                                        (subject(&d.subject)) ": " (t(&d.because))
+                                    }
+                                }
+                            }
                         }
                         @for line in super::not_in_use_line(outcome).into_iter().chain(super::only_inactive_lines(outcome)) {
                             p { (t(&line)) }

@@ -12,7 +12,7 @@ use tabled::settings::Style as TableStyle;
 use tabled::{Table, Tabled};
 
 use super::Context;
-use crate::check::{Finding, Outcome, SetState, Status};
+use crate::check::{Finding, Outcome, SetState};
 use crate::diag::{Code, Severity};
 
 struct FindingDiagnostic<'a> {
@@ -244,7 +244,7 @@ fn groups<'a>(all: &Outcome, outcome: &'a Outcome, style: &super::Style) -> Vec<
     let mut shown: Vec<&Finding> = outcome
         .findings
         .iter()
-        .filter(|f| !(f.severity == Severity::Note && style.verbose == 0))
+        .filter(|f| !hidden(all, f, style))
         .collect();
     shown.sort_by_key(|f| {
         (
@@ -267,6 +267,24 @@ fn groups<'a>(all: &Outcome, outcome: &'a Outcome, style: &super::Style) -> Vec<
     groups
 }
 
+/// Notes are shown only with `-v`, unless the decision they report rests on an assumption:
+/// those are never hidden.
+fn hidden(all: &Outcome, f: &Finding, style: &super::Style) -> bool {
+    f.severity == Severity::Note && style.verbose == 0 && assumed_basis(all, f).is_none()
+}
+
+/// The assumption a finding's decision rests on, in plain words.
+fn assumed_basis<'a>(all: &'a Outcome, f: &Finding) -> Option<&'a str> {
+    if f.code == Code::Unverifiable {
+        return None;
+    }
+    all.basis_of(f)
+        .filter(|b| b.grade == crate::check::Grade::Assumed)
+        .map(|b| b.because.as_deref().unwrap_or("an assumption"))
+}
+
+/// A set's line of the summary table: requirement counts (they add up to the set's requirements),
+/// then its findings.
 #[derive(Tabled)]
 struct SetRow {
     #[tabled(rename = "set")]
@@ -281,11 +299,32 @@ struct SetRow {
     excessive: usize,
     #[tabled(rename = "unverifiable")]
     unverifiable: usize,
+    #[tabled(rename = "n/a")]
+    not_applicable: usize,
     #[tabled(rename = "decided")]
     decided: String,
+    #[tabled(rename = "findings")]
+    findings: String,
 }
 
-/// "20 of 37 (54%)", and the requirements that do not apply when there are any.
+impl SetRow {
+    fn new(set: &crate::check::SetSummary, applications: String) -> Self {
+        let r = set.requirements;
+        Self {
+            set: set.id.clone(),
+            applications,
+            passed: r.passed,
+            missing: r.missing,
+            excessive: r.excessive,
+            unverifiable: r.unverifiable,
+            not_applicable: r.not_applicable,
+            decided: decided(r),
+            findings: finding_counts(&set.findings),
+        }
+    }
+}
+
+/// "6 of 10 (60%)", and how many rest on an assumption or an overlay.
 fn decided(coverage: crate::check::Coverage) -> String {
     let mut text = format!(
         "{} of {} ({}%)",
@@ -293,10 +332,33 @@ fn decided(coverage: crate::check::Coverage) -> String {
         coverage.checkable(),
         coverage.percent()
     );
-    if coverage.not_applicable > 0 {
-        text.push_str(&format!(", {} n/a", coverage.not_applicable));
+    if coverage.assumed > 0 {
+        text.push_str(&format!(", {} assumed", coverage.assumed));
+    }
+    if coverage.overlay > 0 {
+        text.push_str(&format!(", {} by overlay", coverage.overlay));
     }
     text
+}
+
+/// "1 error, 2 warnings, 1 waived": the non-zero finding counts, or "none".
+fn finding_counts(f: &crate::check::FindingCounts) -> String {
+    let parts: Vec<String> = [
+        (f.errors, "error"),
+        (f.warnings, "warning"),
+        (f.notes, "note"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| super::plural(*n, w))
+    .chain((f.waived > 0).then(|| format!("{} waived", f.waived)))
+    .chain((f.silenced > 0).then(|| format!("{} silenced", f.silenced)))
+    .collect();
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Beyond this many groups of findings (without `-v`), the findings are condensed: a few lines per
@@ -495,7 +557,7 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     let hidden_notes = new
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Note && style.verbose == 0 && f.waiver.is_none())
+        .filter(|f| hidden(all, f, style) && f.waiver.is_none())
         .count();
     let mut current_set: Option<&str> = None;
     let groups = groups(all, new, style);
@@ -585,6 +647,13 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         } else if let Some(values) = super::expected_found(finding) {
             help = format!("{values}\n{help}");
         }
+        if let Some(because) = assumed_basis(all, finding) {
+            let _ = write!(
+                help,
+                "\nrests on an assumption: {}",
+                crate::text::shown(because)
+            );
+        }
         if style.verbose > 0 {
             for line in &finding.chain {
                 let _ = write!(help, "\nevidence: {}", crate::text::shown(line));
@@ -614,77 +683,24 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         }
         out.push('\n');
     }
+    let summary = outcome.summary();
     let rows: Vec<SetRow> = outcome
         .sets
         .iter()
-        .filter_map(|set| match &set.state {
-            SetState::Evaluated { applications } => {
-                let extra = |code: Code| {
-                    outcome
-                        .findings
-                        .iter()
-                        .filter(|f| {
-                            f.requirement_set == set.id && f.requirement.is_none() && f.code == code
-                        })
-                        .count()
-                };
-                Some(SetRow {
-                    set: set.id.clone(),
-                    applications: applications
-                        .iter()
-                        .map(|a| crate::text::shown_owned(&a.name))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    passed: set.count(Status::Passed),
-                    missing: set
-                        .evaluations
-                        .iter()
-                        .filter(|e| e.status == Status::Missing && e.severity > Severity::Note)
-                        .count(),
-                    excessive: set.count(Status::Excessive) + extra(Code::ExcessiveGrant),
-                    unverifiable: set.count(Status::Unverifiable),
-                    decided: decided(set.coverage),
-                })
-            }
-            SetState::Baseline => {
-                let count = outcome
-                    .findings
+        .zip(&summary.sets)
+        .filter_map(|(set, numbers)| {
+            let applications = match &set.state {
+                SetState::Evaluated { applications } => applications
                     .iter()
-                    .filter(|f| f.requirement_set == set.id && f.code != Code::Unverifiable)
-                    .count();
-                Some(SetRow {
-                    set: set.id.clone(),
-                    applications: format!("({})", crate::text::shown_owned(&set.baseline_scope())),
-                    passed: 0,
-                    missing: 0,
-                    excessive: count,
-                    unverifiable: outcome
-                        .findings
-                        .iter()
-                        .filter(|f| f.requirement_set == set.id && f.code == Code::Unverifiable)
-                        .count(),
-                    decided: decided(set.coverage),
-                })
-            }
-            SetState::BindingNotFound => Some(SetRow {
-                set: set.id.clone(),
-                applications: "(binding not found)".to_owned(),
-                passed: 0,
-                missing: 0,
-                excessive: 0,
-                unverifiable: 0,
-                decided: decided(set.coverage),
-            }),
-            SetState::NotEvaluable { .. } => Some(SetRow {
-                set: set.id.clone(),
-                applications: "(applications unreadable)".to_owned(),
-                passed: 0,
-                missing: 0,
-                excessive: 0,
-                unverifiable: 1,
-                decided: decided(set.coverage),
-            }),
-            SetState::NotInUse | SetState::OnlyInactive { .. } => None,
+                    .map(|a| crate::text::shown_owned(&a.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                SetState::Baseline => format!("({})", crate::text::shown_owned(&set.baseline_scope())),
+                SetState::BindingNotFound => "(binding not found)".to_owned(),
+                SetState::NotEvaluable { .. } => "(applications unreadable)".to_owned(),
+                SetState::NotInUse | SetState::OnlyInactive { .. } => return None,
+            };
+            Some(SetRow::new(numbers, applications))
         })
         .collect();
     // The summary comes first, the findings after it.
@@ -707,8 +723,16 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 format!("({})", r.applications)
             };
             format!(
-                "{} {}: {} passed, {} missing, {} excessive, {} unverifiable; decided {}",
-                r.set, applications, r.passed, r.missing, r.excessive, r.unverifiable, r.decided
+                "{} {}: requirements {} passed, {} missing, {} excessive, {} unverifiable, {} n/a; decided {}; findings {}",
+                r.set,
+                applications,
+                r.passed,
+                r.missing,
+                r.excessive,
+                r.unverifiable,
+                r.not_applicable,
+                r.decided,
+                r.findings
             )
         })
         .collect();
@@ -744,6 +768,18 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                 if hidden_notes == 1 { "it" } else { "them" }
             ),
         );
+    }
+    let assumed = assumed_lines(&summary, style);
+    if !assumed.is_empty() {
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        for text in &assumed {
+            line(&mut out, text);
+        }
+    }
+    for text in outcome.inputs.notices(&summary) {
+        line(&mut out, &crate::text::shown_owned(&text));
     }
     for text in super::not_audited_lines(new) {
         line(&mut out, &text);
@@ -794,6 +830,76 @@ fn waived_section(out: &mut String, outcome: &Outcome, width: usize) {
         );
     }
     out.push('\n');
+}
+
+/// The decisions that rest on an assumption, grouped by the assumption: "- no Ux claim on the
+/// agent or its roles: read as No Access: 3 decisions (2 missing, 1 passed): hudu.feature.customers
+/// for agent Sync, ...". Never hidden behind `-v`: without it, a few examples per assumption and
+/// the first assumptions only, with how many more; `-v` lists every decision.
+fn assumed_lines(summary: &crate::check::Summary, style: &super::Style) -> Vec<String> {
+    const EXAMPLES: usize = 2;
+    const GROUPS: usize = 8;
+    if summary.assumed.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: Vec<(&str, Vec<&crate::check::summary::AssumedDecision>)> = Vec::new();
+    for d in &summary.assumed {
+        match groups.iter_mut().find(|(b, _)| *b == d.because) {
+            Some((_, items)) => items.push(d),
+            None => groups.push((d.because.as_str(), vec![d])),
+        }
+    }
+    let mut out = vec![format!(
+        "Decided on an assumption ({}; --fail-on-assumed fails on them):",
+        summary.assumed.len()
+    )];
+    let all = style.verbose > 0;
+    let shown_groups = if all { groups.len() } else { GROUPS };
+    for (because, items) in groups.iter().take(shown_groups) {
+        let mut by_status: Vec<(crate::check::Status, usize)> = Vec::new();
+        for d in items {
+            match by_status.iter_mut().find(|(s, _)| *s == d.status) {
+                Some((_, n)) => *n += 1,
+                None => by_status.push((d.status, 1)),
+            }
+        }
+        let statuses: Vec<String> = by_status
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect();
+        let examples = if all { items.len() } else { EXAMPLES };
+        let mut list: Vec<String> = items
+            .iter()
+            .take(examples)
+            .map(|d| {
+                format!(
+                    "{} for {} {}",
+                    d.requirement,
+                    d.subject.kind.as_str(),
+                    crate::text::shown(&d.subject.name)
+                )
+            })
+            .collect();
+        if items.len() > examples {
+            list.push(format!("… {} more", items.len() - examples));
+        }
+        out.push(format!(
+            "- {}: {} ({}): {}",
+            crate::text::shown(because.trim_end_matches('.')),
+            super::plural(items.len(), "decision"),
+            statuses.join(", "),
+            list.join(", ")
+        ));
+    }
+    if groups.len() > shown_groups {
+        out.push(format!(
+            "- and {} more (-v lists every decision on an assumption)",
+            super::plural(groups.len() - shown_groups, "assumption")
+        ));
+    } else if !all && groups.iter().any(|(_, items)| items.len() > EXAMPLES) {
+        out.push("(-v lists every decision on an assumption)".to_owned());
+    }
+    out
 }
 
 #[cfg(test)]

@@ -18,7 +18,11 @@ pub(crate) struct Report<'a> {
     tool: Tool,
     snapshot: SnapshotInfo<'a>,
     summary: Summary<'a>,
+    /// What the run was told: configuration, overrides, overlays, waivers, sets, rule files.
+    inputs: &'a crate::check::Inputs,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings dropped by the configuration's `severity: {code: allow}`.
+    silenced: Vec<JsonFinding<'a>>,
     sets: Vec<JsonSet<'a>>,
     /// Present only with `check --baseline`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,10 +51,26 @@ struct SnapshotInfo<'a> {
 
 #[derive(Serialize, schemars::JsonSchema)]
 struct Summary<'a> {
+    /// Findings of each severity, waived ones (notes) included, as in version 1.
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// `unverifiable` findings (a finding count; `coverage.unverifiable` counts requirements).
     unverifiable: usize,
+    /// Finding counts: by severity (waived excluded), waived, silenced by configuration.
+    findings: crate::check::FindingCounts,
+    /// Requirement counts (the same as `coverage`, by its clearer name).
+    requirements: JsonCoverage,
+    /// Per set: requirement counts and finding counts.
+    sets: Vec<JsonSetSummary>,
+    /// Every decision that rests on an assumption, with the assumption in words.
+    assumed: Vec<crate::check::summary::AssumedDecision>,
+    /// True with `--fail-on-assumed` (or `fail_on_assumed: true` in the configuration).
+    fail_on_assumed: bool,
+    /// What the run was told that changes the report, in words (findings silenced by
+    /// configuration, changed severities, catalog overlays and the decisions they changed,
+    /// waived findings): the lines every other format prints.
+    notices: Vec<String>,
     passed: bool,
     /// False when the lists an audit needs were missing or empty (`not_audited` says why).
     audited: bool,
@@ -63,11 +83,24 @@ struct Summary<'a> {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
+struct JsonSetSummary {
+    id: String,
+    title: String,
+    state: &'static str,
+    requirements: JsonCoverage,
+    findings: crate::check::FindingCounts,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonCoverage {
     #[serde(flatten)]
     counts: crate::check::Coverage,
     /// Decided as a share of decided and unverifiable, in whole percent.
     percent: usize,
+    /// Decided and not on an assumption.
+    on_evidence: usize,
+    /// Decided on evidence as a share of decided and unverifiable, in whole percent.
+    evidence_percent: usize,
 }
 
 impl JsonCoverage {
@@ -75,6 +108,8 @@ impl JsonCoverage {
         Self {
             counts,
             percent: counts.percent(),
+            on_evidence: counts.on_evidence(),
+            evidence_percent: counts.evidence_percent(),
         }
     }
 }
@@ -84,6 +119,9 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
     fingerprint: String,
+    /// What the decision the finding reports rests on (findings of a requirement or policy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a crate::check::Basis>,
     /// `new` or `unchanged` (SARIF's words), only with `check --baseline`.
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_state: Option<&'static str>,
@@ -123,6 +161,7 @@ fn build(
         None => super::verdict(outcome, context.gate()),
     };
     let passed = matches!(verdict, super::Verdict::Passed | super::Verdict::NotGating);
+    let numbers = outcome.summary();
     let report = Report {
         version: VERSION,
         tool: Tool {
@@ -138,10 +177,26 @@ fn build(
             warnings: outcome.count(Severity::Warning),
             notes: outcome.count(Severity::Note),
             unverifiable: outcome.unverifiable(),
+            findings: numbers.findings,
+            requirements: JsonCoverage::new(numbers.requirements),
+            sets: numbers
+                .sets
+                .iter()
+                .map(|s| JsonSetSummary {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    state: s.state,
+                    requirements: JsonCoverage::new(s.requirements),
+                    findings: s.findings,
+                })
+                .collect(),
+            assumed: numbers.assumed.clone(),
+            fail_on_assumed: context.fail_on_assumed,
+            notices: outcome.inputs.notices(&numbers),
             passed,
             audited: outcome.not_audited.is_empty(),
             verdict: verdict.as_str(),
-            coverage: JsonCoverage::new(outcome.coverage()),
+            coverage: JsonCoverage::new(numbers.requirements),
             not_audited: &outcome.not_audited,
             min_coverage: context.min_coverage,
         },
@@ -152,6 +207,7 @@ fn build(
             .map(|(i, f)| JsonFinding {
                 finding: f,
                 fingerprint: f.fingerprint(),
+                evidence: outcome.basis_of(f),
                 baseline_state: ratchet.map(|r| {
                     if r.baselined.get(i).copied().unwrap_or(false) {
                         "unchanged"
@@ -159,6 +215,17 @@ fn build(
                         "new"
                     }
                 }),
+            })
+            .collect(),
+        inputs: &outcome.inputs,
+        silenced: outcome
+            .silenced
+            .iter()
+            .map(|f| JsonFinding {
+                finding: f,
+                fingerprint: f.fingerprint(),
+                evidence: outcome.basis_of(f),
+                baseline_state: None,
             })
             .collect(),
         sets: outcome.sets.iter().map(|set| JsonSet { set }).collect(),

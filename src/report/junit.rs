@@ -127,7 +127,12 @@ fn test_case(
     case
 }
 
-fn test_suite(list: &Checklist<'_>, context: &Context<'_>, options: Options) -> TestSuite {
+fn test_suite(
+    list: &Checklist<'_>,
+    context: &Context<'_>,
+    numbers: &crate::check::Summary,
+    options: Options,
+) -> TestSuite {
     let set = list.set;
     let mut suite = TestSuite::new(set.id.as_str());
     suite.add_property(Property::new("title", set.title.as_str()));
@@ -154,6 +159,10 @@ fn test_suite(list: &Checklist<'_>, context: &Context<'_>, options: Options) -> 
     };
     suite.add_property(Property::new("state", state));
     suite.add_property(Property::new("coverage", set.coverage.text()));
+    suite.add_property(Property::new("requirements", set.coverage.breakdown()));
+    if let Some(counts) = numbers.set(&set.id) {
+        suite.add_property(Property::new("findings", counts.findings.text()));
+    }
     suite.add_test_cases(
         list.items
             .iter()
@@ -172,21 +181,31 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
 #[must_use]
 pub fn render_with(outcome: &Outcome, context: &Context<'_>, options: Options) -> String {
     let mut report = Report::new("halo-audit");
-    report.add_test_suite(run_suite(outcome, context));
+    let numbers = outcome.summary();
+    report.add_test_suite(run_suite(outcome, context, &numbers));
     report.add_test_suites(
         checklist::checklists(outcome, context)
             .iter()
-            .map(|list| test_suite(list, context, options)),
+            .map(|list| test_suite(list, context, &numbers, options)),
     );
     xml(&report)
 }
 
 /// The suite about the run itself: whether it audited anything (one failing case per list it
 /// lacked) and whether it decided enough (`--min-coverage`).
-fn run_suite(outcome: &Outcome, context: &Context<'_>) -> TestSuite {
+fn run_suite(
+    outcome: &Outcome,
+    context: &Context<'_>,
+    numbers: &crate::check::Summary,
+) -> TestSuite {
     let mut suite = TestSuite::new("halo-audit");
-    let coverage = outcome.coverage();
+    let coverage = numbers.requirements;
     suite.add_property(Property::new("coverage", coverage.text()));
+    suite.add_property(Property::new("requirements", coverage.breakdown()));
+    suite.add_property(Property::new("findings", numbers.findings.text()));
+    for (i, notice) in outcome.inputs.notices(numbers).iter().enumerate() {
+        suite.add_property(Property::new(format!("notice.{}", i + 1), notice.as_str()));
+    }
     suite.add_property(Property::new(
         "verdict",
         super::verdict(outcome, context.gate()).as_str(),
@@ -219,6 +238,39 @@ fn run_suite(outcome: &Outcome, context: &Context<'_>) -> TestSuite {
     case.set_classname("halo-audit");
     case.set_system_out(coverage.text());
     suite.add_test_case(case);
+    if context.fail_on_assumed {
+        let status = if crate::verdict::fails_on_assumed(outcome, context.gate()) {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(format!(
+                    "{} decided on an assumption, --fail-on-assumed",
+                    coverage.assumed
+                ))
+                .set_type("fail-on-assumed")
+                .set_description(
+                    numbers
+                        .assumed
+                        .iter()
+                        .map(|d| {
+                            format!(
+                                "{} for {} {}: {}",
+                                d.requirement,
+                                d.subject.kind.as_str(),
+                                d.subject.name,
+                                d.because
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+            status
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new("decided on evidence", status);
+        case.set_classname("halo-audit");
+        suite.add_test_case(case);
+    }
     suite
 }
 

@@ -128,7 +128,22 @@ fn status(item: &Item<'_>) -> String {
         return waivers.join("<br>");
     }
     match item.status {
-        ItemStatus::Failed => format!("**failed** ({})", item.severity),
+        ItemStatus::Failed => {
+            // The finding's own word and severity (a level above the need is a warning even
+            // when the requirement is an error).
+            let reported = item.findings.iter().filter(|f| f.waiver.is_none());
+            let severity = reported
+                .clone()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(item.severity);
+            let word = match reported.map(|f| f.code).next() {
+                Some(crate::diag::Code::MissingGrant) => "missing",
+                Some(crate::diag::Code::ExcessiveGrant) => "excessive",
+                _ => "failed",
+            };
+            format!("**{word}** ({severity})")
+        }
         ItemStatus::Passed if item.assumed => "passed (assumed)".to_owned(),
         ItemStatus::Unverifiable => "**unverifiable**".to_owned(),
         other => other.as_str().to_owned(),
@@ -158,15 +173,7 @@ fn set_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget) {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            let counts: Vec<String> = [
-                ItemStatus::Failed,
-                ItemStatus::Unverifiable,
-                ItemStatus::Passed,
-            ]
-            .iter()
-            .map(|s| format!("{} {}", list.count(*s), s.as_str()))
-            .collect();
-            about.push(format!("{}.", counts.join(", ")));
+            about.push(format!("Requirements: {}.", set.coverage.breakdown()));
             about.push(format!("Coverage: {}.", set.coverage.text()));
         }
         SetState::BindingNotFound => {
@@ -236,15 +243,16 @@ fn baseline_section(out: &mut String, list: &Checklist<'_>, budget: &mut Budget)
     if findings.is_empty() {
         let _ = writeln!(
             out,
-            "No findings: {checked} policies passed. Coverage: {}.\n",
+            "No findings: {checked} policies passed. Policies: {}. Coverage: {}.\n",
+            set.coverage.breakdown(),
             set.coverage.text()
         );
         return;
     }
     let _ = writeln!(
         out,
-        "{} of {checked} policies passed. Coverage: {}.\n",
-        list.count(ItemStatus::Passed),
+        "Policies: {}. Coverage: {}.\n",
+        set.coverage.breakdown(),
         set.coverage.text()
     );
     let _ = writeln!(
@@ -311,6 +319,41 @@ fn render_with(outcome: &Outcome, context: &Context<'_>, mut budget: Budget) -> 
         "{}\n",
         text(&super::summary_text(outcome, context.gate()))
     );
+    let numbers = outcome.summary();
+    let _ = writeln!(
+        out,
+        "- Requirements: {}\n- Findings: {}",
+        text(&numbers.requirements.breakdown()),
+        text(&numbers.findings.text())
+    );
+    for notice in outcome.inputs.notices(&numbers) {
+        let _ = writeln!(out, "- {}", text(&notice));
+    }
+    if !numbers.assumed.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Decided on an assumption ({}): {}",
+            numbers.assumed.len(),
+            numbers
+                .assumed
+                .iter()
+                .take(10)
+                .map(|d| format!(
+                    "{} for {} ({})",
+                    code(&d.requirement),
+                    text(&subject(&d.subject)),
+                    text(&d.because)
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+                + if numbers.assumed.len() > 10 {
+                    "; …"
+                } else {
+                    ""
+                }
+        );
+    }
+    out.push('\n');
     for not_audited in &outcome.not_audited {
         let _ = writeln!(
             out,

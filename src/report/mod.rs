@@ -144,6 +144,8 @@ pub struct Context<'a> {
     pub fail_on: FailOn,
     /// `--min-coverage`, in percent.
     pub min_coverage: Option<u8>,
+    /// `--fail-on-assumed`.
+    pub fail_on_assumed: bool,
 }
 
 impl Context<'_> {
@@ -153,6 +155,7 @@ impl Context<'_> {
         Gate {
             fail_on: self.fail_on,
             min_coverage: self.min_coverage,
+            fail_on_assumed: self.fail_on_assumed,
         }
     }
 }
@@ -420,19 +423,31 @@ pub fn summary_line(outcome: &Outcome, gate: Gate, style: &Style) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// "halo-audit: 3 errors, 5 warnings, 2 notes (1 unverifiable); 20 of 37 requirements decided
-/// (54%), 17 unverifiable, 0 not applicable: failed (--fail-on error)".
+/// "halo-audit: findings: 3 errors, 5 warnings, 2 notes (1 unverifiable), 2 silenced by
+/// configuration; requirements: 20 of 37 decided (54%), 3 of them on an assumption, 17
+/// unverifiable, 0 not applicable: failed (--fail-on error)". Finding counts and requirement
+/// counts, each named, from the run's [`crate::check::Summary`].
 #[must_use]
 pub fn summary_text(outcome: &Outcome, gate: Gate) -> String {
-    use crate::diag::Severity;
     let verdict = verdict(outcome, gate);
+    let summary = outcome.summary();
     let mut why = vec![format!("--fail-on {}", fail_name(gate.fail_on))];
     if let Some(min) = gate.min_coverage {
-        let percent = outcome.coverage().percent();
+        let percent = summary.requirements.percent();
         why.push(if below_min_coverage(outcome, gate) {
             format!("{percent}% decided, below --min-coverage {min}")
         } else {
             format!("--min-coverage {min}")
+        });
+    }
+    if gate.fail_on_assumed {
+        why.push(if crate::verdict::fails_on_assumed(outcome, gate) {
+            format!(
+                "{} decided on an assumption, --fail-on-assumed",
+                summary.requirements.assumed
+            )
+        } else {
+            "--fail-on-assumed".to_owned()
         });
     }
     if verdict == Verdict::NotAudited {
@@ -442,23 +457,14 @@ pub fn summary_text(outcome: &Outcome, gate: Gate) -> String {
             .map(|n| n.reason.clone())
             .collect();
     }
-    let waived = outcome
-        .findings
-        .iter()
-        .filter(|f| f.waiver.is_some())
-        .count();
     format!(
-        "halo-audit: {}, {}, {} ({} unverifiable{}); {}: {} ({})",
-        plural(outcome.count(Severity::Error), "error"),
-        plural(outcome.count(Severity::Warning), "warning"),
-        plural(outcome.count(Severity::Note), "note"),
-        outcome.unverifiable(),
-        if waived > 0 {
-            format!(", {waived} waived")
-        } else {
-            String::new()
-        },
-        outcome.coverage().text(),
+        "halo-audit: findings: {}; requirements: {}: {} ({})",
+        summary.findings.text(),
+        summary
+            .requirements
+            .text()
+            .replacen(" requirements decided", " decided", 1)
+            .replacen(" requirement decided", " decided", 1),
         verdict.as_str(),
         why.join("; ")
     )

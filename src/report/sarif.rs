@@ -868,7 +868,8 @@ pub fn render_with(
         "verdict",
         json!(super::verdict(outcome, context.gate()).as_str()),
     );
-    properties.insert("coverage", coverage(outcome.coverage()));
+    let numbers = outcome.summary();
+    properties.insert("coverage", coverage(numbers.requirements));
     properties.insert(
         "coverageBySet",
         json!(
@@ -887,6 +888,28 @@ pub fn render_with(
             "inResults": options.suppressions,
         }),
     );
+    // Finding counts: a SARIF log holds only the findings reported, so those silenced by the
+    // configuration and those waived are counted here (an empty log is not a clean tenant).
+    properties.insert(
+        "findingCounts",
+        json!({
+            "errors": numbers.findings.errors,
+            "warnings": numbers.findings.warnings,
+            "notes": numbers.findings.notes,
+            "unverifiable": numbers.findings.unverifiable,
+            "assumed": numbers.findings.assumed,
+            "waived": numbers.findings.waived,
+            "silenced": numbers.findings.silenced,
+        }),
+    );
+    properties.insert("inputs", json!(outcome.inputs));
+    let notices = outcome.inputs.notices(&numbers);
+    if !notices.is_empty() {
+        properties.insert("notices", json!(notices));
+    }
+    if context.fail_on_assumed {
+        properties.insert("failOnAssumed", json!(true));
+    }
     if let Some(min) = context.min_coverage {
         properties.insert("minCoverage", json!(min));
     }
@@ -919,12 +942,19 @@ fn suppression(waiver: &crate::check::WaiverNote) -> Suppression {
     }
 }
 
-/// `{"decided": 20, "unverifiable": 17, "notApplicable": 0, "percent": 54}`.
+/// Requirement counts: `{"decided": 20, "unverifiable": 17, "notApplicable": 0, "percent": 54,
+/// "passed": 15, "missing": 3, "excessive": 2, "assumed": 4, "overlay": 0, "onEvidence": 16}`.
 fn coverage(c: crate::check::Coverage) -> Value {
     json!({
         "decided": c.decided,
         "unverifiable": c.unverifiable,
         "notApplicable": c.not_applicable,
         "percent": c.percent(),
+        "passed": c.passed,
+        "missing": c.missing,
+        "excessive": c.excessive,
+        "assumed": c.assumed,
+        "overlay": c.overlay,
+        "onEvidence": c.on_evidence(),
     })
 }

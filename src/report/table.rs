@@ -22,42 +22,75 @@ struct Row {
     actual: String,
 }
 
+/// A set's requirement counts (they add up: pass + miss + exc = decided; with unv and n/a, every
+/// requirement), under short headers so that the table fits 80 columns; the lines after it spell
+/// them out.
 #[derive(Tabled)]
 struct CoverageRow {
     set: String,
-    decided: usize,
-    unverifiable: usize,
-    #[tabled(rename = "not applicable")]
+    pass: usize,
+    miss: usize,
+    exc: usize,
+    unv: usize,
+    #[tabled(rename = "n/a")]
     not_applicable: usize,
+    decided: usize,
+    assumed: usize,
+    #[tabled(rename = "cov")]
     coverage: String,
 }
 
-/// Renders the table of findings (or a line saying there is none), then the coverage per set.
+/// Renders the table of findings (or a line saying there is none), then the requirement counts
+/// per set and overall, the finding counts, and what the run was told that changes the report.
 #[must_use]
 pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
     let width = context.style.width;
     let mut out = findings(outcome, width);
+    let summary = outcome.summary();
     let row = |set: String, c: crate::check::Coverage| CoverageRow {
         set,
-        decided: c.decided,
-        unverifiable: c.unverifiable,
+        pass: c.passed,
+        miss: c.missing,
+        exc: c.excessive,
+        unv: c.unverifiable,
         not_applicable: c.not_applicable,
+        decided: c.decided,
+        assumed: c.assumed,
         coverage: format!("{}%", c.percent()),
     };
-    let rows: Vec<CoverageRow> = outcome
+    let rows: Vec<CoverageRow> = summary
         .sets
         .iter()
-        .filter(|s| {
-            !matches!(
-                s.state,
-                crate::check::SetState::NotInUse | crate::check::SetState::OnlyInactive { .. }
-            )
-        })
-        .map(|s| row(s.id.clone(), s.coverage))
-        .chain(std::iter::once(row("(all)".to_owned(), outcome.coverage())))
+        .filter(|s| !matches!(s.state, "not_in_use" | "only_inactive"))
+        .map(|s| row(s.id.clone(), s.requirements))
+        .chain(std::iter::once(row(
+            "(all)".to_owned(),
+            summary.requirements,
+        )))
         .collect();
     let table = crate::text::fitted_table(rows, width);
     out.push_str(&format!("{table}\n"));
+    // Lines of words, wrapped to the width when there is one.
+    let mut line = |text: &str| {
+        let text = if width == 0 {
+            text.to_owned()
+        } else {
+            super::wrap(text, width, "  ")
+        };
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(
+        "pass, miss, exc, unv, n/a: requirements passed, missing, excessive, unverifiable, not applicable",
+    );
+    line(&format!(
+        "Requirements: {}",
+        summary.requirements.breakdown()
+    ));
+    line(&format!("Findings: {}", summary.findings.text()));
+    for notice in outcome.inputs.notices(&summary) {
+        line(&shown_owned(&notice));
+    }
     for gap in &outcome.not_audited {
         out.push_str(&format!(
             "Not audited: {}\n  fix: {}\n",

@@ -163,5 +163,6 @@ pub fn context<'a>(loaded: &'a Loaded, fail_on: FailOn) -> Context<'a> {
         style: &STYLE,
         fail_on,
         min_coverage: None,
+        fail_on_assumed: false,
     }
 }

@@ -328,6 +328,7 @@ pub fn child_phases(file: &Path) -> Result<Value, String> {
         style: &style,
         fail_on: FailOn::Error,
         min_coverage: None,
+        fail_on_assumed: false,
     };
     let text = report::render(Format::Json, &outcome, &context);
     mark("render the JSON report", &mut phases);
