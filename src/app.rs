@@ -551,7 +551,11 @@ fn run_check(
                 .to_owned(),
         });
     }
-    let library = load_library(&sources, catalog)?;
+    let mut library = load_library(&sources, catalog)?;
+    // The configuration's thresholds for the baseline's hygiene checks.
+    for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
+        policy.thresholds = config.thresholds;
+    }
     let tenant = match &args.snapshot {
         Some(path) => snapshot::read(path, catalog)?.tenant,
         None => {
