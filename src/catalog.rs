@@ -314,7 +314,11 @@ impl PermissionDef {
             .levels
             .iter()
             .filter(|l| !numbered.contains(l.as_str()))
-            .map(|l| catalog.level(l).map_or_else(|| l.clone(), |d| d.label.clone()))
+            .map(|l| {
+                catalog
+                    .level(l)
+                    .map_or_else(|| l.clone(), |d| d.label.clone())
+            })
             .collect();
         (!unnumbered.is_empty()).then(|| {
             format!(

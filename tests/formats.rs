@@ -587,15 +587,15 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         assert_eq!(code, 1, "--format {format}: {stderr}");
         assert_eq!(
             stderr.trim_end(),
-            "halo-audit: 3 errors, 14 warnings, 13 notes (0 unverifiable); 74 of 74 requirements decided (100%), 0 unverifiable, 4 not applicable: failed (--fail-on error)",
+            "halo-audit: 12 errors, 9 warnings, 18 notes (0 unverifiable); 81 of 81 requirements decided (100%), 0 unverifiable, 4 not applicable: failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {
             "sarif" => {
                 let log: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 30);
+                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 39);
                 let coverage = &log["runs"][0]["properties"]["coverage"];
-                assert_eq!(coverage["decided"], 74, "{coverage}");
+                assert_eq!(coverage["decided"], 81, "{coverage}");
                 assert_eq!(coverage["percent"], 100, "{coverage}");
             }
             "junit" => {
@@ -605,7 +605,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
             "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
             "gitlab" => {
                 let issues: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(issues.as_array().unwrap().len(), 30);
+                assert_eq!(issues.as_array().unwrap().len(), 39);
             }
             "markdown" => assert!(
                 stdout.starts_with("## halo-audit check: failed\n"),

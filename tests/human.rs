@@ -101,10 +101,10 @@ fn a_large_tenant_reads_summary_first_grouped_collapsed_and_within_80_columns() 
             "{name}: a set's findings are together"
         );
     }
-    // A few screens: 1,473 findings on 34 sets in under 450 lines (a line or two of summary and
-    // about ten lines of findings per set).
+    // A few screens: 1,473 findings on 34 sets in under 480 lines (a line or two of summary and
+    // about ten lines of findings per set; the baseline's hygiene checks add a few groups).
     let lines = short.lines().count();
-    assert!(lines < 450, "{lines} lines");
+    assert!(lines < 480, "{lines} lines");
     assert!(short.contains("findings, condensed"), "not condensed");
     assert!(short.contains("(-v shows each)"));
     assert!(short.contains("(-v lists all)"));

@@ -119,7 +119,11 @@ impl Catalog {
         let ui_only: Vec<String> = self
             .permissions
             .iter()
-            .filter_map(|p| p.ui_only.as_ref().map(|why| format!("| `{}` | {} |", p.key, cell(why))))
+            .filter_map(|p| {
+                p.ui_only
+                    .as_ref()
+                    .map(|why| format!("| `{}` | {} |", p.key, cell(why)))
+            })
             .collect();
         if !ui_only.is_empty() {
             out.push_str("\n### Enforced in the UI only\n\nFindings that rely on these settings say that they do not limit an integration.\n\n| key | why |\n|---|---|\n");

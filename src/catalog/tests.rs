@@ -276,13 +276,21 @@ fn invoices_levels_are_a_partial_order_the_words_decide() {
         c.resolve_level(inv, text)
             .unwrap_or_else(|| panic!("{text} is an Invoices level"))
     };
-    let (read, create, modify) = (at("Read Only"), at("Read and Create"), at("Read and Modify"));
+    let (read, create, modify) = (
+        at("Read Only"),
+        at("Read and Create"),
+        at("Read and Modify"),
+    );
     let (rcm, rmd, rcmd) = (
         at("Read, Create and Modify"),
         at("Read, Modify and Delete"),
         at("Read, Create, Modify and Delete"),
     );
-    assert_eq!(inv.compare(create, modify), None, "each allows what the other does not");
+    assert_eq!(
+        inv.compare(create, modify),
+        None,
+        "each allows what the other does not"
+    );
     assert_eq!(inv.compare(rcm, create), Some(Greater));
     assert_eq!(inv.compare(rcm, modify), Some(Greater));
     assert_eq!(inv.compare(rcm, rmd), None, "create vs delete");
@@ -314,7 +322,11 @@ fn values_seen_but_undecoded_say_what_is_known() {
         panic!("li")
     };
     assert_eq!(costs.kind, Kind::Level);
-    assert_eq!(c.claim_value(costs, "1"), None, "li = 1 was Yes; which level is unknown");
+    assert_eq!(
+        c.claim_value(costs, "1"),
+        None,
+        "li = 1 was Yes; which level is unknown"
+    );
     assert!(costs.ui_only.is_some());
     let Some((_, iu)) = c.by_claim("Iu") else {
         panic!("Iu is mapped")
@@ -325,13 +337,20 @@ fn values_seen_but_undecoded_say_what_is_known() {
     let Some((_, todo)) = c.permission("ticket.can_remove_todos") else {
         panic!("Td")
     };
-    assert_eq!(todo.confidence, Confidence::Assumed, "the case of Td is inferred");
+    assert_eq!(
+        todo.confidence,
+        Confidence::Assumed,
+        "the case of Td is inferred"
+    );
     // The two UI rows the decoders' label ran together are two permissions.
     assert_ne!(
         c.resolve("Can use the Treat as Spam button"),
         c.resolve("Can edit action visibility for users")
     );
-    assert!(c.resolve("Can use the Treat as Spam button and edit action visibility for users").is_none());
+    assert!(
+        c.resolve("Can use the Treat as Spam button and edit action visibility for users")
+            .is_none()
+    );
     for key in [
         "security.use_data_sources",
         "security.push_configuration",
@@ -346,6 +365,9 @@ fn values_seen_but_undecoded_say_what_is_known() {
         let Some((_, p)) = c.permission(key) else {
             panic!("{key} is in the catalog")
         };
-        assert!(matches!(p.source, Source::Unknown(_)), "{key}: no source gives its claim");
+        assert!(
+            matches!(p.source, Source::Unknown(_)),
+            "{key}: no source gives its claim"
+        );
     }
 }

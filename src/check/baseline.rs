@@ -47,7 +47,7 @@ pub(super) fn run(
             PolicyCheck::AdminWithout2fa => hygiene::admin_without_2fa(run, set, policy),
             PolicyCheck::StalePrivilegedAgent => hygiene::stale_privileged(run, set, policy),
             PolicyCheck::AdministratorCount => hygiene::administrator_count(run, set, policy),
-            PolicyCheck::LoginAgentWebSignIn => hygiene::login_agent_web(run, set, policy),
+            PolicyCheck::LoginAgentWebSignIn => hygiene::login_agent_web(run, set, policy, bound),
             PolicyCheck::SharedLoginAgent => hygiene::shared_login_agent(run, set, policy, bound),
         }
     }
@@ -300,7 +300,11 @@ fn admin_api_agent(
                     set,
                     policy,
                     Subject::agent(agent),
-                    &format!("whether {} `{}` is an administrator", kind_of(agent), agent.name),
+                    &format!(
+                        "whether {} `{}` is an administrator",
+                        kind_of(agent),
+                        agent.name
+                    ),
                     &effective.unknown,
                 ));
             }

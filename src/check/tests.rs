@@ -55,11 +55,13 @@ fn agent(id: i64, claims: Json, roles: Json) -> Json {
 fn with_administrators(mut agents: Json) -> Json {
     if let Some(list) = agents.as_array_mut() {
         for (id, name) in [(9001, "Ann Admin"), (9002, "Bob Admin")] {
-            list.push(json!({"id": id, "name": name, "isdisabled": false, "isapiagent": false,
+            list.push(
+                json!({"id": id, "name": name, "isdisabled": false, "isapiagent": false,
                 "is_admin": true, "twofactor_enabled": true, "useadlogin": false,
                 "lastlogindate": "2026-11-19T09:00:00", "team": "Desk", "roles": [],
                 "teams": [{"team_id": 1, "team_name": "Desk"}], "clients": [], "tickettypes": [],
-                "assettypes": [], "assetfields": [], "claims": []}));
+                "assettypes": [], "assetfields": [], "claims": []}),
+            );
         }
     }
     agents

@@ -222,8 +222,12 @@ impl Builder<'_> {
                         None => {
                             let words = value_text(catalog, perm, target);
                             base.note = Some(match base.note.take() {
-                                Some(n) => format!("{n}; no source gives the number Halo stores for {words}: set it in Halo's UI"),
-                                None => format!("no source gives the number Halo stores for {words}: set it in Halo's UI"),
+                                Some(n) => format!(
+                                    "{n}; no source gives the number Halo stores for {words}: set it in Halo's UI"
+                                ),
+                                None => format!(
+                                    "no source gives the number Halo stores for {words}: set it in Halo's UI"
+                                ),
                             });
                         }
                     }

@@ -1097,7 +1097,10 @@ fn agent_json(
                 ("department_id", Value::from(*id)),
                 ("department_name", Value::from(*dept)),
                 ("role_id", Value::from(role.map_or("", |r| r.id.as_str()))),
-                ("role_name", Value::from(role.map_or("", |r| r.name.as_str()))),
+                (
+                    "role_name",
+                    Value::from(role.map_or("", |r| r.name.as_str())),
+                ),
                 ("membershiplevel", Value::from(*level)),
                 ("includeteamsintree", Value::from(false)),
             ])

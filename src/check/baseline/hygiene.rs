@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Run, Subject, apps_by_agent, apps_log_in, finding, unverifiable};
+use super::{Run, Subject, apps_by_agent, apps_log_in, finding, required_by, unverifiable};
 use crate::diag::Severity;
 use crate::ruleset::{Policy, RuleSet};
 use crate::tenant::{Agent, Application, Effective, Origin, Value};
@@ -147,7 +147,10 @@ pub(super) fn admin_without_2fa(run: &mut Run<'_>, set: &RuleSet, policy: &Polic
                     set,
                     policy,
                     Subject::agent(agent),
-                    &format!("whether administrator `{}` uses a second factor", agent.name),
+                    &format!(
+                        "whether administrator `{}` uses a second factor",
+                        agent.name
+                    ),
                     &[format!(
                         "the agent record has no {} (the agent detail call returns them)",
                         missing.join(" or ")
@@ -164,10 +167,11 @@ fn instant(text: &str) -> Option<jiff::Timestamp> {
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Some(t);
     }
-    let civil = text
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .or_else(|| text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())))?;
+    let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+        text.parse::<jiff::civil::Date>()
+            .ok()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    })?;
     jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
 }
 
@@ -200,7 +204,12 @@ pub(super) fn stale_privileged(run: &mut Run<'_>, set: &RuleSet, policy: &Policy
     if privileged.is_empty() {
         return;
     }
-    let now = run.tenant.provenance.fetched_at.as_deref().and_then(instant);
+    let now = run
+        .tenant
+        .provenance
+        .fetched_at
+        .as_deref()
+        .and_then(instant);
     let Some(now) = now else {
         run.findings.push(unverifiable(
             set,
@@ -215,7 +224,11 @@ pub(super) fn stale_privileged(run: &mut Run<'_>, set: &RuleSet, policy: &Policy
         let role = if writing.is_empty() {
             "administrator".to_owned()
         } else {
-            format!("agent `{}`, which {} as,", agent.name, apps_log_in(&writing))
+            format!(
+                "agent `{}`, which {} as,",
+                agent.name,
+                apps_log_in(&writing)
+            )
         };
         let who = if writing.is_empty() {
             format!("{role} `{}`", agent.name)
@@ -234,7 +247,9 @@ pub(super) fn stale_privileged(run: &mut Run<'_>, set: &RuleSet, policy: &Policy
                         policy,
                         Subject::agent(agent),
                         &format!("when `{}` last signed in", agent.name),
-                        &[format!("`lastlogindate` is `{text}`, not a date halo-audit reads")],
+                        &[format!(
+                            "`lastlogindate` is `{text}`, not a date halo-audit reads"
+                        )],
                     ));
                     continue;
                 }
@@ -298,7 +313,12 @@ pub(super) fn administrator_count(run: &mut Run<'_>, set: &RuleSet, policy: &Pol
             "how many administrators the tenant has",
             &[format!(
                 "whether {} is an administrator cannot be read",
-                unread.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                unread
+                    .iter()
+                    .take(5)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )],
         ));
         return;
@@ -335,13 +355,20 @@ pub(super) fn administrator_count(run: &mut Run<'_>, set: &RuleSet, policy: &Pol
     run.findings.push(f);
 }
 
-/// Login agents of active applications that are not API-only, so a person can sign in with them.
-pub(super) fn login_agent_web(run: &mut Run<'_>, set: &RuleSet, policy: &Policy) {
+/// Login agents of active applications that are not API-only, so a person can sign in with them;
+/// not when a set bound to one of those applications asks for an agent that is not API-only (Neo
+/// Agent assigns tickets to itself).
+pub(super) fn login_agent_web(
+    run: &mut Run<'_>,
+    set: &RuleSet,
+    policy: &Policy,
+    bound: &BTreeMap<String, Vec<&RuleSet>>,
+) {
     for (id, apps) in apps_by_agent(run) {
         let Some(agent) = run.tenant.agent(id) else {
             continue;
         };
-        if agent.enabled == Some(false) {
+        if agent.enabled == Some(false) || required_by(bound, &apps, "agent.api_only", false) {
             continue;
         }
         match agent.api_only {
@@ -358,7 +385,10 @@ pub(super) fn login_agent_web(run: &mut Run<'_>, set: &RuleSet, policy: &Policy)
                     ),
                     format!(
                         "create an API-only agent with only what the integration documents and set it as the \"Agent to log in as\" of {}; or tick \"Is an API-only Agent\" in {}",
-                        apps.iter().map(|a| format!("`{}`", a.name)).collect::<Vec<_>>().join(", "),
+                        apps.iter()
+                            .map(|a| format!("`{}`", a.name))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         agent_place(agent, "Details")
                     ),
                 );

@@ -202,11 +202,10 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
             .or_else(|| boolean(obj, "is_admin").filter(|b| *b)),
         two_factor: boolean(obj, "twofactor_enabled"),
         sso: boolean(obj, "useadlogin"),
-        last_login: string(obj, "lastlogindate")
-            .filter(|s| {
-                let s = s.trim();
-                !s.is_empty() && !s.starts_with("0001-01-01") && !s.starts_with("1900-01-01")
-            }),
+        last_login: string(obj, "lastlogindate").filter(|s| {
+            let s = s.trim();
+            !s.is_empty() && !s.starts_with("0001-01-01") && !s.starts_with("1900-01-01")
+        }),
         default_team: string(obj, "team"),
         roles: roles.map(|r| r.into_iter().map(|h| h.reference).collect()),
         teams,

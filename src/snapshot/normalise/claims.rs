@@ -247,7 +247,9 @@ pub(super) fn scan_claims(
             },
             Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
                 match perm.undecoded_reason(value, catalog) {
-                    Some(why) => format!("value not in the catalog's table for {}: {why}", perm.key),
+                    Some(why) => {
+                        format!("value not in the catalog's table for {}: {why}", perm.key)
+                    }
                     None => format!("value not in the catalog's table for {}", perm.key),
                 }
             }
