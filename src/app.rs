@@ -614,9 +614,13 @@ fn run_check(
         });
     }
     let rule_files = rule_files(&sources)?;
-    let library = ruleset::load(&rule_files, catalog)?;
+    let mut library = ruleset::load(&rule_files, catalog)?;
     // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
     config.check_waivers(&library)?;
+    // The configuration's thresholds for the baseline's hygiene checks.
+    for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
+        policy.thresholds = config.thresholds;
+    }
     // The snapshot's text when it was fetched live: read again with the shipped catalog when an
     // overlay is loaded.
     let mut fetched: Option<(String, std::path::PathBuf)> = None;

@@ -22,7 +22,8 @@ const EMBEDDED: &str = include_str!("../catalog/permissions.yaml");
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
-    /// Inferred; findings resting on it say so.
+    /// Inferred (the catalog writes `inferred` or `assumed`); findings resting on it say so.
+    #[serde(alias = "inferred")]
     Assumed,
     /// Decoded from Halo's own database by public third-party tooling (the entry cites it).
     Observed,
@@ -80,6 +81,9 @@ pub enum Derived {
     AnyTeam,
     /// Member of at least one department (`departments[]`).
     AnyDepartment,
+    /// A department membership at View All or above (`departments[].membershiplevel`, of which
+    /// only 2 = Modify All is known).
+    DepartmentViewAll,
     /// Every active-team membership has `unassigned_access`.
     MembershipsSeeUnassigned,
     /// Every active-team membership has `otheragent_access`.
@@ -157,6 +161,10 @@ pub struct ScaleDef {
     /// Chains `a < b < c`; levels no chain connects are not comparable.
     #[serde(default)]
     pub order: Vec<String>,
+    /// Values seen in real data whose level no source names, with what is known of them: still
+    /// unverifiable, with this as the reason.
+    #[serde(default)]
+    pub undecoded: ValueTable,
     pub confidence: Confidence,
     #[serde(default)]
     pub cite: Option<String>,
@@ -171,6 +179,10 @@ pub struct InformationalClaim {
     #[serde(default)]
     pub legacy: Vec<String>,
     pub meaning: String,
+    /// Seen in real data or the decoders, but what it means is not known: listed by `snapshot
+    /// show` as undecoded rather than passed over.
+    #[serde(default)]
+    pub undecoded: bool,
 }
 
 /// One agent permission (flag or level).
@@ -202,6 +214,10 @@ pub struct PermissionDef {
     pub cite: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Set when Halo enforces the setting in its web UI only, not through the API: why. Findings
+    /// that rely on it say that it does not limit an integration.
+    #[serde(default)]
+    pub ui_only: Option<String>,
     /// Level keys, lowest first in an order consistent with the privilege order (from the scale).
     #[serde(skip_deserializing)]
     pub levels: Vec<String>,
@@ -211,6 +227,9 @@ pub struct PermissionDef {
     /// The claim value table of this permission (from its scale, or a catalog overlay).
     #[serde(skip)]
     pub values: ValueTable,
+    /// Values seen in real data whose level no source names (from the scale), with what is known.
+    #[serde(skip)]
+    pub undecoded: ValueTable,
     /// Set when a user's catalog overlay defined or changed this entry: where.
     #[serde(skip_deserializing)]
     pub user_source: Option<String>,
@@ -240,9 +259,11 @@ impl PermissionDef {
             confidence: Confidence::Confirmed,
             cite: None,
             note: None,
+            ui_only: None,
             levels: Vec::new(),
             le: Vec::new(),
             values: ValueTable::default(),
+            undecoded: ValueTable::default(),
             user_source: None,
         }
     }
@@ -279,6 +300,32 @@ impl PermissionDef {
         };
         code.into_iter()
             .chain(self.legacy_claims.iter().map(String::as_str))
+    }
+
+    /// Why a claim value the table does not list cannot be read: what is known of it when it was
+    /// seen in real data, else the levels Halo offers whose number no source gives.
+    #[must_use]
+    pub fn undecoded_reason(&self, raw: &str, catalog: &Catalog) -> Option<String> {
+        if let Some(known) = self.undecoded.get(raw.trim()) {
+            return Some(known.to_owned());
+        }
+        let numbered: BTreeSet<&str> = self.values.0.iter().map(|(_, to)| to.as_str()).collect();
+        let unnumbered: Vec<String> = self
+            .levels
+            .iter()
+            .filter(|l| !numbered.contains(l.as_str()))
+            .map(|l| {
+                catalog
+                    .level(l)
+                    .map_or_else(|| l.clone(), |d| d.label.clone())
+            })
+            .collect();
+        (!unnumbered.is_empty()).then(|| {
+            format!(
+                "it may be one of the levels whose number no source gives ({}); halo-audit does not guess which",
+                unnumbered.join("; ")
+            )
+        })
     }
 }
 
@@ -424,9 +471,9 @@ impl Catalog {
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let file: CatalogFile =
             serde_saphyr::from_str(text).map_err(|e| CatalogError::Parse(e.to_string()))?;
-        if file.version != 2 {
+        if file.version != 3 {
             return Err(CatalogError::Invalid(format!(
-                "catalog version {} is not 2",
+                "catalog version {} is not 3",
                 file.version
             )));
         }
@@ -479,6 +526,17 @@ impl Catalog {
             if !scale_keys.insert(scale.key.clone()) {
                 return Err(CatalogError::Invalid(format!(
                     "scale `{}` listed twice",
+                    scale.key
+                )));
+            }
+            if let Some((raw, _)) = scale
+                .undecoded
+                .0
+                .iter()
+                .find(|(raw, _)| scale.values.get(raw).is_some())
+            {
+                return Err(CatalogError::Invalid(format!(
+                    "scale `{}` lists value `{raw}` as both decoded and undecoded",
                     scale.key
                 )));
             }
@@ -638,6 +696,7 @@ impl Catalog {
                 if perm.values.0.is_empty() {
                     perm.values = scale.values.clone();
                 }
+                perm.undecoded = scale.undecoded.clone();
                 for (raw, to) in &perm.values.0 {
                     let ok = match kind {
                         Kind::Flag => to == "yes" || to == "no",

@@ -51,6 +51,29 @@ pub struct RawConfig {
     pub fail_on_assumed: Option<Sp<bool>>,
     /// Accepted findings, each with a reason, an owner and an expiry date.
     pub waivers: Option<Vec<Sp<RawWaiver>>>,
+    /// Thresholds of the baseline's hygiene checks.
+    pub baseline: Option<RawBaseline>,
+}
+
+/// The `baseline` section: thresholds of the baseline's hygiene checks.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBaseline {
+    /// `stale-privileged-agent`: days without a web sign-in, counted back from the snapshot's
+    /// `fetched_at`, after which a privileged agent is reported (default 90).
+    pub stale_sign_in_days: Option<Sp<i64>>,
+    /// `administrator-count`: the range of active administrators (people) expected.
+    pub administrators: Option<RawAdminRange>,
+}
+
+/// The range of `administrator-count` (defaults: min 2, max 4).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdminRange {
+    /// The fewest administrators (default 2).
+    pub min: Option<Sp<i64>>,
+    /// The most administrators (default 4).
+    pub max: Option<Sp<i64>>,
 }
 
 /// The `instance` section.
@@ -167,6 +190,8 @@ pub struct Config {
     pub min_coverage: Option<u8>,
     pub fail_on_assumed: bool,
     pub waivers: Vec<Waiver>,
+    /// Thresholds of the baseline's hygiene checks (`baseline:`).
+    pub thresholds: crate::ruleset::Thresholds,
     /// Problems that do not stop a run (a secret in the file), shown on stderr.
     pub warnings: Vec<RuleProblem>,
     /// The file as diagnostics show it (secrets masked), for problems found after parsing.
@@ -469,6 +494,56 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
+    /// Reads the `baseline:` thresholds into `out`, reporting each value out of range.
+    fn thresholds(&mut self, raw: &RawBaseline, out: &mut crate::ruleset::Thresholds) {
+        if let Some(days) = &raw.stale_sign_in_days {
+            match u32::try_from(days.value).ok().filter(|d| (1..=3650).contains(d)) {
+                Some(d) => out.stale_sign_in_days = Some(d),
+                None => self.push(
+                    days,
+                    format!("stale_sign_in_days {} is not a number of days", days.value),
+                    "not between 1 and 3650",
+                    "give the days without a sign-in after which a privileged agent is reported, e.g. 90",
+                ),
+            }
+        }
+        let Some(range) = &raw.administrators else {
+            return;
+        };
+        let (default_min, default_max) = crate::ruleset::Thresholds::default().admin_range();
+        let mut read = |at: &Option<Sp<i64>>, default: u32, name: &str| -> Option<u32> {
+            let Some(at) = at else {
+                return Some(default);
+            };
+            let value = u32::try_from(at.value).ok().filter(|n| *n <= 10_000);
+            if value.is_none() {
+                self.push(
+                    at,
+                    format!("administrators {name} {} is not a count", at.value),
+                    "not between 0 and 10000",
+                    "give a number of administrators, e.g. `min: 2` and `max: 4`",
+                );
+            }
+            value
+        };
+        let min = read(&range.min, default_min, "min");
+        let max = read(&range.max, default_max, "max");
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                if let Some(at) = range.min.as_ref().or(range.max.as_ref()) {
+                    self.push(
+                        at,
+                        format!("administrators min {min} is above max {max}"),
+                        "empty range",
+                        "make `min` at most `max` (the defaults are 2 and 4)",
+                    );
+                }
+            } else {
+                out.administrators = Some((min, max));
+            }
+        }
+    }
+
     fn push<T>(&mut self, at: &Sp<T>, message: String, label: &str, help: &str) {
         self.problems.push(problem(
             self.file,
@@ -649,6 +724,9 @@ impl Check<'_> {
                     "give the least share of requirements that must be decided, from 0 to 100",
                 ),
             }
+        }
+        if let Some(baseline) = &raw.baseline {
+            self.thresholds(baseline, &mut config.thresholds);
         }
         for waiver in raw.waivers.unwrap_or_default() {
             if let Some(w) = self.waiver(&waiver) {

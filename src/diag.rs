@@ -129,7 +129,7 @@ codes! {
         what: "Reports, once per bound application, each requirement whose transcription records that the vendor's wording can be read more than one way (for example \"Teams: All\" as the `all:teams` scope or as membership of every team).",
         why: "halo-audit checks the reading recorded in the set and says so rather than guessing silently.",
         fix: "Read the vendor's document (the source link) and confirm with the vendor which reading is meant.";
-    BroadScopeUnneeded = "broad-scope-unneeded", Warning, "An application holds an all-powerful scope no bound set needs",
+    BroadScopeUnneeded = "broad-scope-unneeded", Error, "An application holds an all-powerful scope no bound set needs",
         what: "Reports an active API application holding `all`, `admin` (or another scope the baseline names) when none of the requirement sets bound to it requires that scope. A set counts as bound when its binding matches the application, whether or not `--set` selected it, so a readiness check of one integration does not call the others unbound. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "`all` grants every present and future scope; `admin` reaches configuration. A leaked secret of such an application owns the tenant.",
         fix: "Replace the broad scope with the narrow scopes the integration documents (`halo-audit plan --set ID`).";
@@ -141,8 +141,8 @@ codes! {
         what: "Reports an active API application with no login agent, or whose login agent is not in the snapshot's agent list. HaloPSA's own system applications (`_issystem`, e.g. \"HaloPSA Portal\") are out of scope: Halo configures them, not you. Without the application list the policy is `unverifiable`, never passed.",
         why: "Its permissions cannot be audited, and an application whose agent was deleted is usually forgotten.",
         fix: "Set the application's \"Agent to log in as\" to a least-privileged API-only agent, or deactivate it.";
-    AdminApiAgent = "admin-api-agent", Warning, "An API-only agent is a HaloPSA administrator without a set needing it",
-        what: "Reports an API-only agent with the administrator flag when no requirement set bound to an application that logs in as it requires administrator. A disabled agent is reported too when an active application still logs in as it. A set counts as bound when its binding matches the application, whether or not `--set` selected it. HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list the policy is `unverifiable`, never passed.",
+    AdminApiAgent = "admin-api-agent", Error, "An integration's agent or an API-only agent is a HaloPSA administrator without a set needing it",
+        what: "Reports an API-only agent, or any agent an active API application logs in as, with the administrator flag when no requirement set bound to an application that logs in as it requires administrator. A disabled agent is reported too when an active application still logs in as it. A set counts as bound when its binding matches the application, whether or not `--set` selected it. HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list the policy is `unverifiable`, never passed.",
         why: "An administrator can change every setting of the tenant; an API-only agent's credentials live in other systems.",
         fix: "Untick \"Is a HaloPSA Administrator\" on the agent and grant the specific feature access levels its integrations need.";
     InactiveAppWithScopes = "inactive-app-with-scopes", Note, "An inactive application still holds scopes",
@@ -153,18 +153,46 @@ codes! {
         what: "Reports an agent that API applications log in as, which can delete tickets, when no requirement set bound to those applications requires it (a set counts as bound when its binding matches, whether or not `--set` selected it). HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list the policy is `unverifiable`, never passed.",
         why: "Ticket deletion destroys the service record; few integrations need it and a leaked integration secret should not be able to do it.",
         fix: "Set \"Can Delete Tickets\" to No on the agent and on every role it holds.";
-    CreateRolesUnneeded = "create-roles-unneeded", Warning, "An integration's agent can create roles and no set needs it",
+    CreateRolesUnneeded = "create-roles-unneeded", Error, "An integration's agent can create roles and no set needs it",
         what: "Reports an agent that API applications log in as, which can create Roles (the creation right `Av`, on the agent or a role it holds), when no requirement set bound to those applications requires it.",
         why: "A role can grant any permission: an integration that can create roles (and so assign them) can raise its own privileges, and so can anyone holding its leaked secret.",
         fix: "Untick \"Can create Roles\" on the agent and on every role it holds.";
-    SqlDataSourcesUnneeded = "sql-data-sources-unneeded", Warning, "An integration's agent can create SQL data sources and no set needs it",
+    SqlDataSourcesUnneeded = "sql-data-sources-unneeded", Error, "An integration's agent can create SQL data sources and no set needs it",
         what: "Reports an agent that API applications log in as, which can create SQL Data Sources (the creation right `Ad`), when no requirement set bound to those applications requires it.",
         why: "A SQL data source runs arbitrary queries against Halo's database: every table, whatever the agent's other permissions and restrictions.",
         fix: "Untick \"Can create SQL Data Sources\" on the agent and on every role it holds.";
-    PasswordFieldsUnneeded = "password-fields-unneeded", Warning, "An integration's agent can see password fields and no set needs it",
+    PasswordFieldsUnneeded = "password-fields-unneeded", Error, "An integration's agent can see password fields and no set needs it",
         what: "Reports an agent that API applications log in as, which can see password fields (`la`), when no requirement set bound to those applications requires it.",
         why: "Password fields hold customers' credentials; an integration that can read them hands them to anyone holding its secret.",
         fix: "Set \"Password fields\" to not visible on the agent and on every role it holds.";
+    ImpersonationIntegration = "impersonation-integration", Error, "An integration's agent can impersonate users and no set needs it",
+        what: "Reports an agent that an active API application logs in as which holds \"Can impersonate Users\" (the claim `Iu`, on the agent or a role it holds) when no requirement set bound to those applications requires it. A set counts as bound when its binding matches the application. HaloPSA's own system applications (`_issystem`) are out of scope. Without the application list, or when the claim cannot be read, the policy is `unverifiable`, never passed.",
+        why: "Impersonating a user acts as that user in every client's portal: approvals, requests and replies in their name. An integration that can do it hands that to anyone holding its leaked secret. The severity is error because it is an escalation: it lets the integration act beyond every permission it was given.",
+        fix: "Set \"Can impersonate Users\" to No (Configuration > Teams & Agents > Agents > the agent > Permissions > Miscellaneous), and on every role it holds.";
+    ImpersonationPeople = "impersonation-people", Note, "A person can impersonate users",
+        what: "Lists each active agent that is not the login agent of an API application and holds \"Can impersonate Users\" (`Iu`, on the agent or a role it holds), naming the role it comes through. An agent whose claim cannot be read is not listed (a review list, not a gate).",
+        why: "Impersonation is a support tool, but every holder can act as any end user. The list is a note to review, not a mistake: who needs it is the MSP's decision.",
+        fix: "Review the list; set \"Can impersonate Users\" to No (Configuration > Teams & Agents > Agents > the agent, or the role named) for those who do not need it, or waive the finding with a reason and an owner.";
+    AdminWithout2fa = "admin-without-2fa", Error, "An administrator signs in without a second factor",
+        what: "Reports each active administrator (not API-only) whose agent record has Halo's two-factor authentication off (`twofactor_enabled` false) and who does not sign in through the identity provider (`useadlogin` false). An administrator who signs in through SSO (`useadlogin` true) without Halo's own second factor is reported as a note: the second factor is the identity provider's, which halo-audit cannot see. An agent record that does not say is `unverifiable`.",
+        why: "An administrator's password alone then owns the tenant and every client's data; a phished or reused password is the commonest way in. The severity is error for that reason; the SSO case is a note because the identity provider may well enforce a second factor.",
+        fix: "Turn on \"Two Factor Enabled\" for the agent (Configuration > Teams & Agents > Agents > the agent > Details), or have the agent sign in through Microsoft Entra ID / SSO (\"Use AD authentication\" Yes) with a second factor enforced there.";
+    StalePrivilegedAgent = "stale-privileged-agent", Warning, "A privileged agent has not signed in for a long time",
+        what: "Reports each active privileged agent (an administrator, or the login agent of an active application holding a write scope such as `edit:tickets`, `all` or `admin`) whose last web sign-in (`lastlogindate`) is more than N days (default 90; `baseline: {stale_sign_in_days: N}` in halo-audit.yaml) before the snapshot was fetched, or who has no sign-in on record. Time is measured from the snapshot's `fetched_at`, not the clock, so a report is reproducible. API-only agents are excluded: they never sign in to the web, so `lastlogindate` says nothing about whether they are used. A snapshot without `fetched_at` makes the policy `unverifiable`.",
+        why: "A privileged account nobody uses is one nobody would notice being used by someone else: a leaver's administrator account, a forgotten integration login. It is a warning, not an error: it is a hygiene gap, not a grant beyond need.",
+        fix: "Deactivate the agent (Configuration > Teams & Agents > Agents > the agent > untick \"Account Active\"), or remove its administrator flag or the application's write scopes if it is still needed.";
+    AdministratorCount = "administrator-count", Warning, "The number of administrators is outside the expected range",
+        what: "Counts the active agents that are HaloPSA administrators and are not API-only, and reports when the count is below the minimum or above the maximum (default 2 to 4; `baseline: {administrators: {min: N, max: N}}` in halo-audit.yaml), listing them. An administrator whose flag cannot be read makes the count `unverifiable`.",
+        why: "Fewer than two leaves no one to recover the tenant when the one administrator is away or locked out; many more spreads the keys to everything (Microsoft's guidance for Entra ID global administrators is the same: at least two, fewer than five). A warning: the right number is the MSP's call, the range is a knob.",
+        fix: "Remove \"Is a HaloPSA Administrator\" from the agents that do not need it (Configuration > Teams & Agents > Agents > the agent, and every role it holds), or name a second administrator; or set the range your policy allows in halo-audit.yaml.";
+    LoginAgentWebSignIn = "login-agent-web-sign-in", Warning, "An integration's login agent can also sign in to the web",
+        what: "Reports an active agent that an active API application logs in as and that is not an API-only agent (`isapiagent` false), so a person can sign in to Halo's web UI with it as well. Not reported when a set bound to one of its applications requires an agent that is not API-only (Neo Agent assigns tickets to itself).",
+        why: "The integration's rights are then also a web login: a password phished or shared for the web gives everything the integration can do, and the integration's activity cannot be told apart from a person's. A warning: some vendors document a normal agent.",
+        fix: "Create an API-only agent (Configuration > Teams & Agents > Agents > New, tick \"Is an API-only Agent\"), give it the permissions the integration documents and set it as the application's \"Agent to log in as\".";
+    SharedLoginAgent = "shared-login-agent", Warning, "One login agent is shared by several integrations",
+        what: "Reports an agent that more than one active API application logs in as, when those applications are not all bound to the same requirement sets (so they belong to different integrations).",
+        why: "Each integration then holds the union of every integration's permissions, no set can be made least-privilege, and a finding or a leaked secret cannot be traced to one vendor. A warning: it widens every integration sharing the agent.",
+        fix: "Give each integration's application its own API-only agent with only the permissions that integration documents (`halo-audit plan --set ID`), and set it as the application's \"Agent to log in as\".";
     SuspiciousEmptyList = "suspicious-empty-list", Warning, "Halo returned an empty list where a tenant always has entries",
         what: "Reports an empty agent, team or application list in the snapshot.",
         why: "Halo often answers `200` with an empty list when the API agent lacks permission, so an empty list usually means the audit saw nothing, not that there is nothing.",
@@ -184,6 +212,22 @@ codes! {
 }
 
 impl Code {
+    /// True for the codes that report a grant letting an integration take over the PSA (an
+    /// administrator agent, `all` or `admin`, creating roles or SQL data sources, password fields,
+    /// impersonation): errors by default, so a drift gate fails on them.
+    #[must_use]
+    pub fn is_escalation(self) -> bool {
+        matches!(
+            self,
+            Self::BroadScopeUnneeded
+                | Self::AdminApiAgent
+                | Self::CreateRolesUnneeded
+                | Self::SqlDataSourcesUnneeded
+                | Self::PasswordFieldsUnneeded
+                | Self::ImpersonationIntegration
+        )
+    }
+
     /// Looks a code up by its name.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
@@ -199,11 +243,37 @@ impl Code {
         format!("docs/checks/{}.md", self.as_str())
     }
 
+    /// `docs/checks/README.md`: every code with its default severity and summary, the escalations
+    /// marked (generated; a test keeps the file current).
+    #[must_use]
+    pub fn index_markdown() -> String {
+        use std::fmt::Write as _;
+        let mut out = String::from(
+            "# Finding codes\n\nEvery code halo-audit reports, with its default severity (a configuration's `severity:` can change it). `halo-audit explain CODE` prints the page.\n\n**Escalations** are grants that let an integration take over the PSA when no bound requirement set needs them: an administrator agent, the `all` or `admin` scope, creating roles or SQL data sources, seeing password fields, impersonating users. They are errors by default, so `check --baseline` fails (exit 1) at the default `--fail-on error` when one appears.\n\n| code | default severity | escalation | summary |\n|---|---|---|---|\n",
+        );
+        for code in Self::ALL {
+            let _ = writeln!(
+                out,
+                "| [`{name}`]({name}.md) | {severity} | {escalation} | {summary} |",
+                name = code.as_str(),
+                severity = code.default_severity(),
+                escalation = if code.is_escalation() { "yes" } else { "" },
+                summary = code.summary(),
+            );
+        }
+        out
+    }
+
     /// The full documentation in Markdown, ruff-style.
     #[must_use]
     pub fn markdown(self) -> String {
+        let escalation = if self.is_escalation() {
+            " This code is an **escalation**: the grant lets an integration take over the PSA, so it is an error by default and `check --baseline` fails on a new one."
+        } else {
+            ""
+        };
         format!(
-            "# {name}\n\n{summary}. Default severity: **{severity}**.\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## How to fix\n\n{fix}\n",
+            "# {name}\n\n{summary}. Default severity: **{severity}**.{escalation}\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## How to fix\n\n{fix}\n",
             name = self.as_str(),
             summary = self.summary(),
             severity = self.default_severity(),

@@ -167,6 +167,13 @@ pub struct Agent {
     pub enabled: Option<bool>,
     pub api_only: Option<bool>,
     pub admin: Option<bool>,
+    /// Halo's own second factor (`twofactor_enabled`); `None` when the snapshot does not say.
+    pub two_factor: Option<bool>,
+    /// Signs in through the identity provider (`useadlogin`, SSO); `None` when not said.
+    pub sso: Option<bool>,
+    /// The last web sign-in as Halo wrote it (`lastlogindate`); `None` when absent, empty or
+    /// Halo's "never" date.
+    pub last_login: Option<String>,
     pub default_team: Option<String>,
     /// `None` when the snapshot does not say.
     pub roles: Option<Vec<RoleRef>>,

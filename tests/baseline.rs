@@ -308,3 +308,46 @@ fn anything_but_a_json_report_is_refused_with_exit_2() {
     let (_, stderr) = run(&["check", "--snapshot", DEMO, "--update-baseline"], 2);
     assert!(stderr.contains("--baseline"), "{stderr}");
 }
+
+/// The drift gate stops an escalation: Hudu's login agent becomes a HaloPSA administrator, which no
+/// set bound to Hudu requires. That is an error by default, so `check --baseline` fails at the
+/// default `--fail-on error`, naming it as the one new finding.
+#[test]
+fn an_integration_agent_becoming_administrator_fails_the_gate_at_the_default_fail_on() {
+    let (dir, base) = baseline();
+    let edited = edited_demo(dir.path(), |snapshot| {
+        let agent_id = application(snapshot, "Hudu")["loginas_agent_id"].clone();
+        let agent = snapshot["objects"]["agents"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["id"] == agent_id)
+            .unwrap();
+        agent["is_admin"] = Value::Bool(true);
+        agent["claims"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"type": "SA", "value": "true"}));
+    });
+    let args = [
+        "check",
+        "--snapshot",
+        edited.to_str().unwrap(),
+        "--baseline",
+        base.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let (stdout, _) = run(&args, 1);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let new: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .collect();
+    assert_eq!(new.len(), 1, "{new:#?}");
+    assert_eq!(new[0]["code"], "admin-api-agent");
+    assert_eq!(new[0]["severity"], "error");
+    assert_eq!(report["summary"]["passed"], false);
+}

@@ -526,7 +526,7 @@ fn json_report_names_the_role_behind_an_excessive_level() {
     assert_eq!(invoices["expected"], "Read and Modify");
     assert_eq!(
         invoices["actual"],
-        "Read, Modify and Remove (through role Integration Finance)"
+        "Read, Modify and Delete (through role Integration Finance)"
     );
 }
 
@@ -699,7 +699,7 @@ fn snapshot_show_lists_unknown_claims() {
         "Wg",
         "tx",
         // The reason's words, wrapped to the table's width.
-        "from `Tx` only",
+        "from `Tx`",
         "in letter case;",
         "LC",
         "northwind",

@@ -616,10 +616,13 @@ fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
                 snapshot.to_str().unwrap(),
                 "--format",
                 format,
+                "--fail-on",
+                "never",
             ],
             None,
         );
-        // With explicit bindings only the bound sets run: the demo's Hudu findings are warnings.
+        // Where findings are placed is the point here, not the verdict (the baseline's escalations
+        // in the demo are errors).
         assert_eq!(run.code, 0, "{}", run.stderr);
         match format {
             "sarif" => {

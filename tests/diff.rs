@@ -457,7 +457,7 @@ fn github_annotations_are_one_escaped_line_per_change() {
         assert!(!properties[2].1.contains(':'), "{line}");
     }
     assert!(stdout.contains(&format!(
-        "::warning file={NEW},line={},title=drift%3A level-raised::agent `Ava Stone` gained Invoices: Read and Modify through role Billing (was Read Only)%0Abefore: agent: claim Xx = \"1\" → Read Only%0A",
+        "::warning file={NEW},line={},title=drift%3A level-raised::agent `Ava Stone` gained Invoices: Read and Modify through role Billing (was Read Only)%0Abefore: agent: claim Xx = \"1\" (the agent's own claim, not through a role) → Read Only%0A",
         line_of("10")
     )), "{stdout}");
 }

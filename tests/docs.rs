@@ -44,6 +44,7 @@ fn generated_docs_are_current() {
     for code in Code::ALL {
         check_file(&code.doc_path(), &code.markdown(), &mut stale);
     }
+    check_file("docs/checks/README.md", &Code::index_markdown(), &mut stale);
     let permissions_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/permissions.md");
     let page = std::fs::read_to_string(&permissions_path).unwrap();
     let (head, rest) = page

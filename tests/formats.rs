@@ -667,9 +667,9 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         match format {
             "sarif" => {
                 let log: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 30);
+                assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 39);
                 let coverage = &log["runs"][0]["properties"]["coverage"];
-                assert_eq!(coverage["decided"], 74, "{coverage}");
+                assert_eq!(coverage["decided"], 81, "{coverage}");
                 assert_eq!(coverage["percent"], 100, "{coverage}");
             }
             "junit" => {
@@ -679,7 +679,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
             "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
             "gitlab" => {
                 let issues: Value = serde_json::from_str(&stdout).unwrap();
-                assert_eq!(issues.as_array().unwrap().len(), 30);
+                assert_eq!(issues.as_array().unwrap().len(), 39);
             }
             "markdown" => assert!(
                 stdout.starts_with("## halo-audit check: failed\n"),

@@ -53,6 +53,11 @@ impl Catalog {
                 Source::Derived(d) => format!("derived `{}`", derived_name(*d)),
                 Source::Unknown(_) => "not known".to_owned(),
             };
+            let source = if p.ui_only.is_some() {
+                format!("{source} (enforced in the UI only)")
+            } else {
+                source
+            };
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {} | {} |",
@@ -66,7 +71,7 @@ impl Catalog {
         }
         out.push_str("\n### Scales\n\nHow a claim's value reads (an explicit table; a value it does not list is unverifiable) and the privilege order of what it reads as. Levels that no chain connects are not comparable.\n\n| scale | values | order | confidence | used for |\n|---|---|---|---|---|\n");
         for scale in &self.scales {
-            let values: Vec<String> = scale
+            let mut values: Vec<String> = scale
                 .values
                 .0
                 .iter()
@@ -75,6 +80,13 @@ impl Catalog {
                     format!("`{raw}` {label}")
                 })
                 .collect();
+            values.extend(
+                scale
+                    .undecoded
+                    .0
+                    .iter()
+                    .map(|(raw, _)| format!("`{raw}` seen, level unknown")),
+            );
             let order: Vec<String> = scale
                 .order
                 .iter()
@@ -103,6 +115,22 @@ impl Catalog {
                 scale.confidence.as_str(),
                 cell(scale.description.as_deref().unwrap_or(""))
             );
+        }
+        let ui_only: Vec<String> = self
+            .permissions
+            .iter()
+            .filter_map(|p| {
+                p.ui_only
+                    .as_ref()
+                    .map(|why| format!("| `{}` | {} |", p.key, cell(why)))
+            })
+            .collect();
+        if !ui_only.is_empty() {
+            out.push_str("\n### Enforced in the UI only\n\nFindings that rely on these settings say that they do not limit an integration.\n\n| key | why |\n|---|---|\n");
+            for row in ui_only {
+                out.push_str(&row);
+                out.push('\n');
+            }
         }
         out.push_str("\n### Levels\n\n| key | label | aliases |\n|---|---|---|\n");
         for l in &self.levels {

@@ -64,19 +64,28 @@ fn levels_resolve_per_feature() {
     let Some((_, invoices)) = c.permission("feature.invoices") else {
         panic!("invoices")
     };
-    assert_eq!(c.resolve_level(invoices, "read only"), Some(1));
-    assert_eq!(c.resolve_level(invoices, "R&M"), Some(2));
+    let label = |text: &str| {
+        c.resolve_level(invoices, text)
+            .map(|i| c.level_label(invoices, i))
+    };
+    assert_eq!(label("read only").as_deref(), Some("Read Only"));
+    assert_eq!(label("R&M").as_deref(), Some("Read and Modify"));
     assert_eq!(
-        c.resolve_level(invoices, "Read, Modify and Delete"),
-        Some(3),
-        "a vendor spelling of Read, Modify and Remove"
+        label("Read, Modify and Remove").as_deref(),
+        Some("Read, Modify and Delete"),
+        "the decoders' word for the level Halo's UI now calls Read, Modify and Delete"
     );
     assert_eq!(
-        c.resolve_level(invoices, "Read, Create and Modify"),
-        None,
-        "not one of Halo's invoice levels"
+        label("Read, Create and Modify").as_deref(),
+        Some("Read, Create and Modify"),
+        "one of Halo's Invoices levels since catalog v3"
     );
-    assert_eq!(c.resolve_level(invoices, "View (Names Only)"), None);
+    assert_eq!(label("View (Names Only)"), None);
+    let Some((_, kb)) = c.permission("feature.knowledge_base") else {
+        panic!("kb")
+    };
+    assert!(c.resolve_level(kb, "Read, Modify and Delete").is_some());
+    assert!(c.resolve_level(kb, "Read, Create and Modify").is_none());
 }
 
 #[test]
@@ -131,7 +140,7 @@ fn claim_values_read_through_explicit_tables() {
     assert_eq!(level("feature.tickets", "3"), None);
     assert_eq!(
         level("feature.invoices", "3").as_deref(),
-        Some("Read, Modify and Remove")
+        Some("Read, Modify and Delete")
     );
     assert_eq!(
         level("feature.timesheets", "3").as_deref(),
@@ -254,4 +263,111 @@ fn suggestions_find_near_misses() {
         c.suggest("Custmers")
             .contains(&"feature.customers".to_owned())
     );
+}
+
+#[test]
+fn invoices_levels_are_a_partial_order_the_words_decide() {
+    use std::cmp::Ordering::{Greater, Less};
+    let c = catalog();
+    let Some((_, inv)) = c.permission("feature.invoices") else {
+        panic!("invoices")
+    };
+    let at = |text: &str| {
+        c.resolve_level(inv, text)
+            .unwrap_or_else(|| panic!("{text} is an Invoices level"))
+    };
+    let (read, create, modify) = (
+        at("Read Only"),
+        at("Read and Create"),
+        at("Read and Modify"),
+    );
+    let (rcm, rmd, rcmd) = (
+        at("Read, Create and Modify"),
+        at("Read, Modify and Delete"),
+        at("Read, Create, Modify and Delete"),
+    );
+    assert_eq!(
+        inv.compare(create, modify),
+        None,
+        "each allows what the other does not"
+    );
+    assert_eq!(inv.compare(rcm, create), Some(Greater));
+    assert_eq!(inv.compare(rcm, modify), Some(Greater));
+    assert_eq!(inv.compare(rcm, rmd), None, "create vs delete");
+    assert_eq!(inv.compare(rmd, rcmd), Some(Less));
+    assert_eq!(inv.compare(read, rcmd), Some(Less));
+    assert!(!inv.is_total());
+    // Only the decoders' four levels have numbers; the new ones are never guessed.
+    for level in [create, rcm, rcmd] {
+        assert_eq!(c.claim_raw(inv, ClaimValue::Level(level)), None);
+    }
+    assert_eq!(c.claim_value(inv, "4"), None);
+    let reason = inv.undecoded_reason("4", c).unwrap_or_default();
+    assert!(
+        reason.contains("Read and Create") && reason.contains("does not guess"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn values_seen_but_undecoded_say_what_is_known() {
+    let c = catalog();
+    let Some((_, billing)) = c.permission("feature.billing_details") else {
+        panic!("billing")
+    };
+    assert_eq!(c.claim_value(billing, "3"), None, "Jx 3 stays unread");
+    let reason = billing.undecoded_reason("3", c).unwrap_or_default();
+    assert!(reason.contains("bare number 3"), "{reason}");
+    let Some((_, costs)) = c.permission("billing.view_item_costs") else {
+        panic!("li")
+    };
+    assert_eq!(costs.kind, Kind::Level);
+    assert_eq!(
+        c.claim_value(costs, "1"),
+        None,
+        "li = 1 was Yes; which level is unknown"
+    );
+    assert!(costs.ui_only.is_some());
+    let Some((_, iu)) = c.by_claim("Iu") else {
+        panic!("Iu is mapped")
+    };
+    assert_eq!(iu.key, "security.impersonate_users");
+    assert_eq!(c.claim_value(iu, "1"), Some(ClaimValue::Flag(true)));
+    assert!(c.informational("PR").is_some_and(|i| i.undecoded));
+    let Some((_, todo)) = c.permission("ticket.can_remove_todos") else {
+        panic!("Td")
+    };
+    assert_eq!(
+        todo.confidence,
+        Confidence::Assumed,
+        "the case of Td is inferred"
+    );
+    // The two UI rows the decoders' label ran together are two permissions.
+    assert_ne!(
+        c.resolve("Can use the Treat as Spam button"),
+        c.resolve("Can edit action visibility for users")
+    );
+    assert!(
+        c.resolve("Can use the Treat as Spam button and edit action visibility for users")
+            .is_none()
+    );
+    for key in [
+        "security.use_data_sources",
+        "security.push_configuration",
+        "security.webhooks_access_control",
+        "security.custom_integrations_access_control",
+        "security.entra_id_access_control",
+        "create.mailboxes",
+        "ticket.billing_time_adjustment",
+        "billing.review_expenses",
+        "ticket.can_edit_action_visibility",
+    ] {
+        let Some((_, p)) = c.permission(key) else {
+            panic!("{key} is in the catalog")
+        };
+        assert!(
+            matches!(p.source, Source::Unknown(_)),
+            "{key}: no source gives its claim"
+        );
+    }
 }

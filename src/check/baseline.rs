@@ -7,6 +7,8 @@ use crate::catalog::PermRef;
 use crate::ruleset::{Expect, Policy, PolicyCheck, RuleSet};
 use crate::tenant::{Application, Value};
 
+mod hygiene;
+
 pub(super) fn run(
     run: &mut Run<'_>,
     set: &RuleSet,
@@ -38,8 +40,15 @@ pub(super) fn run(
             PolicyCheck::DeleteTicketsUnneeded
             | PolicyCheck::CreateRolesUnneeded
             | PolicyCheck::SqlDataSourcesUnneeded
-            | PolicyCheck::PasswordFieldsUnneeded => agent_right(run, set, policy, bound),
+            | PolicyCheck::PasswordFieldsUnneeded
+            | PolicyCheck::ImpersonationIntegration => agent_right(run, set, policy, bound),
             PolicyCheck::SuspiciousEmptyList => empty_lists(run, set, policy),
+            PolicyCheck::ImpersonationPeople => hygiene::impersonation_people(run, set, policy),
+            PolicyCheck::AdminWithout2fa => hygiene::admin_without_2fa(run, set, policy),
+            PolicyCheck::StalePrivilegedAgent => hygiene::stale_privileged(run, set, policy),
+            PolicyCheck::AdministratorCount => hygiene::administrator_count(run, set, policy),
+            PolicyCheck::LoginAgentWebSignIn => hygiene::login_agent_web(run, set, policy, bound),
+            PolicyCheck::SharedLoginAgent => hygiene::shared_login_agent(run, set, policy, bound),
         }
     }
     SetOutcome::new(set, SetState::Baseline)
@@ -104,6 +113,11 @@ fn needs_applications(check: PolicyCheck) -> bool {
             | PolicyCheck::CreateRolesUnneeded
             | PolicyCheck::SqlDataSourcesUnneeded
             | PolicyCheck::PasswordFieldsUnneeded
+            | PolicyCheck::ImpersonationIntegration
+            | PolicyCheck::ImpersonationPeople
+            | PolicyCheck::StalePrivilegedAgent
+            | PolicyCheck::LoginAgentWebSignIn
+            | PolicyCheck::SharedLoginAgent
     )
 }
 
@@ -272,8 +286,10 @@ fn admin_api_agent(
     bound: &BTreeMap<String, Vec<&RuleSet>>,
 ) {
     let by_agent = apps_by_agent(run);
+    // API-only agents, and every agent an active application logs in as: an integration whose
+    // agent is an ordinary one is no less an integration.
     for agent in run.tenant.agents().iter().filter(|a| {
-        a.api_only == Some(true) && (a.enabled != Some(false) || by_agent.contains_key(&a.id))
+        by_agent.contains_key(&a.id) || (a.api_only == Some(true) && a.enabled != Some(false))
     }) {
         let Some(effective) = agent.permission("agent.admin") else {
             continue;
@@ -285,7 +301,8 @@ fn admin_api_agent(
                     policy,
                     Subject::agent(agent),
                     &format!(
-                        "whether API-only agent `{}` is an administrator",
+                        "whether {} `{}` is an administrator",
+                        kind_of(agent),
                         agent.name
                     ),
                     &effective.unknown,
@@ -321,7 +338,8 @@ fn admin_api_agent(
             policy,
             Subject::agent(agent),
             format!(
-                "API-only agent `{}` is a HaloPSA administrator and {used_by}{disabled}",
+                "{} `{}` is a HaloPSA administrator and {used_by}{disabled}",
+                kind_of(agent),
                 agent.name
             ),
             format!(
@@ -332,7 +350,21 @@ fn admin_api_agent(
         f.permission = Some("agent.admin".to_owned());
         f.actual = Some("Yes".to_owned());
         f.expected = Some("No".to_owned());
+        f.chain = effective
+            .contributions
+            .iter()
+            .map(|c| c.evidence.clone())
+            .collect();
         run.findings.push(f);
+    }
+}
+
+/// "API-only agent" or "integration agent" (an ordinary agent an application logs in as).
+fn kind_of(agent: &crate::tenant::Agent) -> &'static str {
+    if agent.api_only == Some(true) {
+        "API-only agent"
+    } else {
+        "integration agent"
     }
 }
 
@@ -385,6 +417,7 @@ fn agent_right(
         "create.roles" => "can create roles".to_owned(),
         "create.sql_data_sources" => "can create SQL data sources".to_owned(),
         "general.view_passwords" => "can see password fields".to_owned(),
+        "security.impersonate_users" => "can impersonate users".to_owned(),
         _ => format!("has \"{label}\""),
     };
     let by_agent = apps_by_agent(run);

@@ -276,6 +276,7 @@ pub fn check(
         sets.push(outcome);
     }
     let mut findings = run.findings;
+    ui_only_notes(&mut findings, catalog);
     findings.sort_by_key(|a| a.sort_key());
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     for set in &mut sets {
@@ -321,6 +322,23 @@ fn readiness_subjects(
         }
     }
     focus.into_iter().collect()
+}
+
+/// Findings that rely on a setting Halo enforces in its web UI only (Timesheet rows, Item Costs) say
+/// that it does not limit what an integration reads through the API.
+fn ui_only_notes(findings: &mut [Finding], catalog: &Catalog) {
+    for f in findings.iter_mut() {
+        let Some((_, perm)) = f.permission.as_deref().and_then(|k| catalog.permission(k)) else {
+            continue;
+        };
+        if let Some(why) = &perm.ui_only {
+            f.message.push_str(&format!(
+                " (\"{}\" is enforced in Halo's web UI only, not through the API: it does not limit an integration)",
+                perm.label
+            ));
+            f.assumptions.push(why.clone());
+        }
+    }
 }
 
 /// Checks that every set a selection names is in the library.

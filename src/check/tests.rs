@@ -49,12 +49,31 @@ fn agent(id: i64, claims: Json, roles: Json) -> Json {
            "tickettypes": [], "assettypes": [], "assetfields": [], "claims": claims})
 }
 
+/// Two healthy administrators (people with a second factor who signed in the day before the
+/// snapshot) beside the agents a test builds, as every tenant has: the baseline's hygiene checks
+/// then stay quiet unless a test is about them.
+fn with_administrators(mut agents: Json) -> Json {
+    if let Some(list) = agents.as_array_mut() {
+        for (id, name) in [(9001, "Ann Admin"), (9002, "Bob Admin")] {
+            list.push(
+                json!({"id": id, "name": name, "isdisabled": false, "isapiagent": false,
+                "is_admin": true, "twofactor_enabled": true, "useadlogin": false,
+                "lastlogindate": "2026-11-19T09:00:00", "team": "Desk", "roles": [],
+                "teams": [{"team_id": 1, "team_name": "Desk"}], "clients": [], "tickettypes": [],
+                "assettypes": [], "assetfields": [], "claims": []}),
+            );
+        }
+    }
+    agents
+}
+
 fn tenant(agents: Json, roles: Json, apps: Json) -> crate::tenant::Tenant {
     let mut snap = Snapshot::new(snapshot::Instance {
         url: Some("https://t.example".into()),
         tenant: None,
     });
-    snap.objects.agents = Some(agents);
+    snap.fetched_at = Some("2026-11-20T09:00:00Z".into());
+    snap.objects.agents = Some(with_administrators(agents));
     snap.objects.roles = Some(roles);
     snap.objects.teams = Some(json!([{"id": 1, "name": "Desk", "inactive": false}]));
     snap.objects.applications = Some(apps);

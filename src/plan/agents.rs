@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::PermRef;
 use crate::check::{Subject, SubjectKind};
 use crate::ruleset::{Expect, PolicyCheck, Requirement, RuleSet, SetKind};
-use crate::tenant::{Agent, Value};
+use crate::tenant::Value;
 
 use super::{
     AgentGroup, AgentKey, AgentPlan, Builder, Need, Unresolved, Want, need, needed_by, planned,
@@ -15,11 +15,7 @@ use super::{
 
 impl Builder<'_> {
     /// What the sets (and the baseline's policies) want of each agent permission.
-    pub(super) fn wants(
-        &self,
-        group: &AgentGroup<'_>,
-        agent: Option<&Agent>,
-    ) -> BTreeMap<usize, Want> {
+    pub(super) fn wants(&self, group: &AgentGroup<'_>) -> BTreeMap<usize, Want> {
         let mut wants: BTreeMap<usize, Want> = BTreeMap::new();
         for set in &group.sets {
             for requirement in set.requirements.iter().filter(|r| planned(set, r)) {
@@ -60,8 +56,9 @@ impl Builder<'_> {
                 }
             }
         }
-        // Baseline policies that concern an integration agent: no ticket deletion and no
-        // administrator flag unless a chosen set asks for them.
+        // Baseline policies that concern an integration agent: no ticket deletion, no escalation
+        // (administrator, roles, SQL data sources, password fields, impersonation) unless a chosen
+        // set asks for them, and an API-only agent rather than one a person can sign in with.
         for baseline in self
             .library
             .sets
@@ -69,28 +66,18 @@ impl Builder<'_> {
             .filter(|s| s.kind == SetKind::Baseline)
         {
             for policy in &baseline.policies {
-                let key = match policy.check {
+                let (key, granted) = match policy.check {
                     PolicyCheck::DeleteTicketsUnneeded
                     | PolicyCheck::CreateRolesUnneeded
                     | PolicyCheck::SqlDataSourcesUnneeded
-                    | PolicyCheck::PasswordFieldsUnneeded => {
-                        policy.check.agent_right().unwrap_or("ticket.can_delete")
-                    }
-                    PolicyCheck::AdminApiAgent => {
-                        let api_only = agent.is_some_and(|a| a.api_only == Some(true))
-                            || self
-                                .catalog
-                                .permission("agent.api_only")
-                                .is_some_and(|(i, _)| {
-                                    wants
-                                        .get(&i)
-                                        .is_some_and(|w| w.lower == Some(Value::Flag(true)))
-                                });
-                        if !api_only {
-                            continue;
-                        }
-                        "agent.admin"
-                    }
+                    | PolicyCheck::PasswordFieldsUnneeded
+                    | PolicyCheck::ImpersonationIntegration => (
+                        policy.check.agent_right().unwrap_or("ticket.can_delete"),
+                        false,
+                    ),
+                    // Every agent planned here is an integration's login agent.
+                    PolicyCheck::AdminApiAgent => ("agent.admin", false),
+                    PolicyCheck::LoginAgentWebSignIn => ("agent.api_only", true),
                     _ => continue,
                 };
                 let Some((index, _)) = self.catalog.permission(key) else {
@@ -102,8 +89,8 @@ impl Builder<'_> {
                 wants.insert(
                     index,
                     Want {
-                        lower: None,
-                        upper: Some(Value::Flag(false)),
+                        lower: granted.then_some(Value::Flag(true)),
+                        upper: (!granted).then_some(Value::Flag(false)),
                         needs: vec![Need {
                             set: baseline.id.clone(),
                             requirement: policy.id.clone(),
@@ -148,7 +135,7 @@ impl Builder<'_> {
                 ));
             }
         }
-        let wants = self.wants(group, agent);
+        let wants = self.wants(group);
         for want in wants.values().filter(|w| w.conflict()) {
             self.unresolved.push(Unresolved {
                 sets: needed_by(&want.needs),

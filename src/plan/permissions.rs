@@ -209,17 +209,28 @@ impl Builder<'_> {
                         Value::Flag(b) => ClaimValue::Flag(b),
                         Value::Level(l) => ClaimValue::Level(l),
                     };
-                    let value = catalog
-                        .claim_raw(perm, written)
-                        .unwrap_or_else(|| match target {
-                            Value::Flag(b) => b.to_string(),
-                            Value::Level(l) => l.to_string(),
-                        });
-                    base.operation = Some(Operation::SetAgentClaim {
-                        agent: agent.id,
-                        claim: claim.clone(),
-                        value,
-                    });
+                    // A level Halo offers but whose stored number no source gives is set in the
+                    // UI by its words: the plan writes no claim value it would have to guess.
+                    match catalog.claim_raw(perm, written) {
+                        Some(value) => {
+                            base.operation = Some(Operation::SetAgentClaim {
+                                agent: agent.id,
+                                claim: claim.clone(),
+                                value,
+                            });
+                        }
+                        None => {
+                            let words = value_text(catalog, perm, target);
+                            base.note = Some(match base.note.take() {
+                                Some(n) => format!(
+                                    "{n}; no source gives the number Halo stores for {words}: set it in Halo's UI"
+                                ),
+                                None => format!(
+                                    "no source gives the number Halo stores for {words}: set it in Halo's UI"
+                                ),
+                            });
+                        }
+                    }
                 }
                 items.push(base);
             }
@@ -296,6 +307,18 @@ impl Builder<'_> {
                     unresolved(
                         self,
                         "the integrations want the agent's department membership changed: which department is a choice the plan does not make".to_owned(),
+                    );
+                }
+            }
+            Source::Derived(Derived::DepartmentViewAll) => {
+                base.instruction = "set the agent's membership of the department the integration works in to View All (Configuration > Teams & Agents > Agents > the agent > Departments)".to_owned();
+                if exact.is_some_and(|v| want.accepts(v)) {
+                    base.status = Status::Keep;
+                    items.push(base);
+                } else {
+                    unresolved(
+                        self,
+                        "the integrations want a department membership level changed: which department, and View All or Modify All, is a choice the plan does not make".to_owned(),
                     );
                 }
             }

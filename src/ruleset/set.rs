@@ -94,10 +94,17 @@ pub enum PolicyCheck {
     CreateRolesUnneeded,
     SqlDataSourcesUnneeded,
     PasswordFieldsUnneeded,
+    ImpersonationIntegration,
+    ImpersonationPeople,
+    AdminWithout2fa,
+    StalePrivilegedAgent,
+    AdministratorCount,
+    LoginAgentWebSignIn,
+    SharedLoginAgent,
 }
 
 impl PolicyCheck {
-    pub(super) const ALL: [(&'static str, PolicyCheck); 10] = [
+    pub(super) const ALL: [(&'static str, PolicyCheck); 17] = [
         ("broad-scope-unneeded", Self::BroadScopeUnneeded),
         ("login-agent-disabled", Self::LoginAgentDisabled),
         ("login-agent-missing", Self::LoginAgentMissing),
@@ -108,6 +115,13 @@ impl PolicyCheck {
         ("create-roles-unneeded", Self::CreateRolesUnneeded),
         ("sql-data-sources-unneeded", Self::SqlDataSourcesUnneeded),
         ("password-fields-unneeded", Self::PasswordFieldsUnneeded),
+        ("impersonation-integration", Self::ImpersonationIntegration),
+        ("impersonation-people", Self::ImpersonationPeople),
+        ("admin-without-2fa", Self::AdminWithout2fa),
+        ("stale-privileged-agent", Self::StalePrivilegedAgent),
+        ("administrator-count", Self::AdministratorCount),
+        ("login-agent-web-sign-in", Self::LoginAgentWebSignIn),
+        ("shared-login-agent", Self::SharedLoginAgent),
     ];
 
     pub(super) fn parse(name: &str) -> Option<Self> {
@@ -129,6 +143,13 @@ impl PolicyCheck {
             Self::CreateRolesUnneeded => Code::CreateRolesUnneeded,
             Self::SqlDataSourcesUnneeded => Code::SqlDataSourcesUnneeded,
             Self::PasswordFieldsUnneeded => Code::PasswordFieldsUnneeded,
+            Self::ImpersonationIntegration => Code::ImpersonationIntegration,
+            Self::ImpersonationPeople => Code::ImpersonationPeople,
+            Self::AdminWithout2fa => Code::AdminWithout2fa,
+            Self::StalePrivilegedAgent => Code::StalePrivilegedAgent,
+            Self::AdministratorCount => Code::AdministratorCount,
+            Self::LoginAgentWebSignIn => Code::LoginAgentWebSignIn,
+            Self::SharedLoginAgent => Code::SharedLoginAgent,
         }
     }
 
@@ -140,6 +161,7 @@ impl PolicyCheck {
             Self::CreateRolesUnneeded => Some("create.roles"),
             Self::SqlDataSourcesUnneeded => Some("create.sql_data_sources"),
             Self::PasswordFieldsUnneeded => Some("general.view_passwords"),
+            Self::ImpersonationIntegration => Some("security.impersonate_users"),
             _ => None,
         }
     }
@@ -154,7 +176,33 @@ pub struct Policy {
     pub severity: Severity,
     pub rationale: String,
     pub scopes: Vec<String>,
+    /// The thresholds of the hygiene checks, as the configuration sets them (`baseline:` in
+    /// halo-audit.yaml); `None` keeps the check's default.
+    pub thresholds: Thresholds,
     pub location: Location,
+}
+
+/// The thresholds of the baseline's hygiene checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `stale-privileged-agent`: days without a sign-in (default 90).
+    pub stale_sign_in_days: Option<u32>,
+    /// `administrator-count`: the least and the most administrators (default 2 and 4).
+    pub administrators: Option<(u32, u32)>,
+}
+
+impl Thresholds {
+    /// Days without a sign-in after which a privileged agent is stale.
+    #[must_use]
+    pub fn stale_days(&self) -> u32 {
+        self.stale_sign_in_days.unwrap_or(90)
+    }
+
+    /// The range of administrators expected.
+    #[must_use]
+    pub fn admin_range(&self) -> (u32, u32) {
+        self.administrators.unwrap_or((2, 4))
+    }
 }
 
 /// A choice between requirements of a set.

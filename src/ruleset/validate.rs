@@ -1007,6 +1007,7 @@ impl Validator<'_> {
             severity,
             rationale: p.rationale.clone(),
             scopes: p.scopes.iter().map(|s| s.value.clone()).collect(),
+            thresholds: super::set::Thresholds::default(),
             location: self.location(&p.id),
         })
     }

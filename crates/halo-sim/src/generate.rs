@@ -81,6 +81,9 @@ const APPOINTMENT_VISIBILITY: &[(&str, &str)] = &[
     ("3", "all"),
 ];
 const FLAG_DIGIT: &[(&str, &str)] = &[("1", "yes"), ("0", "no")];
+/// Item Costs (`li`) and global templates (`lt`): levels in a 2026 tenant's UI of which only 0 is
+/// decoded (`1`, Yes in the older decoders, is written raw: seen, level unknown).
+const ZERO_ONLY: &[(&str, &str)] = &[("0", "none")];
 const FLAG_WORD: &[(&str, &str)] = &[
     ("true", "yes"),
     ("false", "no"),
@@ -450,7 +453,7 @@ pub const CLAIMS: &[ClaimDef] = &[
         key: "billing.view_item_costs",
         claim: "li",
         legacy: &[],
-        values: FLAG_DIGIT,
+        values: ZERO_ONLY,
     },
     ClaimDef {
         key: "billing.item_prices",
@@ -497,6 +500,12 @@ pub const CLAIMS: &[ClaimDef] = &[
     ClaimDef {
         key: "create.global_templates",
         claim: "lt",
+        legacy: &[],
+        values: ZERO_ONLY,
+    },
+    ClaimDef {
+        key: "security.impersonate_users",
+        claim: "Iu",
         legacy: &[],
         values: FLAG_DIGIT,
     },
@@ -789,6 +798,8 @@ struct AgentDef {
     api: bool,
     admin: bool,
     twofactor: bool,
+    /// Signs in through the identity provider (`useadlogin`).
+    sso: bool,
     licence_type: u64,
     created: String,
     lastlogin: String,
@@ -1054,7 +1065,9 @@ fn agent_json(
     memberships.sort_by_key(|m| m.0);
 
     let mut team_rows = Vec::with_capacity(memberships.len());
-    let mut departments: Vec<(u64, &str)> = Vec::new();
+    // A department row comes with the team that brings it: inherited from the same role, and at
+    // Modify All (`membershiplevel` 2) for a team manager, Basic Member (1) otherwise.
+    let mut departments: Vec<(u64, &str, Option<&RoleDef>, u64)> = Vec::new();
     for &(t, role, manager) in &memberships {
         let Some(team) = tenant.teams.get(t) else {
             continue;
@@ -1070,23 +1083,33 @@ fn agent_json(
             role,
             manager,
         ));
-        if !departments.iter().any(|d| d.0 == team.department_id) {
-            departments.push((team.department_id, &team.department_name));
+        let level = if manager { 2 } else { 1 };
+        match departments.iter_mut().find(|d| d.0 == team.department_id) {
+            Some(d) => {
+                d.3 = d.3.max(level);
+                if role.is_none() {
+                    d.2 = None;
+                }
+            }
+            None => departments.push((team.department_id, &team.department_name, role, level)),
         }
     }
     departments.sort_by_key(|d| d.0);
     let departments: Vec<Value> = departments
         .iter()
-        .map(|(id, dept)| {
+        .map(|(id, dept, role, level)| {
             obj([
                 ("id", Value::from(bump(&mut ids.department))),
                 ("agent_id", Value::from(agent.id)),
                 ("agent_name", Value::from(name.as_str())),
                 ("department_id", Value::from(*id)),
                 ("department_name", Value::from(*dept)),
-                ("role_id", Value::from("")),
-                ("role_name", Value::from("")),
-                ("membershiplevel", Value::from(1)),
+                ("role_id", Value::from(role.map_or("", |r| r.id.as_str()))),
+                (
+                    "role_name",
+                    Value::from(role.map_or("", |r| r.name.as_str())),
+                ),
+                ("membershiplevel", Value::from(*level)),
                 ("includeteamsintree", Value::from(false)),
             ])
         })
@@ -1188,6 +1211,7 @@ fn agent_json(
         ("is_admin", Value::from(agent.admin)),
         ("licence_type", Value::from(agent.licence_type)),
         ("twofactor_enabled", Value::from(agent.twofactor)),
+        ("useadlogin", Value::from(agent.sso)),
         ("datecreated", Value::from(agent.created.as_str())),
         ("lastlogindate", Value::from(agent.lastlogin.as_str())),
         ("role_list", Value::from(role_list)),
@@ -1419,6 +1443,9 @@ fn demo_roles() -> Vec<RoleDef> {
         .map(|def| {
             if def.is_flag() {
                 fl(def.key, true)
+            } else if def.values.len() == 1 {
+                // Item Costs and global templates: the older decoders' Yes, level unknown.
+                (def.claim.to_owned(), "1".to_owned())
             } else {
                 // The last value of every table in the catalog is its highest level.
                 let top = def.values.last().map_or("none", |(_, to)| *to);
@@ -1438,8 +1465,9 @@ fn demo_roles() -> Vec<RoleDef> {
             "Service Desk",
             "Technicians working the ticket queues.",
             false,
-            // An older role: some claims under their long names.
-            vec![
+            // An older role: some claims under their long names. Like a real role it carries a
+            // claim for every setting (70-odd), most of them at their lowest value.
+            with_every_setting(vec![
                 legacy(lv("feature.tickets", "read_modify")),
                 legacy(lv("feature.customers", "read")),
                 lv("feature.users", "read_modify"),
@@ -1454,7 +1482,7 @@ fn demo_roles() -> Vec<RoleDef> {
                 legacy(lv("ticket.action_editing", "own_actions")),
                 legacy(fl("ticket.can_delete", false)),
                 fl("ticket.can_export", false),
-            ],
+            ]),
             vec![SD],
         ),
         role(
@@ -1469,7 +1497,8 @@ fn demo_roles() -> Vec<RoleDef> {
                 lv("feature.purchase_orders", "read_modify"),
                 lv("feature.products", "read"),
                 lv("feature.sales_orders", "read"),
-                fl("billing.view_item_costs", true),
+                // The older decoders' Yes: a level in a 2026 tenant, which one is unknown.
+                ("li".to_owned(), "1".to_owned()),
                 lv("billing.item_prices", "read"),
             ],
             vec![BILL],
@@ -1508,6 +1537,33 @@ fn demo_roles() -> Vec<RoleDef> {
             vec![],
         ),
     ]
+}
+
+/// `claims` followed by every other claim the catalog reads at its lowest value, as a role saved in
+/// Halo's UI carries one claim per setting; a claim already given (by code or older name) is kept.
+fn with_every_setting(mut claims: Vec<Claim>) -> Vec<Claim> {
+    for def in CLAIMS {
+        let given = claims
+            .iter()
+            .any(|(t, _)| t == def.claim || def.legacy.contains(&t.as_str()));
+        if given {
+            continue;
+        }
+        // "Allow use of all ...": Yes, as a role that restricts nothing says.
+        let wanted = if def.key.starts_with("restrict.") {
+            "yes"
+        } else {
+            "no"
+        };
+        if let Some((raw, _)) = def
+            .values
+            .iter()
+            .find(|(_, to)| *to == wanted || (wanted == "no" && *to == "none"))
+        {
+            claims.push((def.claim.to_owned(), (*raw).to_owned()));
+        }
+    }
+    claims
 }
 
 /// A human agent of Northwind with the usual defaults.
@@ -1761,9 +1817,19 @@ fn demo_agents() -> Vec<AgentDef> {
     ];
     for agent in &mut agents {
         match agent.id {
-            2 | 4 => agent.admin = true,
+            2 => agent.admin = true,
+            // A hygiene mistake: an administrator without a second factor who last signed in 18
+            // months before the snapshot.
+            4 => {
+                agent.admin = true;
+                agent.twofactor = false;
+                agent.lastlogin = "2025-05-18T10:12:00Z".to_owned();
+            }
+            // Signs in through the identity provider: the second factor is its, not Halo's.
             3 => {
                 agent.admin = true;
+                agent.twofactor = false;
+                agent.sso = true;
                 set_manager(agent, L2);
             }
             5 => {
@@ -1772,6 +1838,9 @@ fn demo_agents() -> Vec<AgentDef> {
                     lv("feature.reporting", "read"),
                     // Deliberate: a claim type the catalog does not know.
                     (UNKNOWN_CLAIM.to_owned(), "2".to_owned()),
+                    // The service desk lead impersonates users to reproduce portal problems:
+                    // listed for review, not a mistake.
+                    fl("security.impersonate_users", true),
                 ];
             }
             18 => agent.assettypes = vec![(2, "Laptop".into()), (3, "Desktop".into())],
@@ -1858,6 +1927,8 @@ fn demo_agents() -> Vec<AgentDef> {
         lv("feature.customers", "read_modify"),
         lv("feature.purchase_orders", "none"),
         lv("feature.invoices", "read_modify"),
+        // The impersonation mistake: the agent's own claim, which no role view shows.
+        fl("security.impersonate_users", true),
     ];
 
     // Rewst: admin, every active team, all customers.
@@ -2324,6 +2395,7 @@ fn synthetic_agent(
         api,
         admin,
         twofactor: !api,
+        sso: false,
         licence_type: u64::from(!api),
         created: format!("{year}-{month:02}-{day:02}T09:00:00Z"),
         lastlogin: format!("2026-11-{last_day:02}T08:00:00Z"),

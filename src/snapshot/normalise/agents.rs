@@ -123,9 +123,7 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
             .map(|m| Membership {
                 team_id: int(m, "team_id"),
                 team_name: string(m, "team_name").unwrap_or_default(),
-                via_role: string(m, "role_name")
-                    .filter(|s| !s.is_empty())
-                    .or_else(|| string(m, "role_id").filter(|s| !s.is_empty() && s != "0")),
+                via_role: inherited_from(ctx, m),
                 unassigned_access: boolean(m, "unassigned_access"),
                 otheragent_access: boolean(m, "otheragent_access"),
             })
@@ -202,6 +200,12 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
             .and_then(Effective::exact)
             .map(|v| v == PermValue::Flag(true))
             .or_else(|| boolean(obj, "is_admin").filter(|b| *b)),
+        two_factor: boolean(obj, "twofactor_enabled"),
+        sso: boolean(obj, "useadlogin"),
+        last_login: string(obj, "lastlogindate").filter(|s| {
+            let s = s.trim();
+            !s.is_empty() && !s.starts_with("0001-01-01") && !s.starts_with("1900-01-01")
+        }),
         default_team: string(obj, "team"),
         roles: roles.map(|r| r.into_iter().map(|h| h.reference).collect()),
         teams,

@@ -45,9 +45,12 @@ pub(super) fn claim_value(
                         confidence,
                     }),
                     None => effective.unknown.push(format!(
-                        "{} has claim {kind} = \"{raw}\", a value the catalog's table for {} does not list",
+                        "{} has claim {kind} = \"{raw}\", a value the catalog's table for {} does not list{}",
                         holder(),
-                        perm.label
+                        perm.label,
+                        perm.undecoded_reason(raw, catalog)
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
                     )),
                 }
             }
@@ -80,6 +83,18 @@ pub(super) fn claim_value(
     }
     if effective.contributions.is_empty() && effective.unknown.is_empty() {
         return None;
+    }
+    // A claim only the agent holds is one no role view shows (a live tenant had an agent-level
+    // `SA` that its roles UI never showed): the chain says so.
+    if !effective
+        .contributions
+        .iter()
+        .any(|c| matches!(c.origin, Origin::Role { .. }))
+    {
+        for c in &mut effective.contributions {
+            c.evidence
+                .push_str(" (the agent's own claim, not through a role)");
+        }
     }
     if perm.kind == Kind::Level && !perm.is_total() {
         effective.settle(perm);
@@ -218,15 +233,25 @@ pub(super) fn scan_claims(
 ) {
     for (kind, value) in claims {
         let reason = match catalog.by_claim(kind) {
-            None if catalog.informational(kind).is_some() => continue,
-            None => match catalog.claim_case_twin(kind) {
-                Some(twin) => format!(
-                    "claim type not in the catalog (it differs from `{twin}` only in letter case; claim types are case-sensitive, so it is not read as that)"
-                ),
-                None => "claim type not in the catalog".to_owned(),
+            None => match catalog.informational(kind) {
+                Some(info) if info.undecoded => {
+                    format!("claim type seen before but not decoded: {}", info.meaning)
+                }
+                Some(_) => continue,
+                None => match catalog.claim_case_twin(kind) {
+                    Some(twin) => format!(
+                        "claim type not in the catalog (it differs from `{twin}` only in letter case; claim types are case-sensitive, so it is not read as that)"
+                    ),
+                    None => "claim type not in the catalog".to_owned(),
+                },
             },
             Some((_, perm)) if catalog.claim_value(perm, value).is_none() => {
-                format!("value not in the catalog's table for {}", perm.key)
+                match perm.undecoded_reason(value, catalog) {
+                    Some(why) => {
+                        format!("value not in the catalog's table for {}: {why}", perm.key)
+                    }
+                    None => format!("value not in the catalog's table for {}", perm.key),
+                }
             }
             Some(_) => continue,
         };

@@ -43,6 +43,7 @@ pub(super) fn derived_value(
         },
         Derived::AllTeams | Derived::AnyTeam => {
             if let Some((active, memberships)) = team_structure(ctx, teams, &mut effective) {
+                let inherited = inherited_teams(memberships);
                 // The active teams a membership names, by id or by name. Work per membership, not
                 // per team: a tenant of thousands of agents has hundreds of teams.
                 let mut covered: BTreeSet<i64> = BTreeSet::new();
@@ -75,7 +76,7 @@ pub(super) fn derived_value(
                             .collect();
                         set(
                             true,
-                            format!("member of {}", listed(names, covered.len())),
+                            format!("member of {}{inherited}", listed(names, covered.len())),
                             &mut effective,
                         );
                     }
@@ -85,7 +86,7 @@ pub(super) fn derived_value(
                 if missing == 0 {
                     set(
                         true,
-                        format!("member of all {} active teams", active.len()),
+                        format!("member of all {} active teams{inherited}", active.len()),
                         &mut effective,
                     );
                 } else {
@@ -178,6 +179,7 @@ pub(super) fn derived_value(
                     .to_owned(),
             ),
         },
+        Derived::DepartmentViewAll => department_view_all(ctx, obj, perm, &mut effective),
         Derived::NoClientRestriction => restriction(
             obj,
             "clients",
@@ -285,4 +287,135 @@ pub(super) fn restriction(
             "the agent's `{field}` restriction list is not in the snapshot"
         )),
     }
+}
+
+/// The numbers of `departments[].membershiplevel` that are known, with the level's words and
+/// whether it includes View All. Only Modify All = 2 is seen (a live 2026 tenant).
+const MEMBERSHIP_LEVELS: &[(i64, &str, bool)] = &[(2, "Modify All", true)];
+
+/// "department X" or "department X (through role R)": a department row with a `role_id` is
+/// inherited from that role.
+fn department_label(ctx: &Context<'_>, row: &Map<String, Value>) -> String {
+    let name = string(row, "department_name")
+        .or_else(|| int(row, "department_id").map(|id| format!("#{id}")))
+        .unwrap_or_else(|| "?".to_owned());
+    match inherited_from(ctx, row) {
+        Some(role) => format!("department {name} (through role {role})"),
+        None => format!("department {name}"),
+    }
+}
+
+/// The role a team or department row is inherited from (`role_name`, else `role_id` looked up
+/// among the fetched roles), or `None` for the agent's own row.
+pub(super) fn inherited_from(ctx: &Context<'_>, row: &Map<String, Value>) -> Option<String> {
+    if let Some(name) = string(row, "role_name").filter(|s| !s.trim().is_empty()) {
+        return Some(name);
+    }
+    let id = match row.get("role_id") {
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return None,
+    };
+    if id.is_empty() || id == "0" || id.chars().all(|c| c == '0' || c == '-') {
+        return None;
+    }
+    Some(
+        ctx.roles
+            .as_ref()
+            .and_then(|roles| roles.get(id.as_str()))
+            .map_or(id, |r| r.name.clone()),
+    )
+}
+
+/// Department membership at View All or above: Yes when a membership's level is one known to
+/// include it, No when the agent is in no department, else unverifiable with the numbers seen.
+fn department_view_all(
+    ctx: &Context<'_>,
+    obj: &Map<String, Value>,
+    perm: &PermissionDef,
+    effective: &mut Effective,
+) {
+    let rows: Vec<&Map<String, Value>> = match obj.get("departments") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_object).collect(),
+        _ => {
+            effective.unknown.push(
+                "the agent's department memberships (`departments`) are not in the snapshot"
+                    .to_owned(),
+            );
+            return;
+        }
+    };
+    if rows.is_empty() {
+        effective.add(Contribution {
+            origin: Origin::Structure,
+            evidence: "in no department".to_owned(),
+            value: PermValue::Flag(false),
+            confidence: perm.confidence,
+        });
+        return;
+    }
+    let mut undecided: Vec<String> = Vec::new();
+    for row in &rows {
+        match int(row, "membershiplevel") {
+            Some(level) => match MEMBERSHIP_LEVELS.iter().find(|(n, _, _)| *n == level) {
+                Some((_, words, true)) => {
+                    effective.add(Contribution {
+                        origin: Origin::Structure,
+                        evidence: format!(
+                            "{}: membershiplevel {level} = {words}, which includes View All (inferred from the words)",
+                            department_label(ctx, row)
+                        ),
+                        value: PermValue::Flag(true),
+                        confidence: Confidence::Assumed,
+                    });
+                    return;
+                }
+                Some(_) => {}
+                None => undecided.push(format!(
+                    "{}: membershiplevel {level}",
+                    department_label(ctx, row)
+                )),
+            },
+            None => undecided.push(format!(
+                "{}: no `membershiplevel`",
+                department_label(ctx, row)
+            )),
+        }
+    }
+    if undecided.is_empty() {
+        effective.add(Contribution {
+            origin: Origin::Structure,
+            evidence: "no department membership at View All or above".to_owned(),
+            value: PermValue::Flag(false),
+            confidence: perm.confidence,
+        });
+    } else {
+        undecided.truncate(5);
+        effective.unknown.push(format!(
+            "{}; only membershiplevel 2 (Modify All) is decoded, so whether another number is View All is not known",
+            undecided.join(", ")
+        ));
+    }
+}
+
+/// "; team T through role R, ..." for the memberships inherited from a role (at most five named).
+fn inherited_teams(memberships: &[Membership]) -> String {
+    let rows: Vec<String> = memberships
+        .iter()
+        .filter_map(|m| {
+            m.via_role
+                .as_ref()
+                .map(|r| format!("team {} through role {r}", m.team_name))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let more = rows.len().saturating_sub(5);
+    let mut text = format!(" ({}", rows[..rows.len().min(5)].join(", "));
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text.push(')');
+    text
 }
