@@ -25,6 +25,7 @@ pub mod ratchet;
 pub mod report;
 pub mod ruleset;
 pub mod selfcheck;
+pub mod shell;
 pub mod snapshot;
 pub mod sources;
 pub mod tenant;

@@ -31,6 +31,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the reporters", &["report"]),
     ("the credential's self-check", &["selfcheck"]),
+    (
+        "completion values, completion scripts and manual pages",
+        &["shell"],
+    ),
     ("the command line", &["cli"]),
     ("the colour decision (reads --color)", &["color"]),
     ("the dispatch", &["app"]),
