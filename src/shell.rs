@@ -104,9 +104,50 @@ pub fn completion_script(
             .collect::<Vec<_>>()
             .join("\n")
             + "\n"
+    } else if shell == clap_complete::Shell::Fish {
+        script + &fish_positional_values(command, bin)
     } else {
         script
     }
+}
+
+/// Completions of the positional arguments that have values to offer (`explain CODE`, `rules
+/// show ID`), which clap_complete's fish generator leaves out (it offers values of options only).
+fn fish_positional_values(command: &clap::Command, bin: &str) -> String {
+    fn quote(text: &str) -> String {
+        format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+    fn walk(command: &clap::Command, path: &[&str], bin: &str, using: &str, out: &mut String) {
+        if let Some((first, rest)) = path.split_first() {
+            let mut condition = format!("{using} {first}");
+            if !rest.is_empty() {
+                condition.push_str("; and __fish_seen_subcommand_from ");
+                condition.push_str(&rest.join(" "));
+            }
+            for arg in command.get_positionals() {
+                for value in arg.get_possible_values() {
+                    let help = value
+                        .get_help()
+                        .map(|h| format!(" -d {}", quote(&h.to_string())));
+                    out.push_str(&format!(
+                        "complete -c {bin} -n {} -f -a {}{}\n",
+                        quote(&condition),
+                        quote(value.get_name()),
+                        help.unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+        for sub in command.get_subcommands() {
+            let mut sub_path = path.to_vec();
+            sub_path.push(sub.get_name());
+            walk(sub, &sub_path, bin, using, out);
+        }
+    }
+    let using = format!("__fish_{}_using_subcommand", bin.replace('-', "_"));
+    let mut out = String::new();
+    walk(command, &[], bin, &using, &mut out);
+    out
 }
 
 /// The manual pages of `command` (already named, e.g. `halo-audit`), the main page first, then
