@@ -300,7 +300,9 @@ fn exit_codes(path: &[&str]) -> Option<Vec<(&'static str, &'static str)>> {
                 "A file is unreadable or invalid (every problem is reported with its file, line and column).",
             ),
         ],
-        ["plan"] | ["init"] | ["snapshot", "show"] | ["rules", "list" | "show" | "export"] => {
+        ["plan" | "init" | "completions" | "man"]
+        | ["snapshot", "show"]
+        | ["rules", "list" | "show" | "export"] => {
             vec![(OK, "The command ran."), usage, broken]
         }
         ["explain"] => vec![(OK, "The code was explained."), (TWO, "Unknown code.")],
