@@ -223,13 +223,12 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            let mut bytes = Vec::new();
-            clap_complete::generate(*shell, &mut command, "halo-audit", &mut bytes);
-            report::emit(&String::from_utf8_lossy(&bytes), &Output::Stdout)?;
+            let script = crate::shell::completion_script(*shell, &mut command, "halo-audit");
+            report::emit(&script, &Output::Stdout)?;
             Ok(exit::OK)
         }
         Command::Man { dir } => {
-            let pages = manual_pages();
+            let pages = crate::shell::manual_pages(<Cli as clap::CommandFactory>::command());
             match dir {
                 None => {
                     let (_, text) = pages.into_iter().next().unwrap_or_default();
@@ -1470,6 +1469,17 @@ fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result
             Ok(exit::OK)
         }
         RulesCommand::Validate { paths } => {
+            if paths.iter().filter(|p| crate::fsio::is_stdio(p)).count() > 1 {
+                return Err(AppError::Usage {
+                    command: "rules validate",
+                    flag: "PATH",
+                    value: crate::fsio::STDIO.to_owned(),
+                    reason:
+                        "standard input can be read once; give `-` once and the other files by \
+                             their paths"
+                            .to_owned(),
+                });
+            }
             // Validated beside the shipped sets, as `check` loads them: a requirement id used by
             // a shipped set is a duplicate here too (a set of a shipped set's id replaces it).
             let mut files = ruleset::builtin_files();
@@ -1602,30 +1612,6 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         ));
     }
     Ok(exit::OK)
-}
-
-/// The manual pages, halo-audit(1) first, then one per command and subcommand
-/// (`halo-audit-rules-export.1`): (file name, roff text).
-fn manual_pages() -> Vec<(String, String)> {
-    fn collect(command: clap::Command, pages: &mut Vec<(String, String)>) {
-        let man = clap_mangen::Man::new(command.clone());
-        let mut bytes = Vec::new();
-        // Rendering into memory cannot fail; a page that did would be left out.
-        if man.render(&mut bytes).is_ok() {
-            pages.push((
-                man.get_filename(),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            ));
-        }
-        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-            collect(sub.clone(), pages);
-        }
-    }
-    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
-    command.build();
-    let mut pages = Vec::new();
-    collect(command, &mut pages);
-    pages
 }
 
 /// An input's name in reports: `<stdin>` for `-`.

@@ -180,6 +180,7 @@ pub enum Command {
     /// Explain a finding code (what it checks, why it matters, how to fix).
     Explain {
         /// A finding code such as `missing-grant`; without it, every code is listed.
+        #[arg(value_parser = crate::shell::Suggested(crate::shell::Values::Codes), hide_possible_values = true)]
         code: Option<String>,
     },
     /// Print a shell completion script (e.g. `halo-audit completions bash >
@@ -343,7 +344,7 @@ pub struct CheckArgs {
     pub sources: RuleSources,
     /// Check only this set (plus the baseline); a set asked for that matches no application is a
     /// `binding-not-found` error. Repeatable. Without it, every set whose binding matches runs.
-    #[arg(long = "set", value_name = "ID")]
+    #[arg(long = "set", value_name = "ID", value_parser = crate::shell::Suggested(crate::shell::Values::SetIds), hide_possible_values = true)]
     pub sets: Vec<String>,
     /// Report format: human, table, json, sarif, junit, github, markdown, gitlab, html or csv
     /// [default: human]. `FORMAT=PATH` writes that report to PATH (atomically); repeat it to
@@ -504,7 +505,7 @@ pub enum PlanFormat {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// An integration set to plan for (see `rules list`). Repeatable; at least one.
-    #[arg(long = "set", value_name = "ID", required = true)]
+    #[arg(long = "set", value_name = "ID", required = true, value_parser = crate::shell::Suggested(crate::shell::Values::SetIds), hide_possible_values = true)]
     pub sets: Vec<String>,
     /// A snapshot to plan against: the plan becomes a to-do list (add, remove, already right) for
     /// the applications the sets bind to, as `check` binds them.
@@ -541,13 +542,14 @@ pub enum RulesCommand {
     /// Show one requirement set in full.
     Show {
         /// The set id (see `rules list`).
+        #[arg(value_parser = crate::shell::Suggested(crate::shell::Values::SetIds), hide_possible_values = true)]
         id: String,
         #[command(flatten)]
         sources: RuleSources,
     },
     /// Validate rule files; without PATH, the shipped sets.
     Validate {
-        /// Rule files or directories.
+        /// Rule files or directories; `-` reads one rule file from standard input.
         paths: Vec<PathBuf>,
     },
     /// Print the JSON Schema (draft-07) of rule files.
@@ -573,6 +575,7 @@ pub enum RulesCommand {
 #[derive(Debug, Clone, Args)]
 pub struct SourcesArgs {
     /// The sets to check (default: every set loaded).
+    #[arg(value_parser = crate::shell::Suggested(crate::shell::Values::SetIds), hide_possible_values = true)]
     pub sets: Vec<String>,
     #[command(flatten)]
     pub sources: RuleSources,

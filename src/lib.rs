@@ -26,6 +26,7 @@ pub mod report;
 pub mod ruleset;
 pub mod schema;
 pub mod selfcheck;
+pub mod shell;
 pub mod snapshot;
 pub mod sources;
 pub mod tenant;

@@ -32,6 +32,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the reporters", &["report"]),
     ("the credential's self-check", &["selfcheck"]),
     ("the JSON Schemas of the documents above", &["schema"]),
+    (
+        "completion values, completion scripts and manual pages",
+        &["shell"],
+    ),
     ("the command line", &["cli"]),
     ("the colour decision (reads --color)", &["color"]),
     ("the dispatch", &["app"]),

@@ -83,6 +83,27 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
     if bytes.len() as u64 > MAX_YAML_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
+    decode(bytes, path)
+}
+
+/// The name a rule file read from standard input (`-`) is shown under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads one rule file from standard input (at most [`MAX_YAML_BYTES`]), named [`STDIN_NAME`].
+///
+/// # Errors
+/// [`RulesError::Read`] (a terminal, a read error, too large) or [`RulesError::NotUtf8`].
+pub fn read_stdin() -> Result<RuleFile, RulesError> {
+    let path = Path::new(STDIN_NAME);
+    let bytes = crate::fsio::read_stdin(MAX_YAML_BYTES).map_err(|cause| RulesError::Read {
+        path: path.to_owned(),
+        cause,
+    })?;
+    decode(bytes, path)
+}
+
+/// A rule file's bytes as text: UTF-8 (the first bad byte located), without a byte-order mark.
+fn decode(bytes: Vec<u8>, path: &Path) -> Result<RuleFile, RulesError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
@@ -103,12 +124,16 @@ pub fn read_file(path: &Path) -> Result<RuleFile, RulesError> {
     })
 }
 
-/// Reads rule files from a directory (`*.yaml`, `*.yml`, sorted) or a single file.
+/// Reads rule files from a directory (`*.yaml`, `*.yml`, sorted), a single file, or standard
+/// input for `-`.
 ///
 /// # Errors
 /// When the path cannot be read, a rule file in it cannot be read, or a directory holds no rule
 /// file.
 pub fn read_path(path: &Path) -> Result<Vec<RuleFile>, RulesError> {
+    if crate::fsio::is_stdio(path) {
+        return Ok(vec![read_stdin()?]);
+    }
     let read = read_file;
     let meta = std::fs::metadata(path).map_err(|cause| RulesError::Read {
         path: path.to_owned(),
