@@ -319,7 +319,7 @@ class Runner:
             # What only GitHub has (attestations, Halo's quota to spare) is set by the context.
             overrides = self.context.get("actions", {}).get("inputs", {})
             for key, value in overrides.items():
-                print(f"    input {key}: {value} (stand-in: {with_.get(key, 'default')} on GitHub)", flush=True)
+                print(f"    input {key}: {value} here (on GitHub: {with_.get(key, 'its default')})", flush=True)
             with_ = {**with_, **overrides}
             return self.composite(REPOSITORY / "action.yml", with_, ctx, env, ref, action)
         if action == "actions/checkout":
@@ -353,7 +353,8 @@ class Runner:
             return True, {}
         github = dict(ctx["github"], action_ref=ref, action_repository=repository)
         inner = dict(ctx, inputs=inputs, github=github)
-        failed, steps = self.steps(action["runs"]["steps"], inner, {}, path.parent)
+        # The environment of the step that uses the action reaches every step of it.
+        failed, steps = self.steps(action["runs"]["steps"], inner, env, path.parent)
         status = {"failed": failed}
         outputs = {}
         for key, spec in (action.get("outputs") or {}).items():
