@@ -8,7 +8,7 @@
 //! or a carriage return is prefixed with `'` so that no spreadsheet reads it as a formula.
 
 use super::Context;
-use crate::check::{Finding, Outcome};
+use crate::check::{Finding, Grade, Outcome};
 use crate::diag::Code;
 
 /// The header row.
@@ -31,17 +31,21 @@ pub const HEADER: [&str; 16] = [
     "fingerprint",
 ];
 
-/// What a finding's decision rests on: `none` when it could not be decided (`unverifiable`),
-/// `assumption` when it rests on an assumption (an assumed catalog mapping or scope implication),
-/// `evidence` when it was decided on what the snapshot holds.
+/// What a finding's decision rests on, as every report grades it (`seen`, `implied`, `overlay`,
+/// `assumed`, `undecided`): the grade of the evaluation the finding came from; `undecided` for an
+/// `unverifiable` finding; for a finding with no evaluation (a binding not found, a waiver's
+/// warning), `assumed` when it names an assumption, else `seen`.
 #[must_use]
-pub fn evidence_grade(finding: &Finding) -> &'static str {
+pub fn evidence_grade(outcome: &Outcome, finding: &Finding) -> &'static str {
     if finding.code == Code::Unverifiable {
-        "none"
-    } else if finding.code == Code::SatisfiedByAssumption || !finding.assumptions.is_empty() {
-        "assumption"
-    } else {
-        "evidence"
+        return Grade::Undecided.as_str();
+    }
+    match outcome.basis_of(finding) {
+        Some(basis) => basis.grade.as_str(),
+        None if finding.code == Code::SatisfiedByAssumption || !finding.assumptions.is_empty() => {
+            Grade::Assumed.as_str()
+        }
+        None => Grade::Seen.as_str(),
     }
 }
 
@@ -63,7 +67,7 @@ pub fn field(text: &str) -> String {
     out
 }
 
-fn row(finding: &Finding, context: &Context<'_>) -> [String; 16] {
+fn row(outcome: &Outcome, finding: &Finding, context: &Context<'_>) -> [String; 16] {
     let opt = |v: Option<&str>| v.unwrap_or_default().to_owned();
     let location = super::location(finding, context.library)
         .map(|l| format!("{}:{}:{}", l.path, l.line, l.column))
@@ -89,7 +93,7 @@ fn row(finding: &Finding, context: &Context<'_>) -> [String; 16] {
         opt(finding.permission.as_deref()),
         opt(finding.expected.as_deref()),
         opt(finding.actual.as_deref()),
-        evidence_grade(finding).to_owned(),
+        evidence_grade(outcome, finding).to_owned(),
         finding.message.clone(),
         opt(finding.help.as_deref()),
         location,
@@ -111,7 +115,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
         if failed.is_some() {
             break;
         }
-        failed = writer.write_record(row(finding, context)).err();
+        failed = writer.write_record(row(outcome, finding, context)).err();
     }
     let bytes = match writer.into_inner() {
         Ok(bytes) => bytes,
