@@ -661,7 +661,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
         };
         assert_eq!(
             summary,
-            "halo-audit: findings: 3 errors, 14 warnings, 13 notes (0 unverifiable, 3 on an assumption); requirements: 74 of 74 decided (100%), 6 of them on an assumption, 0 unverifiable, 4 not applicable: failed (--fail-on error)",
+            "halo-audit: findings: 12 errors, 9 warnings, 18 notes (0 unverifiable, 3 on an assumption); requirements: 81 of 81 decided (100%), 3 of them on an assumption, 0 unverifiable, 4 not applicable: failed (--fail-on error)",
             "--format {format}: stderr holds the summary line only"
         );
         match format {
@@ -674,7 +674,7 @@ fn every_format_puts_only_the_report_on_stdout_and_keeps_the_exit_code() {
             }
             "junit" => {
                 let failures: usize = junit_counts(&stdout).iter().map(|(_, c)| c.failures).sum();
-                assert_eq!(failures, 3, "{stdout}");
+                assert_eq!(failures, 10, "{stdout}");
             }
             "github" => assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}"),
             "gitlab" => {

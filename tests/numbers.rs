@@ -274,9 +274,14 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
                     ),
                     "{what}"
                 );
+                // Waived findings are left out of the results by default (counted above).
                 assert_eq!(
                     log["runs"][0]["results"].as_array().unwrap().len(),
-                    outcome.findings.len(),
+                    outcome
+                        .findings
+                        .iter()
+                        .filter(|f| f.waiver.is_none())
+                        .count(),
                     "{what}"
                 );
             }
@@ -355,7 +360,9 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
         ) {
             for notice in &notices {
                 let plain = notice.replace('`', "");
+                // Markdown shows the notice's backticks escaped (`\``), as text.
                 let found = text
+                    .replace("\\`", "")
                     .replace('`', "")
                     .replace("&lt;", "<")
                     .replace("&gt;", ">");
@@ -462,7 +469,8 @@ fn silenced_waived_and_changed_findings_are_counted_alike_in_every_format() {
     );
     let context = wide(&loaded);
     check_formats("excessive-grant with overrides", &loaded.outcome, &context);
-    for format in ALL {
+    // Every format with a summary says so (CSV is one row per finding reported, no summary).
+    for format in ALL.into_iter().filter(|f| *f != Format::Csv) {
         let text = report::render(format, &loaded.outcome, &context);
         assert!(text.contains("silenced by configuration"), "{format:?}");
     }

@@ -66,7 +66,7 @@ fn several_reports_from_one_run_equal_the_single_reports() {
     assert_eq!(stdout, "", "every report went to its file");
     // One summary line for the run, after the warning about where shipped sets' findings go.
     assert_eq!(
-        stderr.matches("halo-audit: 3 errors").count(),
+        stderr.matches("halo-audit: findings: ").count(),
         1,
         "{stderr}"
     );
@@ -98,7 +98,7 @@ fn several_reports_from_one_run_equal_the_single_reports() {
     let log: Value = serde_json::from_str(&read(&dir.path().join("r.sarif"))).unwrap();
     validate(&schemas, index, &log).unwrap();
     let report: Value = serde_json::from_str(&read(&dir.path().join("r.json"))).unwrap();
-    assert_eq!(report["summary"]["errors"], 3);
+    assert_eq!(report["summary"]["errors"], 12);
     // A plain format beside the files still goes to standard output.
     let (code, stdout, _) = run_in(
         dir.path(),
@@ -271,8 +271,8 @@ fn sarif_category_notes_and_suppressions() {
     assert_eq!(run["automationDetails"]["id"], "halo-audit-acme/");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    // 30 findings, one waived: left out, and counted.
-    assert_eq!(results.len(), 29);
+    // 39 findings, one waived: left out, and counted.
+    assert_eq!(results.len(), 38);
     assert_eq!(run["properties"]["suppressed"]["waived"], 1);
     assert_eq!(run["properties"]["suppressed"]["inResults"], false);
     let mut notes = 0;
@@ -297,7 +297,7 @@ fn sarif_category_notes_and_suppressions() {
     let run = &log["runs"][0];
     assert!(run.get("automationDetails").is_none());
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 30);
+    assert_eq!(results.len(), 39);
     let suppressed: Vec<&Value> = results
         .iter()
         .filter(|r| r.get("suppressions").is_some())
@@ -431,13 +431,14 @@ fn junit_failures_are_the_errors_whatever_fail_on_says() {
                 .sum::<usize>(),
         )
     };
-    assert_eq!(failures(&[]), (1, 3));
-    // The gate off: exit 0, and the test report still shows the 3 errors.
-    assert_eq!(failures(&["--fail-on", "never"]), (0, 3));
-    assert_eq!(failures(&["--fail-on", "note"]).1, 3);
+    // The demo's 12 errors fail 10 test cases (a case holds every finding of its requirement).
+    assert_eq!(failures(&[]), (1, 10));
+    // The gate off: exit 0, and the test report still shows the errors.
+    assert_eq!(failures(&["--fail-on", "never"]), (0, 10));
+    assert_eq!(failures(&["--fail-on", "note"]).1, 10);
     let (code, with_warnings) = failures(&["--fail-on", "never", "--junit-fail-on-warning"]);
     assert_eq!(code, 0);
-    assert!(with_warnings > 3, "{with_warnings}");
+    assert!(with_warnings > 10, "{with_warnings}");
     // An option of a format that is not written says so.
     let (_, _, stderr) = run_in(
         dir.path(),
@@ -582,7 +583,7 @@ fn csv_has_one_row_per_finding_and_no_formula() {
             );
         }
         assert!(
-            ["evidence", "assumption", "none"].contains(&&row[10]),
+            ["seen", "implied", "overlay", "assumed", "undecided"].contains(&&row[10]),
             "{}",
             &row[10]
         );

@@ -278,7 +278,7 @@ fn coverage_is_in_the_verdict_and_the_json_summary() {
     let verdict = verdict_line(&run.stdout);
     assert_eq!(
         verdict,
-        "halo-audit: findings: 0 errors, 7 warnings, 1 note (7 unverifiable); requirements: 12 of 19 decided (63%), 1 of them on an assumption, 7 unverifiable, 0 not applicable: passed (--fail-on error)"
+        "halo-audit: findings: 0 errors, 8 warnings, 1 note (8 unverifiable); requirements: 18 of 26 decided (69%), 1 of them on an assumption, 8 unverifiable, 0 not applicable: passed (--fail-on error)"
     );
     let run = halo_audit(
         None,
@@ -319,7 +319,7 @@ fn fail_on_unverifiable_fails_an_undecided_tenant_and_passes_the_clean_case() {
     );
     assert!(
         verdict_line(&run.stdout).starts_with(
-            "halo-audit: findings: 7 errors, 0 warnings, 1 note (7 unverifiable); requirements: 12 of 19 decided (63%)"
+            "halo-audit: findings: 8 errors, 0 warnings, 1 note (8 unverifiable); requirements: 18 of 26 decided (69%)"
         ),
         "{}",
         run.stdout
@@ -741,7 +741,10 @@ fn a_live_self_check_identifies_the_agent_through_agent_me() {
     let report = run.json();
     assert_eq!(report["identified_by"], "agent-me", "{report}");
     assert!(report["agent"].is_string(), "{report}");
-    assert!(report.get("undetermined").is_none(), "{report}");
+    // The demo's auditing agent is an administrator that can change data: beyond reading, whatever
+    // else is unknown (its role's Item Costs `li = 1`, a value catalog v3 does not decode, is named).
+    assert_eq!(report["verdict"], "beyond-reading", "{report}");
+    assert!(report["missing"].to_string().contains("li = "), "{report}");
 }
 
 #[test]

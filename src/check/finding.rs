@@ -190,7 +190,9 @@ impl Status {
 }
 
 /// What a decision rests on, from firmest to weakest; `Undecided` when there is no decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// A claim, field, role or scope seen in the snapshot.
@@ -267,7 +269,7 @@ pub struct Evaluation {
     pub evidence: Basis,
     /// A conditional requirement that is not met: it applies only when the tenant uses the
     /// feature it names, so it counts as not applicable, not as missing.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_applicable: bool,
 }
 

@@ -695,7 +695,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
                     .map(|a| crate::text::shown_owned(&a.name))
                     .collect::<Vec<_>>()
                     .join(", "),
-                SetState::Baseline => format!("({})", crate::text::shown_owned(&set.baseline_scope())),
+                SetState::Baseline => {
+                    format!("({})", crate::text::shown_owned(&set.baseline_scope()))
+                }
                 SetState::BindingNotFound => "(binding not found)".to_owned(),
                 SetState::NotEvaluable { .. } => "(applications unreadable)".to_owned(),
                 SetState::NotInUse | SetState::OnlyInactive { .. } => return None,
