@@ -221,7 +221,7 @@ fn date_in(days: i64) -> String {
         .to_string()
 }
 
-/// Waivers for the demo tenant's three missing grants, the only errors left once the others are
+/// Waivers for the demo tenant's four missing grants, the only errors left once the others are
 /// warnings.
 fn error_waivers(expires: &str) -> String {
     let waiver = |lines: &[&str]| {
@@ -253,8 +253,17 @@ fn error_waivers(expires: &str) -> String {
         waiver(&[
             "code: missing-grant",
             "set: cloud-depot",
+            "requirement: feature.purchase-orders",
             "subject: agent:#35",
             "reason: purchase orders are not used",
+            "owner: sam@msp.example",
+        ]),
+        waiver(&[
+            "code: missing-grant",
+            "set: cloud-depot",
+            "requirement: feature.invoices",
+            "subject: agent:#35",
+            "reason: invoices are created by hand until the level is checked in Halo",
             "owner: sam@msp.example",
         ]),
     ]
@@ -273,7 +282,7 @@ fn matched_waivers_turn_findings_into_waived_notes_that_do_not_fail() {
         .iter()
         .filter(|f| f.get("waiver").is_some())
         .collect();
-    assert_eq!(waived.len(), 3);
+    assert_eq!(waived.len(), 4);
     for f in &waived {
         assert_eq!(f["severity"], "note");
         assert!(
@@ -300,7 +309,7 @@ fn no_waivers_ignores_them_all() {
     let dir = with_config(&error_waivers(&date_in(90)));
     let (run, report) = check_json(dir.path(), &["--no-waivers"]);
     assert_eq!(run.code, 1);
-    assert_eq!(report["summary"]["errors"], 3);
+    assert_eq!(report["summary"]["errors"], 4);
     assert!(
         report["findings"]
             .as_array()
@@ -316,9 +325,9 @@ fn an_expired_waiver_stops_suppressing_and_is_a_warning() {
     let dir = with_config(&error_waivers(&date_in(-1)));
     let (run, report) = check_json(dir.path(), &[]);
     assert_eq!(run.code, 1);
-    assert_eq!(report["summary"]["errors"], 3);
+    assert_eq!(report["summary"]["errors"], 4);
     let expired = findings(&report, "expired-waiver");
-    assert_eq!(expired.len(), 3);
+    assert_eq!(expired.len(), 4);
     assert_eq!(expired[0]["severity"], "warning");
     assert!(
         expired[0]["message"]
@@ -334,13 +343,13 @@ fn a_waiver_expiring_within_14_days_is_a_note_and_still_applies() {
     let (run, report) = check_json(dir.path(), &[]);
     assert_eq!(run.code, 0);
     let expiring = findings(&report, "waiver-expiring");
-    assert_eq!(expiring.len(), 3);
+    assert_eq!(expiring.len(), 4);
     assert_eq!(expiring[0]["severity"], "note");
     // Today is the last day: still applies, still expiring.
     let dir = with_config(&error_waivers(&date_in(0)));
     let (run, report) = check_json(dir.path(), &[]);
     assert_eq!(run.code, 0);
-    assert_eq!(findings(&report, "waiver-expiring").len(), 3);
+    assert_eq!(findings(&report, "waiver-expiring").len(), 4);
 }
 
 #[test]

@@ -654,7 +654,7 @@ fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
                             && i["location"]["lines"]["begin"] == 3
                     })
                     .count();
-                assert_eq!(at_binding, 7, "the demo's Hudu findings");
+                assert_eq!(at_binding, 6, "the demo's Hudu findings");
                 assert!(
                     issues
                         .iter()
@@ -667,7 +667,7 @@ fn findings_of_shipped_sets_are_placed_at_their_binding_in_the_configuration() {
                     .lines()
                     .filter(|l| l.contains("file=halo-audit.yaml,line=3"))
                     .count(),
-                7,
+                6,
                 "{}",
                 run.stdout
             ),

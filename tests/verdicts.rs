@@ -278,7 +278,7 @@ fn coverage_is_in_the_verdict_and_the_json_summary() {
     let verdict = verdict_line(&run.stdout);
     assert_eq!(
         verdict,
-        "halo-audit: findings: 0 errors, 8 warnings, 1 note (8 unverifiable); requirements: 18 of 26 decided (69%), 1 of them on an assumption, 8 unverifiable, 0 not applicable: passed (--fail-on error)"
+        "halo-audit: findings: 0 errors, 8 warnings, 0 notes (8 unverifiable); requirements: 18 of 26 decided (69%), 1 of them on an assumption, 8 unverifiable, 0 not applicable: passed (--fail-on error)"
     );
     let run = halo_audit(
         None,
@@ -319,7 +319,7 @@ fn fail_on_unverifiable_fails_an_undecided_tenant_and_passes_the_clean_case() {
     );
     assert!(
         verdict_line(&run.stdout).starts_with(
-            "halo-audit: findings: 8 errors, 0 warnings, 1 note (8 unverifiable); requirements: 18 of 26 decided (69%)"
+            "halo-audit: findings: 8 errors, 0 warnings, 0 notes (8 unverifiable); requirements: 18 of 26 decided (69%)"
         ),
         "{}",
         run.stdout
@@ -331,6 +331,8 @@ fn fail_on_unverifiable_fails_an_undecided_tenant_and_passes_the_clean_case() {
                 "check",
                 "--snapshot",
                 "fixtures/cases/all-satisfied/snapshot.json",
+                "--catalog",
+                "fixtures/cases/all-satisfied/catalog.yaml",
                 "--fail-on-unverifiable",
             ],
         ),
@@ -641,7 +643,7 @@ fn update_baseline_says_what_it_wrote_and_passes_coherently() {
     );
     assert!(
         run.stderr.contains(&format!(
-            "halo-audit: baseline {baseline} rewritten with 39 findings (39 new accepted, 0 fixed dropped)"
+            "halo-audit: baseline {baseline} rewritten with 38 findings (38 new accepted, 0 fixed dropped)"
         )),
         "{}",
         run.stderr

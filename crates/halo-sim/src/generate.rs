@@ -1914,7 +1914,8 @@ fn demo_agents() -> Vec<AgentDef> {
         fl("ticket.can_export", true),
     ];
 
-    // Cloud Depot: API-only, no default team, but holds a role, Customers too high, no POs.
+    // Cloud Depot: API-only, no default team, but holds a role, Customers too high, no POs,
+    // Invoices below the Read, Create and Modify the document asks for.
     let mut cloud_depot = api_agent(
         35,
         "Cloud Depot API",
