@@ -155,10 +155,8 @@ impl Run<'_> {
                 self.expected_text(requirement)
             )
         } else if status == Status::Unverifiable {
-            format!(
-                "halo-audit could not read this value ({}); `halo-audit snapshot show` lists what the catalog does not understand",
-                effective.unknown.join("; ")
-            )
+            // The reason is the message's; the help says only what to do about it.
+            "`halo-audit snapshot show` lists the claims the catalog does not understand; a catalog overlay (`--catalog`) can say what your tenant stores".to_owned()
         } else {
             fix_text(self.catalog, perm, requirement, agent, effective)
         });
