@@ -8,9 +8,7 @@ use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
-use crate::cli::{
-    CheckArgs, Cli, Command, ConnectArgs, Format, RuleSources, RulesCommand, SnapshotCommand,
-};
+use crate::cli::{CheckArgs, Cli, Command, Format, RuleSources, RulesCommand, SnapshotCommand};
 use crate::config::Config;
 use crate::diag::Code;
 use crate::report::{self, Output, Style};
@@ -18,92 +16,15 @@ use crate::ruleset::{self, Library, RuleFile};
 use crate::snapshot;
 use crate::verdict::FailOn;
 
+pub use crate::commands::AppError;
+pub use crate::commands::connect::connection;
+pub use crate::commands::inputs::{display, load_library};
+use crate::commands::inputs::{drop_in_background, input_name, load_config, rule_files};
+pub use crate::commands::outputs::{ReportTarget, report_targets};
+use crate::commands::outputs::{
+    check_writable_targets, format_name, refuse_clobbering, refuse_same_output, target_outputs,
+};
 pub use crate::verdict::{exit, failing};
-
-/// Everything that stops a command, with its exit code.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum AppError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Snapshot(#[from] snapshot::SnapshotError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Rules(#[from] ruleset::RulesError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Check(#[from] check::CheckError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Write(#[from] crate::fsio::WriteError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Fetch(#[from] crate::halo::FetchError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    SameFile(#[from] crate::fsio::SameFileError),
-    #[error("invalid {flag} `{value}`: {reason}")]
-    #[diagnostic(code(halo_audit::usage), help("see `halo-audit {command} --help`"))]
-    Usage {
-        command: &'static str,
-        flag: &'static str,
-        value: String,
-        reason: String,
-    },
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Baseline(#[from] crate::ratchet::BaselineError),
-    #[error("unknown finding code `{code}`")]
-    #[diagnostic(code(halo_audit::explain::unknown), help("{help}"))]
-    UnknownCode { code: String, help: String },
-    #[error("{path} exists")]
-    #[diagnostic(
-        code(halo_audit::init::exists),
-        help("pass --force to replace it, or -o to write elsewhere")
-    )]
-    Exists { path: String },
-    #[error("{what} come from different HaloPSA instances: {old} and {new}")]
-    #[diagnostic(
-        code(halo_audit::different_instances),
-        help(
-            "compare reports and snapshots of the same instance; pass --allow-different-instances if comparing these is intended"
-        )
-    )]
-    DifferentInstances {
-        what: &'static str,
-        old: String,
-        new: String,
-    },
-    #[error("{names} exist already in {dir}")]
-    #[diagnostic(
-        code(halo_audit::rules::export_exists),
-        help(
-            "pass --force to replace them, or export into another directory; nothing was written"
-        )
-    )]
-    ExportExists { dir: String, names: String },
-    #[error("unknown requirement set `{id}`")]
-    #[diagnostic(
-        code(halo_audit::rules::unknown_set),
-        help("`halo-audit rules list` shows the sets available")
-    )]
-    UnknownSet { id: String },
-}
-
-impl AppError {
-    /// The exit code for this error.
-    #[must_use]
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::Write(_) => exit::UNAVAILABLE,
-            Self::Fetch(e) if !e.is_usage() => exit::UNAVAILABLE,
-            Self::Snapshot(snapshot::SnapshotError::Write(_)) => exit::UNAVAILABLE,
-            _ => exit::INVALID,
-        }
-    }
-}
 
 /// Runs a command; returns the exit code of a command that ran.
 ///
@@ -289,27 +210,6 @@ pub fn run(cli: &Cli) -> Result<u8, AppError> {
     }
 }
 
-/// Loads the shipped sets (unless excluded) plus the given paths.
-///
-/// # Errors
-/// Unreadable paths or invalid rules.
-pub fn load_library(sources: &RuleSources, catalog: &Catalog) -> Result<Library, AppError> {
-    Ok(ruleset::load(&rule_files(sources)?, catalog)?)
-}
-
-/// The rule files of a run: the shipped ones (unless excluded) plus the given paths, each read once.
-fn rule_files(sources: &RuleSources) -> Result<Vec<RuleFile>, AppError> {
-    let mut files: Vec<RuleFile> = if sources.no_default_rules {
-        Vec::new()
-    } else {
-        ruleset::builtin_files()
-    };
-    for path in &sources.rules {
-        files.extend(ruleset::read_path(path)?);
-    }
-    Ok(files)
-}
-
 /// Adds an agent object to a snapshot's agents unless an agent with its id is there already.
 fn add_agent(snap: &mut snapshot::Snapshot, id: i64, object: &serde_json::Value) {
     let same = |a: &serde_json::Value| {
@@ -358,64 +258,6 @@ fn warn_if_over_privileged(
     Ok(())
 }
 
-/// The configuration file (`--config`, else none with `--no-config`, else `halo-audit.yaml` found
-/// from the current directory up to the repository root); its warnings go to stderr.
-///
-/// # Errors
-/// An unreadable or invalid configuration (exit 2).
-fn load_config(cli: &Cli, style: &Style) -> Result<Config, AppError> {
-    let lookup = match (&cli.config, cli.no_config) {
-        (_, true) => crate::config::Lookup::None,
-        (Some(path), false) => crate::config::Lookup::Explicit(path),
-        (None, false) => crate::config::Lookup::Discover,
-    };
-    let config = crate::config::discover(lookup)?;
-    if !style.quiet {
-        for warning in &config.warnings {
-            report::warning(warning, style);
-        }
-    }
-    Ok(config)
-}
-
-/// Refuses, before any work, an output that is the same file as an input of the run (or as
-/// another output).
-fn refuse_clobbering(
-    outputs: &[(&'static str, Option<&Path>)],
-    inputs: &[(&'static str, Option<&Path>)],
-) -> Result<(), AppError> {
-    let on_stdout: Vec<&'static str> = outputs
-        .iter()
-        .filter(|(_, p)| p.is_some_and(crate::fsio::is_stdio))
-        .map(|(flag, _)| *flag)
-        .collect();
-    if let [first, second, ..] = on_stdout[..] {
-        return Err(AppError::Usage {
-            command: "check",
-            flag: second,
-            value: crate::fsio::STDIO.to_owned(),
-            reason: format!("{first} writes to standard output already; give one of them a file"),
-        });
-    }
-    for (index, (flag, output)) in outputs.iter().enumerate() {
-        let Some(output) = output else { continue };
-        // The other outputs count as inputs: two outputs in one file lose one of them.
-        let others = outputs
-            .iter()
-            .enumerate()
-            .filter(|(other, _)| *other != index)
-            .map(|(_, pair)| *pair);
-        let against: Vec<(&'static str, &Path)> = inputs
-            .iter()
-            .copied()
-            .chain(others)
-            .filter_map(|(f, p)| p.map(|p| (f, p)))
-            .collect();
-        crate::fsio::refuse_same_file(flag, output, &against)?;
-    }
-    Ok(())
-}
-
 fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppError> {
     refuse_clobbering(
         &[("-o", Some(&args.output))],
@@ -438,100 +280,6 @@ fn run_init(args: &crate::cli::InitArgs, catalog: &Catalog) -> Result<u8, AppErr
         crate::fsio::describe_output(&args.output)
     ));
     Ok(exit::OK)
-}
-
-/// Builds fetch settings from the connection flags and the environment.
-///
-/// # Errors
-/// Missing URL, client id or secret, or an unusable value (exit 2).
-pub fn connection(
-    args: &ConnectArgs,
-    command: &'static str,
-    style: &Style,
-) -> Result<crate::halo::Settings, AppError> {
-    use crate::halo::{FetchError, Rate, RetryPolicy, Settings, parse_duration};
-    use secrecy::{ExposeSecret, SecretString};
-    let url = args.url.as_deref().ok_or(FetchError::NoUrl)?;
-    // The secret goes only where the command line or the environment said: a repository's
-    // configuration file must not be able to send it elsewhere.
-    if args.url_from_config && !args.trust_config_url {
-        return Err(FetchError::ConfigUrl {
-            url: crate::halo::shown_url(url),
-        }
-        .into());
-    }
-    let client_id = args
-        .client_id
-        .clone()
-        .filter(|c| !c.trim().is_empty())
-        .ok_or(FetchError::NoClientId)?;
-    let secret = match &args.client_secret_file {
-        Some(path) => {
-            // A secret is a line of text: 64 KiB is plenty, and `/dev/zero` ends at once.
-            let bytes =
-                crate::fsio::read_input(path, 64 * 1024).map_err(|e| FetchError::SecretFile {
-                    path: display(path),
-                    detail: e.to_string(),
-                })?;
-            let text = String::from_utf8(bytes).map_err(|_| FetchError::SecretFile {
-                path: display(path),
-                detail: "it is not UTF-8 text".to_owned(),
-            })?;
-            SecretString::from(text.trim().to_owned())
-        }
-        None => SecretString::from(
-            std::env::var("HALO_CLIENT_SECRET")
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        ),
-    };
-    if secret.expose_secret().is_empty() {
-        return Err(FetchError::NoSecret.into());
-    }
-    let usage = |flag: &'static str, value: &str, reason: String| AppError::Usage {
-        command,
-        flag,
-        value: value.to_owned(),
-        reason,
-    };
-    let duration = |flag: &'static str, value: &str| {
-        parse_duration(value).map_err(|reason| usage(flag, value, reason))
-    };
-    let mut settings =
-        Settings::new(url, client_id, secret)?.with_auth_url(args.auth_url.as_deref())?;
-    if args.auth_url_from_config {
-        settings.check_config_auth_origin(&args.allow_auth_origin)?;
-    }
-    settings.tenant = args.tenant.clone().filter(|t| !t.trim().is_empty());
-    settings.scope = args.fetch_scope;
-    settings.token_scope = args
-        .token_scope
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    settings.rate =
-        Rate::parse(&args.rate).map_err(|reason| usage("--rate", &args.rate, reason))?;
-    settings.concurrency = usize::from(args.concurrency);
-    settings.timeout = duration("--timeout", &args.timeout)?;
-    if settings.timeout.is_zero() {
-        return Err(usage(
-            "--timeout",
-            &args.timeout,
-            "must be longer than zero".to_owned(),
-        ));
-    }
-    settings.retry = RetryPolicy {
-        max_attempts: args.max_attempts,
-        base: duration("--backoff", &args.backoff)?,
-        max_wait: duration("--max-retry-time", &args.max_retry_time)?,
-        ..RetryPolicy::default()
-    };
-    settings.progress = !style.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    if let Some(max) = args.max_records {
-        settings.max_records = usize::try_from(max).unwrap_or(usize::MAX);
-    }
-    Ok(settings)
 }
 
 /// The catalog a run uses, the shipped one, and the overlays that made the first from the second.
@@ -998,208 +746,9 @@ fn anchor_in_repository(
     unplaced
 }
 
-/// One report a run writes: its format and where it goes.
-#[derive(Debug, Clone)]
-pub struct ReportTarget<F> {
-    pub format: F,
-    pub output: Output,
-}
-
-impl<F> ReportTarget<F> {
-    /// How to render this report: as the terminal asks on standard output; without colours and
-    /// at 80 columns in a file, so a file does not depend on the terminal.
-    fn style(&self, style: &Style) -> Style {
-        match self.output {
-            Output::Stdout => *style,
-            Output::File(_) => Style {
-                color: false,
-                width: 80,
-                ..*style
-            },
-        }
-    }
-}
-
 /// True when the only report is `human` on standard output (the summary line is then in it).
 fn human_on_stdout_only(targets: &[ReportTarget<Format>]) -> bool {
     matches!(targets, [only] if only.format == Format::Human && !only.output.is_file())
-}
-
-/// The name of a format, as `--format` takes it.
-fn format_name<F: clap::ValueEnum>(format: &F) -> String {
-    format
-        .to_possible_value()
-        .map(|v| v.get_name().to_owned())
-        .unwrap_or_default()
-}
-
-/// A path made absolute and cleaned of `.` and `..` without asking the file system, to tell
-/// whether two outputs name the same file.
-fn lexical(path: &Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let absolute = std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .unwrap_or_else(|_| path.to_owned());
-    let mut clean = std::path::PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    clean
-}
-
-/// The reports `--format` (repeatable, `FORMAT` or `FORMAT=PATH`) and `-o` ask for, in the order
-/// given; `default` on standard output (or `-o`) when no `--format` is given.
-///
-/// # Errors
-/// Usage errors (exit 2): two reports on standard output, a file named twice, `-o` with no plain
-/// `--format` to apply to.
-pub fn report_targets<F: clap::ValueEnum + Copy>(
-    command: &'static str,
-    formats: &[crate::cli::Target<F>],
-    output: Option<&Path>,
-    default: F,
-) -> Result<Vec<ReportTarget<F>>, AppError> {
-    let usage = |flag: &'static str, value: String, reason: String| AppError::Usage {
-        command,
-        flag,
-        value,
-        reason,
-    };
-    let plain: Vec<&crate::cli::Target<F>> = formats.iter().filter(|t| t.path.is_none()).collect();
-    if let [first, second, ..] = plain[..] {
-        let second = format_name(&second.format);
-        return Err(usage(
-            "--format",
-            second.clone(),
-            format!(
-                "`--format {}` writes to standard output already; give this one a file: \
-                 `--format {second}=PATH`",
-                format_name(&first.format)
-            ),
-        ));
-    }
-    if plain.is_empty()
-        && !formats.is_empty()
-        && let Some(path) = output
-    {
-        return Err(usage(
-            "-o",
-            display(path),
-            "every --format names its own file (FORMAT=PATH); -o is the file of a plain \
-             `--format FORMAT`"
-                .to_owned(),
-        ));
-    }
-    let mut targets: Vec<ReportTarget<F>> = formats
-        .iter()
-        .map(|t| ReportTarget {
-            format: t.format,
-            output: match &t.path {
-                Some(path) => Output::of(Some(path)),
-                None => Output::of(output),
-            },
-        })
-        .collect();
-    if targets.is_empty() {
-        targets.push(ReportTarget {
-            format: default,
-            output: Output::of(output),
-        });
-    }
-    let on_stdout: Vec<&ReportTarget<F>> = targets.iter().filter(|t| !t.output.is_file()).collect();
-    if let [first, second, ..] = on_stdout[..] {
-        return Err(usage(
-            "--format",
-            format!("{}=-", format_name(&second.format)),
-            format!(
-                "the {} report goes to standard output already; give this one a file",
-                format_name(&first.format)
-            ),
-        ));
-    }
-    let mut seen: Vec<(std::path::PathBuf, String)> = Vec::new();
-    for target in &targets {
-        if let Output::File(path) = &target.output {
-            let key = lexical(path);
-            let name = format_name(&target.format);
-            if let Some((_, other)) = seen.iter().find(|(k, _)| *k == key) {
-                return Err(usage(
-                    "--format",
-                    format!("{name}={}", display(path)),
-                    format!(
-                        "the {other} report is written to {} already; give each report a file \
-                         of its own",
-                        display(path)
-                    ),
-                ));
-            }
-            seen.push((key, name));
-        }
-    }
-    Ok(targets)
-}
-
-/// Checks that every report file of `targets` can be written.
-fn check_writable_targets<F>(targets: &[ReportTarget<F>]) -> Result<(), AppError> {
-    for target in targets {
-        if let Output::File(path) = &target.output {
-            crate::fsio::check_writable(path)?;
-        }
-    }
-    Ok(())
-}
-
-/// Refuses two outputs of a run naming the same file (`r.json` and `./r.json`), whether or not it
-/// exists yet ([`refuse_clobbering`] compares the files that exist).
-fn refuse_same_output(
-    command: &'static str,
-    outputs: &[(&'static str, Option<&Path>)],
-) -> Result<(), AppError> {
-    let files: Vec<(&'static str, &Path)> = outputs
-        .iter()
-        .filter_map(|(flag, path)| path.map(|p| (*flag, p)))
-        .filter(|(_, p)| !crate::fsio::is_stdio(p))
-        .collect();
-    for (index, (flag, path)) in files.iter().enumerate() {
-        if let Some((other, _)) = files[..index]
-            .iter()
-            .find(|(_, earlier)| lexical(earlier) == lexical(path))
-        {
-            return Err(AppError::Usage {
-                command,
-                flag,
-                value: display(path),
-                reason: format!(
-                    "{other} writes to that file already; give each output a file of its own"
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The report files of `targets` as outputs for [`refuse_clobbering`].
-fn target_outputs<'a, F>(
-    targets: &'a [ReportTarget<F>],
-    output: Option<&'a Path>,
-) -> Vec<(&'static str, Option<&'a Path>)> {
-    let mut outputs: Vec<(&'static str, Option<&'a Path>)> = targets
-        .iter()
-        .filter_map(|t| match &t.output {
-            Output::File(path) if Some(path.as_path()) != output => {
-                Some(("--format", Some(path.as_path())))
-            }
-            _ => None,
-        })
-        .collect();
-    outputs.push(("-o", output));
-    outputs
 }
 
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
@@ -1433,16 +982,6 @@ fn run_plan(
     Ok(exit::OK)
 }
 
-/// Frees a large value on another thread so the command does not wait for it: freeing the millions
-/// of nodes of a large tenant's snapshot takes about as long as parsing them. When the process
-/// ends first, the operating system takes the memory back at once.
-fn drop_in_background<T: Send + 'static>(value: T) {
-    // When no thread can be started, the closure, and the value with it, is dropped right here.
-    let _ = std::thread::Builder::new()
-        .name("drop".to_owned())
-        .spawn(move || drop(value));
-}
-
 fn run_rules(command: &RulesCommand, catalog: &Catalog, style: &Style) -> Result<u8, AppError> {
     match command {
         RulesCommand::List { sources } => {
@@ -1612,19 +1151,4 @@ fn export_rules(dir: &Path, force: bool, style: &Style) -> Result<u8, AppError> 
         ));
     }
     Ok(exit::OK)
-}
-
-/// An input's name in reports: `<stdin>` for `-`.
-fn input_name(path: &Path) -> String {
-    if crate::fsio::is_stdio(path) {
-        snapshot::STDIN_NAME.to_owned()
-    } else {
-        display(path)
-    }
-}
-
-/// Reads a path's display name for messages.
-#[must_use]
-pub fn display(path: &Path) -> String {
-    path.display().to_string()
 }

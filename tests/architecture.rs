@@ -1,6 +1,6 @@
 //! The module layers of the crate, read from its source: a module imports only modules of layers
 //! below its own, so the engine never reaches up into the reporters, and nothing reaches up into
-//! the command line or the dispatch.
+//! the command line, the commands or the dispatch.
 //!
 //! An import is a path `crate::NAME` (in `use` or in code, braces included: `use crate::{a, b::c}`)
 //! outside a comment line; `NAME` a top-level module (`src/NAME.rs` or `src/NAME/`).
@@ -38,6 +38,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the command line", &["cli"]),
     ("the colour decision (reads --color)", &["color"]),
+    (
+        "the commands, each run from its arguments to its exit code",
+        &["commands"],
+    ),
     ("the dispatch", &["app"]),
 ];
 
@@ -187,14 +191,17 @@ fn the_scanner_finds_paths_in_use_groups_and_code_but_not_in_comments() {
                 // crate::cli in a comment\n";
     let found: Vec<String> = crate_paths(text).into_iter().collect();
     assert_eq!(found, ["check", "diag", "report", "text", "verdict"]);
-    // On the crate itself: the dispatch is known to import the command line and the reporters.
+    // On the crate itself: the dispatch is known to import the command line and the commands,
+    // the commands the engine and the reporters.
     let all = imports();
     assert!(all["app"].contains_key("cli"), "{all:?}");
-    assert!(all["app"].contains_key("report"), "{all:?}");
+    assert!(all["app"].contains_key("commands"), "{all:?}");
+    assert!(all["commands"].contains_key("check"), "{all:?}");
+    assert!(all["commands"].contains_key("report"), "{all:?}");
 }
 
 #[test]
-fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
+fn lower_layers_import_neither_the_dispatch_nor_the_commands_nor_the_command_line() {
     let bad = violations(
         &[
             "report",
@@ -209,12 +216,15 @@ fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
             "plan",
             "ratchet",
             "selfcheck",
+            "halo",
+            "schema",
+            "shell",
         ],
-        &["app", "cli"],
+        &["app", "cli", "commands"],
     );
     assert!(
         bad.is_empty(),
-        "lower layers import the dispatch or the command line:\n{}",
+        "lower layers import the dispatch, the commands or the command line:\n{}",
         bad.join("\n")
     );
 }
@@ -223,7 +233,7 @@ fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
 fn the_engine_imports_no_reporter_and_no_verdict() {
     let bad = violations(
         &["check", "catalog", "tenant", "ruleset", "snapshot"],
-        &["report", "verdict", "app", "cli", "selfcheck"],
+        &["report", "verdict", "app", "cli", "commands", "selfcheck"],
     );
     assert!(
         bad.is_empty(),
