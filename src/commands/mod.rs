@@ -10,6 +10,7 @@
 //! A module stays under 300 lines; a longer one says why in its header
 //! (`tests/architecture.rs` checks it).
 
+pub mod check;
 pub mod connect;
 pub mod error;
 pub mod inputs;
