@@ -11,9 +11,18 @@
 //! (`tests/architecture.rs` checks it).
 
 pub mod check;
+pub mod completions;
 pub mod connect;
+pub mod diff;
 pub mod error;
+pub mod explain;
+pub mod fetch;
+pub mod init;
 pub mod inputs;
 pub mod outputs;
+pub mod plan;
+pub mod rules;
+pub mod self_check;
+pub mod snapshot;
 
 pub use error::AppError;
