@@ -1,13 +1,13 @@
 //! `check`: a tenant (a snapshot, or fetched live) against requirement sets; writes every report
-//! asked for and decides the exit code. What the run records of its inputs is in `record`, where
-//! the formats that place findings in the repository put them is in `anchor`, and the run against
-//! a baseline is in `baseline`.
+//! asked for and decides the exit code. The reports it writes, checked before any work, are in
+//! `targets`; what the run records of its inputs is in `record`; where the formats that place
+//! findings in the repository put them is in `anchor`; the run against a baseline is in
+//! `baseline`.
 
 mod anchor;
 mod baseline;
 mod record;
-
-use std::path::Path;
+mod targets;
 
 use crate::catalog::Catalog;
 use crate::check::{self, Selection};
@@ -17,18 +17,17 @@ use crate::diag::Code;
 use crate::report::{self, Style};
 use crate::ruleset::{self, RuleFile};
 use crate::snapshot;
+use crate::tenant::Tenant;
 use crate::verdict::FailOn;
 
 use self::anchor::anchor_in_repository;
 use self::baseline::check_against_baseline;
 use self::record::{record_inputs, record_overlays};
+use self::targets::targets;
 use super::AppError;
 use super::connect::connection;
 use super::inputs::{drop_in_background, rule_files};
-use super::outputs::{
-    ReportTarget, check_writable_targets, format_name, refuse_clobbering, refuse_same_output,
-    report_targets, target_outputs,
-};
+use super::outputs::ReportTarget;
 
 /// The catalog a run uses, the shipped one, and the overlays that made the first from the second.
 #[derive(Debug)]
@@ -37,6 +36,9 @@ pub struct Catalogs<'a> {
     pub shipped: &'a Catalog,
     pub overlays: &'a [RuleFile],
 }
+
+/// A live snapshot's text and source name, kept to read it again with the shipped catalog.
+type Fetched = Option<(String, std::path::PathBuf)>;
 
 /// Runs `check`; the exit code is the verdict on the findings (`--fail-on`, `--min-coverage`).
 ///
@@ -51,69 +53,7 @@ pub fn run(
 ) -> Result<u8, AppError> {
     let catalog = catalogs.catalog;
     let sources = args.sources.with_config(config);
-    let mut inputs: Vec<(&'static str, Option<&Path>)> = vec![
-        ("--snapshot", args.snapshot.as_deref()),
-        (
-            "--client-secret-file",
-            args.connect.client_secret_file.as_deref(),
-        ),
-        ("--config", config.path.as_deref()),
-    ];
-    inputs.extend(sources.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
-    let baseline_output = args.baseline.as_deref().filter(|_| args.update_baseline);
-    if baseline_output.is_none() {
-        inputs.push(("--baseline", args.baseline.as_deref()));
-    }
-    let targets = report_targets("check", &args.format, args.output.as_deref(), Format::Human)?;
-    let mut outputs = target_outputs(&targets, args.output.as_deref());
-    outputs.push(("--save-snapshot", args.save_snapshot.as_deref()));
-    outputs.push(("--baseline", baseline_output));
-    refuse_clobbering(&outputs, &inputs)?;
-    refuse_same_output("check", &outputs)?;
-    if !style.quiet {
-        let has = |format: Format| targets.iter().any(|t| t.format == format);
-        for (given, flag, format) in [
-            (
-                args.sarif_category.is_some(),
-                "--sarif-category",
-                Format::Sarif,
-            ),
-            (
-                args.sarif_suppressions,
-                "--sarif-suppressions",
-                Format::Sarif,
-            ),
-            (
-                args.junit_fail_on_warning,
-                "--junit-fail-on-warning",
-                Format::Junit,
-            ),
-        ] {
-            if given && !has(format) {
-                report::status(&format!(
-                    "warning: {flag} has no effect: no --format {} report is written\n",
-                    format_name(&format)
-                ));
-            }
-        }
-    }
-    // Every report file can be written, before any work: a run never ends with some reports
-    // written and the next one refused.
-    check_writable_targets(&targets)?;
-    if args
-        .save_snapshot
-        .as_deref()
-        .is_some_and(crate::fsio::is_stdio)
-        && targets.iter().any(|t| !t.output.is_file())
-    {
-        return Err(AppError::Usage {
-            command: "check",
-            flag: "--save-snapshot",
-            value: crate::fsio::STDIO.to_owned(),
-            reason: "the report goes to standard output; write it to a file with -o FILE"
-                .to_owned(),
-        });
-    }
+    let targets = targets(args, &sources, style, config)?;
     let rule_files = rule_files(&sources)?;
     let mut library = ruleset::load(&rule_files, catalog)?;
     // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
@@ -122,49 +62,8 @@ pub fn run(
     for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
         policy.thresholds = config.thresholds;
     }
-    // The snapshot's text when it was fetched live: read again with the shipped catalog when an
-    // overlay is loaded.
-    let mut fetched: Option<(String, std::path::PathBuf)> = None;
-    let tenant = match &args.snapshot {
-        Some(path) => snapshot::read(path, catalog)?.tenant,
-        None => {
-            let settings = connection(&args.connect.with_config(config), "check", style)?;
-            if let Some(path) = &args.save_snapshot {
-                crate::fsio::check_writable(path)?;
-            }
-            let mut snap = crate::halo::fetch_snapshot(&settings)?;
-            if let Some(path) = &args.save_snapshot {
-                snap.save(path)?;
-            }
-            if !style.quiet {
-                report::status(&report::fetch::summary(
-                    &snap,
-                    args.save_snapshot.as_deref(),
-                ));
-            }
-            // Round-trip through the file format so a live check sees exactly what a saved
-            // snapshot would hold (secrets stripped).
-            let text = snap.to_json()?;
-            let source = std::path::PathBuf::from(format!("<{}>", settings.url));
-            let tenant = snapshot::read_bytes(text.as_bytes(), &source, catalog)?.tenant;
-            if !catalogs.overlays.is_empty() {
-                fetched = Some((text, source));
-            }
-            tenant
-        }
-    };
-    let selection = Selection {
-        sets: if args.sets.is_empty() {
-            config.sets.clone()
-        } else {
-            args.sets.clone()
-        },
-        bindings: config.bindings.clone(),
-        agents: config.agent_bindings.clone(),
-        // `--set X` asks whether X is ready; the tenant-wide baseline runs when asked for too
-        // (`--set baseline`), or when no `--set` is given (the configuration's `sets:` included).
-        readiness: !args.sets.is_empty() && !args.sets.iter().any(|s| s == "baseline"),
-    };
+    let (tenant, fetched) = read_tenant(args, &catalogs, style, config)?;
+    let selection = selection(args, config);
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
     let today = jiff::tz::Offset::UTC
@@ -248,6 +147,65 @@ pub fn run(
     let verdict = report::verdict(&outcome, context.gate());
     drop_in_background((tenant, outcome));
     Ok(verdict.exit_code())
+}
+
+/// The tenant of the run: read from `--snapshot`, or fetched live (and saved with
+/// `--save-snapshot`); with catalog overlays, the fetched text and its source name too.
+fn read_tenant(
+    args: &CheckArgs,
+    catalogs: &Catalogs<'_>,
+    style: &Style,
+    config: &Config,
+) -> Result<(Tenant, Fetched), AppError> {
+    let catalog = catalogs.catalog;
+    // The snapshot's text when it was fetched live: read again with the shipped catalog when an
+    // overlay is loaded.
+    let mut fetched: Option<(String, std::path::PathBuf)> = None;
+    let tenant = match &args.snapshot {
+        Some(path) => snapshot::read(path, catalog)?.tenant,
+        None => {
+            let settings = connection(&args.connect.with_config(config), "check", style)?;
+            if let Some(path) = &args.save_snapshot {
+                crate::fsio::check_writable(path)?;
+            }
+            let mut snap = crate::halo::fetch_snapshot(&settings)?;
+            if let Some(path) = &args.save_snapshot {
+                snap.save(path)?;
+            }
+            if !style.quiet {
+                report::status(&report::fetch::summary(
+                    &snap,
+                    args.save_snapshot.as_deref(),
+                ));
+            }
+            // Round-trip through the file format so a live check sees exactly what a saved
+            // snapshot would hold (secrets stripped).
+            let text = snap.to_json()?;
+            let source = std::path::PathBuf::from(format!("<{}>", settings.url));
+            let tenant = snapshot::read_bytes(text.as_bytes(), &source, catalog)?.tenant;
+            if !catalogs.overlays.is_empty() {
+                fetched = Some((text, source));
+            }
+            tenant
+        }
+    };
+    Ok((tenant, fetched))
+}
+
+/// The sets the run checks and their bindings: `--set`, else the configuration's `sets:`.
+fn selection(args: &CheckArgs, config: &Config) -> Selection {
+    Selection {
+        sets: if args.sets.is_empty() {
+            config.sets.clone()
+        } else {
+            args.sets.clone()
+        },
+        bindings: config.bindings.clone(),
+        agents: config.agent_bindings.clone(),
+        // `--set X` asks whether X is ready; the tenant-wide baseline runs when asked for too
+        // (`--set baseline`), or when no `--set` is given (the configuration's `sets:` included).
+        readiness: !args.sets.is_empty() && !args.sets.iter().any(|s| s == "baseline"),
+    }
 }
 
 /// The formats that place findings at files of the repository: SARIF, GitHub annotations and
