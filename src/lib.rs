@@ -4,7 +4,7 @@
 //! Pipeline: `halo` (fetch, the only async code) → `snapshot` (file format, normaliser) →
 //! `tenant` (typed model) → `check` (pure engine, driven by `ruleset` and `catalog`) → `report`.
 //! The binary (`src/main.rs`) only parses arguments, calls [`app::run`] and maps the outcome to an
-//! exit code.
+//! exit code; [`app`] sets up the run and hands it to the command's module in [`commands`].
 //!
 //! [`verdict`] (what fails a run, the exit codes) sits between the engine and the reporters.
 //! Modules import only modules of lower layers: `tests/architecture.rs` holds the layers and fails on
@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod color;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod diff;

@@ -1,6 +1,8 @@
 //! The module layers of the crate, read from its source: a module imports only modules of layers
 //! below its own, so the engine never reaches up into the reporters, and nothing reaches up into
-//! the command line or the dispatch.
+//! the command line, the commands or the dispatch. And the size of the dispatch and the commands:
+//! `src/app.rs` stays a router, and a command's module stays under the line budget unless its
+//! header says why.
 //!
 //! An import is a path `crate::NAME` (in `use` or in code, braces included: `use crate::{a, b::c}`)
 //! outside a comment line; `NAME` a top-level module (`src/NAME.rs` or `src/NAME/`).
@@ -38,6 +40,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the command line", &["cli"]),
     ("the colour decision (reads --color)", &["color"]),
+    (
+        "the commands, each run from its arguments to its exit code",
+        &["commands"],
+    ),
     ("the dispatch", &["app"]),
 ];
 
@@ -187,14 +193,17 @@ fn the_scanner_finds_paths_in_use_groups_and_code_but_not_in_comments() {
                 // crate::cli in a comment\n";
     let found: Vec<String> = crate_paths(text).into_iter().collect();
     assert_eq!(found, ["check", "diag", "report", "text", "verdict"]);
-    // On the crate itself: the dispatch is known to import the command line and the reporters.
+    // On the crate itself: the dispatch is known to import the command line and the commands,
+    // the commands the engine and the reporters.
     let all = imports();
     assert!(all["app"].contains_key("cli"), "{all:?}");
-    assert!(all["app"].contains_key("report"), "{all:?}");
+    assert!(all["app"].contains_key("commands"), "{all:?}");
+    assert!(all["commands"].contains_key("check"), "{all:?}");
+    assert!(all["commands"].contains_key("report"), "{all:?}");
 }
 
 #[test]
-fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
+fn lower_layers_import_neither_the_dispatch_nor_the_commands_nor_the_command_line() {
     let bad = violations(
         &[
             "report",
@@ -209,12 +218,15 @@ fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
             "plan",
             "ratchet",
             "selfcheck",
+            "halo",
+            "schema",
+            "shell",
         ],
-        &["app", "cli"],
+        &["app", "cli", "commands"],
     );
     assert!(
         bad.is_empty(),
-        "lower layers import the dispatch or the command line:\n{}",
+        "lower layers import the dispatch, the commands or the command line:\n{}",
         bad.join("\n")
     );
 }
@@ -223,7 +235,7 @@ fn lower_layers_import_neither_the_dispatch_nor_the_command_line() {
 fn the_engine_imports_no_reporter_and_no_verdict() {
     let bad = violations(
         &["check", "catalog", "tenant", "ruleset", "snapshot"],
-        &["report", "verdict", "app", "cli", "selfcheck"],
+        &["report", "verdict", "app", "cli", "commands", "selfcheck"],
     );
     assert!(
         bad.is_empty(),
@@ -267,4 +279,123 @@ fn every_import_points_down_the_layers() {
         }
     }
     assert!(bad.is_empty(), "imports up the layers:\n{}", bad.join("\n"));
+}
+
+/// The most lines a module of `src/commands/` holds without saying why.
+const COMMAND_BUDGET: usize = 300;
+/// The most lines of `src/app.rs`: a router sets up the run and chooses the command, no more.
+const ROUTER_BUDGET: usize = 120;
+/// How a module over [`COMMAND_BUDGET`] says why, in its header (`//!`) comment: this phrase,
+/// then the reason on the same line.
+const OVER_BUDGET: &str = "Over the line budget because ";
+
+/// The reason a module's header gives for being over the line budget, if it gives one.
+fn stated_reason(text: &str) -> Option<&str> {
+    text.lines()
+        .take_while(|l| l.starts_with("//!"))
+        .find_map(|l| l.trim_start_matches("//!").trim().strip_prefix(OVER_BUDGET))
+        .map(str::trim)
+        .filter(|reason| reason.split_whitespace().count() >= 3)
+}
+
+/// The modules of `src/commands/` over the budget without a stated reason, as "path: N lines".
+fn over_budget(files: &[(String, String)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, text)| text.lines().count() > COMMAND_BUDGET && stated_reason(text).is_none())
+        .map(|(path, text)| format!("{path}: {} lines", text.lines().count()))
+        .collect()
+}
+
+#[test]
+fn the_budget_check_asks_a_long_module_for_its_reason() {
+    let long = |header: &str| {
+        let mut text = header.to_owned();
+        text.push_str(&"fn f() {}\n".repeat(COMMAND_BUDGET));
+        text
+    };
+    let files = vec![
+        ("short.rs".to_owned(), "//! Short.\nfn f() {}\n".to_owned()),
+        (
+            "silent.rs".to_owned(),
+            long("//! Long, and silent about it.\n"),
+        ),
+        (
+            "vague.rs".to_owned(),
+            long(&format!("//! Long.\n//! {OVER_BUDGET}yes\n")),
+        ),
+        (
+            "late.rs".to_owned(),
+            long(&format!(
+                "//! Long.\nuse x;\n// {OVER_BUDGET}its header ended before\n"
+            )),
+        ),
+        (
+            "reasoned.rs".to_owned(),
+            long(&format!(
+                "//! Long.\n//! {OVER_BUDGET}one table of forty formats reads best whole.\n"
+            )),
+        ),
+    ];
+    let found = over_budget(&files);
+    assert_eq!(
+        found,
+        [
+            format!("silent.rs: {} lines", COMMAND_BUDGET + 1),
+            format!("vague.rs: {} lines", COMMAND_BUDGET + 2),
+            format!("late.rs: {} lines", COMMAND_BUDGET + 3),
+        ]
+    );
+}
+
+#[test]
+fn every_command_module_is_within_the_line_budget_or_says_why() {
+    let mut paths = Vec::new();
+    rust_files(&src().join("commands"), &mut paths);
+    assert!(
+        paths.len() > 10,
+        "the commands are in src/commands/: {paths:?}"
+    );
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| {
+            let name = p.strip_prefix(src()).unwrap().display().to_string();
+            (format!("src/{name}"), std::fs::read_to_string(p).unwrap())
+        })
+        .collect();
+    let bad = over_budget(&files);
+    assert!(
+        bad.is_empty(),
+        "command modules over {COMMAND_BUDGET} lines (split them, or say why in the header: \
+         `//! {OVER_BUDGET}...`):\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_dispatch_is_a_router() {
+    let text = std::fs::read_to_string(src().join("app.rs")).unwrap();
+    let lines = text.lines().count();
+    assert!(
+        lines <= ROUTER_BUDGET,
+        "src/app.rs has {lines} lines: a command's work belongs in its module of src/commands/"
+    );
+    // Every command is dispatched to its module.
+    for command in [
+        "fetch",
+        "check",
+        "init",
+        "self_check",
+        "snapshot",
+        "rules",
+        "diff",
+        "plan",
+        "completions",
+        "explain",
+    ] {
+        assert!(
+            text.contains(&format!("commands::{command}::")),
+            "src/app.rs does not dispatch to commands::{command}"
+        );
+    }
 }

@@ -539,10 +539,85 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
 
 /// Renders the human report of a run compared with a baseline: diagnostics for the `new`
 /// findings only, the per-set table of the whole outcome `all`, and the verdict on `new`.
+///
+/// In order: the header (the tenant, a line or a table row per set), the findings (condensed, or
+/// each in full), then the footer (sets not in use, waivers, notes not shown, assumptions,
+/// notices, what was not audited, the verdict).
 #[must_use]
 pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String {
-    let outcome = all;
     let style = context.style;
+    let groups = groups(all, new, style);
+    let findings = if style.verbose == 0 && groups.len() > CONDENSE_AFTER {
+        condensed_findings(all, &groups, context)
+    } else {
+        full_findings(all, &groups, context)
+    };
+    let summary = all.summary();
+    let mut out = String::new();
+    header(&mut out, all, &summary, context);
+    if !findings.is_empty() {
+        out.push('\n');
+        out.push_str(&findings);
+    }
+    footer(&mut out, all, new, &summary, context);
+    out
+}
+
+/// Writes `text` as a line of the report: wrapped to `width`; a word wider than the terminal (a
+/// tenant's name) is cut.
+fn report_line(out: &mut String, text: &str, width: usize) {
+    let _ = writeln!(out, "{}", cut_lines(&super::wrap(text, width, "  "), width));
+}
+
+/// The findings condensed to a few lines per set and kind of finding, after a paragraph saying so.
+fn condensed_findings(all: &Outcome, groups: &[Vec<&Finding>], context: &Context<'_>) -> String {
+    let (outcome, style) = (all, context.style);
+    let mut out = String::new();
+    let mut current_set: Option<&str> = None;
+    let shown: usize = groups.iter().map(Vec::len).sum();
+    let _ = writeln!(
+        out,
+        "{}\n",
+        super::wrap(
+            &format!(
+                "{shown} findings, condensed to a few lines per set and kind of finding: \
+                 run with -v to see each in full (its rule lines, the values found, the \
+                 fix), or `halo-audit plan --set ID --snapshot FILE` for a set's to-do list."
+            ),
+            style.columns(),
+            ""
+        )
+    );
+    // A block per set and kind of finding (code and severity), in the order of their first
+    // group (sets and severities are already in order).
+    let mut blocks: Vec<Vec<&Vec<&Finding>>> = Vec::new();
+    for group in groups {
+        let same = |a: &Finding, b: &Finding| {
+            a.requirement_set == b.requirement_set && a.code == b.code && a.severity == b.severity
+        };
+        match blocks.iter_mut().find(|b| same(b[0][0], group[0])) {
+            Some(block) => block.push(group),
+            None => blocks.push(vec![group]),
+        }
+    }
+    for block in &blocks {
+        let finding = block[0][0];
+        if current_set != Some(finding.requirement_set.as_str()) {
+            if current_set.is_some() {
+                out.push('\n');
+            }
+            current_set = Some(finding.requirement_set.as_str());
+            let _ = writeln!(out, "{}", set_heading(outcome, finding, style));
+        }
+        condensed_block(&mut out, block, context);
+    }
+    out.push('\n');
+    out
+}
+
+/// Each group of findings in full, a miette diagnostic each, under its set's heading.
+fn full_findings(all: &Outcome, groups: &[Vec<&Finding>], context: &Context<'_>) -> String {
+    let (outcome, style) = (all, context.style);
     let handler = if style.color {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
     } else {
@@ -551,127 +626,15 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
     .with_width(style.columns())
     // Only the requirement's own lines: its neighbours are no evidence for it.
     .with_context_lines(0);
-    // Rule-file lines are cut to fit beside the snippet's gutter (` 100 │ ╭─▶ `).
-    let source_width = style.columns().saturating_sub(12).max(20);
     let mut out = String::new();
-    let hidden_notes = new
-        .findings
-        .iter()
-        .filter(|f| hidden(all, f, style) && f.waiver.is_none())
-        .count();
     let mut current_set: Option<&str> = None;
-    let groups = groups(all, new, style);
-    let condensed = style.verbose == 0 && groups.len() > CONDENSE_AFTER;
-    if condensed {
-        let shown: usize = groups.iter().map(Vec::len).sum();
-        let _ = writeln!(
-            out,
-            "{}\n",
-            super::wrap(
-                &format!(
-                    "{shown} findings, condensed to a few lines per set and kind of finding: \
-                     run with -v to see each in full (its rule lines, the values found, the \
-                     fix), or `halo-audit plan --set ID --snapshot FILE` for a set's to-do list."
-                ),
-                style.columns(),
-                ""
-            )
-        );
-    }
-    if condensed {
-        // A block per set and kind of finding (code and severity), in the order of their first
-        // group (sets and severities are already in order).
-        let mut blocks: Vec<Vec<&Vec<&Finding>>> = Vec::new();
-        for group in &groups {
-            let same = |a: &Finding, b: &Finding| {
-                a.requirement_set == b.requirement_set
-                    && a.code == b.code
-                    && a.severity == b.severity
-            };
-            match blocks.iter_mut().find(|b| same(b[0][0], group[0])) {
-                Some(block) => block.push(group),
-                None => blocks.push(vec![group]),
-            }
-        }
-        for block in &blocks {
-            let finding = block[0][0];
-            if current_set != Some(finding.requirement_set.as_str()) {
-                if current_set.is_some() {
-                    out.push('\n');
-                }
-                current_set = Some(finding.requirement_set.as_str());
-                let _ = writeln!(out, "{}", set_heading(outcome, finding, style));
-            }
-            condensed_block(&mut out, block, context);
-        }
-        out.push('\n');
-    }
-    for group in groups.iter().filter(|_| !condensed) {
+    for group in groups {
         let finding = group[0];
         if current_set != Some(finding.requirement_set.as_str()) {
             current_set = Some(finding.requirement_set.as_str());
             let _ = writeln!(out, "{}\n", set_heading(outcome, finding, style));
         }
-        let text = finding.rule_location.as_ref().and_then(|l| {
-            context
-                .library
-                .files
-                .get(&l.path)
-                .map(|t| (l, cut_lines(&crate::text::shown_lines(t), source_width)))
-        });
-        let mut message = crate::text::shown_owned(&finding.message);
-        let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
-        if group.len() > 1 {
-            message.push_str(&format!(
-                "\nthe same for {} subjects: {}",
-                group.len(),
-                subjects(group, style.verbose)
-            ));
-            if !help.is_empty() {
-                help = format!("for {}: {help}", subject_name(finding));
-            }
-        }
-        let (differ, with_values) = values_shown(group);
-        if differ {
-            if let Some(expected) = &finding.expected {
-                help = format!(
-                    "expected {}, found {}\n{help}",
-                    crate::text::shown(expected),
-                    if with_values {
-                        "what each subject above shows"
-                    } else {
-                        "a different value on each subject (--format json or table lists them)"
-                    }
-                );
-            }
-        } else if let Some(values) = super::expected_found(finding) {
-            help = format!("{values}\n{help}");
-        }
-        if let Some(because) = assumed_basis(all, finding) {
-            let _ = write!(
-                help,
-                "\nrests on an assumption: {}",
-                crate::text::shown(because)
-            );
-        }
-        if style.verbose > 0 {
-            for line in &finding.chain {
-                let _ = write!(help, "\nevidence: {}", crate::text::shown(line));
-            }
-            for line in &finding.assumptions {
-                let _ = write!(help, "\nassumes: {}", crate::text::shown(line));
-            }
-        }
-        let diagnostic = FindingDiagnostic {
-            finding,
-            message,
-            span: text
-                .as_ref()
-                .and_then(|(l, t)| item_span(t, l.line, l.column)),
-            source: text.map(|(l, t)| NamedSource::new(l.path.clone(), t).with_language("yaml")),
-            help: help.trim().to_owned(),
-            label_width: style.columns().saturating_sub(14).max(20),
-        };
+        let diagnostic = group_diagnostic(all, group, context);
         if handler.render_report(&mut out, &diagnostic).is_err() {
             let _ = writeln!(
                 out,
@@ -683,7 +646,92 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
         }
         out.push('\n');
     }
-    let summary = outcome.summary();
+    out
+}
+
+/// The diagnostic of a group of findings identical but for their subject: the first one's
+/// message with the subjects listed, the values expected and found, what it rests on, and (with
+/// `-v`) its evidence, pointing at the requirement's lines in its rule file.
+fn group_diagnostic<'a>(
+    all: &Outcome,
+    group: &[&'a Finding],
+    context: &Context<'_>,
+) -> FindingDiagnostic<'a> {
+    let style = context.style;
+    // Rule-file lines are cut to fit beside the snippet's gutter (` 100 │ ╭─▶ `).
+    let source_width = style.columns().saturating_sub(12).max(20);
+    let finding = group[0];
+    let text = finding.rule_location.as_ref().and_then(|l| {
+        context
+            .library
+            .files
+            .get(&l.path)
+            .map(|t| (l, cut_lines(&crate::text::shown_lines(t), source_width)))
+    });
+    let mut message = crate::text::shown_owned(&finding.message);
+    let mut help = crate::text::shown_owned(finding.help.as_deref().unwrap_or_default());
+    if group.len() > 1 {
+        message.push_str(&format!(
+            "\nthe same for {} subjects: {}",
+            group.len(),
+            subjects(group, style.verbose)
+        ));
+        if !help.is_empty() {
+            help = format!("for {}: {help}", subject_name(finding));
+        }
+    }
+    let (differ, with_values) = values_shown(group);
+    if differ {
+        if let Some(expected) = &finding.expected {
+            help = format!(
+                "expected {}, found {}\n{help}",
+                crate::text::shown(expected),
+                if with_values {
+                    "what each subject above shows"
+                } else {
+                    "a different value on each subject (--format json or table lists them)"
+                }
+            );
+        }
+    } else if let Some(values) = super::expected_found(finding) {
+        help = format!("{values}\n{help}");
+    }
+    if let Some(because) = assumed_basis(all, finding) {
+        let _ = write!(
+            help,
+            "\nrests on an assumption: {}",
+            crate::text::shown(because)
+        );
+    }
+    if style.verbose > 0 {
+        for line in &finding.chain {
+            let _ = write!(help, "\nevidence: {}", crate::text::shown(line));
+        }
+        for line in &finding.assumptions {
+            let _ = write!(help, "\nassumes: {}", crate::text::shown(line));
+        }
+    }
+    FindingDiagnostic {
+        finding,
+        message,
+        span: text
+            .as_ref()
+            .and_then(|(l, t)| item_span(t, l.line, l.column)),
+        source: text.map(|(l, t)| NamedSource::new(l.path.clone(), t).with_language("yaml")),
+        help: help.trim().to_owned(),
+        label_width: style.columns().saturating_sub(14).max(20),
+    }
+}
+
+/// The head of the report: the tenant, then a table per set when it fits the width, otherwise a
+/// line per set, wrapped.
+fn header(
+    out: &mut String,
+    outcome: &Outcome,
+    summary: &crate::check::Summary,
+    context: &Context<'_>,
+) {
+    let width = context.style.columns();
     let rows: Vec<SetRow> = outcome
         .sets
         .iter()
@@ -705,17 +753,9 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             Some(SetRow::new(numbers, applications))
         })
         .collect();
-    // The summary comes first, the findings after it.
-    let findings = std::mem::take(&mut out);
-    let width = style.columns();
-    // Wrapped; a word wider than the terminal (a tenant's name) is cut.
-    let line = |out: &mut String, text: &str| {
-        let _ = writeln!(out, "{}", cut_lines(&super::wrap(text, width, "  "), width));
-    };
     if let Some(tenant) = super::tenant_line(context.tenant) {
-        line(&mut out, &tenant);
+        report_line(out, &tenant, width);
     }
-    // A table per set when it fits the width; otherwise a line per set, wrapped.
     let lines: Vec<String> = rows
         .iter()
         .map(|r| {
@@ -746,48 +786,63 @@ pub fn render_new(all: &Outcome, new: &Outcome, context: &Context<'_>) -> String
             let _ = writeln!(out, "{table}");
         } else {
             for text in &lines {
-                line(&mut out, text);
+                report_line(out, text, width);
             }
         }
     }
-    if !findings.is_empty() {
-        out.push('\n');
-        out.push_str(&findings);
-    }
+}
+
+/// The tail of the report: the sets not in use or only inactive, the waived findings, how many
+/// notes `-v` would show, the decisions resting on assumptions, the run's notices, what was not
+/// audited, and the verdict on the `new` findings.
+fn footer(
+    out: &mut String,
+    all: &Outcome,
+    new: &Outcome,
+    summary: &crate::check::Summary,
+    context: &Context<'_>,
+) {
+    let (outcome, style) = (all, context.style);
+    let width = style.columns();
     for text in super::not_in_use_line(outcome)
         .into_iter()
         .chain(super::only_inactive_lines(outcome))
     {
-        line(&mut out, &text);
+        report_line(out, &text, width);
     }
-    waived_section(&mut out, new, style.columns());
+    waived_section(out, new, style.columns());
+    let hidden_notes = new
+        .findings
+        .iter()
+        .filter(|f| hidden(all, f, style) && f.waiver.is_none())
+        .count();
     if hidden_notes > 0 {
-        line(
-            &mut out,
+        report_line(
+            out,
             &format!(
                 "{} not shown (ambiguities, grants resting on assumptions): run with -v to see {}",
                 super::plural(hidden_notes, "note"),
                 if hidden_notes == 1 { "it" } else { "them" }
             ),
+            width,
         );
     }
-    let assumed = assumed_lines(&summary, style);
+    let assumed = assumed_lines(summary, style);
     if !assumed.is_empty() {
         if !out.ends_with("\n\n") {
             out.push('\n');
         }
         for text in &assumed {
-            line(&mut out, text);
+            report_line(out, text, width);
         }
     }
-    for text in outcome.inputs.notices(&summary) {
-        line(&mut out, &crate::text::shown_owned(&text));
+    for text in outcome.inputs.notices(summary) {
+        report_line(out, &crate::text::shown_owned(&text), width);
     }
     for text in super::not_audited_lines(new) {
-        line(&mut out, &text);
+        report_line(out, &text, width);
     }
-    line(&mut out, &super::summary_text(new, context.gate()));
-    out
+    report_line(out, &super::summary_text(new, context.gate()), width);
 }
 
 /// The findings accepted by a waiver, each with who accepted it, until when, why and where:
