@@ -103,11 +103,30 @@ fn every_case_is_one_self_contained_page_with_every_finding() {
                 "{name}: dangling #{href}"
             );
         }
+        // Every finding is in one card (identical ones grouped), live and waived apart.
+        let in_cards: usize = html
+            .split("data-findings=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(
+            in_cards,
+            loaded.outcome.findings.len(),
+            "{name}: every finding in a card"
+        );
         assert_eq!(
             html.matches("<article").count(),
-            loaded.outcome.findings.len(),
-            "{name}: one block per finding"
+            html.matches("data-findings=").count(),
+            "{name}: every card counts its findings"
         );
+        for finding in &loaded.outcome.findings {
+            let name_shown = maud::html! { (finding.subject.name.as_str()) }.into_string();
+            assert!(
+                html.contains(&name_shown),
+                "{name}: subject {} missing",
+                finding.subject.name
+            );
+        }
         let verdict = report::verdict(&loaded.outcome, context.gate());
         assert!(
             html.contains(&format!("Verdict: {}", verdict.as_str())),
