@@ -538,11 +538,11 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         (NL)
                         div.figures {
                             div.group aria-label="Requirements" {
-                                div.figure {
+                                div.figure data-figure="evidence" {
                                     span.big { (coverage.on_evidence()) " of " (coverage.checkable()) }
                                     span.label { "decided on evidence (" (coverage.evidence_percent()) "%)" }
                                 }
-                                div class=(if coverage.assumed > 0 { "figure warn" } else { "figure" }) {
+                                div class=(if coverage.assumed > 0 { "figure warn" } else { "figure" }) data-figure="assumed" {
                                     span.big { (coverage.assumed) }
                                     span.label {
                                         "decided on an assumption"
@@ -550,37 +550,37 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                     }
                                 }
                                 @if coverage.overlay > 0 {
-                                    div.figure.warn {
+                                    div.figure.warn data-figure="overlay" {
                                         span.big { (coverage.overlay) }
                                         span.label { "decided on a catalog overlay" }
                                     }
                                 }
-                                div class=(if coverage.unverifiable > 0 { "figure warn" } else { "figure" }) {
+                                div class=(if coverage.unverifiable > 0 { "figure warn" } else { "figure" }) data-figure="unverifiable" {
                                     span.big { (coverage.unverifiable) }
                                     span.label { "unverifiable (not decided)" }
                                 }
-                                div.figure {
+                                div.figure data-figure="not-applicable" {
                                     span.big { (coverage.not_applicable) }
                                     span.label { "not applicable" }
                                 }
                             }
                             div.group aria-label="Findings" {
-                                div class=(if numbers.findings.errors > 0 { "figure bad" } else { "figure" }) {
+                                div class=(if numbers.findings.errors > 0 { "figure bad" } else { "figure" }) data-figure="errors" {
                                     span.big { (numbers.findings.errors) }
                                     span.label { @if numbers.findings.errors == 1 { "error" } @else { "errors" } }
                                 }
-                                div class=(if numbers.findings.warnings > 0 { "figure warn" } else { "figure" }) {
+                                div class=(if numbers.findings.warnings > 0 { "figure warn" } else { "figure" }) data-figure="warnings" {
                                     span.big { (numbers.findings.warnings) }
                                     span.label { @if numbers.findings.warnings == 1 { "warning" } @else { "warnings" } }
                                 }
-                                div.figure {
+                                div.figure data-figure="notes" {
                                     span.big { (numbers.findings.notes) }
                                     span.label { @if numbers.findings.notes == 1 { "note" } @else { "notes" } }
                                 }
                             }
                         }
                         (NL)
-                        dl.meta {
+                        dl.meta #told {
                             dt { "This run was told" }
                             dd {
                                 @if notices.is_empty() && inputs.config.is_none() {
