@@ -580,6 +580,18 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                             }
                         }
                         (NL)
+                        @if coverage.unverifiable > 0 && !provenance.gaps.is_empty() {
+                            dl.meta.gaps {
+                                dt { "Not decided because" }
+                                dd {
+                                    ul.notices {
+                                        @for gap in &provenance.gaps {
+                                            li { code { (t(&gap.endpoint)) } ": " (cards::rich(gap.detail.as_deref().unwrap_or(&gap.reason))) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                         dl.meta #told {
                             dt { "This run was told" }
                             dd {
@@ -590,8 +602,14 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                         @if let Some(config) = &inputs.config {
                                             li { "configuration " code { (t(&config.path)) } " (" a href="#inputs" { "details" } ")" }
                                         }
-                                        @for n in &notices { li { (cards::rich(n)) } }
-                                        @if numbers.findings.waived > 0 { li { a href="#waived" { (super::plural(numbers.findings.waived, "waived finding")) } } }
+                                        @for n in &notices {
+                                            li {
+                                                (cards::rich(n)) " ("
+                                                @if n.contains("waiver") && numbers.findings.waived > 0 { a href="#waived" { "the waived findings" } }
+                                                @else { a href="#inputs" { "details" } }
+                                                ")"
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -612,8 +630,9 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                     }
                                 }
                             }
-                            @let rest = live.iter().filter(|c| c.severity() >= Severity::Warning).count().saturating_sub(risks.len());
-                            @if rest > 0 { p { "… and " a href="#findings" { (rest) " more" } " with errors or warnings." } }
+                            @let shown: usize = risks.iter().map(|c| c.findings.len()).sum();
+                            @let rest = (numbers.findings.errors + numbers.findings.warnings).saturating_sub(shown);
+                            @if rest > 0 { p { "… and " a href="#findings" { (rest) @if rest == 1 { " more error or warning" } @else { " more errors and warnings" } } " under Findings." } }
                         }
                         dl.meta {
                             dt { "Coverage" } dd { (coverage.text()) }

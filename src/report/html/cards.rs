@@ -76,16 +76,20 @@ impl<'a> Card<'a> {
     pub fn sentence(&self) -> String {
         let first = self.first();
         if self.findings.len() == 1 {
-            return first.message.clone();
+            return without_waiver_note(first).to_owned();
         }
-        let each = |f: &Finding| mask_subject(&f.message, &f.subject);
+        let each = |f: &Finding| mask_subject(without_waiver_note(f), &f.subject);
         let template = each(first);
         if self.findings.iter().all(|f| each(f) == template) {
             return capitalise(&fill(&template, first.subject.kind.as_str()));
         }
         // Messages naming other things that differ too (the application an agent serves): the
         // shared start and the shared reason.
-        let messages: Vec<&str> = self.findings.iter().map(|f| f.message.as_str()).collect();
+        let messages: Vec<&str> = self
+            .findings
+            .iter()
+            .map(|f| without_waiver_note(f))
+            .collect();
         let prefix = common_prefix(&messages);
         let suffix = common_suffix(&messages);
         let lead = prefix.rsplit_once(": ").map(|(lead, _)| lead).unwrap_or("");
@@ -100,6 +104,18 @@ impl<'a> Card<'a> {
         } else {
             format!("{lead}: {tail}")
         }
+    }
+}
+
+/// A finding's message without the `[waived until …]` its waiver appended (the card says it in
+/// full).
+fn without_waiver_note(finding: &Finding) -> &str {
+    match &finding.waiver {
+        Some(_) => finding
+            .message
+            .rsplit_once(" [waived until ")
+            .map_or(finding.message.as_str(), |(message, _)| message),
+        None => &finding.message,
     }
 }
 
