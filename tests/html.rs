@@ -208,3 +208,168 @@ fn markup_in_tenant_names_renders_as_text() {
         "the names are shown, escaped"
     );
 }
+
+/// The demo tenant, rendered, with `edit` applied to its snapshot first; and its findings.
+fn demo_report(
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (String, Vec<halo_audit::check::Finding>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("fixtures/demo/snapshot.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut doc);
+    let path = dir.path().join("demo.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
+    let snap = halo_audit::snapshot::load(&path).unwrap();
+    let tenant = halo_audit::snapshot::normalise(&snap, catalog, &path).unwrap();
+    let outcome = check::check(&tenant, &library, catalog, &Selection::default()).unwrap();
+    let context = Context {
+        tenant: &tenant,
+        library: &library,
+        catalog,
+        style: &common::STYLE,
+        fail_on: FailOn::Error,
+        min_coverage: None,
+        fail_on_assumed: false,
+    };
+    let html = report::render(Format::Html, &outcome, &context);
+    (html, outcome.findings)
+}
+
+/// Each finding card of a page: its `data-findings` count and its markup.
+fn cards(html: &str) -> Vec<(usize, &str)> {
+    html.split("<article")
+        .skip(1)
+        .map(|rest| {
+            let card = rest.split("</article>").next().unwrap();
+            let count = card
+                .split_once("data-findings=\"")
+                .and_then(|(_, r)| r.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            (count, card)
+        })
+        .collect()
+}
+
+/// The text of each `<dd class="CLASS">` of a page.
+fn cells<'h>(html: &'h str, class: &str) -> Vec<&'h str> {
+    html.split(&format!("<dd class=\"{class}\">"))
+        .skip(1)
+        .map(|rest| rest.split("</dd>").next().unwrap())
+        .collect()
+}
+
+#[test]
+fn identical_findings_share_a_card_that_lists_every_subject() {
+    // Claims removed from every agent and role: the permissions cannot be read.
+    let (html, findings) = demo_report(|doc| {
+        for collection in ["agents", "roles"] {
+            for item in doc["objects"][collection].as_array_mut().unwrap() {
+                item.as_object_mut().unwrap().remove("claims");
+            }
+        }
+    });
+    let cards = cards(&html);
+    assert_eq!(
+        cards.iter().map(|(n, _)| n).sum::<usize>(),
+        findings.len(),
+        "every finding in one card"
+    );
+    let mut grouped = 0;
+    for requirement in [
+        "baseline.create-roles-unneeded",
+        "baseline.sql-data-sources-unneeded",
+        "baseline.password-fields-unneeded",
+        "baseline.impersonation-integration",
+    ] {
+        let these: Vec<&halo_audit::check::Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.code == halo_audit::diag::Code::Unverifiable
+                    && f.requirement.as_deref() == Some(requirement)
+            })
+            .collect();
+        assert!(these.len() > 1, "{requirement}: {}", these.len());
+        let holding: Vec<&(usize, &str)> = cards
+            .iter()
+            .filter(|(_, c)| c.contains(&format!("<code>{requirement}</code>")))
+            .collect();
+        assert_eq!(holding.len(), 1, "{requirement}: one card");
+        let (count, card) = holding[0];
+        assert_eq!(*count, these.len(), "{requirement}");
+        assert!(
+            card.contains(&format!("Subjects ({})", these.len())),
+            "{card}"
+        );
+        for f in &these {
+            assert!(
+                card.contains(&format!("<li>agent {}", f.subject.name)),
+                "{requirement}: {} not listed",
+                f.subject.name
+            );
+        }
+        grouped += 1;
+    }
+    assert_eq!(grouped, 4);
+}
+
+#[test]
+fn fix_speaks_halo_and_granted_is_of_the_permission_in_question() {
+    let (html, findings) = demo_report(|_| {});
+    // No raw backticks in Fix or How to decide this: code spans are <code>.
+    let fixes = cells(&html, "fix");
+    assert!(!fixes.is_empty());
+    for cell in fixes.iter().chain(cells(&html, "decide").iter()) {
+        assert!(!cell.contains('`'), "raw backtick: {cell}");
+    }
+    // Command-line advice is not in Fix.
+    for cell in &fixes {
+        for tool in ["halo-audit", "--catalog", "--set", "overlay", " -v"] {
+            assert!(!cell.contains(tool), "tool advice in Fix: {cell}");
+        }
+    }
+    // It moved to How to decide this.
+    assert!(
+        cells(&html, "decide")
+            .iter()
+            .any(|c| c.contains("<code>halo-audit plan --set ID</code>")),
+        "the plan advice of the broad-scope finding"
+    );
+    // A missing scope: Granted names the scopes that would grant it, not the application's list.
+    let missing = findings
+        .iter()
+        .find(|f| f.permission.as_deref() == Some("scope:edit:invoices"))
+        .unwrap();
+    let whole_list = missing.actual.as_deref().unwrap();
+    assert!(whole_list.contains("read:invoices"), "{whole_list}");
+    let card = cards(&html)
+        .into_iter()
+        .map(|(_, c)| c)
+        .find(|c| c.contains("<code>vciotoolbox.scope.edit-invoices</code>"))
+        .unwrap();
+    let granted = card
+        .split_once("<dt>Granted</dt><dd>")
+        .and_then(|(_, r)| r.split_once("</dd>"))
+        .map(|(g, _)| g)
+        .unwrap();
+    assert!(granted.starts_with("none of: "), "{granted}");
+    assert!(granted.contains("<code>edit:invoices</code>"), "{granted}");
+    assert!(!granted.contains("read:invoices"), "{granted}");
+    // An excessive scope: Granted is the scope held, not every scope.
+    let card = cards(&html)
+        .into_iter()
+        .map(|(_, c)| c)
+        .find(|c| c.contains("<code>scope:admin</code>") && c.contains("excessive-grant"))
+        .unwrap();
+    assert!(
+        card.contains("<dt>Granted</dt><dd><code>admin</code></dd>"),
+        "{card}"
+    );
+    // Tenant is the tenant's name; the address only under Instance.
+    assert!(html.contains("<dt>Tenant</dt><dd>northwind</dd>"));
+    assert!(html.contains("<dt>Instance</dt><dd>https://northwind.halopsa.example</dd>"));
+}

@@ -158,16 +158,16 @@ fn chain(findings: &[&Finding], reason: Option<&str>) -> Markup {
     );
     html! {
         @if steps.is_empty() && assumptions.is_empty() {
-            @if let Some(reason) = reason { (t(reason)) }
+            @if let Some(reason) = reason { (cards::rich(reason)) }
         } @else {
             details {
                 summary { "Chain (" (steps.len() + assumptions.len()) ")" }
                 @if !steps.is_empty() {
-                    ol { @for step in &steps { li { (t(step)) } } }
+                    ol { @for step in &steps { li { (cards::rich(step)) } } }
                 }
                 @if !assumptions.is_empty() {
                     p { "Assumed:" }
-                    ul { @for a in &assumptions { li { (t(a)) } } }
+                    ul { @for a in &assumptions { li { (cards::rich(a)) } } }
                 }
             }
         }
@@ -645,8 +645,15 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         section.alert aria-labelledby="not-audited" {
                             h2 #not-audited { "Not audited" }
                             @for n in &outcome.not_audited {
-                                p { strong { "Not audited: " } (t(&n.reason)) }
-                                p.fix { "Fix: " (t(&n.fix)) }
+                                @let advice = cards::advice(Some(&n.fix));
+                                p { strong { "Not audited: " } (cards::rich(&n.reason)) }
+                                @if let Some(fix) = &advice.fix { p.fix { "Fix: " (cards::rich(fix)) } }
+                                @if !advice.decide.is_empty() {
+                                    p.decide {
+                                        "How to decide this: "
+                                        @for (i, d) in advice.decide.iter().enumerate() { @if i > 0 { "; " } (cards::rich(d)) }
+                                    }
+                                }
                             }
                         }
                         (NL)
@@ -666,7 +673,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                 @for d in &numbers.assumed {
                                     li {
                                         code { (t(&d.requirement)) } " " (d.status.as_str()) " for "
-                                        (subject(&d.subject)) ": " (t(&d.because))
+                                        (subject(&d.subject)) ": " (cards::rich(&d.because))
                                     }
                                 }
                             }
@@ -718,7 +725,12 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                     section aria-labelledby="inputs" {
                         h2 #inputs { "What this run was told" }
                         dl.meta {
-                            dt { "Tool" } dd { "halo-audit " (t(&inputs.tool_version)) ", permission catalog v" (inputs.catalog_version) }
+                            dt { "Tool" }
+                            dd {
+                                "halo-audit "
+                                @if inputs.tool_version.is_empty() { (env!("CARGO_PKG_VERSION")) } @else { (t(&inputs.tool_version)) }
+                                @if inputs.catalog_version > 0 { ", permission catalog v" (inputs.catalog_version) }
+                            }
                             dt { "Configuration" }
                             dd {
                                 @if let Some(config) = &inputs.config {
@@ -771,7 +783,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                 @if inputs.sets.is_empty() { "every set in use" }
                                 @else { @for (i, s) in inputs.sets.iter().enumerate() { @if i > 0 { ", " } code { (t(s)) } } }
                             }
-                            @if !inputs.rules.is_empty() || !inputs.default_rules {
+                            @if !inputs.rules.is_empty() {
                                 dt { "Requirement files" }
                                 dd {
                                     @if !inputs.default_rules { "the shipped sets are not used (--no-default-rules)" }

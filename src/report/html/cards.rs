@@ -245,16 +245,25 @@ pub(super) fn cards<'a>(
     let mut cards: Vec<Card<'a>> = Vec::new();
     for f in findings {
         let k = key(f, outcome);
-        if let Some(i) = keys.iter().position(|other| *other == k) {
-            cards[i].findings.push(f);
+        if let Some(card) = keys
+            .iter()
+            .position(|other| *other == k)
+            .and_then(|i| cards.get_mut(i))
+        {
+            card.findings.push(f);
         } else {
             keys.push(k);
             cards.push(Card {
-                id: format!("{prefix}-{}", cards.len() + 1),
+                id: String::new(),
                 lead: f,
                 findings: vec![f],
             });
         }
+    }
+    // Numbered in the order shown: errors, warnings, notes.
+    cards.sort_by_key(|c| std::cmp::Reverse(c.severity()));
+    for (i, card) in cards.iter_mut().enumerate() {
+        card.id = format!("{prefix}-{}", i + 1);
     }
     cards
 }
