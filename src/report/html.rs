@@ -624,7 +624,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                     li {
                                         (severity_badge(card.severity()))
                                         @if card.first().code.is_escalation() { " " span.escalation { "escalation" } }
-                                        " " (cards::rich(&card.sentence()))
+                                        " " (cards::rich(&cards::capitalise(&card.sentence())))
                                         @if card.findings.len() > 1 { " (" (card.subjects_text()) ")" }
                                         " " a href=(format!("#{}", card.id)) { "See the finding" }
                                     }

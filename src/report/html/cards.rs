@@ -140,7 +140,7 @@ fn fill(template: &str, kind: &str) -> String {
         .replace('\u{2}', &format!("the {kind}"))
 }
 
-fn capitalise(text: &str) -> String {
+pub(super) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |c| {
         c.to_uppercase().chain(chars).collect::<String>()
