@@ -40,7 +40,7 @@ fn subject(subject: &Subject) -> String {
 fn link(url: &str) -> Markup {
     let lower = url.trim_start().to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
-        html! { a href=(t(url)) rel="noreferrer noopener" { (t(url)) } }
+        html! { a.url href=(t(url)) rel="noreferrer noopener" { (t(url)) } }
     } else {
         html! { code { (t(url)) } }
     }
@@ -276,7 +276,7 @@ fn summary_row(list: &Checklist<'_>, numbers: Option<&crate::check::SetSummary>)
             td.num { (set.coverage.not_applicable) }
             td { (short_coverage(set.coverage)) }
             td { (numbers.map(|n| n.findings.text()).unwrap_or_default()) }
-            td { @if let Some(source) = &set.source { (link(source)) } }
+            td.src { @if let Some(source) = &set.source { (link(source)) } }
         }
         (NL)
     }
@@ -310,6 +310,7 @@ fn card_block(card: &Card<'_>, outcome: &Outcome, context: &Context<'_>, level: 
         _ => {}
     }
     let title = html! {
+        span.card-no { (card.number()) "." } " "
         (severity_badge(finding.severity)) " "
         code { (finding.code.as_str()) } " "
         @if grouped { (card.subjects_text()) } @else { (subject(&finding.subject)) }
@@ -626,7 +627,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                                         @if card.first().code.is_escalation() { " " span.escalation { "escalation" } }
                                         " " (cards::rich(&cards::capitalise(&card.sentence())))
                                         @if card.findings.len() > 1 { " (" (card.subjects_text()) ")" }
-                                        " " a href=(format!("#{}", card.id)) { "See the finding" }
+                                        " " a href=(format!("#{}", card.id)) { "See finding " (card.number()) }
                                     }
                                 }
                             }
@@ -660,13 +661,21 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                     }
                     section aria-labelledby="summary" {
                         h2 #summary { "Integrations" }
-                        table {
+                        table.sets {
                             caption { "What each requirement set checked and how it came out" }
                             (head(&["Integration", "Applications", "Result", "Passed", "Missing", "Excessive", "Unverifiable", "Not applicable", "Coverage", "Findings", "Vendor source"]))
                             (NL)
                             tbody { @for list in &lists { (summary_row(list, numbers.set(&list.set.id))) } }
                         }
                         p { "Passed, missing, excessive, unverifiable and not applicable count requirements (each requirement for each subject, each baseline policy); findings count findings." }
+                        // On paper the sources column is left out for width: listed here instead.
+                        ul.print-only.sources {
+                            @for list in &lists {
+                                @if let Some(source) = &list.set.source {
+                                    li { "Vendor source of " code { (t(&list.set.id)) } ": " (link(source)) }
+                                }
+                            }
+                        }
                         @if !numbers.assumed.is_empty() {
                             h3 #assumed { "Decided on an assumption (" (numbers.assumed.len()) ")" }
                             ul.assumed {
@@ -816,7 +825,7 @@ mod tests {
     fn only_http_addresses_become_links() {
         assert_eq!(
             link("https://vendor.example/a?b=1&c=2").into_string(),
-            "<a href=\"https://vendor.example/a?b=1&amp;c=2\" rel=\"noreferrer noopener\">https://vendor.example/a?b=1&amp;c=2</a>"
+            "<a class=\"url\" href=\"https://vendor.example/a?b=1&amp;c=2\" rel=\"noreferrer noopener\">https://vendor.example/a?b=1&amp;c=2</a>"
         );
         for hostile in [
             "javascript:alert(1)",

@@ -45,6 +45,11 @@ impl<'a> Card<'a> {
         self.lead
     }
 
+    /// The card's number in its section ("3" of `finding-3`).
+    pub fn number(&self) -> &str {
+        self.id.rsplit('-').next().unwrap_or_default()
+    }
+
     pub fn severity(&self) -> Severity {
         self.first().severity
     }
