@@ -373,3 +373,65 @@ fn fix_speaks_halo_and_granted_is_of_the_permission_in_question() {
     assert!(html.contains("<dt>Tenant</dt><dd>northwind</dd>"));
     assert!(html.contains("<dt>Instance</dt><dd>https://northwind.halopsa.example</dd>"));
 }
+
+#[test]
+fn waived_findings_have_their_own_section_and_the_summary_names_what_the_run_was_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("halo-audit.yaml");
+    std::fs::write(
+        &config,
+        "severity:\n  impersonation-people: allow\nwaivers:\n  - code: excessive-grant\n    set: cloud-depot\n    requirement: feature.customers\n    subject: agent:Cloud Depot API\n    reason: \"the vendor's customer-notes sync needs Read and Modify (ticket #1234)\"\n    owner: jane.doe@msp.example\n    expires: 2099-03-31\n",
+    )
+    .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = assert_cmd::Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "--snapshot",
+            "fixtures/demo/snapshot.json",
+            "--format",
+            "html",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert_self_contained("waived", &html);
+    let (before, waived) = html
+        .split_once("<h2 id=\"waived\">")
+        .expect("a waived section");
+    let findings = before.split_once("<h2 id=\"findings\">").unwrap().1;
+    let waived = waived.split_once("<h2 ").unwrap().0;
+    assert!(
+        !findings.contains("jane.doe@msp.example"),
+        "a waived card among the live ones"
+    );
+    assert_eq!(waived.matches("<article").count(), 1, "{waived}");
+    for text in [
+        "Waived findings (1)",
+        "<dt>Waiver reason</dt><dd>the vendor's customer-notes sync needs Read and Modify (ticket #1234)</dd>",
+        "<dt>Owner</dt><dd>jane.doe@msp.example</dd>",
+        "<dt>Expires</dt><dd>2099-03-31</dd>",
+        "<code>cloud-depot.feature.customers</code>",
+    ] {
+        assert!(waived.contains(text), "{text} not in {waived}");
+    }
+    assert!(
+        !waived.contains("[waived until"),
+        "the waiver said twice: {waived}"
+    );
+    // The executive summary counts and names what the run was told, linking to the sections.
+    let summary = html.split_once("<h2 id=\"executive\">").unwrap().1;
+    let summary = summary.split_once("</section>").unwrap().0;
+    assert!(
+        summary.contains("4 findings silenced by configuration (4 × impersonation-people"),
+        "{summary}"
+    );
+    assert!(summary.contains("<a href=\"#waived\">"), "{summary}");
+    assert!(summary.contains("<a href=\"#inputs\">"), "{summary}");
+}
