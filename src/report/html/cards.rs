@@ -19,7 +19,7 @@ use super::t;
 /// terminal. Text with an odd number of backticks is shown as it is.
 pub(super) fn rich(text: &str) -> Markup {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return html! { (t(text)) };
     }
     html! {
