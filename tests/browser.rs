@@ -372,7 +372,7 @@ const PROBE: &str = r"<script>
   const one = (sel) => { const el = document.querySelector(sel); return el ? box(el) : null; };
   const out = {
     width: innerWidth,
-    tenant: one('header .meta dd'),
+    tenant: one('.meta.about dd'),
     heading: one('#executive'),
     verdict: one('.verdict'),
     told: one('#told'),

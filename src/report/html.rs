@@ -505,7 +505,7 @@ pub fn render(outcome: &Outcome, context: &Context<'_>) -> String {
                         "HaloPSA permission audit"
                         @if let Some(name) = &tenant_name { ": " (name) }
                     }
-                    dl.meta {
+                    dl.meta.about {
                         dt { "Tenant" } dd { @if let Some(name) = &tenant_name { (name) } @else { "not named in the snapshot" } }
                         @if let Some(instance) = &provenance.instance {
                             dt { "Instance" } dd { (t(instance)) }
