@@ -75,7 +75,7 @@ fn assert_self_contained(name: &str, html: &str) -> Vec<String> {
     }
     // Every table has a caption and header cells with a scope (a screen reader can name each cell).
     assert_eq!(
-        html.matches("<table>").count(),
+        html.matches("<table>").count() + html.matches("<table ").count(),
         html.matches("<caption>").count(),
         "{name}: a table without caption"
     );
@@ -103,11 +103,30 @@ fn every_case_is_one_self_contained_page_with_every_finding() {
                 "{name}: dangling #{href}"
             );
         }
+        // Every finding is in one card (identical ones grouped), live and waived apart.
+        let in_cards: usize = html
+            .split("data-findings=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(
+            in_cards,
+            loaded.outcome.findings.len(),
+            "{name}: every finding in a card"
+        );
         assert_eq!(
             html.matches("<article").count(),
-            loaded.outcome.findings.len(),
-            "{name}: one block per finding"
+            html.matches("data-findings=").count(),
+            "{name}: every card counts its findings"
         );
+        for finding in &loaded.outcome.findings {
+            let name_shown = maud::html! { (finding.subject.name.as_str()) }.into_string();
+            assert!(
+                html.contains(&name_shown),
+                "{name}: subject {} missing",
+                finding.subject.name
+            );
+        }
         let verdict = report::verdict(&loaded.outcome, context.gate());
         assert!(
             html.contains(&format!("Verdict: {}", verdict.as_str())),
@@ -188,4 +207,231 @@ fn markup_in_tenant_names_renders_as_text() {
         html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&gt;&lt;img src=x onerror=alert(2)&gt;&amp;amp;"),
         "the names are shown, escaped"
     );
+}
+
+/// The demo tenant, rendered, with `edit` applied to its snapshot first; and its findings.
+fn demo_report(
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (String, Vec<halo_audit::check::Finding>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("fixtures/demo/snapshot.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut doc);
+    let path = dir.path().join("demo.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
+    let snap = halo_audit::snapshot::load(&path).unwrap();
+    let tenant = halo_audit::snapshot::normalise(&snap, catalog, &path).unwrap();
+    let outcome = check::check(&tenant, &library, catalog, &Selection::default()).unwrap();
+    let context = Context {
+        tenant: &tenant,
+        library: &library,
+        catalog,
+        style: &common::STYLE,
+        fail_on: FailOn::Error,
+        min_coverage: None,
+        fail_on_assumed: false,
+    };
+    let html = report::render(Format::Html, &outcome, &context);
+    (html, outcome.findings)
+}
+
+/// Each finding card of a page: its `data-findings` count and its markup.
+fn cards(html: &str) -> Vec<(usize, &str)> {
+    html.split("<article")
+        .skip(1)
+        .map(|rest| {
+            let card = rest.split("</article>").next().unwrap();
+            let count = card
+                .split_once("data-findings=\"")
+                .and_then(|(_, r)| r.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            (count, card)
+        })
+        .collect()
+}
+
+/// The text of each `<dd class="CLASS">` of a page.
+fn cells<'h>(html: &'h str, class: &str) -> Vec<&'h str> {
+    html.split(&format!("<dd class=\"{class}\">"))
+        .skip(1)
+        .map(|rest| rest.split("</dd>").next().unwrap())
+        .collect()
+}
+
+#[test]
+fn identical_findings_share_a_card_that_lists_every_subject() {
+    // Claims removed from every agent and role: the permissions cannot be read.
+    let (html, findings) = demo_report(|doc| {
+        for collection in ["agents", "roles"] {
+            for item in doc["objects"][collection].as_array_mut().unwrap() {
+                item.as_object_mut().unwrap().remove("claims");
+            }
+        }
+    });
+    let cards = cards(&html);
+    assert_eq!(
+        cards.iter().map(|(n, _)| n).sum::<usize>(),
+        findings.len(),
+        "every finding in one card"
+    );
+    let mut grouped = 0;
+    for requirement in [
+        "baseline.create-roles-unneeded",
+        "baseline.sql-data-sources-unneeded",
+        "baseline.password-fields-unneeded",
+        "baseline.impersonation-integration",
+    ] {
+        let these: Vec<&halo_audit::check::Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.code == halo_audit::diag::Code::Unverifiable
+                    && f.requirement.as_deref() == Some(requirement)
+            })
+            .collect();
+        assert!(these.len() > 1, "{requirement}: {}", these.len());
+        let holding: Vec<&(usize, &str)> = cards
+            .iter()
+            .filter(|(_, c)| c.contains(&format!("<code>{requirement}</code>")))
+            .collect();
+        assert_eq!(holding.len(), 1, "{requirement}: one card");
+        let (count, card) = holding[0];
+        assert_eq!(*count, these.len(), "{requirement}");
+        assert!(
+            card.contains(&format!("Subjects ({})", these.len())),
+            "{card}"
+        );
+        for f in &these {
+            assert!(
+                card.contains(&format!("<li>agent {}", f.subject.name)),
+                "{requirement}: {} not listed",
+                f.subject.name
+            );
+        }
+        grouped += 1;
+    }
+    assert_eq!(grouped, 4);
+}
+
+#[test]
+fn fix_speaks_halo_and_granted_is_of_the_permission_in_question() {
+    let (html, findings) = demo_report(|_| {});
+    // No raw backticks in Fix or How to decide this: code spans are <code>.
+    let fixes = cells(&html, "fix");
+    assert!(!fixes.is_empty());
+    for cell in fixes.iter().chain(cells(&html, "decide").iter()) {
+        assert!(!cell.contains('`'), "raw backtick: {cell}");
+    }
+    // Command-line advice is not in Fix.
+    for cell in &fixes {
+        for tool in ["halo-audit", "--catalog", "--set", "overlay", " -v"] {
+            assert!(!cell.contains(tool), "tool advice in Fix: {cell}");
+        }
+    }
+    // It moved to How to decide this.
+    assert!(
+        cells(&html, "decide")
+            .iter()
+            .any(|c| c.contains("<code>halo-audit plan --set ID</code>")),
+        "the plan advice of the broad-scope finding"
+    );
+    // A missing scope: Granted names the scopes that would grant it, not the application's list.
+    let missing = findings
+        .iter()
+        .find(|f| f.permission.as_deref() == Some("scope:edit:invoices"))
+        .unwrap();
+    let whole_list = missing.actual.as_deref().unwrap();
+    assert!(whole_list.contains("read:invoices"), "{whole_list}");
+    let card = cards(&html)
+        .into_iter()
+        .map(|(_, c)| c)
+        .find(|c| c.contains("<code>vciotoolbox.scope.edit-invoices</code>"))
+        .unwrap();
+    let granted = card
+        .split_once("<dt>Granted</dt><dd>")
+        .and_then(|(_, r)| r.split_once("</dd>"))
+        .map(|(g, _)| g)
+        .unwrap();
+    assert!(granted.starts_with("none of: "), "{granted}");
+    assert!(granted.contains("<code>edit:invoices</code>"), "{granted}");
+    assert!(!granted.contains("read:invoices"), "{granted}");
+    // An excessive scope: Granted is the scope held, not every scope.
+    let card = cards(&html)
+        .into_iter()
+        .map(|(_, c)| c)
+        .find(|c| c.contains("<code>scope:admin</code>") && c.contains("excessive-grant"))
+        .unwrap();
+    assert!(
+        card.contains("<dt>Granted</dt><dd><code>admin</code></dd>"),
+        "{card}"
+    );
+    // Tenant is the tenant's name; the address only under Instance.
+    assert!(html.contains("<dt>Tenant</dt><dd>northwind</dd>"));
+    assert!(html.contains("<dt>Instance</dt><dd>https://northwind.halopsa.example</dd>"));
+}
+
+#[test]
+fn waived_findings_have_their_own_section_and_the_summary_names_what_the_run_was_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("halo-audit.yaml");
+    std::fs::write(
+        &config,
+        "severity:\n  impersonation-people: allow\nwaivers:\n  - code: excessive-grant\n    set: cloud-depot\n    requirement: feature.customers\n    subject: agent:Cloud Depot API\n    reason: \"the vendor's customer-notes sync needs Read and Modify (ticket #1234)\"\n    owner: jane.doe@msp.example\n    expires: 2099-03-31\n",
+    )
+    .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = assert_cmd::Command::cargo_bin("halo-audit")
+        .unwrap()
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "--snapshot",
+            "fixtures/demo/snapshot.json",
+            "--format",
+            "html",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert_self_contained("waived", &html);
+    let (before, waived) = html
+        .split_once("<h2 id=\"waived\">")
+        .expect("a waived section");
+    let findings = before.split_once("<h2 id=\"findings\">").unwrap().1;
+    let waived = waived.split_once("<h2 ").unwrap().0;
+    assert!(
+        !findings.contains("jane.doe@msp.example"),
+        "a waived card among the live ones"
+    );
+    assert_eq!(waived.matches("<article").count(), 1, "{waived}");
+    for text in [
+        "Waived findings (1)",
+        "<dt>Waiver reason</dt><dd>the vendor's customer-notes sync needs Read and Modify (ticket #1234)</dd>",
+        "<dt>Owner</dt><dd>jane.doe@msp.example</dd>",
+        "<dt>Expires</dt><dd>2099-03-31</dd>",
+        "<code>cloud-depot.feature.customers</code>",
+    ] {
+        assert!(waived.contains(text), "{text} not in {waived}");
+    }
+    assert!(
+        !waived.contains("[waived until"),
+        "the waiver said twice: {waived}"
+    );
+    // The executive summary counts and names what the run was told, linking to the sections.
+    let summary = html.split_once("<h2 id=\"executive\">").unwrap().1;
+    let summary = summary.split_once("</section>").unwrap().0;
+    assert!(
+        summary.contains("4 findings silenced by configuration (4 × impersonation-people"),
+        "{summary}"
+    );
+    assert!(summary.contains("<a href=\"#waived\">"), "{summary}");
+    assert!(summary.contains("<a href=\"#inputs\">"), "{summary}");
 }

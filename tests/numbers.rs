@@ -360,8 +360,11 @@ fn check_formats(name: &str, outcome: &Outcome, context: &Context<'_>) {
         ) {
             for notice in &notices {
                 let plain = notice.replace('`', "");
-                // Markdown shows the notice's backticks escaped (`\``), as text.
+                // Markdown shows the notice's backticks escaped (`\``), as text; HTML shows the
+                // code spans as `<code>`.
                 let found = text
+                    .replace("<code>", "")
+                    .replace("</code>", "")
                     .replace("\\`", "")
                     .replace('`', "")
                     .replace("&lt;", "<")
