@@ -1375,11 +1375,7 @@ fn run_diff(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Re
         };
         report::emit(&text, &target.output)?;
     }
-    Ok(if args.fail_on_drift && diff.is_drift() {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(report::diff::exit_code(&diff, args.fail_on_drift))
 }
 
 fn run_plan(

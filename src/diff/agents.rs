@@ -5,117 +5,108 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ClaimValue, Derived, Kind, PermissionDef, Source};
 use crate::check::Subject;
-use crate::tenant::{Agent, Effective, Origin, Role, Value};
+use crate::tenant::{Agent, Effective, Origin, Role, Tenant, Value};
 
-use super::{ChangeKind, Class, Run, change, covers_agent, missing_reason, plural, value_text};
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, covers_agent, value_text};
 
-impl Run<'_> {
-    pub(super) fn agents(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.agents, &self.new.agents) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.agents.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "agent", "/api/Agent")
-                    );
-                    self.skip("agents", reason);
-                }
-            }
-            return;
-        };
-        let old_by: BTreeMap<i64, &Agent> = old.iter().map(|a| (a.id, a)).collect();
-        let new_by: BTreeMap<i64, &Agent> = new.iter().map(|a| (a.id, a)).collect();
-        let mut unknown_presence = [0usize; 2];
-        for (id, agent) in &old_by {
-            if new_by.contains_key(id) {
-                continue;
-            }
-            if !covers_agent(self.new, *id) {
-                unknown_presence[1] += 1;
-                continue;
-            }
-            self.changes.push(change(
-                Class::Narrowed,
-                ChangeKind::Deleted,
-                Subject::agent(agent),
-                None,
-                None,
-                None,
-                format!("agent `{}` was deleted", agent.name),
-                Vec::new(),
-            ));
-        }
-        for (id, agent) in &new_by {
-            if old_by.contains_key(id) {
-                continue;
-            }
-            if !covers_agent(self.old, *id) {
-                unknown_presence[0] += 1;
-                continue;
-            }
-            let enabled = agent.enabled != Some(false);
-            let mut traits = Vec::new();
-            if agent.api_only == Some(true) {
-                traits.push("API-only".to_owned());
-            }
-            if agent.admin == Some(true) {
-                traits.push("a HaloPSA administrator".to_owned());
-            }
-            if !enabled {
-                traits.push("disabled".to_owned());
-            }
-            if let Some(roles) = agent.roles.as_ref().filter(|r| !r.is_empty()) {
-                traits.push(format!(
-                    "holding {}",
-                    roles
-                        .iter()
-                        .map(|r| format!("role {}", r.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            self.changes.push(change(
-                if enabled {
-                    Class::Widened
-                } else {
-                    Class::Neutral
-                },
-                ChangeKind::Created,
-                Subject::agent(agent),
-                None,
-                None,
-                None,
-                format!(
-                    "agent `{}` was created{}{}",
-                    agent.name,
-                    if traits.is_empty() { "" } else { ": " },
-                    traits.join(", ")
-                ),
-                Vec::new(),
-            ));
-        }
-        for (count, (absent_from, holder)) in unknown_presence
-            .into_iter()
-            .zip([("OLD", self.old), ("NEW", self.new)])
-        {
-            if count > 0 {
-                let other = if absent_from == "OLD" { "NEW" } else { "OLD" };
-                self.skip(
-                    &format!("presence of {}", plural(count, "agent")),
-                    format!(
-                        "they are in the {other} snapshot only, and the {absent_from} snapshot's scope is `{}`: it holds only the agents its applications log in as",
-                        holder.provenance.scope.as_deref().unwrap_or("?")
-                    ),
-                );
-            }
-        }
-        for (id, o) in &old_by {
-            if let Some(n) = new_by.get(id) {
-                self.agent_pair(o, n);
-            }
-        }
+impl Member for Agent {
+    type Id = i64;
+    const PLURAL: &'static str = "agents";
+    const NOUN: &'static str = "agent";
+    const ENDPOINT: &'static str = "/api/Agent";
+
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.agents.as_deref()
+    }
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        Subject::agent(self)
     }
 
+    fn unseen(
+        _: &Run<'_>,
+        tenant: &Tenant,
+        absent_from: &'static str,
+        member: &Self,
+    ) -> Option<String> {
+        if covers_agent(tenant, member.id) {
+            return None;
+        }
+        let other = if absent_from == "OLD" { "NEW" } else { "OLD" };
+        Some(format!(
+            "they are in the {other} snapshot only, and the {absent_from} snapshot's scope is `{}`: it holds only the agents its applications log in as",
+            tenant.provenance.scope.as_deref().unwrap_or("?")
+        ))
+    }
+
+    fn deleted(_: &Run<'_>, agent: &Self) -> Change {
+        change(
+            Class::Narrowed,
+            ChangeKind::Deleted,
+            Subject::agent(agent),
+            None,
+            None,
+            None,
+            format!("agent `{}` was deleted", agent.name),
+            Vec::new(),
+        )
+    }
+
+    fn created(_: &Run<'_>, agent: &Self) -> Change {
+        let enabled = agent.enabled != Some(false);
+        let mut traits = Vec::new();
+        if agent.api_only == Some(true) {
+            traits.push("API-only".to_owned());
+        }
+        if agent.admin == Some(true) {
+            traits.push("a HaloPSA administrator".to_owned());
+        }
+        if !enabled {
+            traits.push("disabled".to_owned());
+        }
+        if let Some(roles) = agent.roles.as_ref().filter(|r| !r.is_empty()) {
+            traits.push(format!(
+                "holding {}",
+                roles
+                    .iter()
+                    .map(|r| format!("role {}", r.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        change(
+            if enabled {
+                Class::Widened
+            } else {
+                Class::Neutral
+            },
+            ChangeKind::Created,
+            Subject::agent(agent),
+            None,
+            None,
+            None,
+            format!(
+                "agent `{}` was created{}{}",
+                agent.name,
+                if traits.is_empty() { "" } else { ": " },
+                traits.join(", ")
+            ),
+            Vec::new(),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, old: &Self, new: &Self) {
+        run.agent_pair(old, new);
+    }
+}
+
+impl Run<'_> {
     /// "agent `Ava` (login agent of Cloud Depot)".
     pub(super) fn agent_words(&self, agent: &Agent) -> String {
         let apps: Vec<&str> = self
@@ -139,18 +130,6 @@ impl Run<'_> {
     pub(super) fn agent_pair(&mut self, o: &Agent, n: &Agent) {
         let subj = Subject::agent(n);
         let who = self.agent_words(n);
-        if o.name != n.name {
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Renamed,
-                subj.clone(),
-                None,
-                Some(o.name.clone()),
-                Some(n.name.clone()),
-                format!("agent `{}` was renamed `{}`", o.name, n.name),
-                Vec::new(),
-            ));
-        }
         let flag = |v: Option<bool>| v.map(|b| if b { "Yes" } else { "No" }.to_owned());
         // The agent's yes/no settings: (old, new, permission key, Halo field, whether the field
         // holds the negation, what turning it on and off is).

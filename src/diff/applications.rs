@@ -6,87 +6,86 @@ use std::collections::BTreeSet;
 use crate::check::Subject;
 use crate::tenant::{Application, Effective, Tenant};
 
-use super::{ChangeKind, Class, Run, change, missing_reason, scopes_text, value_text};
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, scopes_text, value_text};
 
-impl Run<'_> {
-    pub(super) fn applications(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.applications, &self.new.applications) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.applications.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "application", "/api/Application")
-                    );
-                    self.skip("applications", reason);
-                }
-            }
-            return;
-        };
-        let mut unmatched_new: Vec<&Application> = new.iter().collect();
-        let mut pairs = Vec::new();
-        let mut gone = Vec::new();
-        for app in old {
-            let position = unmatched_new
-                .iter()
-                .position(|n| n.id == app.id)
-                .or_else(|| {
-                    app.client_id.as_deref().and_then(|c| {
-                        unmatched_new
-                            .iter()
-                            .position(|n| n.client_id.as_deref() == Some(c))
-                    })
-                });
-            match position {
-                Some(i) => pairs.push((app, unmatched_new.remove(i))),
-                None => gone.push(app),
-            }
-        }
-        for app in gone {
-            self.changes.push(change(
-                Class::Narrowed,
-                ChangeKind::Deleted,
-                Subject::application(app),
-                None,
-                Some(scopes_text(app.scopes.as_deref())),
-                None,
-                format!("application `{}` was deleted", app.name),
-                Vec::new(),
-            ));
-        }
-        for app in unmatched_new {
-            let active = app.active != Some(false);
-            let agent = app
-                .login_agent_id
-                .map(|id| self.agent_label(self.new, id, app.login_agent_name.as_deref()));
-            self.changes.push(change(
-                if active {
-                    Class::Widened
-                } else {
-                    Class::Neutral
-                },
-                ChangeKind::Created,
-                Subject::application(app),
-                None,
-                None,
-                Some(scopes_text(app.scopes.as_deref())),
-                format!(
-                    "application `{}` was created{}, {}, with {}",
-                    app.name,
-                    if active { "" } else { " inactive" },
-                    agent.map_or_else(
-                        || "logging in as no agent".to_owned(),
-                        |a| format!("logging in as {a}")
-                    ),
-                    scopes_text(app.scopes.as_deref())
-                ),
-                Vec::new(),
-            ));
-        }
-        for (o, n) in pairs {
-            self.application_pair(o, n);
-        }
+impl Member for Application {
+    type Id = String;
+    const PLURAL: &'static str = "applications";
+    const NOUN: &'static str = "application";
+    const ENDPOINT: &'static str = "/api/Application";
+    const RENAME_NOTE: &'static str = " (requirement sets bind by display name)";
+
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.applications.as_deref()
+    }
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        Subject::application(self)
+    }
+    fn second_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
     }
 
+    /// Every scope fetches every application.
+    fn unseen(_: &Run<'_>, _: &Tenant, _: &'static str, _: &Self) -> Option<String> {
+        None
+    }
+
+    fn deleted(_: &Run<'_>, app: &Self) -> Change {
+        change(
+            Class::Narrowed,
+            ChangeKind::Deleted,
+            Subject::application(app),
+            None,
+            Some(scopes_text(app.scopes.as_deref())),
+            None,
+            format!("application `{}` was deleted", app.name),
+            Vec::new(),
+        )
+    }
+
+    fn created(run: &Run<'_>, app: &Self) -> Change {
+        let active = app.active != Some(false);
+        let agent = app
+            .login_agent_id
+            .map(|id| run.agent_label(run.new, id, app.login_agent_name.as_deref()));
+        change(
+            if active {
+                Class::Widened
+            } else {
+                Class::Neutral
+            },
+            ChangeKind::Created,
+            Subject::application(app),
+            None,
+            None,
+            Some(scopes_text(app.scopes.as_deref())),
+            format!(
+                "application `{}` was created{}, {}, with {}",
+                app.name,
+                if active { "" } else { " inactive" },
+                agent.map_or_else(
+                    || "logging in as no agent".to_owned(),
+                    |a| format!("logging in as {a}")
+                ),
+                scopes_text(app.scopes.as_deref())
+            ),
+            Vec::new(),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, old: &Self, new: &Self) {
+        run.application_pair(old, new);
+    }
+}
+
+impl Run<'_> {
     pub(super) fn agent_label(&self, tenant: &Tenant, id: i64, fallback: Option<&str>) -> String {
         let name = tenant
             .agent(id)
@@ -98,21 +97,6 @@ impl Run<'_> {
 
     pub(super) fn application_pair(&mut self, o: &Application, n: &Application) {
         let subj = Subject::application(n);
-        if o.name != n.name {
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Renamed,
-                subj.clone(),
-                None,
-                Some(o.name.clone()),
-                Some(n.name.clone()),
-                format!(
-                    "application `{}` was renamed `{}` (requirement sets bind by display name)",
-                    o.name, n.name
-                ),
-                Vec::new(),
-            ));
-        }
         match (o.active, n.active) {
             (Some(false), Some(true)) => {
                 self.changes.push(change(
