@@ -21,6 +21,7 @@ use super::yaml::{first_line, parse_problem, problem, salvage, span_of, yaml_opt
 /// [`RulesError::Invalid`] with every problem found in every file.
 pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError> {
     let mut problems = Vec::new();
+    let mut flagged = Vec::new();
     let mut sets: BTreeMap<String, RuleSet> = BTreeMap::new();
     let mut requirement_ids: BTreeMap<String, Location> = BTreeMap::new();
     // User files come after built-in ones, so they replace a shipped set of the same id.
@@ -40,6 +41,7 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
             file,
             catalog,
             problems: Vec::new(),
+            flagged: Vec::new(),
         };
         if file
             .text
@@ -130,19 +132,22 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
                 }
                 if v.problems.is_empty() {
                     sets.insert(set.id.clone(), set);
+                    flagged.append(&mut v.flagged);
                 }
             }
         }
         problems.extend(v.problems);
     }
     if problems.is_empty() {
+        // The texts quoted around a finding's rule: no URL's password among them.
         let files = files
             .iter()
-            .map(|f| (f.name.clone(), f.text.clone()))
+            .map(|f| (f.name.clone(), super::masked_userinfo(&f.text).into_owned()))
             .collect();
         Ok(Library {
             sets: sets.into_values().collect(),
             files,
+            flagged: std::sync::Arc::new(flagged),
         })
     } else {
         Err(RulesError::Invalid { problems })
@@ -189,6 +194,8 @@ struct Validator<'a> {
     file: &'a RuleFile,
     catalog: &'a Catalog,
     problems: Vec<RuleProblem>,
+    /// Problems only `rules validate` refuses (a source URL holding userinfo).
+    flagged: Vec<RuleProblem>,
 }
 
 impl Validator<'_> {
@@ -495,8 +502,18 @@ impl Validator<'_> {
         let mut sources = Vec::new();
         for source in &raw.sources {
             let url = &source.value.url;
+            let shown = crate::ruleset::redacted_url(&url.value);
             if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
-                self.push(url, format!("source url `{}` is not an http(s) address", url.value), "not a URL", Some("cite the vendor document's address, e.g. https://vendor.example/docs/halopsa".to_owned()));
+                self.push(url, format!("source url `{shown}` is not an http(s) address"), "not a URL", Some("cite the vendor document's address, e.g. https://vendor.example/docs/halopsa".to_owned()));
+            } else if matches!(shown, std::borrow::Cow::Owned(_)) {
+                // Every output prints it redacted; `rules validate` refuses it.
+                self.flagged.push(problem(
+                    self.file,
+                    url,
+                    format!("source url `{shown}` holds a user name or password"),
+                    "userinfo in a URL",
+                    Some("remove `user:password@`: a rule file is shared, and its source URLs are printed in every report (SARIF sends them to code scanning); cite the document by its address alone, and keep credentials out of rule files".to_owned()),
+                ));
             }
             let retrieved = &source.value.retrieved;
             if retrieved.value.parse::<jiff::civil::Date>().is_err() {

@@ -256,7 +256,10 @@ pub(crate) fn problem<T>(
     let span = at.span.or_else(|| span_of(&file.text, &location));
     RuleProblem {
         message,
-        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        src: NamedSource::new(
+            file.name.clone(),
+            crate::ruleset::masked_userinfo(&file.text).into_owned(),
+        ),
         span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
         label: label.to_owned(),
         help: Some(help).flatten(),
