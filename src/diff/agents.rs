@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ClaimValue, Derived, Kind, PermissionDef, Source};
-use crate::check::Subject;
+use crate::check::{Subject, SubjectKind};
 use crate::tenant::{Agent, Effective, Origin, Role, Tenant, Value};
 
 use super::members::Member;
-use super::{Change, ChangeKind, Class, Run, change, covers_agent, value_text};
+use super::{Change, ChangeKind, Class, Run, change, covers_agent, nm, subject, value_text};
 
 impl Member for Agent {
     type Id = i64;
@@ -26,7 +26,7 @@ impl Member for Agent {
         &self.name
     }
     fn subject(&self) -> Subject {
-        Subject::agent(self)
+        subject(SubjectKind::Agent, self.id, &self.name)
     }
 
     fn unseen(
@@ -49,11 +49,11 @@ impl Member for Agent {
         change(
             Class::Narrowed,
             ChangeKind::Deleted,
-            Subject::agent(agent),
+            agent.subject(),
             None,
             None,
             None,
-            format!("agent `{}` was deleted", agent.name),
+            format!("agent `{}` was deleted", nm(&agent.name)),
             Vec::new(),
         )
     }
@@ -75,7 +75,7 @@ impl Member for Agent {
                 "holding {}",
                 roles
                     .iter()
-                    .map(|r| format!("role {}", r.name))
+                    .map(|r| format!("role {}", nm(&r.name)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -87,13 +87,13 @@ impl Member for Agent {
                 Class::Neutral
             },
             ChangeKind::Created,
-            Subject::agent(agent),
+            agent.subject(),
             None,
             None,
             None,
             format!(
                 "agent `{}` was created{}{}",
-                agent.name,
+                nm(&agent.name),
                 if traits.is_empty() { "" } else { ": " },
                 traits.join(", ")
             ),
@@ -109,26 +109,26 @@ impl Member for Agent {
 impl Run<'_> {
     /// "agent `Ava` (login agent of Cloud Depot)".
     pub(super) fn agent_words(&self, agent: &Agent) -> String {
-        let apps: Vec<&str> = self
+        let apps: Vec<std::borrow::Cow<'_, str>> = self
             .new
             .applications()
             .iter()
             .filter(|a| a.login_agent_id == Some(agent.id))
-            .map(|a| a.name.as_str())
+            .map(|a| nm(&a.name))
             .collect();
         if apps.is_empty() {
-            format!("agent `{}`", agent.name)
+            format!("agent `{}`", nm(&agent.name))
         } else {
             format!(
                 "agent `{}` (login agent of {})",
-                agent.name,
-                apps.join(", ")
+                nm(&agent.name),
+                crate::text::bounded_list(&apps, ", ")
             )
         }
     }
 
     pub(super) fn agent_pair(&mut self, o: &Agent, n: &Agent) {
-        let subj = Subject::agent(n);
+        let subj = n.subject();
         let who = self.agent_words(n);
         let flag = |v: Option<bool>| v.map(|b| if b { "Yes" } else { "No" }.to_owned());
         // The agent's yes/no settings: (old, new, permission key, Halo field, whether the field
@@ -231,7 +231,7 @@ impl Run<'_> {
             if o.roles.is_some() != n.roles.is_some() {
                 let side = if o.roles.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("roles of agent `{}`", n.name),
+                    &format!("roles of agent `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -251,8 +251,8 @@ impl Run<'_> {
                 subj.clone(),
                 Some(format!("role:{}", role.id)),
                 None,
-                Some(role.name.clone()),
-                format!("{who} was given role `{}`", role.name),
+                Some(nm(&role.name).into_owned()),
+                format!("{who} was given role `{}`", nm(&role.name)),
                 grants,
             ));
         }
@@ -262,9 +262,9 @@ impl Run<'_> {
                 ChangeKind::RoleRemoved,
                 subj.clone(),
                 Some(format!("role:{}", role.id)),
-                Some(role.name.clone()),
+                Some(nm(&role.name).into_owned()),
                 None,
-                format!("{who} no longer holds role `{}`", role.name),
+                format!("{who} no longer holds role `{}`", nm(&role.name)),
                 Vec::new(),
             ));
         }
@@ -282,8 +282,9 @@ impl Run<'_> {
                     ClaimValue::Level(l) => Value::Level(l),
                 };
                 Some(format!(
-                    "role {}: claim {kind} = \"{raw}\" → {} {}",
-                    role.name,
+                    "role {}: claim {kind} = \"{}\" → {} {}",
+                    nm(&role.name),
+                    nm(raw),
                     perm.label,
                     value_text(self.catalog, perm, value)
                 ))
@@ -296,7 +297,7 @@ impl Run<'_> {
             if o.teams.is_some() != n.teams.is_some() {
                 let side = if o.teams.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("team memberships of agent `{}`", n.name),
+                    &format!("team memberships of agent `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -304,16 +305,12 @@ impl Run<'_> {
         };
         let key = |m: &crate::tenant::Membership| match m.team_id {
             Some(id) => format!("{id}"),
-            None => format!("name:{}", m.team_name),
+            None => format!("name:{}", nm(&m.team_name)),
         };
-        let before_keys: BTreeMap<String, &str> = before
-            .iter()
-            .map(|m| (key(m), m.team_name.as_str()))
-            .collect();
-        let after_keys: BTreeMap<String, &str> = after
-            .iter()
-            .map(|m| (key(m), m.team_name.as_str()))
-            .collect();
+        let before_keys: BTreeMap<String, std::borrow::Cow<'_, str>> =
+            before.iter().map(|m| (key(m), nm(&m.team_name))).collect();
+        let after_keys: BTreeMap<String, std::borrow::Cow<'_, str>> =
+            after.iter().map(|m| (key(m), nm(&m.team_name))).collect();
         for (k, name) in after_keys
             .iter()
             .filter(|(k, _)| !before_keys.contains_key(*k))
@@ -324,7 +321,7 @@ impl Run<'_> {
                 subj.clone(),
                 Some(format!("team:{k}")),
                 None,
-                Some((*name).to_owned()),
+                Some(name.clone().into_owned()),
                 format!("{who} joined team `{name}`"),
                 Vec::new(),
             ));
@@ -338,7 +335,7 @@ impl Run<'_> {
                 ChangeKind::TeamLeft,
                 subj.clone(),
                 Some(format!("team:{k}")),
-                Some((*name).to_owned()),
+                Some(name.clone().into_owned()),
                 None,
                 format!("{who} left team `{name}`"),
                 Vec::new(),
@@ -444,7 +441,7 @@ impl Run<'_> {
     /// " through role Billing", " by its own setting", ": member of all 7 active teams".
     pub(super) fn cause(&self, effective: &Effective) -> String {
         match effective.decisive().map(|c| &c.origin) {
-            Some(Origin::Role { name, .. }) => format!(" through role {name}"),
+            Some(Origin::Role { name, .. }) => format!(" through role {}", nm(name)),
             Some(Origin::Agent) => " by its own setting".to_owned(),
             Some(Origin::Structure) => effective
                 .decisive()
@@ -461,7 +458,7 @@ impl Run<'_> {
     ) -> String {
         let who = match &c.origin {
             Origin::Agent => "agent".to_owned(),
-            Origin::Role { name, .. } => format!("role {name}"),
+            Origin::Role { name, .. } => format!("role {}", nm(name)),
             Origin::Structure => "structure".to_owned(),
         };
         format!(
@@ -505,7 +502,7 @@ impl Run<'_> {
             let text = |v: Option<&BTreeSet<String>>| {
                 v.map(|s| {
                     s.iter()
-                        .map(|v| format!("\"{v}\""))
+                        .map(|v| format!("\"{}\"", nm(v)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })

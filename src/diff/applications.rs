@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::Subject;
+use crate::check::{Subject, SubjectKind};
 use crate::tenant::{Application, Effective, Tenant};
 
 use super::members::Member;
-use super::{Change, ChangeKind, Class, Run, change, scopes_text, value_text};
+use super::{Change, ChangeKind, Class, Run, change, nm, scopes_text, subject, value_text};
 
 impl Member for Application {
     type Id = String;
@@ -26,7 +26,7 @@ impl Member for Application {
         &self.name
     }
     fn subject(&self) -> Subject {
-        Subject::application(self)
+        subject(SubjectKind::Application, &self.id, &self.name)
     }
     fn second_id(&self) -> Option<&str> {
         self.client_id.as_deref()
@@ -41,11 +41,11 @@ impl Member for Application {
         change(
             Class::Narrowed,
             ChangeKind::Deleted,
-            Subject::application(app),
+            app.subject(),
             None,
             Some(scopes_text(app.scopes.as_deref())),
             None,
-            format!("application `{}` was deleted", app.name),
+            format!("application `{}` was deleted", nm(&app.name)),
             Vec::new(),
         )
     }
@@ -62,13 +62,13 @@ impl Member for Application {
                 Class::Neutral
             },
             ChangeKind::Created,
-            Subject::application(app),
+            app.subject(),
             None,
             None,
             Some(scopes_text(app.scopes.as_deref())),
             format!(
                 "application `{}` was created{}, {}, with {}",
-                app.name,
+                nm(&app.name),
                 if active { "" } else { " inactive" },
                 agent.map_or_else(
                     || "logging in as no agent".to_owned(),
@@ -89,14 +89,14 @@ impl Run<'_> {
     pub(super) fn agent_label(&self, tenant: &Tenant, id: i64, fallback: Option<&str>) -> String {
         let name = tenant
             .agent(id)
-            .map(|a| a.name.clone())
-            .or_else(|| fallback.map(str::to_owned))
+            .map(|a| nm(&a.name).into_owned())
+            .or_else(|| fallback.map(|f| nm(f).into_owned()))
             .unwrap_or_else(|| format!("agent {id}"));
         format!("`{name}` (id {id})")
     }
 
     pub(super) fn application_pair(&mut self, o: &Application, n: &Application) {
-        let subj = Subject::application(n);
+        let subj = n.subject();
         match (o.active, n.active) {
             (Some(false), Some(true)) => {
                 self.changes.push(change(
@@ -108,7 +108,7 @@ impl Run<'_> {
                     Some("active".into()),
                     format!(
                         "application `{}` was activated{}",
-                        n.name,
+                        nm(&n.name),
                         n.scopes
                             .as_deref()
                             .filter(|s| !s.is_empty())
@@ -130,7 +130,7 @@ impl Run<'_> {
                 None,
                 Some("active".into()),
                 Some("inactive".into()),
-                format!("application `{}` was deactivated", n.name),
+                format!("application `{}` was deactivated", nm(&n.name)),
                 Vec::new(),
             )),
             _ => {}
@@ -160,7 +160,7 @@ impl Run<'_> {
                         Some(format!("scope:{scope}")),
                         Some(scopes_text(Some(before))),
                         Some(scopes_text(Some(after))),
-                        format!("application `{}` gained scope `{scope}`", n.name),
+                        format!("application `{}` gained scope `{scope}`", nm(&n.name)),
                         chain,
                     ));
                 }
@@ -172,7 +172,7 @@ impl Run<'_> {
                         Some(format!("scope:{scope}")),
                         Some(scopes_text(Some(before))),
                         Some(scopes_text(Some(after))),
-                        format!("application `{}` lost scope `{scope}`", n.name),
+                        format!("application `{}` lost scope `{scope}`", nm(&n.name)),
                         Vec::new(),
                     ));
                 }
@@ -181,7 +181,7 @@ impl Run<'_> {
             (before, _) => {
                 let side = if before.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("scopes of application `{}`", n.name),
+                    &format!("scopes of application `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -239,7 +239,7 @@ impl Run<'_> {
         };
         let mut message = format!(
             "application `{}` now logs in as {} instead of {}",
-            n.name,
+            nm(&n.name),
             after.as_deref().unwrap_or("no agent"),
             before.as_deref().unwrap_or("no agent")
         );

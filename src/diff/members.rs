@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::check::Subject;
 use crate::tenant::Tenant;
 
-use super::{Change, ChangeKind, Class, NotComparable, Run, change, missing_reason, plural};
+use super::{Change, ChangeKind, Class, NotComparable, Run, change, missing_reason, nm, plural};
 
 /// A kind of subject, as the generic comparison sees it.
 pub(super) trait Member: Sized {
@@ -182,13 +182,13 @@ impl Run<'_> {
                     ChangeKind::Renamed,
                     n.subject(),
                     None,
-                    Some(o.name().to_owned()),
-                    Some(n.name().to_owned()),
+                    Some(nm(o.name()).into_owned()),
+                    Some(nm(n.name()).into_owned()),
                     format!(
                         "{} `{}` was renamed `{}`{}",
                         T::NOUN,
-                        o.name(),
-                        n.name(),
+                        nm(o.name()),
+                        nm(n.name()),
                         T::RENAME_NOTE
                     ),
                     Vec::new(),

@@ -396,8 +396,26 @@ fn subject(kind: SubjectKind, id: impl ToString, name: &str) -> Subject {
     Subject {
         kind,
         id: id.to_string(),
-        name: name.to_owned(),
+        name: nm(name).into_owned(),
     }
+}
+
+/// The most bytes of a name (or other tenant text) a change repeats whole.
+const NAME_LIMIT: usize = 1024;
+
+/// A name as changes show it: whole up to [`NAME_LIMIT`] bytes, else its first 256 bytes and its
+/// size (`Ann…` ` (300000000 bytes)`). A change repeats its subject's name in its subject, message
+/// and values, and an agent's in every change about it, so a name of hundreds of megabytes would
+/// otherwise multiply the memory and output of a diff; the id still tells subjects apart.
+fn nm(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= NAME_LIMIT {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut cut = 256;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes)", &name[..cut], name.len()))
 }
 
 /// The permission labels and agent ids whose values one snapshot could not give.

@@ -5,7 +5,7 @@ use crate::check::{Subject, SubjectKind};
 use crate::tenant::{Role, Tenant, Value};
 
 use super::members::Member;
-use super::{Change, ChangeKind, Class, Run, change, partial, subject, value_text};
+use super::{Change, ChangeKind, Class, Run, change, nm, partial, subject, value_text};
 
 impl Member for Role {
     type Id = String;
@@ -40,7 +40,7 @@ impl Member for Role {
             None,
             None,
             None,
-            format!("role `{}` was deleted", role.name),
+            format!("role `{}` was deleted", nm(&role.name)),
             run.role_settings(role),
         )
     }
@@ -53,7 +53,7 @@ impl Member for Role {
             None,
             None,
             None,
-            format!("role `{}` was created", role.name),
+            format!("role `{}` was created", nm(&role.name)),
             run.role_settings(role),
         )
     }
@@ -70,7 +70,7 @@ impl Run<'_> {
             .get(role.id.as_str())
             .into_iter()
             .flatten()
-            .map(|name| format!("`{name}`"))
+            .map(|name| format!("`{}`", nm(name)))
             .collect();
         match names.len() {
             0 => " (held by no agent)".to_owned(),
@@ -84,14 +84,14 @@ impl Run<'_> {
             if o.claims.is_some() != n.claims.is_some() {
                 let side = if o.claims.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("settings of role `{}`", n.name),
+                    &format!("settings of role `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry its claims"),
                 );
             }
             return;
         };
         let holders = self.holders(n);
-        let who = format!("role `{}`", n.name);
+        let who = format!("role `{}`", nm(&n.name));
         for perm in &self.catalog.permissions {
             if !matches!(perm.source, Source::Claim(_)) {
                 continue;
@@ -142,7 +142,7 @@ impl Run<'_> {
                     claims
                         .iter()
                         .filter(|(k, _)| perm.claim_types().any(|t| t == k))
-                        .map(move |(k, raw)| format!("{when}: claim {k} = \"{raw}\""))
+                        .map(move |(k, raw)| format!("{when}: claim {k} = \"{}\"", nm(raw)))
                 })
                 .collect();
             self.changes.push(change(

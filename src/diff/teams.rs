@@ -5,7 +5,7 @@ use crate::check::{Subject, SubjectKind};
 use crate::tenant::{Team, Tenant};
 
 use super::members::Member;
-use super::{Change, ChangeKind, Class, Run, change, partial, subject};
+use super::{Change, ChangeKind, Class, Run, change, nm, partial, subject};
 
 impl Member for Team {
     type Id = i64;
@@ -40,7 +40,7 @@ impl Member for Team {
             None,
             None,
             None,
-            format!("team `{}` was deleted", team.name),
+            format!("team `{}` was deleted", nm(&team.name)),
             Vec::new(),
         )
     }
@@ -55,7 +55,7 @@ impl Member for Team {
             None,
             format!(
                 "team `{}` was created{}",
-                team.name,
+                nm(&team.name),
                 if team.inactive { " inactive" } else { "" }
             ),
             Vec::new(),
@@ -78,7 +78,7 @@ impl Member for Team {
                 Some(if n.inactive { "inactive" } else { "active" }.to_owned()),
                 format!(
                     "team `{}` {verb} (\"member of all teams\" counts active teams only)",
-                    n.name
+                    nm(&n.name)
                 ),
                 Vec::new(),
             ));

@@ -240,6 +240,29 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
+/// The text of a file as its problems quote it (URLs' userinfo masked), shared by every problem
+/// of that file: the last file's text is kept and handed out again while problems of the same
+/// text are made, so that memory stays one copy of the file whatever the number of problems.
+fn shared_text(text: &str) -> std::sync::Arc<str> {
+    type Shared = Option<(std::sync::Arc<str>, std::sync::Arc<str>)>;
+    static LAST: std::sync::Mutex<Shared> = std::sync::Mutex::new(None);
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((original, masked)) = last.as_ref()
+        && **original == *text
+    {
+        return masked.clone();
+    }
+    let original: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let masked = match crate::ruleset::masked_userinfo(text) {
+        std::borrow::Cow::Borrowed(_) => original.clone(),
+        std::borrow::Cow::Owned(m) => std::sync::Arc::from(m),
+    };
+    *last = Some((original, masked.clone()));
+    masked
+}
+
 /// A problem at a place in a YAML file (rule files, the configuration file).
 pub(crate) fn problem<T>(
     file: &RuleFile,
@@ -256,10 +279,7 @@ pub(crate) fn problem<T>(
     let span = at.span.or_else(|| span_of(&file.text, &location));
     RuleProblem {
         message,
-        src: NamedSource::new(
-            file.name.clone(),
-            crate::ruleset::masked_userinfo(&file.text).into_owned(),
-        ),
+        src: NamedSource::new(file.name.clone(), shared_text(&file.text)),
         span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
         label: label.to_owned(),
         help: Some(help).flatten(),
