@@ -657,3 +657,82 @@ fn masked_userinfo_keeps_every_offset() {
         std::borrow::Cow::Borrowed(_)
     ));
 }
+
+/// Requirements written as one flow sequence (`requirements: [{...}, {...}]`), on one line or
+/// across lines: every requirement's problems are reported at their places in one run, as in block
+/// style, beside the unknown permission, the unknown level and the duplicate id.
+#[test]
+fn a_flow_sequence_of_requirements_reports_every_problem_at_its_place() {
+    let one_line = r#"id: flowy
+title: Flowy
+sources: [{url: "https://a.example/", retrieved: 2026-11-24}]
+binding: {application_name: ["Flowy*"]}
+requirements: [{id: flowy.a, title: a, permission: Bogus Perm, source: {quote: q}}, {id: flowy.b, title: [x], permission: Tickets, expect: Read Only, source: {quote: "it's, {odd} # not a comment"}}, {id: flowy.c, permission: Customers, expect: Sort of, source: {quote: 'q'' s'}}, {id: flowy.a, title: dup, permission: Tickets, expect: Read Only, allow_higher: perhaps, source: {quote: q}}, {id: flowy.e, title: fine, permission: Tickets, expect: Read Only, source: {quote: q}}]
+"#;
+    let error = load(&[("flowy.yaml", one_line)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line, p.location.column))
+        .collect();
+    let line = one_line.lines().nth(4).unwrap();
+    let column = |text: &str| line.find(text).unwrap() + 1;
+    for (message, at) in [
+        ("missing field `expect`", column("{id: flowy.a")),
+        ("unknown permission `Bogus Perm`", column("Bogus Perm")),
+        ("expected string scalar", column("[x]")),
+        ("missing field `title`", column("{id: flowy.c")),
+        ("`Sort of` is not a level", column("Sort of")),
+        ("invalid boolean", column("perhaps")),
+        (
+            "requirement id `flowy.a` is already used",
+            column("{id: flowy.a, title: dup"),
+        ),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(m, l, c)| m.contains(message) && *l == 5 && *c == at),
+            "{message} at 5:{at} is missing from {found:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 7, "{found:#?}");
+
+    let across_lines = r#"id: flowy
+title: Flowy
+sources: [{url: "https://a.example/", retrieved: 2026-11-24}]
+binding: {application_name: ["Flowy*"]}
+requirements: [
+  {id: flowy.a, title: a,
+   permission: Bogus Perm, source: {quote: q}},   # lacks expect
+  {id: flowy.b, title: [x], permission: Tickets,
+   expect: Read Only, source: {quote: q}},
+  {id: flowy.e, title: fine, permission: Tickets, expect: Read Only, source: {quote: q}},
+]
+policies: [{id: flowy.p, title: p, check: no_such_check}]
+"#;
+    let error = load(&[("flowy.yaml", across_lines)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line))
+        .collect();
+    for (message, line) in [
+        ("missing field `expect`", 6),
+        ("unknown permission `Bogus Perm`", 7),
+        ("expected string scalar", 8),
+    ] {
+        assert!(
+            found.iter().any(|(m, l)| m.contains(message) && *l == line),
+            "{message} at line {line} is missing from {found:#?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(_, l)| *l == 12),
+        "the policy's problem is reported too: {found:#?}"
+    );
+}
