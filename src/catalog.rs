@@ -766,6 +766,9 @@ impl Catalog {
         let mut scored: Vec<(usize, String)> = self
             .by_name
             .iter()
+            // The distance is at least the difference in length: names too far apart are not
+            // measured (a hostile 8 MB "permission" would take hours against every name).
+            .filter(|(name, _)| name.len().abs_diff(folded.len()) <= (folded.len() / 3).max(2))
             .map(|(name, target)| (edit_distance(&folded, name), self.canonical(target)))
             .filter(|(d, _)| *d <= (folded.len() / 3).max(2))
             .collect();

@@ -483,6 +483,7 @@ pub struct DiffArgs {
     #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
     pub sarif_category: Option<String>,
     /// Exit with 1 when anything changed (cosmetic fields such as last login never count).
+    /// A list either snapshot did not read whole exits 3 instead, with or without this flag.
     #[arg(long)]
     pub fail_on_drift: bool,
     /// Compare snapshots of two different HaloPSA instances (refused by default).

@@ -238,3 +238,171 @@ fn a_large_baseline_report_is_read_in_bounded_memory() {
         0
     );
 }
+
+/// The demo tenant whose first agent is renamed to `len` bytes of `N`.
+fn huge_name(dir: &Path, len: usize) -> PathBuf {
+    let mut doc = demo();
+    let agents = &mut doc["objects"]["agents"];
+    let first = if agents.is_array() {
+        &mut agents[0]
+    } else {
+        &mut agents["agents"][0]
+    };
+    first["name"] = json!("NAME");
+    let text = doc
+        .to_string()
+        .replacen("\"NAME\"", &format!("\"{}\"", "N".repeat(len)), 1);
+    let path = dir.join("huge-name.json");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `diff` of the demo against a copy whose agent carries a 40 MB name: the rename is reported, the
+/// name shown by its start and size, in every format, within the 512 MiB limit. A change once
+/// held the name in its subject, message and values, and each format copied it again (a 30 MB
+/// name peaked at 466 MB, a 300 MB one at 3 GB); what is left is reading the snapshot.
+#[test]
+fn a_huge_agent_name_is_diffed_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = huge_name(dir.path(), 40_000_000);
+    let path = path.to_str().unwrap();
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    for format in ["human", "json", "markdown", "sarif", "html"] {
+        assert_eq!(
+            limited(dir.path(), &["diff", demo, path, "--format", format]),
+            0,
+            "{format}"
+        );
+        let out = std::fs::read_to_string(dir.path().join("out")).unwrap();
+        assert!(out.len() < 1_000_000, "{format}: {} bytes", out.len());
+        assert!(out.contains("(40000000 bytes)"), "{format}");
+    }
+    assert_eq!(limited(dir.path(), &["diff", path, path]), 0);
+}
+
+/// A 6 MB rule file with a hundred broken requirements: every problem is reported, each quoting
+/// the file, within the limit (every problem once held its own copy of the file: 100 × 6 MB).
+#[test]
+fn a_rule_file_with_many_problems_holds_one_copy_of_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!(
+        "id: demo-sync\ntitle: \"{}\"\nvendor: Demo\nsources:\n  - url: https://demo.example/docs/halopsa\n    retrieved: 2026-11-24\nbinding:\n  application_name: [\"*Demo Sync*\"]\nrequirements:\n",
+        "T".repeat(6_000_000)
+    );
+    for i in 0..100 {
+        text.push_str(&format!(
+            "  - id: demo-sync.r{i}\n    title: t\n    permission: Nonexistent Permission {i}\n    expect: Read Only\n    source: {{ quote: q }}\n"
+        ));
+    }
+    let path = dir.path().join("many.yaml");
+    std::fs::write(&path, text).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("halo-audit");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(&bin)
+        .args(["rules", "validate", path.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("100 problems in rule files"),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+    assert_eq!(
+        stderr.matches("unknown permission").count(),
+        100,
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+}
+
+/// A configuration, a catalog overlay and a rule file of 8 MB each, made of one huge string or of
+/// a junk array of 190,000 strings: each is read (or refused with its reason) within 256 MiB of
+/// address space, about four times the file plus the binary.
+#[test]
+fn configs_overlays_and_rule_files_of_junk_stay_within_a_small_multiple() {
+    const SMALL_KIB: u64 = 256 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let junk = || {
+        let item = format!("\"{}\"", "y".repeat(39));
+        format!("[{}]", vec![item.as_str(); 190_000].join(","))
+    };
+    let files = [
+        (
+            "config-string.yaml",
+            format!("instance:\n  tenant: \"{}\"\n", "X".repeat(7_900_000)),
+        ),
+        (
+            "config-junk.yaml",
+            format!("instance:\n  tenant: x\njunk: {}\n", junk()),
+        ),
+        (
+            "overlay-string.yaml",
+            format!("permissions:\n  - key: \"{}\"\n", "K".repeat(7_900_000)),
+        ),
+        ("overlay-junk.yaml", format!("junk: {}\n", junk())),
+        (
+            "rules-junk.yaml",
+            format!(
+                "id: demo-sync\ntitle: Demo\nsources: [{{url: \"https://demo.example/\", retrieved: 2026-11-24}}]\nbinding: {{application_name: [\"Demo*\"]}}\nrequirements: []\njunk: {}\n",
+                junk()
+            ),
+        ),
+        (
+            "rules-string.yaml",
+            format!(
+                "id: demo-sync\ntitle: \"{}\"\nsources: [{{url: \"https://demo.example/\", retrieved: 2026-11-24}}]\nbinding: {{application_name: [\"Demo*\"]}}\nrequirements: []\n",
+                "T".repeat(7_900_000)
+            ),
+        ),
+    ];
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).unwrap();
+        let path = path.to_str().unwrap();
+        let args: Vec<&str> = match name.split('-').next().unwrap() {
+            "config" => vec!["--config", path, "check", "--snapshot", demo],
+            "overlay" => vec!["check", "--snapshot", demo, "--catalog", path],
+            _ => vec!["check", "--snapshot", demo, "--rules", path],
+        };
+        let bin = assert_cmd::cargo::cargo_bin("halo-audit");
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {SMALL_KIB} && exec \"$0\" \"$@\""))
+            .arg(&bin)
+            .args(&args)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .env_remove("HALO_AUDIT_CONFIG")
+            .timeout(Duration::from_secs(300))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("{name} was killed (out of memory?)"));
+        assert!(
+            code <= 2,
+            "{name}: exit {code}: {}",
+            &stderr[..stderr.len().min(2000)]
+        );
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("memory allocation"),
+            "{name}"
+        );
+        assert!(
+            stderr.len() < 1_000_000,
+            "{name}: {} bytes of diagnostics",
+            stderr.len()
+        );
+    }
+}

@@ -493,3 +493,128 @@ fn the_ci_format_examples_in_docs_drift_md_are_current() {
         "docs/drift.md's SARIF example is stale: {ava:#}"
     );
 }
+
+/// The NEW fixture whose agent list was cut short by the fetch: its last `cut` agents are gone and
+/// a `partial` gap says so, written in `dir`.
+fn new_with_agents_cut(dir: &Path, cut: usize) -> (std::path::PathBuf, Vec<String>) {
+    let path = dir.join("cut.json");
+    let mut snapshot: Value = serde_json::from_str(&std::fs::read_to_string(NEW).unwrap()).unwrap();
+    let agents = snapshot["objects"]["agents"]["agents"]
+        .as_array_mut()
+        .unwrap();
+    let kept = agents.len() - cut;
+    let gone: Vec<String> = agents
+        .drain(kept..)
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect();
+    snapshot["gaps"] = serde_json::json!([{
+        "endpoint": "/api/Agent",
+        "status": 200,
+        "reason": "partial",
+        "detail": format!("{kept} of the {} records its record_count promised", kept + cut)
+    }]);
+    std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    (path, gone)
+}
+
+/// The human report with its wrapped lines joined again.
+fn unwrapped(text: &str) -> String {
+    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+/// A member absent from a list one snapshot did not read whole is "not comparable", never deleted
+/// or created, counted in the human, JSON and Markdown reports; the diff exits 3 (the drift could
+/// not be established), `--fail-on-drift` or not.
+#[test]
+fn members_missing_from_a_list_cut_short_are_not_comparable_not_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cut, gone) = new_with_agents_cut(dir.path(), 3);
+    let cut = cut.to_str().unwrap();
+    // NEW against its own cut copy: nothing changed, three agents cannot be compared.
+    let (human, _) = run(&["diff", NEW, cut], 3);
+    let human = unwrapped(&human);
+    assert!(!human.contains("was deleted"), "{human}");
+    assert!(human.contains("Not comparable"), "{human}");
+    for name in &gone {
+        assert!(
+            human.contains(&format!("agent `{name}`")),
+            "{name}: {human}"
+        );
+    }
+    assert!(
+        human.contains("the NEW snapshot's agent list was not read whole (partial: "),
+        "{human}"
+    );
+    assert!(
+        human.contains("(0 changes); 3 not comparable: /api/Agent was not read whole (exit 3)"),
+        "{human}"
+    );
+    // The other way round, nothing is created.
+    let (human, _) = run(&["diff", cut, NEW, "--fail-on-drift"], 3);
+    let human = unwrapped(&human);
+    assert!(!human.contains("was created"), "{human}");
+    assert!(human.contains("in the NEW snapshot only, and the OLD snapshot's agent list"));
+    let (json, _) = run(&["diff", NEW, cut, "--format", "json"], 3);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["summary"]["not_comparable"], 3);
+    assert_eq!(doc["summary"]["incomplete_lists"][0], "/api/Agent");
+    assert_eq!(doc["summary"]["drift"], false);
+    let listed: BTreeSet<&str> = doc["not_comparable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            assert_eq!(n["listed_in"], "OLD");
+            assert_eq!(n["subject"]["kind"], "agent");
+            n["subject"]["name"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(listed, gone.iter().map(String::as_str).collect());
+    assert!(
+        doc["not_compared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["what"] == "the agent list"
+                && n["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("3 agents absent from it are not comparable")),
+        "{json}"
+    );
+    let (markdown, _) = run(&["diff", NEW, cut, "--format", "markdown"], 3);
+    assert!(markdown.contains("**3 not comparable**"), "{markdown}");
+    assert!(markdown.contains("## Not comparable"), "{markdown}");
+    assert!(!markdown.contains("was deleted"), "{markdown}");
+    // Real drift beside the cut list is still reported, and the cut list still decides the code.
+    let (human, _) = run(&["diff", OLD, cut, "--fail-on-drift"], 3);
+    let human = unwrapped(&human);
+    assert!(
+        human.contains("agent `Eli Novak` became a HaloPSA administrator"),
+        "{human}"
+    );
+    assert!(
+        human.contains("agent `Max Ford` (id 22): in the OLD snapshot only"),
+        "{human}"
+    );
+    for name in &gone {
+        assert!(
+            !human.contains(&format!("agent `{name}` was created")),
+            "{name}: {human}"
+        );
+    }
+    // SARIF says the run did not establish the drift; HTML lists the members.
+    let (sarif, _) = run(&["diff", NEW, cut, "--format", "sarif"], 3);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let (schemas, index) = sarif_schema();
+    assert!(validate(&schemas, index, &log).is_ok());
+    assert_eq!(
+        log["runs"][0]["properties"]["notComparable"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let (html, _) = run(&["diff", NEW, cut, "--format", "html"], 3);
+    assert!(html.contains("Not comparable (3)"), "{html}");
+}

@@ -325,3 +325,89 @@ fn a_record_listed_twice_is_a_gap_naming_what_its_copies_differ_in() {
         roles.len() as u64
     );
 }
+
+/// `halo-audit ARGS` without a server.
+fn offline(args: &[&str]) -> Run {
+    let output = Command::cargo_bin("halo-audit")
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("HALO_AUDIT_CONFIG")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    }
+}
+
+/// `diff` of a whole fetch against one whose agent list was not read whole: the agents missing
+/// from the cut list are not comparable (never deleted or created), and the diff exits 3, with or
+/// without `--fail-on-drift`; an id listed twice keeps every agent but still leaves the list unproven.
+#[test]
+fn diff_against_a_fetch_whose_agent_list_was_cut_short_deletes_nothing() {
+    let server = start(Vec::new());
+    let (whole, _) = fetched(&server, &[]);
+    let (over, _) = fetched(&server, &["--max-records", "30"]);
+    assert_eq!(gaps(&over, "/api/Agent")[0]["reason"], "over-limit");
+    let agents = whole["objects"]["agents"].as_array().unwrap().len();
+    assert!(agents > 30, "{agents}");
+    let dup_server = start(vec![Fault::new(
+        "/api/Agent",
+        FaultKind::RepeatRecord { changed: false },
+    )]);
+    let (dup, _) = fetched(&dup_server, &[]);
+    assert_eq!(gaps(&dup, "/api/Agent")[0]["reason"], "duplicate");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, doc: &Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, doc.to_string()).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (whole, over, dup) = (
+        write("whole.json", &whole),
+        write("over.json", &over),
+        write("dup.json", &dup),
+    );
+    for (old, new, fail) in [(&whole, &over, false), (&over, &whole, true)] {
+        let mut args = vec!["diff", old.as_str(), new.as_str(), "--format", "json"];
+        if fail {
+            args.push("--fail-on-drift");
+        }
+        let diff = offline(&args);
+        assert_eq!(diff.code, 3, "{}", diff.stderr);
+        let doc: Value = serde_json::from_str(&diff.stdout).unwrap();
+        assert_eq!(doc["summary"]["not_comparable"], agents, "{}", diff.stdout);
+        assert_eq!(doc["summary"]["incomplete_lists"][0], "/api/Agent");
+        assert!(
+            !doc["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["subject"]["kind"] == "agent"),
+            "{}",
+            diff.stdout
+        );
+    }
+    let diff = offline(&["diff", &whole, &dup, "--allow-different-instances"]);
+    assert_eq!(diff.code, 3, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains("No drift in what both snapshots hold"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("; 0 not comparable: /api/Agent was not read whole"),
+        "{}",
+        diff.stdout
+    );
+}

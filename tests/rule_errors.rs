@@ -536,3 +536,203 @@ requirements:
     }
     assert_eq!(problems.len(), 5, "{found:#?}");
 }
+
+/// A source URL with a user name and password: `rules validate` refuses it at its place; `check`,
+/// `rules show` and `rules list` accept the file and print the URL as `https://***@host/...`; the
+/// password is printed nowhere, not even in the quoted lines of the file.
+#[test]
+fn userinfo_in_a_source_url_is_refused_by_validate_and_redacted_everywhere() {
+    let text = valid_with(
+        "url: https://demo.example/docs/halopsa",
+        "url: https://reader:hunter2@demo.example/docs/halopsa",
+    );
+    let library = load(&[("userinfo.yaml", &text)]).unwrap();
+    let error = library.strict().unwrap_err();
+    assert_eq!(problem_count(&error), 1);
+    let out = render(&error);
+    assert!(
+        out.contains(
+            "source url `https://***@demo.example/docs/halopsa` holds a user name or password"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("userinfo.yaml:5:"), "{out}");
+    assert!(!out.contains("hunter2") && !out.contains("reader"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("userinfo.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let snapshot = "fixtures/demo/snapshot.json";
+    let check = |format: &'static str| {
+        vec![
+            "check",
+            "--snapshot",
+            snapshot,
+            "--rules",
+            path,
+            "--set",
+            "demo-sync",
+            "--format",
+            format,
+        ]
+    };
+    let mut runs = vec![
+        (vec!["rules", "validate", path], 2),
+        (vec!["rules", "show", "demo-sync", "--rules", path], 0),
+        (vec!["rules", "list", "--rules", path], 0),
+    ];
+    for format in [
+        "human", "json", "sarif", "markdown", "html", "github", "junit",
+    ] {
+        runs.push((check(format), -1));
+    }
+    for (args, code) in runs {
+        let output = Command::cargo_bin("halo-audit")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env_remove("HALO_AUDIT_CONFIG")
+            .args(&args)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if code >= 0 {
+            assert_eq!(output.status.code(), Some(code), "{args:?}: {all}");
+        } else {
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)),
+                "{args:?}: {all}"
+            );
+        }
+        assert!(!all.contains("hunter2"), "{args:?}: {all}");
+        // Wherever the URL is printed, it is redacted; `rules show` prints it.
+        assert_eq!(
+            all.matches("demo.example").count(),
+            all.matches("*@demo.example").count(),
+            "{args:?}: {all}"
+        );
+        if args[1] == "show" || args.contains(&"sarif") {
+            assert!(all.contains("https://***@demo.example"), "{args:?}: {all}");
+        }
+    }
+}
+
+#[test]
+fn redacted_urls_keep_everything_but_the_userinfo() {
+    use halo_audit::ruleset::redacted_url;
+    for (url, shown) in [
+        ("http://user:pass@host/p", "http://***@host/p"),
+        ("https://user@host", "https://***@host"),
+        (
+            "https://a:b@c@host:8443/x?y=@z#@",
+            "https://***@host:8443/x?y=@z#@",
+        ),
+        (
+            "https://host/path@not-userinfo",
+            "https://host/path@not-userinfo",
+        ),
+        ("https://host?q=a@b", "https://host?q=a@b"),
+        ("mailto:a@b", "mailto:a@b"),
+    ] {
+        assert_eq!(redacted_url(url), shown, "{url}");
+    }
+}
+
+#[test]
+fn masked_userinfo_keeps_every_offset() {
+    use halo_audit::ruleset::masked_userinfo;
+    let text = "a: https://u:pä@h/x\nb: \"http://x@y\"\nc: https://h/p@q\n";
+    let masked = masked_userinfo(text);
+    assert_eq!(masked.len(), text.len());
+    assert_eq!(
+        masked,
+        "a: https://*****@h/x\nb: \"http://*@y\"\nc: https://h/p@q\n"
+    );
+    assert!(matches!(
+        masked_userinfo("no urls"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
+
+/// Requirements written as one flow sequence (`requirements: [{...}, {...}]`), on one line or
+/// across lines: every requirement's problems are reported at their places in one run, as in block
+/// style, beside the unknown permission, the unknown level and the duplicate id.
+#[test]
+fn a_flow_sequence_of_requirements_reports_every_problem_at_its_place() {
+    let one_line = r#"id: flowy
+title: Flowy
+sources: [{url: "https://a.example/", retrieved: 2026-11-24}]
+binding: {application_name: ["Flowy*"]}
+requirements: [{id: flowy.a, title: a, permission: Bogus Perm, source: {quote: q}}, {id: flowy.b, title: [x], permission: Tickets, expect: Read Only, source: {quote: "it's, {odd} # not a comment"}}, {id: flowy.c, permission: Customers, expect: Sort of, source: {quote: 'q'' s'}}, {id: flowy.a, title: dup, permission: Tickets, expect: Read Only, allow_higher: perhaps, source: {quote: q}}, {id: flowy.e, title: fine, permission: Tickets, expect: Read Only, source: {quote: q}}]
+"#;
+    let error = load(&[("flowy.yaml", one_line)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line, p.location.column))
+        .collect();
+    let line = one_line.lines().nth(4).unwrap();
+    let column = |text: &str| line.find(text).unwrap() + 1;
+    for (message, at) in [
+        ("missing field `expect`", column("{id: flowy.a")),
+        ("unknown permission `Bogus Perm`", column("Bogus Perm")),
+        ("expected string scalar", column("[x]")),
+        ("missing field `title`", column("{id: flowy.c")),
+        ("`Sort of` is not a level", column("Sort of")),
+        ("invalid boolean", column("perhaps")),
+        (
+            "requirement id `flowy.a` is already used",
+            column("{id: flowy.a, title: dup"),
+        ),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(m, l, c)| m.contains(message) && *l == 5 && *c == at),
+            "{message} at 5:{at} is missing from {found:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 7, "{found:#?}");
+
+    let across_lines = r#"id: flowy
+title: Flowy
+sources: [{url: "https://a.example/", retrieved: 2026-11-24}]
+binding: {application_name: ["Flowy*"]}
+requirements: [
+  {id: flowy.a, title: a,
+   permission: Bogus Perm, source: {quote: q}},   # lacks expect
+  {id: flowy.b, title: [x], permission: Tickets,
+   expect: Read Only, source: {quote: q}},
+  {id: flowy.e, title: fine, permission: Tickets, expect: Read Only, source: {quote: q}},
+]
+policies: [{id: flowy.p, title: p, check: no_such_check}]
+"#;
+    let error = load(&[("flowy.yaml", across_lines)]).unwrap_err();
+    let RulesError::Invalid { problems } = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(String, usize)> = problems
+        .iter()
+        .map(|p| (p.message.clone(), p.location.line))
+        .collect();
+    for (message, line) in [
+        ("missing field `expect`", 6),
+        ("unknown permission `Bogus Perm`", 7),
+        ("expected string scalar", 8),
+    ] {
+        assert!(
+            found.iter().any(|(m, l)| m.contains(message) && *l == line),
+            "{message} at line {line} is missing from {found:#?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(_, l)| *l == 12),
+        "the policy's problem is reported too: {found:#?}"
+    );
+}

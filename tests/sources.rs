@@ -444,3 +444,68 @@ requirements:
         );
     }
 }
+
+/// `--format json` of a hostile quote: C1 controls, bidirectional overrides, DEL and workflow
+/// markers come out as JSON escapes (nothing raw), and the document reads back to the very quote.
+#[test]
+fn json_escapes_c1_controls_and_bidi_overrides_like_the_human_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::create_dir_all(&saved).unwrap();
+    let quote = "csi\u{9b}31m nel\u{85} rlo\u{202e}txt lri\u{2066} del\u{7f} ::error::x ##[group]y";
+    let yaml_quote: String = quote
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", u32::from(c))
+            }
+        })
+        .collect();
+    std::fs::write(
+        rules.join("hostile.yaml"),
+        format!(
+            r#"id: hostile
+title: Hostile
+sources:
+  - {{url: "https://docs.example/c1", retrieved: 2026-11-24}}
+binding: {{application_name: ["Hostile*"]}}
+requirements:
+  - {{id: hostile.gone, title: t, permission: "scope:edit:tickets", expect: yes, source: {{quote: "{yaml_quote}"}}}}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(saved.join("docs-example-c1.html"), "<p>nothing quoted</p>").unwrap();
+    let (code, stdout, stderr) = run(&[
+        "rules",
+        "sources",
+        "--no-default-rules",
+        "--rules",
+        &rules.to_string_lossy(),
+        "--saved",
+        &saved.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    for raw in ['\u{9b}', '\u{85}', '\u{202e}', '\u{2066}', '\u{7f}'] {
+        assert!(!stdout.contains(raw), "{raw:?} came out raw: {stdout}");
+    }
+    assert!(
+        !stdout.contains("::error::") && !stdout.contains("##[group]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\\u009b") && stdout.contains("\\u202e"),
+        "{stdout}"
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["sets"][0]["missing"][0]["quote"], quote,
+        "the document reads back to the quote: {report}"
+    );
+}

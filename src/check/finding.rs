@@ -344,7 +344,10 @@ impl SetOutcome {
             id: set.id.clone(),
             title: set.title.clone(),
             vendor: set.vendor.clone(),
-            source: set.sources.first().map(|s| s.url.clone()),
+            source: set
+                .sources
+                .first()
+                .map(|s| crate::ruleset::redacted_url(&s.url).into_owned()),
             state,
             evaluations: Vec::new(),
             coverage: super::Coverage::default(),

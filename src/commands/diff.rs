@@ -5,7 +5,6 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::report::{self, Style};
 use crate::snapshot;
-use crate::verdict::exit;
 
 use super::AppError;
 use super::inputs::{display, input_name};
@@ -99,9 +98,5 @@ pub fn run(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Res
         };
         report::emit(&text, &target.output)?;
     }
-    Ok(if args.fail_on_drift && diff.is_drift() {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
+    Ok(report::diff::exit_code(&diff, args.fail_on_drift))
 }

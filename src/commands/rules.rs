@@ -76,7 +76,7 @@ fn validate(paths: &[PathBuf], catalog: &Catalog) -> Result<u8, AppError> {
             files.extend(read);
         }
     }
-    let library = ruleset::load(&files, catalog)?;
+    let library = ruleset::load(&files, catalog)?.strict()?;
     let sets: Vec<&ruleset::RuleSet> = library
         .sets
         .iter()
@@ -123,12 +123,7 @@ fn sources(args: &SourcesArgs, catalog: &Catalog) -> Result<u8, AppError> {
     let result = crate::sources::check(&sets, &options);
     let text = match args.format {
         crate::cli::SourcesFormat::Human => crate::sources::render(&result, &options),
-        crate::cli::SourcesFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&result)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            t.push('\n');
-            t
-        }
+        crate::cli::SourcesFormat::Json => crate::sources::render_json(&result),
     };
     report::emit(&text, &Output::Stdout)?;
     Ok(if result.nothing_read() {

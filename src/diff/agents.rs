@@ -4,153 +4,132 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ClaimValue, Derived, Kind, PermissionDef, Source};
-use crate::check::Subject;
-use crate::tenant::{Agent, Effective, Origin, Role, Value};
+use crate::check::{Subject, SubjectKind};
+use crate::tenant::{Agent, Effective, Origin, Role, Tenant, Value};
 
-use super::{ChangeKind, Class, Run, change, covers_agent, missing_reason, plural, value_text};
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, covers_agent, nm, subject, value_text};
 
-impl Run<'_> {
-    pub(super) fn agents(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.agents, &self.new.agents) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.agents.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "agent", "/api/Agent")
-                    );
-                    self.skip("agents", reason);
-                }
-            }
-            return;
-        };
-        let old_by: BTreeMap<i64, &Agent> = old.iter().map(|a| (a.id, a)).collect();
-        let new_by: BTreeMap<i64, &Agent> = new.iter().map(|a| (a.id, a)).collect();
-        let mut unknown_presence = [0usize; 2];
-        for (id, agent) in &old_by {
-            if new_by.contains_key(id) {
-                continue;
-            }
-            if !covers_agent(self.new, *id) {
-                unknown_presence[1] += 1;
-                continue;
-            }
-            self.changes.push(change(
-                Class::Narrowed,
-                ChangeKind::Deleted,
-                Subject::agent(agent),
-                None,
-                None,
-                None,
-                format!("agent `{}` was deleted", agent.name),
-                Vec::new(),
-            ));
-        }
-        for (id, agent) in &new_by {
-            if old_by.contains_key(id) {
-                continue;
-            }
-            if !covers_agent(self.old, *id) {
-                unknown_presence[0] += 1;
-                continue;
-            }
-            let enabled = agent.enabled != Some(false);
-            let mut traits = Vec::new();
-            if agent.api_only == Some(true) {
-                traits.push("API-only".to_owned());
-            }
-            if agent.admin == Some(true) {
-                traits.push("a HaloPSA administrator".to_owned());
-            }
-            if !enabled {
-                traits.push("disabled".to_owned());
-            }
-            if let Some(roles) = agent.roles.as_ref().filter(|r| !r.is_empty()) {
-                traits.push(format!(
-                    "holding {}",
-                    roles
-                        .iter()
-                        .map(|r| format!("role {}", r.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            self.changes.push(change(
-                if enabled {
-                    Class::Widened
-                } else {
-                    Class::Neutral
-                },
-                ChangeKind::Created,
-                Subject::agent(agent),
-                None,
-                None,
-                None,
-                format!(
-                    "agent `{}` was created{}{}",
-                    agent.name,
-                    if traits.is_empty() { "" } else { ": " },
-                    traits.join(", ")
-                ),
-                Vec::new(),
-            ));
-        }
-        for (count, (absent_from, holder)) in unknown_presence
-            .into_iter()
-            .zip([("OLD", self.old), ("NEW", self.new)])
-        {
-            if count > 0 {
-                let other = if absent_from == "OLD" { "NEW" } else { "OLD" };
-                self.skip(
-                    &format!("presence of {}", plural(count, "agent")),
-                    format!(
-                        "they are in the {other} snapshot only, and the {absent_from} snapshot's scope is `{}`: it holds only the agents its applications log in as",
-                        holder.provenance.scope.as_deref().unwrap_or("?")
-                    ),
-                );
-            }
-        }
-        for (id, o) in &old_by {
-            if let Some(n) = new_by.get(id) {
-                self.agent_pair(o, n);
-            }
-        }
+impl Member for Agent {
+    type Id = i64;
+    const PLURAL: &'static str = "agents";
+    const NOUN: &'static str = "agent";
+    const ENDPOINT: &'static str = "/api/Agent";
+
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.agents.as_deref()
+    }
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        subject(SubjectKind::Agent, self.id, &self.name)
     }
 
+    fn unseen(
+        _: &Run<'_>,
+        tenant: &Tenant,
+        absent_from: &'static str,
+        member: &Self,
+    ) -> Option<String> {
+        if covers_agent(tenant, member.id) {
+            return None;
+        }
+        let other = if absent_from == "OLD" { "NEW" } else { "OLD" };
+        Some(format!(
+            "they are in the {other} snapshot only, and the {absent_from} snapshot's scope is `{}`: it holds only the agents its applications log in as",
+            tenant.provenance.scope.as_deref().unwrap_or("?")
+        ))
+    }
+
+    fn deleted(_: &Run<'_>, agent: &Self) -> Change {
+        change(
+            Class::Narrowed,
+            ChangeKind::Deleted,
+            agent.subject(),
+            None,
+            None,
+            None,
+            format!("agent `{}` was deleted", nm(&agent.name)),
+            Vec::new(),
+        )
+    }
+
+    fn created(_: &Run<'_>, agent: &Self) -> Change {
+        let enabled = agent.enabled != Some(false);
+        let mut traits = Vec::new();
+        if agent.api_only == Some(true) {
+            traits.push("API-only".to_owned());
+        }
+        if agent.admin == Some(true) {
+            traits.push("a HaloPSA administrator".to_owned());
+        }
+        if !enabled {
+            traits.push("disabled".to_owned());
+        }
+        if let Some(roles) = agent.roles.as_ref().filter(|r| !r.is_empty()) {
+            traits.push(format!(
+                "holding {}",
+                roles
+                    .iter()
+                    .map(|r| format!("role {}", nm(&r.name)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        change(
+            if enabled {
+                Class::Widened
+            } else {
+                Class::Neutral
+            },
+            ChangeKind::Created,
+            agent.subject(),
+            None,
+            None,
+            None,
+            format!(
+                "agent `{}` was created{}{}",
+                nm(&agent.name),
+                if traits.is_empty() { "" } else { ": " },
+                traits.join(", ")
+            ),
+            Vec::new(),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, old: &Self, new: &Self) {
+        run.agent_pair(old, new);
+    }
+}
+
+impl Run<'_> {
     /// "agent `Ava` (login agent of Cloud Depot)".
     pub(super) fn agent_words(&self, agent: &Agent) -> String {
-        let apps: Vec<&str> = self
+        let apps: Vec<std::borrow::Cow<'_, str>> = self
             .new
             .applications()
             .iter()
             .filter(|a| a.login_agent_id == Some(agent.id))
-            .map(|a| a.name.as_str())
+            .map(|a| nm(&a.name))
             .collect();
         if apps.is_empty() {
-            format!("agent `{}`", agent.name)
+            format!("agent `{}`", nm(&agent.name))
         } else {
             format!(
                 "agent `{}` (login agent of {})",
-                agent.name,
-                apps.join(", ")
+                nm(&agent.name),
+                crate::text::bounded_list(&apps, ", ")
             )
         }
     }
 
     pub(super) fn agent_pair(&mut self, o: &Agent, n: &Agent) {
-        let subj = Subject::agent(n);
+        let subj = n.subject();
         let who = self.agent_words(n);
-        if o.name != n.name {
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Renamed,
-                subj.clone(),
-                None,
-                Some(o.name.clone()),
-                Some(n.name.clone()),
-                format!("agent `{}` was renamed `{}`", o.name, n.name),
-                Vec::new(),
-            ));
-        }
         let flag = |v: Option<bool>| v.map(|b| if b { "Yes" } else { "No" }.to_owned());
         // The agent's yes/no settings: (old, new, permission key, Halo field, whether the field
         // holds the negation, what turning it on and off is).
@@ -252,7 +231,7 @@ impl Run<'_> {
             if o.roles.is_some() != n.roles.is_some() {
                 let side = if o.roles.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("roles of agent `{}`", n.name),
+                    &format!("roles of agent `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -272,8 +251,8 @@ impl Run<'_> {
                 subj.clone(),
                 Some(format!("role:{}", role.id)),
                 None,
-                Some(role.name.clone()),
-                format!("{who} was given role `{}`", role.name),
+                Some(nm(&role.name).into_owned()),
+                format!("{who} was given role `{}`", nm(&role.name)),
                 grants,
             ));
         }
@@ -283,9 +262,9 @@ impl Run<'_> {
                 ChangeKind::RoleRemoved,
                 subj.clone(),
                 Some(format!("role:{}", role.id)),
-                Some(role.name.clone()),
+                Some(nm(&role.name).into_owned()),
                 None,
-                format!("{who} no longer holds role `{}`", role.name),
+                format!("{who} no longer holds role `{}`", nm(&role.name)),
                 Vec::new(),
             ));
         }
@@ -303,8 +282,9 @@ impl Run<'_> {
                     ClaimValue::Level(l) => Value::Level(l),
                 };
                 Some(format!(
-                    "role {}: claim {kind} = \"{raw}\" → {} {}",
-                    role.name,
+                    "role {}: claim {kind} = \"{}\" → {} {}",
+                    nm(&role.name),
+                    nm(raw),
                     perm.label,
                     value_text(self.catalog, perm, value)
                 ))
@@ -317,7 +297,7 @@ impl Run<'_> {
             if o.teams.is_some() != n.teams.is_some() {
                 let side = if o.teams.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("team memberships of agent `{}`", n.name),
+                    &format!("team memberships of agent `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -325,16 +305,12 @@ impl Run<'_> {
         };
         let key = |m: &crate::tenant::Membership| match m.team_id {
             Some(id) => format!("{id}"),
-            None => format!("name:{}", m.team_name),
+            None => format!("name:{}", nm(&m.team_name)),
         };
-        let before_keys: BTreeMap<String, &str> = before
-            .iter()
-            .map(|m| (key(m), m.team_name.as_str()))
-            .collect();
-        let after_keys: BTreeMap<String, &str> = after
-            .iter()
-            .map(|m| (key(m), m.team_name.as_str()))
-            .collect();
+        let before_keys: BTreeMap<String, std::borrow::Cow<'_, str>> =
+            before.iter().map(|m| (key(m), nm(&m.team_name))).collect();
+        let after_keys: BTreeMap<String, std::borrow::Cow<'_, str>> =
+            after.iter().map(|m| (key(m), nm(&m.team_name))).collect();
         for (k, name) in after_keys
             .iter()
             .filter(|(k, _)| !before_keys.contains_key(*k))
@@ -345,7 +321,7 @@ impl Run<'_> {
                 subj.clone(),
                 Some(format!("team:{k}")),
                 None,
-                Some((*name).to_owned()),
+                Some(name.clone().into_owned()),
                 format!("{who} joined team `{name}`"),
                 Vec::new(),
             ));
@@ -359,7 +335,7 @@ impl Run<'_> {
                 ChangeKind::TeamLeft,
                 subj.clone(),
                 Some(format!("team:{k}")),
-                Some((*name).to_owned()),
+                Some(name.clone().into_owned()),
                 None,
                 format!("{who} left team `{name}`"),
                 Vec::new(),
@@ -465,7 +441,7 @@ impl Run<'_> {
     /// " through role Billing", " by its own setting", ": member of all 7 active teams".
     pub(super) fn cause(&self, effective: &Effective) -> String {
         match effective.decisive().map(|c| &c.origin) {
-            Some(Origin::Role { name, .. }) => format!(" through role {name}"),
+            Some(Origin::Role { name, .. }) => format!(" through role {}", nm(name)),
             Some(Origin::Agent) => " by its own setting".to_owned(),
             Some(Origin::Structure) => effective
                 .decisive()
@@ -482,7 +458,7 @@ impl Run<'_> {
     ) -> String {
         let who = match &c.origin {
             Origin::Agent => "agent".to_owned(),
-            Origin::Role { name, .. } => format!("role {name}"),
+            Origin::Role { name, .. } => format!("role {}", nm(name)),
             Origin::Structure => "structure".to_owned(),
         };
         format!(
@@ -526,7 +502,7 @@ impl Run<'_> {
             let text = |v: Option<&BTreeSet<String>>| {
                 v.map(|s| {
                     s.iter()
-                        .map(|v| format!("\"{v}\""))
+                        .map(|v| format!("\"{}\"", nm(v)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })

@@ -3,116 +3,100 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::Subject;
+use crate::check::{Subject, SubjectKind};
 use crate::tenant::{Application, Effective, Tenant};
 
-use super::{ChangeKind, Class, Run, change, missing_reason, scopes_text, value_text};
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, nm, scopes_text, subject, value_text};
 
-impl Run<'_> {
-    pub(super) fn applications(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.applications, &self.new.applications) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.applications.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "application", "/api/Application")
-                    );
-                    self.skip("applications", reason);
-                }
-            }
-            return;
-        };
-        let mut unmatched_new: Vec<&Application> = new.iter().collect();
-        let mut pairs = Vec::new();
-        let mut gone = Vec::new();
-        for app in old {
-            let position = unmatched_new
-                .iter()
-                .position(|n| n.id == app.id)
-                .or_else(|| {
-                    app.client_id.as_deref().and_then(|c| {
-                        unmatched_new
-                            .iter()
-                            .position(|n| n.client_id.as_deref() == Some(c))
-                    })
-                });
-            match position {
-                Some(i) => pairs.push((app, unmatched_new.remove(i))),
-                None => gone.push(app),
-            }
-        }
-        for app in gone {
-            self.changes.push(change(
-                Class::Narrowed,
-                ChangeKind::Deleted,
-                Subject::application(app),
-                None,
-                Some(scopes_text(app.scopes.as_deref())),
-                None,
-                format!("application `{}` was deleted", app.name),
-                Vec::new(),
-            ));
-        }
-        for app in unmatched_new {
-            let active = app.active != Some(false);
-            let agent = app
-                .login_agent_id
-                .map(|id| self.agent_label(self.new, id, app.login_agent_name.as_deref()));
-            self.changes.push(change(
-                if active {
-                    Class::Widened
-                } else {
-                    Class::Neutral
-                },
-                ChangeKind::Created,
-                Subject::application(app),
-                None,
-                None,
-                Some(scopes_text(app.scopes.as_deref())),
-                format!(
-                    "application `{}` was created{}, {}, with {}",
-                    app.name,
-                    if active { "" } else { " inactive" },
-                    agent.map_or_else(
-                        || "logging in as no agent".to_owned(),
-                        |a| format!("logging in as {a}")
-                    ),
-                    scopes_text(app.scopes.as_deref())
-                ),
-                Vec::new(),
-            ));
-        }
-        for (o, n) in pairs {
-            self.application_pair(o, n);
-        }
+impl Member for Application {
+    type Id = String;
+    const PLURAL: &'static str = "applications";
+    const NOUN: &'static str = "application";
+    const ENDPOINT: &'static str = "/api/Application";
+    const RENAME_NOTE: &'static str = " (requirement sets bind by display name)";
+
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.applications.as_deref()
+    }
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        subject(SubjectKind::Application, &self.id, &self.name)
+    }
+    fn second_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
     }
 
+    /// Every scope fetches every application.
+    fn unseen(_: &Run<'_>, _: &Tenant, _: &'static str, _: &Self) -> Option<String> {
+        None
+    }
+
+    fn deleted(_: &Run<'_>, app: &Self) -> Change {
+        change(
+            Class::Narrowed,
+            ChangeKind::Deleted,
+            app.subject(),
+            None,
+            Some(scopes_text(app.scopes.as_deref())),
+            None,
+            format!("application `{}` was deleted", nm(&app.name)),
+            Vec::new(),
+        )
+    }
+
+    fn created(run: &Run<'_>, app: &Self) -> Change {
+        let active = app.active != Some(false);
+        let agent = app
+            .login_agent_id
+            .map(|id| run.agent_label(run.new, id, app.login_agent_name.as_deref()));
+        change(
+            if active {
+                Class::Widened
+            } else {
+                Class::Neutral
+            },
+            ChangeKind::Created,
+            app.subject(),
+            None,
+            None,
+            Some(scopes_text(app.scopes.as_deref())),
+            format!(
+                "application `{}` was created{}, {}, with {}",
+                nm(&app.name),
+                if active { "" } else { " inactive" },
+                agent.map_or_else(
+                    || "logging in as no agent".to_owned(),
+                    |a| format!("logging in as {a}")
+                ),
+                scopes_text(app.scopes.as_deref())
+            ),
+            Vec::new(),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, old: &Self, new: &Self) {
+        run.application_pair(old, new);
+    }
+}
+
+impl Run<'_> {
     pub(super) fn agent_label(&self, tenant: &Tenant, id: i64, fallback: Option<&str>) -> String {
         let name = tenant
             .agent(id)
-            .map(|a| a.name.clone())
-            .or_else(|| fallback.map(str::to_owned))
+            .map(|a| nm(&a.name).into_owned())
+            .or_else(|| fallback.map(|f| nm(f).into_owned()))
             .unwrap_or_else(|| format!("agent {id}"));
         format!("`{name}` (id {id})")
     }
 
     pub(super) fn application_pair(&mut self, o: &Application, n: &Application) {
-        let subj = Subject::application(n);
-        if o.name != n.name {
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Renamed,
-                subj.clone(),
-                None,
-                Some(o.name.clone()),
-                Some(n.name.clone()),
-                format!(
-                    "application `{}` was renamed `{}` (requirement sets bind by display name)",
-                    o.name, n.name
-                ),
-                Vec::new(),
-            ));
-        }
+        let subj = n.subject();
         match (o.active, n.active) {
             (Some(false), Some(true)) => {
                 self.changes.push(change(
@@ -124,7 +108,7 @@ impl Run<'_> {
                     Some("active".into()),
                     format!(
                         "application `{}` was activated{}",
-                        n.name,
+                        nm(&n.name),
                         n.scopes
                             .as_deref()
                             .filter(|s| !s.is_empty())
@@ -146,7 +130,7 @@ impl Run<'_> {
                 None,
                 Some("active".into()),
                 Some("inactive".into()),
-                format!("application `{}` was deactivated", n.name),
+                format!("application `{}` was deactivated", nm(&n.name)),
                 Vec::new(),
             )),
             _ => {}
@@ -176,7 +160,7 @@ impl Run<'_> {
                         Some(format!("scope:{scope}")),
                         Some(scopes_text(Some(before))),
                         Some(scopes_text(Some(after))),
-                        format!("application `{}` gained scope `{scope}`", n.name),
+                        format!("application `{}` gained scope `{scope}`", nm(&n.name)),
                         chain,
                     ));
                 }
@@ -188,7 +172,7 @@ impl Run<'_> {
                         Some(format!("scope:{scope}")),
                         Some(scopes_text(Some(before))),
                         Some(scopes_text(Some(after))),
-                        format!("application `{}` lost scope `{scope}`", n.name),
+                        format!("application `{}` lost scope `{scope}`", nm(&n.name)),
                         Vec::new(),
                     ));
                 }
@@ -197,7 +181,7 @@ impl Run<'_> {
             (before, _) => {
                 let side = if before.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("scopes of application `{}`", n.name),
+                    &format!("scopes of application `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry them"),
                 );
             }
@@ -255,7 +239,7 @@ impl Run<'_> {
         };
         let mut message = format!(
             "application `{}` now logs in as {} instead of {}",
-            n.name,
+            nm(&n.name),
             after.as_deref().unwrap_or("no agent"),
             before.as_deref().unwrap_or("no agent")
         );

@@ -17,10 +17,11 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, PermissionDef};
 use crate::check::{Subject, SubjectKind};
-use crate::tenant::{Role, Tenant, Value};
+use crate::tenant::{Agent, Application, Role, Team, Tenant, Value};
 
 mod agents;
 mod applications;
+mod members;
 mod roles;
 mod teams;
 
@@ -197,6 +198,19 @@ pub struct NotCompared {
     pub reason: String,
 }
 
+/// A member listed in one snapshot only, whose absence from the other cannot be told from deletion
+/// or creation: the other snapshot's list of that kind was not read whole (cut short, over a
+/// limit, an id listed twice).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+pub struct NotComparable {
+    /// The member, as the snapshot that lists it names it.
+    pub subject: Subject,
+    /// The snapshot that lists it: `OLD` or `NEW`.
+    pub listed_in: String,
+    /// Why it is not comparable: which list was not read whole, and the gap's reason.
+    pub reason: String,
+}
+
 /// Where a snapshot came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Side {
@@ -225,6 +239,12 @@ pub struct Diff {
     /// Sorted by subject kind, subject name and id, then kind and permission.
     pub changes: Vec<Change>,
     pub not_compared: Vec<NotCompared>,
+    /// Members in one snapshot only whose other snapshot's list was not read whole: neither
+    /// created nor deleted. Sorted as changes are.
+    pub not_comparable: Vec<NotComparable>,
+    /// The lists (`/api/Agent`, ...) either snapshot did not read whole: the diff cannot say
+    /// what changed in them (exit 3).
+    pub incomplete: Vec<String>,
 }
 
 impl Diff {
@@ -239,7 +259,17 @@ impl Diff {
     pub fn is_drift(&self) -> bool {
         !self.changes.is_empty()
     }
+
+    /// True when both snapshots read every compared list whole, so that what is in one list only
+    /// was created or deleted.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_empty()
+    }
 }
+
+/// The lists `diff` compares, by the endpoint they are fetched from.
+const LISTS: [&str; 4] = ["/api/Application", "/api/Agent", "/api/Team", "/api/Roles"];
 
 /// Compares two tenants.
 #[must_use]
@@ -263,14 +293,15 @@ pub fn diff(old: &Tenant, new: &Tenant, catalog: &Catalog) -> Diff {
         catalog,
         changes: Vec::new(),
         not_compared: BTreeSet::new(),
+        not_comparable: Vec::new(),
         unknown_values: BTreeMap::new(),
         new_roles: new.roles().iter().map(|r| (r.id.as_str(), r)).collect(),
         new_holders,
     };
-    run.applications();
-    run.agents();
-    run.teams();
-    run.roles();
+    run.members::<Application>();
+    run.members::<Agent>();
+    run.members::<Team>();
+    run.members::<Role>();
     for ((side, reason), (labels, agents)) in std::mem::take(&mut run.unknown_values) {
         let what = match labels.iter().next() {
             Some(label) if labels.len() == 1 => label.clone(),
@@ -283,27 +314,40 @@ pub fn diff(old: &Tenant, new: &Tenant, catalog: &Catalog) -> Diff {
     }
     let mut changes = run.changes;
     changes.sort_by(|a, b| {
-        (
-            a.subject.kind,
-            a.subject.name.to_lowercase(),
-            &a.subject.id,
-            a.kind,
-            &a.permission,
-        )
-            .cmp(&(
-                b.subject.kind,
-                b.subject.name.to_lowercase(),
-                &b.subject.id,
-                b.kind,
-                &b.permission,
-            ))
+        order(&a.subject, &b.subject)
+            .then_with(|| (a.kind, &a.permission).cmp(&(b.kind, &b.permission)))
     });
+    let mut not_comparable = run.not_comparable;
+    not_comparable
+        .sort_by(|a, b| order(&a.subject, &b.subject).then_with(|| a.listed_in.cmp(&b.listed_in)));
+    let incomplete = LISTS
+        .iter()
+        .filter(|list| [old, new].iter().any(|t| members::cut(t, list).is_some()))
+        .map(|list| (*list).to_owned())
+        .collect();
     Diff {
         old: Side::of(old),
         new: Side::of(new),
         changes,
         not_compared: run.not_compared.into_iter().collect(),
+        not_comparable,
+        incomplete,
     }
+}
+
+/// Subjects in report order: by kind, name ignoring case, then id. Compares without building a
+/// lower-case copy of either name (a name may be hundreds of megabytes, and a sort compares each
+/// many times).
+fn order(a: &Subject, b: &Subject) -> std::cmp::Ordering {
+    a.kind
+        .cmp(&b.kind)
+        .then_with(|| {
+            a.name
+                .chars()
+                .flat_map(char::to_lowercase)
+                .cmp(b.name.chars().flat_map(char::to_lowercase))
+        })
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -352,8 +396,26 @@ fn subject(kind: SubjectKind, id: impl ToString, name: &str) -> Subject {
     Subject {
         kind,
         id: id.to_string(),
-        name: name.to_owned(),
+        name: nm(name).into_owned(),
     }
+}
+
+/// The most bytes of a name (or other tenant text) a change repeats whole.
+const NAME_LIMIT: usize = 1024;
+
+/// A name as changes show it: whole up to [`NAME_LIMIT`] bytes, else its first 256 bytes and its
+/// size (`Ann…` ` (300000000 bytes)`). A change repeats its subject's name in its subject, message
+/// and values, and an agent's in every change about it, so a name of hundreds of megabytes would
+/// otherwise multiply the memory and output of a diff; the id still tells subjects apart.
+fn nm(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= NAME_LIMIT {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut cut = 256;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes)", &name[..cut], name.len()))
 }
 
 /// The permission labels and agent ids whose values one snapshot could not give.
@@ -365,6 +427,7 @@ struct Run<'a> {
     catalog: &'a Catalog,
     changes: Vec<Change>,
     not_compared: BTreeSet<NotCompared>,
+    not_comparable: Vec<NotComparable>,
     /// (OLD/NEW, reason) → the permissions and agents whose values could not be compared.
     unknown_values: BTreeMap<(&'static str, String), Unreadable>,
     /// The NEW tenant's roles by id, and the agents holding each (names, in agent order): built

@@ -1,88 +1,76 @@
 //! Drift of roles: matched by GUID; their own settings, with the agents that hold them.
 
-use std::collections::BTreeMap;
-
 use crate::catalog::{ClaimValue, Kind, Source};
-use crate::check::SubjectKind;
-use crate::tenant::{Role, Value};
+use crate::check::{Subject, SubjectKind};
+use crate::tenant::{Role, Tenant, Value};
 
-use super::{ChangeKind, Class, Run, change, missing_reason, partial, plural, subject, value_text};
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, nm, partial, subject, value_text};
 
-impl Run<'_> {
-    pub(super) fn roles(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.roles, &self.new.roles) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.roles.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "role", "/api/Roles")
-                    );
-                    self.skip("roles", reason);
-                }
-            }
-            return;
-        };
-        let old_by: BTreeMap<&str, &Role> = old.iter().map(|r| (r.id.as_str(), r)).collect();
-        let new_by: BTreeMap<&str, &Role> = new.iter().map(|r| (r.id.as_str(), r)).collect();
-        let presence = !partial(self.old) && !partial(self.new);
-        let mut unknown = 0;
-        for (id, role) in &old_by {
-            if new_by.contains_key(id) {
-                continue;
-            }
-            if !presence {
-                unknown += 1;
-                continue;
-            }
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Deleted,
-                subject(SubjectKind::Role, id, &role.name),
-                None,
-                None,
-                None,
-                format!("role `{}` was deleted", role.name),
-                self.role_settings(role),
-            ));
-        }
-        for (id, role) in &new_by {
-            if old_by.contains_key(id) {
-                continue;
-            }
-            if !presence {
-                unknown += 1;
-                continue;
-            }
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Created,
-                subject(SubjectKind::Role, id, &role.name),
-                None,
-                None,
-                None,
-                format!("role `{}` was created", role.name),
-                self.role_settings(role),
-            ));
-        }
-        if unknown > 0 {
-            self.skip(
-                &format!("presence of {}", plural(unknown, "role")),
-                "one snapshot's scope is `integrations`: it holds only the roles of the agents it fetched".to_owned(),
-            );
-        }
-        for (id, o) in &old_by {
-            let Some(n) = new_by.get(id) else { continue };
-            self.role_pair(o, n);
-        }
+impl Member for Role {
+    type Id = String;
+    const PLURAL: &'static str = "roles";
+    const NOUN: &'static str = "role";
+    const ENDPOINT: &'static str = "/api/Roles";
+
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.roles.as_deref()
+    }
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        subject(SubjectKind::Role, &self.id, &self.name)
     }
 
+    fn unseen(run: &Run<'_>, _: &Tenant, _: &'static str, _: &Self) -> Option<String> {
+        (partial(run.old) || partial(run.new)).then(|| {
+            "one snapshot's scope is `integrations`: it holds only the roles of the agents it fetched".to_owned()
+        })
+    }
+
+    fn deleted(run: &Run<'_>, role: &Self) -> Change {
+        change(
+            Class::Neutral,
+            ChangeKind::Deleted,
+            role.subject(),
+            None,
+            None,
+            None,
+            format!("role `{}` was deleted", nm(&role.name)),
+            run.role_settings(role),
+        )
+    }
+
+    fn created(run: &Run<'_>, role: &Self) -> Change {
+        change(
+            Class::Neutral,
+            ChangeKind::Created,
+            role.subject(),
+            None,
+            None,
+            None,
+            format!("role `{}` was created", nm(&role.name)),
+            run.role_settings(role),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, old: &Self, new: &Self) {
+        run.role_pair(old, new);
+    }
+}
+
+impl Run<'_> {
     pub(super) fn holders(&self, role: &Role) -> String {
         let names: Vec<String> = self
             .new_holders
             .get(role.id.as_str())
             .into_iter()
             .flatten()
-            .map(|name| format!("`{name}`"))
+            .map(|name| format!("`{}`", nm(name)))
             .collect();
         match names.len() {
             0 => " (held by no agent)".to_owned(),
@@ -91,31 +79,19 @@ impl Run<'_> {
     }
 
     pub(super) fn role_pair(&mut self, o: &Role, n: &Role) {
-        let subj = subject(SubjectKind::Role, &n.id, &n.name);
-        if o.name != n.name {
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Renamed,
-                subj.clone(),
-                None,
-                Some(o.name.clone()),
-                Some(n.name.clone()),
-                format!("role `{}` was renamed `{}`", o.name, n.name),
-                Vec::new(),
-            ));
-        }
+        let subj = n.subject();
         let (Some(before), Some(after)) = (&o.claims, &n.claims) else {
             if o.claims.is_some() != n.claims.is_some() {
                 let side = if o.claims.is_none() { "OLD" } else { "NEW" };
                 self.skip(
-                    &format!("settings of role `{}`", n.name),
+                    &format!("settings of role `{}`", nm(&n.name)),
                     format!("the {side} snapshot does not carry its claims"),
                 );
             }
             return;
         };
         let holders = self.holders(n);
-        let who = format!("role `{}`", n.name);
+        let who = format!("role `{}`", nm(&n.name));
         for perm in &self.catalog.permissions {
             if !matches!(perm.source, Source::Claim(_)) {
                 continue;
@@ -166,7 +142,7 @@ impl Run<'_> {
                     claims
                         .iter()
                         .filter(|(k, _)| perm.claim_types().any(|t| t == k))
-                        .map(move |(k, raw)| format!("{when}: claim {k} = \"{raw}\""))
+                        .map(move |(k, raw)| format!("{when}: claim {k} = \"{}\"", nm(raw)))
                 })
                 .collect();
             self.changes.push(change(

@@ -1,114 +1,87 @@
-//! Drift of teams: matched by id; their members.
+//! Drift of teams: matched by id; their active state (the name is compared by the generic
+//! comparison, [`super::members`]).
 
-use std::collections::BTreeMap;
+use crate::check::{Subject, SubjectKind};
+use crate::tenant::{Team, Tenant};
 
-use crate::check::SubjectKind;
-use crate::tenant::Team;
+use super::members::Member;
+use super::{Change, ChangeKind, Class, Run, change, nm, partial, subject};
 
-use super::{ChangeKind, Class, Run, change, missing_reason, partial, plural, subject};
+impl Member for Team {
+    type Id = i64;
+    const PLURAL: &'static str = "teams";
+    const NOUN: &'static str = "team";
+    const ENDPOINT: &'static str = "/api/Team";
 
-impl Run<'_> {
-    pub(super) fn teams(&mut self) {
-        let (Some(old), Some(new)) = (&self.old.teams, &self.new.teams) else {
-            for (tenant, side) in [(self.old, "OLD"), (self.new, "NEW")] {
-                if tenant.teams.is_none() {
-                    let reason = format!(
-                        "the {side} snapshot: {}",
-                        missing_reason(tenant, "team", "/api/Team")
-                    );
-                    self.skip("teams", reason);
-                }
-            }
-            return;
-        };
-        let old_by: BTreeMap<i64, &Team> = old.iter().map(|t| (t.id, t)).collect();
-        let new_by: BTreeMap<i64, &Team> = new.iter().map(|t| (t.id, t)).collect();
-        let presence = !partial(self.old) && !partial(self.new);
-        let mut unknown = 0;
-        for (id, team) in &old_by {
-            if new_by.contains_key(id) {
-                continue;
-            }
-            if !presence {
-                unknown += 1;
-                continue;
-            }
-            self.changes.push(change(
+    fn list(tenant: &Tenant) -> Option<&[Self]> {
+        tenant.teams.as_deref()
+    }
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn subject(&self) -> Subject {
+        subject(SubjectKind::Team, self.id, &self.name)
+    }
+
+    fn unseen(run: &Run<'_>, _: &Tenant, _: &'static str, _: &Self) -> Option<String> {
+        (partial(run.old) || partial(run.new)).then(|| {
+            "one snapshot's scope is `integrations`: its team list is not the tenant's".to_owned()
+        })
+    }
+
+    fn deleted(_: &Run<'_>, team: &Self) -> Change {
+        change(
+            Class::Neutral,
+            ChangeKind::Deleted,
+            team.subject(),
+            None,
+            None,
+            None,
+            format!("team `{}` was deleted", nm(&team.name)),
+            Vec::new(),
+        )
+    }
+
+    fn created(_: &Run<'_>, team: &Self) -> Change {
+        change(
+            Class::Neutral,
+            ChangeKind::Created,
+            team.subject(),
+            None,
+            None,
+            None,
+            format!(
+                "team `{}` was created{}",
+                nm(&team.name),
+                if team.inactive { " inactive" } else { "" }
+            ),
+            Vec::new(),
+        )
+    }
+
+    fn pair(run: &mut Run<'_>, o: &Self, n: &Self) {
+        if o.inactive != n.inactive {
+            let (kind, verb) = if n.inactive {
+                (ChangeKind::Disabled, "was deactivated")
+            } else {
+                (ChangeKind::Enabled, "was reactivated")
+            };
+            run.changes.push(change(
                 Class::Neutral,
-                ChangeKind::Deleted,
-                subject(SubjectKind::Team, id, &team.name),
+                kind,
+                n.subject(),
                 None,
-                None,
-                None,
-                format!("team `{}` was deleted", team.name),
-                Vec::new(),
-            ));
-        }
-        for (id, team) in &new_by {
-            if old_by.contains_key(id) {
-                continue;
-            }
-            if !presence {
-                unknown += 1;
-                continue;
-            }
-            self.changes.push(change(
-                Class::Neutral,
-                ChangeKind::Created,
-                subject(SubjectKind::Team, id, &team.name),
-                None,
-                None,
-                None,
+                Some(if o.inactive { "inactive" } else { "active" }.to_owned()),
+                Some(if n.inactive { "inactive" } else { "active" }.to_owned()),
                 format!(
-                    "team `{}` was created{}",
-                    team.name,
-                    if team.inactive { " inactive" } else { "" }
+                    "team `{}` {verb} (\"member of all teams\" counts active teams only)",
+                    nm(&n.name)
                 ),
                 Vec::new(),
             ));
-        }
-        if unknown > 0 {
-            self.skip(
-                &format!("presence of {}", plural(unknown, "team")),
-                "one snapshot's scope is `integrations`: its team list is not the tenant's"
-                    .to_owned(),
-            );
-        }
-        for (id, o) in &old_by {
-            let Some(n) = new_by.get(id) else { continue };
-            let subj = subject(SubjectKind::Team, id, &n.name);
-            if o.name != n.name {
-                self.changes.push(change(
-                    Class::Neutral,
-                    ChangeKind::Renamed,
-                    subj.clone(),
-                    None,
-                    Some(o.name.clone()),
-                    Some(n.name.clone()),
-                    format!("team `{}` was renamed `{}`", o.name, n.name),
-                    Vec::new(),
-                ));
-            }
-            if o.inactive != n.inactive {
-                let (kind, verb) = if n.inactive {
-                    (ChangeKind::Disabled, "was deactivated")
-                } else {
-                    (ChangeKind::Enabled, "was reactivated")
-                };
-                self.changes.push(change(
-                    Class::Neutral,
-                    kind,
-                    subj,
-                    None,
-                    Some(if o.inactive { "inactive" } else { "active" }.to_owned()),
-                    Some(if n.inactive { "inactive" } else { "active" }.to_owned()),
-                    format!(
-                        "team `{}` {verb} (\"member of all teams\" counts active teams only)",
-                        n.name
-                    ),
-                    Vec::new(),
-                ));
-            }
         }
     }
 }

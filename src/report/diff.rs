@@ -50,6 +50,24 @@ fn totals(diff: &Diff) -> String {
     )
 }
 
+/// "; 3 not comparable: the /api/Agent list was not read whole (exit 3)", or nothing for a diff
+/// of complete lists.
+fn incomplete_note(diff: &Diff) -> String {
+    if diff.is_complete() {
+        return String::new();
+    }
+    format!(
+        "; {} not comparable: {} {} not read whole (exit 3)",
+        diff.not_comparable.len(),
+        diff.incomplete.join(", "),
+        if diff.incomplete.len() == 1 {
+            "was"
+        } else {
+            "were"
+        }
+    )
+}
+
 fn no_drift(diff: &Diff) -> &'static str {
     if diff.not_compared.is_empty() {
         "No drift: the two snapshots grant the same."
@@ -118,10 +136,27 @@ pub fn human(diff: &Diff, paths: (&str, &str), style: &Style) -> String {
             let _ = writeln!(out, "{}", crate::text::fit_lines(&line, style.columns()));
         }
     }
+    if !diff.not_comparable.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot comparable (in one snapshot only, absent from a list the other did not read whole):"
+        );
+        for item in &diff.not_comparable {
+            let line = format!(
+                "  ? {} `{}` (id {}): {}",
+                item.subject.kind.as_str(),
+                shown(&item.subject.name),
+                shown(&item.subject.id),
+                shown(&item.reason)
+            );
+            let _ = writeln!(out, "{}", crate::text::fit_lines(&line, style.columns()));
+        }
+    }
     let total = format!(
-        "halo-audit diff: {} ({} changes)",
+        "halo-audit diff: {} ({} changes){}",
         totals(diff),
-        diff.changes.len()
+        diff.changes.len(),
+        incomplete_note(diff)
     );
     let _ = writeln!(out, "\n{}", super::wrap(&total, style.columns(), "  "));
     out
@@ -134,9 +169,10 @@ pub(crate) struct Document<'a> {
     tool: Tool,
     old: SideDoc<'a>,
     new: SideDoc<'a>,
-    summary: Summary,
+    summary: Summary<'a>,
     changes: &'a [Change],
     not_compared: &'a [crate::diff::NotCompared],
+    not_comparable: &'a [crate::diff::NotComparable],
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -153,11 +189,16 @@ struct SideDoc<'a> {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct Summary {
+struct Summary<'a> {
     widened: usize,
     narrowed: usize,
     neutral: usize,
     drift: bool,
+    /// Members in one snapshot only, absent from a list the other did not read whole.
+    not_comparable: usize,
+    /// The lists either snapshot did not read whole (`/api/Agent`, ...): when any, the drift could
+    /// not be established and `diff` exits 3.
+    incomplete_lists: &'a [String],
 }
 
 /// The JSON document (pretty, trailing newline).
@@ -183,9 +224,12 @@ pub fn json(diff: &Diff, paths: (&str, &str)) -> String {
             narrowed: diff.count(Class::Narrowed),
             neutral: diff.count(Class::Neutral),
             drift: diff.is_drift(),
+            not_comparable: diff.not_comparable.len(),
+            incomplete_lists: &diff.incomplete,
         },
         changes: &diff.changes,
         not_compared: &diff.not_compared,
+        not_comparable: &diff.not_comparable,
     };
     let mut text = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -221,7 +265,16 @@ pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
     let mut out = String::from("# Permission drift\n\n");
     let _ = writeln!(out, "- {}", md_side("Old:", paths.0, &diff.old));
     let _ = writeln!(out, "- {}", md_side("New:", paths.1, &diff.new));
-    let _ = writeln!(out, "- **{}**\n", totals(diff));
+    let _ = writeln!(out, "- **{}**", totals(diff));
+    if !diff.is_complete() {
+        let _ = writeln!(
+            out,
+            "- **{} not comparable**: {} not read whole, so the drift could not be established (exit 3)",
+            diff.not_comparable.len(),
+            md::text(&diff.incomplete.join(", "))
+        );
+    }
+    out.push('\n');
     if diff.changes.is_empty() {
         let _ = writeln!(out, "{}", no_drift(diff));
     } else {
@@ -254,7 +307,36 @@ pub fn markdown(diff: &Diff, paths: (&str, &str)) -> String {
             );
         }
     }
+    if !diff.not_comparable.is_empty() {
+        out.push_str("\n## Not comparable\n\nIn one snapshot only, absent from a list the other did not read whole: neither created nor deleted.\n\n| subject | id | reason |\n|---|---|---|\n");
+        for item in &diff.not_comparable {
+            out.push_str(&md::row(&[
+                format!(
+                    "{} {}",
+                    item.subject.kind.as_str(),
+                    md::text(&item.subject.name)
+                ),
+                md::text(&item.subject.id),
+                md::text(&item.reason),
+            ]));
+        }
+    }
     out
+}
+
+/// The exit code of `halo-audit diff` (docs/adr/0002-exit-codes.md): 3 when a compared list was
+/// not read whole by either snapshot (the drift could not be established, whatever was found),
+/// else 1 for drift with `--fail-on-drift`, else 0.
+#[must_use]
+pub fn exit_code(diff: &Diff, fail_on_drift: bool) -> u8 {
+    use crate::verdict::exit;
+    if !diff.is_complete() {
+        exit::UNAVAILABLE
+    } else if fail_on_drift && diff.is_drift() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
 }
 
 /// How a change is reported where formats have severities (SARIF, GitHub): widened is a warning,

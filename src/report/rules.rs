@@ -109,7 +109,7 @@ pub fn show(set: &RuleSet, catalog: &Catalog) -> String {
         let _ = writeln!(
             out,
             "source: {} (retrieved {}){}",
-            source.url,
+            crate::ruleset::redacted_url(&source.url),
             source.retrieved,
             source
                 .title
@@ -219,9 +219,10 @@ pub fn integrations_table(library: &Library, catalog: &Catalog) -> String {
             .sources
             .iter()
             .map(|s| {
-                let title = s.title.as_deref().unwrap_or(s.url.as_str());
+                let url = crate::ruleset::redacted_url(&s.url);
+                let title = s.title.as_deref().unwrap_or(&url);
                 let title = title.split(" (").next().unwrap_or(title);
-                format!("[{}]({})", cell(title), s.url)
+                format!("[{}]({url})", cell(title))
             })
             .collect();
         let mut retrieved: Vec<&str> = set.sources.iter().map(|s| s.retrieved.as_str()).collect();

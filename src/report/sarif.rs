@@ -547,10 +547,17 @@ fn set_tags(set: &RuleSet, kind: &str) -> Vec<String> {
 }
 
 fn requirement_rules(set: &RuleSet, context: &Context<'_>, rules: &mut Rules) {
-    let set_url = set.sources.first().map(|s| s.url.clone());
+    let set_url = set
+        .sources
+        .first()
+        .map(|s| crate::ruleset::redacted_url(&s.url).into_owned());
     for requirement in &set.requirements {
         let expected = requirement.expected_text(context.catalog);
-        let url = requirement.source_url.clone().or_else(|| set_url.clone());
+        let url = requirement
+            .source_url
+            .as_deref()
+            .map(|u| crate::ruleset::redacted_url(u).into_owned())
+            .or_else(|| set_url.clone());
         let mut full = format!(
             "{} needs {} to be {expected}.",
             set.vendor.as_deref().unwrap_or(&set.title),

@@ -12,8 +12,10 @@ use super::set::Location;
 #[error("{message}")]
 pub struct RuleProblem {
     pub message: String,
+    /// The file's text, shared by every problem of the file (a file with thousands of problems
+    /// holds one copy, not one per problem), its URLs' userinfo masked.
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: NamedSource<std::sync::Arc<str>>,
     #[label("{label}")]
     pub span: Option<SourceSpan>,
     pub label: String,

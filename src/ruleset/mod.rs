@@ -29,7 +29,7 @@ pub use files::{
 };
 pub use set::{
     Alternative, Expect, Library, Location, Policy, PolicyCheck, Requirement, RuleSet, SetKind,
-    SourceDoc, Thresholds, glob_match,
+    SourceDoc, Thresholds, glob_match, masked_userinfo, redacted_url,
 };
 pub use validate::load;
 pub(crate) use yaml::{parse_problem, problem, salvage, yaml_options};

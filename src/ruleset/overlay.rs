@@ -77,7 +77,7 @@ pub fn apply(base: &Catalog, files: &[RuleFile]) -> Result<Catalog, RulesError> 
         catalog.reindex().map_err(|e| RulesError::InvalidCatalog {
             problems: vec![RuleProblem {
                 message: e.to_string(),
-                src: miette::NamedSource::new("catalog overlay", String::new()),
+                src: miette::NamedSource::new("catalog overlay", std::sync::Arc::from("")),
                 span: None,
                 label: String::new(),
                 help: Some("check the overlay's claim types and values".to_owned()),

@@ -321,8 +321,45 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     pub sets: Vec<RuleSet>,
-    /// The text of every loaded rule file, by the name locations use (for rendering snippets).
+    /// The text of every loaded rule file, by the name locations use (for rendering snippets),
+    /// with the userinfo of its URLs masked ([`masked_userinfo`]).
     pub files: BTreeMap<String, String>,
+    /// What the files hold that every command accepts but `rules validate` refuses: a source URL
+    /// with userinfo (`https://user:password@host/...`, printed everywhere as `https://***@host/...`).
+    pub flagged: std::sync::Arc<Vec<crate::ruleset::RuleProblem>>,
+}
+
+impl Library {
+    /// The library as `rules validate` accepts it: an error carrying every flagged problem.
+    ///
+    /// # Errors
+    /// [`crate::ruleset::RulesError::Invalid`] when anything was flagged.
+    pub fn strict(self) -> Result<Self, crate::ruleset::RulesError> {
+        if self.flagged.is_empty() {
+            return Ok(self);
+        }
+        let problems = std::sync::Arc::try_unwrap(self.flagged)
+            .unwrap_or_else(|shared| shared.iter().map(RuleProblemCopy::copy).collect());
+        Err(crate::ruleset::RulesError::Invalid { problems })
+    }
+}
+
+/// A copy of a problem (miette's diagnostics are not `Clone`).
+trait RuleProblemCopy {
+    fn copy(&self) -> Self;
+}
+
+impl RuleProblemCopy for crate::ruleset::RuleProblem {
+    fn copy(&self) -> Self {
+        Self {
+            message: self.message.clone(),
+            src: miette::NamedSource::new(self.src.name(), self.src.inner().clone()),
+            span: self.span,
+            label: self.label.clone(),
+            help: self.help.clone(),
+            location: self.location.clone(),
+        }
+    }
 }
 
 impl Library {
@@ -363,4 +400,58 @@ impl Library {
     pub fn get(&self, id: &str) -> Option<&RuleSet> {
         self.sets.iter().find(|s| s.id == id)
     }
+}
+
+/// `url` with the userinfo of its authority (`user:password@`) shown as `***@`
+/// (`http://***@host/path`), as every output prints a rule's source URL: the rule file is shared and
+/// its URLs reach reports (SARIF `helpUri` goes to code scanning). Borrowed when there is none.
+#[must_use]
+pub fn redacted_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://") else {
+        return std::borrow::Cow::Borrowed(url);
+    };
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => std::borrow::Cow::Owned(format!("{}***{}", &url[..start], &url[start + at..])),
+        None => std::borrow::Cow::Borrowed(url),
+    }
+}
+
+/// `text` (a whole YAML file) with the userinfo of every URL in it (`user:password@` after
+/// `scheme://`) masked by as many `*` as it has bytes, so that a diagnostic quoting the file's
+/// lines prints no password while every place in the file keeps its offset. Borrowed when no URL
+/// holds userinfo.
+#[must_use]
+pub fn masked_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut masks = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let start = from + found + 3;
+        let rest = &text[start..];
+        let end = rest
+            .find(|c: char| {
+                matches!(
+                    c,
+                    '/' | '?' | '#' | '"' | '\'' | '}' | ']' | ',' | '>' | '<' | '`'
+                ) || c.is_whitespace()
+            })
+            .unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            masks.push(start..start + at);
+        }
+        from = start;
+    }
+    if masks.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for range in masks {
+        for b in &mut bytes[range] {
+            *b = b'*';
+        }
+    }
+    // Whole characters were replaced by ASCII: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
 }

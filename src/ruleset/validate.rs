@@ -12,7 +12,10 @@ use super::model::{self, RawBound, RawExpect, RawSet, Sp};
 use super::set::{
     Alternative, Expect, Library, Location, Policy, PolicyCheck, Requirement, RuleSet, SetKind,
 };
-use super::yaml::{first_line, parse_problem, problem, salvage, span_of, yaml_options};
+use super::yaml::{
+    blank_flow, first_line, flow_entries, offset_of, parse_problem, problem, salvage, span_of,
+    yaml_options,
+};
 
 /// Parses and validates rule files into a library. A user file whose set id equals a shipped one
 /// replaces it.
@@ -21,6 +24,7 @@ use super::yaml::{first_line, parse_problem, problem, salvage, span_of, yaml_opt
 /// [`RulesError::Invalid`] with every problem found in every file.
 pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError> {
     let mut problems = Vec::new();
+    let mut flagged = Vec::new();
     let mut sets: BTreeMap<String, RuleSet> = BTreeMap::new();
     let mut requirement_ids: BTreeMap<String, Location> = BTreeMap::new();
     // User files come after built-in ones, so they replace a shipped set of the same id.
@@ -40,6 +44,7 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
             file,
             catalog,
             problems: Vec::new(),
+            flagged: Vec::new(),
         };
         if file
             .text
@@ -130,26 +135,29 @@ pub fn load(files: &[RuleFile], catalog: &Catalog) -> Result<Library, RulesError
                 }
                 if v.problems.is_empty() {
                     sets.insert(set.id.clone(), set);
+                    flagged.append(&mut v.flagged);
                 }
             }
         }
         problems.extend(v.problems);
     }
     if problems.is_empty() {
+        // The texts quoted around a finding's rule: no URL's password among them.
         let files = files
             .iter()
-            .map(|f| (f.name.clone(), f.text.clone()))
+            .map(|f| (f.name.clone(), super::masked_userinfo(&f.text).into_owned()))
             .collect();
         Ok(Library {
             sets: sets.into_values().collect(),
             files,
+            flagged: std::sync::Arc::new(flagged),
         })
     } else {
         Err(RulesError::Invalid { problems })
     }
 }
 
-/// When a rule file does not parse: parses each requirement and policy (block style) alone, with
+/// When a rule file does not parse: parses each requirement and policy (block or flow style) alone, with
 /// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
 /// records each one's first structural problem at its place; then parses the file with the broken
 /// items blanked, so the rest is validated in the same run. Returns that file's set and the ids
@@ -189,6 +197,8 @@ struct Validator<'a> {
     file: &'a RuleFile,
     catalog: &'a Catalog,
     problems: Vec<RuleProblem>,
+    /// Problems only `rules validate` refuses (a source URL holding userinfo).
+    flagged: Vec<RuleProblem>,
 }
 
 impl Validator<'_> {
@@ -238,6 +248,9 @@ impl Validator<'_> {
     ) -> bool {
         /// At most this many members are blanked, one per reading.
         const MAX_MEMBERS: usize = 32;
+        if let Some(flow) = item.flow.clone() {
+            return self.broken_flow_requirement(item, flow, source_urls);
+        }
         let lines: Vec<&str> = item.alone.split_inclusive('\n').collect();
         let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
         // Members start at the item's key column: the `- ` line's text after the dash.
@@ -345,7 +358,84 @@ impl Validator<'_> {
         let Some(loose) = loose else {
             return false;
         };
-        for error in &problems {
+        self.requirement_problems(&loose, &problems, &blanked_keys, source_urls)
+    }
+
+    /// [`Validator::broken_requirement`] of a flow mapping (`requirements: [{id: ..}, ...]`):
+    /// the member holding each problem is blanked by its bytes (with its comma), until the rest
+    /// reads.
+    fn broken_flow_requirement(
+        &mut self,
+        item: &super::yaml::BrokenItem,
+        flow: std::ops::Range<usize>,
+        source_urls: &[String],
+    ) -> bool {
+        /// At most this many members are blanked, one per reading.
+        const MAX_MEMBERS: usize = 32;
+        let Some((_, members)) = flow_entries(&item.alone, flow.start) else {
+            return false;
+        };
+        let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut blanked_keys: BTreeSet<String> = BTreeSet::new();
+        let mut problems = Vec::new();
+        let loose = loop {
+            let mut text = item.alone.clone().into_bytes();
+            for range in &blanked {
+                blank_flow(&mut text, range.clone(), true);
+            }
+            let text = String::from_utf8_lossy(&text).into_owned();
+            match serde_saphyr::from_str_with_options::<model::LooseSet>(&text, yaml_options()) {
+                Ok(set) => break set.requirements.into_iter().next(),
+                Err(e) => {
+                    let Some(at) = e.location().and_then(|l| {
+                        offset_of(
+                            &text,
+                            usize::try_from(l.line()).ok()?,
+                            usize::try_from(l.column()).ok()?,
+                        )
+                    }) else {
+                        return false;
+                    };
+                    // The member holding the problem (a problem at its end belongs to it too).
+                    let Some(member) = members
+                        .iter()
+                        .find(|m| m.start <= at && at <= m.end)
+                        .cloned()
+                    else {
+                        return false;
+                    };
+                    if blanked.len() >= MAX_MEMBERS || blanked.contains(&member) {
+                        return false;
+                    }
+                    let name = item
+                        .alone
+                        .get(member.clone())
+                        .and_then(|m| m.split(':').next())
+                        .unwrap_or_default()
+                        .trim()
+                        .trim_matches(['"', '\'']);
+                    blanked_keys.insert(name.to_owned());
+                    blanked.push(member);
+                    problems.push(e);
+                }
+            }
+        };
+        let Some(loose) = loose else {
+            return false;
+        };
+        self.requirement_problems(&loose, &problems, &blanked_keys, source_urls)
+    }
+
+    /// What [`Validator::broken_requirement`] reports once the requirement reads: its structural
+    /// problems, the members it lacks, and what the members that are there say.
+    fn requirement_problems(
+        &mut self,
+        loose: &Sp<model::LooseRequirement>,
+        problems: &[serde_saphyr::Error],
+        blanked_keys: &BTreeSet<String>,
+        source_urls: &[String],
+    ) -> bool {
+        for error in problems {
             self.parse_error(error);
         }
         let r = &loose.value;
@@ -495,8 +585,18 @@ impl Validator<'_> {
         let mut sources = Vec::new();
         for source in &raw.sources {
             let url = &source.value.url;
+            let shown = crate::ruleset::redacted_url(&url.value);
             if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
-                self.push(url, format!("source url `{}` is not an http(s) address", url.value), "not a URL", Some("cite the vendor document's address, e.g. https://vendor.example/docs/halopsa".to_owned()));
+                self.push(url, format!("source url `{shown}` is not an http(s) address"), "not a URL", Some("cite the vendor document's address, e.g. https://vendor.example/docs/halopsa".to_owned()));
+            } else if matches!(shown, std::borrow::Cow::Owned(_)) {
+                // Every output prints it redacted; `rules validate` refuses it.
+                self.flagged.push(problem(
+                    self.file,
+                    url,
+                    format!("source url `{shown}` holds a user name or password"),
+                    "userinfo in a URL",
+                    Some("remove `user:password@`: a rule file is shared, and its source URLs are printed in every report (SARIF sends them to code scanning); cite the document by its address alone, and keep credentials out of rule files".to_owned()),
+                ));
             }
             let retrieved = &source.value.retrieved;
             if retrieved.value.parse::<jiff::civil::Date>().is_err() {

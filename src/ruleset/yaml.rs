@@ -34,6 +34,10 @@ struct ItemShape {
 /// file is a few kilobytes; a huge one gets its first structural problem only.
 const ITEM_BY_ITEM_BUDGET: usize = 32 * 1024 * 1024;
 
+/// A flow item of a list: its `{...}`, the bytes blanking it takes (from its `- ` in a block
+/// list), and whether the comma after it goes too (an entry of a flow sequence).
+type FlowItem = (std::ops::Range<usize>, std::ops::Range<usize>, bool);
+
 /// What [`salvage`] recovers of a YAML file that does not parse as a `T`.
 pub(crate) struct Salvage<T> {
     /// The file without its broken items.
@@ -50,14 +54,17 @@ pub(crate) struct Salvage<T> {
 pub(crate) struct BrokenItem {
     /// Its lines (0-based, inclusive).
     pub lines: std::ops::RangeInclusive<usize>,
+    /// Its bytes, `{` to `}`, when it is a flow mapping (`requirements: [{...}, {...}]`).
+    pub flow: Option<std::ops::Range<usize>>,
     /// True for an item of `requirements`.
     pub requirement: bool,
     /// The file with every other item blanked (so offsets are the file's).
     pub alone: String,
 }
 
-/// Parses each item of the file's block-style lists (`requirements`, `policies`, `waivers`) alone,
-/// the others blanked out (spaces, so every line, column and byte offset stays where it was), and
+/// Parses each item of the file's lists (`requirements`, `policies`, `waivers`; in block style, as
+/// flow mappings, or as one flow sequence) alone, the others blanked out (spaces, so every line,
+/// column and byte offset stays where it was; a flow entry's comma with it), and
 /// keeps each one's first structural problem; then parses the file with the broken items blanked.
 /// `None` when the problem is not inside an item (or the items cannot be told apart).
 pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option<Salvage<T>> {
@@ -74,8 +81,12 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
         .collect();
     let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
     // Each item's lines (0-based, inclusive): from its `- ` line to the last line indented at
-    // least as far as its keys (blank lines and comments included).
+    // least as far as its keys (blank lines and comments included); a flow mapping's are its
+    // bytes from `{` to `}`.
     let mut items: Vec<(std::ops::RangeInclusive<usize>, Option<String>, Location)> = Vec::new();
+    // Each flow item's `{...}`, and what blanking it takes: from its `- ` when it is an item of a
+    // block list, with the comma after it when it is an entry of a flow sequence.
+    let mut flows: Vec<Option<FlowItem>> = Vec::new();
     let requirements = shape.requirements.len();
     for item in shape
         .requirements
@@ -84,6 +95,40 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
         .chain(&shape.waivers)
     {
         if item.line == 0 || item.column == 0 {
+            return None;
+        }
+        let id = item
+            .value
+            .id
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let location = Location {
+            path: file.name.clone(),
+            line: item.line,
+            column: item.column,
+        };
+        if let Some(start) = offset_of(text, item.line, item.column)
+            && text.as_bytes().get(start) == Some(&b'{')
+        {
+            let (end, _) = flow_entries(text, start)?;
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let before = &text[line_start..start];
+            let dash = before
+                .trim_start()
+                .strip_prefix('-')
+                .is_some_and(|r| r.trim().is_empty());
+            let from = if dash {
+                line_start + before.len() - before.trim_start().len()
+            } else {
+                start
+            };
+            let line_of = |offset: usize| text[..offset].matches('\n').count();
+            items.push((line_of(start)..=line_of(end - 1), id, location));
+            flows.push(Some((start..end, from..end, !dash)));
+            continue;
+        }
+        if flows.iter().any(Option::is_some) {
             return None;
         }
         let mut first = item.line - 1;
@@ -99,25 +144,16 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
             }
             last += 1;
         }
-        // Flow style (`[{...}, {...}]`) or items sharing lines cannot be told apart.
-        if items
-            .iter()
-            .any(|(r, _, _)| r.contains(&first) || r.contains(&last))
+        // Block items sharing lines (or a block item among flow ones) cannot be told apart.
+        if flows.iter().any(Option::is_some)
+            || items
+                .iter()
+                .any(|(r, _, _)| r.contains(&first) || r.contains(&last))
         {
             return None;
         }
-        let id = item
-            .value
-            .id
-            .as_ref()
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        let location = Location {
-            path: file.name.clone(),
-            line: item.line,
-            column: item.column,
-        };
         items.push((first..=last, id, location));
+        flows.push(None);
     }
     if items.is_empty() || items.len().saturating_mul(text.len()) > ITEM_BY_ITEM_BUDGET {
         return None;
@@ -127,6 +163,10 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
         let mut out = text.clone().into_bytes();
         for (i, (range, _, _)) in items.iter().enumerate() {
             if !blank(i) {
+                continue;
+            }
+            if let Some(Some((_, bytes, comma))) = flows.get(i) {
+                blank_flow(&mut out, bytes.clone(), *comma);
                 continue;
             }
             for line in range.clone() {
@@ -167,6 +207,9 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
             errors.push(e);
             broken_items.push(BrokenItem {
                 lines: range.clone(),
+                flow: flows
+                    .get(k)
+                    .and_then(|f| f.as_ref().map(|(braces, _, _)| braces.clone())),
                 requirement: k < requirements,
                 alone,
             });
@@ -212,6 +255,124 @@ pub(crate) fn salvage<T: serde::de::DeserializeOwned>(file: &RuleFile) -> Option
     })
 }
 
+/// The byte offset of a 1-based line and column (in characters) of `text`.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(line_start..)?;
+    let within = rest
+        .char_indices()
+        .nth(column.checked_sub(1)?)
+        .map(|(i, _)| i)?;
+    Some(line_start + within)
+}
+
+/// The end (past its closing bracket) of the flow collection (`{...}` or `[...]`) opening at byte
+/// `start` of `text`, and the byte ranges of its top-level entries (white space and comments
+/// around them left out; the commas between them too). Quotes, nested collections and comments
+/// are skipped as YAML reads them. `None` when it does not close.
+pub(crate) fn flow_entries(
+    text: &str,
+    start: usize,
+) -> Option<(usize, Vec<std::ops::Range<usize>>)> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut entries = Vec::new();
+    let mut entry: Option<usize> = None;
+    let mut last_content = start;
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            // A quote opens a string only where a scalar starts (`don't` is plain text).
+            b'"' | b'\''
+                if bytes[..i]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .is_some_and(|c| matches!(c, b'{' | b'[' | b',' | b':')) =>
+            {
+                entry.get_or_insert(i);
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    if b == b'"' && c == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if c == b {
+                        if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                last_content = i;
+            }
+            b'#' if i == 0 || bytes.get(i - 1).is_some_and(u8::is_ascii_whitespace) => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' | b'[' => {
+                if depth > 0 {
+                    entry.get_or_insert(i);
+                }
+                depth += 1;
+                last_content = i;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    if let Some(from) = entry.take() {
+                        entries.push(from..last_content + 1);
+                    }
+                    return Some((i + 1, entries));
+                }
+                last_content = i;
+            }
+            b',' if depth == 1 => {
+                if let Some(from) = entry.take() {
+                    entries.push(from..last_content + 1);
+                }
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => {
+                entry.get_or_insert(i);
+                last_content = i;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Blanks a flow entry's bytes (line breaks kept) and, with `comma`, the comma after it, so the
+/// collection around it still reads as one with an entry fewer.
+pub(crate) fn blank_flow(out: &mut [u8], range: std::ops::Range<usize>, comma: bool) {
+    let mut end = range.end;
+    while out
+        .get(end)
+        .is_some_and(|c| *c == b' ' || *c == b'\t' || *c == b'\r' || *c == b'\n')
+    {
+        end += 1;
+    }
+    if comma && out.get(end) == Some(&b',') {
+        end += 1;
+    } else {
+        end = range.end;
+    }
+    for byte in out.iter_mut().take(end).skip(range.start) {
+        if *byte != b'\n' {
+            *byte = b' ';
+        }
+    }
+}
+
 pub(super) fn span_of(text: &str, at: &Location) -> Option<(usize, usize)> {
     let line_start: usize = text
         .split_inclusive('\n')
@@ -240,6 +401,29 @@ pub(crate) fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
+/// The text of a file as its problems quote it (URLs' userinfo masked), shared by every problem
+/// of that file: the last file's text is kept and handed out again while problems of the same
+/// text are made, so that memory stays one copy of the file whatever the number of problems.
+fn shared_text(text: &str) -> std::sync::Arc<str> {
+    type Shared = Option<(std::sync::Arc<str>, std::sync::Arc<str>)>;
+    static LAST: std::sync::Mutex<Shared> = std::sync::Mutex::new(None);
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((original, masked)) = last.as_ref()
+        && **original == *text
+    {
+        return masked.clone();
+    }
+    let original: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let masked = match crate::ruleset::masked_userinfo(text) {
+        std::borrow::Cow::Borrowed(_) => original.clone(),
+        std::borrow::Cow::Owned(m) => std::sync::Arc::from(m),
+    };
+    *last = Some((original, masked.clone()));
+    masked
+}
+
 /// A problem at a place in a YAML file (rule files, the configuration file).
 pub(crate) fn problem<T>(
     file: &RuleFile,
@@ -256,7 +440,7 @@ pub(crate) fn problem<T>(
     let span = at.span.or_else(|| span_of(&file.text, &location));
     RuleProblem {
         message,
-        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        src: NamedSource::new(file.name.clone(), shared_text(&file.text)),
         span: span.map(|(o, l)| SourceSpan::from((o, l.max(1)))),
         label: label.to_owned(),
         help: Some(help).flatten(),

@@ -142,6 +142,14 @@ pub fn render(diff: &Diff, paths: (&str, &str)) -> String {
                         }
                         (NL)
                     }
+                    @if !diff.not_comparable.is_empty() {
+                        section aria-labelledby="not-comparable" {
+                            h2 #not-comparable { "Not comparable (" (diff.not_comparable.len()) ")" }
+                            p { "In one snapshot only, absent from a list the other did not read whole: neither created nor deleted." }
+                            ul { @for item in &diff.not_comparable { li { (item.subject.kind.as_str()) " " (t(&item.subject.name)) " (id " (t(&item.subject.id)) "): " (t(&item.reason)) } } }
+                        }
+                        (NL)
+                    }
                 }
                 footer { p { "Written by halo-audit " (env!("CARGO_PKG_VERSION")) "." } }
                 (NL)

@@ -178,6 +178,10 @@ pub fn render_with(
         ),
         ("notCompared", json!(diff.not_compared)),
     ]);
+    if !diff.is_complete() {
+        properties.insert("notComparable", json!(diff.not_comparable));
+        properties.insert("incompleteLists", json!(diff.incomplete));
+    }
     for (key, value) in [
         ("instance", &diff.new.instance),
         ("oldFetchedAt", &diff.old.fetched_at),
@@ -195,7 +199,8 @@ pub fn render_with(
         properties,
         RunInfo {
             automation_id: crate::report::sarif::Options::automation_id(category),
-            execution_successful: true,
+            // A list either snapshot did not read whole: the comparison did not establish the drift.
+            execution_successful: diff.is_complete(),
         },
     )
 }
