@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use super::lean::{self, Record};
-use super::normalise::{self, Context, Normalised};
+use super::normalise::{self, Claims, Context, Normalised};
 use super::split::{self, Sink, Stop};
 use super::{
     Auditor, GapRecord, Instance, MAX_BYTES, RequestStats, STDIN_NAME, Snapshot, SnapshotError,
@@ -147,7 +147,7 @@ fn lean_whole(bytes: &[u8], catalog: &Catalog, path: &Path) -> Option<Loaded> {
     let mut snapshot = lean::parse(bytes, catalog, &skipped)?;
     super::check_header(&snapshot.format, snapshot.version, path).ok()?;
     snapshot.strip_secrets();
-    let tenant = normalise::normalise_parts(&snapshot, None, catalog, path).ok()??;
+    let tenant = normalise::normalise_parts(&snapshot, None, None, catalog, path).ok()??;
     let mut header = Header::of(&snapshot);
     let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
     redacted.extend(skipped.into_inner());
@@ -244,6 +244,8 @@ struct Cut<'a> {
     places: Vec<(u64, usize)>,
     teams: Option<Vec<serde_json::Value>>,
     roles: Option<Vec<serde_json::Value>>,
+    /// The claims of each role record, decoded apart.
+    role_claims: Vec<Option<Claims>>,
     team: Record<'a>,
     role: Record<'a>,
     skipped: &'a RefCell<BTreeSet<String>>,
@@ -281,8 +283,11 @@ impl Sink for Cut<'_> {
             }
         };
         match (spec.parse(text, self.skipped), into) {
-            (Some(value), Some(into)) => {
-                into.push(value);
+            (Some(pruned), Some(into)) => {
+                into.push(pruned.value);
+                if tag == ROLES {
+                    self.role_claims.push(pruned.claims.own);
+                }
                 true
             }
             _ => false,
@@ -298,6 +303,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
         places: Vec::new(),
         teams: None,
         roles: None,
+        role_claims: Vec::new(),
         team: Record::team(),
         role: Record::role(),
         skipped: &skipped,
@@ -313,9 +319,10 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     if let Some(teams) = cut.teams.take() {
         snapshot.objects.teams = Some(serde_json::Value::Array(teams));
     }
-    if let Some(roles) = cut.roles.take() {
+    let role_claims = cut.roles.take().map(|roles| {
         snapshot.objects.roles = Some(serde_json::Value::Array(roles));
-    }
+        std::mem::take(&mut cut.role_claims)
+    });
     let streamed = cut.agents;
     let places = std::mem::take(&mut cut.places);
     drop(cut);
@@ -326,6 +333,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     let tenant = normalise::normalise_parts(
         &snapshot,
         streamed.then_some(&stream as &normalise::AgentStream<'_>),
+        role_claims,
         catalog,
         path,
     )
@@ -420,11 +428,11 @@ fn agents(
                     let out: Option<Vec<Normalised>> = batch
                         .records()
                         .map(|record| {
-                            let mut value = spec.parse(record, &skipped)?;
+                            let mut pruned = spec.parse(record, &skipped)?;
                             skipped
                                 .borrow_mut()
-                                .extend(super::secrets::strip(&mut value));
-                            normalise::agent_record(ctx, &value, &mut pool)
+                                .extend(super::secrets::strip(&mut pruned.value));
+                            normalise::agent_record(ctx, &pruned.value, pruned.claims, &mut pool)
                         })
                         .collect();
                     let sent = out.is_some_and(|out| to_main.send((index, out)).is_ok());

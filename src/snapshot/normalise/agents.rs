@@ -86,18 +86,26 @@ pub(super) fn plans(catalog: &Catalog, claims_returned: bool) -> (Arc<[String]>,
     (keys, plans)
 }
 
-/// The roles an agent holds, with their claims when known.
-pub(super) struct HeldRole {
+/// The roles an agent holds, with their claims when known (a fetched role's, or those the agent's
+/// record lists with it).
+pub(super) struct HeldRole<'a> {
     pub(super) reference: RoleRef,
-    pub(super) claims: Option<Vec<(String, String)>>,
+    pub(super) claims: Option<&'a [(String, String)]>,
 }
 
-pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
-    let roles: Option<Vec<HeldRole>> = obj.get("roles").and_then(Value::as_array).map(|items| {
-        let mut held: Vec<HeldRole> = items
+pub(super) fn agent(
+    ctx: &Context<'_>,
+    id: i64,
+    obj: &Map<String, Value>,
+    mut record_claims: RecordClaims,
+) -> Agent {
+    let own_claims = record_claims.own.take();
+    let roles: Option<Vec<HeldRole<'_>>> = obj.get("roles").and_then(Value::as_array).map(|items| {
+        let mut held: Vec<HeldRole<'_>> = items
             .iter()
-            .filter_map(Value::as_object)
-            .filter_map(|r| {
+            .enumerate()
+            .filter_map(|(at, r)| Some((at, r.as_object()?)))
+            .filter_map(|(at, r)| {
                 let id = any_id(r)?;
                 let known = ctx
                     .roles
@@ -106,7 +114,9 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
                 let name = string(r, "name")
                     .or_else(|| known.map(|k| k.name.clone()))
                     .unwrap_or_else(|| id.clone());
-                let claims = known.and_then(|k| k.claims.clone()).or_else(|| claims(r));
+                let claims = known
+                    .and_then(|k| k.claims.as_deref())
+                    .or_else(|| record_claims.item(at).map(Vec::as_slice));
                 Some(HeldRole {
                     reference: RoleRef { id, name },
                     claims,
@@ -129,7 +139,6 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
             })
             .collect()
     });
-    let own_claims = claims(obj);
     let values: Vec<Arc<Effective>> = ctx
         .plans
         .iter()

@@ -268,28 +268,31 @@ pub(super) fn scan_claims(
 /// roles it names inline that were not fetched (a fetched role's claims are read from the role).
 pub(super) fn agent_unknown_claims(
     catalog: &Catalog,
+    id: i64,
     obj: &Map<String, Value>,
+    claims: &RecordClaims,
     fetched_roles: &BTreeSet<&str>,
     out: &mut BTreeSet<UnknownClaim>,
 ) {
-    if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
+    if let Some(own) = &claims.own {
         let name = || string(obj, "name").unwrap_or_default();
-        scan_claims(catalog, || format!("agent {id} ({})", name()), &claims, out);
+        scan_claims(catalog, || format!("agent {id} ({})", name()), own, out);
     }
-    for role in obj
+    for (at, role) in obj
         .get("roles")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_object)
+        .enumerate()
     {
-        if let (Some(id), Some(claims)) = (any_id(role), claims(role))
+        if let (Some(role), Some(held)) = (role.as_object(), claims.item(at))
+            && let Some(id) = any_id(role)
             && !fetched_roles.contains(id.as_str())
         {
             scan_claims(
                 catalog,
                 || format!("role {id} ({})", string(role, "name").unwrap_or_default()),
-                &claims,
+                held,
                 out,
             );
         }
