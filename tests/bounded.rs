@@ -238,3 +238,52 @@ fn a_large_baseline_report_is_read_in_bounded_memory() {
         0
     );
 }
+
+/// The demo tenant whose first role (held by some of its agents) carries `count` more claims of
+/// types the catalog does not know, and whose first agent carries as many of its own: about 35
+/// bytes each in the file. Such claims were once held as JSON values (some 400 bytes each),
+/// copied into every agent holding the role and listed one by one.
+fn many_claims(dir: &Path, count: usize) -> PathBuf {
+    let mut doc = demo();
+    let extra = |prefix: &str| -> Vec<Value> {
+        (0..count)
+            .map(|i| json!({"type": format!("{prefix}{i:07}"), "value": "1"}))
+            .collect()
+    };
+    doc["objects"]["roles"][0]["claims"]
+        .as_array_mut()
+        .unwrap()
+        .extend(extra("R"));
+    doc["objects"]["agents"][0]["claims"] = Value::Array(extra("A"));
+    let path = dir.join("claims.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// Half a million claims (18 MB; the old reading, at 36 times the file, needed more than the
+/// limit): `check` and `snapshot show` read them as pairs, decoded once, within the 512 MiB
+/// limit. `snapshot show` lists the first 10,000 of the claims it does not understand and says
+/// there are more.
+#[test]
+fn half_a_million_claims_are_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_claims(dir.path(), 250_000);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 15_000_000 && 36 * size > LIMIT_KIB * 1024, "{size}");
+    let path = path.to_str().unwrap();
+    assert_eq!(
+        limited(
+            dir.path(),
+            &["check", "--snapshot", path, "--format", "json"]
+        ),
+        1
+    );
+    assert_eq!(limited(dir.path(), &["snapshot", "show", path]), 0);
+    let shown = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        shown.contains("(more than 10000 holders' types and values; the first 10000 listed)"),
+        "{shown}"
+    );
+    assert!(shown.contains("A0000000") && !shown.contains("A0249999"));
+}

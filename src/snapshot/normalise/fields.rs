@@ -165,6 +165,7 @@ pub(in crate::snapshot) fn distinct(mut claims: Claims) -> Claims {
         at += 1;
         keep.get(at - 1).copied().unwrap_or(true)
     });
+    claims.shrink_to_fit();
     claims
 }
 

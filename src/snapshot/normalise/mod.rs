@@ -36,11 +36,11 @@ mod restrictions;
 mod tests;
 
 pub(in crate::snapshot) use agents::Context;
-pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair, distinct};
 use agents::*;
 use applications::*;
 use claims::*;
 use fields::*;
+pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair, distinct};
 use restrictions::*;
 
 use super::{Snapshot, SnapshotError};
@@ -185,7 +185,7 @@ pub(in crate::snapshot) fn normalise_parts(
     // Borrowed field by field: the agents, notes and flags of `tenant` are written below.
     let roles: &[Role] = tenant.roles.as_deref().unwrap_or_default();
     let fetched_roles: BTreeSet<&str> = roles.iter().map(|r| r.id.as_str()).collect();
-    let mut unknown = BTreeSet::new();
+    let mut unknown = Unknown::default();
     for role in roles {
         if let Some(claims) = &role.claims {
             scan_claims(
@@ -209,6 +209,13 @@ pub(in crate::snapshot) fn normalise_parts(
             .roles
             .as_deref()
             .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+        role_claims: roles
+            .iter()
+            .filter_map(|role| {
+                let claims = role.claims.as_deref()?;
+                Some((role.id.as_str(), ClaimIndex::of(catalog, claims)))
+            })
+            .collect(),
         active_teams: tenant.teams.as_deref().map(|t| {
             t.iter()
                 .filter(|team| !team.inactive)
@@ -294,7 +301,8 @@ pub(in crate::snapshot) fn normalise_parts(
         }
         tenant.agents = Some(agents);
     }
-    tenant.unknown_claims = unknown.into_iter().collect();
+    tenant.unknown_claims = unknown.listed.into_iter().collect();
+    tenant.unknown_claims_cut = unknown.more;
     Ok(Some(tenant))
 }
 
@@ -323,15 +331,22 @@ pub(in crate::snapshot) fn agent_record(
 pub(in crate::snapshot) struct Normalised {
     agent: Agent,
     /// The claims of this record the catalog does not understand.
-    unknown_claims: Vec<UnknownClaim>,
+    unknown_claims: Unknown,
     /// Whether the agent's own claims include one the catalog knows.
     own_claims_recognised: bool,
 }
 
 impl Normalised {
     fn of(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>, claims: RecordClaims) -> Self {
-        let mut unknown = BTreeSet::new();
-        agent_unknown_claims(ctx.catalog, id, obj, &claims, ctx.fetched_roles, &mut unknown);
+        let mut unknown = Unknown::default();
+        agent_unknown_claims(
+            ctx.catalog,
+            id,
+            obj,
+            &claims,
+            ctx.fetched_roles,
+            &mut unknown,
+        );
         let agent = agent(ctx, id, obj, claims);
         Self {
             own_claims_recognised: agent
@@ -339,7 +354,7 @@ impl Normalised {
                 .as_deref()
                 .is_some_and(|c| recognised(ctx.catalog, c)),
             agent,
-            unknown_claims: unknown.into_iter().collect(),
+            unknown_claims: unknown,
         }
     }
 }
