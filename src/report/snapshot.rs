@@ -253,8 +253,7 @@ pub fn render(snapshot: &Header, tenant: &Tenant, style: &Style) -> String {
         let table = crate::text::fitted_table(rows, style.columns());
         let count = if tenant.unknown_claims_cut {
             format!(
-                "more than {} holders' types and values; the first {} listed",
-                tenant.unknown_claims.len(),
+                "{} types and values listed, and more not listed",
                 grouped.len()
             )
         } else {

@@ -81,7 +81,7 @@ pub struct Loaded {
 /// the file and, for a syntax error, the line and column.
 pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     if crate::fsio::is_stdio(path) {
-        return read_bytes(&super::read_stdin()?, Path::new(STDIN_NAME), catalog);
+        return read_spooled(&super::Spooled::stdin()?, catalog);
     }
     // Refuses a directory or a file over the limit before anything else.
     drop(super::open(path)?);
@@ -112,6 +112,30 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     }
     drop(bytes);
     whole(&super::load(path)?, catalog, path)
+}
+
+/// [`read`] of standard input, spooled ([`super::Spooled`]): streamed from the temporary file like
+/// a snapshot file; a spool the streamed read refuses is read whole to name the problem.
+///
+/// # Errors
+/// See [`read`].
+pub fn read_spooled(spool: &super::Spooled, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
+    let path = Path::new(STDIN_NAME);
+    if let Some(loaded) = streamed(&Input::Spool(spool), catalog, path) {
+        return Ok(loaded);
+    }
+    let mut bytes = Vec::new();
+    spool
+        .reader()
+        .ok_or_else(|| std::io::Error::other("the temporary copy of standard input is gone"))
+        .and_then(|(file, _)| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
+        })
+        .map_err(|cause| SnapshotError::Read {
+            path: path.to_owned(),
+            cause,
+        })?;
+    read_bytes(&bytes, path, catalog)
 }
 
 /// [`read`] of bytes already in memory (standard input, a live fetch); `path` names them in
@@ -167,6 +191,7 @@ fn whole(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Loaded, 
 /// Where a snapshot is read from; read once per pass.
 enum Input<'a> {
     File(&'a Path),
+    Spool(&'a super::Spooled),
     Bytes(&'a [u8]),
 }
 
@@ -176,6 +201,15 @@ impl Input<'_> {
         match self {
             Input::File(path) => {
                 let file = super::open(path).map_err(|_| Stop::Unusual)?;
+                split::reader(
+                    std::io::Read::take(file, MAX_BYTES + 1),
+                    MAX_BYTES,
+                    keep_skeleton,
+                    sink,
+                )
+            }
+            Input::Spool(spool) => {
+                let (file, _) = spool.reader().ok_or(Stop::Unusual)?;
                 split::reader(
                     std::io::Read::take(file, MAX_BYTES + 1),
                     MAX_BYTES,
@@ -205,11 +239,19 @@ impl Input<'_> {
                     .and_then(|at| bytes.get(at..at + len))
                     .is_some_and(&mut *each)
             }),
-            Input::File(path) => {
-                let Ok(file) = super::open(path) else {
+            Input::File(_) | Input::Spool(_) => {
+                let file = match self {
+                    Input::File(path) => super::open(path).ok().and_then(|file| {
+                        let len = file.metadata().ok()?.len();
+                        Some((file, len))
+                    }),
+                    Input::Spool(spool) => spool.reader(),
+                    Input::Bytes(_) => None,
+                };
+                let Some((file, len)) = file else {
                     return false;
                 };
-                if file.metadata().ok().map(|m| m.len()) != Some(size) {
+                if len != size {
                     return false;
                 }
                 let mut reader = std::io::BufReader::with_capacity(1 << 20, file);

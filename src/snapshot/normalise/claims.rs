@@ -16,23 +16,32 @@ pub(super) fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool
 /// named one by one; those beyond are counted (a role may carry a million).
 const UNDECODED_NAMED: usize = 10;
 
-/// The claims the catalog does not understand kept for `snapshot show`: the first in order; a
-/// tenant with more says so ([`Unknown::more`]).
+/// The claims the catalog does not understand kept for `snapshot show`: every holder of the
+/// first this many types and values met (the roles' first, then the agents' by id); a tenant
+/// with more says so ([`Unknown::more`]).
 pub(super) const UNKNOWN_LISTED: usize = 10_000;
 
-/// The claims the catalog does not understand, at most [`UNKNOWN_LISTED`] of them (the first in
-/// order), and whether there were more.
+/// The claims the catalog does not understand: every holder of at most [`UNKNOWN_LISTED`] types
+/// and values, and whether there were more.
 #[derive(Debug, Default)]
 pub(super) struct Unknown {
     pub(super) listed: BTreeSet<UnknownClaim>,
+    /// The types, values and reasons listed.
+    kinds: BTreeSet<(String, String, String)>,
     pub(super) more: bool,
 }
 
 impl Unknown {
     pub(super) fn insert(&mut self, claim: UnknownClaim) {
-        self.listed.insert(claim);
-        if self.listed.len() > UNKNOWN_LISTED {
-            self.listed.pop_last();
+        let kind = (
+            claim.claim_type.clone(),
+            claim.value.clone(),
+            claim.reason.clone(),
+        );
+        if self.kinds.len() < UNKNOWN_LISTED || self.kinds.contains(&kind) {
+            self.kinds.insert(kind);
+            self.listed.insert(claim);
+        } else {
             self.more = true;
         }
     }
