@@ -414,6 +414,8 @@ fn configs_overlays_and_rule_files_of_junk_stay_within_a_small_multiple() {
             stderr.len()
         );
     }
+}
+
 /// The demo tenant whose first role (held by some of its agents) carries `count` more claims of
 /// types the catalog does not know, and whose first agent carries as many of its own: about 35
 /// bytes each in the file. Such claims were once held as JSON values (some 400 bytes each),
