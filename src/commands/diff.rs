@@ -1,6 +1,5 @@
 //! `diff OLD NEW`: what changed between two snapshots, in every report format of `diff`.
 
-
 use crate::catalog::Catalog;
 use crate::report::{self, Style};
 use crate::snapshot;
