@@ -99,6 +99,24 @@ pub fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Copies standard input to an unnamed temporary file (mode 0600, removed when closed), at most
+/// `limit` + 1 bytes: the file and how many bytes were copied (over `limit`: the input is larger).
+///
+/// # Errors
+/// When standard input is a terminal, or cannot be read, or the temporary file written.
+pub fn spool_stdin(limit: u64) -> std::io::Result<(std::fs::File, u64)> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(std::io::Error::other(
+            "standard input is a terminal; pipe the file in (`... | halo-audit ... -`) or give its path",
+        ));
+    }
+    let mut file = tempfile::tempfile()?;
+    let size = std::io::copy(&mut stdin.lock().take(limit + 1), &mut file)?;
+    Ok((file, size))
+}
+
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
 fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();

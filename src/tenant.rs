@@ -345,8 +345,11 @@ pub struct Tenant {
     pub teams: Option<Vec<Team>>,
     pub roles: Option<Vec<Role>>,
     pub applications: Option<Vec<Application>>,
-    /// Claims that were not understood, sorted.
+    /// Claims that were not understood, sorted: every holder of the first 10,000 types and
+    /// values met (`unknown_claims_cut` when there were more).
     pub unknown_claims: Vec<UnknownClaim>,
+    /// True when more types and values were not understood than `unknown_claims` lists.
+    pub unknown_claims_cut: bool,
     /// True when at least one claim anywhere matched the catalog (so the claim encoding is in use).
     pub claims_recognised: bool,
     /// Problems met while normalising (duplicate ids, odd types), for `snapshot show -v`.

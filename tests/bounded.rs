@@ -78,8 +78,17 @@ fn many_roles(dir: &Path) -> PathBuf {
 
 /// Runs the binary under the address-space limit; its exit code (stdout is kept in `dir/out`).
 fn limited(dir: &Path, args: &[&str]) -> i32 {
+    limited_with(dir, args, None)
+}
+
+/// [`limited`], with standard input read from `stdin`.
+fn limited_with(dir: &Path, args: &[&str], stdin: Option<&Path>) -> i32 {
     let bin = assert_cmd::cargo::cargo_bin("halo-audit");
-    let output = Command::new("sh")
+    let mut command = Command::new("sh");
+    if let Some(stdin) = stdin {
+        command.pipe_stdin(stdin).unwrap();
+    }
+    let output = command
         .arg("-c")
         .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
         .arg(&bin)
@@ -405,4 +414,76 @@ fn configs_overlays_and_rule_files_of_junk_stay_within_a_small_multiple() {
             stderr.len()
         );
     }
+}
+
+/// The demo tenant whose first role (held by some of its agents) carries `count` more claims of
+/// types the catalog does not know, and whose first agent carries as many of its own: about 35
+/// bytes each in the file. Such claims were once held as JSON values (some 400 bytes each),
+/// copied into every agent holding the role and listed one by one.
+fn many_claims(dir: &Path, count: usize) -> PathBuf {
+    let mut doc = demo();
+    let extra = |prefix: &str| -> Vec<Value> {
+        (0..count)
+            .map(|i| json!({"type": format!("{prefix}{i:07}"), "value": "1"}))
+            .collect()
+    };
+    doc["objects"]["roles"][0]["claims"]
+        .as_array_mut()
+        .unwrap()
+        .extend(extra("R"));
+    doc["objects"]["agents"][0]["claims"] = Value::Array(extra("A"));
+    let path = dir.join("claims.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// Half a million claims (18 MB; the old reading, at 36 times the file, needed more than the
+/// limit): `check` and `snapshot show` read them as pairs, decoded once, within the 512 MiB
+/// limit. `snapshot show` lists the holders of the first 10,000 types and values it does not
+/// understand and says there are more.
+#[test]
+fn half_a_million_claims_are_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_claims(dir.path(), 250_000);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 15_000_000 && 36 * size > LIMIT_KIB * 1024, "{size}");
+    let path = path.to_str().unwrap();
+    assert_eq!(
+        limited(
+            dir.path(),
+            &["check", "--snapshot", path, "--format", "json"]
+        ),
+        1
+    );
+    assert_eq!(limited(dir.path(), &["snapshot", "show", path]), 0);
+    let shown = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        shown.contains("(10000 types and values listed, and more not listed)"),
+        "{shown}"
+    );
+    // The role's are met first.
+    assert!(shown.contains("R0000000") && !shown.contains("R0010000"));
+    assert!(!shown.contains("A0000000"));
+}
+
+/// A snapshot piped in is spooled to a temporary file and streamed from there, as a file is:
+/// the same report, within the same limit.
+#[test]
+fn a_snapshot_on_standard_input_is_streamed_like_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = many_roles(dir.path());
+    let name = path.to_str().unwrap();
+    assert_eq!(limited(dir.path(), &["snapshot", "show", name]), 0);
+    let from_file = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    assert_eq!(
+        limited_with(dir.path(), &["snapshot", "show", "-"], Some(&path)),
+        0
+    );
+    let from_stdin = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    assert!(from_file.contains("20005"), "{from_file}");
+    assert_eq!(
+        from_stdin.replace("<stdin>", "FILE"),
+        from_file.replace(name, "FILE")
+    );
 }

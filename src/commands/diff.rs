@@ -1,7 +1,5 @@
 //! `diff OLD NEW`: what changed between two snapshots, in every report format of `diff`.
 
-use std::path::Path;
-
 use crate::catalog::Catalog;
 use crate::report::{self, Style};
 use crate::snapshot;
@@ -37,17 +35,16 @@ pub fn run(args: &crate::cli::DiffArgs, catalog: &Catalog, style: &Style) -> Res
         });
     }
     let old = snapshot::read(&args.old, catalog)?.tenant;
-    // Standard input is read once: the SARIF and GitHub formats locate NEW's objects in the same
-    // bytes (a file is read again for that, by those formats only).
+    // Standard input is spooled once: the SARIF and GitHub formats locate NEW's objects in the
+    // same copy (a file is read again for that, by those formats only).
     let (new, new_stdin) = if crate::fsio::is_stdio(&args.new) {
-        let bytes = snapshot::read_stdin()?;
-        let new = snapshot::read_bytes(&bytes, Path::new(snapshot::STDIN_NAME), catalog)?;
-        (new.tenant, Some(bytes))
+        let spool = snapshot::Spooled::stdin()?;
+        (snapshot::read_spooled(&spool, catalog)?.tenant, Some(spool))
     } else {
         (snapshot::read(&args.new, catalog)?.tenant, None)
     };
     let new_lines = || match &new_stdin {
-        Some(bytes) => snapshot::ObjectLines::scan(&String::from_utf8_lossy(bytes)),
+        Some(spool) => snapshot::ObjectLines::spooled(spool),
         None => snapshot::ObjectLines::read(&args.new),
     };
     let (a, b) = (

@@ -251,10 +251,17 @@ pub fn render(snapshot: &Header, tenant: &Tenant, style: &Style) -> String {
             )
             .collect();
         let table = crate::text::fitted_table(rows, style.columns());
+        let count = if tenant.unknown_claims_cut {
+            format!(
+                "{} types and values listed, and more not listed",
+                grouped.len()
+            )
+        } else {
+            format!("{} types and values", grouped.len())
+        };
         let _ = writeln!(
             out,
-            "\nClaims the permission catalog does not understand ({} types and values): requirements that depend on them are unverifiable; a catalog overlay (--catalog FILE, docs/permissions.md) can map them\n{table}",
-            grouped.len()
+            "\nClaims the permission catalog does not understand ({count}): requirements that depend on them are unverifiable; a catalog overlay (--catalog FILE, docs/permissions.md) can map them\n{table}"
         );
     }
     if !snapshot.redacted.is_empty() {

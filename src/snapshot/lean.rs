@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::Snapshot;
+use super::normalise::{Claims, RecordClaims};
 use crate::catalog::{Catalog, Source};
 
 /// What to keep of one member's value.
@@ -31,6 +32,9 @@ enum Child<'s> {
     /// An array of objects, each keeping only these members (anything else in the array, or a
     /// value that is not an array, is kept whole).
     Items(Spec<'s>),
+    /// Halo's claims (`[{"type": ..., "value": ...}]`), decoded into pairs while they are read
+    /// and kept apart from the JSON: a role may carry a million of them.
+    Claims,
 }
 
 /// The members kept of an object (anything else is skipped while parsing).
@@ -40,16 +44,24 @@ struct Spec<'s> {
 }
 
 impl<'s> Spec<'s> {
-    fn of(members: &[(&'s str, &[&'s str])]) -> Self {
+    /// The members listed; with `decode`, every `claims` member is decoded apart ([`Child::Claims`]).
+    fn of(members: &[(&'s str, &[&'s str])], decode: bool) -> Self {
+        let leaf = |name: &'s str| {
+            if decode && name == "claims" {
+                Child::Claims
+            } else {
+                Child::Whole
+            }
+        };
         Self {
             members: members
                 .iter()
                 .map(|(name, nested)| {
                     let child = if nested.is_empty() {
-                        Child::Whole
+                        leaf(name)
                     } else {
                         Child::Items(Spec {
-                            members: nested.iter().map(|n| (*n, Child::Whole)).collect(),
+                            members: nested.iter().map(|n| (*n, leaf(n))).collect(),
                         })
                     };
                     (*name, child)
@@ -169,10 +181,21 @@ struct RawObjects<'a> {
 /// What the normaliser reads of one record of a collection.
 pub(super) struct Record<'a>(Spec<'a>);
 
+/// One record as the normaliser reads it: its members, and its claims decoded apart.
+#[derive(Debug)]
+pub(super) struct Pruned {
+    pub(super) value: Value,
+    pub(super) claims: RecordClaims,
+}
+
 impl<'a> Record<'a> {
-    /// An agent: [`AGENT`] and the catalog's `field` sources.
+    /// An agent: [`AGENT`] and the catalog's `field` sources; its claims decoded apart.
     pub(super) fn agent(catalog: &'a Catalog) -> Self {
-        let mut agent = Spec::of(AGENT);
+        Self::agent_with(catalog, true)
+    }
+
+    fn agent_with(catalog: &'a Catalog, decode: bool) -> Self {
+        let mut agent = Spec::of(AGENT, decode);
         for perm in &catalog.permissions {
             if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
                 && agent.get(field).is_none()
@@ -185,31 +208,38 @@ impl<'a> Record<'a> {
 
     /// A team.
     pub(super) fn team() -> Self {
-        Self(Spec::of(TEAM))
+        Self(Spec::of(TEAM, true))
     }
 
-    /// A role.
+    /// A role, its claims decoded apart.
     pub(super) fn role() -> Self {
-        Self(Spec::of(ROLE))
+        Self(Spec::of(ROLE, true))
     }
 
-    /// One record, keeping only what the normaliser reads; the names of the secret-looking
-    /// members it skips are added to `secrets`. `None` when it is not valid JSON or has a
-    /// duplicate key (the full parse then names the problem).
+    /// One record, keeping only what the normaliser reads (its claims, and those of the roles it
+    /// lists, decoded apart: [`Pruned`]); the names of the secret-looking members it skips are
+    /// added to `secrets`. `None` when it is not valid JSON or has a duplicate key (the full parse
+    /// then names the problem).
     pub(super) fn parse(
         &self,
         record: &[u8],
         secrets: &RefCell<BTreeSet<String>>,
-    ) -> Option<Value> {
+    ) -> Option<Pruned> {
         let mut de = serde_json::Deserializer::from_slice(record);
+        let found = RefCell::default();
         let value = Object {
             spec: &self.0,
             secrets,
+            found: &found,
+            item: None,
         }
         .deserialize(&mut de)
         .ok()?;
         de.end().ok()?;
-        Some(value)
+        Some(Pruned {
+            value,
+            claims: found.into_inner(),
+        })
     }
 }
 
@@ -225,7 +255,9 @@ pub(super) fn parse(
     let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
     let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
     let raw = split.objects;
-    let agent = Record::agent(catalog);
+    // Claims stay in the JSON here: the normaliser reads them from there.
+    let agent = Record::agent_with(catalog, false);
+    let unused = RefCell::default();
     let lean = |raw: Option<&RawValue>, spec: &Spec| -> Option<Option<Value>> {
         match raw {
             None => Some(None),
@@ -235,6 +267,7 @@ pub(super) fn parse(
                     spec,
                     envelope: true,
                     secrets,
+                    found: &unused,
                 }
                 .deserialize(&mut de)
                 .ok()?;
@@ -243,8 +276,8 @@ pub(super) fn parse(
             }
         }
     };
-    snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM))?;
-    snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE))?;
+    snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM, false))?;
+    snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE, false))?;
     snapshot.objects.agents = lean(raw.agents, &agent.0)?;
     snapshot.objects.applications = match raw.applications {
         None => None,
@@ -265,6 +298,8 @@ struct List<'s> {
     spec: &'s Spec<'s>,
     envelope: bool,
     secrets: &'s RefCell<BTreeSet<String>>,
+    /// Where the claims of its items go (by position), when they are decoded apart.
+    found: &'s RefCell<RecordClaims>,
 }
 
 /// One object pruned by `spec` (anything but an object is kept whole).
@@ -272,6 +307,10 @@ struct List<'s> {
 struct Object<'s> {
     spec: &'s Spec<'s>,
     secrets: &'s RefCell<BTreeSet<String>>,
+    /// Where its claims go when they are decoded apart: the record's own, or (`item`) those of
+    /// the item at this position of the record's `roles`.
+    found: &'s RefCell<RecordClaims>,
+    item: Option<usize>,
 }
 
 impl<'de> DeserializeSeed<'de> for List<'_> {
@@ -332,6 +371,8 @@ impl<'de> Visitor<'de> for List<'_> {
         while let Some(item) = seq.next_element_seed(Object {
             spec: self.spec,
             secrets: self.secrets,
+            found: self.found,
+            item: Some(items.len()),
         })? {
             items.push(item);
         }
@@ -349,6 +390,7 @@ impl<'de> Visitor<'de> for List<'_> {
                     spec: self.spec,
                     envelope: false,
                     secrets: self.secrets,
+                    found: self.found,
                 })?
             } else {
                 map.next_value::<super::strict::Strict>()?.0
@@ -398,11 +440,23 @@ impl<'de> Visitor<'de> for Object<'_> {
                     let value = map.next_value::<super::strict::Strict>()?.0;
                     out.insert(key, value);
                 }
+                Some(Child::Claims) => {
+                    if let Some(claims) = map.next_value_seed(ClaimList {
+                        secrets: self.secrets,
+                    })? {
+                        let mut found = self.found.borrow_mut();
+                        match self.item {
+                            None => found.own = Some(claims),
+                            Some(at) => found.items.push((at, claims)),
+                        }
+                    }
+                }
                 Some(Child::Items(spec)) => {
                     let value = map.next_value_seed(List {
                         spec,
                         envelope: false,
                         secrets: self.secrets,
+                        found: self.found,
                     })?;
                     out.insert(key, value);
                 }
@@ -535,5 +589,141 @@ impl<'de> Visitor<'de> for Key {
     }
     fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
         Ok(Cow::Owned(v))
+    }
+}
+
+/// Decodes a `claims` member into `(type, value)` pairs as it is read ([`super::normalise::claim_pair`]
+/// on each item), never building its JSON: `None` when it is not an array (as for the JSON read).
+/// Whatever is skipped is held to the rules of [`Skip`].
+#[derive(Clone, Copy)]
+struct ClaimList<'s> {
+    secrets: &'s RefCell<BTreeSet<String>>,
+}
+
+/// One item of a claim list: a pair when it is an object with a string `type` and a `value`
+/// that is not null.
+#[derive(Clone, Copy)]
+struct ClaimItem<'s> {
+    secrets: &'s RefCell<BTreeSet<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimList<'_> {
+    type Value = Option<Claims>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimItem<'_> {
+    type Value = Option<(String, String)>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// The `visit_*` methods of a value that is not what is decoded: `None`, the value checked by
+/// [`Skip`] as the JSON read would.
+macro_rules! not_decoded {
+    () => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for ClaimList<'_> {
+    type Value = Option<Claims>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of claims")
+    }
+
+    not_decoded!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut pairs = Vec::new();
+        while let Some(item) = seq.next_element_seed(ClaimItem {
+            secrets: self.secrets,
+        })? {
+            pairs.extend(item);
+        }
+        Ok(Some(super::normalise::distinct(pairs)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Skip {
+            secrets: self.secrets,
+        }
+        .visit_map(map)
+        .map(|()| None)
+    }
+}
+
+impl<'de> Visitor<'de> for ClaimItem<'_> {
+    type Value = Option<(String, String)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a claim")
+    }
+
+    not_decoded!();
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Skip {
+            secrets: self.secrets,
+        }
+        .visit_seq(seq)
+        .map(|()| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut kind, mut value) = (None, None);
+        let mut seen = SeenKeys::default();
+        while let Some(key) = map.next_key_seed(Key)? {
+            if super::secrets::is_secret_name(&key) {
+                self.secrets.borrow_mut().insert(key.clone().into_owned());
+            }
+            let slot = match key.as_ref() {
+                "type" => Some(&mut kind),
+                "value" => Some(&mut value),
+                _ => None,
+            };
+            if seen.repeated(key) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            match slot {
+                Some(slot) => {
+                    let mut read = map.next_value::<super::strict::Strict>()?.0;
+                    // As the JSON read strips them before decoding: a secret-looking member
+                    // inside a value is removed, and named.
+                    self.secrets
+                        .borrow_mut()
+                        .extend(super::secrets::strip(&mut read));
+                    *slot = Some(read);
+                }
+                None => map.next_value_seed(Skip {
+                    secrets: self.secrets,
+                })?,
+            }
+        }
+        Ok(super::normalise::claim_pair(kind.as_ref(), value.as_ref()))
     }
 }

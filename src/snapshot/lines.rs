@@ -78,6 +78,19 @@ impl ObjectLines {
         }
     }
 
+    /// Finds the objects in a snapshot read from standard input.
+    #[must_use]
+    pub fn spooled(spool: &super::Spooled) -> Self {
+        let Some((file, _)) = spool.reader() else {
+            return Self::default();
+        };
+        let mut found = Found::default();
+        match super::split::reader(file, super::MAX_BYTES, true, &mut found) {
+            Ok((skeleton, _)) => Self::of(&skeleton, found),
+            Err(_) => Self::default(),
+        }
+    }
+
     /// Finds the objects in a snapshot's text.
     #[must_use]
     pub fn scan(text: &str) -> Self {

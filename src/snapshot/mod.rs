@@ -22,7 +22,7 @@ use serde_json::Value;
 pub use lines::ObjectLines;
 
 pub use normalise::normalise;
-pub use read::{Header, Loaded, read, read_bytes};
+pub use read::{Header, Loaded, read, read_bytes, read_spooled};
 
 /// The `format` member of every snapshot.
 pub const FORMAT: &str = "halo-audit-snapshot";
@@ -430,6 +430,44 @@ pub fn read_stdin() -> Result<Vec<u8>, SnapshotError> {
         path: PathBuf::from(STDIN_NAME),
         cause,
     })
+}
+
+/// A snapshot from standard input, copied to an unnamed temporary file (readable by the owner
+/// only, removed when closed, even by a crash) so that it is read in bounded chunks like a file,
+/// never held whole in memory.
+#[derive(Debug)]
+pub struct Spooled(std::fs::File);
+
+impl Spooled {
+    /// Standard input, at most [`MAX_BYTES`], spooled.
+    ///
+    /// # Errors
+    /// [`SnapshotError::Read`] naming standard input (a terminal, a read or write error), or
+    /// [`SnapshotError::TooLarge`].
+    pub fn stdin() -> Result<Self, SnapshotError> {
+        let read = |cause| SnapshotError::Read {
+            path: PathBuf::from(STDIN_NAME),
+            cause,
+        };
+        let (file, size) = crate::fsio::spool_stdin(MAX_BYTES).map_err(read)?;
+        if size > MAX_BYTES {
+            return Err(SnapshotError::TooLarge {
+                path: PathBuf::from(STDIN_NAME),
+                size,
+                limit: MAX_BYTES,
+            });
+        }
+        Ok(Self(file))
+    }
+
+    /// The spooled bytes from the first, and how many there are.
+    fn reader(&self) -> Option<(std::fs::File, u64)> {
+        use std::io::Seek as _;
+        let mut file = self.0.try_clone().ok()?;
+        file.seek(std::io::SeekFrom::Start(0)).ok()?;
+        let size = file.metadata().ok()?.len();
+        Some((file, size))
+    }
 }
 
 /// Opens a snapshot file, refusing a directory or one over [`MAX_BYTES`].

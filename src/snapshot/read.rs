@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use super::lean::{self, Record};
-use super::normalise::{self, Context, Normalised};
+use super::normalise::{self, Claims, Context, Normalised};
 use super::split::{self, Sink, Stop};
 use super::{
     Auditor, GapRecord, Instance, MAX_BYTES, RequestStats, STDIN_NAME, Snapshot, SnapshotError,
@@ -81,7 +81,7 @@ pub struct Loaded {
 /// the file and, for a syntax error, the line and column.
 pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     if crate::fsio::is_stdio(path) {
-        return read_bytes(&super::read_stdin()?, Path::new(STDIN_NAME), catalog);
+        return read_spooled(&super::Spooled::stdin()?, catalog);
     }
     // Refuses a directory or a file over the limit before anything else.
     drop(super::open(path)?);
@@ -112,6 +112,30 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     }
     drop(bytes);
     whole(&super::load(path)?, catalog, path)
+}
+
+/// [`read`] of standard input, spooled ([`super::Spooled`]): streamed from the temporary file like
+/// a snapshot file; a spool the streamed read refuses is read whole to name the problem.
+///
+/// # Errors
+/// See [`read`].
+pub fn read_spooled(spool: &super::Spooled, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
+    let path = Path::new(STDIN_NAME);
+    if let Some(loaded) = streamed(&Input::Spool(spool), catalog, path) {
+        return Ok(loaded);
+    }
+    let mut bytes = Vec::new();
+    spool
+        .reader()
+        .ok_or_else(|| std::io::Error::other("the temporary copy of standard input is gone"))
+        .and_then(|(file, _)| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
+        })
+        .map_err(|cause| SnapshotError::Read {
+            path: path.to_owned(),
+            cause,
+        })?;
+    read_bytes(&bytes, path, catalog)
 }
 
 /// [`read`] of bytes already in memory (standard input, a live fetch); `path` names them in
@@ -147,7 +171,7 @@ fn lean_whole(bytes: &[u8], catalog: &Catalog, path: &Path) -> Option<Loaded> {
     let mut snapshot = lean::parse(bytes, catalog, &skipped)?;
     super::check_header(&snapshot.format, snapshot.version, path).ok()?;
     snapshot.strip_secrets();
-    let tenant = normalise::normalise_parts(&snapshot, None, catalog, path).ok()??;
+    let tenant = normalise::normalise_parts(&snapshot, None, None, catalog, path).ok()??;
     let mut header = Header::of(&snapshot);
     let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
     redacted.extend(skipped.into_inner());
@@ -167,6 +191,7 @@ fn whole(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Loaded, 
 /// Where a snapshot is read from; read once per pass.
 enum Input<'a> {
     File(&'a Path),
+    Spool(&'a super::Spooled),
     Bytes(&'a [u8]),
 }
 
@@ -176,6 +201,15 @@ impl Input<'_> {
         match self {
             Input::File(path) => {
                 let file = super::open(path).map_err(|_| Stop::Unusual)?;
+                split::reader(
+                    std::io::Read::take(file, MAX_BYTES + 1),
+                    MAX_BYTES,
+                    keep_skeleton,
+                    sink,
+                )
+            }
+            Input::Spool(spool) => {
+                let (file, _) = spool.reader().ok_or(Stop::Unusual)?;
                 split::reader(
                     std::io::Read::take(file, MAX_BYTES + 1),
                     MAX_BYTES,
@@ -205,11 +239,19 @@ impl Input<'_> {
                     .and_then(|at| bytes.get(at..at + len))
                     .is_some_and(&mut *each)
             }),
-            Input::File(path) => {
-                let Ok(file) = super::open(path) else {
+            Input::File(_) | Input::Spool(_) => {
+                let file = match self {
+                    Input::File(path) => super::open(path).ok().and_then(|file| {
+                        let len = file.metadata().ok()?.len();
+                        Some((file, len))
+                    }),
+                    Input::Spool(spool) => spool.reader(),
+                    Input::Bytes(_) => None,
+                };
+                let Some((file, len)) = file else {
                     return false;
                 };
-                if file.metadata().ok().map(|m| m.len()) != Some(size) {
+                if len != size {
                     return false;
                 }
                 let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
@@ -244,6 +286,8 @@ struct Cut<'a> {
     places: Vec<(u64, usize)>,
     teams: Option<Vec<serde_json::Value>>,
     roles: Option<Vec<serde_json::Value>>,
+    /// The claims of each role record, decoded apart.
+    role_claims: Vec<Option<Claims>>,
     team: Record<'a>,
     role: Record<'a>,
     skipped: &'a RefCell<BTreeSet<String>>,
@@ -281,8 +325,11 @@ impl Sink for Cut<'_> {
             }
         };
         match (spec.parse(text, self.skipped), into) {
-            (Some(value), Some(into)) => {
-                into.push(value);
+            (Some(pruned), Some(into)) => {
+                into.push(pruned.value);
+                if tag == ROLES {
+                    self.role_claims.push(pruned.claims.own);
+                }
                 true
             }
             _ => false,
@@ -298,6 +345,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
         places: Vec::new(),
         teams: None,
         roles: None,
+        role_claims: Vec::new(),
         team: Record::team(),
         role: Record::role(),
         skipped: &skipped,
@@ -313,9 +361,10 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     if let Some(teams) = cut.teams.take() {
         snapshot.objects.teams = Some(serde_json::Value::Array(teams));
     }
-    if let Some(roles) = cut.roles.take() {
+    let role_claims = cut.roles.take().map(|roles| {
         snapshot.objects.roles = Some(serde_json::Value::Array(roles));
-    }
+        std::mem::take(&mut cut.role_claims)
+    });
     let streamed = cut.agents;
     let places = std::mem::take(&mut cut.places);
     drop(cut);
@@ -326,6 +375,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     let tenant = normalise::normalise_parts(
         &snapshot,
         streamed.then_some(&stream as &normalise::AgentStream<'_>),
+        role_claims,
         catalog,
         path,
     )
@@ -420,11 +470,11 @@ fn agents(
                     let out: Option<Vec<Normalised>> = batch
                         .records()
                         .map(|record| {
-                            let mut value = spec.parse(record, &skipped)?;
+                            let mut pruned = spec.parse(record, &skipped)?;
                             skipped
                                 .borrow_mut()
-                                .extend(super::secrets::strip(&mut value));
-                            normalise::agent_record(ctx, &value, &mut pool)
+                                .extend(super::secrets::strip(&mut pruned.value));
+                            normalise::agent_record(ctx, &pruned.value, pruned.claims, &mut pool)
                         })
                         .collect();
                     let sent = out.is_some_and(|out| to_main.send((index, out)).is_ok());

@@ -9,6 +9,8 @@ use super::*;
 pub(in crate::snapshot) struct Context<'a> {
     pub(super) catalog: &'a Catalog,
     pub(super) roles: Option<BTreeMap<&'a str, &'a Role>>,
+    /// The claims of each fetched role that carries some, indexed.
+    pub(super) role_claims: BTreeMap<&'a str, ClaimIndex<'a>>,
     pub(super) active_teams: Option<BTreeMap<i64, &'a str>>,
     /// The ids of the active teams by name (a membership may name its team without an id).
     pub(super) active_team_names: BTreeMap<&'a str, Vec<i64>>,
@@ -86,36 +88,53 @@ pub(super) fn plans(catalog: &Catalog, claims_returned: bool) -> (Arc<[String]>,
     (keys, plans)
 }
 
-/// The roles an agent holds, with their claims when known.
-pub(super) struct HeldRole {
+/// The roles an agent holds, with their claims when known (a fetched role's, or those the agent's
+/// record lists with it).
+pub(super) struct HeldRole<'a> {
     pub(super) reference: RoleRef,
-    pub(super) claims: Option<Vec<(String, String)>>,
+    pub(super) claims: Option<HeldClaims<'a>>,
 }
 
-pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Agent {
-    let roles: Option<Vec<HeldRole>> = obj.get("roles").and_then(Value::as_array).map(|items| {
-        let mut held: Vec<HeldRole> = items
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(|r| {
-                let id = any_id(r)?;
-                let known = ctx
-                    .roles
-                    .as_ref()
-                    .and_then(|roles| roles.get(id.as_str()).copied());
-                let name = string(r, "name")
-                    .or_else(|| known.map(|k| k.name.clone()))
-                    .unwrap_or_else(|| id.clone());
-                let claims = known.and_then(|k| k.claims.clone()).or_else(|| claims(r));
-                Some(HeldRole {
-                    reference: RoleRef { id, name },
-                    claims,
+pub(super) fn agent(
+    ctx: &Context<'_>,
+    id: i64,
+    obj: &Map<String, Value>,
+    mut record_claims: RecordClaims,
+) -> Agent {
+    let own_claims = record_claims.own.take();
+    let roles: Option<Vec<HeldRole<'_>>> =
+        obj.get("roles").and_then(Value::as_array).map(|items| {
+            let mut held: Vec<HeldRole<'_>> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(at, r)| Some((at, r.as_object()?)))
+                .filter_map(|(at, r)| {
+                    let id = any_id(r)?;
+                    let known = ctx
+                        .roles
+                        .as_ref()
+                        .and_then(|roles| roles.get(id.as_str()).copied());
+                    let name = string(r, "name")
+                        .or_else(|| known.map(|k| k.name.clone()))
+                        .unwrap_or_else(|| id.clone());
+                    // A fetched role's claims; those listed with it when the role has none.
+                    let claims = known
+                        .and_then(|role| ctx.role_claims.get(role.id.as_str()))
+                        .map(HeldClaims::Shared)
+                        .or_else(|| {
+                            record_claims.item(at).map(|claims| {
+                                HeldClaims::Listed(ClaimIndex::of(ctx.catalog, claims))
+                            })
+                        });
+                    Some(HeldRole {
+                        reference: RoleRef { id, name },
+                        claims,
+                    })
                 })
-            })
-            .collect();
-        held.sort_by(|a, b| a.reference.name.cmp(&b.reference.name));
-        held
-    });
+                .collect();
+            held.sort_by(|a, b| a.reference.name.cmp(&b.reference.name));
+            held
+        });
     let teams: Option<Vec<Membership>> = obj.get("teams").and_then(Value::as_array).map(|items| {
         items
             .iter()
@@ -129,7 +148,9 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
             })
             .collect()
     });
-    let own_claims = claims(obj);
+    let own_index = own_claims
+        .as_deref()
+        .map(|claims| ClaimIndex::of(ctx.catalog, claims));
     let values: Vec<Arc<Effective>> = ctx
         .plans
         .iter()
@@ -150,7 +171,7 @@ pub(super) fn agent(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Age
                 unrecognised,
             } => {
                 let claimed = if ctx.claims_recognised {
-                    claim_value(ctx, perm, own_claims.as_deref(), roles.as_deref())
+                    claim_value(ctx, perm, own_index.as_ref(), roles.as_deref())
                 } else {
                     None
                 };

@@ -12,10 +12,108 @@ pub(super) fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool
         .any(|(t, _)| catalog.by_claim(t).is_some() || catalog.informational(t).is_some())
 }
 
+/// The values of one holder's claims for one permission that the catalog's table does not list
+/// named one by one; those beyond are counted (a role may carry a million).
+const UNDECODED_NAMED: usize = 10;
+
+/// The claims the catalog does not understand kept for `snapshot show`: every holder of the
+/// first this many types and values met (the roles' first, then the agents' by id); a tenant
+/// with more says so ([`Unknown::more`]).
+pub(super) const UNKNOWN_LISTED: usize = 10_000;
+
+/// The claims the catalog does not understand: every holder of at most [`UNKNOWN_LISTED`] types
+/// and values, and whether there were more.
+#[derive(Debug, Default)]
+pub(super) struct Unknown {
+    pub(super) listed: BTreeSet<UnknownClaim>,
+    /// The types, values and reasons listed.
+    kinds: BTreeSet<(String, String, String)>,
+    pub(super) more: bool,
+}
+
+impl Unknown {
+    pub(super) fn insert(&mut self, claim: UnknownClaim) {
+        let kind = (
+            claim.claim_type.clone(),
+            claim.value.clone(),
+            claim.reason.clone(),
+        );
+        if self.kinds.len() < UNKNOWN_LISTED || self.kinds.contains(&kind) {
+            self.kinds.insert(kind);
+            self.listed.insert(claim);
+        } else {
+            self.more = true;
+        }
+    }
+
+    pub(super) fn extend(&mut self, other: Unknown) {
+        self.more |= other.more;
+        for claim in other.listed {
+            self.insert(claim);
+        }
+    }
+}
+
+/// One holder's claims by type, each with its place in the list: a permission reads the claims of
+/// its types without going through every claim (a role may carry a million, held by many agents).
+#[derive(Debug, Default)]
+pub(super) struct ClaimIndex<'a> {
+    by_type: BTreeMap<&'a str, Vec<(usize, &'a str)>>,
+}
+
+impl<'a> ClaimIndex<'a> {
+    /// The claims of the types the catalog reads (no permission reads the others).
+    pub(super) fn of(catalog: &Catalog, claims: &'a [(String, String)]) -> Self {
+        let mut by_type: BTreeMap<&'a str, Vec<(usize, &'a str)>> = BTreeMap::new();
+        for (at, (kind, raw)) in claims
+            .iter()
+            .enumerate()
+            .filter(|(_, (kind, _))| catalog.by_claim(kind).is_some())
+        {
+            by_type
+                .entry(kind.as_str())
+                .or_default()
+                .push((at, raw.as_str()));
+        }
+        Self { by_type }
+    }
+
+    /// The claims of `perm`'s types `(type, value)`, in the order of the list.
+    fn of_perm(&self, perm: &PermissionDef) -> Vec<(&'a str, &'a str)> {
+        let mut found: Vec<(usize, &'a str, &'a str)> = perm
+            .claim_types()
+            .filter_map(|t| self.by_type.get_key_value(t))
+            .flat_map(|(kind, values)| values.iter().map(|(at, raw)| (*at, *kind, *raw)))
+            .collect();
+        found.sort_unstable_by_key(|(at, _, _)| *at);
+        found
+            .into_iter()
+            .map(|(_, kind, raw)| (kind, raw))
+            .collect()
+    }
+}
+
+/// The claims of a role an agent holds: a fetched role's, indexed once per tenant, or those the
+/// agent's record lists with it.
+#[derive(Debug)]
+pub(super) enum HeldClaims<'a> {
+    Shared(&'a ClaimIndex<'a>),
+    Listed(ClaimIndex<'a>),
+}
+
+impl<'a> HeldClaims<'a> {
+    pub(super) fn index(&self) -> &ClaimIndex<'a> {
+        match self {
+            Self::Shared(index) => index,
+            Self::Listed(index) => index,
+        }
+    }
+}
+
 pub(super) fn claim_value(
     ctx: &Context<'_>,
     perm: &PermissionDef,
-    own: Option<&[(String, String)]>,
+    own: Option<&ClaimIndex<'_>>,
     roles: Option<&[HeldRole]>,
 ) -> Option<Effective> {
     let catalog = ctx.catalog;
@@ -24,16 +122,14 @@ pub(super) fn claim_value(
     // The origin and the holder's name are built only when used: most roles carry few claims.
     let read = |origin: &dyn Fn() -> Origin,
                 holder: &dyn Fn() -> String,
-                claims: Option<&[(String, String)]>,
+                claims: Option<&ClaimIndex<'_>>,
                 effective: &mut Effective| match claims {
         None => effective
             .unknown
             .push(format!("{}'s claims are not in the snapshot", holder())),
         Some(claims) => {
-            for (kind, raw) in claims
-                .iter()
-                .filter(|(k, _)| perm.claim_types().any(|t| t == k))
-            {
+            let mut undecoded = 0usize;
+            for (kind, raw) in claims.of_perm(perm) {
                 match catalog.claim_value(perm, raw) {
                     Some(value) => effective.add(Contribution {
                         origin: origin(),
@@ -44,15 +140,26 @@ pub(super) fn claim_value(
                         },
                         confidence,
                     }),
-                    None => effective.unknown.push(format!(
-                        "{} has claim {kind} = \"{raw}\", a value the catalog's table for {} does not list{}",
-                        holder(),
-                        perm.label,
-                        perm.undecoded_reason(raw, catalog)
-                            .map(|r| format!(": {r}"))
-                            .unwrap_or_default()
-                    )),
+                    None if undecoded >= UNDECODED_NAMED => undecoded += 1,
+                    None => {
+                        undecoded += 1;
+                        effective.unknown.push(format!(
+                            "{} has claim {kind} = \"{raw}\", a value the catalog's table for {} does not list{}",
+                            holder(),
+                            perm.label,
+                            perm.undecoded_reason(raw, catalog)
+                                .map(|r| format!(": {r}"))
+                                .unwrap_or_default()
+                        ));
+                    }
                 }
+            }
+            if let Some(more) = undecoded.checked_sub(UNDECODED_NAMED).filter(|m| *m > 0) {
+                effective.unknown.push(format!(
+                    "{} has {more} more claims for {} with values the catalog's table does not list",
+                    holder(),
+                    perm.label
+                ));
             }
         }
     };
@@ -75,7 +182,7 @@ pub(super) fn claim_value(
                 read(
                     &origin,
                     &|| format!("role {}", role.reference.name),
-                    role.claims.as_deref(),
+                    role.claims.as_ref().map(HeldClaims::index),
                     &mut effective,
                 );
             }
@@ -229,7 +336,7 @@ pub(super) fn scan_claims(
     catalog: &Catalog,
     holder: impl Fn() -> String,
     claims: &[(String, String)],
-    out: &mut BTreeSet<UnknownClaim>,
+    out: &mut Unknown,
 ) {
     for (kind, value) in claims {
         let reason = match catalog.by_claim(kind) {
@@ -268,28 +375,31 @@ pub(super) fn scan_claims(
 /// roles it names inline that were not fetched (a fetched role's claims are read from the role).
 pub(super) fn agent_unknown_claims(
     catalog: &Catalog,
+    id: i64,
     obj: &Map<String, Value>,
+    claims: &RecordClaims,
     fetched_roles: &BTreeSet<&str>,
-    out: &mut BTreeSet<UnknownClaim>,
+    out: &mut Unknown,
 ) {
-    if let (Some(id), Some(claims)) = (int_id(obj), claims(obj)) {
+    if let Some(own) = &claims.own {
         let name = || string(obj, "name").unwrap_or_default();
-        scan_claims(catalog, || format!("agent {id} ({})", name()), &claims, out);
+        scan_claims(catalog, || format!("agent {id} ({})", name()), own, out);
     }
-    for role in obj
+    for (at, role) in obj
         .get("roles")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_object)
+        .enumerate()
     {
-        if let (Some(id), Some(claims)) = (any_id(role), claims(role))
+        if let (Some(role), Some(held)) = (role.as_object(), claims.item(at))
+            && let Some(id) = any_id(role)
             && !fetched_roles.contains(id.as_str())
         {
             scan_claims(
                 catalog,
                 || format!("role {id} ({})", string(role, "name").unwrap_or_default()),
-                &claims,
+                held,
                 out,
             );
         }

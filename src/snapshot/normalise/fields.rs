@@ -76,23 +76,97 @@ pub(super) fn boolean(obj: &Map<String, Value>, key: &str) -> Option<bool> {
     obj.get(key)?.as_bool()
 }
 
-pub(super) fn claims(obj: &Map<String, Value>) -> Option<Vec<(String, String)>> {
+/// A claim list: `(type, value)` pairs, each once, in the order first met.
+pub(in crate::snapshot) type Claims = Vec<(String, String)>;
+
+/// The claims of one record, read apart from its other members (a role may carry a million:
+/// they are kept as pairs, never as JSON). The streamed read decodes them while parsing;
+/// [`RecordClaims::of`] reads them from a record's JSON.
+#[derive(Debug, Default)]
+pub(in crate::snapshot) struct RecordClaims {
+    /// Its own `claims`; `None` when absent or not an array.
+    pub(in crate::snapshot) own: Option<Claims>,
+    /// Those of the items of its `roles` that carry some, by position, in order.
+    pub(in crate::snapshot) items: Vec<(usize, Claims)>,
+}
+
+impl RecordClaims {
+    /// The claims in a record's JSON.
+    pub(in crate::snapshot) fn of(obj: &Map<String, Value>) -> Self {
+        Self {
+            own: claims(obj),
+            items: obj
+                .get("roles")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(at, item)| Some((at, claims(item.as_object()?)?)))
+                .collect(),
+        }
+    }
+
+    /// The claims of the item at `at` of the record's `roles`.
+    pub(super) fn item(&self, at: usize) -> Option<&Claims> {
+        self.items
+            .binary_search_by_key(&at, |(i, _)| *i)
+            .ok()
+            .and_then(|i| self.items.get(i))
+            .map(|(_, claims)| claims)
+    }
+}
+
+/// The claims of a record's JSON (see [`claim_pair`] and [`distinct`]).
+pub(super) fn claims(obj: &Map<String, Value>) -> Option<Claims> {
     let items = obj.get("claims")?.as_array()?;
-    Some(
+    Some(distinct(
         items
             .iter()
             .filter_map(Value::as_object)
-            .filter_map(|c| {
-                let kind = c.get("type")?.as_str()?.to_owned();
-                let value = match c.get("value")? {
-                    Value::String(s) => s.clone(),
-                    Value::Null => return None,
-                    other => other.to_string(),
-                };
-                Some((kind, value))
-            })
+            .filter_map(|c| claim_pair(c.get("type"), c.get("value")))
             .collect(),
-    )
+    ))
+}
+
+/// One claim from its `type` and `value` members: `None` unless the type is a string and the
+/// value is present and not null (a value that is not a string is read as its JSON text).
+pub(in crate::snapshot) fn claim_pair(
+    kind: Option<&Value>,
+    value: Option<&Value>,
+) -> Option<(String, String)> {
+    let kind = kind?.as_str()?.to_owned();
+    let value = match value? {
+        Value::String(s) => s.clone(),
+        Value::Null => return None,
+        other => other.to_string(),
+    };
+    Some((kind, value))
+}
+
+/// The pairs without repeats (the first of each kept, in order): a claim said twice says
+/// nothing more, and is decoded once.
+pub(in crate::snapshot) fn distinct(mut claims: Claims) -> Claims {
+    if claims.len() < 2 {
+        return claims;
+    }
+    let mut order: Vec<usize> = (0..claims.len()).collect();
+    order.sort_by(|&a, &b| claims.get(a).cmp(&claims.get(b)).then(a.cmp(&b)));
+    let mut keep = vec![true; claims.len()];
+    for pair in order.windows(2) {
+        if let [a, b] = *pair
+            && claims.get(a) == claims.get(b)
+            && let Some(k) = keep.get_mut(b)
+        {
+            *k = false;
+        }
+    }
+    let mut at = 0;
+    claims.retain(|_| {
+        at += 1;
+        keep.get(at - 1).copied().unwrap_or(true)
+    });
+    claims.shrink_to_fit();
+    claims
 }
 
 pub(super) fn dedupe<T, K: Ord + Clone>(

@@ -40,6 +40,7 @@ use agents::*;
 use applications::*;
 use claims::*;
 use fields::*;
+pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair, distinct};
 use restrictions::*;
 
 use super::{Snapshot, SnapshotError};
@@ -60,7 +61,7 @@ pub fn normalise(
     catalog: &Catalog,
     path: &Path,
 ) -> Result<Tenant, SnapshotError> {
-    normalise_parts(snapshot, None, catalog, path)?.ok_or_else(|| SnapshotError::Shape {
+    normalise_parts(snapshot, None, None, catalog, path)?.ok_or_else(|| SnapshotError::Shape {
         path: path.to_owned(),
         pointer: "/objects/agents".to_owned(),
         message: "the agents could not be read".to_owned(),
@@ -68,12 +69,15 @@ pub fn normalise(
 }
 
 /// [`normalise`], with the agents either in `snapshot` or, when `raw` is given, as the raw text of
-/// each record (parsed, normalised and dropped in turn). `Ok(None)` when a raw record is not an
-/// object with an integer `id` or not valid JSON: the caller then normalises the fully parsed
-/// snapshot, which names the problem. Never `Ok(None)` without `raw`.
+/// each record (parsed, normalised and dropped in turn), and the roles' claims either in their
+/// JSON or, when `role_claims` is given, decoded apart (by the position of each role record).
+/// `Ok(None)` when a raw record is not an object with an integer `id` or not valid JSON: the
+/// caller then normalises the fully parsed snapshot, which names the problem. Never `Ok(None)`
+/// without `raw`.
 pub(in crate::snapshot) fn normalise_parts(
     snapshot: &Snapshot,
     raw: Option<&AgentStream<'_>>,
+    mut role_claims: Option<Vec<Option<Claims>>>,
     catalog: &Catalog,
     path: &Path,
 ) -> Result<Option<Tenant>, SnapshotError> {
@@ -147,10 +151,14 @@ pub(in crate::snapshot) fn normalise_parts(
             let obj = object(item).map_err(|m| shape(format!("/objects/roles/{i}"), m))?;
             let id = any_id(obj)
                 .ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
+            let claims = match &mut role_claims {
+                Some(decoded) => decoded.get_mut(i).and_then(Option::take),
+                None => claims(obj),
+            };
             out.push(Role {
                 name: string(obj, "name").unwrap_or_else(|| format!("role {id}")),
                 is_integration: boolean(obj, "is_integration"),
-                claims: claims(obj),
+                claims,
                 id,
             });
         }
@@ -177,7 +185,7 @@ pub(in crate::snapshot) fn normalise_parts(
     // Borrowed field by field: the agents, notes and flags of `tenant` are written below.
     let roles: &[Role] = tenant.roles.as_deref().unwrap_or_default();
     let fetched_roles: BTreeSet<&str> = roles.iter().map(|r| r.id.as_str()).collect();
-    let mut unknown = BTreeSet::new();
+    let mut unknown = Unknown::default();
     for role in roles {
         if let Some(claims) = &role.claims {
             scan_claims(
@@ -201,6 +209,13 @@ pub(in crate::snapshot) fn normalise_parts(
             .roles
             .as_deref()
             .map(|r| r.iter().map(|role| (role.id.as_str(), role)).collect()),
+        role_claims: roles
+            .iter()
+            .filter_map(|role| {
+                let claims = role.claims.as_deref()?;
+                Some((role.id.as_str(), ClaimIndex::of(catalog, claims)))
+            })
+            .collect(),
         active_teams: tenant.teams.as_deref().map(|t| {
             t.iter()
                 .filter(|team| !team.inactive)
@@ -260,7 +275,7 @@ pub(in crate::snapshot) fn normalise_parts(
         let returned = roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
         let ctx = context(tenant.claims_recognised, returned);
         Some(map_in_parallel(&objects, |(id, obj)| {
-            Normalised::of(&ctx, *id, obj)
+            Normalised::of(&ctx, *id, obj, RecordClaims::of(obj))
         }))
     } else {
         None
@@ -286,7 +301,8 @@ pub(in crate::snapshot) fn normalise_parts(
         }
         tenant.agents = Some(agents);
     }
-    tenant.unknown_claims = unknown.into_iter().collect();
+    tenant.unknown_claims = unknown.listed.into_iter().collect();
+    tenant.unknown_claims_cut = unknown.more;
     Ok(Some(tenant))
 }
 
@@ -295,16 +311,18 @@ pub(in crate::snapshot) fn normalise_parts(
 pub(in crate::snapshot) type AgentStream<'a> =
     dyn Fn(&Context<'_>) -> Option<Vec<Normalised>> + Sync + 'a;
 
-/// One agent record (as parsed for the normaliser), normalised, its permission values shared with
-/// the equal ones in `pool`; `None` when it is not an object with an integer `id`.
+/// One agent record (as parsed for the normaliser: its members and its claims), normalised, its
+/// permission values shared with the equal ones in `pool`; `None` when it is not an object with
+/// an integer `id`.
 pub(in crate::snapshot) fn agent_record(
     ctx: &Context<'_>,
     value: &Value,
+    claims: RecordClaims,
     pool: &mut crate::tenant::SharePool,
 ) -> Option<Normalised> {
     let obj = value.as_object()?;
     let id = int_id(obj)?;
-    let mut normalised = Normalised::of(ctx, id, obj);
+    let mut normalised = Normalised::of(ctx, id, obj, claims);
     normalised.agent.permissions.share(pool);
     Some(normalised)
 }
@@ -313,23 +331,30 @@ pub(in crate::snapshot) fn agent_record(
 pub(in crate::snapshot) struct Normalised {
     agent: Agent,
     /// The claims of this record the catalog does not understand.
-    unknown_claims: Vec<UnknownClaim>,
+    unknown_claims: Unknown,
     /// Whether the agent's own claims include one the catalog knows.
     own_claims_recognised: bool,
 }
 
 impl Normalised {
-    fn of(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>) -> Self {
-        let mut unknown = BTreeSet::new();
-        agent_unknown_claims(ctx.catalog, obj, ctx.fetched_roles, &mut unknown);
-        let agent = agent(ctx, id, obj);
+    fn of(ctx: &Context<'_>, id: i64, obj: &Map<String, Value>, claims: RecordClaims) -> Self {
+        let mut unknown = Unknown::default();
+        agent_unknown_claims(
+            ctx.catalog,
+            id,
+            obj,
+            &claims,
+            ctx.fetched_roles,
+            &mut unknown,
+        );
+        let agent = agent(ctx, id, obj, claims);
         Self {
             own_claims_recognised: agent
                 .claims
                 .as_deref()
                 .is_some_and(|c| recognised(ctx.catalog, c)),
             agent,
-            unknown_claims: unknown.into_iter().collect(),
+            unknown_claims: unknown,
         }
     }
 }
