@@ -179,7 +179,7 @@ pub struct Agent {
     pub roles: Option<Vec<RoleRef>>,
     pub teams: Option<Vec<Membership>>,
     /// The agent's own raw claims `(type, value)`; `None` when the snapshot does not carry them.
-    pub claims: Option<Vec<(String, String)>>,
+    pub claims: Option<Claims>,
     /// Effective value of every catalog agent permission, by canonical key.
     pub permissions: Permissions,
 }
@@ -293,6 +293,140 @@ pub struct Team {
     pub inactive: bool,
 }
 
+/// A holder's raw claims: `(type, value)` pairs, each once, in the order first met.
+///
+/// Kept as one text with the places where each type and value ends, not as a pair of `String`s
+/// each: a role may carry a million claims, and two `String`s cost about 112 bytes where the
+/// snapshot spends about 35 (this costs the text itself and 8 bytes a claim).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Every type and value, one after the other.
+    text: String,
+    /// For each claim, where its type ends and where its value ends in `text`.
+    ends: Vec<(u32, u32)>,
+}
+
+impl Claims {
+    /// Adds a claim at the end (repeats included: see [`Claims::distinct`]); `false` when the
+    /// text would pass 4 GiB (no snapshot accepted comes near: the input is at most 1 GiB).
+    pub fn push(&mut self, kind: &str, value: &str) -> bool {
+        let Some(kind_end) = self
+            .text
+            .len()
+            .checked_add(kind.len())
+            .and_then(|e| u32::try_from(e).ok())
+        else {
+            return false;
+        };
+        let Some(value_end) = u32::try_from(u64::from(kind_end) + value.len() as u64).ok() else {
+            return false;
+        };
+        self.text.push_str(kind);
+        self.text.push_str(value);
+        self.ends.push((kind_end, value_end));
+        true
+    }
+
+    /// The number of claims.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is no claim.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The claim at `at`: `(type, value)`.
+    #[must_use]
+    pub fn get(&self, at: usize) -> Option<(&str, &str)> {
+        let &(kind_end, value_end) = self.ends.get(at)?;
+        let start = match at.checked_sub(1) {
+            Some(before) => self.ends.get(before).map_or(0, |&(_, end)| end as usize),
+            None => 0,
+        };
+        Some((
+            self.text.get(start..kind_end as usize)?,
+            self.text.get(kind_end as usize..value_end as usize)?,
+        ))
+    }
+
+    /// The claims `(type, value)` in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        (0..self.len()).map(|at| self.get(at).unwrap_or_default())
+    }
+
+    /// The claims without repeats (the first of each kept, in order): a claim said twice says
+    /// nothing more, and is decoded once. The text is compacted in place.
+    #[must_use]
+    pub fn distinct(mut self) -> Self {
+        if self.len() >= 2 {
+            let mut order: Vec<u32> = (0..u32::try_from(self.len()).unwrap_or(u32::MAX)).collect();
+            order.sort_by(|&a, &b| {
+                self.get(a as usize)
+                    .cmp(&self.get(b as usize))
+                    .then(a.cmp(&b))
+            });
+            let mut keep = vec![true; self.len()];
+            for pair in order.windows(2) {
+                if let [a, b] = *pair
+                    && self.get(a as usize) == self.get(b as usize)
+                    && let Some(k) = keep.get_mut(b as usize)
+                {
+                    *k = false;
+                }
+            }
+            drop(order);
+            if keep.contains(&false) {
+                let mut bytes = std::mem::take(&mut self.text).into_bytes();
+                let ends = std::mem::take(&mut self.ends);
+                let (mut start, mut written) = (0usize, 0usize);
+                for (&(kind_end, value_end), keep) in ends.iter().zip(keep) {
+                    let (kind_end, value_end) = (kind_end as usize, value_end as usize);
+                    if keep {
+                        bytes.copy_within(start..value_end, written);
+                        let shift = start - written;
+                        written += value_end - start;
+                        // Both fit: they are no larger than the ends they come from.
+                        self.ends.push((
+                            u32::try_from(kind_end - shift).unwrap_or(u32::MAX),
+                            u32::try_from(written).unwrap_or(u32::MAX),
+                        ));
+                    }
+                    start = value_end;
+                }
+                bytes.truncate(written);
+                // Whole claims were moved, each a type and a value cut at character boundaries.
+                self.text = String::from_utf8(bytes).unwrap_or_default();
+            }
+        }
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Claims {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut claims = Self::default();
+        for (kind, value) in iter {
+            if !claims.push(kind.as_ref(), value.as_ref()) {
+                break;
+            }
+        }
+        claims
+    }
+}
+
+impl Serialize for Claims {
+    /// As a list of `[type, value]` pairs.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 /// A HaloPSA role.
 #[derive(Debug, Clone, Serialize)]
 pub struct Role {
@@ -300,7 +434,7 @@ pub struct Role {
     pub name: String,
     pub is_integration: Option<bool>,
     /// Raw claims `(type, value)`; `None` when the snapshot does not carry them.
-    pub claims: Option<Vec<(String, String)>>,
+    pub claims: Option<Claims>,
 }
 
 /// A HaloPSA API application.
@@ -450,5 +584,36 @@ mod tests {
     fn unsorted_keys_are_a_bug() {
         let keys: Arc<[String]> = ["b", "a"].map(str::to_owned).into_iter().collect();
         let _ = Permissions::new(keys, vec![flag(true), flag(false)]);
+    }
+
+    #[test]
+    fn claims_keep_their_pairs_in_order_and_drop_repeats_in_place() {
+        let pairs = [
+            ("Xx", "2"),
+            ("é", "ü✓"),
+            ("Xx", "2"),
+            ("", ""),
+            ("X", "x2"),
+            ("é", "ü✓"),
+            ("", ""),
+            ("Xx", "3"),
+        ];
+        let claims: Claims = pairs.iter().copied().collect();
+        assert_eq!(claims.len(), 8);
+        assert_eq!(claims.iter().collect::<Vec<_>>(), pairs);
+        assert_eq!(claims.get(8), None);
+        let distinct = claims.distinct();
+        // `X`+`x2` and `Xx`+`2` share their text but are different claims.
+        assert_eq!(
+            distinct.iter().collect::<Vec<_>>(),
+            [("Xx", "2"), ("é", "ü✓"), ("", ""), ("X", "x2"), ("Xx", "3")]
+        );
+        assert_eq!(
+            serde_json::to_value(&distinct).unwrap(),
+            serde_json::json!([["Xx", "2"], ["é", "ü✓"], ["", ""], ["X", "x2"], ["Xx", "3"]])
+        );
+        let none: Claims = Vec::<(String, String)>::new().into_iter().collect();
+        assert!(none.clone().distinct().is_empty());
+        assert_eq!(none.iter().count(), 0);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ClaimValue, Derived, Kind, PermissionDef, Source};
 use crate::check::{Subject, SubjectKind};
-use crate::tenant::{Agent, Effective, Origin, Role, Tenant, Value};
+use crate::tenant::{Agent, Claims, Effective, Origin, Role, Tenant, Value};
 
 use super::members::Member;
 use super::{Change, ChangeKind, Class, Run, change, covers_agent, nm, subject, value_text};
@@ -223,7 +223,7 @@ impl Run<'_> {
         self.agent_roles(o, n, &subj, &who);
         self.agent_teams(o, n, &subj, &who);
         self.agent_permissions(o, n, &subj, &who);
-        self.unrecognised_claims(o.claims.as_deref(), n.claims.as_deref(), &subj, &who);
+        self.unrecognised_claims(o.claims.as_ref(), n.claims.as_ref(), &subj, &who);
     }
 
     pub(super) fn agent_roles(&mut self, o: &Agent, n: &Agent, subj: &Subject, who: &str) {
@@ -274,7 +274,7 @@ impl Run<'_> {
     pub(super) fn role_settings(&self, role: &Role) -> Vec<String> {
         role.claims
             .iter()
-            .flatten()
+            .flat_map(Claims::iter)
             .filter_map(|(kind, raw)| {
                 let (_, perm) = self.catalog.by_claim(kind)?;
                 let value = match self.catalog.claim_value(perm, raw)? {
@@ -471,23 +471,25 @@ impl Run<'_> {
     /// Claims the catalog does not understand, compared as raw `(type, value)` pairs.
     pub(super) fn unrecognised_claims(
         &mut self,
-        before: Option<&[(String, String)]>,
-        after: Option<&[(String, String)]>,
+        before: Option<&Claims>,
+        after: Option<&Claims>,
         subj: &Subject,
         who: &str,
     ) {
         let (Some(before), Some(after)) = (before, after) else {
             return;
         };
-        let unrecognised = |claims: &[(String, String)]| -> BTreeMap<String, BTreeSet<String>> {
+        let unrecognised = |claims: &Claims| -> BTreeMap<String, BTreeSet<String>> {
             let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for (kind, value) in claims {
+            for (kind, value) in claims.iter() {
                 let known = self
                     .catalog
                     .by_claim(kind)
                     .is_some_and(|(_, perm)| self.catalog.claim_value(perm, value).is_some());
                 if !known {
-                    out.entry(kind.clone()).or_default().insert(value.clone());
+                    out.entry(kind.to_owned())
+                        .or_default()
+                        .insert(value.to_owned());
                 }
             }
             out

@@ -2,7 +2,7 @@
 
 use crate::catalog::{ClaimValue, Kind, Source};
 use crate::check::{Subject, SubjectKind};
-use crate::tenant::{Role, Tenant, Value};
+use crate::tenant::{Claims, Role, Tenant, Value};
 
 use super::members::Member;
 use super::{Change, ChangeKind, Class, Run, change, nm, partial, subject, value_text};
@@ -97,10 +97,10 @@ impl Run<'_> {
                 continue;
             }
             // A role contributes the highest readable value it carries; none is the lowest.
-            let read = |claims: &[(String, String)]| {
+            let read = |claims: &Claims| {
                 claims
                     .iter()
-                    .filter(|(k, _)| perm.claim_types().any(|t| t == k))
+                    .filter(|(k, _)| perm.claim_types().any(|t| t == *k))
                     .filter_map(|(_, raw)| self.catalog.claim_value(perm, raw))
                     .map(|v| match v {
                         ClaimValue::Flag(b) => Value::Flag(b),
@@ -141,7 +141,7 @@ impl Run<'_> {
                 .flat_map(|(when, claims)| {
                     claims
                         .iter()
-                        .filter(|(k, _)| perm.claim_types().any(|t| t == k))
+                        .filter(|(k, _)| perm.claim_types().any(|t| t == *k))
                         .map(move |(k, raw)| format!("{when}: claim {k} = \"{}\"", nm(raw)))
                 })
                 .collect();

@@ -659,13 +659,17 @@ impl<'de> Visitor<'de> for ClaimList<'_> {
     not_decoded!();
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut pairs = Vec::new();
+        let mut pairs = Claims::default();
         while let Some(item) = seq.next_element_seed(ClaimItem {
             secrets: self.secrets,
         })? {
-            pairs.extend(item);
+            if let Some((kind, value)) = item
+                && !pairs.push(&kind, &value)
+            {
+                return Err(serde::de::Error::custom("claims too large"));
+            }
         }
-        Ok(Some(super::normalise::distinct(pairs)))
+        Ok(Some(pairs.distinct()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {

@@ -149,7 +149,7 @@ pub(super) fn agent(
             .collect()
     });
     let own_index = own_claims
-        .as_deref()
+        .as_ref()
         .map(|claims| ClaimIndex::of(ctx.catalog, claims));
     let values: Vec<Arc<Effective>> = ctx
         .plans

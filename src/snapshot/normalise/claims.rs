@@ -6,7 +6,7 @@
 use super::*;
 
 /// Whether any of these claims is one the catalog knows (so the claim encoding is in use).
-pub(super) fn recognised(catalog: &Catalog, claims: &[(String, String)]) -> bool {
+pub(super) fn recognised(catalog: &Catalog, claims: &Claims) -> bool {
     claims
         .iter()
         .any(|(t, _)| catalog.by_claim(t).is_some() || catalog.informational(t).is_some())
@@ -63,17 +63,14 @@ pub(super) struct ClaimIndex<'a> {
 
 impl<'a> ClaimIndex<'a> {
     /// The claims of the types the catalog reads (no permission reads the others).
-    pub(super) fn of(catalog: &Catalog, claims: &'a [(String, String)]) -> Self {
+    pub(super) fn of(catalog: &Catalog, claims: &'a Claims) -> Self {
         let mut by_type: BTreeMap<&'a str, Vec<(usize, &'a str)>> = BTreeMap::new();
         for (at, (kind, raw)) in claims
             .iter()
             .enumerate()
             .filter(|(_, (kind, _))| catalog.by_claim(kind).is_some())
         {
-            by_type
-                .entry(kind.as_str())
-                .or_default()
-                .push((at, raw.as_str()));
+            by_type.entry(kind).or_default().push((at, raw));
         }
         Self { by_type }
     }
@@ -335,10 +332,10 @@ pub(super) fn claim_unrecognised(claims_returned: bool) -> Effective {
 pub(super) fn scan_claims(
     catalog: &Catalog,
     holder: impl Fn() -> String,
-    claims: &[(String, String)],
+    claims: &Claims,
     out: &mut Unknown,
 ) {
-    for (kind, value) in claims {
+    for (kind, value) in claims.iter() {
         let reason = match catalog.by_claim(kind) {
             None => match catalog.informational(kind) {
                 Some(info) if info.undecoded => {
@@ -364,8 +361,8 @@ pub(super) fn scan_claims(
         };
         out.insert(UnknownClaim {
             holder: holder(),
-            claim_type: kind.clone(),
-            value: value.clone(),
+            claim_type: kind.to_owned(),
+            value: value.to_owned(),
             reason,
         });
     }

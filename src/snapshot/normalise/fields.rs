@@ -77,7 +77,7 @@ pub(super) fn boolean(obj: &Map<String, Value>, key: &str) -> Option<bool> {
 }
 
 /// A claim list: `(type, value)` pairs, each once, in the order first met.
-pub(in crate::snapshot) type Claims = Vec<(String, String)>;
+pub(in crate::snapshot) use crate::tenant::Claims;
 
 /// The claims of one record, read apart from its other members (a role may carry a million:
 /// they are kept as pairs, never as JSON). The streamed read decodes them while parsing;
@@ -116,16 +116,20 @@ impl RecordClaims {
     }
 }
 
-/// The claims of a record's JSON (see [`claim_pair`] and [`distinct`]).
+/// The claims of a record's JSON (see [`claim_pair`] and [`Claims::distinct`]).
 pub(super) fn claims(obj: &Map<String, Value>) -> Option<Claims> {
     let items = obj.get("claims")?.as_array()?;
-    Some(distinct(
-        items
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(|c| claim_pair(c.get("type"), c.get("value")))
-            .collect(),
-    ))
+    let mut claims = Claims::default();
+    for (kind, value) in items
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(|c| claim_pair(c.get("type"), c.get("value")))
+    {
+        if !claims.push(&kind, &value) {
+            return None;
+        }
+    }
+    Some(claims.distinct())
 }
 
 /// One claim from its `type` and `value` members: `None` unless the type is a string and the
@@ -141,32 +145,6 @@ pub(in crate::snapshot) fn claim_pair(
         other => other.to_string(),
     };
     Some((kind, value))
-}
-
-/// The pairs without repeats (the first of each kept, in order): a claim said twice says
-/// nothing more, and is decoded once.
-pub(in crate::snapshot) fn distinct(mut claims: Claims) -> Claims {
-    if claims.len() < 2 {
-        return claims;
-    }
-    let mut order: Vec<usize> = (0..claims.len()).collect();
-    order.sort_by(|&a, &b| claims.get(a).cmp(&claims.get(b)).then(a.cmp(&b)));
-    let mut keep = vec![true; claims.len()];
-    for pair in order.windows(2) {
-        if let [a, b] = *pair
-            && claims.get(a) == claims.get(b)
-            && let Some(k) = keep.get_mut(b)
-        {
-            *k = false;
-        }
-    }
-    let mut at = 0;
-    claims.retain(|_| {
-        at += 1;
-        keep.get(at - 1).copied().unwrap_or(true)
-    });
-    claims.shrink_to_fit();
-    claims
 }
 
 pub(super) fn dedupe<T, K: Ord + Clone>(

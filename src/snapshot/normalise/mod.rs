@@ -40,7 +40,7 @@ use agents::*;
 use applications::*;
 use claims::*;
 use fields::*;
-pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair, distinct};
+pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair};
 use restrictions::*;
 
 use super::{Snapshot, SnapshotError};
@@ -198,7 +198,7 @@ pub(in crate::snapshot) fn normalise_parts(
     }
     let roles_recognised = roles
         .iter()
-        .any(|r| r.claims.as_deref().is_some_and(|c| recognised(catalog, c)));
+        .any(|r| r.claims.as_ref().is_some_and(|c| recognised(catalog, c)));
     let roles_carry_claims = roles.iter().any(|r| r.claims.is_some());
     let (keys, plans_returned) = plans(catalog, true);
     let (_, plans_missing) = plans(catalog, false);
@@ -212,7 +212,7 @@ pub(in crate::snapshot) fn normalise_parts(
         role_claims: roles
             .iter()
             .filter_map(|role| {
-                let claims = role.claims.as_deref()?;
+                let claims = role.claims.as_ref()?;
                 Some((role.id.as_str(), ClaimIndex::of(catalog, claims)))
             })
             .collect(),
@@ -351,7 +351,7 @@ impl Normalised {
         Self {
             own_claims_recognised: agent
                 .claims
-                .as_deref()
+                .as_ref()
                 .is_some_and(|c| recognised(ctx.catalog, c)),
             agent,
             unknown_claims: unknown,
