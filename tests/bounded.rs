@@ -471,6 +471,22 @@ fn half_a_million_claims_are_read_in_bounded_memory() {
     // The role's are met first.
     assert!(shown.contains("R0000000") && !shown.contains("R0010000"));
     assert!(!shown.contains("A0000000"));
+    // diff against the demo: the claims the catalog does not understand are compared in sorted
+    // borrowed pairs, ten types named per agent or role and the rest counted (a change per type
+    // once peaked at 1 GB for a million).
+    let demo = root().join("fixtures/demo/snapshot.json");
+    let demo = demo.to_str().unwrap();
+    assert_eq!(within(&["diff", demo, path]), 0);
+    let diff = std::fs::read_to_string(dir.path().join("out")).unwrap();
+    let diff = diff.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(diff.contains("claim `A0000009` changed"), "{diff}");
+    assert!(!diff.contains("claim `A0000010` changed"), "{diff}");
+    assert!(
+        diff.contains("249990 more claim types the permission catalog does not understand changed"),
+        "{diff}"
+    );
+    assert!(diff.len() < 100_000, "{} bytes", diff.len());
+    assert_eq!(within(&["diff", path, path]), 0);
 }
 
 /// A snapshot piped in is spooled to a temporary file and streamed from there, as a file is:

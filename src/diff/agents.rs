@@ -10,6 +10,10 @@ use crate::tenant::{Agent, Claims, Effective, Origin, Role, Tenant, Value};
 use super::members::Member;
 use super::{Change, ChangeKind, Class, Run, change, covers_agent, nm, subject, value_text};
 
+/// Claim types (and values of one type) the diff names one by one for a subject; the rest are
+/// counted.
+const NAMED: usize = 10;
+
 impl Member for Agent {
     type Id = i64;
     const PLURAL: &'static str = "agents";
@@ -468,7 +472,10 @@ impl Run<'_> {
         )
     }
 
-    /// Claims the catalog does not understand, compared as raw `(type, value)` pairs.
+    /// Claims the catalog does not understand, compared as raw `(type, value)` pairs. Bounded by
+    /// the subject, not by the snapshot: at most [`NAMED`] claim types are reported one by one
+    /// (the rest counted in one more change) and at most [`NAMED`] values named per type (the rest
+    /// counted), so a record holding a million such claims costs a few changes, not a million.
     pub(super) fn unrecognised_claims(
         &mut self,
         before: Option<&Claims>,
@@ -479,34 +486,41 @@ impl Run<'_> {
         let (Some(before), Some(after)) = (before, after) else {
             return;
         };
-        let unrecognised = |claims: &Claims| -> BTreeMap<String, BTreeSet<String>> {
-            let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for (kind, value) in claims.iter() {
-                let known = self
-                    .catalog
-                    .by_claim(kind)
-                    .is_some_and(|(_, perm)| self.catalog.claim_value(perm, value).is_some());
-                if !known {
-                    out.entry(kind.to_owned())
-                        .or_default()
-                        .insert(value.to_owned());
-                }
-            }
-            out
-        };
-        let (a, b) = (unrecognised(before), unrecognised(after));
-        let types: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-        for kind in types {
-            let (x, y) = (a.get(kind), b.get(kind));
+        let (a, b) = (
+            unrecognised(self.catalog, before),
+            unrecognised(self.catalog, after),
+        );
+        let (mut named, mut more) = (0usize, 0usize);
+        // Both lists sorted by type then value: walk them side by side, one type at a time.
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let kind = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => x.0.min(y.0),
+                (Some(x), None) => x.0,
+                (None, Some(y)) => y.0,
+                (None, None) => break,
+            };
+            let x = run_of(&a, &mut i, kind);
+            let y = run_of(&b, &mut j, kind);
             if x == y {
                 continue;
             }
-            let text = |v: Option<&BTreeSet<String>>| {
-                v.map(|s| {
-                    s.iter()
-                        .map(|v| format!("\"{}\"", nm(v)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+            if named == NAMED {
+                more += 1;
+                continue;
+            }
+            named += 1;
+            let text = |v: &[(&str, &str)]| {
+                (!v.is_empty()).then(|| {
+                    let mut shown: Vec<String> = v
+                        .iter()
+                        .take(NAMED)
+                        .map(|(_, v)| format!("\"{}\"", nm(v)))
+                        .collect();
+                    if v.len() > NAMED {
+                        shown.push(format!("and {} more", v.len() - NAMED));
+                    }
+                    shown.join(", ")
                 })
             };
             let (from, to) = (text(x), text(y));
@@ -525,5 +539,51 @@ impl Run<'_> {
                 Vec::new(),
             ));
         }
+        if more > 0 {
+            self.changes.push(change(
+                Class::Neutral,
+                ChangeKind::UnrecognisedClaimChanged,
+                subj.clone(),
+                Some("claim:*".to_owned()),
+                None,
+                None,
+                format!(
+                    "{who}: {more} more claim types the permission catalog does not understand changed (the first {NAMED} are listed one by one): review them (`halo-audit snapshot show`)"
+                ),
+                Vec::new(),
+            ));
+        }
     }
+}
+
+/// The claims of a list the catalog does not understand, borrowed, sorted by type then value,
+/// each pair once (16 bytes of pointers a claim, whatever the number of types).
+fn unrecognised<'c>(
+    catalog: &crate::catalog::Catalog,
+    claims: &'c Claims,
+) -> Vec<(&'c str, &'c str)> {
+    let mut out: Vec<(&str, &str)> = claims
+        .iter()
+        .filter(|(kind, value)| {
+            catalog
+                .by_claim(kind)
+                .is_none_or(|(_, perm)| catalog.claim_value(perm, value).is_none())
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The pairs of `list` from `*at` that have type `kind`; `*at` moves past them.
+fn run_of<'l, 'c>(
+    list: &'l [(&'c str, &'c str)],
+    at: &mut usize,
+    kind: &str,
+) -> &'l [(&'c str, &'c str)] {
+    let start = *at;
+    while list.get(*at).is_some_and(|(k, _)| *k == kind) {
+        *at += 1;
+    }
+    &list[start..*at]
 }
