@@ -422,15 +422,17 @@ impl<'de> Visitor<'de> for Object<'_> {
         let mut out = Map::new();
         // A key written twice is an error of the full parse (which names the object): give up
         // here so it runs. Ignored members are tracked too.
+        // Keys are borrowed from the record (owned only when kept): most are skipped.
         let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(Key)? {
+            let child = self.spec.get(&key);
             if seen.repeated(key.clone()) {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
-            match self.spec.get(&key) {
+            match child {
                 None => {
                     if super::secrets::is_secret_name(&key) {
-                        self.secrets.borrow_mut().insert(key);
+                        self.secrets.borrow_mut().insert(key.into_owned());
                     }
                     map.next_value_seed(Skip {
                         secrets: self.secrets,
@@ -438,7 +440,7 @@ impl<'de> Visitor<'de> for Object<'_> {
                 }
                 Some(Child::Whole) => {
                     let value = map.next_value::<super::strict::Strict>()?.0;
-                    out.insert(key, value);
+                    out.insert(key.into_owned(), value);
                 }
                 Some(Child::Claims) => {
                     if let Some(claims) = map.next_value_seed(ClaimList {
@@ -458,7 +460,7 @@ impl<'de> Visitor<'de> for Object<'_> {
                         secrets: self.secrets,
                         found: self.found,
                     })?;
-                    out.insert(key, value);
+                    out.insert(key.into_owned(), value);
                 }
             }
         }

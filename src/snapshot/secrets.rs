@@ -3,7 +3,8 @@
 //! Owns: the rule for what counts as a secret field name. Values are never inspected, logged or
 //! returned; only the names of removed fields are.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -31,8 +32,32 @@ pub const SECRET_WORDS: [&str; 14] = [
 /// (ignoring case, `-`, `_`, `.` and spaces), or ends in `_key`, `-key` or a camel-case `Key`.
 #[must_use]
 pub fn is_secret_name(name: &str) -> bool {
-    // Called for every member of a snapshot (millions in a large tenant): fold into a buffer on
-    // the stack, and try a word only where its first letter is.
+    // Called for every member of a snapshot (millions in a large tenant, with a few hundred
+    // distinct names): each thread remembers the answers for the first names it meets.
+    thread_local! {
+        static KNOWN: RefCell<HashMap<Box<str>, bool, foldhash::fast::RandomState>> =
+            RefCell::default();
+    }
+    KNOWN.with(|known| {
+        if let Some(&secret) = known.borrow().get(name) {
+            return secret;
+        }
+        let secret = is_secret_uncached(name);
+        let mut known = known.borrow_mut();
+        if known.len() < KNOWN_NAMES && name.len() <= KNOWN_NAME_BYTES {
+            known.insert(name.into(), secret);
+        }
+        secret
+    })
+}
+
+/// At most this many names are remembered per thread, each of at most this many bytes: a hostile
+/// file of a million distinct names costs no memory beyond that.
+const KNOWN_NAMES: usize = 4096;
+const KNOWN_NAME_BYTES: usize = 64;
+
+fn is_secret_uncached(name: &str) -> bool {
+    // Fold into a buffer on the stack, and try a word only where its first letter is.
     let mut buffer = [0u8; 64];
     let mut len = 0;
     for b in name.bytes() {
@@ -56,14 +81,26 @@ fn fold(name: &str) -> Vec<u8> {
 }
 
 fn is_secret_folded(folded: &[u8]) -> bool {
-    folded.iter().enumerate().any(|(i, &first)| {
-        matches!(first, b's' | b'p' | b't' | b'a' | b'c' | b'b' | b'j')
-            && folded.get(i..).is_some_and(|rest| {
-                SECRET_WORDS.iter().any(|word| {
-                    word.as_bytes().first() == Some(&first) && rest.starts_with(word.as_bytes())
-                })
-            })
+    (0..folded.len()).any(|i| {
+        let rest = folded.get(i..).unwrap_or_default();
+        words_from(rest.first().copied())
+            .iter()
+            .any(|word| rest.starts_with(word.as_bytes()))
     })
+}
+
+/// The [`SECRET_WORDS`] that start with this letter.
+fn words_from(first: Option<u8>) -> &'static [&'static str] {
+    match first {
+        Some(b's') => &["secret", "signingkey"],
+        Some(b'p') => &["password", "passwd", "passphrase", "pwd", "privatekey"],
+        Some(b't') => &["token"],
+        Some(b'a') => &["apikey", "authorization"],
+        Some(b'c') => &["credential", "connectionstring"],
+        Some(b'b') => &["bearer"],
+        Some(b'j') => &["jwt"],
+        _ => &[],
+    }
 }
 
 /// `ncentral_key`, `signing-key`, `licenseKey`: a key of something.
@@ -117,6 +154,26 @@ fn strip_into(value: &mut Value, removed: &mut BTreeSet<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_words_by_first_letter_are_exactly_the_secret_words() {
+        let mut by_letter: Vec<&str> = (0..=u8::MAX)
+            .flat_map(|b| words_from(Some(b)).iter().copied())
+            .collect();
+        by_letter.sort_unstable();
+        let mut words = SECRET_WORDS.to_vec();
+        words.sort_unstable();
+        assert_eq!(by_letter, words);
+        for word in SECRET_WORDS {
+            assert!(words_from(word.bytes().next()).contains(&word), "{word}");
+        }
+        // Remembered answers are the answers.
+        for name in ["apiKey", "agent_name", "x-api-key", "team_id", "passphrase", "id"] {
+            for _ in 0..2 {
+                assert_eq!(is_secret_name(name), is_secret_uncached(name), "{name}");
+            }
+        }
+    }
 
     /// Every name the snapshot must not keep, in the spellings servers use.
     #[test]

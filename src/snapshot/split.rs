@@ -19,6 +19,22 @@ const KEY_LEVELS: usize = 3;
 /// and the full parse then says what is wrong (a file of junk is not gathered into memory).
 const MAX_PIECE: usize = 64 * 1024 * 1024;
 
+/// The bytes that change nothing deep inside a record outside strings: whitespace but line ends,
+/// separators, and what numbers and literals are made of (anything else is looked at).
+const INERT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b' ' | b'\t' | b'\r' | b',' | b':' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'
+                | b'-' | b'+' | b'.'
+        );
+        b += 1;
+    }
+    table
+};
+
 /// Why a split stopped.
 #[derive(Debug)]
 pub(super) enum Stop {
@@ -224,7 +240,7 @@ impl Splitter {
                 Mode::String => {
                     // The bulk of a snapshot: run to the next quote or backslash.
                     let rest = chunk.get(at..).unwrap_or_default();
-                    let Some(found) = rest.iter().position(|&c| c == b'"' || c == b'\\') else {
+                    let Some(found) = memchr::memchr2(b'"', b'\\', rest) else {
                         if let Some(level) = self.key_at {
                             self.push_key(level, rest, false);
                         }
@@ -262,6 +278,19 @@ impl Splitter {
                     continue;
                 }
                 Mode::Normal => {}
+            }
+            // Inside a record, below the levels whose keys are recorded, only strings, brackets
+            // and line ends change anything: run past the rest (most of a snapshot's bytes).
+            if self.item == Item::Nested && self.frames.len() > KEY_LEVELS {
+                let rest = chunk.get(at..).unwrap_or_default();
+                let plain = rest
+                    .iter()
+                    .position(|&c| !INERT[usize::from(c)])
+                    .unwrap_or(rest.len());
+                if plain > 0 {
+                    at += plain;
+                    continue;
+                }
             }
             if self.item == Item::Bare
                 && let Some(tag) = self.at_items()

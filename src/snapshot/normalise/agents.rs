@@ -36,6 +36,8 @@ pub(super) enum Plan<'a> {
     },
     Claim {
         perm: &'a PermissionDef,
+        /// Its index in the catalog.
+        index: usize,
         /// Nobody carries the claim.
         absent: Arc<Effective>,
         /// No claim in this tenant is one the catalog knows.
@@ -70,6 +72,11 @@ pub(super) fn plans(catalog: &Catalog, claims_returned: bool) -> (Arc<[String]>,
             }
             Source::Claim(claim) => Plan::Claim {
                 perm,
+                index: catalog
+                    .permissions
+                    .iter()
+                    .position(|p| std::ptr::eq(p, perm))
+                    .unwrap_or(usize::MAX),
                 absent: Arc::new(claim_absent(perm, claim)),
                 unrecognised: Arc::new(claim_unrecognised(claims_returned)),
             },
@@ -167,11 +174,12 @@ pub(super) fn agent(
             },
             Plan::Claim {
                 perm,
+                index,
                 absent,
                 unrecognised,
             } => {
                 let claimed = if ctx.claims_recognised {
-                    claim_value(ctx, perm, own_index.as_ref(), roles.as_deref())
+                    claim_value(ctx, *index, perm, own_index.as_ref(), roles.as_deref())
                 } else {
                     None
                 };

@@ -54,39 +54,38 @@ impl Unknown {
     }
 }
 
-/// One holder's claims by type, each with its place in the list: a permission reads the claims of
-/// its types without going through every claim (a role may carry a million, held by many agents).
+/// One holder's claims that the catalog reads, by permission, each with its place in the list: a
+/// permission reads its claims without going through every claim or comparing a type (a role may
+/// carry a million, held by many agents).
 #[derive(Debug, Default)]
 pub(super) struct ClaimIndex<'a> {
-    by_type: BTreeMap<&'a str, Vec<(usize, &'a str)>>,
+    /// `(permission's index in the catalog, place in the list, type, value)`, in that order.
+    claims: Vec<(usize, usize, &'a str, &'a str)>,
 }
 
 impl<'a> ClaimIndex<'a> {
     /// The claims of the types the catalog reads (no permission reads the others).
     pub(super) fn of(catalog: &Catalog, claims: &'a Claims) -> Self {
-        let mut by_type: BTreeMap<&'a str, Vec<(usize, &'a str)>> = BTreeMap::new();
-        for (at, (kind, raw)) in claims
+        let mut found: Vec<(usize, usize, &'a str, &'a str)> = claims
             .iter()
             .enumerate()
-            .filter(|(_, (kind, _))| catalog.by_claim(kind).is_some())
-        {
-            by_type.entry(kind).or_default().push((at, raw));
-        }
-        Self { by_type }
+            .filter_map(|(at, (kind, raw))| Some((catalog.by_claim(kind)?.0, at, kind, raw)))
+            .collect();
+        found.sort_unstable_by_key(|&(perm, at, ..)| (perm, at));
+        found.shrink_to_fit();
+        Self { claims: found }
     }
 
-    /// The claims of `perm`'s types `(type, value)`, in the order of the list.
-    fn of_perm(&self, perm: &PermissionDef) -> Vec<(&'a str, &'a str)> {
-        let mut found: Vec<(usize, &'a str, &'a str)> = perm
-            .claim_types()
-            .filter_map(|t| self.by_type.get_key_value(t))
-            .flat_map(|(kind, values)| values.iter().map(|(at, raw)| (*at, *kind, *raw)))
-            .collect();
-        found.sort_unstable_by_key(|(at, _, _)| *at);
-        found
-            .into_iter()
-            .map(|(_, kind, raw)| (kind, raw))
-            .collect()
+    /// The claims of the permission at `index` of the catalog `(type, value)`, in the order of
+    /// the list.
+    fn of_perm(&self, index: usize) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        let start = self.claims.partition_point(|&(perm, ..)| perm < index);
+        self.claims
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |&&(perm, ..)| perm == index)
+            .map(|&(_, _, kind, raw)| (kind, raw))
     }
 }
 
@@ -109,6 +108,7 @@ impl<'a> HeldClaims<'a> {
 
 pub(super) fn claim_value(
     ctx: &Context<'_>,
+    index: usize,
     perm: &PermissionDef,
     own: Option<&ClaimIndex<'_>>,
     roles: Option<&[HeldRole]>,
@@ -126,7 +126,7 @@ pub(super) fn claim_value(
             .push(format!("{}'s claims are not in the snapshot", holder())),
         Some(claims) => {
             let mut undecoded = 0usize;
-            for (kind, raw) in claims.of_perm(perm) {
+            for (kind, raw) in claims.of_perm(index) {
                 match catalog.claim_value(perm, raw) {
                     Some(value) => effective.add(Contribution {
                         origin: origin(),
