@@ -168,7 +168,14 @@ mod tests {
             assert!(words_from(word.bytes().next()).contains(&word), "{word}");
         }
         // Remembered answers are the answers.
-        for name in ["apiKey", "agent_name", "x-api-key", "team_id", "passphrase", "id"] {
+        for name in [
+            "apiKey",
+            "agent_name",
+            "x-api-key",
+            "team_id",
+            "passphrase",
+            "id",
+        ] {
             for _ in 0..2 {
                 assert_eq!(is_secret_name(name), is_secret_uncached(name), "{name}");
             }

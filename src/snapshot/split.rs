@@ -279,16 +279,12 @@ impl Splitter {
                 }
                 Mode::Normal => {}
             }
-            // Inside a record, below the levels whose keys are recorded, only strings, brackets
-            // and line ends change anything: run past the rest (most of a snapshot's bytes).
+            // Inside a record, below the levels whose keys are recorded (most of a snapshot's
+            // bytes), only the nesting and the line count change: run through it.
             if self.item == Item::Nested && self.frames.len() > KEY_LEVELS {
-                let rest = chunk.get(at..).unwrap_or_default();
-                let plain = rest
-                    .iter()
-                    .position(|&c| !INERT[usize::from(c)])
-                    .unwrap_or(rest.len());
-                if plain > 0 {
-                    at += plain;
+                let next = self.run_deep(chunk, at)?;
+                if next != at {
+                    at = next;
                     continue;
                 }
             }
@@ -399,6 +395,74 @@ impl Splitter {
         self.flush(chunk, start, chunk.len())
     }
 
+    /// Runs through the inside of a record from `at`, below the levels whose keys are recorded:
+    /// strings, inert bytes, line ends and brackets that open or close a level inside the record.
+    /// Returns where it stopped: at the bracket that closes the record (or a level whose keys are
+    /// recorded), at a byte the general loop must judge, or at the end of the chunk (inside a
+    /// string, the mode says so).
+    fn run_deep(&mut self, chunk: &[u8], mut at: usize) -> Result<usize, Stop> {
+        // The record's own level: its closing bracket ends it, in the general loop.
+        let floor = match self.array {
+            Some((depth, _)) => depth + 1,
+            None => return Ok(at),
+        }
+        .max(KEY_LEVELS + 1);
+        while let Some(&b) = chunk.get(at) {
+            if INERT[usize::from(b)] {
+                at += 1;
+                continue;
+            }
+            match b {
+                b'\n' => self.line += 1,
+                b'"' => {
+                    // A string: to its closing quote, past escapes.
+                    let mut from = at + 1;
+                    loop {
+                        let rest = chunk.get(from..).unwrap_or_default();
+                        match memchr::memchr2(b'"', b'\\', rest) {
+                            Some(found) if rest.get(found) == Some(&b'"') => {
+                                at = from + found;
+                                break;
+                            }
+                            Some(found) if from + found + 1 < chunk.len() => {
+                                from += found + 2;
+                            }
+                            Some(_) => {
+                                self.mode = Mode::Escape;
+                                return Ok(chunk.len());
+                            }
+                            None => {
+                                self.mode = Mode::String;
+                                return Ok(chunk.len());
+                            }
+                        }
+                    }
+                }
+                b'{' | b'[' => {
+                    if self.frames.len() >= MAX_DEPTH {
+                        return Err(Stop::Unusual);
+                    }
+                    self.frames.push(Frame {
+                        object: b == b'{',
+                        expect_key: b == b'{',
+                    });
+                }
+                b'}' | b']' => {
+                    if self.frames.len() <= floor {
+                        return Ok(at);
+                    }
+                    match self.frames.pop() {
+                        Some(frame) if frame.object == (b == b'}') => {}
+                        _ => return Err(Stop::Unusual),
+                    }
+                }
+                _ => return Ok(at),
+            }
+            at += 1;
+        }
+        Ok(at)
+    }
+
     fn push_key(&mut self, level: usize, bytes: &[u8], escaped: bool) {
         let Some(key) = self.keys.get_mut(level) else {
             return;
@@ -431,32 +495,64 @@ pub(super) fn bytes(
     splitter.finish()
 }
 
-/// Splits a document read from `reader` in chunks of a fixed size (memory holds one chunk and
+/// Splits a document read from `reader` in chunks of a fixed size (memory holds a few chunks and
 /// one record at a time, plus the skeleton when kept), reading at most `limit` bytes (more stops
-/// the split). Returns the skeleton and the number of bytes read.
+/// the split). Returns the skeleton and the number of bytes read. The chunks are read on a thread
+/// of their own, so reading the next one overlaps splitting this one.
 ///
 /// # Errors
 /// See [`Splitter::feed`] and [`Splitter::finish`].
 pub(super) fn reader(
-    mut reader: impl std::io::Read,
+    mut reader: impl std::io::Read + Send,
     limit: u64,
     keep_skeleton: bool,
     sink: &mut dyn Sink,
 ) -> Result<(Vec<u8>, u64), Stop> {
+    const CHUNK: usize = 1 << 20;
     let mut splitter = Splitter::new(keep_skeleton);
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let read = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return Err(Stop::Unusual),
-        };
-        splitter.feed(chunk.get(..read).unwrap_or_default(), sink)?;
-        if splitter.bytes > limit {
-            return Err(Stop::Unusual);
-        }
+    // Chunks go to the splitter full and come back empty: three in all.
+    let (to_split, full) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, ()>>(2);
+    let (to_read, empty) = std::sync::mpsc::channel::<Vec<u8>>();
+    for _ in 0..3 {
+        let _ = to_read.send(vec![0u8; CHUNK]);
     }
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Ok(mut chunk) = empty.recv() {
+                chunk.resize(CHUNK, 0);
+                let read = loop {
+                    match reader.read(&mut chunk) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        other => break other,
+                    }
+                };
+                let message = match read {
+                    Ok(0) => return,
+                    Ok(read) => {
+                        chunk.truncate(read);
+                        Ok(chunk)
+                    }
+                    Err(_) => Err(()),
+                };
+                let failed = message.is_err();
+                if to_split.send(message).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        // Dropping the receivers on the way out (an error) ends the reading thread.
+        let full = full;
+        let to_read = to_read;
+        while let Ok(chunk) = full.recv() {
+            let chunk = chunk.map_err(|()| Stop::Unusual)?;
+            splitter.feed(&chunk, sink)?;
+            if splitter.bytes > limit {
+                return Err(Stop::Unusual);
+            }
+            let _ = to_read.send(chunk);
+        }
+        Ok(())
+    })?;
     let bytes = splitter.bytes;
     Ok((splitter.finish()?, bytes))
 }
@@ -536,6 +632,38 @@ mod tests {
                 (1, 4, "{\"id\": \"r\"}"),
             ]
         );
+    }
+
+    #[test]
+    fn deep_records_keep_their_nesting_strings_and_lines() {
+        let text = "{\"objects\": {\"agents\": [\n  {\"id\": 1, \"teams\": [{\"n\": \"x}]\\\\\", \"m\": {\"k\": [1, {\"q\": \"\\\"{\"}]}}],\n   \"e\": \"\\u005d\"},\n  {\"id\": 2}\n]}}";
+        let (skeleton, records) = split_all(text).unwrap();
+        assert_eq!(skeleton, "{\"objects\": {\"agents\": []}}");
+        let lines: Vec<usize> = records.iter().map(|(_, line, _)| *line).collect();
+        assert_eq!(lines, [2, 4]);
+        assert!(records[0].2.ends_with("\"\\u005d\"}"), "{records:?}");
+        serde_json::from_str::<serde_json::Value>(&records[0].2).unwrap();
+        // Read through the reading thread: the same.
+        let mut sink = Collect {
+            text: text.as_bytes().to_vec(),
+            ..Collect::default()
+        };
+        let (again, size) = reader(text.as_bytes(), u64::MAX, true, &mut sink).unwrap();
+        assert_eq!((again, size), (skeleton.into_bytes(), text.len() as u64));
+        assert_eq!(sink.records, records);
+        // More than the limit stops it.
+        assert!(reader(text.as_bytes(), 10, true, &mut Collect::default()).is_err());
+        // Brackets that do not match deep inside a record stop it.
+        for bad in [
+            r#"{"objects": {"agents": [{"a": [1}]}]}}"#,
+            r#"{"objects": {"agents": [{"a": {"b": 1]}]}}"#,
+            r#"{"objects": {"agents": [{"a": {"b": [1, "]"}}]}"#,
+        ] {
+            assert!(
+                matches!(split_all(bad), Err(Stop::Unusual)),
+                "{bad} was split"
+            );
+        }
     }
 
     #[test]
