@@ -277,80 +277,97 @@ impl Input<'_> {
     }
 }
 
-/// The first pass: cuts out the records of the agents (their places kept), the teams and the roles (each
-/// parsed keeping what the normaliser reads: a large tenant's teams list their agents). The first
-/// array of each only: a second is a duplicate key, which the skeleton's parse refuses.
-struct Cut<'a> {
+/// The first pass: cuts out the records of the agents (their places kept), the teams and the
+/// roles (each sent to a thread of its own that parses it keeping what the normaliser reads: a
+/// large tenant's teams list their agents). The first array of each only: a second is a duplicate
+/// key, which the skeleton's parse refuses.
+struct Cut {
     agents: bool,
+    teams: bool,
+    roles: bool,
     /// Where each agent record is: its offset and length.
     places: Vec<(u64, usize)>,
-    teams: Option<Vec<serde_json::Value>>,
-    roles: Option<Vec<serde_json::Value>>,
-    /// The claims of each role record, decoded apart.
-    role_claims: Vec<Option<Claims>>,
-    team: Record<'a>,
-    role: Record<'a>,
-    skipped: &'a RefCell<BTreeSet<String>>,
+    /// The team and role records, to the thread that parses them.
+    to_parser: mpsc::SyncSender<(usize, Vec<u8>)>,
 }
 
 const AGENTS: usize = 0;
 const TEAMS: usize = 1;
 const ROLES: usize = 2;
 
-impl Sink for Cut<'_> {
+impl Sink for Cut {
     fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
-        match keys {
-            [b"objects", b"agents"] if !self.agents => {
-                self.agents = true;
-                Some(AGENTS)
-            }
-            [b"objects", b"teams"] if self.teams.is_none() => {
-                self.teams = Some(Vec::new());
-                Some(TEAMS)
-            }
-            [b"objects", b"roles"] if self.roles.is_none() => {
-                self.roles = Some(Vec::new());
-                Some(ROLES)
-            }
-            _ => None,
-        }
+        let (seen, tag) = match keys {
+            [b"objects", b"agents"] => (&mut self.agents, AGENTS),
+            [b"objects", b"teams"] => (&mut self.teams, TEAMS),
+            [b"objects", b"roles"] => (&mut self.roles, ROLES),
+            _ => return None,
+        };
+        (!std::mem::replace(seen, true)).then_some(tag)
     }
     fn record(&mut self, tag: usize, _: usize, offset: u64, text: &[u8]) -> bool {
-        let (spec, into) = match tag {
-            TEAMS => (&self.team, &mut self.teams),
-            ROLES => (&self.role, &mut self.roles),
-            _ => {
-                self.places.push((offset, text.len()));
-                return true;
-            }
-        };
-        match (spec.parse(text, self.skipped), into) {
-            (Some(pruned), Some(into)) => {
-                into.push(pruned.value);
-                if tag == ROLES {
-                    self.role_claims.push(pruned.claims.own);
-                }
-                true
-            }
-            _ => false,
+        if tag == AGENTS {
+            self.places.push((offset, text.len()));
+            return true;
         }
+        // The parser stopped (a record it could not read): so does the split.
+        self.to_parser.send((tag, text.to_vec())).is_ok()
     }
 }
 
+/// The teams and roles of the first pass, parsed keeping what the normaliser reads.
+#[derive(Default)]
+struct TeamsAndRoles {
+    teams: Vec<serde_json::Value>,
+    roles: Vec<serde_json::Value>,
+    /// The claims of each role record, decoded apart.
+    role_claims: Vec<Option<Claims>>,
+    /// The names of the secret-looking members skipped.
+    skipped: BTreeSet<String>,
+}
+
+/// Parses the team and role records the first pass sends, in order; `None` at the first it
+/// cannot read (then the split stops: the document is parsed whole, which names the problem).
+fn teams_and_roles(records: mpsc::Receiver<(usize, Vec<u8>)>) -> Option<TeamsAndRoles> {
+    let (team, role) = (Record::team(), Record::role());
+    let skipped = RefCell::new(BTreeSet::new());
+    let mut out = TeamsAndRoles::default();
+    for (tag, text) in records {
+        if tag == TEAMS {
+            out.teams.push(team.parse(&text, &skipped)?.value);
+        } else {
+            let pruned = role.parse(&text, &skipped)?;
+            out.roles.push(pruned.value);
+            out.role_claims.push(pruned.claims.own);
+        }
+    }
+    out.skipped = skipped.into_inner();
+    Some(out)
+}
+
+/// Records of teams and roles waiting for their parser, at most.
+const PARSE_QUEUE: usize = 16;
+
 /// The streamed read; `None` on anything unusual (then the document is parsed whole).
 fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded> {
-    let skipped = RefCell::new(BTreeSet::new());
+    let (to_parser, records) = mpsc::sync_channel(PARSE_QUEUE);
     let mut cut = Cut {
         agents: false,
+        teams: false,
+        roles: false,
         places: Vec::new(),
-        teams: None,
-        roles: None,
-        role_claims: Vec::new(),
-        team: Record::team(),
-        role: Record::role(),
-        skipped: &skipped,
+        to_parser,
     };
-    let (skeleton, size) = input.split(true, &mut cut).ok()?;
+    let (split, parsed) = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || teams_and_roles(records));
+        let split = input.split(true, &mut cut);
+        // Ends the parser's list.
+        let (to_parser, _) = mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut cut.to_parser, to_parser));
+        (split, parser.join().ok().flatten())
+    });
+    let ((skeleton, size), parsed) = (split.ok()?, parsed?);
+    let skipped = RefCell::new(parsed.skipped);
     let mut snapshot = lean::parse(&skeleton, catalog, &skipped)?;
     drop(skeleton);
     super::check_header(&snapshot.format, snapshot.version, path).ok()?;
@@ -358,12 +375,12 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
     if cut.agents {
         snapshot.objects.agents = None;
     }
-    if let Some(teams) = cut.teams.take() {
-        snapshot.objects.teams = Some(serde_json::Value::Array(teams));
+    if cut.teams {
+        snapshot.objects.teams = Some(serde_json::Value::Array(parsed.teams));
     }
-    let role_claims = cut.roles.take().map(|roles| {
-        snapshot.objects.roles = Some(serde_json::Value::Array(roles));
-        std::mem::take(&mut cut.role_claims)
+    let role_claims = cut.roles.then(|| {
+        snapshot.objects.roles = Some(serde_json::Value::Array(parsed.roles));
+        parsed.role_claims
     });
     let streamed = cut.agents;
     let places = std::mem::take(&mut cut.places);

@@ -69,6 +69,12 @@ pub fn median(values: &[f64]) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The smallest of some times (the run least disturbed by the rest of the machine); 0 for none.
+#[must_use]
+pub fn best(values: &[f64]) -> f64 {
+    values.iter().copied().reduce(f64::min).unwrap_or(0.0)
+}
+
 /// Prints a table: a header row, then rows, columns right-aligned except the first.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let columns = header.len();
@@ -146,6 +152,8 @@ mod tests {
         assert!((median(&[3.0, 1.0, 2.0]) - 2.0).abs() < f64::EPSILON);
         assert!((median(&[4.0, 1.0, 3.0, 2.0]) - 2.0).abs() < f64::EPSILON);
         assert!(median(&[]).abs() < f64::EPSILON);
+        assert!((best(&[3.0, 1.5, 2.0]) - 1.5).abs() < f64::EPSILON);
+        assert!(best(&[]).abs() < f64::EPSILON);
         if cfg!(target_os = "linux") {
             let now = rss_kib().unwrap();
             let peak = peak_rss_kib().unwrap();
