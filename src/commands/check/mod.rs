@@ -62,6 +62,13 @@ pub fn run(
     for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
         policy.thresholds = config.thresholds;
     }
+    // A baseline file is read on a thread of its own while the snapshot is read (standard input
+    // afterwards, as before: the snapshot may come from there too).
+    let baseline = args
+        .baseline
+        .clone()
+        .filter(|path| !crate::fsio::is_stdio(path))
+        .map(|path| std::thread::spawn(move || crate::ratchet::load(&path)));
     let (tenant, fetched) = read_tenant(args, &catalogs, style, config)?;
     let selection = selection(args, config);
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
@@ -123,7 +130,18 @@ pub fn run(
         fail_on_assumed: args.fail_on_assumed || config.fail_on_assumed,
     };
     if let Some(path) = &args.baseline {
-        return check_against_baseline(args, path, &outcome, anchored.as_ref(), &context, &targets);
+        let loaded = baseline
+            .and_then(|reading| reading.join().ok())
+            .unwrap_or_else(|| crate::ratchet::load(path));
+        return check_against_baseline(
+            args,
+            path,
+            loaded,
+            &outcome,
+            anchored.as_ref(),
+            &context,
+            &targets,
+        );
     }
     for target in &targets {
         let shown = match &anchored {
