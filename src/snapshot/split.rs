@@ -335,13 +335,7 @@ impl Splitter {
                             self.item = Item::First;
                         }
                     }
-                    if self.frames.len() >= MAX_DEPTH {
-                        return Err(Stop::Unusual);
-                    }
-                    self.frames.push(Frame {
-                        object: b == b'{',
-                        expect_key: b == b'{',
-                    });
+                    self.open(b)?;
                 }
                 b'}' | b']' => {
                     let Some(frame) = self.frames.pop() else {
@@ -439,13 +433,7 @@ impl Splitter {
                     }
                 }
                 b'{' | b'[' => {
-                    if self.frames.len() >= MAX_DEPTH {
-                        return Err(Stop::Unusual);
-                    }
-                    self.frames.push(Frame {
-                        object: b == b'{',
-                        expect_key: b == b'{',
-                    });
+                    self.open(b)?;
                 }
                 b'}' | b']' => {
                     if self.frames.len() <= floor {
@@ -461,6 +449,18 @@ impl Splitter {
             at += 1;
         }
         Ok(at)
+    }
+
+    /// Opens an object (`{`) or an array (`[`) one level deeper.
+    fn open(&mut self, bracket: u8) -> Result<(), Stop> {
+        if self.frames.len() >= MAX_DEPTH {
+            return Err(Stop::Unusual);
+        }
+        self.frames.push(Frame {
+            object: bracket == b'{',
+            expect_key: bracket == b'{',
+        });
+        Ok(())
     }
 
     fn push_key(&mut self, level: usize, bytes: &[u8], escaped: bool) {
