@@ -55,13 +55,6 @@ pub fn run(
     let sources = args.sources.with_config(config);
     let targets = targets(args, &sources, style, config)?;
     let rule_files = rule_files(&sources)?;
-    let mut library = ruleset::load(&rule_files, catalog)?;
-    // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
-    config.check_waivers(&library)?;
-    // The configuration's thresholds for the baseline's hygiene checks.
-    for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
-        policy.thresholds = config.thresholds;
-    }
     // A baseline file is read on a thread of its own while the snapshot is read (standard input
     // afterwards, as before: the snapshot may come from there too).
     let baseline = args
@@ -69,7 +62,30 @@ pub fn run(
         .clone()
         .filter(|path| !crate::fsio::is_stdio(path))
         .map(|path| std::thread::spawn(move || crate::ratchet::load(&path)));
-    let (tenant, fetched) = read_tenant(args, &catalogs, style, config)?;
+    // A snapshot file is read while the rules load; standard input and a live fetch wait for
+    // rules that load (no request is made, no input waited for, with rules that fail).
+    let (library, read) = match &args.snapshot {
+        Some(path) if !crate::fsio::is_stdio(path) => std::thread::scope(|scope| {
+            let reading = scope.spawn(|| read_tenant(args, &catalogs, style, config));
+            let library = ruleset::load(&rule_files, catalog);
+            let read = reading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (library, Some(read))
+        }),
+        _ => (ruleset::load(&rule_files, catalog), None),
+    };
+    let mut library = library?;
+    // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
+    config.check_waivers(&library)?;
+    // The configuration's thresholds for the baseline's hygiene checks.
+    for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
+        policy.thresholds = config.thresholds;
+    }
+    let (tenant, fetched) = match read {
+        Some(read) => read?,
+        None => read_tenant(args, &catalogs, style, config)?,
+    };
     let selection = selection(args, config);
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
