@@ -14,17 +14,15 @@ use crate::commands::outputs::ReportTarget;
 /// `check --baseline`: renders the new findings (JSON: every finding with its baseline state),
 /// lists the fixed ones, decides the exit code on the new ones, and rewrites the baseline when
 /// asked (then every current finding is accepted and the run is judged against the new baseline).
-/// `loaded` is the baseline as read from `path` (beside the snapshot).
 pub(super) fn check_against_baseline(
     args: &CheckArgs,
     path: &Path,
-    loaded: Result<crate::ratchet::Baseline, crate::ratchet::BaselineError>,
     outcome: &check::Outcome,
     anchored: Option<&check::Outcome>,
     context: &report::Context<'_>,
     targets: &[ReportTarget<Format>],
 ) -> Result<u8, AppError> {
-    let baseline = match loaded {
+    let baseline = match crate::ratchet::load(path) {
         Ok(b) => b,
         Err(crate::ratchet::BaselineError::Read { cause, .. })
             if args.update_baseline && cause.kind() == std::io::ErrorKind::NotFound =>

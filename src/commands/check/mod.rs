@@ -55,37 +55,14 @@ pub fn run(
     let sources = args.sources.with_config(config);
     let targets = targets(args, &sources, style, config)?;
     let rule_files = rule_files(&sources)?;
-    // A baseline file is read on a thread of its own while the snapshot is read (standard input
-    // afterwards, as before: the snapshot may come from there too).
-    let baseline = args
-        .baseline
-        .clone()
-        .filter(|path| !crate::fsio::is_stdio(path))
-        .map(|path| std::thread::spawn(move || crate::ratchet::load(&path)));
-    // A snapshot file is read while the rules load; standard input and a live fetch wait for
-    // rules that load (no request is made, no input waited for, with rules that fail).
-    let (library, read) = match &args.snapshot {
-        Some(path) if !crate::fsio::is_stdio(path) => std::thread::scope(|scope| {
-            let reading = scope.spawn(|| read_tenant(args, &catalogs, style, config));
-            let library = ruleset::load(&rule_files, catalog);
-            let read = reading
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (library, Some(read))
-        }),
-        _ => (ruleset::load(&rule_files, catalog), None),
-    };
-    let mut library = library?;
+    let mut library = ruleset::load(&rule_files, catalog)?;
     // A waiver naming no real set or requirement would waive nothing, silently: exit 2.
     config.check_waivers(&library)?;
     // The configuration's thresholds for the baseline's hygiene checks.
     for policy in library.sets.iter_mut().flat_map(|s| s.policies.iter_mut()) {
         policy.thresholds = config.thresholds;
     }
-    let (tenant, fetched) = match read {
-        Some(read) => read?,
-        None => read_tenant(args, &catalogs, style, config)?,
-    };
+    let (tenant, fetched) = read_tenant(args, &catalogs, style, config)?;
     let selection = selection(args, config);
     let mut outcome = check::check(&tenant, &library, catalog, &selection)?;
     // Waiver dates are compared in UTC: the same answer on every CI runner.
@@ -146,18 +123,7 @@ pub fn run(
         fail_on_assumed: args.fail_on_assumed || config.fail_on_assumed,
     };
     if let Some(path) = &args.baseline {
-        let loaded = baseline
-            .and_then(|reading| reading.join().ok())
-            .unwrap_or_else(|| crate::ratchet::load(path));
-        return check_against_baseline(
-            args,
-            path,
-            loaded,
-            &outcome,
-            anchored.as_ref(),
-            &context,
-            &targets,
-        );
+        return check_against_baseline(args, path, &outcome, anchored.as_ref(), &context, &targets);
     }
     for target in &targets {
         let shown = match &anchored {
