@@ -287,8 +287,8 @@ struct Cut {
     roles: bool,
     /// Where each agent record is: its offset and length.
     places: Vec<(u64, usize)>,
-    /// The team and role records, to the thread that parses them.
-    to_parser: mpsc::SyncSender<(usize, Vec<u8>)>,
+    /// The team and role records, to the thread that parses them (`None` once the split ends).
+    to_parser: Option<mpsc::SyncSender<(usize, Vec<u8>)>>,
 }
 
 const AGENTS: usize = 0;
@@ -311,7 +311,9 @@ impl Sink for Cut {
             return true;
         }
         // The parser stopped (a record it could not read): so does the split.
-        self.to_parser.send((tag, text.to_vec())).is_ok()
+        self.to_parser
+            .as_ref()
+            .is_some_and(|to_parser| to_parser.send((tag, text.to_vec())).is_ok())
     }
 }
 
@@ -356,14 +358,13 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
         teams: false,
         roles: false,
         places: Vec::new(),
-        to_parser,
+        to_parser: Some(to_parser),
     };
     let (split, parsed) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || teams_and_roles(records));
         let split = input.split(true, &mut cut);
         // Ends the parser's list.
-        let (to_parser, _) = mpsc::sync_channel(0);
-        drop(std::mem::replace(&mut cut.to_parser, to_parser));
+        cut.to_parser = None;
         (split, parser.join().ok().flatten())
     });
     let ((skeleton, size), parsed) = (split.ok()?, parsed?);

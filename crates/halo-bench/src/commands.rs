@@ -311,23 +311,13 @@ print(json.dumps({'seconds': seconds, 'peak_kib': peak}))
 
 /// Python's floor of some files: `python3` running [`PYTHON_FLOOR`] in a process of its own.
 fn python_floor(inputs: &[String], dir: &Path) -> Result<Value, String> {
-    let output = std::process::Command::new("python3")
+    let mut command = std::process::Command::new("python3");
+    command
         .arg("-c")
         .arg(PYTHON_FLOOR)
         .args(inputs)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("cannot run python3: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "python3 failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(text.trim())
-        .map_err(|e| format!("python3 printed no result ({e}): {}", text.trim()))
+        .current_dir(dir);
+    measure::json_result(&mut command, "python3")
 }
 
 /// The memory target of a size (docs/performance.md): 150 MiB at 10,000 agents, 400 MiB at 50,000.

@@ -36,15 +36,23 @@ fn status_field(name: &str) -> Option<u64> {
 /// When the child cannot start, fails, or prints no JSON.
 pub fn child(args: &[&str], dir: &Path) -> Result<Value, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let output = Command::new(exe)
-        .arg("child")
-        .args(args)
-        .current_dir(dir)
+    let mut command = Command::new(exe);
+    command.arg("child").args(args).current_dir(dir);
+    json_result(&mut command, &format!("child {args:?}"))
+}
+
+/// Runs a command that reports its measurement as a JSON line on stdout (the last one printed),
+/// and returns it; `what` names the command in messages.
+///
+/// # Errors
+/// When the command cannot start, fails, or prints no JSON.
+pub fn json_result(command: &mut Command, what: &str) -> Result<Value, String> {
+    let output = command
         .output()
-        .map_err(|e| format!("cannot start a child: {e}"))?;
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "child {args:?} failed ({}): {}",
+            "{what} failed ({}): {}",
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         ));
@@ -54,8 +62,8 @@ pub fn child(args: &[&str], dir: &Path) -> Result<Value, String> {
         .lines()
         .rev()
         .find(|l| l.starts_with('{'))
-        .ok_or_else(|| format!("child {args:?} printed no result: {text}"))?;
-    serde_json::from_str(line).map_err(|e| format!("child {args:?} printed bad JSON ({e}): {line}"))
+        .ok_or_else(|| format!("{what} printed no result: {text}"))?;
+    serde_json::from_str(line).map_err(|e| format!("{what} printed bad JSON ({e}): {line}"))
 }
 
 /// The median of some numbers (the lower middle for an even count); 0 for none.

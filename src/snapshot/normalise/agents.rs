@@ -36,7 +36,7 @@ pub(super) enum Plan<'a> {
     },
     Claim {
         perm: &'a PermissionDef,
-        /// Its index in the catalog.
+        /// Its index in the catalog, as `Catalog::by_claim` gives it.
         index: usize,
         /// Nobody carries the claim.
         absent: Arc<Effective>,
@@ -72,11 +72,10 @@ pub(super) fn plans(catalog: &Catalog, claims_returned: bool) -> (Arc<[String]>,
             }
             Source::Claim(claim) => Plan::Claim {
                 perm,
+                // Where the holders' claims of its code are filed (`ClaimIndex`).
                 index: catalog
-                    .permissions
-                    .iter()
-                    .position(|p| std::ptr::eq(p, perm))
-                    .unwrap_or(usize::MAX),
+                    .by_claim(claim)
+                    .map_or(usize::MAX, |(index, _)| index),
                 absent: Arc::new(claim_absent(perm, claim)),
                 unrecognised: Arc::new(claim_unrecognised(claims_returned)),
             },
