@@ -294,3 +294,94 @@ fn the_streamed_read_keeps_odd_shapes_for_the_normaliser_to_judge() {
         assert_eq!(full, lean, "{what}");
     }
 }
+
+/// The demo tenant laid out another way: each collection by `layout` (its records in, its name
+/// out), the text then changed by `text`.
+fn laid_out(
+    layout: impl Fn(&str, serde_json::Value) -> serde_json::Value,
+    text: impl Fn(String) -> String,
+) -> Vec<u8> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(root.join("fixtures/demo/snapshot.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    for name in ["agents", "teams", "roles", "applications"] {
+        let records = doc["objects"][name].take();
+        doc["objects"][name] = layout(name, records);
+    }
+    text(serde_json::to_string_pretty(&doc).unwrap()).into_bytes()
+}
+
+#[test]
+fn every_layout_of_a_tenant_reads_to_the_same_tenant() {
+    use serde_json::json;
+    let catalog = Catalog::builtin().unwrap();
+    let tenant = |bytes: &[u8], what: &str| {
+        let loaded = snapshot::read_bytes(bytes, Path::new("layout.json"), catalog)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        serde_json::to_value(loaded.tenant).unwrap()
+    };
+    let plain = tenant(&laid_out(|_, records| records, |t| t), "plain");
+    assert!(!plain["agents"].as_array().unwrap().is_empty());
+    let long = "k".repeat(100);
+    let layouts: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "compact",
+            laid_out(
+                |_, records| records,
+                |t| {
+                    serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&t).unwrap())
+                        .unwrap()
+                },
+            ),
+        ),
+        (
+            "envelopes",
+            laid_out(
+                |name, records| json!({"record_count": 9, name: records}),
+                |t| t,
+            ),
+        ),
+        (
+            "envelopes whose only array is named otherwise",
+            laid_out(
+                |_, records| json!({"list": records, "page": {"no": 1}}),
+                |t| t,
+            ),
+        ),
+        (
+            "envelopes with other arrays besides the named one",
+            laid_out(
+                |name, records| json!({"first": [{"id": 999}], name: records, "second": [], "third": [7]}),
+                |t| t,
+            ),
+        ),
+        (
+            "envelopes whose only array has a long name",
+            laid_out(|_, records| json!({long.clone(): records}), |t| t),
+        ),
+        (
+            "escaped keys",
+            laid_out(
+                |name, records| json!({"record_count": 9, name: records}),
+                |t| {
+                    t.replace("\"objects\":", "\"\\u006fbjects\":")
+                        .replace("\"agents\": {", "\"a\\u0067ents\": {")
+                        .replace(
+                            "\"agents\": [",
+                            "\"\\u0061\\u0067\\u0065\\u006e\\u0074\\u0073\": [",
+                        )
+                        .replace("\"roles\": [", "\"rol\\u0065s\": [")
+                },
+            ),
+        ),
+    ];
+    for (what, bytes) in layouts {
+        assert_eq!(tenant(&bytes, what), plain, "{what}");
+        // Read from a file, in chunks: the same.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("layout.json");
+        std::fs::write(&file, &bytes).unwrap();
+        let read = snapshot::read(&file, catalog).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(serde_json::to_value(read.tenant).unwrap(), plain, "{what}");
+    }
+}

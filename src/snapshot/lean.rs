@@ -17,10 +17,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::Snapshot;
 use super::normalise::{Claims, RecordClaims};
 use crate::catalog::{Catalog, Source};
 
@@ -44,10 +42,10 @@ struct Spec<'s> {
 }
 
 impl<'s> Spec<'s> {
-    /// The members listed; with `decode`, every `claims` member is decoded apart ([`Child::Claims`]).
-    fn of(members: &[(&'s str, &[&'s str])], decode: bool) -> Self {
+    /// The members listed, every `claims` member decoded apart ([`Child::Claims`]).
+    fn of(members: &[(&'s str, &[&'s str])]) -> Self {
         let leaf = |name: &'s str| {
-            if decode && name == "claims" {
+            if name == "claims" {
                 Child::Claims
             } else {
                 Child::Whole
@@ -130,54 +128,6 @@ const ROLE: &[(&str, &[&str])] = &[
 ];
 // Applications are few and small: kept whole.
 
-/// The top level of a snapshot with its collections left unparsed.
-#[derive(serde::Deserialize)]
-struct Split<'a> {
-    #[serde(borrow, default)]
-    objects: RawObjects<'a>,
-    #[serde(flatten)]
-    rest: StrictMap,
-}
-
-/// The top-level members other than `objects`, refusing a key written twice (the full parse
-/// then names it).
-struct StrictMap(Map<String, Value>);
-
-impl<'de> serde::Deserialize<'de> for StrictMap {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> Visitor<'de> for Members {
-            type Value = StrictMap;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictMap, A::Error> {
-                let mut out = Map::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let value = map.next_value::<super::strict::Strict>()?.0;
-                    if out.insert(key, value).is_some() {
-                        return Err(serde::de::Error::custom("duplicate key"));
-                    }
-                }
-                Ok(StrictMap(out))
-            }
-        }
-        deserializer.deserialize_map(Members)
-    }
-}
-
-#[derive(serde::Deserialize, Default)]
-struct RawObjects<'a> {
-    #[serde(borrow, default)]
-    agents: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    teams: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    roles: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    applications: Option<&'a RawValue>,
-}
-
 /// What the normaliser reads of one record of a collection.
 pub(super) struct Record<'a>(Spec<'a>);
 
@@ -191,11 +141,7 @@ pub(super) struct Pruned {
 impl<'a> Record<'a> {
     /// An agent: [`AGENT`] and the catalog's `field` sources; its claims decoded apart.
     pub(super) fn agent(catalog: &'a Catalog) -> Self {
-        Self::agent_with(catalog, true)
-    }
-
-    fn agent_with(catalog: &'a Catalog, decode: bool) -> Self {
-        let mut agent = Spec::of(AGENT, decode);
+        let mut agent = Spec::of(AGENT);
         for perm in &catalog.permissions {
             if let Source::Field(field) | Source::FieldNegated(field) = &perm.source
                 && agent.get(field).is_none()
@@ -208,12 +154,12 @@ impl<'a> Record<'a> {
 
     /// A team.
     pub(super) fn team() -> Self {
-        Self(Spec::of(TEAM, true))
+        Self(Spec::of(TEAM))
     }
 
     /// A role, its claims decoded apart.
     pub(super) fn role() -> Self {
-        Self(Spec::of(ROLE, true))
+        Self(Spec::of(ROLE))
     }
 
     /// One record, keeping only what the normaliser reads (its claims, and those of the roles it
@@ -243,60 +189,11 @@ impl<'a> Record<'a> {
     }
 }
 
-/// Parses snapshot bytes (a whole snapshot, or the skeleton of one whose agents were cut out)
-/// keeping only what the normaliser reads; the names of the secret-looking members skipped are
-/// added to `secrets`. `None` for anything unusual (the caller then parses in full, which names
-/// the problem).
-pub(super) fn parse(
-    bytes: &[u8],
-    catalog: &Catalog,
-    secrets: &RefCell<BTreeSet<String>>,
-) -> Option<Snapshot> {
-    let split: Split<'_> = serde_json::from_slice(bytes).ok()?;
-    let mut snapshot: Snapshot = serde_json::from_value(Value::Object(split.rest.0)).ok()?;
-    let raw = split.objects;
-    // Claims stay in the JSON here: the normaliser reads them from there.
-    let agent = Record::agent_with(catalog, false);
-    let unused = RefCell::default();
-    let lean = |raw: Option<&RawValue>, spec: &Spec| -> Option<Option<Value>> {
-        match raw {
-            None => Some(None),
-            Some(raw) => {
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                let value = List {
-                    spec,
-                    envelope: true,
-                    secrets,
-                    found: &unused,
-                }
-                .deserialize(&mut de)
-                .ok()?;
-                de.end().ok()?;
-                Some(Some(value))
-            }
-        }
-    };
-    snapshot.objects.teams = lean(raw.teams, &Spec::of(TEAM, false))?;
-    snapshot.objects.roles = lean(raw.roles, &Spec::of(ROLE, false))?;
-    snapshot.objects.agents = lean(raw.agents, &agent.0)?;
-    snapshot.objects.applications = match raw.applications {
-        None => None,
-        Some(raw) => Some(
-            serde_json::from_str::<super::strict::Strict>(raw.get())
-                .ok()?
-                .0,
-        ),
-    };
-    Some(snapshot)
-}
-
-/// A list of objects pruned by `spec`; with `envelope`, also Halo's list envelope
-/// (`{"record_count": N, "agents": [...]}`, each array member pruned). Anything else is kept
-/// whole, so the normaliser reports it exactly as for a full snapshot.
+/// A list of objects pruned by `spec`. Anything else is kept whole, so the normaliser reports it
+/// as it is.
 #[derive(Clone, Copy)]
 struct List<'s> {
     spec: &'s Spec<'s>,
-    envelope: bool,
     secrets: &'s RefCell<BTreeSet<String>>,
     /// Where the claims of its items go (by position), when they are decoded apart.
     found: &'s RefCell<RecordClaims>,
@@ -385,16 +282,7 @@ impl<'de> Visitor<'de> for List<'_> {
             if out.contains_key(&key) {
                 return Err(serde::de::Error::custom("duplicate key"));
             }
-            let value = if self.envelope {
-                map.next_value_seed(List {
-                    spec: self.spec,
-                    envelope: false,
-                    secrets: self.secrets,
-                    found: self.found,
-                })?
-            } else {
-                map.next_value::<super::strict::Strict>()?.0
-            };
+            let value = map.next_value::<super::strict::Strict>()?.0;
             out.insert(key, value);
         }
         Ok(Value::Object(out))
@@ -456,7 +344,6 @@ impl<'de> Visitor<'de> for Object<'_> {
                 Some(Child::Items(spec)) => {
                     let value = map.next_value_seed(List {
                         spec,
-                        envelope: false,
                         secrets: self.secrets,
                         found: self.found,
                     })?;

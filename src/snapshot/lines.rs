@@ -37,10 +37,13 @@ struct Found {
 }
 
 impl super::split::Sink for Found {
-    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
+    fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<super::split::Chosen> {
+        // A member whose key is too long to record is never the one named after the collection.
         let (collection, member) = match keys {
-            [b"objects", collection] => (*collection, None),
-            [b"objects", collection, member] => (*collection, Some(member.to_vec())),
+            [Some(b"objects"), Some(collection)] => (*collection, None),
+            [Some(b"objects"), Some(collection), member] => {
+                (*collection, Some(member.unwrap_or_default().to_vec()))
+            }
             _ => return None,
         };
         let collection = COLLECTIONS
@@ -48,10 +51,13 @@ impl super::split::Sink for Found {
             .find(|c| c.as_bytes() == collection)?;
         self.arrays.push((collection, member));
         self.records.push(Vec::new());
-        Some(self.arrays.len() - 1)
+        Some(super::split::Chosen {
+            tag: self.arrays.len() - 1,
+            text: true,
+        })
     }
 
-    fn record(&mut self, tag: usize, line: usize, _: u64, text: &[u8]) -> bool {
+    fn record(&mut self, tag: usize, line: usize, _: u64, _: usize, text: &[u8]) -> bool {
         if text.first() == Some(&b'{')
             && let Ok(object) = serde_json::from_slice::<WithId>(text)
             && let Some(id) = id_text(&object.id)

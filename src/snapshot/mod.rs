@@ -395,9 +395,10 @@ pub enum SnapshotError {
 }
 
 /// Reads and parses a whole snapshot file (secrets stripped on load as well), for what needs Halo's
-/// objects as they are; commands read snapshots with [`read`], which falls back to this to name
-/// what is wrong with a file. The file is streamed: memory holds the parsed document, never a copy
-/// of the file, and a malformed file is refused at its first bad byte without reading the rest.
+/// objects as they are; commands read snapshots with [`read`], which uses this only to name what
+/// is wrong with a file it refused. The file is streamed: memory holds the parsed document, never
+/// a copy of the file, and a malformed file is refused at its first bad byte without reading the
+/// rest.
 ///
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
@@ -408,14 +409,23 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
     let file = open(path)?;
     // `take`: a file that grows while it is read still stops at the limit.
     let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
-    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
-    finish(result, path, || {
+    load_from(reader, path, || {
         let file = std::fs::File::open(path).ok()?;
         Some(std::io::BufReader::new(std::io::Read::take(
             file,
             MAX_BYTES + 1,
         )))
     })
+}
+
+/// [`load`] of a reader; `reopen` gives the document again (to read its header for a message).
+fn load_from<R: std::io::Read>(
+    reader: impl std::io::Read,
+    path: &Path,
+    reopen: impl Fn() -> Option<R>,
+) -> Result<Snapshot, SnapshotError> {
+    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
+    finish(result, path, reopen)
 }
 
 /// How a snapshot read from standard input (`-`) is named in messages.

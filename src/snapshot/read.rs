@@ -16,14 +16,14 @@
 //! refuses a file with the same error.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 
-use super::lean::{self, Record};
-use super::normalise::{self, Claims, Context, Normalised};
-use super::split::{self, Sink, Stop};
+use super::lean::Record;
+use super::normalise::{self, Claims, Context, Normalised, Refused};
+use super::split::{self, Chosen, Sink, Stop};
 use super::{
     Auditor, GapRecord, Instance, MAX_BYTES, RequestStats, STDIN_NAME, Snapshot, SnapshotError,
     ToolInfo,
@@ -77,115 +77,70 @@ pub struct Loaded {
 /// Reads a snapshot file (`-`: standard input) into its header and tenant, streaming.
 ///
 /// # Errors
-/// See [`SnapshotError`]: the same error [`super::load`] and [`super::normalise()`] give, naming
-/// the file and, for a syntax error, the line and column.
+/// See [`SnapshotError`]: each names the file and, for a syntax error, the line and column.
 pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     if crate::fsio::is_stdio(path) {
         return read_spooled(&super::Spooled::stdin()?, catalog);
     }
     // Refuses a directory or a file over the limit before anything else.
     drop(super::open(path)?);
-    if let Some(loaded) = streamed(&Input::File(path), catalog, path) {
-        return Ok(loaded);
-    }
-    // What the split could not follow (a record over its 64 MiB limit, a layout it does not
-    // know) is parsed whole, still skipping what the normaliser does not read: a junk member of
-    // any size costs the file's bytes, not a JSON tree of it. Only valid JSON is read whole (one
-    // pass that keeps nothing tells): a file that goes bad early is refused at its first bad byte.
-    if !valid_json(path) {
-        return whole(&super::load(path)?, catalog, path);
-    }
-    let bytes = {
-        use std::io::Read as _;
-        let mut bytes = Vec::new();
-        super::open(path)?
-            .take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|cause| SnapshotError::Read {
-                path: path.to_owned(),
-                cause,
-            })?;
-        bytes
-    };
-    if let Some(loaded) = lean_whole(&bytes, catalog, path) {
-        return Ok(loaded);
-    }
-    drop(bytes);
-    whole(&super::load(path)?, catalog, path)
+    streamed(&Input::File(path), catalog, path)
+        .map_err(|refused| refused.named(path, || super::load(path).map(drop)))
 }
 
 /// [`read`] of standard input, spooled ([`super::Spooled`]): streamed from the temporary file like
-/// a snapshot file; a spool the streamed read refuses is read whole to name the problem.
+/// a snapshot file.
 ///
 /// # Errors
 /// See [`read`].
 pub fn read_spooled(spool: &super::Spooled, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     let path = Path::new(STDIN_NAME);
-    if let Some(loaded) = streamed(&Input::Spool(spool), catalog, path) {
-        return Ok(loaded);
-    }
-    let mut bytes = Vec::new();
-    spool
-        .reader()
-        .ok_or_else(|| std::io::Error::other("the temporary copy of standard input is gone"))
-        .and_then(|(file, _)| {
-            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
+    streamed(&Input::Spool(spool), catalog, path).map_err(|refused| {
+        refused.named(path, || {
+            let (file, _) = spool.reader().ok_or_else(|| SnapshotError::Read {
+                path: path.to_owned(),
+                cause: std::io::Error::other("the temporary copy of standard input is gone"),
+            })?;
+            let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
+            super::load_from(reader, path, || {
+                let (file, _) = spool.reader()?;
+                Some(std::io::BufReader::new(file))
+            })
+            .map(drop)
         })
-        .map_err(|cause| SnapshotError::Read {
-            path: path.to_owned(),
-            cause,
-        })?;
-    read_bytes(&bytes, path, catalog)
+    })
 }
 
-/// [`read`] of bytes already in memory (standard input, a live fetch); `path` names them in
-/// messages.
+/// [`read`] of bytes already in memory (a live fetch); `path` names them in messages.
 ///
 /// # Errors
 /// See [`read`].
 pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
-    match streamed(&Input::Bytes(bytes), catalog, path) {
-        Some(loaded) => Ok(loaded),
-        None => match lean_whole(bytes, catalog, path) {
-            Some(loaded) => Ok(loaded),
-            None => whole(&super::parse(bytes, path)?, catalog, path),
-        },
+    streamed(&Input::Bytes(bytes), catalog, path)
+        .map_err(|refused| refused.named(path, || super::parse(bytes, path).map(drop)))
+}
+
+impl Refused {
+    /// The error: the one said, or the one `whole` (the document parsed whole, its tenant never
+    /// built) names.
+    fn named(
+        self,
+        path: &Path,
+        whole: impl FnOnce() -> Result<(), SnapshotError>,
+    ) -> SnapshotError {
+        match self {
+            Refused::Said(error) => error,
+            Refused::Unnamed => match whole() {
+                Err(error) => error,
+                // Not expected: every valid snapshot is read by the streamed read.
+                Ok(()) => SnapshotError::Shape {
+                    path: path.to_owned(),
+                    pointer: "the document".to_owned(),
+                    message: "it is valid JSON, but its layout could not be followed (please report this with the file's shape, not its data)".to_owned(),
+                },
+            },
+        }
     }
-}
-
-/// Whether the file is one JSON document, read in chunks keeping nothing.
-fn valid_json(path: &Path) -> bool {
-    use serde::Deserialize as _;
-    let Ok(file) = super::open(path) else {
-        return false;
-    };
-    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
-}
-
-/// The document parsed whole at once, keeping only what the normaliser reads (see
-/// [`lean::parse`]); `None` on anything unusual (the full parse then names it).
-fn lean_whole(bytes: &[u8], catalog: &Catalog, path: &Path) -> Option<Loaded> {
-    let skipped = RefCell::new(BTreeSet::new());
-    let mut snapshot = lean::parse(bytes, catalog, &skipped)?;
-    super::check_header(&snapshot.format, snapshot.version, path).ok()?;
-    snapshot.strip_secrets();
-    let tenant = normalise::normalise_parts(&snapshot, None, None, catalog, path).ok()??;
-    let mut header = Header::of(&snapshot);
-    let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
-    redacted.extend(skipped.into_inner());
-    header.redacted = redacted.into_iter().collect();
-    Some(Loaded { header, tenant })
-}
-
-/// The path that names every problem: the document parsed whole.
-fn whole(snapshot: &Snapshot, catalog: &Catalog, path: &Path) -> Result<Loaded, SnapshotError> {
-    let tenant = super::normalise(snapshot, catalog, path)?;
-    Ok(Loaded {
-        header: Header::of(snapshot),
-        tenant,
-    })
 }
 
 /// Where a snapshot is read from; read once per pass.
@@ -224,123 +179,230 @@ impl Input<'_> {
         }
     }
 
-    /// The second pass: each agent record, by the places the first pass found (in file order), to
-    /// `each`. `false` when the input is not the `size` bytes the first pass read, or `each` stops.
-    fn records(
-        &self,
-        places: &[(u64, usize)],
-        size: u64,
-        each: &mut dyn FnMut(&[u8]) -> bool,
-    ) -> bool {
-        match self {
-            Input::Bytes(bytes) => places.iter().all(|&(at, len)| {
-                usize::try_from(at)
-                    .ok()
-                    .and_then(|at| bytes.get(at..at + len))
-                    .is_some_and(&mut *each)
-            }),
-            Input::File(_) | Input::Spool(_) => {
-                let file = match self {
-                    Input::File(path) => super::open(path).ok().and_then(|file| {
-                        let len = file.metadata().ok()?.len();
-                        Some((file, len))
-                    }),
-                    Input::Spool(spool) => spool.reader(),
-                    Input::Bytes(_) => None,
-                };
-                let Some((file, len)) = file else {
-                    return false;
-                };
-                if len != size {
-                    return false;
-                }
-                let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-                let mut record = Vec::new();
-                let mut position = 0u64;
-                for &(at, len) in places {
-                    let Some(gap) = at.checked_sub(position).and_then(|g| i64::try_from(g).ok())
+    /// The second pass: each agent record, by the places the first pass found (in file order),
+    /// into `feed`. `false` when the input is not the `size` bytes the first pass read, or the
+    /// feed stops.
+    fn records(&self, places: &[(u64, usize)], size: u64, feed: &mut Feed<'_>) -> bool {
+        let file = match self {
+            Input::Bytes(bytes) => {
+                return places.iter().all(|&(at, len)| {
+                    let Some(text) = usize::try_from(at)
+                        .ok()
+                        .and_then(|at| bytes.get(at..at.checked_add(len)?))
                     else {
                         return false;
                     };
-                    record.resize(len, 0);
-                    if reader.seek_relative(gap).is_err()
-                        || std::io::Read::read_exact(&mut reader, &mut record).is_err()
-                        || !each(&record)
-                    {
-                        return false;
-                    }
-                    position = at + len as u64;
-                }
-                true
+                    feed.room(len).copy_from_slice(text);
+                    feed.done()
+                });
             }
+            Input::File(path) => super::open(path).ok().and_then(|file| {
+                let len = file.metadata().ok()?.len();
+                Some((file, len))
+            }),
+            Input::Spool(spool) => spool.reader(),
+        };
+        let Some((file, len)) = file else {
+            return false;
+        };
+        if len != size {
+            return false;
+        }
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut position = 0u64;
+        for &(at, len) in places {
+            let Some(gap) = at.checked_sub(position).and_then(|g| i64::try_from(g).ok()) else {
+                return false;
+            };
+            if reader.seek_relative(gap).is_err()
+                || std::io::Read::read_exact(&mut reader, feed.room(len)).is_err()
+                || !feed.done()
+            {
+                return false;
+            }
+            position = at + len as u64;
+        }
+        true
+    }
+}
+
+/// A collection whose records the first pass cuts out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    Agents,
+    Teams,
+    Roles,
+}
+
+impl Collection {
+    const ALL: [Self; 3] = [Self::Agents, Self::Teams, Self::Roles];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Agents => "agents",
+            Self::Teams => "teams",
+            Self::Roles => "roles",
         }
     }
 }
 
-/// The first pass: cuts out the records of the agents (their places kept), the teams and the
-/// roles (each sent to a thread of its own that parses it keeping what the normaliser reads: a
-/// large tenant's teams list their agents). The first array of each only: a second is a duplicate
-/// key, which the skeleton's parse refuses.
-struct Cut {
-    agents: bool,
-    teams: bool,
-    roles: bool,
-    /// Where each agent record is: its offset and length.
-    places: Vec<(u64, usize)>,
-    /// The team and role records, to the thread that parses them (`None` once the split ends).
-    to_parser: Option<mpsc::SyncSender<(usize, Vec<u8>)>>,
+/// Which array of a collection an array cut out is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Member {
+    /// The collection's own value.
+    Own,
+    /// The member of its list envelope named like the collection.
+    Named,
+    /// The first other array of its list envelope (read when it is the only one).
+    Other,
 }
 
-const AGENTS: usize = 0;
-const TEAMS: usize = 1;
-const ROLES: usize = 2;
+/// An array the first pass cut out.
+struct Cutout {
+    collection: Collection,
+    member: Member,
+    /// Where each record is (agents only: their records are read in the second pass).
+    places: Vec<(u64, usize)>,
+}
+
+/// The first pass: cuts out the records of every array of the agents, the teams and the roles
+/// (a bare array or a list envelope's), so that the skeleton holds none of them. Of the agents it
+/// keeps where each record is; each team and role record goes to a thread of its own that parses
+/// it keeping what the normaliser reads (a large tenant's teams list their agents). Which array
+/// the normaliser reads is known once the skeleton is parsed ([`Cut::chosen`]); the records of
+/// an envelope's further arrays, which it never reads, are dropped.
+struct Cut {
+    arrays: Vec<Cutout>,
+    /// The team and role records, by tag, to the thread that parses them (`None` once the split
+    /// ends).
+    to_parser: Option<mpsc::SyncSender<(usize, Collection, Vec<u8>)>>,
+}
+
+/// The tag of the records dropped.
+const DROPPED: usize = usize::MAX;
+
+impl Cut {
+    /// The tag of the array of `collection` the normaliser reads, by the collection's value in
+    /// the skeleton (every array emptied); `None` when it was not fetched. `Err` when the value
+    /// is not a list (said), or when that array was not cut out.
+    fn chosen(
+        &self,
+        collection: Collection,
+        value: Option<&serde_json::Value>,
+        path: &Path,
+    ) -> Result<Option<usize>, Refused> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let (key, items) =
+            normalise::list(value, collection.name()).map_err(|message| SnapshotError::Shape {
+                path: path.to_owned(),
+                pointer: format!("/objects/{}", collection.name()),
+                message,
+            })?;
+        let member = match key {
+            None => Member::Own,
+            Some(key) if key == collection.name() => Member::Named,
+            Some(_) => Member::Other,
+        };
+        let tag = self
+            .arrays
+            .iter()
+            .position(|a| a.collection == collection && a.member == member);
+        match tag {
+            Some(tag) if items.is_empty() => Ok(Some(tag)),
+            _ => Err(Refused::Unnamed),
+        }
+    }
+}
 
 impl Sink for Cut {
-    fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
-        let (seen, tag) = match keys {
-            [b"objects", b"agents"] => (&mut self.agents, AGENTS),
-            [b"objects", b"teams"] => (&mut self.teams, TEAMS),
-            [b"objects", b"roles"] => (&mut self.roles, ROLES),
+    fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<Chosen> {
+        let (name, key) = match keys {
+            [Some(b"objects"), Some(name)] => (*name, None),
+            [Some(b"objects"), Some(name), key] => (*name, Some(*key)),
             _ => return None,
         };
-        (!std::mem::replace(seen, true)).then_some(tag)
+        let collection = Collection::ALL
+            .into_iter()
+            .find(|c| c.name().as_bytes() == name)?;
+        let member = match key {
+            None => Member::Own,
+            Some(Some(key)) if key == name => Member::Named,
+            Some(_) => Member::Other,
+        };
+        // A second array of a kind is dropped: a key written twice (which the skeleton's parse
+        // refuses), or an envelope's third array (which the normaliser never reads).
+        let first = !self
+            .arrays
+            .iter()
+            .any(|a| a.collection == collection && a.member == member);
+        let tag = if first {
+            self.arrays.push(Cutout {
+                collection,
+                member,
+                places: Vec::new(),
+            });
+            self.arrays.len() - 1
+        } else {
+            DROPPED
+        };
+        Some(Chosen {
+            tag,
+            text: tag != DROPPED && collection != Collection::Agents,
+        })
     }
-    fn record(&mut self, tag: usize, _: usize, offset: u64, text: &[u8]) -> bool {
-        if tag == AGENTS {
-            self.places.push((offset, text.len()));
+    fn record(&mut self, tag: usize, _: usize, offset: u64, len: usize, text: &[u8]) -> bool {
+        let Some(array) = self.arrays.get_mut(tag) else {
+            return true;
+        };
+        if array.collection == Collection::Agents {
+            array.places.push((offset, len));
             return true;
         }
         // The parser stopped (a record it could not read): so does the split.
-        self.to_parser
-            .as_ref()
-            .is_some_and(|to_parser| to_parser.send((tag, text.to_vec())).is_ok())
+        self.to_parser.as_ref().is_some_and(|to_parser| {
+            to_parser
+                .send((tag, array.collection, text.to_vec()))
+                .is_ok()
+        })
     }
 }
 
-/// The teams and roles of the first pass, parsed keeping what the normaliser reads.
+/// The records of one array of teams or roles, parsed keeping what the normaliser reads.
+#[derive(Default)]
+struct Parsed {
+    records: Vec<serde_json::Value>,
+    /// The claims of each role record, decoded apart.
+    claims: Vec<Option<Claims>>,
+}
+
+/// The teams and roles of the first pass.
 #[derive(Default)]
 struct TeamsAndRoles {
-    teams: Vec<serde_json::Value>,
-    roles: Vec<serde_json::Value>,
-    /// The claims of each role record, decoded apart.
-    role_claims: Vec<Option<Claims>>,
+    /// By the tag of their array.
+    arrays: BTreeMap<usize, Parsed>,
     /// The names of the secret-looking members skipped.
     skipped: BTreeSet<String>,
 }
 
 /// Parses the team and role records the first pass sends, in order; `None` at the first it
-/// cannot read (then the split stops: the document is parsed whole, which names the problem).
-fn teams_and_roles(records: mpsc::Receiver<(usize, Vec<u8>)>) -> Option<TeamsAndRoles> {
+/// cannot read (then the split stops, and the file is refused).
+fn teams_and_roles(records: mpsc::Receiver<(usize, Collection, Vec<u8>)>) -> Option<TeamsAndRoles> {
     let (team, role) = (Record::team(), Record::role());
     let skipped = RefCell::new(BTreeSet::new());
     let mut out = TeamsAndRoles::default();
-    for (tag, text) in records {
-        if tag == TEAMS {
-            out.teams.push(team.parse(&text, &skipped)?.value);
+    for (tag, collection, text) in records {
+        let spec = if collection == Collection::Teams {
+            &team
         } else {
-            let pruned = role.parse(&text, &skipped)?;
-            out.roles.push(pruned.value);
-            out.role_claims.push(pruned.claims.own);
+            &role
+        };
+        let pruned = spec.parse(&text, &skipped)?;
+        let array = out.arrays.entry(tag).or_default();
+        array.records.push(pruned.value);
+        if collection == Collection::Roles {
+            array.claims.push(pruned.claims.own);
         }
     }
     out.skipped = skipped.into_inner();
@@ -350,14 +412,11 @@ fn teams_and_roles(records: mpsc::Receiver<(usize, Vec<u8>)>) -> Option<TeamsAnd
 /// Records of teams and roles waiting for their parser, at most.
 const PARSE_QUEUE: usize = 16;
 
-/// The streamed read; `None` on anything unusual (then the document is parsed whole).
-fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded> {
+/// The streamed read.
+fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Result<Loaded, Refused> {
     let (to_parser, records) = mpsc::sync_channel(PARSE_QUEUE);
     let mut cut = Cut {
-        agents: false,
-        teams: false,
-        roles: false,
-        places: Vec::new(),
+        arrays: Vec::new(),
         to_parser: Some(to_parser),
     };
     let (split, parsed) = std::thread::scope(|scope| {
@@ -367,42 +426,53 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Option<Loaded>
         cut.to_parser = None;
         (split, parser.join().ok().flatten())
     });
-    let ((skeleton, size), parsed) = (split.ok()?, parsed?);
-    let skipped = RefCell::new(parsed.skipped);
-    let mut snapshot = lean::parse(&skeleton, catalog, &skipped)?;
+    let (Ok((skeleton, size)), Some(mut parsed)) = (split, parsed) else {
+        return Err(Refused::Unnamed);
+    };
+    // The skeleton is read as the whole document would be (its arrays were emptied).
+    let mut snapshot: Snapshot = serde_json::from_slice(&skeleton).map_err(|_| Refused::Unnamed)?;
     drop(skeleton);
-    super::check_header(&snapshot.format, snapshot.version, path).ok()?;
-    // Emptied in the skeleton: the records cut out instead (the agents' in the second pass).
-    if cut.agents {
-        snapshot.objects.agents = None;
-    }
-    if cut.teams {
-        snapshot.objects.teams = Some(serde_json::Value::Array(parsed.teams));
-    }
-    let role_claims = cut.roles.then(|| {
-        snapshot.objects.roles = Some(serde_json::Value::Array(parsed.roles));
-        parsed.role_claims
-    });
-    let streamed = cut.agents;
-    let places = std::mem::take(&mut cut.places);
+    super::check_header(&snapshot.format, snapshot.version, path)?;
+    // The records of the arrays the normaliser reads, in place of their emptied arrays.
+    let objects = &mut snapshot.objects;
+    let mut records = |collection, value: &mut Option<serde_json::Value>| {
+        let Some(tag) = cut.chosen(collection, value.as_ref(), path)? else {
+            return Ok::<_, Refused>(Vec::new());
+        };
+        let array = parsed.arrays.remove(&tag).unwrap_or_default();
+        *value = Some(serde_json::Value::Array(array.records));
+        Ok(array.claims)
+    };
+    records(Collection::Teams, &mut objects.teams)?;
+    let role_claims = records(Collection::Roles, &mut objects.roles)?;
+    let places = match cut.chosen(Collection::Agents, objects.agents.take().as_ref(), path)? {
+        Some(tag) => cut
+            .arrays
+            .get_mut(tag)
+            .map(|array| std::mem::take(&mut array.places)),
+        None => None,
+    };
     drop(cut);
     snapshot.strip_secrets();
     let spec = Record::agent(catalog);
-    let found = Mutex::new(skipped.into_inner());
-    let stream = |ctx: &Context<'_>| agents(input, &places, size, &spec, ctx, &found);
+    let found = Mutex::new(std::mem::take(&mut parsed.skipped));
+    let stream = places
+        .as_ref()
+        .map(|places| |ctx: &Context<'_>| agents(input, places, size, &spec, ctx, &found, path));
     let tenant = normalise::normalise_parts(
         &snapshot,
-        streamed.then_some(&stream as &normalise::AgentStream<'_>),
+        stream
+            .as_ref()
+            .map(|stream| stream as &normalise::AgentStream<'_>),
         role_claims,
         catalog,
         path,
-    )
-    .ok()??;
+    )?;
     let mut header = Header::of(&snapshot);
     let mut redacted: BTreeSet<String> = header.redacted.drain(..).collect();
-    redacted.extend(found.into_inner().ok()?);
+    redacted.extend(found.into_inner().map_err(|_| Refused::Unnamed)?);
     header.redacted = redacted.into_iter().collect();
-    Some(Loaded { header, tenant })
+    Ok(Loaded { header, tenant })
 }
 
 /// Agent records are handed to the workers in batches of about this many bytes.
@@ -427,32 +497,47 @@ impl Batch {
 /// The second pass: sends each batch of agent records to the workers.
 struct Feed<'a> {
     batch: Batch,
-    sent: usize,
+    /// The number of records of each batch sent.
+    counts: Vec<usize>,
     to_workers: mpsc::SyncSender<(usize, Batch)>,
-    failed: &'a AtomicBool,
+    /// The first batch (in file order) a worker could not read; [`NONE_FAILED`] until then.
+    first_failed: &'a AtomicUsize,
 }
+
+/// [`Feed::first_failed`] while no batch has failed.
+const NONE_FAILED: usize = usize::MAX;
 
 impl Feed<'_> {
     fn send(&mut self) -> bool {
         let batch = std::mem::take(&mut self.batch);
-        let index = self.sent;
-        self.sent += 1;
+        let index = self.counts.len();
+        self.counts.push(batch.ends.len());
         self.to_workers.send((index, batch)).is_ok()
     }
 
-    fn record(&mut self, text: &[u8]) -> bool {
-        if self.failed.load(Ordering::Relaxed) {
-            return false;
-        }
-        self.batch.text.extend_from_slice(text);
+    /// Room at the end of the batch for a record of `len` bytes, to be read into.
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        let start = self.batch.text.len();
+        self.batch.text.resize(start + len, 0);
+        self.batch.text.get_mut(start..).unwrap_or_default()
+    }
+
+    /// The record just put in [`Feed::room`] is whole; `false` stops the reading (a batch
+    /// failed, or the workers are gone).
+    fn done(&mut self) -> bool {
         self.batch.ends.push(self.batch.text.len());
-        self.batch.text.len() < BATCH_BYTES || self.send()
+        (self.batch.text.len() < BATCH_BYTES || self.send())
+            && self.first_failed.load(Ordering::Relaxed) == NONE_FAILED
     }
 }
 
+/// Why a worker could not read a batch: a record that is not an object with an integer `id` (its
+/// position in the batch, and what is wrong), or `None`: one it could not parse.
+type BatchError = Option<(usize, String)>;
+
 /// Reads the agents' records again and normalises each on a worker thread, in file order.
-/// `None` when a record is not a valid object with an integer `id`, or when the input is not the
-/// `size` bytes the first pass read.
+/// `Err` names the first record that is not an object with an integer `id` (by its position in
+/// the collection), and says when the input is not the `size` bytes the first pass read.
 fn agents(
     input: &Input<'_>,
     places: &[(u64, usize)],
@@ -460,18 +545,20 @@ fn agents(
     spec: &Record<'_>,
     ctx: &Context<'_>,
     secrets: &Mutex<BTreeSet<String>>,
-) -> Option<Vec<Normalised>> {
+    path: &Path,
+) -> Result<Vec<Normalised>, Refused> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8);
-    let failed = AtomicBool::new(false);
+    let first_failed = AtomicUsize::new(NONE_FAILED);
     let (to_workers, jobs) = mpsc::sync_channel::<(usize, Batch)>(threads * 2);
     let jobs = Mutex::new(jobs);
-    let (to_main, done) = mpsc::channel::<(usize, Vec<Normalised>)>();
-    let read = std::thread::scope(|scope| {
+    type Part = (usize, Result<Vec<Normalised>, BatchError>);
+    let (to_main, done) = mpsc::channel::<Part>();
+    let (read, counts) = std::thread::scope(|scope| {
         for _ in 0..threads {
             let to_main = to_main.clone();
-            let (jobs, failed) = (&jobs, &failed);
+            let (jobs, first_failed) = (&jobs, &first_failed);
             scope.spawn(move || {
                 let skipped = RefCell::new(BTreeSet::new());
                 let mut pool = crate::tenant::SharePool::default();
@@ -481,23 +568,28 @@ fn agents(
                         Err(_) => break,
                     };
                     let Ok((index, batch)) = job else { break };
-                    // After a failure the queue is still drained, so the reader never waits.
-                    if failed.load(Ordering::Relaxed) {
+                    // Past a failed batch the queue is still drained, so the reader never waits;
+                    // the batches before it are read (the first failure in the file is named).
+                    if index > first_failed.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let out: Option<Vec<Normalised>> = batch
+                    let out = batch
                         .records()
-                        .map(|record| {
-                            let mut pruned = spec.parse(record, &skipped)?;
+                        .enumerate()
+                        .map(|(at, record)| {
+                            let mut pruned = spec.parse(record, &skipped).ok_or(None)?;
                             skipped
                                 .borrow_mut()
                                 .extend(super::secrets::strip(&mut pruned.value));
                             normalise::agent_record(ctx, &pruned.value, pruned.claims, &mut pool)
+                                .map_err(|message| Some((at, message)))
                         })
-                        .collect();
-                    let sent = out.is_some_and(|out| to_main.send((index, out)).is_ok());
-                    if !sent {
-                        failed.store(true, Ordering::Relaxed);
+                        .collect::<Result<Vec<Normalised>, BatchError>>();
+                    if out.is_err() {
+                        first_failed.fetch_min(index, Ordering::Relaxed);
+                    }
+                    if to_main.send((index, out)).is_err() {
+                        break;
                     }
                 }
                 if let Ok(mut secrets) = secrets.lock() {
@@ -507,26 +599,48 @@ fn agents(
         }
         let mut feed = Feed {
             batch: Batch::default(),
-            sent: 0,
+            counts: Vec::new(),
             to_workers,
-            failed: &failed,
+            first_failed: &first_failed,
         };
-        let read = input.records(places, size, &mut |text| feed.record(text));
+        let read = input.records(places, size, &mut feed);
         let last = feed.batch.ends.is_empty() || feed.send();
         // Dropping the sender ends the workers once the queue is empty.
-        let sent = feed.sent;
+        let counts = std::mem::take(&mut feed.counts);
         drop(feed);
-        (read && last).then_some(sent)
+        (read && last, counts)
     });
     drop(to_main);
-    let sent = read?;
-    if failed.load(Ordering::Relaxed) {
-        return None;
-    }
-    let mut parts: Vec<(usize, Vec<Normalised>)> = done.into_iter().collect();
-    if parts.len() != sent {
-        return None;
-    }
+    let mut parts: Vec<Part> = done.into_iter().collect();
     parts.sort_unstable_by_key(|(index, _)| *index);
-    Some(parts.into_iter().flat_map(|(_, part)| part).collect())
+    let mut out = Vec::with_capacity(places.len());
+    for (expected, (index, part)) in parts.into_iter().enumerate() {
+        if index != expected {
+            return Err(Refused::Unnamed);
+        }
+        match part {
+            Ok(part) => out.extend(part),
+            Err(None) => return Err(Refused::Unnamed),
+            Err(Some((at, message))) => {
+                let before: usize = counts.iter().take(index).sum();
+                return Err(Refused::Said(SnapshotError::Shape {
+                    path: path.to_owned(),
+                    pointer: format!("/objects/agents/{}", before + at),
+                    message,
+                }));
+            }
+        }
+    }
+    if !read {
+        return Err(Refused::Said(SnapshotError::Read {
+            path: path.to_owned(),
+            cause: std::io::Error::other(
+                "it changed while it was read; read it again once it is written",
+            ),
+        }));
+    }
+    if out.len() != places.len() {
+        return Err(Refused::Unnamed);
+    }
+    Ok(out)
 }

@@ -11,13 +11,11 @@
 
 /// Arrays and objects nested deeper than this stop the split (serde_json refuses 128 levels).
 const MAX_DEPTH: usize = 256;
-/// Object keys longer than this are never the name of a collection: not recorded.
-const KEY_BYTES: usize = 32;
+/// Object keys longer than this in the file (escapes included) are never the name of a
+/// collection: not recorded, only said to be long (an escaped `objects` is 42 bytes).
+const KEY_BYTES: usize = 64;
 /// Keys are recorded for the first levels only (`objects`, a collection, an envelope's member).
 const KEY_LEVELS: usize = 3;
-/// A record, or the skeleton, larger than this stops the split: no Halo object comes near it,
-/// and the full parse then says what is wrong (a file of junk is not gathered into memory).
-const MAX_PIECE: usize = 64 * 1024 * 1024;
 
 /// The bytes that change nothing deep inside a record outside strings: whitespace but line ends,
 /// separators, and what numbers and literals are made of (anything else is looked at).
@@ -45,12 +43,21 @@ pub(super) enum Stop {
 
 /// What the splitter calls with what it finds.
 pub(super) trait Sink {
-    /// Whether records of the array at these keys (from the top level down) are wanted, and the
-    /// tag they are reported with. Called when the array opens.
-    fn array(&mut self, keys: &[&[u8]]) -> Option<usize>;
-    /// One record of a chosen array (its text, from its first byte to its last), with the line
-    /// (from 1) and the byte offset (from 0) it starts at. `false` stops the split.
-    fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool;
+    /// Whether records of the array at these keys (from the top level down, each unescaped;
+    /// `None` for a key too long to be recorded) are wanted: the tag they are reported with, and
+    /// whether their text is (otherwise only where each is). Called when the array opens.
+    fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<Chosen>;
+    /// One record of a chosen array: the line (from 1) and the byte offset (from 0) it starts at,
+    /// its length in bytes, and its text (empty unless wanted). `false` stops the split.
+    fn record(&mut self, tag: usize, line: usize, offset: u64, len: usize, text: &[u8]) -> bool;
+}
+
+/// An array whose records a [`Sink`] wants.
+#[derive(Clone, Copy)]
+pub(super) struct Chosen {
+    pub(super) tag: usize,
+    /// Whether each record's text is wanted, or only where it is.
+    pub(super) text: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,21 +98,69 @@ struct Frame {
     expect_key: bool,
 }
 
-#[derive(Clone, Copy, Default)]
+/// An object key of the first levels, as written in the file until it ends, then unescaped.
+#[derive(Clone, Copy)]
 struct Key {
     bytes: [u8; KEY_BYTES],
     len: usize,
-    /// False when too long or escaped: such a key names no collection.
-    plain: bool,
+    /// False when too long to be recorded: such a key names no collection.
+    kept: bool,
+    /// Whether it has an escape (undone when it ends).
+    escaped: bool,
+}
+
+impl Default for Key {
+    fn default() -> Self {
+        Self {
+            bytes: [0; KEY_BYTES],
+            len: 0,
+            kept: false,
+            escaped: false,
+        }
+    }
 }
 
 impl Key {
+    /// The key, `None` when too long to be recorded.
     fn get(&self) -> Option<&[u8]> {
-        if self.plain {
+        if self.kept {
             self.bytes.get(..self.len)
         } else {
             None
         }
+    }
+
+    /// Adds bytes of the key as written.
+    fn push(&mut self, bytes: &[u8]) {
+        match self.bytes.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) if self.kept => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            _ => self.kept = false,
+        }
+    }
+
+    /// The key has ended: its escapes are undone (JSON's, as serde_json reads them).
+    fn end(&mut self) {
+        if !(self.kept && self.escaped) {
+            return;
+        }
+        let mut quoted = Vec::with_capacity(self.len + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(self.bytes.get(..self.len).unwrap_or_default());
+        quoted.push(b'"');
+        match serde_json::from_slice::<String>(&quoted) {
+            Ok(key) if key.len() <= KEY_BYTES => {
+                self.len = key.len();
+                self.bytes
+                    .get_mut(..key.len())
+                    .unwrap_or_default()
+                    .copy_from_slice(key.as_bytes());
+            }
+            _ => self.kept = false,
+        }
+        self.escaped = false;
     }
 }
 
@@ -118,6 +173,8 @@ pub(super) struct Splitter {
     key_at: Option<usize>,
     /// The chosen array being read: its depth (the number of open containers inside it) and tag.
     array: Option<(usize, usize)>,
+    /// Whether the sink wants the text of the chosen array's records.
+    record_text: bool,
     item: Item,
     place: Place,
     record: Vec<u8>,
@@ -140,6 +197,7 @@ impl Splitter {
             keys: [Key::default(); KEY_LEVELS],
             key_at: None,
             array: None,
+            record_text: false,
             item: Item::First,
             place: Place::Skeleton,
             record: Vec::new(),
@@ -165,14 +223,12 @@ impl Splitter {
 
     fn flush(&mut self, chunk: &[u8], from: usize, to: usize) -> Result<(), Stop> {
         let part = chunk.get(from..to).unwrap_or_default();
+        // Never more than the bytes read, which the caller bounds.
         let into = match self.place {
             Place::Skeleton if self.keep_skeleton => &mut self.skeleton,
-            Place::Record => &mut self.record,
-            Place::Skeleton | Place::Dropped => return Ok(()),
+            Place::Record if self.record_text => &mut self.record,
+            Place::Skeleton | Place::Record | Place::Dropped => return Ok(()),
         };
-        if into.len() + part.len() > MAX_PIECE {
-            return Err(Stop::Unusual);
-        }
         into.extend_from_slice(part);
         Ok(())
     }
@@ -202,7 +258,9 @@ impl Splitter {
     ) -> Result<(), Stop> {
         self.switch(chunk, start, end, Place::Dropped)?;
         self.item = Item::After;
-        let more = sink.record(tag, self.record_line, self.record_offset, &self.record);
+        let end_offset = self.bytes - chunk.len() as u64 + end as u64;
+        let len = usize::try_from(end_offset - self.record_offset).map_err(|_| Stop::Unusual)?;
+        let more = sink.record(tag, self.record_line, self.record_offset, len, &self.record);
         self.record.clear();
         if more { Ok(()) } else { Err(Stop::Unusual) }
     }
@@ -241,27 +299,27 @@ impl Splitter {
                     // The bulk of a snapshot: run to the next quote or backslash.
                     let rest = chunk.get(at..).unwrap_or_default();
                     let Some(found) = memchr::memchr2(b'"', b'\\', rest) else {
-                        if let Some(level) = self.key_at {
-                            self.push_key(level, rest, false);
-                        }
+                        self.push_key(rest);
                         break;
                     };
                     let stop = at + found;
-                    if let Some(level) = self.key_at {
-                        self.push_key(level, rest.get(..found).unwrap_or_default(), false);
-                    }
+                    self.push_key(rest.get(..found).unwrap_or_default());
                     at = stop;
                     if chunk.get(stop) == Some(&b'\\') {
-                        if let Some(level) = self.key_at {
-                            self.push_key(level, &[], true);
+                        self.push_key(b"\\");
+                        if let Some(key) = self.key_at.and_then(|level| self.keys.get_mut(level)) {
+                            key.escaped = true;
                         }
                         self.mode = Mode::Escape;
                     } else {
                         self.mode = Mode::Normal;
-                        if self.key_at.take().is_some()
+                        if let Some(level) = self.key_at.take()
                             && let Some(frame) = self.frames.last_mut()
                         {
                             frame.expect_key = false;
+                            if let Some(key) = self.keys.get_mut(level) {
+                                key.end();
+                            }
                         }
                         if self.item == Item::Text
                             && let Some(tag) = self.at_items()
@@ -273,6 +331,7 @@ impl Splitter {
                     continue;
                 }
                 Mode::Escape => {
+                    self.push_key(&[b]);
                     self.mode = Mode::String;
                     at += 1;
                     continue;
@@ -307,7 +366,7 @@ impl Splitter {
                         let level = self.frames.len() - 1;
                         if level < KEY_LEVELS {
                             self.keys[level] = Key {
-                                plain: true,
+                                kept: true,
                                 ..Key::default()
                             };
                             self.key_at = Some(level);
@@ -320,18 +379,17 @@ impl Splitter {
                         self.item = Item::Nested;
                     }
                     if b == b'[' && self.array.is_none() && self.frames.len() <= KEY_LEVELS {
-                        let mut keys: [&[u8]; KEY_LEVELS] = [&[]; KEY_LEVELS];
-                        let mut known = true;
+                        let mut keys: [Option<&[u8]>; KEY_LEVELS] = [None; KEY_LEVELS];
+                        let mut in_objects = true;
                         for (level, frame) in self.frames.iter().enumerate() {
-                            match (frame.object, self.keys.get(level).and_then(Key::get)) {
-                                (true, Some(key)) => keys[level] = key,
-                                _ => known = false,
-                            }
+                            in_objects &= frame.object;
+                            keys[level] = self.keys.get(level).and_then(Key::get);
                         }
                         let keys = keys.get(..self.frames.len()).unwrap_or_default();
-                        if known && let Some(tag) = sink.array(keys) {
+                        if in_objects && let Some(chosen) = sink.array(keys) {
                             self.switch(chunk, &mut start, at + 1, Place::Dropped)?;
-                            self.array = Some((self.frames.len() + 1, tag));
+                            self.array = Some((self.frames.len() + 1, chosen.tag));
+                            self.record_text = chosen.text;
                             self.item = Item::First;
                         }
                     }
@@ -463,20 +521,10 @@ impl Splitter {
         Ok(())
     }
 
-    fn push_key(&mut self, level: usize, bytes: &[u8], escaped: bool) {
-        let Some(key) = self.keys.get_mut(level) else {
-            return;
-        };
-        if escaped {
-            key.plain = false;
-            return;
-        }
-        match key.bytes.get_mut(key.len..key.len + bytes.len()) {
-            Some(room) if key.plain => {
-                room.copy_from_slice(bytes);
-                key.len += bytes.len();
-            }
-            _ => key.plain = false,
+    /// Adds bytes, as written, to the key being read (if any).
+    fn push_key(&mut self, bytes: &[u8]) {
+        if let Some(key) = self.key_at.and_then(|level| self.keys.get_mut(level)) {
+            key.push(bytes);
         }
     }
 }
@@ -561,7 +609,8 @@ pub(super) fn reader(
 mod tests {
     use super::*;
 
-    /// Records of `objects.agents` (tag 0) and of any envelope member under `objects.roles` (1).
+    /// Records of `objects.agents` (tag 0), of any envelope member under `objects.roles` (1), and
+    /// of a member under `objects.teams` whose key is too long to record (2, their places only).
     #[derive(Default)]
     struct Collect {
         records: Vec<Found>,
@@ -570,17 +619,29 @@ mod tests {
     }
 
     impl Sink for Collect {
-        fn array(&mut self, keys: &[&[u8]]) -> Option<usize> {
-            match keys {
-                [b"objects", b"agents"] => Some(0),
-                [b"objects", b"roles", _] => Some(1),
-                _ => None,
-            }
+        fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<Chosen> {
+            let (tag, text) = match keys {
+                [Some(b"objects"), Some(b"agents")] => (0, true),
+                [Some(b"objects"), Some(b"roles"), _] => (1, true),
+                [Some(b"objects"), Some(b"teams"), None] => (2, false),
+                _ => return None,
+            };
+            Some(Chosen { tag, text })
         }
-        fn record(&mut self, tag: usize, line: usize, offset: u64, text: &[u8]) -> bool {
+        fn record(
+            &mut self,
+            tag: usize,
+            line: usize,
+            offset: u64,
+            len: usize,
+            text: &[u8],
+        ) -> bool {
+            let at = offset as usize..offset as usize + len;
+            let found = self.text.get(at).unwrap_or_default();
             self.records
-                .push((tag, line, String::from_utf8_lossy(text).into_owned()));
-            self.text.get(offset as usize..offset as usize + text.len()) == Some(text)
+                .push((tag, line, String::from_utf8_lossy(found).into_owned()));
+            // Text only when wanted, and then the record's.
+            (tag == 2 && text.is_empty()) || text == found
         }
     }
 
@@ -667,11 +728,24 @@ mod tests {
     }
 
     #[test]
-    fn keys_elsewhere_or_escaped_are_not_collections() {
-        let text = r#"{"x": {"objects": {"agents": [1]}}, "objects": {"age\u006ets": [2], "agentsX": [3]}, "agents": [4]}"#;
+    fn keys_elsewhere_are_not_collections() {
+        let text = r#"{"x": {"objects": {"agents": [1]}}, "objects": {"agentsX": [3], "a": {"agents": [5]}}, "agents": [4], "y": [{"objects": {"agents": [6]}}]}"#;
         let (skeleton, records) = split_all(text).unwrap();
         assert!(records.is_empty(), "{records:?}");
         assert_eq!(skeleton, text);
+    }
+
+    #[test]
+    fn escaped_keys_are_read_unescaped_and_long_ones_said_to_be_long() {
+        let long = "k".repeat(KEY_BYTES + 1);
+        let text = format!(
+            r#"{{"\u006fbjects": {{"age\u006ets": [2], "teams": {{"{long}": [7], "\u0072\u006F\u006c\u0065\u0073\u0078\u0079\u007a\u0071\u0071\u0071": [8]}}}}}}"#
+        );
+        let (skeleton, records) = split_all(&text).unwrap();
+        let found: Vec<(usize, &str)> = records.iter().map(|(t, _, s)| (*t, s.as_str())).collect();
+        // The last key unescapes to 11 bytes but is written in 66: too long to record.
+        assert_eq!(found, [(0, "2"), (2, "7"), (2, "8")]);
+        assert!(skeleton.contains("\"age\\u006ets\": []"), "{skeleton}");
     }
 
     #[test]

@@ -7,15 +7,28 @@ use super::*;
 
 /// Accepts a bare array or a list envelope such as `{"record_count": 2, "agents": [...]}`.
 pub(super) fn records<'a>(value: &'a Value, name: &str) -> Result<&'a [Value], String> {
+    list(value, name).map(|(_, items)| items)
+}
+
+/// The array of a collection's value [`records`] reads, and where it is: `None` the value itself,
+/// `Some(key)` the member of a list envelope (the one named like the collection, else the only
+/// array).
+pub(in crate::snapshot) fn list<'a>(
+    value: &'a Value,
+    name: &str,
+) -> Result<(Option<&'a str>, &'a [Value]), String> {
     match value {
-        Value::Array(items) => Ok(items),
+        Value::Array(items) => Ok((None, items)),
         Value::Object(map) => {
-            if let Some(Value::Array(items)) = map.get(name) {
-                return Ok(items);
+            if let Some((key, Value::Array(items))) = map.get_key_value(name) {
+                return Ok((Some(key), items));
             }
-            let arrays: Vec<&Vec<Value>> = map.values().filter_map(Value::as_array).collect();
+            let arrays: Vec<(&String, &Vec<Value>)> = map
+                .iter()
+                .filter_map(|(key, value)| Some((key, value.as_array()?)))
+                .collect();
             match arrays.as_slice() {
-                [only] => Ok(only),
+                [(key, only)] => Ok((Some(key), only)),
                 [] => Err(format!(
                     "expected an array of {name} or a list envelope with one, found an object without an array"
                 )),
@@ -80,8 +93,7 @@ pub(super) fn boolean(obj: &Map<String, Value>, key: &str) -> Option<bool> {
 pub(in crate::snapshot) use crate::tenant::Claims;
 
 /// The claims of one record, read apart from its other members (a role may carry a million:
-/// they are kept as pairs, never as JSON). The streamed read decodes them while parsing;
-/// [`RecordClaims::of`] reads them from a record's JSON.
+/// they are kept as pairs, never as JSON), decoded while the record is parsed.
 #[derive(Debug, Default)]
 pub(in crate::snapshot) struct RecordClaims {
     /// Its own `claims`; `None` when absent or not an array.
@@ -91,21 +103,6 @@ pub(in crate::snapshot) struct RecordClaims {
 }
 
 impl RecordClaims {
-    /// The claims in a record's JSON.
-    pub(in crate::snapshot) fn of(obj: &Map<String, Value>) -> Self {
-        Self {
-            own: claims(obj),
-            items: obj
-                .get("roles")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .filter_map(|(at, item)| Some((at, claims(item.as_object()?)?)))
-                .collect(),
-        }
-    }
-
     /// The claims of the item at `at` of the record's `roles`.
     pub(super) fn item(&self, at: usize) -> Option<&Claims> {
         self.items
@@ -114,22 +111,6 @@ impl RecordClaims {
             .and_then(|i| self.items.get(i))
             .map(|(_, claims)| claims)
     }
-}
-
-/// The claims of a record's JSON (see [`claim_pair`] and [`Claims::distinct`]).
-pub(super) fn claims(obj: &Map<String, Value>) -> Option<Claims> {
-    let items = obj.get("claims")?.as_array()?;
-    let mut claims = Claims::default();
-    for (kind, value) in items
-        .iter()
-        .filter_map(Value::as_object)
-        .filter_map(|c| claim_pair(c.get("type"), c.get("value")))
-    {
-        if !claims.push(&kind, &value) {
-            return None;
-        }
-    }
-    Some(claims.distinct())
 }
 
 /// One claim from its `type` and `value` members: `None` unless the type is a string and the

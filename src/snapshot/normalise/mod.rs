@@ -40,7 +40,7 @@ use agents::*;
 use applications::*;
 use claims::*;
 use fields::*;
-pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair};
+pub(in crate::snapshot) use fields::{Claims, RecordClaims, claim_pair, list};
 use restrictions::*;
 
 use super::{Snapshot, SnapshotError};
@@ -50,7 +50,8 @@ use crate::tenant::{
     Role, RoleRef, Team, Tenant, UnknownClaim, Value as PermValue,
 };
 
-/// Builds the tenant model from a snapshot.
+/// Builds the tenant model from a snapshot held whole (a live fetch), by the one read every
+/// command uses ([`super::read_bytes`]) of its text.
 ///
 /// # Errors
 /// Only for structural corruption: a collection that is neither an array nor a list envelope, a
@@ -61,26 +62,40 @@ pub fn normalise(
     catalog: &Catalog,
     path: &Path,
 ) -> Result<Tenant, SnapshotError> {
-    normalise_parts(snapshot, None, None, catalog, path)?.ok_or_else(|| SnapshotError::Shape {
-        path: path.to_owned(),
-        pointer: "/objects/agents".to_owned(),
-        message: "the agents could not be read".to_owned(),
-    })
+    let text = serde_json::to_vec(snapshot).map_err(|e| SnapshotError::Encode {
+        message: e.to_string(),
+    })?;
+    super::read_bytes(&text, path, catalog).map(|loaded| loaded.tenant)
 }
 
-/// [`normalise`], with the agents either in `snapshot` or, when `raw` is given, as the raw text of
-/// each record (parsed, normalised and dropped in turn), and the roles' claims either in their
-/// JSON or, when `role_claims` is given, decoded apart (by the position of each role record).
-/// `Ok(None)` when a raw record is not an object with an integer `id` or not valid JSON: the
-/// caller then normalises the fully parsed snapshot, which names the problem. Never `Ok(None)`
-/// without `raw`.
+/// Why the streamed read gave no tenant.
+pub(in crate::snapshot) enum Refused {
+    /// What is wrong with the file, said.
+    Said(SnapshotError),
+    /// Something the streamed read does not follow (invalid JSON, a key written twice): the
+    /// document is parsed again, which names it with its line and column.
+    Unnamed,
+}
+
+impl From<SnapshotError> for Refused {
+    fn from(error: SnapshotError) -> Self {
+        Self::Said(error)
+    }
+}
+
+/// The tenant of a snapshot whose agents are read by `agents` (`None`: not fetched) and whose
+/// teams, roles and applications are in `snapshot` (the roles' claims decoded apart, in
+/// `role_claims`, by the position of each role record).
+///
+/// # Errors
+/// [`Refused::Said`] for structural corruption (see [`normalise`]), or what `agents` refuses.
 pub(in crate::snapshot) fn normalise_parts(
     snapshot: &Snapshot,
-    raw: Option<&AgentStream<'_>>,
-    mut role_claims: Option<Vec<Option<Claims>>>,
+    agents: Option<&AgentStream<'_>>,
+    mut role_claims: Vec<Option<Claims>>,
     catalog: &Catalog,
     path: &Path,
-) -> Result<Option<Tenant>, SnapshotError> {
+) -> Result<Tenant, Refused> {
     let shape = |pointer: String, message: String| SnapshotError::Shape {
         path: path.to_owned(),
         pointer,
@@ -112,10 +127,6 @@ pub(in crate::snapshot) fn normalise_parts(
     };
     let roles = match &snapshot.objects.roles {
         Some(v) => Some(records(v, "roles").map_err(|m| shape("/objects/roles".into(), m))?),
-        None => None,
-    };
-    let agents = match &snapshot.objects.agents {
-        Some(v) => Some(records(v, "agents").map_err(|m| shape("/objects/agents".into(), m))?),
         None => None,
     };
     let applications = match &snapshot.objects.applications {
@@ -151,10 +162,7 @@ pub(in crate::snapshot) fn normalise_parts(
             let obj = object(item).map_err(|m| shape(format!("/objects/roles/{i}"), m))?;
             let id = any_id(obj)
                 .ok_or_else(|| shape(format!("/objects/roles/{i}"), "role has no `id`".into()))?;
-            let claims = match &mut role_claims {
-                Some(decoded) => decoded.get_mut(i).and_then(Option::take),
-                None => claims(obj),
-            };
+            let claims = role_claims.get_mut(i).and_then(Option::take);
             out.push(Role {
                 name: string(obj, "name").unwrap_or_else(|| format!("role {id}")),
                 is_integration: boolean(obj, "is_integration"),
@@ -239,46 +247,21 @@ pub(in crate::snapshot) fn normalise_parts(
         },
     };
 
-    let normalised = if let Some(raw) = raw {
+    let normalised = match agents {
         // Each record is parsed, normalised and dropped in turn. Whether the claim encoding is in
         // use depends on every agent's claims: when the roles do not settle it, assume it is and
         // normalise again in the rare tenant where no agent's claims match either.
-        let run = raw;
-        let Some(mut done) = run(&context(true, true)) else {
-            return Ok(None);
-        };
-        if !roles_recognised && !done.iter().any(|n| n.own_claims_recognised) {
-            let returned = roles_carry_claims || done.iter().any(|n| n.agent.claims.is_some());
-            let Some(again) = run(&context(false, returned)) else {
-                return Ok(None);
-            };
-            done = again;
+        Some(run) => {
+            let mut done = run(&context(true, true))?;
+            if !roles_recognised && !done.iter().any(|n| n.own_claims_recognised) {
+                let returned = roles_carry_claims || done.iter().any(|n| n.agent.claims.is_some());
+                done = run(&context(false, returned))?;
+            }
+            tenant.claims_recognised =
+                roles_recognised || done.iter().any(|n| n.own_claims_recognised);
+            Some(done)
         }
-        tenant.claims_recognised = roles_recognised || done.iter().any(|n| n.own_claims_recognised);
-        Some(done)
-    } else if let Some(items) = agents {
-        let mut objects = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let obj = object(item).map_err(|m| shape(format!("/objects/agents/{i}"), m))?;
-            let id = int_id(obj).ok_or_else(|| {
-                shape(
-                    format!("/objects/agents/{i}"),
-                    "agent has no integer `id`".into(),
-                )
-            })?;
-            objects.push((id, obj));
-        }
-        tenant.claims_recognised = roles_recognised
-            || objects
-                .iter()
-                .any(|(_, obj)| claims(obj).is_some_and(|c| recognised(catalog, &c)));
-        let returned = roles_carry_claims || objects.iter().any(|(_, obj)| claims(obj).is_some());
-        let ctx = context(tenant.claims_recognised, returned);
-        Some(map_in_parallel(&objects, |(id, obj)| {
-            Normalised::of(&ctx, *id, obj, RecordClaims::of(obj))
-        }))
-    } else {
-        None
+        None => None,
     };
     if let Some(mut done) = normalised {
         // Sorted by id; the sort is stable, so of a duplicate id the first in the file is kept.
@@ -303,28 +286,28 @@ pub(in crate::snapshot) fn normalise_parts(
     }
     tenant.unknown_claims = unknown.listed.into_iter().collect();
     tenant.unknown_claims_cut = unknown.more;
-    Ok(Some(tenant))
+    Ok(tenant)
 }
 
 /// Reads the agents for [`normalise_parts`]: every agent record normalised with this context, in
-/// file order, or `None` when one cannot be (the caller then reads the snapshot whole).
+/// file order, or why one cannot be.
 pub(in crate::snapshot) type AgentStream<'a> =
-    dyn Fn(&Context<'_>) -> Option<Vec<Normalised>> + Sync + 'a;
+    dyn Fn(&Context<'_>) -> Result<Vec<Normalised>, Refused> + Sync + 'a;
 
 /// One agent record (as parsed for the normaliser: its members and its claims), normalised, its
-/// permission values shared with the equal ones in `pool`; `None` when it is not an object with
-/// an integer `id`.
+/// permission values shared with the equal ones in `pool`; `Err` says why it is not an object
+/// with an integer `id`.
 pub(in crate::snapshot) fn agent_record(
     ctx: &Context<'_>,
     value: &Value,
     claims: RecordClaims,
     pool: &mut crate::tenant::SharePool,
-) -> Option<Normalised> {
-    let obj = value.as_object()?;
-    let id = int_id(obj)?;
+) -> Result<Normalised, String> {
+    let obj = object(value)?;
+    let id = int_id(obj).ok_or_else(|| "agent has no integer `id`".to_owned())?;
     let mut normalised = Normalised::of(ctx, id, obj, claims);
     normalised.agent.permissions.share(pool);
-    Some(normalised)
+    Ok(normalised)
 }
 
 /// One agent record, normalised.
@@ -357,32 +340,4 @@ impl Normalised {
             unknown_claims: unknown,
         }
     }
-}
-
-/// `items.iter().map(f).collect()` on the machine's cores: agents are normalised independently of
-/// each other (tens of thousands in a large tenant), and the order is kept.
-fn map_in_parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(8);
-    if threads < 2 || items.len() < 256 {
-        return items.iter().map(f).collect();
-    }
-    let mut parts = items.chunks(items.len().div_ceil(threads));
-    let first = parts.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let f = &f;
-        let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
-            .collect();
-        let mut out: Vec<U> = Vec::with_capacity(items.len());
-        out.extend(first.iter().map(f));
-        for handle in others {
-            match handle.join() {
-                Ok(part) => out.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
 }
