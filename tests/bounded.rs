@@ -184,10 +184,11 @@ fn junk_member(dir: &Path, count: usize) -> PathBuf {
     path
 }
 
-/// A 70 MB agent record (over the 64 MiB the streamed read cuts out, so the document is parsed
-/// whole) whose junk member once became a JSON tree of 16 times the file: `snapshot show`, `check`,
-/// `diff` and `plan` now stay within 4 times the file plus the base of the binary. (The run is
-/// limited to 512 MiB of address space; the tree alone would need more than 1 GiB.)
+/// A 70 MB agent record whose junk member once became a JSON tree of 16 times the file:
+/// `snapshot show` and `check` now stay within 4 times the file plus the base of the binary, and
+/// so does naming what is wrong with the same file cut short (the document is read again to say
+/// where, its objects checked, never built). (The run is limited to 512 MiB of address space; the
+/// tree alone would need more than 1 GiB.)
 #[test]
 fn a_junk_array_in_a_record_is_skipped_not_built() {
     let dir = tempfile::tempdir().unwrap();
@@ -208,6 +209,24 @@ fn a_junk_array_in_a_record_is_skipped_not_built() {
             &["check", "--snapshot", path, "--format", "json"]
         ),
         1
+    );
+    // Cut short: refused, and where it ends said, within the same limit.
+    let text = std::fs::read(path).unwrap();
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, &text[..text.len() - 3]).unwrap();
+    let cut = cut.to_str().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_halo-audit"))
+        .args(["snapshot", "show", cut])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("EOF while parsing") && said.contains("ends early"),
+        "{said}"
     );
 }
 

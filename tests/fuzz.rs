@@ -244,8 +244,8 @@ fn text(bytes: &[u8]) -> String {
 /// Parses, normalises and, when that succeeds, checks a snapshot and renders every format.
 ///
 /// The snapshot read every command uses (streamed, agents record by record, only what the
-/// normaliser reads) must give the tenant, or the error, the normaliser gives for the whole
-/// document.
+/// normaliser reads) must give the same tenant for the document as it is and as parsed whole and
+/// written again (`snapshot::normalise`), and refuse it with the error the whole parse names.
 fn snapshot_pipeline(bytes: &[u8]) {
     let catalog = Catalog::builtin().unwrap();
     let path = Path::new("fuzz.json");
@@ -262,6 +262,11 @@ fn snapshot_pipeline(bytes: &[u8]) {
         }
         (Err(full), Err(lean)) => {
             assert_eq!(full.to_string(), lean.to_string());
+            // Every valid layout is followed: a refusal is always named.
+            assert!(
+                !lean.to_string().contains("could not be followed"),
+                "{lean}"
+            );
             assert!(!render(&full).is_empty());
             return;
         }

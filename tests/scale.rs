@@ -1,10 +1,11 @@
 //! What keeps every command fast and small on large tenants (docs/performance.md), without timing
-//! anything (`cargo run --release -p halo-bench -- check` measures): the streamed read, which
-//! parses only the members the normaliser reads, gives the very tenant the normaliser gives for
-//! the whole document (the normaliser's own tests use whole documents: a member read there but not
-//! kept by `src/snapshot/lean.rs` shows here), on every fixture, from a file or from memory, and
-//! refuses every broken file with the same error; synthetic tenants (crates/halo-sim) bind every
-//! shipped set; evidence stays short when a tenant has hundreds of teams.
+//! anything (`cargo run --release -p halo-bench -- check` measures): the streamed read (the one
+//! tenant builder, which parses only the members the normaliser reads) gives the same tenant for
+//! every layout of a document: as written, re-written whole by serde (`snapshot::normalise` of the
+//! parsed document), from a file in chunks or from memory, in envelopes, with escaped keys; it
+//! refuses every broken file with the error the whole document's parse names; synthetic tenants
+//! (crates/halo-sim) bind every shipped set; evidence stays short when a tenant has hundreds of
+//! teams.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -89,7 +90,8 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
-/// The normalised tenant, as JSON, of the whole document and from the streamed read.
+/// The normalised tenant, as JSON, of the document parsed whole and written again (what
+/// `snapshot::normalise` reads), and of the document as it is.
 fn both_ways(bytes: &[u8], path: &Path) -> (serde_json::Value, serde_json::Value) {
     let catalog = Catalog::builtin().unwrap();
     let full = snapshot::normalise(&snapshot::parse(bytes, path).unwrap(), catalog, path).unwrap();

@@ -3,11 +3,10 @@
 //! Owns: the list of members `normalise/` reads from Halo's agents, teams and roles, and a parser
 //! that skips every other member while reading (a large tenant's agents carry dozens of members and
 //! nested rows the audit never looks at), noting the names of the secret-looking members it skips
-//! (for `redacted`). `read.rs` uses it for each record it cuts out of the file and for the rest of
-//! the document. The tenant built this way is the one the normaliser builds from the whole
-//! document: `tests/scale.rs` compares both on every fixture, so a member the normaliser starts
-//! reading must be added here. A member missing here makes the permissions that depend on it
-//! unknown (`unverifiable`), never passed.
+//! (for `redacted`). `read.rs` uses it for each team, role and agent record it cuts out of the
+//! file. A member the normaliser starts reading must be added here: a member missing here makes
+//! the permissions that depend on it unknown (`unverifiable`), never passed (the normaliser's
+//! tests, which read whole documents through `read.rs`, show it).
 //!
 //! It must not be used where the snapshot itself is written (`fetch`): that keeps Halo's objects
 //! whole.

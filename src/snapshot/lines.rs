@@ -1,7 +1,7 @@
 //! Where each Halo object starts in a snapshot file, so that a report can point at it.
 //!
 //! Owns: finding the line of every object of `objects.agents`, `teams`, `roles` and
-//! `applications` (a bare array or a list envelope, as [`super::normalise()`] reads them), keyed by
+//! `applications` (a bare array or a list envelope, as [`super::read`] reads them), keyed by
 //! collection and `id`. It reads the text only, in chunks (`split.rs` finds the records), and
 //! never fails: a file it cannot read or follow gives no lines, and a report then points at line
 //! 1. It does not interpret the objects.

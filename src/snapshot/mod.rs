@@ -158,6 +158,22 @@ pub struct Objects {
     pub applications: Option<Value>,
 }
 
+/// Halo's objects read only to find what is wrong with them: checked as [`Objects`] is (any JSON,
+/// no key written twice in one object), nothing kept.
+#[derive(Debug, Default, Deserialize)]
+// Named as `Objects` is in messages.
+#[serde(expecting = "struct Objects")]
+pub struct Checked {
+    #[serde(rename = "agents", default, deserialize_with = "strict::checked")]
+    _agents: (),
+    #[serde(rename = "teams", default, deserialize_with = "strict::checked")]
+    _teams: (),
+    #[serde(rename = "roles", default, deserialize_with = "strict::checked")]
+    _roles: (),
+    #[serde(rename = "applications", default, deserialize_with = "strict::checked")]
+    _applications: (),
+}
+
 /// JSON values that refuse duplicate keys (serde_json's own `Value` keeps the last silently).
 pub(crate) mod strict {
     use std::fmt;
@@ -236,11 +252,79 @@ pub(crate) mod strict {
     pub fn option<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
         Option::<Strict>::deserialize(deserializer).map(|v| v.map(|s| s.0))
     }
+
+    /// For `#[serde(deserialize_with)]` on a member only checked: any JSON value, with no key
+    /// written twice in one object (refused as [`Strict`] refuses it), nothing kept.
+    pub fn checked<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+        Check::deserialize(deserializer).map(drop)
+    }
+
+    /// A JSON value checked as [`Strict`] reads it.
+    struct Check;
+
+    impl<'de> Deserialize<'de> for Check {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(CheckVisitor).map(|()| Check)
+        }
+    }
+
+    struct CheckVisitor;
+
+    impl<'de> Visitor<'de> for CheckVisitor {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E: Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E: Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_none<E: Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            Check::deserialize(d).map(drop)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<Check>()?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if keys.contains(&key) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice in one object"
+                    )));
+                }
+                let Check = map.next_value()?;
+                keys.insert(key);
+            }
+            Ok(())
+        }
+    }
 }
 
-/// A snapshot document.
+/// A snapshot document: its header and Halo's objects (`O`: [`Objects`], or [`Checked`] where the
+/// document is only checked).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
-pub struct Snapshot {
+#[schemars(rename = "Snapshot")]
+pub struct Snapshot<O: Default = Objects> {
     pub format: String,
     pub version: u64,
     #[serde(default)]
@@ -260,7 +344,8 @@ pub struct Snapshot {
     #[serde(default)]
     pub redacted: Vec<String>,
     #[serde(default)]
-    pub objects: Objects,
+    #[schemars(with = "Objects", default = "Objects::default")]
+    pub objects: O,
 }
 
 impl Snapshot {
@@ -409,23 +494,53 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
     let file = open(path)?;
     // `take`: a file that grows while it is read still stops at the limit.
     let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
-    load_from(reader, path, || {
+    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
+    let mut snapshot = finish(result, path, || {
         let file = std::fs::File::open(path).ok()?;
         Some(std::io::BufReader::new(std::io::Read::take(
             file,
             MAX_BYTES + 1,
         )))
-    })
+    })?;
+    snapshot.strip_secrets();
+    Ok(snapshot)
 }
 
-/// [`load`] of a reader; `reopen` gives the document again (to read its header for a message).
-fn load_from<R: std::io::Read>(
+/// What is wrong with a snapshot document read from `reader`, found as [`load`] finds it, but
+/// with Halo's objects checked, never built ([`Checked`]): memory holds the header and the keys
+/// of the objects open at one time. `Ok` when nothing is.
+///
+/// # Errors
+/// See [`load`].
+fn check_from<R: std::io::Read>(
     reader: impl std::io::Read,
     path: &Path,
     reopen: impl Fn() -> Option<R>,
-) -> Result<Snapshot, SnapshotError> {
-    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
-    finish(result, path, reopen)
+) -> Result<(), SnapshotError> {
+    let result = decode::<Checked, _>(&mut serde_json::Deserializer::from_reader(reader));
+    finish(result, path, reopen).map(drop)
+}
+
+/// [`check_from`] of a snapshot file.
+fn check_file(path: &Path) -> Result<(), SnapshotError> {
+    let reopen = || {
+        let file = std::fs::File::open(path).ok()?;
+        Some(std::io::BufReader::new(std::io::Read::take(
+            file,
+            MAX_BYTES + 1,
+        )))
+    };
+    let reader = reopen().ok_or_else(|| SnapshotError::Read {
+        path: path.to_owned(),
+        cause: std::io::Error::other("it could not be opened again"),
+    })?;
+    check_from(reader, path, reopen)
+}
+
+/// [`check_from`] of a snapshot's bytes.
+fn check_bytes(bytes: &[u8], path: &Path) -> Result<(), SnapshotError> {
+    let result = decode::<Checked, _>(&mut serde_json::Deserializer::from_slice(bytes));
+    finish(result, path, || Some(bytes)).map(drop)
 }
 
 /// How a snapshot read from standard input (`-`) is named in messages.
@@ -508,13 +623,15 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
 /// See [`SnapshotError`].
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
     let result = decode(&mut serde_json::Deserializer::from_slice(bytes));
-    finish(result, path, || Some(bytes))
+    let mut snapshot = finish(result, path, || Some(bytes))?;
+    snapshot.strip_secrets();
+    Ok(snapshot)
 }
 
 /// Deserialises a whole document, tracking the path of a member that has the wrong shape.
-fn decode<'de, R: serde_json::de::Read<'de>>(
+fn decode<'de, O: Default + Deserialize<'de>, R: serde_json::de::Read<'de>>(
     de: &mut serde_json::Deserializer<R>,
-) -> Result<Snapshot, (serde_json::Error, String)> {
+) -> Result<Snapshot<O>, (serde_json::Error, String)> {
     let snapshot = serde_path_to_error::deserialize(&mut *de)
         .map_err(|e| (e.path().to_string(), e.into_inner()))
         .map_err(|(path, e)| (e, path))?;
@@ -524,15 +641,14 @@ fn decode<'de, R: serde_json::de::Read<'de>>(
 
 /// Checks the header of a decoded snapshot, or turns a decoding error into the most specific
 /// snapshot error; `reopen` gives the document again to read its header.
-fn finish<R: std::io::Read>(
-    result: Result<Snapshot, (serde_json::Error, String)>,
+fn finish<O: Default, R: std::io::Read>(
+    result: Result<Snapshot<O>, (serde_json::Error, String)>,
     path: &Path,
     reopen: impl Fn() -> Option<R>,
-) -> Result<Snapshot, SnapshotError> {
+) -> Result<Snapshot<O>, SnapshotError> {
     match result {
-        Ok(mut snapshot) => {
+        Ok(snapshot) => {
             check_header(&snapshot.format, snapshot.version, path)?;
-            snapshot.strip_secrets();
             Ok(snapshot)
         }
         Err((error, member)) => Err(explain(path, &error, &member, reopen)),

@@ -10,10 +10,14 @@
 //! pruned teams and roles, the places of the agent records, and a bounded number of batches in
 //! flight.
 //!
-//! A file with any problem (invalid JSON, a wrong shape, a duplicate key, an agent without an
-//! integer `id`) is read again in full by [`super::load`] and [`super::normalise()`], which name the
-//! problem with its line and column; memory does not matter on that path. So every command
-//! refuses a file with the same error.
+//! It is the only code that builds a tenant from a snapshot. Every valid layout is read this way:
+//! each collection a bare array or a list envelope (whose every array is cut out; the one the
+//! normaliser reads is chosen once the skeleton is parsed), keys escaped or not, records of any
+//! size within the file's limit. A record that is not an object with an integer `id`, or a
+//! collection that is not a list, is refused here, named by its place. Anything else it cannot
+//! follow (invalid JSON, a key written twice) is named by reading the document once more as
+//! [`super::load`] reads it, with Halo's objects checked, never built ([`super::Checked`]): its
+//! line and column, in bounded memory. So every command refuses a file with the same error.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -85,7 +89,7 @@ pub fn read(path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     // Refuses a directory or a file over the limit before anything else.
     drop(super::open(path)?);
     streamed(&Input::File(path), catalog, path)
-        .map_err(|refused| refused.named(path, || super::load(path).map(drop)))
+        .map_err(|refused| refused.named(path, || super::check_file(path)))
 }
 
 /// [`read`] of standard input, spooled ([`super::Spooled`]): streamed from the temporary file like
@@ -102,11 +106,10 @@ pub fn read_spooled(spool: &super::Spooled, catalog: &Catalog) -> Result<Loaded,
                 cause: std::io::Error::other("the temporary copy of standard input is gone"),
             })?;
             let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
-            super::load_from(reader, path, || {
+            super::check_from(reader, path, || {
                 let (file, _) = spool.reader()?;
                 Some(std::io::BufReader::new(file))
             })
-            .map(drop)
         })
     })
 }
@@ -117,12 +120,12 @@ pub fn read_spooled(spool: &super::Spooled, catalog: &Catalog) -> Result<Loaded,
 /// See [`read`].
 pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded, SnapshotError> {
     streamed(&Input::Bytes(bytes), catalog, path)
-        .map_err(|refused| refused.named(path, || super::parse(bytes, path).map(drop)))
+        .map_err(|refused| refused.named(path, || super::check_bytes(bytes, path)))
 }
 
 impl Refused {
-    /// The error: the one said, or the one `whole` (the document parsed whole, its tenant never
-    /// built) names.
+    /// The error: the one said, or the one `whole` (the document read whole, Halo's objects
+    /// checked, never built) names.
     fn named(
         self,
         path: &Path,

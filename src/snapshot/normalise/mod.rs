@@ -7,12 +7,11 @@
 //! `unverifiable`. Driven by the catalog's `source` of each permission; no Halo names are hard-coded
 //! here beyond the object fields themselves.
 //!
-//! Commands read snapshots through `read.rs`, which parses only the members read here (`lean.rs`
-//! lists them): a member newly read here must be added there too (`tests/scale.rs` compares the
-//! tenant of the streamed read with [`normalise`]'s of the whole document on every fixture). There
-//! the agents arrive one record at a time, each normalised on a worker thread with the tenant-wide
-//! `Context` (`normalise_parts`, `agent_record`); here, in [`normalise`], as parsed JSON. Both
-//! give the same tenant.
+//! Its one caller is `read.rs`, which parses only the members read here (`lean.rs` lists them: a
+//! member newly read here must be added there too, or the permissions that depend on it are
+//! unknown). The teams, roles and applications arrive parsed; the agents one record at a time,
+//! each normalised on a worker thread with the tenant-wide `Context` (`normalise_parts`,
+//! `agent_record`). [`normalise`], for a snapshot held whole, reads its text the same way.
 //!
 //! The parts: `fields` (collections, records, their members), `applications`, `agents` (the plan of
 //! every permission and one agent's record), `claims`, `restrictions` (permissions derived from the
