@@ -12,6 +12,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::read::Member;
+
 /// The collections of a snapshot, as named under `objects`.
 pub const COLLECTIONS: [&str; 4] = ["agents", "teams", "roles", "applications"];
 
@@ -27,33 +29,38 @@ struct WithId {
     id: Value,
 }
 
-/// Collects the first line of every record of the collections, bare or in an envelope.
+/// Collects the first line of every record of the collections, bare or in an envelope: of the
+/// arrays the normaliser may read (see [`ObjectLines::of`]), the first of each kind.
 #[derive(Default)]
 struct Found {
-    /// The arrays met: collection, envelope member (`None`: the collection is the array).
-    arrays: Vec<(&'static str, Option<Vec<u8>>)>,
-    /// For each array met, the id and line of each record that is an object with a usable id.
+    /// The arrays kept: collection, which of its arrays.
+    arrays: Vec<(&'static str, Member)>,
+    /// The number of envelope arrays not named like their collection met, by collection.
+    others: BTreeMap<&'static str, usize>,
+    /// For each array kept, the id and line of each record that is an object with a usable id.
     records: Vec<Vec<(String, usize)>>,
 }
 
 impl super::split::Sink for Found {
     fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<super::split::Chosen> {
-        // A member whose key is too long to record is never the one named after the collection.
-        let (collection, member) = match keys {
-            [Some(b"objects"), Some(collection)] => (*collection, None),
-            [Some(b"objects"), Some(collection), member] => {
-                (*collection, Some(member.unwrap_or_default().to_vec()))
-            }
-            _ => return None,
-        };
-        let collection = COLLECTIONS
-            .into_iter()
-            .find(|c| c.as_bytes() == collection)?;
-        self.arrays.push((collection, member));
-        self.records.push(Vec::new());
+        let (name, member) = super::read::collection_array(keys)?;
+        let collection = COLLECTIONS.into_iter().find(|c| c.as_bytes() == name)?;
+        if member == Member::Other {
+            *self.others.entry(collection).or_default() += 1;
+        }
+        // Another array of a kind already met is never read: its records are passed over.
+        let seen = self.arrays.contains(&(collection, member));
+        if !seen {
+            self.arrays.push((collection, member));
+            self.records.push(Vec::new());
+        }
         Some(super::split::Chosen {
-            tag: self.arrays.len() - 1,
-            text: true,
+            tag: if seen {
+                usize::MAX
+            } else {
+                self.arrays.len() - 1
+            },
+            text: !seen,
         })
     }
 
@@ -116,26 +123,11 @@ impl ObjectLines {
             return Self { lines };
         }
         for collection in COLLECTIONS {
-            let of = |member: Option<&[u8]>| {
-                found
-                    .arrays
-                    .iter()
-                    .position(|(c, m)| *c == collection && m.as_deref() == member)
-            };
-            let envelope: Vec<usize> = found
-                .arrays
-                .iter()
-                .enumerate()
-                .filter(|(_, (c, m))| *c == collection && m.is_some())
-                .map(|(at, _)| at)
-                .collect();
-            let chosen =
-                of(None)
-                    .or_else(|| of(Some(collection.as_bytes())))
-                    .or(match envelope[..] {
-                        [only] => Some(only),
-                        _ => None,
-                    });
+            let of = |member| found.arrays.iter().position(|a| *a == (collection, member));
+            let only_other = found.others.get(collection) == Some(&1);
+            let chosen = of(Member::Own)
+                .or_else(|| of(Member::Named))
+                .or_else(|| of(Member::Other).filter(|_| only_other));
             let Some(records) = chosen.and_then(|at| found.records.get(at)) else {
                 continue;
             };
@@ -210,6 +202,21 @@ mod tests {
         assert_eq!(lines.line("agents", "12"), None);
         assert_eq!(lines.line("tenants", "10"), None);
         assert_eq!(lines.lines.len(), 6);
+    }
+
+    #[test]
+    fn the_named_array_of_an_envelope_is_read_beside_others_and_escaped() {
+        // Many arrays beside it cost nothing: only the first of each kind is kept.
+        let others: String = (0..1000)
+            .map(|i| format!(r#""x{i}": [{{"id": 7}}], "#))
+            .collect();
+        let text = format!(
+            r#"{{"\u006fbjects": {{"agents": {{{others}"a\u0067ents": [{{"id": 1}}], "y": [{{"id": 8}}]}}}}}}"#
+        );
+        let lines = ObjectLines::scan(&text);
+        assert_eq!(lines.line("agents", "1"), Some(1));
+        assert_eq!(lines.line("agents", "7"), None);
+        assert_eq!(lines.lines.len(), 1);
     }
 
     #[test]

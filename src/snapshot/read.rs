@@ -249,15 +249,27 @@ impl Collection {
     }
 }
 
-/// Which array of a collection an array cut out is.
+/// Which array of a collection an array is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Member {
+pub(super) enum Member {
     /// The collection's own value.
     Own,
     /// The member of its list envelope named like the collection.
     Named,
-    /// The first other array of its list envelope (read when it is the only one).
+    /// Another array of its list envelope (read when it is the only one).
     Other,
+}
+
+/// The collection (its name under `objects`) and the [`Member`] of an array the splitter met at
+/// these keys; `None` when it is not an array of a collection.
+pub(super) fn collection_array<'k>(keys: &[Option<&'k [u8]>]) -> Option<(&'k [u8], Member)> {
+    match keys {
+        [Some(b"objects"), Some(name)] => Some((name, Member::Own)),
+        // A key too long to record is not the collection's name.
+        [Some(b"objects"), Some(name), key] if *key == Some(*name) => Some((name, Member::Named)),
+        [Some(b"objects"), Some(name), _] => Some((name, Member::Other)),
+        _ => None,
+    }
 }
 
 /// An array the first pass cut out.
@@ -321,19 +333,10 @@ impl Cut {
 
 impl Sink for Cut {
     fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<Chosen> {
-        let (name, key) = match keys {
-            [Some(b"objects"), Some(name)] => (*name, None),
-            [Some(b"objects"), Some(name), key] => (*name, Some(*key)),
-            _ => return None,
-        };
+        let (name, member) = collection_array(keys)?;
         let collection = Collection::ALL
             .into_iter()
             .find(|c| c.name().as_bytes() == name)?;
-        let member = match key {
-            None => Member::Own,
-            Some(Some(key)) if key == name => Member::Named,
-            Some(_) => Member::Other,
-        };
         // A second array of a kind is dropped: a key written twice (which the skeleton's parse
         // refuses), or an envelope's third array (which the normaliser never reads).
         let first = !self
