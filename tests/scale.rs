@@ -387,3 +387,37 @@ fn every_layout_of_a_tenant_reads_to_the_same_tenant() {
         assert_eq!(serde_json::to_value(read.tenant).unwrap(), plain, "{what}");
     }
 }
+
+#[test]
+fn a_bad_agent_record_is_named_by_its_place_however_many_batches_come_before() {
+    let catalog = Catalog::builtin().unwrap();
+    // About 300 bytes a record: the agents fill several of the workers' 256 KiB batches.
+    let doc = |bad: &[usize]| {
+        let agents: Vec<serde_json::Value> = (0..3000)
+            .map(|i| {
+                if bad.contains(&i) {
+                    serde_json::json!({"name": format!("no id {i}")})
+                } else {
+                    serde_json::json!({"id": i + 1, "name": format!("Agent {i}"), "notes": "n".repeat(250)})
+                }
+            })
+            .collect();
+        serde_json::json!({"format": "halo-audit-snapshot", "version": 1, "objects": {"agents": agents}})
+            .to_string()
+    };
+    for (bad, named) in [(vec![2500], 2500), (vec![2900, 40], 40), (vec![0], 0)] {
+        let text = doc(&bad);
+        let error = snapshot::read_bytes(text.as_bytes(), Path::new("bad.json"), catalog)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            format!("snapshot bad.json: /objects/agents/{named}: agent has no integer `id`"),
+            "{bad:?}"
+        );
+    }
+    let good = doc(&[]);
+    let read = snapshot::read_bytes(good.as_bytes(), Path::new("good.json"), catalog).unwrap();
+    assert_eq!(read.tenant.agents.unwrap().len(), 3000);
+}
