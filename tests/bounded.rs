@@ -230,6 +230,44 @@ fn a_junk_array_in_a_record_is_skipped_not_built() {
     );
 }
 
+/// A snapshot whose agents, or whose applications, are 40 million `0` (80 MB): refused at the
+/// first (`/objects/agents/0: expected an object, found a number`) within the 512 MiB limit. Each
+/// was once kept (the place of every record: 640 MB; a JSON value of each: 1.3 GB).
+#[test]
+fn a_collection_of_millions_of_non_objects_is_refused_at_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = {
+        let mut zeros = "0,".repeat(40_000_000);
+        zeros.pop();
+        zeros
+    };
+    for collection in ["agents", "applications"] {
+        let path = dir.path().join(format!("{collection}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"format": "halo-audit-snapshot", "version": 1, "objects": {{"{collection}": [{zeros}]}}}}"#
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_halo-audit"))
+            .args(["snapshot", "show", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{collection}: {said}");
+        assert!(
+            said.contains(&format!(
+                "/objects/{collection}/0: expected an object, found a number"
+            )),
+            "{collection}: {said}"
+        );
+    }
+}
+
 /// A 100 MB baseline report (the demo's findings, many times over): read without a JSON tree of
 /// it (which once took 7 times the file), within the 512 MiB limit.
 #[test]

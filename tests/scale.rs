@@ -420,4 +420,18 @@ fn a_bad_agent_record_is_named_by_its_place_however_many_batches_come_before() {
     let good = doc(&[]);
     let read = snapshot::read_bytes(good.as_bytes(), Path::new("good.json"), catalog).unwrap();
     assert_eq!(read.tenant.agents.unwrap().len(), 3000);
+    // A record that is not JSON after the bad one: the document is not JSON, which comes first
+    // (as for the whole document), though the streamed read stops at the bad record.
+    for bad in [vec![10], vec![]] {
+        let text = doc(&bad).replacen("\"Agent 2950\"", "\"Agent 2950\" tru", 1);
+        let error = snapshot::read_bytes(text.as_bytes(), Path::new("bad.json"), catalog)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("snapshot bad.json:1:"),
+            "{bad:?}: {error}"
+        );
+        assert!(error.contains("expected"), "{bad:?}: {error}");
+    }
 }

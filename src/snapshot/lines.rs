@@ -64,13 +64,13 @@ impl super::split::Sink for Found {
         })
     }
 
-    fn record(&mut self, tag: usize, line: usize, _: u64, _: usize, text: &[u8]) -> bool {
-        if text.first() == Some(&b'{')
-            && let Ok(object) = serde_json::from_slice::<WithId>(text)
+    fn record(&mut self, tag: usize, record: super::split::Piece<'_>) -> bool {
+        if record.first == b'{'
+            && let Ok(object) = serde_json::from_slice::<WithId>(record.text)
             && let Some(id) = id_text(&object.id)
             && let Some(records) = self.records.get_mut(tag)
         {
-            records.push((id, line));
+            records.push((id, record.line));
         }
         true
     }

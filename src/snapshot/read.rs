@@ -27,7 +27,7 @@ use std::sync::{Mutex, mpsc};
 
 use super::lean::Record;
 use super::normalise::{self, Claims, Context, Normalised, Refused};
-use super::split::{self, Chosen, Sink, Stop};
+use super::split::{self, Chosen, Piece, Sink, Stop};
 use super::{
     Auditor, GapRecord, Instance, MAX_BYTES, RequestStats, STDIN_NAME, Snapshot, SnapshotError,
     ToolInfo,
@@ -124,23 +124,22 @@ pub fn read_bytes(bytes: &[u8], path: &Path, catalog: &Catalog) -> Result<Loaded
 }
 
 impl Refused {
-    /// The error: the one said, or the one `whole` (the document read whole, Halo's objects
-    /// checked, never built) names.
+    /// The error: the one `whole` (the document read whole, Halo's objects checked, never built)
+    /// names, else the one said. The streamed read does not parse every byte before it judges a
+    /// record (the records after a bad one are not read), so what makes the document invalid JSON
+    /// comes first, as it does for the whole document.
     fn named(
         self,
         path: &Path,
         whole: impl FnOnce() -> Result<(), SnapshotError>,
     ) -> SnapshotError {
-        match self {
-            Refused::Said(error) => error,
-            Refused::Unnamed => match whole() {
-                Err(error) => error,
-                // Not expected: every valid snapshot is read by the streamed read.
-                Ok(()) => SnapshotError::Shape {
-                    path: path.to_owned(),
-                    pointer: "the document".to_owned(),
-                    message: "it is valid JSON, but its layout could not be followed (please report this with the file's shape, not its data)".to_owned(),
-                },
+        match (whole(), self) {
+            (Err(error), _) | (Ok(()), Refused::Said(error)) => error,
+            // Not expected: every valid snapshot is read by the streamed read.
+            (Ok(()), Refused::Unnamed) => SnapshotError::Shape {
+                path: path.to_owned(),
+                pointer: "the document".to_owned(),
+                message: "it is valid JSON, but its layout could not be followed (please report this with the file's shape, not its data)".to_owned(),
             },
         }
     }
@@ -235,16 +234,18 @@ enum Collection {
     Agents,
     Teams,
     Roles,
+    Applications,
 }
 
 impl Collection {
-    const ALL: [Self; 3] = [Self::Agents, Self::Teams, Self::Roles];
+    const ALL: [Self; 4] = [Self::Agents, Self::Teams, Self::Roles, Self::Applications];
 
     fn name(self) -> &'static str {
         match self {
             Self::Agents => "agents",
             Self::Teams => "teams",
             Self::Roles => "roles",
+            Self::Applications => "applications",
         }
     }
 }
@@ -278,12 +279,16 @@ struct Cutout {
     member: Member,
     /// Where each record is (agents only: their records are read in the second pass).
     places: Vec<(u64, usize)>,
+    /// A record that is not an object was met: the normaliser refuses the array at it, so the
+    /// records after it are passed over (a hostile file of a billion `0` holds one).
+    closed: bool,
 }
 
-/// The first pass: cuts out the records of every array of the agents, the teams and the roles
-/// (a bare array or a list envelope's), so that the skeleton holds none of them. Of the agents it
-/// keeps where each record is; each team and role record goes to a thread of its own that parses
-/// it keeping what the normaliser reads (a large tenant's teams list their agents). Which array
+/// The first pass: cuts out the records of every array of the agents, the teams, the roles and
+/// the applications (a bare array or a list envelope's), so that the skeleton holds none of them.
+/// Of the agents it keeps where each record is; each other record goes to a thread of its own
+/// that parses it keeping what the normaliser reads (a large tenant's teams list their agents;
+/// applications are kept whole). Which array
 /// the normaliser reads is known once the skeleton is parsed ([`Cut::chosen`]); the records of
 /// an envelope's further arrays, which it never reads, are dropped.
 struct Cut {
@@ -348,6 +353,7 @@ impl Sink for Cut {
                 collection,
                 member,
                 places: Vec::new(),
+                closed: false,
             });
             self.arrays.len() - 1
         } else {
@@ -358,24 +364,26 @@ impl Sink for Cut {
             text: tag != DROPPED && collection != Collection::Agents,
         })
     }
-    fn record(&mut self, tag: usize, _: usize, offset: u64, len: usize, text: &[u8]) -> bool {
-        let Some(array) = self.arrays.get_mut(tag) else {
+    fn record(&mut self, tag: usize, record: Piece<'_>) -> bool {
+        let Some(array) = self.arrays.get_mut(tag).filter(|array| !array.closed) else {
             return true;
         };
+        array.closed = record.first != b'{';
         if array.collection == Collection::Agents {
-            array.places.push((offset, len));
+            array.places.push((record.offset, record.len));
             return true;
         }
         // The parser stopped (a record it could not read): so does the split.
         self.to_parser.as_ref().is_some_and(|to_parser| {
             to_parser
-                .send((tag, array.collection, text.to_vec()))
+                .send((tag, array.collection, record.text.to_vec()))
                 .is_ok()
         })
     }
 }
 
-/// The records of one array of teams or roles, parsed keeping what the normaliser reads.
+/// The records of one array of teams, roles or applications, parsed keeping what the normaliser
+/// reads.
 #[derive(Default)]
 struct Parsed {
     records: Vec<serde_json::Value>,
@@ -383,7 +391,7 @@ struct Parsed {
     claims: Vec<Option<Claims>>,
 }
 
-/// The teams and roles of the first pass.
+/// The teams, roles and applications of the first pass.
 #[derive(Default)]
 struct TeamsAndRoles {
     /// By the tag of their array.
@@ -392,23 +400,33 @@ struct TeamsAndRoles {
     skipped: BTreeSet<String>,
 }
 
-/// Parses the team and role records the first pass sends, in order; `None` at the first it
-/// cannot read (then the split stops, and the file is refused).
+/// Parses the team, role and application records the first pass sends, in order; `None` at the
+/// first it cannot read (then the split stops, and the file is refused).
 fn teams_and_roles(records: mpsc::Receiver<(usize, Collection, Vec<u8>)>) -> Option<TeamsAndRoles> {
     let (team, role) = (Record::team(), Record::role());
     let skipped = RefCell::new(BTreeSet::new());
     let mut out = TeamsAndRoles::default();
     for (tag, collection, text) in records {
-        let spec = if collection == Collection::Teams {
-            &team
-        } else {
-            &role
-        };
-        let pruned = spec.parse(&text, &skipped)?;
         let array = out.arrays.entry(tag).or_default();
-        array.records.push(pruned.value);
-        if collection == Collection::Roles {
-            array.claims.push(pruned.claims.own);
+        match collection {
+            // Few and small: kept whole (their secrets are stripped with the snapshot's).
+            Collection::Applications => array.records.push(
+                serde_json::from_slice::<super::strict::Strict>(&text)
+                    .ok()?
+                    .0,
+            ),
+            Collection::Teams | Collection::Roles | Collection::Agents => {
+                let spec = if collection == Collection::Teams {
+                    &team
+                } else {
+                    &role
+                };
+                let pruned = spec.parse(&text, &skipped)?;
+                array.records.push(pruned.value);
+                if collection == Collection::Roles {
+                    array.claims.push(pruned.claims.own);
+                }
+            }
         }
     }
     out.skipped = skipped.into_inner();
@@ -451,6 +469,7 @@ fn streamed(input: &Input<'_>, catalog: &Catalog, path: &Path) -> Result<Loaded,
     };
     records(Collection::Teams, &mut objects.teams)?;
     let role_claims = records(Collection::Roles, &mut objects.roles)?;
+    records(Collection::Applications, &mut objects.applications)?;
     let places = match cut.chosen(Collection::Agents, objects.agents.take().as_ref(), path)? {
         Some(tag) => cut
             .arrays

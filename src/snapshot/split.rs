@@ -47,9 +47,22 @@ pub(super) trait Sink {
     /// `None` for a key too long to be recorded) are wanted: the tag they are reported with, and
     /// whether their text is (otherwise only where each is). Called when the array opens.
     fn array(&mut self, keys: &[Option<&[u8]>]) -> Option<Chosen>;
-    /// One record of a chosen array: the line (from 1) and the byte offset (from 0) it starts at,
-    /// its length in bytes, and its text (empty unless wanted). `false` stops the split.
-    fn record(&mut self, tag: usize, line: usize, offset: u64, len: usize, text: &[u8]) -> bool;
+    /// One record of a chosen array. `false` stops the split.
+    fn record(&mut self, tag: usize, record: Piece<'_>) -> bool;
+}
+
+/// A record of a chosen array, as the splitter found it.
+pub(super) struct Piece<'a> {
+    /// The line (from 1) it starts at.
+    pub(super) line: usize,
+    /// The byte offset (from 0) it starts at.
+    pub(super) offset: u64,
+    /// Its length in bytes.
+    pub(super) len: usize,
+    /// Its first byte (`{` for an object).
+    pub(super) first: u8,
+    /// Its text, empty unless wanted.
+    pub(super) text: &'a [u8],
 }
 
 /// An array whose records a [`Sink`] wants.
@@ -179,6 +192,7 @@ pub(super) struct Splitter {
     place: Place,
     record: Vec<u8>,
     record_line: usize,
+    record_first: u8,
     record_offset: u64,
     line: usize,
     keep_skeleton: bool,
@@ -202,6 +216,7 @@ impl Splitter {
             place: Place::Skeleton,
             record: Vec::new(),
             record_line: 1,
+            record_first: 0,
             record_offset: 0,
             line: 1,
             keep_skeleton,
@@ -260,7 +275,16 @@ impl Splitter {
         self.item = Item::After;
         let end_offset = self.bytes - chunk.len() as u64 + end as u64;
         let len = usize::try_from(end_offset - self.record_offset).map_err(|_| Stop::Unusual)?;
-        let more = sink.record(tag, self.record_line, self.record_offset, len, &self.record);
+        let more = sink.record(
+            tag,
+            Piece {
+                line: self.record_line,
+                offset: self.record_offset,
+                len,
+                first: self.record_first,
+                text: &self.record,
+            },
+        );
         self.record.clear();
         if more { Ok(()) } else { Err(Stop::Unusual) }
     }
@@ -271,6 +295,7 @@ impl Splitter {
             return Err(Stop::Unusual);
         }
         self.switch(chunk, start, at, Place::Record)?;
+        self.record_first = chunk.get(at).copied().unwrap_or_default();
         self.record_line = self.line;
         self.record_offset = self.bytes - chunk.len() as u64 + at as u64;
         Ok(())
@@ -628,20 +653,17 @@ mod tests {
             };
             Some(Chosen { tag, text })
         }
-        fn record(
-            &mut self,
-            tag: usize,
-            line: usize,
-            offset: u64,
-            len: usize,
-            text: &[u8],
-        ) -> bool {
-            let at = offset as usize..offset as usize + len;
+        fn record(&mut self, tag: usize, record: Piece<'_>) -> bool {
+            let at = record.offset as usize..record.offset as usize + record.len;
             let found = self.text.get(at).unwrap_or_default();
-            self.records
-                .push((tag, line, String::from_utf8_lossy(found).into_owned()));
-            // Text only when wanted, and then the record's.
-            (tag == 2 && text.is_empty()) || text == found
+            self.records.push((
+                tag,
+                record.line,
+                String::from_utf8_lossy(found).into_owned(),
+            ));
+            // Text only when wanted, and then the record's; its first byte.
+            ((tag == 2 && record.text.is_empty()) || record.text == found)
+                && found.first() == Some(&record.first)
         }
     }
 
