@@ -78,6 +78,23 @@ fn many_roles(dir: &Path) -> PathBuf {
     path
 }
 
+/// Runs the binary under the address-space limit on input it must refuse (exit 2, not killed);
+/// what it said on standard error.
+fn refused(args: &[&str]) -> String {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("halo-audit"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {said}");
+    said
+}
+
 /// Runs the binary under the address-space limit; its exit code (stdout is kept in `dir/out`).
 fn limited(dir: &Path, args: &[&str]) -> i32 {
     limited_with(dir, args, None)
@@ -215,15 +232,7 @@ fn a_junk_array_in_a_record_is_skipped_not_built() {
     let cut = dir.path().join("cut.json");
     std::fs::write(&cut, &text[..text.len() - 3]).unwrap();
     let cut = cut.to_str().unwrap();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_halo-audit"))
-        .args(["snapshot", "show", cut])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{said}");
+    let said = refused(&["snapshot", "show", cut]);
     assert!(
         said.contains("EOF while parsing") && said.contains("ends early"),
         "{said}"
@@ -250,15 +259,7 @@ fn a_collection_of_millions_of_non_objects_is_refused_at_the_first() {
             ),
         )
         .unwrap();
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_halo-audit"))
-            .args(["snapshot", "show", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        let said = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{collection}: {said}");
+        let said = refused(&["snapshot", "show", path.to_str().unwrap()]);
         assert!(
             said.contains(&format!(
                 "/objects/{collection}/0: expected an object, found a number"
