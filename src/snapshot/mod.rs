@@ -31,8 +31,8 @@ pub const VERSION: u64 = 1;
 /// Snapshots larger than this are refused before parsing (a bound on memory). A synthetic tenant
 /// of 50,000 agents, 1,000 teams, 500 roles and 200 applications with full details is about
 /// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight. [`read`]
-/// holds the tenant, not the file; only the full parse of a malformed file ([`load`]) takes memory
-/// in proportion to it.
+/// holds the tenant, not the file, and names what is wrong with a malformed file without building
+/// its objects; only [`load`] and [`parse`], which no command uses, hold Halo's objects whole.
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Where the snapshot came from.
@@ -480,10 +480,10 @@ pub enum SnapshotError {
 }
 
 /// Reads and parses a whole snapshot file (secrets stripped on load as well), for what needs Halo's
-/// objects as they are; commands read snapshots with [`read`], which uses this only to name what
-/// is wrong with a file it refused. The file is streamed: memory holds the parsed document, never
-/// a copy of the file, and a malformed file is refused at its first bad byte without reading the
-/// rest.
+/// objects as they are (tests); commands read snapshots with [`read`], which names what is wrong
+/// with a file as this does, its objects checked, not built. The file is streamed: memory holds
+/// the parsed document, never a copy of the file, and a malformed file is refused at its first bad
+/// byte without reading the rest.
 ///
 /// # Errors
 /// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.

@@ -36,8 +36,8 @@ const INERT: [bool; 256] = {
 /// Why a split stopped.
 #[derive(Debug)]
 pub(super) enum Stop {
-    /// Anything not as a well-formed snapshot has it (the full parse names it), the sink asked
-    /// to stop, or the input could not be read (the full read reports why).
+    /// Anything not as a well-formed snapshot has it, the sink asked to stop, or the input could
+    /// not be read (reading the document whole names why).
     Unusual,
 }
 
