@@ -306,7 +306,8 @@ impl<'de> Visitor<'de> for Object<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        // Sized for every kept member at once: most records have them all.
+        let mut out = Map::with_capacity(self.spec.members.len());
         // A key written twice is an error of the full parse (which names the object): give up
         // here so it runs. Ignored members are tracked too.
         // Keys are borrowed from the record (owned only when kept): most are skipped.
