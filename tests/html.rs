@@ -183,8 +183,7 @@ fn markup_in_tenant_names_renders_as_text() {
     let path = hostile_demo(dir.path());
     let catalog = Catalog::builtin().unwrap();
     let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
-    let snap = halo_audit::snapshot::load(&path).unwrap();
-    let tenant = halo_audit::snapshot::normalise(&snap, catalog, &path).unwrap();
+    let tenant = halo_audit::snapshot::read(&path, catalog).unwrap().tenant;
     let outcome = check::check(&tenant, &library, catalog, &Selection::default()).unwrap();
     assert!(!outcome.findings.is_empty());
     let context = Context {
@@ -222,8 +221,7 @@ fn demo_report(
     std::fs::write(&path, doc.to_string()).unwrap();
     let catalog = Catalog::builtin().unwrap();
     let library = ruleset::load(&ruleset::builtin_files(), catalog).unwrap();
-    let snap = halo_audit::snapshot::load(&path).unwrap();
-    let tenant = halo_audit::snapshot::normalise(&snap, catalog, &path).unwrap();
+    let tenant = halo_audit::snapshot::read(&path, catalog).unwrap().tenant;
     let outcome = check::check(&tenant, &library, catalog, &Selection::default()).unwrap();
     let context = Context {
         tenant: &tenant,

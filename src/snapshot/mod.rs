@@ -32,7 +32,7 @@ pub const VERSION: u64 = 1;
 /// of 50,000 agents, 1,000 teams, 500 roles and 200 applications with full details is about
 /// 450 MB (docs/performance.md), so this leaves about twice the largest tenant in sight. [`read`]
 /// holds the tenant, not the file, and names what is wrong with a malformed file without building
-/// its objects; only [`load`] and [`parse`], which no command uses, hold Halo's objects whole.
+/// its objects; only [`parse`], which no command uses, holds Halo's objects whole.
 pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Where the snapshot came from.
@@ -479,39 +479,12 @@ pub enum SnapshotError {
     Write(crate::fsio::WriteError),
 }
 
-/// Reads and parses a whole snapshot file (secrets stripped on load as well), for what needs Halo's
-/// objects as they are (tests); commands read snapshots with [`read`], which names what is wrong
-/// with a file as this does, its objects checked, not built. The file is streamed: memory holds
-/// the parsed document, never a copy of the file, and a malformed file is refused at its first bad
-/// byte without reading the rest.
-///
-/// # Errors
-/// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
-pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
-    if crate::fsio::is_stdio(path) {
-        return parse(&read_stdin()?, Path::new(STDIN_NAME));
-    }
-    let file = open(path)?;
-    // `take`: a file that grows while it is read still stops at the limit.
-    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_BYTES + 1));
-    let result = decode(&mut serde_json::Deserializer::from_reader(reader));
-    let mut snapshot = finish(result, path, || {
-        let file = std::fs::File::open(path).ok()?;
-        Some(std::io::BufReader::new(std::io::Read::take(
-            file,
-            MAX_BYTES + 1,
-        )))
-    })?;
-    snapshot.strip_secrets();
-    Ok(snapshot)
-}
-
-/// What is wrong with a snapshot document read from `reader`, found as [`load`] finds it, but
+/// What is wrong with a snapshot document read from `reader`, found as [`parse`] finds it, but
 /// with Halo's objects checked, never built ([`Checked`]): memory holds the header and the keys
 /// of the objects open at one time. `Ok` when nothing is.
 ///
 /// # Errors
-/// See [`load`].
+/// See [`SnapshotError`]; every error names the file and, for syntax errors, the line and column.
 fn check_from<R: std::io::Read>(
     reader: impl std::io::Read,
     path: &Path,
@@ -545,17 +518,6 @@ fn check_bytes(bytes: &[u8], path: &Path) -> Result<(), SnapshotError> {
 
 /// How a snapshot read from standard input (`-`) is named in messages.
 pub const STDIN_NAME: &str = "<stdin>";
-
-/// A snapshot from standard input, at most [`MAX_BYTES`].
-///
-/// # Errors
-/// [`SnapshotError::Read`] naming standard input.
-pub fn read_stdin() -> Result<Vec<u8>, SnapshotError> {
-    crate::fsio::read_stdin(MAX_BYTES).map_err(|cause| SnapshotError::Read {
-        path: PathBuf::from(STDIN_NAME),
-        cause,
-    })
-}
 
 /// A snapshot from standard input, copied to an unnamed temporary file (readable by the owner
 /// only, removed when closed, even by a crash) so that it is read in bounded chunks like a file,
@@ -617,7 +579,8 @@ fn open(path: &Path) -> Result<std::fs::File, SnapshotError> {
     Ok(file)
 }
 
-/// Parses snapshot bytes; `path` is only used in messages.
+/// Parses snapshot bytes into Halo's objects as they are, secrets stripped, for what needs them
+/// whole (tests); commands read snapshots with [`read`]. `path` is only used in messages.
 ///
 /// # Errors
 /// See [`SnapshotError`].

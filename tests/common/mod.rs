@@ -129,9 +129,9 @@ pub fn load(dir: &Path) -> Loaded {
     }
     let library = ruleset::load(&files, catalog).unwrap_or_else(|e| panic!("{name}: rules: {e:?}"));
     let snapshot_path = dir.join("snapshot.json");
-    let snap = halo_audit::snapshot::load(&snapshot_path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let tenant =
-        halo_audit::snapshot::normalise(&snap, catalog, Path::new("snapshot.json")).unwrap();
+    let tenant = halo_audit::snapshot::read(&snapshot_path, catalog)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .tenant;
     let selection = Selection {
         sets: case.sets.clone(),
         ..Selection::default()
