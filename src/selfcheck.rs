@@ -559,8 +559,5 @@ pub fn json(result: &SelfCheck) -> String {
         },
         result,
     };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&document)
 }

@@ -798,28 +798,7 @@ fn decode_entities(text: &str) -> String {
 /// reads back to the same values, and printing it drives no terminal or CI log.
 #[must_use]
 pub fn render_json(report: &Report) -> String {
-    use std::fmt::Write as _;
-    let json =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    let mut out = String::with_capacity(json.len() + 1);
-    let mut previous = None;
-    // serde_json escapes `"`, `\\` and C0 controls; what is left to escape can only be inside a
-    // string (the document's own syntax is ASCII), so each is replaced where it stands.
-    for c in json.chars() {
-        // Newlines are the document's own (serde_json escapes those inside strings).
-        if crate::text::needs_escape(c) && c != '\n' {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else if c == ':' && previous == Some(':') {
-            out.push_str("\\u003a");
-        } else if c == '[' && out.ends_with("##") {
-            out.push_str("\\u005b");
-        } else {
-            out.push(c);
-        }
-        previous = Some(c);
-    }
-    out.push('\n');
-    out
+    crate::text::json_document(report)
 }
 
 /// The human report.

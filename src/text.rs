@@ -272,6 +272,63 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
+/// JSON text made safe to print: every character [`needs_escape`] names is written as a `\uXXXX`
+/// escape, and the markers of CI workflow commands are broken the same way (`::` as `:\u003a`,
+/// `##[` as `##\u005b`), so printing it drives no terminal and no CI log. For JSON whose own
+/// syntax is ASCII with `"`, `\\` and C0 controls escaped in strings (serde_json's): what is left
+/// to escape can only be inside a string, so the text reads back to the same values. Raw newlines
+/// are the document's own and are kept.
+#[must_use]
+pub fn safe_json(json: &str) -> Cow<'_, str> {
+    let unsafe_at = |c: char, previous: Option<char>| {
+        (needs_escape(c) && c != '\n') || (c == ':' && previous == Some(':'))
+    };
+    let mut previous = None;
+    let clean = json.chars().all(|c| {
+        let ok = !unsafe_at(c, previous);
+        previous = Some(c);
+        ok
+    }) && !json.contains("##[");
+    if clean {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    let mut previous = None;
+    for c in json.chars() {
+        if c == ':' && previous == Some(':') {
+            out.push_str("\\u003a");
+        } else if unsafe_at(c, previous) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else if c == '[' && out.ends_with("##") {
+            out.push_str("\\u005b");
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    Cow::Owned(out)
+}
+
+/// A JSON document of `value` as the reports write it: pretty, [`safe_json`], ending in a newline.
+#[must_use]
+pub fn json_document<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let json =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = made_safe(json);
+    text.push('\n');
+    text
+}
+
+/// [`safe_json`] of an owned text, copied only when something was escaped.
+#[must_use]
+pub fn made_safe(json: String) -> String {
+    match safe_json(&json) {
+        Cow::Owned(safe) => Some(safe),
+        Cow::Borrowed(_) => None,
+    }
+    .unwrap_or(json)
+}
+
 /// The SHA-256 of some bytes, in lower-case hex (a report's record of the files a run read).
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -287,6 +344,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {
@@ -314,6 +372,30 @@ mod tests {
         assert_eq!(shown("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
         assert_eq!(shown("c1\u{9b}31m"), "c1\\u{9b}31m");
         assert_eq!(shown("zw\u{200b}j"), "zw\\u{200b}j");
+    }
+
+    #[test]
+    fn json_is_made_safe_to_print_and_reads_back_the_same() {
+        let plain = serde_json::to_string_pretty(&json!({"name": "Ann: admin", "n": [1]})).unwrap();
+        assert!(matches!(safe_json(&plain), Cow::Borrowed(_)));
+        let value = json!({
+            "name": "a\u{1b}[2J\u{9b}31m\u{202e}txt\u{2066}\u{200b}\u{2028}\u{feff}",
+            "ci": "::error::x ::: ##[group]",
+            "lines": "one\ntwo",
+        });
+        let text = json_document(&value);
+        assert!(
+            !text.chars().any(|c| needs_escape(c) && c != '\n'),
+            "{text}"
+        );
+        assert!(!text.contains("::") && !text.contains("##["), "{text}");
+        assert!(text.contains(r"\u009b31m\u202etxt") && text.contains(r":\u003aerror:\u003ax"));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        // The document's own line breaks stay.
+        assert_eq!(text.lines().count(), 5);
     }
 
     #[test]

@@ -231,10 +231,7 @@ pub fn json(diff: &Diff, paths: (&str, &str)) -> String {
         not_compared: &diff.not_compared,
         not_comparable: &diff.not_comparable,
     };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&document)
 }
 
 /// "Old: `path` (instance, fetched at, scope)" in Markdown: every part through the writer.

@@ -114,8 +114,5 @@ pub fn render_at(outcome: &Outcome, context: &Context<'_>, base: &Base) -> Strin
             },
         });
     }
-    let mut text =
-        serde_json::to_string_pretty(&issues).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&issues)
 }

@@ -14,21 +14,8 @@ use crate::tenant::Tenant;
 fn quote(text: &str) -> String {
     let json =
         serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.replace('"', "'")));
-    let mut out = String::with_capacity(json.len());
-    let mut previous = None;
-    for c in json.chars() {
-        if crate::text::needs_escape(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else if c == ':' && previous == Some(':') {
-            out.push_str("\\u003a");
-        } else if c == '[' && out.ends_with("##") {
-            out.push_str("\\u005b");
-        } else {
-            out.push(c);
-        }
-        previous = Some(c);
-    }
-    out
+    // A JSON string is a YAML double-quoted string, escapes included.
+    crate::text::safe_json(&json).into_owned()
 }
 
 /// The text of a starter `halo-audit.yaml`.

@@ -236,8 +236,5 @@ fn build(
             fixed: &r.fixed,
         }),
     };
-    let mut text =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&report)
 }

@@ -492,10 +492,7 @@ pub fn json(plan: &Plan) -> String {
         },
         plan,
     };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&document)
 }
 
 #[cfg(test)]

@@ -757,10 +757,7 @@ pub(super) fn log_text<P: Serialize>(
             properties,
         }],
     };
-    let mut text =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::text::json_document(&log)
 }
 
 /// Renders the SARIF log (pretty, trailing newline), paths relative to the repository of the

@@ -391,9 +391,11 @@ impl Snapshot {
     /// Never in practice: every member is plain JSON.
     pub fn to_json(&mut self) -> Result<String, SnapshotError> {
         self.strip_secrets();
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| SnapshotError::Encode {
+        let text = serde_json::to_string_pretty(self).map_err(|e| SnapshotError::Encode {
             message: e.to_string(),
         })?;
+        // Halo's names and descriptions as they are, but safe to print (`cat`, a CI log).
+        let mut text = crate::text::made_safe(text);
         text.push('\n');
         Ok(text)
     }
@@ -829,5 +831,25 @@ mod tests {
         assert!(text.contains("future_field"));
         let back = parse(text.as_bytes(), Path::new("s.json")).unwrap();
         assert_eq!(back.redacted, vec!["clientSecret".to_owned()]);
+    }
+
+    #[test]
+    fn hostile_names_are_written_safe_to_print_and_read_back_the_same() {
+        let name = "evil\u{202e}txt\u{9b}31m\u{2028}::error::x ##[y]";
+        let mut s = Snapshot::new(Instance {
+            url: Some("https://x.example".into()),
+            tenant: None,
+        });
+        s.objects.agents = Some(serde_json::json!([{"id": 1, "name": name}]));
+        let text = s.to_json().unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| crate::text::needs_escape(c) && c != '\n'),
+            "{text}"
+        );
+        assert!(!text.contains("::") && !text.contains("##["), "{text}");
+        let back = parse(text.as_bytes(), Path::new("s.json")).unwrap();
+        assert_eq!(back.objects.agents.unwrap()[0]["name"], name);
     }
 }
