@@ -195,29 +195,20 @@ fn hostile_names_reach_no_output_raw() {
     let stderr = String::from_utf8(refused.stderr).unwrap();
     assert!(stderr.contains("pwned"), "{stderr}");
     assert_safe("diff refusing two instances", &stderr, false);
+    let plan = |format: &'static str| {
+        let mut args = vec!["plan", "--set", "cloud-depot", "--snapshot", hostile];
+        if !format.is_empty() {
+            args.extend(["--format", format]);
+        }
+        args
+    };
     for args in [
         vec!["-v", "snapshot", "show", hostile],
         vec!["self-check", "--snapshot", hostile],
-        vec!["plan", "--set", "cloud-depot", "--snapshot", hostile],
-        vec![
-            "plan",
-            "--set",
-            "cloud-depot",
-            "--snapshot",
-            hostile,
-            "--format",
-            "markdown",
-        ],
-        vec![
-            "plan",
-            "--set",
-            "cloud-depot",
-            "--snapshot",
-            hostile,
-            "--format",
-            "json",
-        ],
         vec!["self-check", "--snapshot", hostile, "--format", "json"],
+        plan(""),
+        plan("markdown"),
+        plan("json"),
     ] {
         let run = halo_audit(&args);
         assert_safe(&format!("{args:?}"), &run.stdout, false);
